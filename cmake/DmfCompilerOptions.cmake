@@ -1,0 +1,24 @@
+# Compiler flags shared by every dmf target, as an interface library that
+# targets link to (dmf::options) rather than global flags.
+add_library(dmf_options INTERFACE)
+add_library(dmf::options ALIAS dmf_options)
+
+target_compile_options(dmf_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+  -Wimplicit-fallthrough)
+
+if(DMF_WERROR)
+  target_compile_options(dmf_options INTERFACE -Werror)
+endif()
+
+if(DMF_NATIVE)
+  target_compile_options(dmf_options INTERFACE -march=native)
+endif()
+
+if(DMF_SANITIZE)
+  # -fno-sanitize-recover makes UBSan findings fail the test instead of printing.
+  set(_dmf_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_compile_options(dmf_options INTERFACE ${_dmf_san})
+  target_link_options(dmf_options INTERFACE ${_dmf_san})
+endif()

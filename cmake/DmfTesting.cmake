@@ -1,0 +1,74 @@
+# Test helpers. MPI tests run the same GoogleTest binary under mpiexec with
+# several rank counts; the settings that let Open MPI run as root and with
+# more ranks than cores live here, not in users' faces.
+
+include(GoogleTest)
+
+set(DMF_TEST_TIMEOUT 300 CACHE STRING "Seconds before a test (a hung rank) is failed")
+
+# Environment for every test that may start MPI.
+set(DMF_MPI_TEST_ENV
+  OMPI_ALLOW_RUN_AS_ROOT=1
+  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  OMPI_MCA_rmaps_base_oversubscribe=1
+  # No single-copy (CMA) transfers: they fail under ptrace-restricted sandboxes.
+  OMPI_MCA_btl_vader_single_copy_mechanism=none
+  OMP_NUM_THREADS=1
+  "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/cmake/lsan.supp:print_suppressions=0"
+  "ASAN_OPTIONS=detect_odr_violation=0")
+
+# The mpiexec command line for NP ranks, in the output variable OUT.
+function(dmf_mpiexec_command OUT NP)
+  set(${OUT} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${NP} --oversubscribe
+      ${MPIEXEC_PREFLAGS} PARENT_SCOPE)
+endfunction()
+
+# dmf_add_unit_test(NAME SOURCES...): a GoogleTest binary run in one process.
+function(dmf_add_unit_test NAME)
+  add_executable(${NAME} ${ARGN})
+  target_link_libraries(${NAME} PRIVATE dmf::lib GTest::gtest_main dmf_test_support)
+  gtest_discover_tests(${NAME}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS unit TIMEOUT ${DMF_TEST_TIMEOUT} ENVIRONMENT "${DMF_MPI_TEST_ENV}")
+endfunction()
+
+# dmf_add_mpi_test(NAME SOURCES... [RANKS 1 2 3 4] [SUITES pattern...]):
+# a GoogleTest binary with an MPI main, registered once per rank count (and
+# per suite pattern when SUITES is given, so a failure points at its suite).
+function(dmf_add_mpi_test NAME)
+  cmake_parse_arguments(ARG "" "" "RANKS;SUITES" ${ARGN})
+  if(NOT ARG_RANKS)
+    set(ARG_RANKS 1 2 3 4)
+  endif()
+  if(NOT ARG_SUITES)
+    set(ARG_SUITES "*")
+  endif()
+  add_executable(${NAME} ${ARG_UNPARSED_ARGUMENTS})
+  target_link_libraries(${NAME} PRIVATE dmf::lib GTest::gtest dmf_test_support dmf_mpi_test_main)
+  foreach(np IN LISTS ARG_RANKS)
+    dmf_mpiexec_command(launcher ${np})
+    foreach(suite IN LISTS ARG_SUITES)
+      if(suite STREQUAL "*")
+        set(test_name "${NAME}.np${np}")
+      else()
+        string(REPLACE "*" "" suite_label "${suite}")
+        set(test_name "${NAME}.${suite_label}.np${np}")
+      endif()
+      add_test(NAME ${test_name}
+        COMMAND ${launcher} $<TARGET_FILE:${NAME}> --gtest_filter=${suite}
+                --gtest_brief=1)
+      set_tests_properties(${test_name} PROPERTIES
+        LABELS "mpi" TIMEOUT ${DMF_TEST_TIMEOUT} PROCESSORS ${np}
+        ENVIRONMENT "${DMF_MPI_TEST_ENV}")
+    endforeach()
+  endforeach()
+endfunction()
+
+# dmf_add_e2e_test(NAME SCRIPT): a bash script driving the dmf executable.
+# The script gets the paths it needs in the environment.
+function(dmf_add_e2e_test NAME SCRIPT)
+  add_test(NAME e2e.${NAME} COMMAND bash "${SCRIPT}")
+  set_tests_properties(e2e.${NAME} PROPERTIES
+    LABELS e2e TIMEOUT ${DMF_TEST_TIMEOUT} PROCESSORS 2
+    ENVIRONMENT "${DMF_MPI_TEST_ENV};DMF=$<TARGET_FILE:dmf>;DMF_MPIEXEC=${MPIEXEC_EXECUTABLE};DMF_E2E_LIB=${PROJECT_SOURCE_DIR}/tests/e2e/lib.sh;DMF_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

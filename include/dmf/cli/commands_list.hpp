@@ -1,0 +1,12 @@
+// One factory per subcommand, each defined in its own src/cli/cmd_<name>.cpp.
+#pragma once
+
+#include "dmf/cli/command.hpp"
+
+namespace dmf::cli {
+
+Command generate_command();
+Command split_command();
+Command info_command();
+
+}  // namespace dmf::cli

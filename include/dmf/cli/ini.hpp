@@ -1,0 +1,22 @@
+// The config-file format: INI, one `key = value` per line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dmf::cli {
+
+struct IniEntry {
+  std::string key;
+  std::string value;
+  std::uint64_t line = 0;
+};
+
+/// Reads `path`. Blank lines and lines starting with '#' or ';' are comments;
+/// `[section]` headers are allowed for grouping and do not change key names;
+/// a value may be wrapped in double quotes. A malformed line or a key given
+/// twice is a dmf::Error naming path:line.
+[[nodiscard]] std::vector<IniEntry> read_ini(const std::string& path);
+
+}  // namespace dmf::cli

@@ -1,0 +1,231 @@
+// Parameters declared once (STYLE.md §5). A command declares each of its
+// options here, bound to a field of its options struct whose initialiser is
+// the default. From that one declaration come: the Boost.Program_options
+// command-line parser, --help, the config-file keys, validation with errors
+// that name the option (and the config file's line), the echo of the
+// effective configuration, and the README's option tables.
+#pragma once
+
+#include <array>
+#include <charconv>
+#include <concepts>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "dmf/core/enum_names.hpp"
+#include "dmf/core/error.hpp"
+
+namespace dmf::cli {
+
+/// Types with their own text form: `parse_value(text, T&)` throws dmf::Error
+/// with the reason, `format_value(const T&)` returns the text.
+template <class T>
+concept TextValue = requires(std::string_view text, T& out, const T& in) {
+  parse_value(text, out);
+  { format_value(in) } -> std::convertible_to<std::string>;
+};
+
+namespace detail {
+void parse_bool(std::string_view text, bool& out);
+template <class T>
+void parse_number(std::string_view text, T& out);
+template <class T>
+std::string format_number(T value);
+}  // namespace detail
+
+/// One declared option.
+struct ParamSpec {
+  std::string name;
+  std::string section;
+  std::string help;
+  std::string value_name;
+  std::string default_text;
+  std::vector<std::string> choices;
+  std::optional<std::string> implicit_value;  // given without a value, e.g. --json
+  bool required = false;
+  /// Parses, checks and stores a value; throws dmf::Error with the reason.
+  std::function<void(std::string_view)> assign;
+  /// The current value as text.
+  std::function<std::string()> current;
+  /// Checks run on the final value after all sources are applied.
+  std::vector<std::function<void()>> checks;
+};
+
+/// Where a value came from.
+struct Origin {
+  enum class Kind { kDefault, kCommandLine, kConfigFile } kind = Kind::kDefault;
+  std::string where;  // "file:line" for config files
+};
+
+/// Typed handle returned by ParamSet::add to refine a declaration.
+template <class T>
+class Param {
+ public:
+  Param(ParamSpec& spec, T* target) : spec_(&spec), target_(target) {}
+
+  Param& value_name(std::string name) {
+    spec_->value_name = std::move(name);
+    return *this;
+  }
+  /// Must be given (no default).
+  Param& required() {
+    spec_->required = true;
+    return *this;
+  }
+  /// The value used when the option is given without one (`--header`).
+  Param& implicit(std::string value) {
+    spec_->implicit_value = std::move(value);
+    return *this;
+  }
+  Param& at_least(T bound) requires std::is_arithmetic_v<T> {
+    return check([bound](const T& v) { return v >= bound; },
+                 fmt::format("must be at least {}", detail::format_number(bound)));
+  }
+  Param& above(T bound) requires std::is_arithmetic_v<T> {
+    return check([bound](const T& v) { return v > bound; },
+                 fmt::format("must be greater than {}", detail::format_number(bound)));
+  }
+  Param& at_most(T bound) requires std::is_arithmetic_v<T> {
+    return check([bound](const T& v) { return v <= bound; },
+                 fmt::format("must be at most {}", detail::format_number(bound)));
+  }
+  /// A custom check; `requirement` completes "--name ..." when it fails.
+  template <class Predicate>
+  Param& check(Predicate predicate, std::string requirement) {
+    T* target = target_;
+    ParamSpec* spec = spec_;
+    spec_->checks.push_back([target, spec, predicate, requirement] {
+      if (!predicate(*target)) {
+        fail("{} (got {})", requirement, spec->current());
+      }
+    });
+    return *this;
+  }
+
+ private:
+  ParamSpec* spec_;
+  T* target_;
+};
+
+/// The declared options of one command, and their parsing.
+class ParamSet {
+ public:
+  ParamSet(std::string command, std::string summary);
+
+  /// Options declared after this call are listed under `title`.
+  void section(std::string title) { section_ = std::move(title); }
+
+  /// Declares --name bound to *target; *target's current value is the default.
+  template <class T>
+  Param<T> add(std::string name, T* target, std::string help) {
+    ParamSpec& spec = declare(std::move(name), std::move(help));
+    bind(spec, target);
+    spec.default_text = spec.current();
+    return Param<T>(spec, target);
+  }
+
+  /// Declares a switch: --name alone means true; a config file says
+  /// `name = true|false`.
+  Param<bool> flag(std::string name, bool* target, std::string help) {
+    auto param = add(std::move(name), target, std::move(help));
+    param.implicit("true");
+    return param;
+  }
+
+  /// Parses the command line `args` (after the command name) and the config
+  /// file named by --config, if any; the command line wins. Keys in the
+  /// config file that belong to other dmf commands (`other_keys`) are
+  /// ignored, so one file can serve train, eval and recommend. Throws
+  /// dmf::Error naming the option (and file:line) on any problem.
+  void parse(std::span<const std::string> args, const std::set<std::string>& other_keys = {});
+
+  /// True when --help was given (nothing else is parsed then).
+  [[nodiscard]] bool help_requested() const noexcept { return help_requested_; }
+  /// True when the option was given on the command line or in the config file.
+  [[nodiscard]] bool given(std::string_view name) const;
+
+  [[nodiscard]] const std::string& command() const noexcept { return command_; }
+  [[nodiscard]] const std::deque<ParamSpec>& specs() const noexcept { return specs_; }
+  [[nodiscard]] std::vector<std::string> names() const;
+
+  /// --help text.
+  [[nodiscard]] std::string help() const;
+  /// The effective configuration as an INI file that --config accepts,
+  /// each line commented with where its value came from.
+  [[nodiscard]] std::string effective_config() const;
+  /// The effective configuration as (name, value) pairs, in declaration order.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> effective_values() const;
+  /// A Markdown table of the options (for the README).
+  [[nodiscard]] std::string markdown() const;
+
+ private:
+  ParamSpec& declare(std::string name, std::string help);
+  void apply(ParamSpec& spec, std::string_view value, Origin origin);
+  [[nodiscard]] std::string describe(const Origin& origin, const std::string& name) const;
+  [[nodiscard]] ParamSpec* find(std::string_view name);
+
+  template <class T>
+  void bind(ParamSpec& spec, T* target);
+
+  std::string command_;
+  std::string summary_;
+  std::string section_ = "Options";
+  std::deque<ParamSpec> specs_;  // a deque: Param handles and checks point into it
+  std::map<std::string, Origin, std::less<>> origins_;
+  bool help_requested_ = false;
+  std::string config_path_;
+};
+
+// --- value binding ----------------------------------------------------------
+
+template <class T>
+void ParamSet::bind(ParamSpec& spec, T* target) {
+  if constexpr (std::same_as<T, bool>) {
+    spec.value_name = "BOOL";
+    spec.choices = {"true", "false"};
+    spec.assign = [target](std::string_view text) { detail::parse_bool(text, *target); };
+    spec.current = [target] { return std::string(*target ? "true" : "false"); };
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    spec.value_name = std::is_integral_v<T> ? "INT" : "NUM";
+    spec.assign = [target](std::string_view text) { detail::parse_number(text, *target); };
+    spec.current = [target] { return detail::format_number(*target); };
+  } else if constexpr (std::same_as<T, std::string>) {
+    spec.value_name = "TEXT";
+    spec.assign = [target](std::string_view text) { *target = std::string(text); };
+    spec.current = [target] { return *target; };
+  } else if constexpr (NamedEnum<T>) {
+    spec.value_name = "NAME";
+    std::string list;
+    for (const auto& entry : enum_names(T{})) {
+      spec.choices.emplace_back(entry.name);
+      list += (list.empty() ? "" : "|") + std::string(entry.name);
+    }
+    spec.assign = [target, list](std::string_view text) {
+      for (const auto& entry : enum_names(T{})) {
+        if (entry.name == text) {
+          *target = entry.value;
+          return;
+        }
+      }
+      fail("'{}' is not one of {}", text, list);
+    };
+    spec.current = [target] { return std::string(to_string(*target)); };
+  } else {
+    static_assert(TextValue<T>, "declare parse_value/format_value for this option type");
+    spec.value_name = "VALUE";
+    spec.assign = [target](std::string_view text) { parse_value(text, *target); };
+    spec.current = [target] { return std::string(format_value(*target)); };
+  }
+}
+
+}  // namespace dmf::cli

@@ -1,0 +1,40 @@
+// Where a command's words go: results to stdout, logs and warnings to stderr,
+// from rank 0 only, so a run on 64 ranks prints each line once.
+#pragma once
+
+#include <cstdio>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace dmf {
+
+class Console {
+ public:
+  explicit Console(bool speaks, bool quiet = false) noexcept : speaks_(speaks), quiet_(quiet) {}
+
+  /// A result line (stdout).
+  template <class... Args>
+  void out(fmt::format_string<Args...> format, Args&&... args) const {
+    if (speaks_) fmt::print(stdout, format, std::forward<Args>(args)...);
+  }
+  /// A progress or log line (stderr); silenced by --quiet.
+  template <class... Args>
+  void log(fmt::format_string<Args...> format, Args&&... args) const {
+    if (speaks_ && !quiet_) fmt::print(stderr, format, std::forward<Args>(args)...);
+  }
+  /// A warning (stderr), never silenced.
+  template <class... Args>
+  void warn(fmt::format_string<Args...> format, Args&&... args) const {
+    if (speaks_) fmt::print(stderr, "dmf: warning: {}\n", fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  [[nodiscard]] bool speaks() const noexcept { return speaks_; }
+  void set_quiet(bool quiet) noexcept { quiet_ = quiet; }
+
+ private:
+  bool speaks_;
+  bool quiet_;
+};
+
+}  // namespace dmf

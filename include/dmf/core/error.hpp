@@ -1,0 +1,44 @@
+// The one error type of dmf and the checks that throw it (STYLE.md §7).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace dmf {
+
+/// What went wrong, in one sentence a user can act on. Input at fault is
+/// named as `file:line: what is wrong: <the line>`.
+///
+/// An error is *collective* when every rank raised the same one at the same
+/// point (see dist::Comm::agree); `main` then reports it once and exits 1 on
+/// every rank. Any other error escaping `main` aborts the whole job so that
+/// no rank is left waiting in a collective.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, bool collective = false)
+      : std::runtime_error(message), collective_(collective) {}
+
+  [[nodiscard]] bool collective() const noexcept { return collective_; }
+
+ private:
+  bool collective_;
+};
+
+/// Throws dmf::Error with a fmt-formatted message.
+template <class... Args>
+[[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
+  throw Error(fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace dmf
+
+/// Throws dmf::Error(message) unless `condition` holds. The message is only
+/// formatted on failure.
+#define DMF_CHECK(condition, ...)   \
+  do {                              \
+    if (!(condition)) {             \
+      ::dmf::fail(__VA_ARGS__);     \
+    }                               \
+  } while (false)

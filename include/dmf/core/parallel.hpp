@@ -1,0 +1,37 @@
+// OpenMP with discipline (STYLE.md §8): the thread count is always passed in,
+// exceptions thrown inside a parallel loop are captured and rethrown on the
+// calling thread, and a one-thread run is a plain loop.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <mutex>
+
+namespace dmf {
+
+/// The thread count to use when the user asked for `requested` (0 = automatic):
+/// OMP_NUM_THREADS if set, else the cores available to this process.
+[[nodiscard]] int resolve_threads(int requested);
+
+/// Calls body(i) for i in [0, n) on `threads` threads with a static schedule.
+/// The first exception thrown by any iteration is rethrown after the loop.
+template <class Body>
+void parallel_for(int threads, std::int64_t n, Body&& body) {
+  if (threads <= 1 || n <= 1) {
+    for (std::int64_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+  std::exception_ptr failure;
+  std::once_flag captured;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    try {
+      body(i);
+    } catch (...) {
+      std::call_once(captured, [&] { failure = std::current_exception(); });
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace dmf

@@ -1,0 +1,185 @@
+// The thin MPI layer (STYLE.md §2): typed collectives over spans, passed in,
+// never global. This header does not include <mpi.h>; all MPI calls live in
+// src/dist/. A one-rank run goes through exactly the same code.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "dmf/core/error.hpp"
+
+namespace dmf::dist {
+
+enum class Op { kSum, kMin, kMax };
+
+/// Element types MPI reduces natively.
+template <class T>
+concept Reducible = std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t> ||
+                    std::same_as<T, std::uint32_t> || std::same_as<T, std::uint64_t> ||
+                    std::same_as<T, float> || std::same_as<T, double>;
+
+/// Anything moved as plain bytes: records, PODs.
+template <class T>
+concept Bytewise = std::is_trivially_copyable_v<T>;
+
+/// A communicator: a group of ranks that run collectives together. Cheap to
+/// copy; does not own the underlying MPI communicator.
+class Comm {
+ public:
+  /// MPI_COMM_WORLD. MPI must be initialised (see dist::Environment).
+  static Comm world();
+
+  [[nodiscard]] int rank() const noexcept { return rank_; }
+  [[nodiscard]] int size() const noexcept { return size_; }
+  [[nodiscard]] bool is_root() const noexcept { return rank_ == 0; }
+
+  void barrier() const;
+
+  /// Element-wise reduction of `data` across ranks, in place on every rank.
+  template <Reducible T>
+  void allreduce(std::span<T> data, Op op) const;
+
+  template <Reducible T>
+  [[nodiscard]] T allreduce(T value, Op op) const {
+    allreduce(std::span<T>(&value, 1), op);
+    return value;
+  }
+
+  /// Sum of `value` over ranks below this one (0 on rank 0).
+  template <Reducible T>
+  [[nodiscard]] T exscan_sum(T value) const;
+
+  [[nodiscard]] bool any(bool value) const;
+  [[nodiscard]] bool all(bool value) const;
+
+  /// One value from every rank, indexed by rank.
+  template <Bytewise T>
+  [[nodiscard]] std::vector<T> allgather(const T& value) const {
+    std::vector<T> out(static_cast<std::size_t>(size_));
+    allgather_bytes(as_bytes(std::span<const T>(&value, 1)), as_writable_bytes(std::span<T>(out)));
+    return out;
+  }
+
+  /// Concatenation of every rank's `data`, in rank order. `counts`, when
+  /// given, receives how many elements each rank contributed.
+  template <Bytewise T>
+  [[nodiscard]] std::vector<T> allgatherv(std::span<const T> data,
+                                          std::vector<std::size_t>* counts = nullptr) const {
+    const auto all_counts = allgather<std::uint64_t>(data.size());
+    std::vector<T> out(total(all_counts));
+    allgatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)));
+    if (counts != nullptr) counts->assign(all_counts.begin(), all_counts.end());
+    return out;
+  }
+
+  /// Concatenation of every rank's `data` on `root` (empty elsewhere).
+  template <Bytewise T>
+  [[nodiscard]] std::vector<T> gatherv(std::span<const T> data, int root) const {
+    const auto all_counts = allgather<std::uint64_t>(data.size());
+    std::vector<T> out(rank_ == root ? total(all_counts) : 0);
+    gatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)), root);
+    return out;
+  }
+
+  /// Personalised all-to-all. `send` holds the elements for rank 0, then for
+  /// rank 1, ...; `send_counts[p]` of them go to rank p. Returns what every
+  /// rank sent here, in source-rank order; `recv_counts`, when given,
+  /// receives how many came from each rank.
+  template <Bytewise T>
+  [[nodiscard]] std::vector<T> alltoallv(std::span<const T> send,
+                                         std::span<const std::size_t> send_counts,
+                                         std::vector<std::size_t>* recv_counts = nullptr) const {
+    std::vector<std::uint64_t> sc(send_counts.begin(), send_counts.end());
+    DMF_CHECK(sc.size() == static_cast<std::size_t>(size_),
+              "alltoallv: {} send counts for {} ranks", sc.size(), size_);
+    DMF_CHECK(total(sc) == send.size(), "alltoallv: counts sum to {} but {} elements given",
+              total(sc), send.size());
+    const auto rc = alltoall_counts(sc);
+    std::vector<T> out(total(rc));
+    alltoallv_bytes(as_bytes(send), sc, rc, sizeof(T), as_writable_bytes(std::span<T>(out)));
+    if (recv_counts != nullptr) recv_counts->assign(rc.begin(), rc.end());
+    return out;
+  }
+
+  /// Root's `data` copied to every rank (sizes must already agree).
+  template <Bytewise T>
+  void broadcast(std::span<T> data, int root) const {
+    broadcast_bytes(as_writable_bytes(data), root);
+  }
+
+  template <Bytewise T>
+  [[nodiscard]] T broadcast(T value, int root) const {
+    broadcast(std::span<T>(&value, 1), root);
+    return value;
+  }
+
+  [[nodiscard]] std::string broadcast(std::string value, int root) const;
+
+  /// The error agreement point. Every rank passes the error it hit since the
+  /// last agreement point (or nothing). If any rank has one, every rank
+  /// throws the same collective dmf::Error: the message of the lowest rank
+  /// that failed. This is how input errors are raised on every rank and
+  /// reported once, without leaving a rank waiting in a later collective.
+  void raise_if_any(const std::optional<std::string>& local_error) const;
+
+  /// Runs `work` on every rank and agrees on its outcome: if it throws on any
+  /// rank, it throws on every rank (see raise_if_any). Returns work's result.
+  template <class Work, class Result = std::invoke_result_t<Work>>
+  Result agree(Work&& work) const {
+    std::optional<std::string> error;
+    if constexpr (std::is_void_v<Result>) {
+      try {
+        work();
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      raise_if_any(error);
+    } else {
+      std::optional<Result> result;
+      try {
+        result.emplace(work());
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      raise_if_any(error);
+      return std::move(*result);
+    }
+  }
+
+  /// The Fortran handle of the MPI communicator, for src/dist/ only.
+  [[nodiscard]] int handle() const noexcept { return handle_; }
+
+ private:
+  Comm(int handle, int rank, int size) noexcept : handle_(handle), rank_(rank), size_(size) {}
+
+  static std::size_t total(const std::vector<std::uint64_t>& counts) noexcept {
+    std::uint64_t sum = 0;
+    for (auto c : counts) sum += c;
+    return static_cast<std::size_t>(sum);
+  }
+
+  void allgather_bytes(std::span<const std::byte> mine, std::span<std::byte> out) const;
+  void allgatherv_bytes(std::span<const std::byte> mine, const std::vector<std::uint64_t>& counts,
+                        std::size_t element_size, std::span<std::byte> out) const;
+  void gatherv_bytes(std::span<const std::byte> mine, const std::vector<std::uint64_t>& counts,
+                     std::size_t element_size, std::span<std::byte> out, int root) const;
+  [[nodiscard]] std::vector<std::uint64_t> alltoall_counts(
+      const std::vector<std::uint64_t>& send_counts) const;
+  void alltoallv_bytes(std::span<const std::byte> send,
+                       const std::vector<std::uint64_t>& send_counts,
+                       const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
+                       std::span<std::byte> out) const;
+  void broadcast_bytes(std::span<std::byte> data, int root) const;
+
+  int handle_ = 0;  // MPI_Comm_c2f of the communicator: keeps <mpi.h> out of headers
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+}  // namespace dmf::dist

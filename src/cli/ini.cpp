@@ -1,0 +1,62 @@
+#include "dmf/cli/ini.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "dmf/core/error.hpp"
+
+namespace dmf::cli {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::vector<IniEntry> read_ini(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail("config file {} is a directory", path);
+  std::ifstream in(path);
+  if (!in) fail("cannot read config file {}: {}", path, std::strerror(errno));
+  std::vector<IniEntry> entries;
+  std::map<std::string, std::uint64_t, std::less<>> seen;
+  std::string raw;
+  std::uint64_t line = 0;
+  while (std::getline(in, raw)) {
+    ++line;
+    std::string_view text = raw;
+    if (line == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    text = trim(text);
+    if (text.empty() || text.front() == '#' || text.front() == ';') continue;
+    if (text.front() == '[') {
+      if (text.back() != ']') fail("{}:{}: unterminated section header: {}", path, line, text);
+      continue;
+    }
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      fail("{}:{}: expected 'key = value', got: {}", path, line, text);
+    }
+    std::string key(trim(text.substr(0, eq)));
+    std::string_view value = trim(text.substr(eq + 1));
+    if (key.starts_with("--")) key.erase(0, 2);  // tolerate `--rank = 8`
+    if (key.empty()) fail("{}:{}: missing key before '='", path, line);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (const auto it = seen.find(key); it != seen.end()) {
+      fail("{}:{}: '{}' is already set at line {}", path, line, key, it->second);
+    }
+    seen.emplace(key, line);
+    entries.push_back({std::move(key), std::string(value), line});
+  }
+  return entries;
+}
+
+}  // namespace dmf::cli

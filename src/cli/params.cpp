@@ -1,0 +1,331 @@
+#include "dmf/cli/params.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "dmf/cli/ini.hpp"
+
+namespace dmf::cli {
+namespace po = boost::program_options;
+
+namespace detail {
+
+void parse_bool(std::string_view text, bool& out) {
+  static constexpr std::array<std::string_view, 4> kTrue{"true", "yes", "on", "1"};
+  static constexpr std::array<std::string_view, 4> kFalse{"false", "no", "off", "0"};
+  if (std::ranges::find(kTrue, text) != kTrue.end()) {
+    out = true;
+  } else if (std::ranges::find(kFalse, text) != kFalse.end()) {
+    out = false;
+  } else {
+    fail("expected true or false, got '{}'", text);
+  }
+}
+
+template <class T>
+void parse_number(std::string_view text, T& out) {
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec == std::errc::result_out_of_range) fail("'{}' is out of range", text);
+  if (ec != std::errc() || ptr != end || text.empty()) {
+    fail("expected {}, got '{}'", std::is_integral_v<T> ? "an integer" : "a number", text);
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!std::isfinite(value)) fail("expected a finite number, got '{}'", text);
+  }
+  out = value;
+}
+
+template <class T>
+std::string format_number(T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return fmt::format("{}", value);  // shortest text that round-trips
+  } else {
+    return std::to_string(value);
+  }
+}
+
+#define DMF_NUMBER(T)                                         \
+  template void parse_number<T>(std::string_view, T&);        \
+  template std::string format_number<T>(T);
+DMF_NUMBER(int)
+DMF_NUMBER(long)
+DMF_NUMBER(long long)
+DMF_NUMBER(unsigned)
+DMF_NUMBER(unsigned long)
+DMF_NUMBER(unsigned long long)
+DMF_NUMBER(float)
+DMF_NUMBER(double)
+#undef DMF_NUMBER
+
+}  // namespace detail
+
+namespace {
+
+/// Edit distance, for "did you mean" suggestions.
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggestion(std::string_view unknown, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only near misses
+  for (const auto& name : names) {
+    const std::size_t d = distance(unknown, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best.empty() ? std::string() : fmt::format("; did you mean --{}?", best);
+}
+
+std::string strip_dashes(std::string_view token) {
+  while (token.starts_with('-')) token.remove_prefix(1);
+  return std::string(token.substr(0, token.find('=')));
+}
+
+}  // namespace
+
+ParamSet::ParamSet(std::string command, std::string summary)
+    : command_(std::move(command)), summary_(std::move(summary)) {
+  section("General");
+  add("config", &config_path_,
+      "Read options from this INI file (key = value per line); the command line overrides it")
+      .value_name("FILE");
+}
+
+ParamSpec& ParamSet::declare(std::string name, std::string help) {
+  DMF_CHECK(find(name) == nullptr, "option --{} declared twice for '{}'", name, command_);
+  ParamSpec& spec = specs_.emplace_back();
+  spec.name = std::move(name);
+  spec.section = section_;
+  spec.help = std::move(help);
+  return spec;
+}
+
+ParamSpec* ParamSet::find(std::string_view name) {
+  for (auto& spec : specs_) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+bool ParamSet::given(std::string_view name) const {
+  const auto it = origins_.find(name);
+  return it != origins_.end() && it->second.kind != Origin::Kind::kDefault;
+}
+
+std::vector<std::string> ParamSet::names() const {
+  std::vector<std::string> out;
+  for (const auto& spec : specs_) out.push_back(spec.name);
+  return out;
+}
+
+std::string ParamSet::describe(const Origin& origin, const std::string& name) const {
+  if (origin.kind == Origin::Kind::kConfigFile) return fmt::format("{}: {}", origin.where, name);
+  return "--" + name;
+}
+
+void ParamSet::apply(ParamSpec& spec, std::string_view value, Origin origin) {
+  try {
+    spec.assign(value);
+  } catch (const Error& e) {
+    fail("{}: {}", describe(origin, spec.name), e.what());
+  }
+  origins_[spec.name] = std::move(origin);
+}
+
+void ParamSet::parse(std::span<const std::string> args, const std::set<std::string>& other_keys) {
+  po::options_description description;
+  description.add_options()("help,h", "");
+  for (const auto& spec : specs_) {
+    auto* semantic = po::value<std::vector<std::string>>();
+    if (spec.implicit_value) semantic->implicit_value({*spec.implicit_value}, *spec.implicit_value);
+    description.add_options()(spec.name.c_str(), semantic, "");
+  }
+
+  po::parsed_options parsed(&description);
+  const std::vector<std::string> tokens(args.begin(), args.end());
+  try {
+    parsed = po::command_line_parser(tokens)
+                 .options(description)
+                 .style(po::command_line_style::unix_style ^
+                        po::command_line_style::allow_guessing)
+                 .run();
+  } catch (const po::unknown_option& e) {
+    const std::string name = strip_dashes(e.get_option_name());
+    fail("unknown option --{} for 'dmf {}'{} (see dmf {} --help)", name, command_,
+         suggestion(name, names()), command_);
+  } catch (const po::too_many_positional_options_error&) {
+    std::string positional;
+    for (const auto& token : tokens) {
+      if (!token.starts_with('-')) {
+        positional = token;
+        break;
+      }
+    }
+    fail("unexpected argument '{}' for 'dmf {}': options are written --name value", positional,
+         command_);
+  } catch (const po::error& e) {
+    fail("dmf {}: {}", command_, e.what());
+  }
+
+  for (const auto& option : parsed.options) {
+    if (option.string_key == "help") {
+      help_requested_ = true;
+      return;
+    }
+  }
+  for (const auto& option : parsed.options) {
+    ParamSpec* spec = find(option.string_key);
+    if (given(option.string_key)) fail("--{} is given more than once", option.string_key);
+    const std::string value = option.value.empty() ? std::string() : option.value.front();
+    apply(*spec, value, {Origin::Kind::kCommandLine, ""});
+  }
+
+  if (!config_path_.empty()) {
+    for (const auto& entry : read_ini(config_path_)) {
+      const std::string where = fmt::format("{}:{}", config_path_, entry.line);
+      if (entry.key == "config") fail("{}: a config file cannot name another (config)", where);
+      ParamSpec* spec = find(entry.key);
+      if (spec == nullptr) {
+        if (other_keys.contains(entry.key)) continue;  // another command's option
+        fail("{}: unknown option '{}'{}", where, entry.key, suggestion(entry.key, names()));
+      }
+      if (given(entry.key)) continue;  // the command line wins
+      apply(*spec, entry.value, {Origin::Kind::kConfigFile, where});
+    }
+  }
+
+  for (auto& spec : specs_) {
+    const auto it = origins_.find(spec.name);
+    const Origin origin = it == origins_.end() ? Origin{} : it->second;
+    if (spec.required && origin.kind == Origin::Kind::kDefault) {
+      fail("dmf {} needs --{}", command_, spec.name);
+    }
+    for (const auto& check : spec.checks) {
+      try {
+        check();
+      } catch (const Error& e) {
+        fail("{}: {}", describe(origin, spec.name), e.what());
+      }
+    }
+  }
+}
+
+std::string ParamSet::help() const {
+  std::ostringstream out;
+  out << "Usage: dmf " << command_ << " [options]\n\n" << summary_ << "\n";
+  std::string current_section;
+  for (const auto& spec : specs_) {
+    if (spec.section != current_section) {
+      current_section = spec.section;
+      out << "\n" << current_section << ":\n";
+    }
+    std::string head = "  --" + spec.name;
+    if (spec.implicit_value) {
+      head += " [" + spec.value_name + "]";
+    } else {
+      head += " " + spec.value_name;
+    }
+    std::string text = spec.help;
+    if (!spec.choices.empty() && spec.value_name != "BOOL") {
+      std::string list;
+      for (const auto& c : spec.choices) list += (list.empty() ? "" : "|") + c;
+      text += " (" + list + ")";
+    }
+    if (spec.required) {
+      text += " [required]";
+    } else if (!spec.default_text.empty()) {
+      text += " [default: " + spec.default_text + "]";
+    }
+    constexpr std::size_t kColumn = 30;
+    if (head.size() + 2 > kColumn) {
+      out << head << "\n" << std::string(kColumn, ' ');
+    } else {
+      out << head << std::string(kColumn - head.size(), ' ');
+    }
+    // Wrap the description at 100 columns.
+    std::istringstream words(text);
+    std::string word;
+    std::size_t column = kColumn;
+    bool first = true;
+    while (words >> word) {
+      if (!first && column + 1 + word.size() > 100) {
+        out << "\n" << std::string(kColumn, ' ');
+        column = kColumn;
+        first = true;
+      }
+      if (!first) {
+        out << ' ';
+        ++column;
+      }
+      out << word;
+      column += word.size();
+      first = false;
+    }
+    out << "\n";
+  }
+  out << "  --help                      Show this help and exit\n";
+  return out.str();
+}
+
+std::vector<std::pair<std::string, std::string>> ParamSet::effective_values() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& spec : specs_) out.emplace_back(spec.name, spec.current());
+  return out;
+}
+
+std::string ParamSet::effective_config() const {
+  std::ostringstream out;
+  out << "# dmf " << command_ << ": effective configuration\n";
+  for (const auto& spec : specs_) {
+    if (spec.name == "config") continue;
+    const auto it = origins_.find(spec.name);
+    const Origin origin = it == origins_.end() ? Origin{} : it->second;
+    out << spec.name << " = " << spec.current();
+    switch (origin.kind) {
+      case Origin::Kind::kDefault: break;
+      case Origin::Kind::kCommandLine: out << "  # command line"; break;
+      case Origin::Kind::kConfigFile: out << "  # " << origin.where; break;
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string ParamSet::markdown() const {
+  std::ostringstream out;
+  out << "| option | default | description |\n|---|---|---|\n";
+  for (const auto& spec : specs_) {
+    std::string text = spec.help;
+    if (!spec.choices.empty() && spec.value_name != "BOOL") {
+      std::string list;
+      for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + ("`" + c + "`");
+      text += " One of " + list + ".";
+    }
+    const std::string def = spec.required ? "required"
+                            : spec.default_text.empty() ? ""
+                                                        : "`" + spec.default_text + "`";
+    out << "| `--" << spec.name << "` | " << def << " | " << text << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace dmf::cli

@@ -1,0 +1,35 @@
+#include "dmf/dist/environment.hpp"
+
+#include <mpi.h>
+
+#include <cstdio>
+#include <string>
+
+#include "dmf/core/error.hpp"
+
+namespace dmf::dist {
+
+Environment::Environment(int& argc, char**& argv) {
+  int provided = 0;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    throw Error("MPI_Init_thread failed");
+  }
+  if (provided < MPI_THREAD_FUNNELED) {
+    abort(fmt::format("this MPI provides thread level {}, dmf needs MPI_THREAD_FUNNELED", provided),
+          1);
+  }
+}
+
+void Environment::finalize() { MPI_Finalize(); }
+
+void Environment::abort(std::string_view message, int code) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::fprintf(stderr, "dmf: rank %d: %.*s\n", rank, static_cast<int>(message.size()),
+               message.data());
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);  // MPI_Abort does not return; keep the compiler sure of it
+}
+
+}  // namespace dmf::dist

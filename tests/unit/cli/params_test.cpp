@@ -1,0 +1,3 @@
+#include "dmf/cli/params.hpp"
+#include <gtest/gtest.h>
+TEST(Params, Placeholder) { SUCCEED(); }
