@@ -1,0 +1,75 @@
+# Helpers for end-to-end tests of the dmf CLI. CTest sets DMF (the binary),
+# DMF_MPIEXEC and the Open MPI environment (see cmake/DmfTesting.cmake).
+# A test script sources this file, then calls the helpers; the first failed
+# check ends the script with a message and a non-zero exit.
+set -euo pipefail
+
+: "${DMF:?DMF must point at the dmf binary}"
+: "${DMF_MPIEXEC:=mpiexec}"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/dmf-e2e-XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# dmf ARGS...: run dmf in one process.
+dmf() { "$DMF" "$@"; }
+
+# dmf_np P ARGS...: run dmf on P ranks.
+dmf_np() {
+  local np="$1"
+  shift
+  "$DMF_MPIEXEC" -n "$np" --oversubscribe "$DMF" "$@"
+}
+
+# expect_fail CODE CMD...: CMD must exit with CODE; its stderr is kept in $WORK/stderr.
+expect_fail() {
+  local want="$1"
+  shift
+  local got=0
+  "$@" >"$WORK/stdout" 2>"$WORK/stderr" || got=$?
+  if [[ "$got" != "$want" ]]; then
+    echo "--- stderr:" >&2
+    cat "$WORK/stderr" >&2
+    fail "expected exit $want, got $got from: $*"
+  fi
+}
+
+# expect_ok CMD...: CMD must succeed; stdout in $WORK/stdout, stderr in $WORK/stderr.
+expect_ok() {
+  local got=0
+  "$@" >"$WORK/stdout" 2>"$WORK/stderr" || got=$?
+  if [[ "$got" != 0 ]]; then
+    echo "--- stderr:" >&2
+    cat "$WORK/stderr" >&2
+    fail "exit $got from: $*"
+  fi
+}
+
+# contains FILE TEXT: FILE must contain TEXT (fixed string).
+contains() {
+  grep -qF -- "$2" "$1" || {
+    echo "--- $1:" >&2
+    cat "$1" >&2
+    fail "$1 does not contain: $2"
+  }
+}
+
+# not_contains FILE TEXT
+not_contains() {
+  if grep -qF -- "$2" "$1"; then
+    echo "--- $1:" >&2
+    cat "$1" >&2
+    fail "$1 contains: $2"
+  fi
+}
+
+# count_lines FILE TEXT: how many lines of FILE contain TEXT.
+count_lines() { grep -cF -- "$2" "$1" || true; }
+
+# same_bytes A B: files must be identical.
+same_bytes() { cmp -s "$1" "$2" || fail "$1 and $2 differ"; }
