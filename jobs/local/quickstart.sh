@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The quick-start job: set up and build dmf, make a small synthetic data set
+# and look at it on 2 MPI ranks.
+#
+#   jobs/local/quickstart.sh
+#
+# Steps: cmake/bootstrap.sh (packages, configure, build in build/), then
+# `dmf generate` into build/quickstart/, then `dmf info` on 2 ranks. Output of
+# each step is shown and also kept in build/quickstart/. Environment:
+#   DMF_BUILD_DIR  build directory (default: build/ at the top of the repository)
+#   DMF_RANKS      number of MPI ranks (default: 2)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root_dir="$(cd "$here/../.." && pwd)"
+build_dir="${DMF_BUILD_DIR:-$root_dir/build}"
+ranks="${DMF_RANKS:-2}"
+
+# shellcheck source-path=SCRIPTDIR source=mpi_env.sh
+source "$here/mpi_env.sh"
+
+"$root_dir/cmake/bootstrap.sh" --build-dir "$build_dir"
+build_dir="$(cd "$build_dir" && pwd)"
+dmf="$build_dir/src/dmf"
+[[ -x "$dmf" ]] || {
+  echo "quickstart: no dmf executable at $dmf after the build" >&2
+  exit 1
+}
+
+out="$build_dir/quickstart"
+mkdir -p "$out"
+data="$out/ratings.csv"
+
+# step NAME CMD...: shows the command, runs it with its output on the terminal
+# and in $out/NAME.log, and stops the job if it fails.
+step() {
+  local name="$1"
+  shift
+  echo
+  echo "== $name: $*"
+  local code=0
+  "$@" 2>&1 | tee "$out/$name.log" || code=$?
+  if ((code != 0)); then
+    echo "quickstart: '$name' failed (exit $code); its output is in $out/$name.log" >&2
+    exit "$code"
+  fi
+}
+
+# A default synthetic data set: users, items, ratings and seed at their defaults.
+step generate "$dmf" generate --out "$data" --overwrite
+
+mapfile -t mpirun < <(dmf_mpirun_command "$ranks")
+step info "${mpirun[@]}" "$dmf" info --data "$data"
+
+# --- Training goes here (a later issue adds `dmf train`) ---------------------
+# step train "${mpirun[@]}" "$dmf" train --data "$data" --out "$out/model"
+# -----------------------------------------------------------------------------
+
+echo
+echo "quickstart: done."
+echo "  data set:  $data"
+echo "  logs:      $out/generate.log, $out/info.log"
+echo "  build log: $build_dir/bootstrap.log"
