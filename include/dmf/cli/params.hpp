@@ -188,44 +188,100 @@ class ParamSet {
 
 // --- value binding ----------------------------------------------------------
 
+namespace detail {
+
 template <class T>
-void ParamSet::bind(ParamSpec& spec, T* target) {
-  if constexpr (std::same_as<T, bool>) {
-    spec.value_name = "BOOL";
-    spec.choices = {"true", "false"};
-    spec.assign = [target](std::string_view text) { detail::parse_bool(text, *target); };
-    spec.current = [target] { return std::string(*target ? "true" : "false"); };
-  } else if constexpr (std::is_arithmetic_v<T>) {
-    spec.value_name = std::is_integral_v<T> ? "INT" : "NUM";
-    spec.assign = [target](std::string_view text) { detail::parse_number(text, *target); };
-    spec.current = [target] { return detail::format_number(*target); };
-  } else if constexpr (std::same_as<T, std::string>) {
-    spec.value_name = "TEXT";
-    spec.assign = [target](std::string_view text) { *target = std::string(text); };
-    spec.current = [target] { return *target; };
-  } else if constexpr (NamedEnum<T>) {
-    spec.value_name = "NAME";
-    std::string list;
-    for (const auto& entry : enum_names(T{})) {
-      spec.choices.emplace_back(entry.name);
-      list += (list.empty() ? "" : "|") + std::string(entry.name);
-    }
-    spec.assign = [target, list](std::string_view text) {
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+/// How values of type T are read from text, written back, and described.
+template <class T>
+struct ValueTraits {
+  static void parse(std::string_view text, T& out) {
+    if constexpr (std::same_as<T, bool>) {
+      parse_bool(text, out);
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      parse_number(text, out);
+    } else if constexpr (std::same_as<T, std::string>) {
+      out = std::string(text);
+    } else if constexpr (NamedEnum<T>) {
       for (const auto& entry : enum_names(T{})) {
         if (entry.name == text) {
-          *target = entry.value;
+          out = entry.value;
           return;
         }
       }
+      std::string list;
+      for (const auto& entry : enum_names(T{})) {
+        list += (list.empty() ? "" : "|") + std::string(entry.name);
+      }
       fail("'{}' is not one of {}", text, list);
-    };
-    spec.current = [target] { return std::string(to_string(*target)); };
-  } else {
-    static_assert(TextValue<T>, "declare parse_value/format_value for this option type");
-    spec.value_name = "VALUE";
-    spec.assign = [target](std::string_view text) { parse_value(text, *target); };
-    spec.current = [target] { return std::string(format_value(*target)); };
+    } else {
+      static_assert(TextValue<T>, "declare parse_value/format_value for this option type");
+      parse_value(text, out);
+    }
   }
+  static std::string format(const T& value) {
+    if constexpr (std::same_as<T, bool>) {
+      return value ? "true" : "false";
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      return format_number(value);
+    } else if constexpr (std::same_as<T, std::string>) {
+      return value;
+    } else if constexpr (NamedEnum<T>) {
+      return std::string(to_string(value));
+    } else {
+      return std::string(format_value(value));
+    }
+  }
+  static std::string value_name() {
+    if constexpr (std::same_as<T, bool>) return "BOOL";
+    if constexpr (std::is_integral_v<T>) return "INT";
+    if constexpr (std::is_floating_point_v<T>) return "NUM";
+    if constexpr (std::same_as<T, std::string>) return "TEXT";
+    if constexpr (NamedEnum<T>) return "NAME";
+    return "VALUE";
+  }
+  static std::vector<std::string> choices() {
+    std::vector<std::string> out;
+    if constexpr (std::same_as<T, bool>) {
+      out = {"true", "false"};
+    } else if constexpr (NamedEnum<T>) {
+      for (const auto& entry : enum_names(T{})) out.emplace_back(entry.name);
+    }
+    return out;
+  }
+};
+
+/// An optional value: empty text means "not set".
+template <class T>
+struct ValueTraits<std::optional<T>> {
+  static void parse(std::string_view text, std::optional<T>& out) {
+    if (text.empty()) {
+      out.reset();
+      return;
+    }
+    T value{};
+    ValueTraits<T>::parse(text, value);
+    out = std::move(value);
+  }
+  static std::string format(const std::optional<T>& value) {
+    return value ? ValueTraits<T>::format(*value) : std::string();
+  }
+  static std::string value_name() { return ValueTraits<T>::value_name(); }
+  static std::vector<std::string> choices() { return ValueTraits<T>::choices(); }
+};
+
+}  // namespace detail
+
+template <class T>
+void ParamSet::bind(ParamSpec& spec, T* target) {
+  using Traits = detail::ValueTraits<T>;
+  spec.value_name = Traits::value_name();
+  spec.choices = Traits::choices();
+  spec.assign = [target](std::string_view text) { Traits::parse(text, *target); };
+  spec.current = [target] { return Traits::format(*target); };
 }
 
 }  // namespace dmf::cli

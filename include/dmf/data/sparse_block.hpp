@@ -1,0 +1,37 @@
+// One rank's ratings of the rows it owns: a CSR of its users' ratings (rows =
+// users, columns = items) or a CSC of its items' ratings (rows = items,
+// columns = users). Indices are global canonical row numbers (DESIGN.md §6).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace dmf::data {
+
+struct SparseBlock {
+  std::uint32_t first_row = 0;          // global index of local row 0
+  std::vector<std::uint64_t> offsets;   // rows()+1 entries; row r is [offsets[r], offsets[r+1])
+  std::vector<std::uint32_t> columns;   // global index on the other side, ascending within a row
+  std::vector<float> values;            // the ratings
+  std::vector<std::int64_t> times;      // timestamps, when kept (LoadOptions::keep_time)
+  std::vector<std::uint64_t> lines;     // source line numbers, when kept (LoadOptions::keep_lines)
+
+  [[nodiscard]] std::uint32_t rows() const noexcept {
+    return offsets.empty() ? 0 : static_cast<std::uint32_t>(offsets.size() - 1);
+  }
+  [[nodiscard]] std::uint64_t nnz() const noexcept { return columns.size(); }
+  [[nodiscard]] std::uint64_t degree(std::uint32_t row) const {
+    return offsets[row + 1] - offsets[row];
+  }
+  [[nodiscard]] std::span<const std::uint32_t> row_columns(std::uint32_t row) const {
+    return std::span(columns).subspan(offsets[row], degree(row));
+  }
+  [[nodiscard]] std::span<const float> row_values(std::uint32_t row) const {
+    return std::span(values).subspan(offsets[row], degree(row));
+  }
+  /// Bytes held by the arrays (capacity, not size).
+  [[nodiscard]] std::uint64_t bytes() const noexcept;
+};
+
+}  // namespace dmf::data

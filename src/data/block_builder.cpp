@@ -1,0 +1,133 @@
+#include "dmf/data/block_builder.hpp"
+
+#include <algorithm>
+
+#include "dmf/core/error.hpp"
+#include "dmf/core/parallel.hpp"
+
+namespace dmf::data {
+namespace {
+
+constexpr std::size_t kMaxExamples = 5;
+
+bool by_column_then_line(const RoutedRating& a, const RoutedRating& b) {
+  return a.column != b.column ? a.column < b.column : a.line < b.line;
+}
+
+/// Counting sort by row: stable, O(n + rows). Returns row offsets.
+std::vector<std::uint64_t> group_by_row(std::uint32_t first_row, std::uint32_t rows,
+                                        std::span<const RoutedRating> ratings,
+                                        std::vector<RoutedRating>& grouped) {
+  std::vector<std::uint64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
+  for (const auto& r : ratings) {
+    DMF_CHECK(r.row >= first_row && r.row - first_row < rows,
+              "internal: rating for row {} routed to the owner of rows [{}, {})", r.row, first_row,
+              first_row + rows);
+    ++offsets[r.row - first_row + 1];
+  }
+  for (std::size_t r = 0; r < rows; ++r) offsets[r + 1] += offsets[r];
+  std::vector<std::uint64_t> cursor(offsets.begin(), offsets.end() - 1);
+  grouped.resize(ratings.size());
+  for (const auto& r : ratings) grouped[cursor[r.row - first_row]++] = r;
+  return offsets;
+}
+
+/// The merged value of the duplicates group [begin, end) under `policy`.
+float merge_values(std::span<const RoutedRating> group, DuplicatePolicy policy) {
+  switch (policy) {
+    case DuplicatePolicy::kLast: return group.back().value;
+    case DuplicatePolicy::kMean:
+    case DuplicatePolicy::kSum: {
+      double sum = 0.0;  // in line order: the same for any number of ranks
+      for (const auto& r : group) sum += r.value;
+      if (policy == DuplicatePolicy::kMean) sum /= static_cast<double>(group.size());
+      return static_cast<float>(sum);
+    }
+    case DuplicatePolicy::kFirst:
+    case DuplicatePolicy::kError: break;
+  }
+  return group.front().value;
+}
+
+}  // namespace
+
+BlockBuildResult build_block(std::uint32_t first_row, std::uint32_t rows,
+                             std::span<const RoutedRating> ratings,
+                             std::span<const std::int64_t> times, DuplicatePolicy policy,
+                             bool keep_lines, int threads) {
+  std::vector<RoutedRating> grouped;
+  const std::vector<std::uint64_t> offsets = group_by_row(first_row, rows, ratings, grouped);
+
+  // Sort each row by (column, line) and count the entries it keeps.
+  std::vector<std::uint64_t> kept(rows, 0);
+  parallel_for(threads, rows, [&](std::int64_t r) {
+    const auto row = static_cast<std::size_t>(r);
+    const auto begin = grouped.begin() + static_cast<std::ptrdiff_t>(offsets[row]);
+    const auto end = grouped.begin() + static_cast<std::ptrdiff_t>(offsets[row + 1]);
+    std::sort(begin, end, by_column_then_line);
+    std::uint64_t distinct = 0;
+    for (auto it = begin; it != end; ++it) {
+      if (it == begin || it->column != (it - 1)->column) ++distinct;
+    }
+    kept[row] = distinct;
+  });
+
+  BlockBuildResult result;
+  SparseBlock& block = result.block;
+  block.first_row = first_row;
+  block.offsets.assign(static_cast<std::size_t>(rows) + 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) block.offsets[r + 1] = block.offsets[r] + kept[r];
+  result.duplicate_ratings = grouped.size() - block.offsets.back();
+
+  const std::uint64_t n = block.offsets.back();
+  block.columns.resize(n);
+  block.values.resize(n);
+  if (!times.empty()) block.times.resize(n);
+  if (keep_lines) block.lines.resize(n);
+
+  // Fill: each group of equal columns becomes one entry.
+  std::vector<std::uint64_t> pairs_per_row(result.duplicate_ratings > 0 ? rows : 0, 0);
+  parallel_for(threads, rows, [&](std::int64_t r) {
+    const auto row = static_cast<std::size_t>(r);
+    std::uint64_t out = block.offsets[row];
+    std::uint64_t i = offsets[row];
+    while (i < offsets[row + 1]) {
+      std::uint64_t j = i + 1;
+      while (j < offsets[row + 1] && grouped[j].column == grouped[i].column) ++j;
+      const std::span<const RoutedRating> group(grouped.data() + i, j - i);
+      const RoutedRating& representative =
+          policy == DuplicatePolicy::kLast ? group.back() : group.front();
+      block.columns[out] = representative.column;
+      block.values[out] = merge_values(group, policy);
+      if (!times.empty()) block.times[out] = times[representative.time_slot];
+      if (keep_lines) block.lines[out] = representative.line;
+      if (group.size() > 1) ++pairs_per_row[row];
+      ++out;
+      i = j;
+    }
+  });
+
+  if (result.duplicate_ratings > 0) {
+    for (const auto count : pairs_per_row) result.duplicate_pairs += count;
+    // The earliest few duplicated pairs, by the line of their first rating.
+    for (std::size_t row = 0; row < rows; ++row) {
+      for (std::uint64_t i = offsets[row]; i + 1 < offsets[row + 1]; ++i) {
+        if (grouped[i + 1].column != grouped[i].column) continue;
+        if (i > offsets[row] && grouped[i - 1].column == grouped[i].column) continue;
+        result.examples.push_back({grouped[i].row, grouped[i].column, grouped[i].line,
+                                   grouped[i + 1].line});
+      }
+    }
+    std::ranges::sort(result.examples, {}, &DuplicateExample::first_line);
+    if (result.examples.size() > kMaxExamples) result.examples.resize(kMaxExamples);
+  }
+  return result;
+}
+
+std::uint64_t SparseBlock::bytes() const noexcept {
+  return offsets.capacity() * sizeof(std::uint64_t) + columns.capacity() * sizeof(std::uint32_t) +
+         values.capacity() * sizeof(float) + times.capacity() * sizeof(std::int64_t) +
+         lines.capacity() * sizeof(std::uint64_t);
+}
+
+}  // namespace dmf::data

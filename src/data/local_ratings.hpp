@@ -1,0 +1,42 @@
+// The read phase of a load (internal to src/data): one rank's byte range
+// parsed into ratings with local ID numbers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dmf/data/loader.hpp"
+#include "dmf/data/token_table.hpp"
+#include "dmf/io/format.hpp"
+#include "dmf/io/range_reader.hpp"
+
+namespace dmf::data::detail {
+
+struct LocalRatings {
+  TokenTable user_tokens;                 // distinct users met here, local numbering
+  TokenTable item_tokens;
+  std::vector<std::uint64_t> user_counts;  // ratings per local user
+  std::vector<std::uint64_t> item_counts;
+  std::vector<std::uint32_t> users;       // per rating: local user number
+  std::vector<std::uint32_t> items;
+  std::vector<float> values;
+  std::vector<std::int64_t> times;        // when LoadOptions::keep_time
+  std::vector<std::uint64_t> lines;       // global line numbers
+  std::uint64_t lines_seen = 0;           // lines of the range, all ranks summed
+  std::uint64_t bad_lines = 0;            // all ranks summed
+  std::vector<std::string> bad_line_examples;  // the first few of the file
+
+  [[nodiscard]] std::size_t size() const noexcept { return values.size(); }
+};
+
+/// Collective. Reads and parses this rank's `range` of `path`. Under
+/// --bad-lines error, the first bad line of the file is raised on every rank.
+[[nodiscard]] LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
+                                              const io::Format& format, io::ByteRange range,
+                                              const LoadOptions& options);
+
+/// A line as it may appear in a message: bounded length, no control bytes.
+[[nodiscard]] std::string printable(std::string_view line);
+
+}  // namespace dmf::data::detail

@@ -1,0 +1,66 @@
+#include "dmf/data/token_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dmf/core/rng.hpp"
+#include "dmf/data/token_interner.hpp"
+
+namespace dmf::data {
+namespace {
+
+TEST(CanonicalInteger, AcceptsOnlyTheCanonicalText) {
+  for (const char* yes : {"0", "7", "42", "-1", "123456789012345678901234567890"}) {
+    EXPECT_TRUE(is_canonical_integer(yes)) << yes;
+  }
+  for (const char* no : {"", "-", "-0", "007", "0104257", "+5", "1.0", "1e3", "tt01", " 1"}) {
+    EXPECT_FALSE(is_canonical_integer(no)) << no;
+  }
+}
+
+TEST(TokenOrder, NumericOrderMatchesIntegerOrder) {
+  // Against an independent reference: the values themselves.
+  std::vector<long long> values;
+  Rng rng(5);
+  for (int k = 0; k < 2000; ++k) {
+    const auto magnitude = static_cast<long long>(rng.below(1ULL << (1 + rng.below(40))));
+    values.push_back(rng.below(3) == 0 ? -magnitude : magnitude);
+  }
+  std::vector<std::string> texts;
+  for (auto v : values) texts.push_back(std::to_string(v));
+  std::ranges::sort(texts, TokenOrder(true));
+  std::ranges::sort(values);
+  for (std::size_t k = 0; k < values.size(); ++k) EXPECT_EQ(texts[k], std::to_string(values[k]));
+}
+
+TEST(TokenOrder, BytewiseKeepsLeadingZerosApart) {
+  std::vector<std::string> ids{"tt10", "0104257", "104257", "tt09", "A"};
+  std::ranges::sort(ids, TokenOrder(false));
+  EXPECT_EQ(ids, (std::vector<std::string>{"0104257", "104257", "A", "tt09", "tt10"}));
+}
+
+TEST(TokenInterner, NumbersTokensInOrderOfFirstSight) {
+  TokenInterner interner;
+  std::vector<std::string> seen;
+  std::map<std::string, std::uint32_t> reference;
+  Rng rng(9);
+  // Enough distinct tokens to force several rehashes.
+  for (int k = 0; k < 50000; ++k) {
+    const std::string token = "id" + std::to_string(rng.below(20000));
+    const auto [it, inserted] = reference.emplace(token, static_cast<std::uint32_t>(seen.size()));
+    if (inserted) seen.push_back(token);
+    ASSERT_EQ(interner.intern(token), it->second) << token;
+  }
+  ASSERT_EQ(interner.size(), seen.size());
+  for (std::size_t k = 0; k < seen.size(); ++k) EXPECT_EQ(interner.tokens()[k], seen[k]);
+  const TokenTable released = interner.release();
+  EXPECT_EQ(released.size(), seen.size());
+  EXPECT_EQ(interner.size(), 0U);
+}
+
+}  // namespace
+}  // namespace dmf::data
