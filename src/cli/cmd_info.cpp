@@ -1,12 +1,185 @@
+// dmf info: what is in a ratings file, and how dmf would spread it over ranks.
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
 #include "dmf/cli/commands_list.hpp"
+#include "dmf/cli/load_options.hpp"
+#include "dmf/core/memory.hpp"
+#include "dmf/core/parallel.hpp"
+#include "dmf/data/summary.hpp"
 
 namespace dmf::cli {
 namespace {
-struct Options {};
-void declare(ParamSet&, Options&) {}
-int run(Context&, const Options&, const ParamSet&) { fail("not yet"); }
+
+struct InfoOptions {
+  std::string data;
+  data::LoadOptions load;
+  int ranks = 0;
+  bool json = false;
+  int threads = 0;
+};
+
+void declare(ParamSet& params, InfoOptions& o) {
+  params.section("Data");
+  params.add("data", &o.data, "The ratings file").value_name("FILE").required();
+  declare_load_options(params, o.load);
+  params.section("Report");
+  params.add("ranks", &o.ranks,
+             "Also show the ratings per rank that dmf's partitioner would give P ranks")
+      .value_name("P")
+      .at_least(0);
+  params.flag("json", &o.json, "Print one JSON object instead of text");
+  declare_threads(params, o.threads);
+}
+
+std::string column_list(const io::Format& format) {
+  static constexpr std::array<std::string_view, 5> kNames{"user", "item", "rating", "time", "-"};
+  std::vector<std::string_view> names;
+  for (const auto column : format.columns) names.push_back(kNames.at(static_cast<std::size_t>(column)));
+  return fmt::format("{}", fmt::join(names, ","));
+}
+
+/// Per-rank loads as a JSON object and a text line.
+struct Balance {
+  std::vector<std::uint64_t> users;
+  std::vector<std::uint64_t> items;
+};
+
+double imbalance(const std::vector<std::uint64_t>& loads) {
+  const double total = static_cast<double>(std::accumulate(loads.begin(), loads.end(), std::uint64_t{0}));
+  const double max = static_cast<double>(*std::ranges::max_element(loads));
+  return total == 0.0 ? 1.0 : max / (total / static_cast<double>(loads.size()));
+}
+
+nlohmann::json degrees_json(const data::DegreeStats& d) {
+  return {{"min", d.min}, {"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}, {"max", d.max},
+          {"mean", d.mean}};
+}
+
+std::string degrees_text(const data::DegreeStats& d) {
+  return fmt::format("min {}, p50 {}, p90 {}, p99 {}, max {}, mean {:.1f}", d.min, d.p50, d.p90,
+                     d.p99, d.max, d.mean);
+}
+
+std::string loads_text(const std::vector<std::uint64_t>& loads) {
+  const auto [min, max] = std::ranges::minmax_element(loads);
+  return fmt::format("min {}, max {}, imbalance (max/mean) {:.3f}", *min, *max, imbalance(loads));
+}
+
+int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
+  const auto& comm = context.comm;
+  data::LoadOptions load = o.load;
+  load.threads = resolve_threads(o.threads);
+  const data::RatingsData ratings = data::load_ratings(comm, o.data, load);
+  const data::LoadReport& report = ratings.report;
+  const data::DataSummary s = data::summarize(comm, ratings);
+
+  const std::uint64_t held = comm.allreduce(ratings.by_user.bytes() + ratings.by_item.bytes(), dist::Op::kSum);
+  const double bytes_per_rating = static_cast<double>(held) / (2.0 * static_cast<double>(s.ratings));
+  const std::uint64_t peak_rss = comm.allreduce(peak_rss_bytes(), dist::Op::kMax);
+  const double seconds = comm.allreduce(report.seconds(), dist::Op::kMax);
+  const double mb_per_s_per_rank = static_cast<double>(report.file_bytes) / 1e6 / seconds / comm.size();
+  const double ratings_per_s_per_rank = static_cast<double>(report.ratings_read) / seconds / comm.size();
+
+  std::vector<std::pair<int, Balance>> balances;
+  balances.emplace_back(comm.size(), Balance{comm.allgather<std::uint64_t>(ratings.by_user.nnz()),
+                                             comm.allgather<std::uint64_t>(ratings.by_item.nnz())});
+  if (o.ranks > 0 && o.ranks != comm.size()) {
+    balances.emplace_back(o.ranks, Balance{data::partition_loads(comm, ratings.by_user, o.ranks),
+                                           data::partition_loads(comm, ratings.by_item, o.ranks)});
+  }
+
+  if (o.json) {
+    nlohmann::json histogram = nlohmann::json::array();
+    for (const auto& bin : s.histogram) {
+      histogram.push_back({{"low", bin.low}, {"high", bin.high}, {"count", bin.count}});
+    }
+    nlohmann::json balance = nlohmann::json::array();
+    for (const auto& [parts, b] : balances) {
+      balance.push_back({{"ranks", parts},
+                         {"user_block_ratings", b.users},
+                         {"item_block_ratings", b.items},
+                         {"user_imbalance", imbalance(b.users)},
+                         {"item_imbalance", imbalance(b.items)}});
+    }
+    const nlohmann::json out = {
+        {"file", o.data},
+        {"format", to_string(report.format.kind)},
+        {"columns", column_list(report.format)},
+        {"header", report.format.has_header},
+        {"bytes", report.file_bytes},
+        {"users", s.users},
+        {"items", s.items},
+        {"ratings", s.ratings},
+        {"density", s.density},
+        {"rating", {{"min", s.rating_min}, {"max", s.rating_max}, {"mean", s.rating_mean},
+                    {"histogram", histogram}}},
+        {"user_degree", degrees_json(s.user_degrees)},
+        {"item_degree", degrees_json(s.item_degrees)},
+        {"duplicate_pairs", report.duplicate_pairs},
+        {"duplicates_merged", report.duplicates_merged},
+        {"bad_lines", report.bad_lines},
+        {"bad_line_examples", report.bad_line_examples},
+        {"load", {{"ranks", comm.size()},
+                  {"threads", load.threads},
+                  {"seconds", seconds},
+                  {"mb_per_s_per_rank", mb_per_s_per_rank},
+                  {"ratings_per_s_per_rank", ratings_per_s_per_rank},
+                  {"peak_rss_bytes_max_rank", peak_rss},
+                  {"bytes_per_rating_per_copy", bytes_per_rating}}},
+        {"balance", balance},
+    };
+    context.console.out("{}\n", out.dump(2));
+    return 0;
+  }
+
+  const auto& console = context.console;
+  console.out("{} ({}{}, columns {}; {:.1f} MB)\n", o.data, to_string(report.format.kind),
+              report.format.has_header ? ", header" : "", column_list(report.format),
+              static_cast<double>(report.file_bytes) / 1e6);
+  console.out("  ratings       {}\n", s.ratings);
+  console.out("  users         {}\n", s.users);
+  console.out("  items         {}\n", s.items);
+  console.out("  density       {:.4g}%\n", 100.0 * s.density);
+  console.out("  rating        min {}, max {}, mean {:.4f}\n", s.rating_min, s.rating_max, s.rating_mean);
+  const std::uint64_t largest = std::ranges::max(s.histogram, {}, &data::HistogramBin::count).count;
+  for (const auto& bin : s.histogram) {
+    const std::string label = bin.low == bin.high ? fmt::format("{}", bin.low)
+                                                  : fmt::format("[{:.3g}, {:.3g})", bin.low, bin.high);
+    const auto bar = static_cast<std::size_t>(40.0 * static_cast<double>(bin.count) / static_cast<double>(largest));
+    console.out("  {:>12} {:>12} {:6.2f}%  {}\n", label, bin.count,
+                100.0 * static_cast<double>(bin.count) / static_cast<double>(s.ratings), std::string(bar, '#'));
+  }
+  console.out("  user degree   {}\n", degrees_text(s.user_degrees));
+  console.out("  item degree   {}\n", degrees_text(s.item_degrees));
+  if (report.duplicate_pairs > 0) {
+    console.out("  duplicates    {} pairs rated more than once; {} ratings merged ({})\n",
+                report.duplicate_pairs, report.duplicates_merged, to_string(o.load.duplicates));
+  }
+  if (report.bad_lines > 0) {
+    console.out("  bad lines     {} skipped; the first:\n", report.bad_lines);
+    for (const auto& example : report.bad_line_examples) console.out("                {}\n", example);
+  }
+  for (const auto& [parts, b] : balances) {
+    console.out("  on {} rank{}    user blocks: {}\n", parts, parts == 1 ? " " : "s", loads_text(b.users));
+    console.out("                item blocks: {}\n", loads_text(b.items));
+  }
+  console.out("  loaded in {:.3f} s on {} rank(s) x {} thread(s): {:.1f} MB/s and {:.3g} ratings/s per rank; "
+              "{:.1f} bytes per rating per copy; peak RSS {:.1f} MB (largest rank)\n",
+              seconds, comm.size(), load.threads, mb_per_s_per_rank, ratings_per_s_per_rank,
+              bytes_per_rating, static_cast<double>(peak_rss) / 1e6);
+  return 0;
+}
+
 }  // namespace
 
-Command info_command() { return make_command<Options>("info", "TODO", declare, run); }
+Command info_command() {
+  return make_command<InfoOptions>(
+      "info", "Describe a ratings file: counts, rating histogram, degrees, per-rank balance",
+      declare, run);
+}
 
 }  // namespace dmf::cli

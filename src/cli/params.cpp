@@ -246,9 +246,7 @@ std::string ParamSet::help() const {
     }
     std::string text = spec.help;
     if (!spec.choices.empty() && spec.value_name != "BOOL") {
-      std::string list;
-      for (const auto& c : spec.choices) list += (list.empty() ? "" : "|") + c;
-      text += " (" + list + ")";
+      text += fmt::format(" ({})", fmt::join(spec.choices, "|"));
     }
     if (spec.required) {
       text += " [required]";
@@ -316,9 +314,7 @@ std::string ParamSet::markdown() const {
   for (const auto& spec : specs_) {
     std::string text = spec.help;
     if (!spec.choices.empty() && spec.value_name != "BOOL") {
-      std::string list;
-      for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + ("`" + c + "`");
-      text += " One of " + list + ".";
+      text += fmt::format(" One of `{}`.", fmt::join(spec.choices, "`, `"));
     }
     const std::string def = spec.required ? "required"
                             : spec.default_text.empty() ? ""

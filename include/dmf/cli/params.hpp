@@ -25,6 +25,8 @@
 #include "dmf/core/enum_names.hpp"
 #include "dmf/core/error.hpp"
 
+#include <fmt/ranges.h>
+
 namespace dmf::cli {
 
 /// Types with their own text form: `parse_value(text, T&)` throws dmf::Error
@@ -212,11 +214,9 @@ struct ValueTraits {
           return;
         }
       }
-      std::string list;
-      for (const auto& entry : enum_names(T{})) {
-        list += (list.empty() ? "" : "|") + std::string(entry.name);
-      }
-      fail("'{}' is not one of {}", text, list);
+      std::vector<std::string_view> names;
+      for (const auto& entry : enum_names(T{})) names.push_back(entry.name);
+      fail("'{}' is not one of {}", text, fmt::join(names, "|"));
     } else {
       static_assert(TextValue<T>, "declare parse_value/format_value for this option type");
       parse_value(text, out);

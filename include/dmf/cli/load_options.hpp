@@ -1,0 +1,18 @@
+// The input-format options shared by every command that reads ratings,
+// declared once here.
+#pragma once
+
+#include "dmf/cli/params.hpp"
+#include "dmf/data/loader.hpp"
+
+namespace dmf::cli {
+
+/// Declares --format, --sep, --columns, --header, --duplicates, --bad-lines
+/// and --rating-range, bound to `options`.
+void declare_load_options(ParamSet& params, data::LoadOptions& options);
+
+/// Declares --threads bound to `threads` (0 = OMP_NUM_THREADS, else the
+/// cores available to each rank).
+void declare_threads(ParamSet& params, int& threads);
+
+}  // namespace dmf::cli

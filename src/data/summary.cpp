@@ -1,0 +1,138 @@
+#include "dmf/data/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "dmf/data/partition.hpp"
+
+namespace dmf::data {
+namespace {
+
+/// Rating scales with at most this many distinct values get exact bins.
+constexpr std::size_t kMaxExactValues = 32;
+constexpr std::size_t kBins = 10;
+
+struct DegreeCount {
+  std::uint64_t degree = 0;
+  std::uint64_t rows = 0;
+};
+
+DegreeStats degree_stats(const dist::Comm& comm, const SparseBlock& block) {
+  std::map<std::uint64_t, std::uint64_t> local;
+  for (std::uint32_t r = 0; r < block.rows(); ++r) ++local[block.degree(r)];
+  std::vector<DegreeCount> mine;
+  for (const auto& [degree, rows] : local) mine.push_back({degree, rows});
+  // Distinct degrees are few (at most about sqrt(2 * ratings)), so every
+  // rank can hold the merged histogram.
+  std::map<std::uint64_t, std::uint64_t> all;
+  for (const auto& d : comm.allgatherv<DegreeCount>(mine)) all[d.degree] += d.rows;
+
+  DegreeStats stats;
+  std::uint64_t rows = 0;
+  std::uint64_t ratings = 0;
+  for (const auto& [degree, count] : all) {
+    rows += count;
+    ratings += degree * count;
+  }
+  if (rows == 0) return stats;
+  stats.min = all.begin()->first;
+  stats.max = all.rbegin()->first;
+  stats.mean = static_cast<double>(ratings) / static_cast<double>(rows);
+  // Nearest rank: the smallest degree d with at least ceil(q * rows) rows <= d.
+  auto quantile = [&](double q) {
+    const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(rows)));
+    std::uint64_t seen = 0;
+    for (const auto& [degree, count] : all) {
+      seen += count;
+      if (seen >= rank) return degree;
+    }
+    return stats.max;
+  };
+  stats.p50 = quantile(0.50);
+  stats.p90 = quantile(0.90);
+  stats.p99 = quantile(0.99);
+  return stats;
+}
+
+std::vector<HistogramBin> histogram(const dist::Comm& comm, const SparseBlock& block, double min,
+                                    double max) {
+  std::vector<float> distinct;
+  for (const float v : block.values) {
+    if (std::ranges::find(distinct, v) == distinct.end()) {
+      distinct.push_back(v);
+      if (distinct.size() > kMaxExactValues) break;
+    }
+  }
+  auto all = comm.allgatherv<float>(distinct);
+  std::ranges::sort(all);
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+
+  std::vector<HistogramBin> bins;
+  std::vector<std::uint64_t> counts;
+  if (all.size() <= kMaxExactValues) {
+    for (const float v : all) bins.push_back({v, v, 0});
+    counts.assign(bins.size(), 0);
+    for (const float v : block.values) {
+      ++counts[static_cast<std::size_t>(std::ranges::lower_bound(all, v) - all.begin())];
+    }
+  } else {
+    const double width = (max - min) / kBins;
+    for (std::size_t b = 0; b < kBins; ++b) {
+      bins.push_back({min + width * static_cast<double>(b), min + width * static_cast<double>(b + 1), 0});
+    }
+    counts.assign(kBins, 0);
+    for (const float v : block.values) {
+      const auto b = static_cast<std::size_t>((v - min) / width);
+      ++counts[std::min(b, kBins - 1)];
+    }
+  }
+  comm.allreduce(std::span(counts), dist::Op::kSum);
+  for (std::size_t b = 0; b < bins.size(); ++b) bins[b].count = counts[b];
+  return bins;
+}
+
+}  // namespace
+
+DataSummary summarize(const dist::Comm& comm, const RatingsData& data) {
+  DataSummary s;
+  s.users = data.users.total_rows();
+  s.items = data.items.total_rows();
+  s.ratings = comm.allreduce<std::uint64_t>(data.by_user.nnz(), dist::Op::kSum);
+  s.density = static_cast<double>(s.ratings) / (static_cast<double>(s.users) * static_cast<double>(s.items));
+
+  double low = std::numeric_limits<double>::infinity();
+  double high = -low;
+  double sum = 0.0;
+  for (const float v : data.by_user.values) {
+    low = std::min<double>(low, v);
+    high = std::max<double>(high, v);
+    sum += v;
+  }
+  s.rating_min = comm.allreduce(low, dist::Op::kMin);
+  s.rating_max = comm.allreduce(high, dist::Op::kMax);
+  s.rating_mean = comm.allreduce(sum, dist::Op::kSum) / static_cast<double>(s.ratings);
+  s.histogram = histogram(comm, data.by_user, s.rating_min, s.rating_max);
+  s.user_degrees = degree_stats(comm, data.by_user);
+  s.item_degrees = degree_stats(comm, data.by_item);
+  return s;
+}
+
+std::vector<std::uint64_t> partition_loads(const dist::Comm& comm, const SparseBlock& block,
+                                           int parts) {
+  std::vector<std::uint64_t> loads(static_cast<std::size_t>(parts), 0);
+  const std::uint64_t total = comm.allreduce<std::uint64_t>(block.nnz(), dist::Op::kSum);
+  // Rows are in canonical order across ranks, so a prefix sum over ranks
+  // places each row exactly where the partitioner sees it.
+  std::uint64_t prefix = comm.exscan_sum<std::uint64_t>(block.nnz());
+  for (std::uint32_t r = 0; r < block.rows(); ++r) {
+    const std::uint64_t degree = block.degree(r);
+    loads[static_cast<std::size_t>(part_of(prefix, degree, total, parts))] += degree;
+    prefix += degree;
+  }
+  comm.allreduce(std::span(loads), dist::Op::kSum);
+  return loads;
+}
+
+}  // namespace dmf::data
