@@ -195,7 +195,9 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
   for (const auto& option : parsed.options) {
     ParamSpec* spec = find(option.string_key);
     if (given(option.string_key)) fail("--{} is given more than once", option.string_key);
-    const std::string value = option.value.empty() ? std::string() : option.value.front();
+    // An option given without its (implicit) value arrives with none.
+    const std::string value =
+        option.value.empty() ? spec->implicit_value.value_or("") : option.value.front();
     apply(*spec, value, {Origin::Kind::kCommandLine, ""});
   }
 

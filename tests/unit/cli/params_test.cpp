@@ -1,3 +1,178 @@
 #include "dmf/cli/params.hpp"
+
 #include <gtest/gtest.h>
-TEST(Params, Placeholder) { SUCCEED(); }
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "dmf/data/duplicates.hpp"
+#include "dmf/io/text_values.hpp"
+#include "support/temp_dir.hpp"
+
+namespace dmf::cli {
+namespace {
+
+struct Options {
+  int rank = 10;
+  double lambda = 0.05;
+  std::string out;
+  bool json = false;
+  data::DuplicatePolicy duplicates = data::DuplicatePolicy::kError;
+  std::optional<io::RatingRange> range;
+};
+
+/// A ParamSet for Options, as a command would declare it.
+struct Fixture {
+  Options o;
+  ParamSet params{"demo", "A demo command"};
+  Fixture() {
+    params.section("Model");
+    params.add("rank", &o.rank, "Latent dimensions").at_least(1);
+    params.add("lambda", &o.lambda, "Regularisation").at_least(0.0);
+    params.add("out", &o.out, "Output").value_name("FILE");
+    params.flag("json", &o.json, "JSON output");
+    params.add("duplicates", &o.duplicates, "Duplicates");
+    params.add("rating-range", &o.range, "Range").value_name("MIN:MAX");
+  }
+  void parse(std::vector<std::string> args) { params.parse(args); }
+};
+
+std::string error_of(Fixture& f, std::vector<std::string> args) {
+  try {
+    f.parse(std::move(args));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Params, DefaultsComeFromTheOptionsStruct) {
+  Fixture f;
+  f.parse({});
+  EXPECT_EQ(f.o.rank, 10);
+  EXPECT_FALSE(f.params.given("rank"));
+  EXPECT_NE(f.params.help().find("[default: 10]"), std::string::npos);
+}
+
+TEST(Params, CommandLineValuesOfEveryType) {
+  Fixture f;
+  f.parse({"--rank", "32", "--lambda=0.1", "--out", "m", "--json", "--duplicates", "mean",
+           "--rating-range", "1:5"});
+  EXPECT_EQ(f.o.rank, 32);
+  EXPECT_DOUBLE_EQ(f.o.lambda, 0.1);
+  EXPECT_EQ(f.o.out, "m");
+  EXPECT_TRUE(f.o.json);
+  EXPECT_EQ(f.o.duplicates, data::DuplicatePolicy::kMean);
+  ASSERT_TRUE(f.o.range.has_value());
+  EXPECT_EQ(f.o.range->min, 1.0);
+  EXPECT_EQ(f.o.range->max, 5.0);
+  EXPECT_TRUE(f.params.given("rank"));
+}
+
+TEST(Params, FlagTakesAnExplicitValue) {
+  Fixture f;
+  f.parse({"--json=false"});
+  EXPECT_FALSE(f.o.json);
+}
+
+TEST(Params, ErrorsNameTheOption) {
+  Fixture f;
+  EXPECT_NE(error_of(f, {"--rank", "abc"}).find("--rank: expected an integer, got 'abc'"),
+            std::string::npos);
+  Fixture g;
+  EXPECT_NE(error_of(g, {"--rank", "0"}).find("--rank: must be at least 1 (got 0)"),
+            std::string::npos);
+  Fixture h;
+  EXPECT_NE(error_of(h, {"--duplicates", "avg"}).find("'avg' is not one of error|first|last|mean|sum"),
+            std::string::npos);
+  Fixture i;
+  EXPECT_NE(error_of(i, {"--rating-range", "5:1"}).find("--rating-range: MIN 5 is above MAX 1"),
+            std::string::npos);
+  Fixture j;
+  EXPECT_NE(error_of(j, {"--rnak", "3"}).find("unknown option --rnak for 'dmf demo'; did you mean --rank?"),
+            std::string::npos);
+  Fixture k;
+  EXPECT_NE(error_of(k, {"--rank", "3", "--rank", "4"}).find("--rank is given more than once"),
+            std::string::npos);
+  Fixture l;
+  EXPECT_NE(error_of(l, {"stray"}).find("unexpected argument 'stray'"), std::string::npos);
+  Fixture m;
+  EXPECT_NE(error_of(m, {"--lambda", "nan"}).find("--lambda"), std::string::npos);
+}
+
+TEST(Params, ConfigFileWithCommandLineOverride) {
+  test::TempDir dir;
+  const auto ini = dir.write("c.ini",
+                             "# a comment\n[model]\nrank = 16\nlambda = 0.5\n; other\nout = \"x y\"\n"
+                             "json = yes\nepochs = 3\n");
+  Fixture f;
+  f.params.parse(std::vector<std::string>{"--config", ini, "--rank", "8"}, {"epochs"});
+  EXPECT_EQ(f.o.rank, 8);  // the command line wins
+  EXPECT_DOUBLE_EQ(f.o.lambda, 0.5);
+  EXPECT_EQ(f.o.out, "x y");
+  EXPECT_TRUE(f.o.json);
+  const std::string echo = f.params.effective_config();
+  EXPECT_NE(echo.find("rank = 8  # command line"), std::string::npos) << echo;
+  EXPECT_NE(echo.find("lambda = 0.5  # " + ini + ":4"), std::string::npos) << echo;
+  EXPECT_NE(echo.find("duplicates = error\n"), std::string::npos) << echo;
+}
+
+TEST(Params, ConfigFileErrorsNameFileAndLine) {
+  test::TempDir dir;
+  auto expect_error = [&](const std::string& content, const std::string& expected) {
+    const auto ini = dir.write("bad.ini", content);
+    Fixture f;
+    try {
+      f.params.parse(std::vector<std::string>{"--config", ini});
+      ADD_FAILURE() << "no error for: " << content;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(ini + expected), std::string::npos)
+          << e.what() << "\nexpected: " << expected;
+    }
+  };
+  expect_error("rank = 4\nrnak = 5\n", ":2: unknown option 'rnak'; did you mean --rank?");
+  expect_error("\n\nrank = zero\n", ":3: rank: expected an integer, got 'zero'");
+  expect_error("rank = 0\n", ":1: rank: must be at least 1 (got 0)");
+  expect_error("rank = 4\nrank = 5\n", ":2: 'rank' is already set at line 1");
+  expect_error("just words\n", ":1: expected 'key = value'");
+}
+
+TEST(Params, MissingConfigFileIsOneSentence) {
+  Fixture f;
+  EXPECT_NE(error_of(f, {"--config", "/nonexistent/c.ini"}).find("cannot read config file /nonexistent/c.ini"),
+            std::string::npos);
+}
+
+TEST(Params, EffectiveConfigIsAValidConfigFile) {
+  test::TempDir dir;
+  Fixture f;
+  f.parse({"--rank", "7", "--json", "--rating-range", "0.5:5"});
+  std::ofstream(dir.file("echo.ini")) << f.params.effective_config();
+  Fixture g;
+  g.params.parse(std::vector<std::string>{"--config", dir.file("echo.ini")});
+  EXPECT_EQ(g.params.effective_values(), f.params.effective_values());
+}
+
+TEST(Params, HelpListsEveryOption) {
+  Fixture f;
+  const std::string help = f.params.help();
+  for (const auto& name : f.params.names()) {
+    EXPECT_NE(help.find("--" + name), std::string::npos) << name;
+  }
+  EXPECT_NE(help.find("(error|first|last|mean|sum)"), std::string::npos);
+  Fixture g;
+  g.parse({"--help"});
+  EXPECT_TRUE(g.params.help_requested());
+}
+
+TEST(Params, MarkdownHasARowPerOption) {
+  Fixture f;
+  const std::string md = f.params.markdown();
+  for (const auto& name : f.params.names()) {
+    EXPECT_NE(md.find("| `--" + name + "` |"), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace dmf::cli
