@@ -100,6 +100,8 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
       io::split_range(report.format.data_begin, report.file_bytes, comm.rank(), comm.size());
   LocalRatings local = detail::read_local_ratings(comm, path, report.format, range, options);
   report.lines = local.lines_seen;
+  report.first_line.assign(1, report.format.data_begin_line);
+  for (const auto n : local.lines_per_rank) report.first_line.push_back(report.first_line.back() + n);
   report.bad_lines = local.bad_lines;
   report.bad_line_examples = std::move(local.bad_line_examples);
   report.ratings_read = comm.allreduce<std::uint64_t>(local.size(), dist::Op::kSum);

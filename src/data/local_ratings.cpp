@@ -101,7 +101,8 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
     comm.raise_if_any(bad.empty() ? std::nullopt : std::optional<std::string>(describe(bad[0])));
   }
 
-  local.lines_seen = comm.allreduce(lines_here, dist::Op::kSum);
+  local.lines_per_rank = comm.allgather(lines_here);
+  for (const auto n : local.lines_per_rank) local.lines_seen += n;
   local.bad_lines = comm.allreduce(bad_here, dist::Op::kSum);
   if (local.bad_lines > 0) {
     std::vector<std::string> mine;

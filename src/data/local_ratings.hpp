@@ -24,6 +24,7 @@ struct LocalRatings {
   std::vector<std::int64_t> times;        // when LoadOptions::keep_time
   std::vector<std::uint64_t> lines;       // global line numbers
   std::uint64_t lines_seen = 0;           // lines of the range, all ranks summed
+  std::vector<std::uint64_t> lines_per_rank;  // lines of each rank's range
   std::uint64_t bad_lines = 0;            // all ranks summed
   std::vector<std::string> bad_line_examples;  // the first few of the file
 

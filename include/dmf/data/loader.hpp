@@ -47,6 +47,9 @@ struct LoadReport {
   io::Format format;
   std::uint64_t file_bytes = 0;
   std::uint64_t lines = 0;            // lines of the data part of the file
+  /// Rank p read lines [first_line[p], first_line[p+1]) of the file (its
+  /// byte range of io::split_range); size ranks + 1.
+  std::vector<std::uint64_t> first_line;
   std::uint64_t ratings_read = 0;     // ratings parsed, before merging duplicates
   std::uint64_t ratings = 0;          // ratings kept
   std::uint64_t bad_lines = 0;        // skipped under --bad-lines skip
