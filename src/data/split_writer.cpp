@@ -13,13 +13,23 @@ namespace {
 /// Bytes of input a rank copies per collective write round.
 constexpr std::uint64_t kRoundBytes = 32ULL << 20U;
 
+/// `text` with "\r\n" line ends made '\n', as they are for the copied lines.
+std::string without_cr(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c != '\r') out += c;
+  }
+  return out;
+}
+
 /// The preamble of one output file: the input's header line, or the
 /// MatrixMarket banner with a size line that counts this subset.
 std::string preamble(const io::Format& format, std::uint64_t entries) {
   if (format.kind == io::FormatKind::kMatrixMarket) {
-    return fmt::format("{}{} {} {}\n", format.mm_banner, format.mm_rows, format.mm_cols, entries);
+    return fmt::format("{}{} {} {}\n", without_cr(format.mm_banner), format.mm_rows,
+                       format.mm_cols, entries);
   }
-  std::string text = format.preamble;
+  std::string text = without_cr(format.preamble);
   if (!text.empty() && text.back() != '\n') text += '\n';
   return text;
 }
