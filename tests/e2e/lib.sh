@@ -23,7 +23,8 @@ dmf() { "$DMF" "$@"; }
 dmf_np() {
   local np="$1"
   shift
-  "$DMF_MPIEXEC" -n "$np" --oversubscribe "$DMF" "$@"
+  # -q: no mpiexec trailer about non-zero exits; dmf has said what went wrong.
+  "$DMF_MPIEXEC" -q -n "$np" --oversubscribe "$DMF" "$@"
 }
 
 # expect_fail CODE CMD...: CMD must exit with CODE; its stderr is kept in $WORK/stderr.
