@@ -126,6 +126,9 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
         {"load", {{"ranks", comm.size()},
                   {"threads", load.threads},
                   {"seconds", seconds},
+                  {"read_seconds", comm.allreduce(report.read_seconds, dist::Op::kMax)},
+                  {"index_seconds", comm.allreduce(report.index_seconds, dist::Op::kMax)},
+                  {"route_seconds", comm.allreduce(report.route_seconds, dist::Op::kMax)},
                   {"mb_per_s_per_rank", mb_per_s_per_rank},
                   {"ratings_per_s_per_rank", ratings_per_s_per_rank},
                   {"peak_rss_bytes_max_rank", peak_rss},
@@ -144,7 +147,9 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   console.out("  users         {}\n", s.users);
   console.out("  items         {}\n", s.items);
   console.out("  density       {:.4g}%\n", 100.0 * s.density);
-  console.out("  rating        min {}, max {}, mean {:.4f}\n", s.rating_min, s.rating_max, s.rating_mean);
+  // Ratings are stored as float: print them as such (0.13, not 0.1299999952).
+  console.out("  rating        min {}, max {}, mean {:.4f}\n", static_cast<float>(s.rating_min),
+              static_cast<float>(s.rating_max), s.rating_mean);
   const std::uint64_t largest = std::ranges::max(s.histogram, {}, &data::HistogramBin::count).count;
   for (const auto& bin : s.histogram) {
     const std::string label = bin.low == bin.high ? fmt::format("{}", bin.low)

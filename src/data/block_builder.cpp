@@ -10,9 +10,11 @@ namespace {
 
 constexpr std::size_t kMaxExamples = 5;
 
-bool by_column_then_line(const RoutedRating& a, const RoutedRating& b) {
+/// Entries of a row in (column, line) order. A lambda type rather than a
+/// function pointer, so that std::sort inlines it.
+constexpr auto by_column_then_line = [](const RoutedRating& a, const RoutedRating& b) {
   return a.column != b.column ? a.column < b.column : a.line < b.line;
-}
+};
 
 /// Counting sort by row: stable, O(n + rows). Returns row offsets.
 std::vector<std::uint64_t> group_by_row(std::uint32_t first_row, std::uint32_t rows,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -58,35 +59,53 @@ DegreeStats degree_stats(const dist::Comm& comm, const SparseBlock& block) {
 
 std::vector<HistogramBin> histogram(const dist::Comm& comm, const SparseBlock& block, double min,
                                     double max) {
-  std::vector<float> distinct;
+  // Exact counts per value while there are few distinct values (star scales).
+  struct ValueCount {
+    float value;
+    std::uint64_t count;
+  };
+  std::vector<ValueCount> exact;  // sorted by value
+  bool few = true;
+  float last = std::numeric_limits<float>::quiet_NaN();
+  std::size_t last_at = 0;
   for (const float v : block.values) {
-    if (std::ranges::find(distinct, v) == distinct.end()) {
-      distinct.push_back(v);
-      if (distinct.size() > kMaxExactValues) break;
+    if (v == last) {  // runs of equal ratings are common
+      ++exact[last_at].count;
+      continue;
+    }
+    const auto it = std::ranges::lower_bound(exact, v, {}, &ValueCount::value);
+    if (it == exact.end() || it->value != v) {
+      if (exact.size() == kMaxExactValues) {
+        few = false;
+        break;
+      }
+      const auto inserted = exact.insert(it, {v, 0});  // may reallocate: then take begin()
+      last_at = static_cast<std::size_t>(inserted - exact.begin());
+    } else {
+      last_at = static_cast<std::size_t>(it - exact.begin());
+    }
+    last = v;
+    ++exact[last_at].count;
+  }
+  if (comm.all(few)) {
+    std::map<float, std::uint64_t> merged;
+    for (const auto& [v, n] : comm.allgatherv<ValueCount>(exact)) merged[v] += n;
+    if (merged.size() <= kMaxExactValues) {
+      std::vector<HistogramBin> bins;
+      for (const auto& [v, n] : merged) bins.push_back({v, v, n});
+      return bins;
     }
   }
-  auto all = comm.allgatherv<float>(distinct);
-  std::ranges::sort(all);
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-
+  // Equal-width bins over [min, max].
   std::vector<HistogramBin> bins;
-  std::vector<std::uint64_t> counts;
-  if (all.size() <= kMaxExactValues) {
-    for (const float v : all) bins.push_back({v, v, 0});
-    counts.assign(bins.size(), 0);
-    for (const float v : block.values) {
-      ++counts[static_cast<std::size_t>(std::ranges::lower_bound(all, v) - all.begin())];
-    }
-  } else {
-    const double width = (max - min) / kBins;
-    for (std::size_t b = 0; b < kBins; ++b) {
-      bins.push_back({min + width * static_cast<double>(b), min + width * static_cast<double>(b + 1), 0});
-    }
-    counts.assign(kBins, 0);
-    for (const float v : block.values) {
-      const auto b = static_cast<std::size_t>((v - min) / width);
-      ++counts[std::min(b, kBins - 1)];
-    }
+  const double width = (max - min) / kBins;
+  for (std::size_t b = 0; b < kBins; ++b) {
+    bins.push_back({min + width * static_cast<double>(b), min + width * static_cast<double>(b + 1), 0});
+  }
+  std::vector<std::uint64_t> counts(kBins, 0);
+  for (const float v : block.values) {
+    const auto b = static_cast<std::size_t>((v - min) / width);
+    ++counts[std::min(b, kBins - 1)];
   }
   comm.allreduce(std::span(counts), dist::Op::kSum);
   for (std::size_t b = 0; b < bins.size(); ++b) bins[b].count = counts[b];

@@ -5,45 +5,114 @@
 
 namespace dmf::data {
 namespace {
+
 constexpr std::uint64_t kInitialSlots = 1024;
+
+/// A slot holds the top 32 bits of the token's hash (a tag that rules out
+/// almost every mismatch without touching the text) and its number + 1.
+constexpr std::uint64_t make_slot(std::uint64_t hash, std::uint32_t id) {
+  return (hash & 0xFFFFFFFF00000000ULL) | (static_cast<std::uint64_t>(id) + 1);
+}
+constexpr std::uint32_t slot_id(std::uint64_t slot) {
+  return static_cast<std::uint32_t>(slot & 0xFFFFFFFFULL) - 1;
+}
+constexpr bool same_tag(std::uint64_t slot, std::uint64_t hash) {
+  return ((slot ^ hash) & 0xFFFFFFFF00000000ULL) == 0;
 }
 
-TokenInterner::TokenInterner() : slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
+/// The value of a canonical integer token of at most 18 digits (so that it
+/// fits an int64 without checks); false for anything else.
+bool small_canonical_integer(std::string_view token, std::int64_t& value) {
+  const bool negative = !token.empty() && token.front() == '-';
+  if (negative) token.remove_prefix(1);
+  if (token.empty() || token.size() > 18 || (token.size() > 1 && token.front() == '0')) {
+    return false;
+  }
+  std::int64_t v = 0;
+  for (const char c : token) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  if (negative && v == 0) return false;  // "-0" is not canonical
+  value = negative ? -v : v;
+  return true;
+}
 
-std::uint32_t TokenInterner::intern(std::string_view token) {
-  const std::uint64_t h = hash_bytes(token);
-  std::uint64_t slot = h & mask_;
-  while (true) {
-    const std::uint32_t entry = slots_[slot];
-    if (entry == 0) break;
-    const std::uint32_t id = entry - 1;
-    if (hashes_[id] == h && tokens_[id] == token) return id;
-    slot = (slot + 1) & mask_;
+}  // namespace
+
+TokenInterner::TokenInterner()
+    : integer_slots_(kInitialSlots),
+      integer_mask_(kInitialSlots - 1),
+      slots_(kInitialSlots, 0),
+      mask_(kInitialSlots - 1) {}
+
+std::uint32_t TokenInterner::intern_integer(std::int64_t value, std::string_view token) {
+  std::uint64_t position = mix64(static_cast<std::uint64_t>(value)) & integer_mask_;
+  while (integer_slots_[position].id_plus_one != 0) {
+    if (integer_slots_[position].value == value) return integer_slots_[position].id_plus_one - 1;
+    position = (position + 1) & integer_mask_;
   }
   DMF_CHECK(tokens_.size() < 0xFFFFFFFEULL, "more than 4 billion distinct IDs on one rank");
   const std::uint32_t id = tokens_.push(token);
-  hashes_.push_back(h);
-  slots_[slot] = id + 1;
-  if (2 * tokens_.size() > slots_.size()) grow();  // keep the load factor at most 1/2
+  integer_slots_[position] = {value, id + 1};
+  if (2 * ++integers_ > integer_slots_.size()) grow_integers();
   return id;
+}
+
+void TokenInterner::grow_integers() {
+  std::vector<IntegerSlot> old(2 * integer_slots_.size());
+  old.swap(integer_slots_);
+  integer_mask_ = integer_slots_.size() - 1;
+  for (const auto& slot : old) {
+    if (slot.id_plus_one == 0) continue;
+    std::uint64_t position = mix64(static_cast<std::uint64_t>(slot.value)) & integer_mask_;
+    while (integer_slots_[position].id_plus_one != 0) position = (position + 1) & integer_mask_;
+    integer_slots_[position] = slot;
+  }
+}
+
+std::uint32_t TokenInterner::intern(std::string_view token) {
+  std::int64_t value = 0;
+  if (small_canonical_integer(token, value)) return intern_integer(value, token);
+  // Files are often sorted by user: the same token as last time is common.
+  if (last_id_ != kNone && tokens_[last_id_] == token) return last_id_;
+  const std::uint64_t h = hash_bytes(token);
+  std::uint64_t position = h & mask_;
+  while (true) {
+    const std::uint64_t slot = slots_[position];
+    if (slot == 0) break;
+    if (same_tag(slot, h) && tokens_[slot_id(slot)] == token) return last_id_ = slot_id(slot);
+    position = (position + 1) & mask_;
+  }
+  DMF_CHECK(tokens_.size() < 0xFFFFFFFEULL, "more than 4 billion distinct IDs on one rank");
+  const std::uint32_t id = tokens_.push(token);
+  slots_[position] = make_slot(h, id);
+  if (2 * (tokens_.size() - integers_) > slots_.size()) grow();  // load factor at most 1/2
+  return last_id_ = id;
 }
 
 void TokenInterner::grow() {
   slots_.assign(2 * slots_.size(), 0);
   mask_ = slots_.size() - 1;
-  for (std::uint32_t id = 0; id < hashes_.size(); ++id) {
-    std::uint64_t slot = hashes_[id] & mask_;
-    while (slots_[slot] != 0) slot = (slot + 1) & mask_;
-    slots_[slot] = id + 1;
+  for (std::uint32_t id = 0; id < tokens_.size(); ++id) {
+    std::int64_t value = 0;
+    if (small_canonical_integer(tokens_[id], value)) continue;  // in the integer table
+    const std::uint64_t h = hash_bytes(tokens_[id]);  // growth is rare: recompute
+    std::uint64_t position = h & mask_;
+    while (slots_[position] != 0) position = (position + 1) & mask_;
+    slots_[position] = make_slot(h, id);
   }
 }
 
 TokenTable TokenInterner::release() {
   TokenTable out = std::move(tokens_);
   tokens_ = TokenTable();
-  hashes_.clear();
   slots_.assign(kInitialSlots, 0);
   mask_ = kInitialSlots - 1;
+  integer_slots_.assign(kInitialSlots, IntegerSlot{});
+  integer_mask_ = kInitialSlots - 1;
+  integers_ = 0;
+  last_id_ = kNone;
   return out;
 }
 

@@ -28,10 +28,24 @@ class TokenInterner {
  private:
   void grow();
 
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFU;
+
+  /// Canonical integer IDs (the common case) are found by value: one probe
+  /// of a 16-byte slot, no text comparison.
+  struct IntegerSlot {
+    std::int64_t value = 0;
+    std::uint32_t id_plus_one = 0;  // 0 = empty
+  };
+  std::uint32_t intern_integer(std::int64_t value, std::string_view token);
+  void grow_integers();
+
   TokenTable tokens_;
-  std::vector<std::uint64_t> hashes_;  // hash of each token, to rehash and to compare fast
-  std::vector<std::uint32_t> slots_;   // token number + 1; 0 = empty
+  std::vector<IntegerSlot> integer_slots_;
+  std::uint64_t integer_mask_ = 0;
+  std::uint64_t integers_ = 0;
+  std::vector<std::uint64_t> slots_;  // hash tag << 32 | (token number + 1); 0 = empty
   std::uint64_t mask_ = 0;
+  std::uint32_t last_id_ = kNone;     // the token returned last
 };
 
 }  // namespace dmf::data
