@@ -47,16 +47,21 @@ TokenInterner::TokenInterner()
       mask_(kInitialSlots - 1) {}
 
 std::uint32_t TokenInterner::intern_integer(std::int64_t value, std::string_view token) {
+  // Files are often sorted by user: the same ID as last time is common.
+  if (last_integer_id_ != kNone && value == last_integer_) return last_integer_id_;
+  last_integer_ = value;
   std::uint64_t position = mix64(static_cast<std::uint64_t>(value)) & integer_mask_;
   while (integer_slots_[position].id_plus_one != 0) {
-    if (integer_slots_[position].value == value) return integer_slots_[position].id_plus_one - 1;
+    if (integer_slots_[position].value == value) {
+      return last_integer_id_ = integer_slots_[position].id_plus_one - 1;
+    }
     position = (position + 1) & integer_mask_;
   }
   DMF_CHECK(tokens_.size() < 0xFFFFFFFEULL, "more than 4 billion distinct IDs on one rank");
   const std::uint32_t id = tokens_.push(token);
   integer_slots_[position] = {value, id + 1};
   if (2 * ++integers_ > integer_slots_.size()) grow_integers();
-  return id;
+  return last_integer_id_ = id;
 }
 
 void TokenInterner::grow_integers() {
@@ -113,6 +118,7 @@ TokenTable TokenInterner::release() {
   integer_mask_ = kInitialSlots - 1;
   integers_ = 0;
   last_id_ = kNone;
+  last_integer_id_ = kNone;
   return out;
 }
 

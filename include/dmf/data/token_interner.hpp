@@ -45,7 +45,9 @@ class TokenInterner {
   std::uint64_t integers_ = 0;
   std::vector<std::uint64_t> slots_;  // hash tag << 32 | (token number + 1); 0 = empty
   std::uint64_t mask_ = 0;
-  std::uint32_t last_id_ = kNone;     // the token returned last
+  std::uint32_t last_id_ = kNone;     // the text token returned last
+  std::int64_t last_integer_ = 0;     // the integer token returned last
+  std::uint32_t last_integer_id_ = kNone;
 };
 
 }  // namespace dmf::data

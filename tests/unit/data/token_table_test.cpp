@@ -64,3 +64,32 @@ TEST(TokenInterner, NumbersTokensInOrderOfFirstSight) {
 
 }  // namespace
 }  // namespace dmf::data
+
+namespace dmf::data {
+namespace {
+
+TEST(TokenInterner, IntegerAndTextTokensNeverMerge) {
+  // Canonical integers take the by-value path, the rest the text path:
+  // "7", "007" and "-7" are three IDs, and repeats find their first number.
+  TokenInterner interner;
+  std::map<std::string, std::uint32_t> reference;
+  Rng rng(21);
+  for (int k = 0; k < 40000; ++k) {
+    const auto v = static_cast<long long>(rng.below(3000));
+    std::string token;
+    switch (rng.below(4)) {
+      case 0: token = std::to_string(v); break;
+      case 1: token = "-" + std::to_string(v); break;  // "-0" is text
+      case 2: token = "00" + std::to_string(v); break;
+      default: token = std::to_string(v) + "123456789012345678"; break;  // too long for int64
+    }
+    const auto [it, inserted] = reference.emplace(token, static_cast<std::uint32_t>(reference.size()));
+    ASSERT_EQ(interner.intern(token), it->second) << token;
+    ASSERT_EQ(interner.intern(token), it->second) << token << " (repeated)";
+  }
+  EXPECT_EQ(interner.size(), reference.size());
+  for (const auto& [token, id] : reference) EXPECT_EQ(interner.tokens()[id], token);
+}
+
+}  // namespace
+}  // namespace dmf::data
