@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -79,9 +81,9 @@ TEST(TokenInterner, IntegerAndTextTokensNeverMerge) {
     std::string token;
     switch (rng.below(4)) {
       case 0: token = std::to_string(v); break;
-      case 1: token = "-" + std::to_string(v); break;  // "-0" is text
-      case 2: token = "00" + std::to_string(v); break;
-      default: token = std::to_string(v) + "123456789012345678"; break;  // too long for int64
+      case 1: token = fmt::format("-{}", v); break;  // "-0" is text
+      case 2: token = fmt::format("00{}", v); break;
+      default: token = fmt::format("{}123456789012345678", v); break;  // too long for int64
     }
     const auto [it, inserted] = reference.emplace(token, static_cast<std::uint32_t>(reference.size()));
     ASSERT_EQ(interner.intern(token), it->second) << token;
