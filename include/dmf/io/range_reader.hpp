@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,7 +24,12 @@ struct ByteRange {
 [[nodiscard]] std::uint64_t file_size(const std::string& path);
 
 /// Reads the lines whose first byte lies in `range` with buffered pread
-/// (a few MiB at a time, never the whole range). For each line calls
+/// (a few MiB at a time, never the whole range). Lines start at the start of
+/// the file and after each '\n'; a UTF-8 byte order mark at the very start
+/// belongs to no line, so the first line starts after it (which makes
+/// [Format::data_begin, end) work for a file with a BOM and no header).
+/// Lines starting before range.end are read to their end, even past it; a
+/// final line without '\n' counts. For each line calls
 /// `on_line(line, index)`: the line without its '\n' (a '\r' before it is
 /// kept; the parser trims it), and its 0-based index among the lines of this
 /// range. Returns the number of lines seen. A line longer than `max_line`
