@@ -3,10 +3,12 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dmf/core/enum_names.hpp"
@@ -86,6 +88,15 @@ struct Format {
   std::uint64_t mm_entries = 0;
   std::string mm_banner;  // everything of the preamble before the size line
 };
+
+/// How much of a file detect_format reads: a header or preamble must end
+/// (and the first data line start and end) within these first bytes.
+inline constexpr std::size_t kFormatHeadBytes = 64 * 1024;
+
+/// The separator a --sep value means: "\t" (typed or real) and "tab" give
+/// TAB; "space", "blank" and blanks-only give " " (runs of blanks); anything
+/// else is taken literally ("::", ";"). Empty stays empty (the format's own).
+[[nodiscard]] std::string normalize_separator(std::string_view option);
 
 /// Parses a --columns list such as "user,item,rating,time" or "item,-,user".
 /// Throws dmf::Error naming the bad entry.

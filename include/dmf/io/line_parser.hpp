@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "dmf/io/format.hpp"
@@ -31,19 +32,28 @@ using LineError = std::string;
 /// The longest ID token accepted; longer fields are errors, never truncated.
 inline constexpr std::size_t kMaxIdLength = 256;
 
+/// Turns the data lines of one Format into ratings. Cheap to copy; one per
+/// thread is fine. Throws dmf::Error on construction if the format has no
+/// user or item column.
 class LineParser {
  public:
   explicit LineParser(const Format& format, std::optional<RatingRange> range = std::nullopt);
 
   /// Parses `line` (without its line terminator; trailing blanks and '\r'
   /// allowed). Returns true and fills `out` if the line holds a rating;
-  /// returns false with `out` untouched if the line is blank or a comment;
-  /// throws nothing: on a malformed line sets `error` and returns false.
+  /// returns false with `out` untouched if the line is blank or a comment
+  /// (`error` then empty); throws nothing: on a malformed line sets `error`
+  /// and returns false. Allocates only to describe an error.
   bool parse(std::string_view line, ParsedLine& out, std::optional<LineError>& error) const;
 
  private:
-  const Format* format_;
+  // Copied from the Format rather than pointed to, so that a parser built
+  // from a temporary (`LineParser p(detect_format(...))`) stays valid.
+  std::string separator_;
   std::optional<RatingRange> range_;
+  float range_min_ = 0.0F;  // the range as floats: a rating "0.3" parses to
+  float range_max_ = 0.0F;  // 0.3F, which must not fall outside 0.3 (double)
+  bool has_rating_ = true;
   int user_field_ = -1;
   int item_field_ = -1;
   int rating_field_ = -1;

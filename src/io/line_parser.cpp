@@ -1,0 +1,156 @@
+#include "dmf/io/line_parser.hpp"
+
+#include <cmath>
+
+#include "dmf/core/error.hpp"
+#include "fields.hpp"
+
+namespace dmf::io {
+namespace {
+
+// Field text quoted in an error message is cut here: the caller prints the
+// whole line anyway, and a 1 MiB field would bury the message.
+constexpr std::size_t kQuotedFieldLimit = 40;
+
+std::string quoted(std::string_view text) {
+  if (text.size() <= kQuotedFieldLimit) return fmt::format("'{}'", text);
+  return fmt::format("'{}...'", text.substr(0, kQuotedFieldLimit));
+}
+
+std::string shown(std::string_view text) {
+  return text.size() <= kQuotedFieldLimit ? std::string(text)
+                                          : fmt::format("{}...", text.substr(0, kQuotedFieldLimit));
+}
+
+/// Checks an ID field; an error phrase or nothing.
+bool valid_id(std::string_view id, const char* role, std::optional<LineError>& error) {
+  if (id.empty()) {
+    error = fmt::format("empty {} ID", role);
+    return false;
+  }
+  if (id.size() > kMaxIdLength) {
+    error = fmt::format("{} ID is longer than {} bytes", role, kMaxIdLength);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LineParser::LineParser(const Format& format, std::optional<RatingRange> range)
+    : separator_(format.separator),
+      range_(range),
+      has_rating_(format.has_rating),
+      field_count_(static_cast<int>(format.columns.size())),
+      blank_separated_(format.separator == detail::kBlankSeparator),
+      comments_(format.kind == FormatKind::kMatrixMarket) {
+  DMF_CHECK(!separator_.empty(), "internal: a rating format needs a field separator");
+  for (int field = 0; field < field_count_; ++field) {
+    switch (format.columns[static_cast<std::size_t>(field)]) {
+      case Column::kUser:
+        user_field_ = field;
+        break;
+      case Column::kItem:
+        item_field_ = field;
+        break;
+      case Column::kRating:
+        rating_field_ = field;
+        break;
+      case Column::kTime:
+        time_field_ = field;
+        break;
+      case Column::kSkip:
+        break;
+    }
+  }
+  DMF_CHECK(user_field_ >= 0 && item_field_ >= 0,
+            "internal: a rating format needs a user and an item column");
+  if (rating_field_ < 0) has_rating_ = false;
+  if (range_) {
+    range_min_ = static_cast<float>(range_->min);
+    range_max_ = static_cast<float>(range_->max);
+  }
+}
+
+bool LineParser::parse(std::string_view line, ParsedLine& out,
+                       std::optional<LineError>& error) const {
+  error.reset();
+  line = detail::trim_back(line);
+  const std::string_view content = detail::trim_front(line);
+  if (content.empty()) return false;
+  if (comments_ && content.front() == '%') return false;
+
+  std::string_view user;
+  std::string_view item;
+  std::string_view rating_text;
+  std::string_view time_text;
+  detail::FieldCursor cursor(line, separator_);
+  std::string_view field;
+  int found = 0;
+  while (found < field_count_ && cursor.next(field)) {
+    if (found == user_field_) {
+      user = field;
+    } else if (found == item_field_) {
+      item = field;
+    } else if (found == rating_field_) {
+      rating_text = field;
+    } else if (found == time_field_) {
+      time_text = field;
+    }
+    ++found;
+  }
+  if (found == field_count_) found += cursor.count_rest();
+  if (found != field_count_) {
+    // One field usually means the wrong separator: say which one was used.
+    error = found == 1 ? fmt::format("expected {} fields separated by {}, found 1", field_count_,
+                                     describe_separator(separator_))
+                       : fmt::format("expected {} fields, found {}", field_count_, found);
+    return false;
+  }
+
+  user = detail::field_value(user);
+  item = detail::field_value(item);
+  if (!valid_id(user, "user", error) || !valid_id(item, "item", error)) return false;
+
+  float rating = 1.0F;
+  if (has_rating_) {
+    rating_text = detail::field_value(rating_text);
+    bool out_of_range = false;
+    if (rating_text.empty()) {
+      error = "empty rating";
+      return false;
+    }
+    if (!detail::parse_float(rating_text, rating, out_of_range)) {
+      error = out_of_range
+                  ? fmt::format("rating {} is out of range for a float", shown(rating_text))
+                  : fmt::format("rating {} is not a number", quoted(rating_text));
+      return false;
+    }
+    if (!std::isfinite(rating)) {
+      error = fmt::format("rating {} is not finite", shown(rating_text));
+      return false;
+    }
+    if (range_ && (rating < range_min_ || rating > range_max_)) {
+      error = fmt::format("rating {} is outside --rating-range {}:{}", shown(rating_text),
+                          range_->min, range_->max);
+      return false;
+    }
+  }
+
+  std::int64_t time = 0;
+  if (time_field_ >= 0) {
+    time_text = detail::field_value(time_text);
+    if (!detail::parse_int64(time_text, time)) {
+      error = fmt::format("time {} is not an integer", quoted(time_text));
+      return false;
+    }
+  }
+
+  out.user = user;
+  out.item = item;
+  out.rating = rating;
+  out.time = time;
+  return true;
+}
+
+}  // namespace dmf::io

@@ -1,0 +1,266 @@
+#include "dmf/io/line_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "dmf/core/error.hpp"
+
+namespace dmf::io {
+namespace {
+
+Format make_format(std::string separator, std::vector<Column> columns,
+                   FormatKind kind = FormatKind::kCsv) {
+  Format format;
+  format.kind = kind;
+  format.separator = std::move(separator);
+  format.columns = std::move(columns);
+  for (const Column c : format.columns) {
+    if (c == Column::kTime) format.has_time = true;
+  }
+  format.has_rating = std::find(format.columns.begin(), format.columns.end(), Column::kRating) !=
+                      format.columns.end();
+  return format;
+}
+
+const std::vector<Column> kUir{Column::kUser, Column::kItem, Column::kRating};
+const std::vector<Column> kUirt{Column::kUser, Column::kItem, Column::kRating, Column::kTime};
+
+/// Parses one line that must be valid.
+ParsedLine good(const LineParser& parser, std::string_view line) {
+  ParsedLine out;
+  std::optional<LineError> error;
+  EXPECT_TRUE(parser.parse(line, out, error))
+      << "line: " << line << " error: " << error.value_or("");
+  EXPECT_FALSE(error.has_value());
+  return out;
+}
+
+/// The error phrase for a line that must be invalid; `out` must stay untouched.
+std::string bad(const LineParser& parser, std::string_view line) {
+  ParsedLine out;
+  out.user = "untouched";
+  std::optional<LineError> error;
+  EXPECT_FALSE(parser.parse(line, out, error)) << "line: " << line;
+  EXPECT_EQ(out.user, "untouched");
+  return error.value_or("<no error>");
+}
+
+bool skipped(const LineParser& parser, std::string_view line) {
+  ParsedLine out;
+  std::optional<LineError> error;
+  return !parser.parse(line, out, error) && !error.has_value();
+}
+
+TEST(LineParser, SplitsCommaSeparatedLine) {
+  const LineParser parser(make_format(",", kUir));
+  const ParsedLine line = good(parser, "17,42,4.5");
+  EXPECT_EQ(line.user, "17");
+  EXPECT_EQ(line.item, "42");
+  EXPECT_EQ(line.rating, 4.5F);
+}
+
+TEST(LineParser, MovieLensDoubleColonWithTime) {
+  const LineParser parser(make_format("::", kUirt, FormatKind::kMovieLens));
+  const ParsedLine line = good(parser, "1::1193::5::978300760");
+  EXPECT_EQ(line.user, "1");
+  EXPECT_EQ(line.item, "1193");
+  EXPECT_EQ(line.rating, 5.0F);
+  EXPECT_EQ(line.time, 978300760);
+}
+
+TEST(LineParser, TrimsCarriageReturnAndBlanks) {
+  const LineParser parser(make_format(",", kUir));
+  for (const std::string_view text : {"1,2,3\r", "1,2,3  \r", "  1 , 2 ,\t3 \t", "1,2,3 "}) {
+    const ParsedLine line = good(parser, text);
+    EXPECT_EQ(line.user, "1") << text;
+    EXPECT_EQ(line.item, "2") << text;
+    EXPECT_EQ(line.rating, 3.0F) << text;
+  }
+}
+
+TEST(LineParser, BlankLinesAreSkippedWithoutError) {
+  const LineParser parser(make_format(",", kUir));
+  for (const std::string_view text : {"", " ", "\r", " \t \r"}) EXPECT_TRUE(skipped(parser, text));
+}
+
+TEST(LineParser, StripsOnePairOfQuotes) {
+  const LineParser parser(make_format(",", kUir));
+  const ParsedLine line = good(parser, R"( "0042" ,"tt0104257","3.5")");
+  EXPECT_EQ(line.user, "0042");
+  EXPECT_EQ(line.item, "tt0104257");
+  EXPECT_EQ(line.rating, 3.5F);
+  EXPECT_EQ(good(parser, R"(""x"",i,1)").user, "\"x\"");  // only one pair
+}
+
+TEST(LineParser, IdsAreKeptAsWrittenWithLeadingZeros) {
+  const LineParser parser(make_format("\t", kUir, FormatKind::kTsv));
+  const ParsedLine line = good(parser, "0104257\t00\t1");
+  EXPECT_EQ(line.user, "0104257");
+  EXPECT_EQ(line.item, "00");
+}
+
+TEST(LineParser, MatchesNaiveSplitForFieldsOfEveryLength) {
+  // The separator search steps eight bytes at a time: put it at every offset,
+  // next to multi-byte UTF-8 (bytes >= 0x80) and to the byte below it.
+  const std::string alphabet =
+      "ab+\xC3\xA9\xFF\x80-"
+      "9";  // '+' sits just below ','
+  for (const std::string separator : {",", "\t", "::"}) {
+    const LineParser parser(make_format(separator, kUir));
+    for (std::size_t user_length = 1; user_length <= 20; ++user_length) {
+      for (std::size_t item_length = 1; item_length <= 20; item_length += 3) {
+        std::string user;
+        std::string item;
+        for (std::size_t k = 0; k < user_length; ++k)
+          user += alphabet[(k * 7 + item_length) % alphabet.size()];
+        for (std::size_t k = 0; k < item_length; ++k)
+          item += alphabet[(k * 5 + user_length) % alphabet.size()];
+        const std::string text = user + separator + item + separator + "2";
+        const ParsedLine line = good(parser, text);  // views into text
+        EXPECT_EQ(line.user, user);
+        EXPECT_EQ(line.item, item);
+        EXPECT_EQ(line.rating, 2.0F);
+      }
+    }
+  }
+}
+
+TEST(LineParser, BlankSeparatedRunsAndLeadingBlanks) {
+  const LineParser parser(make_format(" ", kUir, FormatKind::kLibmf));
+  const ParsedLine line = good(parser, "  7 \t 8    2.5  \r");
+  EXPECT_EQ(line.user, "7");
+  EXPECT_EQ(line.item, "8");
+  EXPECT_EQ(line.rating, 2.5F);
+}
+
+TEST(LineParser, MatrixMarketCommentsAndPattern) {
+  const LineParser parser(
+      make_format(" ", {Column::kUser, Column::kItem}, FormatKind::kMatrixMarket));
+  EXPECT_TRUE(skipped(parser, "% a comment"));
+  EXPECT_TRUE(skipped(parser, "  %indented comment"));
+  const ParsedLine line = good(parser, "3 5");
+  EXPECT_EQ(line.user, "3");
+  EXPECT_EQ(line.item, "5");
+  EXPECT_EQ(line.rating, 1.0F);
+}
+
+TEST(LineParser, PercentIsDataOutsideMatrixMarket) {
+  const LineParser parser(make_format(",", kUir));
+  EXPECT_EQ(good(parser, "%u,i,1").user, "%u");
+}
+
+TEST(LineParser, ColumnsReorderedAndSkipped) {
+  const LineParser parser(make_format(
+      ";", {Column::kItem, Column::kSkip, Column::kTime, Column::kUser, Column::kRating}));
+  const ParsedLine line = good(parser, "i9;whatever;-12;u3;2");
+  EXPECT_EQ(line.user, "u3");
+  EXPECT_EQ(line.item, "i9");
+  EXPECT_EQ(line.time, -12);
+  EXPECT_EQ(line.rating, 2.0F);
+}
+
+TEST(LineParser, WithoutRatingColumnEveryRatingIsOne) {
+  const LineParser parser(make_format(",", {Column::kUser, Column::kItem}));
+  EXPECT_EQ(good(parser, "a,b").rating, 1.0F);
+}
+
+TEST(LineParser, AcceptsNumberSpellings) {
+  const LineParser parser(make_format(",", kUir));
+  EXPECT_EQ(good(parser, "a,b,+4").rating, 4.0F);
+  EXPECT_EQ(good(parser, "a,b,-1.25").rating, -1.25F);
+  EXPECT_EQ(good(parser, "a,b,5e-1").rating, 0.5F);
+  EXPECT_EQ(good(parser, "a,b,.5").rating, 0.5F);
+}
+
+TEST(LineParser, WrongFieldCounts) {
+  const LineParser parser(make_format(",", kUirt));
+  EXPECT_EQ(bad(parser, "1,2,3"), "expected 4 fields, found 3");
+  EXPECT_EQ(bad(parser, "1,2,3,4,5"), "expected 4 fields, found 5");
+  EXPECT_EQ(bad(parser, "1,2,3,4,"), "expected 4 fields, found 5");
+  EXPECT_EQ(bad(parser, "1;2;3;4"), "expected 4 fields separated by ',', found 1");
+  const LineParser blanks(make_format(" ", kUir, FormatKind::kLibmf));
+  EXPECT_EQ(bad(blanks, "1 2"), "expected 3 fields, found 2");
+  EXPECT_EQ(bad(blanks, "1 2 3 4"), "expected 3 fields, found 4");
+}
+
+TEST(LineParser, BadRatings) {
+  const LineParser parser(make_format(",", kUir));
+  EXPECT_EQ(bad(parser, "1,2,abc"), "rating 'abc' is not a number");
+  EXPECT_EQ(bad(parser, "1,2,4x"), "rating '4x' is not a number");
+  EXPECT_EQ(bad(parser, "1,2,0x1"), "rating '0x1' is not a number");
+  EXPECT_EQ(bad(parser, "1,2,"), "empty rating");
+  EXPECT_EQ(bad(parser, "1,2,inf"), "rating inf is not finite");
+  EXPECT_EQ(bad(parser, "1,2,-Infinity"), "rating -Infinity is not finite");
+  EXPECT_EQ(bad(parser, "1,2,nan"), "rating nan is not finite");
+  EXPECT_EQ(bad(parser, "1,2,1e99"), "rating 1e99 is out of range for a float");
+}
+
+TEST(LineParser, RatingRangeIsInclusive) {
+  const LineParser parser(make_format(",", kUir), RatingRange{1.0, 5.0});
+  EXPECT_EQ(good(parser, "u,i,1").rating, 1.0F);
+  EXPECT_EQ(good(parser, "u,i,5").rating, 5.0F);
+  EXPECT_EQ(bad(parser, "u,i,7"), "rating 7 is outside --rating-range 1:5");
+  EXPECT_EQ(bad(parser, "u,i,0.5"), "rating 0.5 is outside --rating-range 1:5");
+  // 0.3 as a float is a hair above 0.3 as a double; it must still be inside.
+  const LineParser tenths(make_format(",", kUir), RatingRange{0.1, 0.3});
+  EXPECT_EQ(good(tenths, "u,i,0.3").rating, 0.3F);
+  EXPECT_EQ(good(tenths, "u,i,0.1").rating, 0.1F);
+}
+
+TEST(LineParser, IdLengthLimits) {
+  const LineParser parser(make_format(",", kUir));
+  const std::string longest(kMaxIdLength, 'x');
+  const std::string too_long(kMaxIdLength + 1, 'x');
+  EXPECT_EQ(good(parser, longest + ",i,1").user, longest);
+  EXPECT_EQ(good(parser, "u,\"" + longest + "\",1").item, longest);
+  EXPECT_EQ(bad(parser, too_long + ",i,1"), "user ID is longer than 256 bytes");
+  EXPECT_EQ(bad(parser, "u," + too_long + ",1"), "item ID is longer than 256 bytes");
+}
+
+TEST(LineParser, EmptyIds) {
+  const LineParser parser(make_format(",", kUir));
+  EXPECT_EQ(bad(parser, ",i,1"), "empty user ID");
+  EXPECT_EQ(bad(parser, " \"\" ,i,1"), "empty user ID");
+  EXPECT_EQ(bad(parser, "u, ,1"), "empty item ID");
+}
+
+TEST(LineParser, BadTimes) {
+  const LineParser parser(make_format(",", kUirt));
+  EXPECT_EQ(bad(parser, "1,2,3,x"), "time 'x' is not an integer");
+  EXPECT_EQ(bad(parser, "1,2,3,1.5"), "time '1.5' is not an integer");
+  EXPECT_EQ(bad(parser, "1,2,3,"), "time '' is not an integer");
+  EXPECT_EQ(bad(parser, "1,2,3,99999999999999999999"),
+            "time '99999999999999999999' is not an integer");
+}
+
+TEST(LineParser, LongFieldsAreCutInMessages) {
+  const LineParser parser(make_format(",", kUir));
+  const std::string error = bad(parser, "u,i," + std::string(1000, 'z'));
+  EXPECT_LT(error.size(), 100U);
+  EXPECT_NE(error.find("...' is not a number"), std::string::npos) << error;
+}
+
+TEST(LineParser, ErrorIsClearedByTheNextCall) {
+  const LineParser parser(make_format(",", kUir));
+  ParsedLine out;
+  std::optional<LineError> error;
+  EXPECT_FALSE(parser.parse("1,2", out, error));
+  EXPECT_TRUE(error.has_value());
+  EXPECT_FALSE(parser.parse("", out, error));
+  EXPECT_FALSE(error.has_value());
+}
+
+TEST(LineParser, OutlivesTheFormatItWasBuiltFrom) {
+  const LineParser parser(make_format("::", kUir, FormatKind::kMovieLens));  // a temporary
+  const std::string filler(1000, 'f');  // reuse the freed memory if it were kept
+  EXPECT_EQ(good(parser, "a::b::2").item, "b");
+}
+
+TEST(LineParser, RefusesFormatWithoutUserOrItem) {
+  EXPECT_THROW(LineParser(make_format(",", {Column::kUser, Column::kRating})), Error);
+}
+
+}  // namespace
+}  // namespace dmf::io
