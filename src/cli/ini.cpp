@@ -47,8 +47,19 @@ std::vector<IniEntry> read_ini(const std::string& path) {
     std::string_view value = trim(text.substr(eq + 1));
     if (key.starts_with("--")) key.erase(0, 2);  // tolerate `--rank = 8`
     if (key.empty()) fail("{}:{}: missing key before '='", path, line);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-      value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"') {
+      // A quoted value is taken as it is, '#' included.
+      const auto close = value.find('"', 1);
+      if (close == std::string_view::npos) fail("{}:{}: unterminated quote: {}", path, line, text);
+      value = value.substr(1, close - 1);
+    } else {
+      // An inline comment starts at a '#' or ';' after a blank: `rank = 8  # why`.
+      for (std::size_t k = 1; k < value.size(); ++k) {
+        if ((value[k] == '#' || value[k] == ';') && (value[k - 1] == ' ' || value[k - 1] == '	')) {
+          value = trim(value.substr(0, k));
+          break;
+        }
+      }
     }
     if (const auto it = seen.find(key); it != seen.end()) {
       fail("{}:{}: '{}' is already set at line {}", path, line, key, it->second);

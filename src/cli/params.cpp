@@ -194,6 +194,11 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
   }
   for (const auto& option : parsed.options) {
     ParamSpec* spec = find(option.string_key);
+    if (spec == nullptr) {  // a positional token: there are no positional arguments
+      fail("unexpected argument '{}' for 'dmf {}': options are written --name value",
+           option.original_tokens.empty() ? std::string() : option.original_tokens.front(),
+           command_);
+    }
     if (given(option.string_key)) fail("--{} is given more than once", option.string_key);
     // An option given without its (implicit) value arrives with none.
     const std::string value =

@@ -13,9 +13,10 @@ struct IniEntry {
   std::uint64_t line = 0;
 };
 
-/// Reads `path`. Blank lines and lines starting with '#' or ';' are comments;
-/// `[section]` headers are allowed for grouping and do not change key names;
-/// a value may be wrapped in double quotes. A malformed line or a key given
+/// Reads `path`. Blank lines and lines starting with '#' or ';' are comments,
+/// and so is the rest of a line from a '#' or ';' after a blank; `[section]`
+/// headers are allowed for grouping and do not change key names; a value in
+/// double quotes is taken as it is. A malformed line or a key given
 /// twice is a dmf::Error naming path:line.
 [[nodiscard]] std::vector<IniEntry> read_ini(const std::string& path);
 
