@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# dmf generate end to end: the same bytes on 1-4 ranks, options and config
+# files honoured, bad values and existing files refused.
+source "$DMF_E2E_LIB"
+
+args=(--users 300 --items 200 --ratings 9000 --seed 5 --quiet)
+for np in 1 2 3 4; do
+  expect_ok dmf_np "$np" generate "${args[@]}" --out "g$np.csv"
+  [[ "$np" == 1 ]] || same_bytes g1.csv "g$np.csv"
+done
+[[ "$(head -1 g1.csv)" == "user,item,rating,time" ]] || fail "csv header missing"
+[[ "$(($(wc -l < g1.csv) - 1))" == 9000 ]] || fail "not 9000 ratings"
+expect_ok dmf info --data g1.csv --json --quiet
+contains "$WORK/stdout" '"ratings": 9000'
+
+# Another seed, other bytes.
+expect_ok dmf generate --users 300 --items 200 --ratings 9000 --seed 6 --out other.csv --quiet
+cmp -s g1.csv other.csv && fail "--seed changed nothing"
+
+# --help lists every option.
+expect_ok dmf generate --help
+for option in users items ratings true-rank noise skew scale seed out format overwrite threads; do
+  contains "$WORK/stdout" "--$option"
+done
+
+# An existing file is refused and left untouched, unless --overwrite.
+echo precious > keep.csv
+expect_fail 1 dmf_np 2 generate "${args[@]}" --out keep.csv
+contains "$WORK/stderr" "keep.csv already exists; pass --overwrite"
+[[ "$(cat keep.csv)" == precious ]] || fail "keep.csv was overwritten"
+expect_ok dmf generate "${args[@]}" --out keep.csv --overwrite
+same_bytes g1.csv keep.csv
+
+# Bad values name their option.
+expect_fail 1 dmf generate --users 0 --out x.csv
+contains "$WORK/stderr" "--users: must be at least 1 (got 0)"
+expect_fail 1 dmf generate --scale 5:1:1 --out x.csv
+contains "$WORK/stderr" "--scale: MIN 5 must be below MAX 1"
+expect_fail 1 dmf generate --ratings abc --out x.csv
+contains "$WORK/stderr" "--ratings: expected an integer, got 'abc'"
+expect_fail 1 dmf generate --users 10 --items 10 --ratings 101 --out x.csv
+contains "$WORK/stderr" "more than the --users 10 x --items 10 distinct pairs"
+[[ ! -e x.csv ]] || fail "a failed run left x.csv"
+
+# A config file is honoured; the command line overrides it; unknown keys are errors.
+printf 'users = 100\nitems = 50\nratings = 1000\n' > g.ini
+expect_ok dmf generate --config g.ini --out c1.csv --quiet
+contains "$WORK/stdout" "generated 1000 ratings of 100 users on 50 items"
+expect_ok dmf generate --config g.ini --ratings 2000 --out c2.csv --quiet
+contains "$WORK/stdout" "generated 2000 ratings"
+printf 'users = 100\nuser = 3\n' > bad.ini
+expect_fail 1 dmf generate --config bad.ini --out c3.csv
+contains "$WORK/stderr" "bad.ini:2: unknown option 'user'; did you mean --users?"
+
+# Other formats load back with the same counts.
+for name in r.dat r.tsv r.mtx u.data; do
+  expect_ok dmf_np 2 generate "${args[@]}" --out "$name"
+  expect_ok dmf info --data "$name" --json --quiet
+  contains "$WORK/stdout" '"ratings": 9000'
+done
+
+echo "generate: ok"
