@@ -20,6 +20,10 @@ const std::vector<Command>& commands() {
   return all;
 }
 
+void declare_quiet(ParamSet& params, bool& quiet) {
+  params.flag("quiet", &quiet, "Print only results and errors, no progress or configuration");
+}
+
 std::set<std::string> all_option_names() {
   std::set<std::string> names;
   for (const auto& command : commands()) {
@@ -27,7 +31,6 @@ std::set<std::string> all_option_names() {
     command.describe(params);
     for (auto& name : params.names()) names.insert(std::move(name));
   }
-  names.insert("quiet");
   return names;
 }
 

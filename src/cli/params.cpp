@@ -319,8 +319,13 @@ std::string ParamSet::markdown() const {
   std::ostringstream out;
   out << "| option | default | description |\n|---|---|---|\n";
   for (const auto& spec : specs_) {
-    std::string text = spec.help;
+    std::string text;
+    for (const char c : spec.help) {
+      if (c == '|') text += '\\';  // a bare '|' would end the table cell
+      text += c;
+    }
     if (!spec.choices.empty() && spec.value_name != "BOOL") {
+      if (!text.ends_with('.')) text += '.';
       text += fmt::format(" One of `{}`.", fmt::join(spec.choices, "`, `"));
     }
     const std::string def = spec.required ? "required"

@@ -34,6 +34,9 @@ struct Command {
 /// The names of every option of every command (config files may hold any).
 [[nodiscard]] std::set<std::string> all_option_names();
 
+/// Declares --quiet, which every command has.
+void declare_quiet(ParamSet& params, bool& quiet);
+
 /// Builds a Command from an options struct, a declaration function and a
 /// run function. The options are parsed on every rank with errors agreed
 /// collectively; --help prints and exits 0; unless --quiet, rank 0 echoes the
@@ -46,7 +49,9 @@ Command make_command(std::string name, std::string summary,
   command.name = name;
   command.summary = summary;
   command.describe = [declare](ParamSet& params) {
-    static Options scratch;  // binding target only; its values are the defaults
+    static Options scratch;  // binding targets only; their values are the defaults
+    static bool quiet = false;
+    declare_quiet(params, quiet);
     declare(params, scratch);
   };
   command.main = [name, summary, declare, run](Context& context,
@@ -54,7 +59,7 @@ Command make_command(std::string name, std::string summary,
     Options options;
     ParamSet params(name, summary);
     bool quiet = false;
-    params.flag("quiet", &quiet, "Print only results and errors, no progress or configuration");
+    declare_quiet(params, quiet);
     declare(params, options);
     context.comm.agree([&] { params.parse(args, all_option_names()); });
     if (params.help_requested()) {
