@@ -37,6 +37,7 @@ failed=0
 build_failed=()
 tests_passed=0
 tests_failed=0
+tests_skipped=0
 suite_start=$SECONDS
 
 # record NAME STATUS SECONDS DETAIL: one line of the summary.
@@ -72,12 +73,19 @@ run_config() {
     bad="$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")"
     total="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")"
   fi
-  tests_passed=$((tests_passed + total - bad))
+  # ctest counts skipped and disabled tests as passed; they are listed under
+  # "The following tests did not run:" as "  61 - Name (Skipped)".
+  local skipped
+  skipped="$(grep -cE '^[[:space:]]+[0-9]+ - .* \((Skipped|Disabled)\)$' "$out" || true)"
+  tests_passed=$((tests_passed + total - bad - skipped))
   tests_failed=$((tests_failed + bad))
+  tests_skipped=$((tests_skipped + skipped))
+  local detail="$total tests"
+  ((skipped == 0)) || detail+=", $skipped skipped"
   if ((code != 0)); then
     record "ctest $dir/" FAILED $((SECONDS - start)) "$bad of $total tests failed (exit $code)"
   else
-    record "ctest $dir/" ok $((SECONDS - start)) "$total tests"
+    record "ctest $dir/" ok $((SECONDS - start)) "$detail"
   fi
 }
 
@@ -94,6 +102,6 @@ printf 'total %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60))
 if ((${#build_failed[@]} > 0)); then
   echo "suite: FAILED, did not build: ${build_failed[*]}"
 else
-  echo "suite: $tests_passed passed, $tests_failed failed"
+  echo "suite: $tests_passed passed, $tests_failed failed, $tests_skipped skipped"
 fi
 exit "$failed"
