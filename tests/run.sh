@@ -11,9 +11,9 @@
 # other configuration still runs. Ends with a summary (wall time per phase)
 # and exits non-zero if anything failed.
 #
-# Environment: CTEST_JOBS (default: number of cores) runs tests in parallel;
-# MPI tests carry a PROCESSORS property, so ctest never starts more ranks at
-# once than that.
+# Environment: CTEST_JOBS (default: number of cores) runs tests in parallel.
+# MPI and e2e tests carry a PROCESSORS property, so ctest counts their ranks
+# against that limit; a test with more ranks than CTEST_JOBS runs alone.
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
