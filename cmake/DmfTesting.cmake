@@ -14,9 +14,8 @@ set(DMF_MPI_TEST_ENV
   # No single-copy (CMA) transfers: they fail under ptrace-restricted sandboxes.
   OMPI_MCA_btl_vader_single_copy_mechanism=none
   OMP_NUM_THREADS=1
-  # Sanitizer builds: keep Open MPI's plugins loaded and unwind fully, so that
-  # its by-design allocations are attributed to it and suppressed by name.
-  OMPI_MCA_mca_base_component_disable_dlclose=1
+  # Sanitizer builds: unwind fully (fast_unwind_on_malloc=0), so that Open
+  # MPI's by-design allocations are attributed to it and suppressed by name.
   "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/cmake/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
   "ASAN_OPTIONS=detect_odr_violation=0")
 
