@@ -91,6 +91,7 @@ BENCHMARK(BM_InternIds)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMillise
 
 void BM_BuildBlock(benchmark::State& state) {
   const auto rows = static_cast<std::uint32_t>(state.range(0));
+  const auto threads = static_cast<int>(state.range(1));
   dmf::Rng rng(2);
   std::vector<dmf::data::RoutedRating> ratings(kLines);
   for (int k = 0; k < kLines; ++k) {
@@ -100,13 +101,17 @@ void BM_BuildBlock(benchmark::State& state) {
   }
   for (auto _ : state) {
     auto built = dmf::data::build_block(0, rows, ratings, {}, dmf::data::DuplicatePolicy::kFirst,
-                                        false, 1);
+                                        false, threads);
     benchmark::DoNotOptimize(built.block.columns.data());
   }
   state.SetItemsProcessed(state.iterations() * kLines);
 }
-// 70k rows: a user block (short rows); 10k rows: an item block (long rows).
-BENCHMARK(BM_BuildBlock)->Arg(70000)->Arg(10000)->Unit(benchmark::kMillisecond);
+// 70k rows: a user block (short rows); 10k rows: an item block (long rows);
+// on 1 and 2 threads.
+BENCHMARK(BM_BuildBlock)
+    ->ArgsProduct({{70000, 10000}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "dmf/data/block_builder.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "dmf/core/error.hpp"
 #include "dmf/core/parallel.hpp"
@@ -10,21 +11,45 @@ namespace {
 
 constexpr std::size_t kMaxExamples = 5;
 
-/// Counting sort by row: stable, O(n + rows). Returns row offsets.
+/// Counting sort by row: stable, O(n + rows), parallel over `threads`
+/// chunks of the input (each chunk's ratings of a row land after those of
+/// the chunks before it). Returns the row offsets.
 std::vector<std::uint64_t> group_by_row(std::uint32_t first_row, std::uint32_t rows,
                                         std::span<const RoutedRating> ratings,
-                                        std::vector<RoutedRating>& grouped) {
+                                        std::vector<RoutedRating>& grouped, int threads) {
+  const auto chunks = static_cast<std::size_t>(std::max(1, threads));
+  const std::size_t n = ratings.size();
+  auto chunk_begin = [&](std::size_t c) { return n * c / chunks; };
+  // counts[c][r]: ratings of row r in chunk c; then where chunk c writes row r.
+  std::vector<std::vector<std::uint64_t>> counts(chunks, std::vector<std::uint64_t>(rows, 0));
+  parallel_for(threads, static_cast<std::int64_t>(chunks), [&](std::int64_t c) {
+    auto& mine = counts[static_cast<std::size_t>(c)];
+    for (std::size_t k = chunk_begin(static_cast<std::size_t>(c)); k < chunk_begin(static_cast<std::size_t>(c) + 1); ++k) {
+      const auto& r = ratings[k];
+      DMF_CHECK(r.row >= first_row && r.row - first_row < rows,
+                "internal: rating for row {} routed to the owner of rows [{}, {})", r.row,
+                first_row, first_row + rows);
+      ++mine[r.row - first_row];
+    }
+  });
   std::vector<std::uint64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
-  for (const auto& r : ratings) {
-    DMF_CHECK(r.row >= first_row && r.row - first_row < rows,
-              "internal: rating for row {} routed to the owner of rows [{}, {})", r.row, first_row,
-              first_row + rows);
-    ++offsets[r.row - first_row + 1];
+  std::uint64_t at = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    offsets[r] = at;
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const std::uint64_t count = counts[c][r];
+      counts[c][r] = at;
+      at += count;
+    }
   }
-  for (std::size_t r = 0; r < rows; ++r) offsets[r + 1] += offsets[r];
-  std::vector<std::uint64_t> cursor(offsets.begin(), offsets.end() - 1);
-  grouped.resize(ratings.size());
-  for (const auto& r : ratings) grouped[cursor[r.row - first_row]++] = r;
+  offsets[rows] = at;
+  grouped.resize(n);
+  parallel_for(threads, static_cast<std::int64_t>(chunks), [&](std::int64_t c) {
+    auto& cursor = counts[static_cast<std::size_t>(c)];
+    for (std::size_t k = chunk_begin(static_cast<std::size_t>(c)); k < chunk_begin(static_cast<std::size_t>(c) + 1); ++k) {
+      grouped[cursor[ratings[k].row - first_row]++] = ratings[k];
+    }
+  });
   return offsets;
 }
 
@@ -52,7 +77,8 @@ BlockBuildResult build_block(std::uint32_t first_row, std::uint32_t rows,
                              std::span<const std::int64_t> times, DuplicatePolicy policy,
                              bool keep_lines, int threads) {
   std::vector<RoutedRating> grouped;
-  const std::vector<std::uint64_t> offsets = group_by_row(first_row, rows, ratings, grouped);
+  const std::vector<std::uint64_t> offsets =
+      group_by_row(first_row, rows, ratings, grouped, threads);
 
   // Order each row by column through 8-byte keys, column << 32 | position
   // in the row, rather than moving 24-byte records (the slowest step of a

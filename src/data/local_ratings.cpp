@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dmf/core/parallel.hpp"
 #include "dmf/data/token_interner.hpp"
 #include "dmf/dist/strings.hpp"
 #include "dmf/io/line_parser.hpp"
@@ -35,37 +36,45 @@ std::string printable(std::string_view line) {
   return out;
 }
 
-LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
-                                const io::Format& format, io::ByteRange range,
-                                const LoadOptions& options) {
-  LocalRatings local;
+namespace {
+
+/// What one thread parsed of its part of the rank's range. Lines are
+/// numbered from 0 within the part; IDs within the part's interners.
+struct PartResult {
+  LocalRatings ratings;
+  std::vector<BadLine> bad;
+  std::uint64_t bad_count = 0;
+  std::uint64_t lines = 0;
+  bool stopped = false;  // stopped at a bad line (--bad-lines error)
+  std::optional<std::string> failure;
+};
+
+PartResult parse_part(const std::string& path, const io::Format& format, io::ByteRange range,
+                      const LoadOptions& options) {
+  PartResult part;
+  LocalRatings& local = part.ratings;
   TokenInterner users;
   TokenInterner items;
   const io::LineParser parser(format, options.rating_range);
   const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
-  std::vector<BadLine> bad;
-  std::uint64_t bad_here = 0;
-  std::uint64_t lines_here = 0;
 
   // Reserve from the range size: about one rating per 20 bytes is typical.
-  const std::size_t guess = static_cast<std::size_t>((range.end - range.begin) / 20);
+  const auto guess = static_cast<std::size_t>((range.end - range.begin) / 20);
   local.users.reserve(guess);
   local.items.reserve(guess);
   local.values.reserve(guess);
   local.lines.reserve(guess);
-
-  std::optional<std::string> read_error;
   try {
     io::ParsedLine parsed;
     std::optional<io::LineError> error;
-    lines_here = io::read_lines(path, range, [&](std::string_view line, std::uint64_t index) {
+    part.lines = io::read_lines(path, range, [&](std::string_view line, std::uint64_t index) {
       if (!parser.parse(line, parsed, error)) {
         if (!error) return;  // blank line or comment
-        ++bad_here;
-        if (bad.size() < kMaxBadLineExamples) bad.push_back({index, *error, printable(line)});
+        ++part.bad_count;
+        if (part.bad.size() < kMaxBadLineExamples) part.bad.push_back({index, *error, printable(line)});
         error.reset();
         if (stop_at_first) {
-          lines_here = index + 1;
+          part.lines = index + 1;
           throw StopReading{};
         }
         return;
@@ -83,11 +92,91 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
       local.lines.push_back(index);
     });
   } catch (const StopReading&) {
-    // lines_here was set where reading stopped
+    part.stopped = true;  // part.lines was set where reading stopped
   } catch (const std::exception& e) {
-    read_error = e.what();
+    part.failure = e.what();
+  }
+  local.user_tokens = users.release();
+  local.item_tokens = items.release();
+  return part;
+}
+
+/// Appends `from`'s IDs to `into`'s and returns where each went.
+std::vector<std::uint32_t> merge_ids(TokenInterner& into, const TokenTable& from) {
+  std::vector<std::uint32_t> ids(from.size());
+  for (std::size_t k = 0; k < from.size(); ++k) ids[k] = into.intern(from[k]);
+  return ids;
+}
+
+/// Joins the threads' parts, in file order, into one rank's ratings; the
+/// parts' line numbers become offsets in the rank's range.
+void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vector<BadLine>& bad,
+                 std::uint64_t& bad_count, std::uint64_t& lines) {
+  if (parts.size() == 1) {  // one thread: nothing to renumber
+    local = std::move(parts[0].ratings);
+    bad = std::move(parts[0].bad);
+    bad_count = parts[0].bad_count;
+    lines = parts[0].lines;
+    return;
+  }
+  TokenInterner users;
+  TokenInterner items;
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.ratings.size();
+  local.users.reserve(total);
+  local.items.reserve(total);
+  local.values.reserve(total);
+  local.lines.reserve(total);
+  for (auto& p : parts) {
+    LocalRatings& r = p.ratings;
+    const auto user_ids = merge_ids(users, r.user_tokens);
+    const auto item_ids = merge_ids(items, r.item_tokens);
+    local.user_counts.resize(users.size(), 0);
+    local.item_counts.resize(items.size(), 0);
+    for (std::size_t k = 0; k < user_ids.size(); ++k) local.user_counts[user_ids[k]] += r.user_counts[k];
+    for (std::size_t k = 0; k < item_ids.size(); ++k) local.item_counts[item_ids[k]] += r.item_counts[k];
+    for (const auto u : r.users) local.users.push_back(user_ids[u]);
+    for (const auto i : r.items) local.items.push_back(item_ids[i]);
+    local.values.insert(local.values.end(), r.values.begin(), r.values.end());
+    local.times.insert(local.times.end(), r.times.begin(), r.times.end());
+    for (const auto line : r.lines) local.lines.push_back(lines + line);
+    for (auto& b : p.bad) {
+      if (bad.size() < kMaxBadLineExamples) bad.push_back({lines + b.index, std::move(b.what), std::move(b.text)});
+    }
+    bad_count += p.bad_count;
+    lines += p.lines;
+    r = LocalRatings{};  // free as we go
+    if (p.stopped) break;  // the first bad line ends the rank's reading
+  }
+  local.user_tokens = users.release();
+  local.item_tokens = items.release();
+}
+
+}  // namespace
+
+LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
+                                const io::Format& format, io::ByteRange range,
+                                const LoadOptions& options) {
+  // Threads read consecutive parts of the rank's range (the same line rule
+  // as between ranks), then their parts are joined in order.
+  const int threads = std::max(1, options.threads);
+  std::vector<PartResult> parts(static_cast<std::size_t>(threads));
+  parallel_for(threads, threads, [&](std::int64_t t) {
+    const io::ByteRange sub = io::split_range(range.begin, range.end, static_cast<int>(t), threads);
+    parts[static_cast<std::size_t>(t)] = parse_part(path, format, sub, options);
+  });
+  std::optional<std::string> read_error;
+  for (const auto& p : parts) {
+    if (p.failure && !read_error) read_error = p.failure;
   }
   comm.raise_if_any(read_error);
+
+  LocalRatings local;
+  std::vector<BadLine> bad;
+  std::uint64_t bad_here = 0;
+  std::uint64_t lines_here = 0;
+  merge_parts(parts, local, bad, bad_here, lines_here);
+  const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
 
   // Global line numbers: ranks read consecutive parts of the file. Under
   // --bad-lines error only ranks before the first failing one matter, and
@@ -112,8 +201,6 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
       local.bad_line_examples.resize(kMaxBadLineExamples);
     }
   }
-  local.user_tokens = users.release();
-  local.item_tokens = items.release();
   return local;
 }
 

@@ -113,13 +113,26 @@ void expect_canonical(const dist::Comm& comm, const IdDirectory& dir, const Spar
   }
 }
 
-TEST(Loader, UnionOfBlocksIsTheInput) {
+class LoaderThreads : public ::testing::TestWithParam<int> {};
+
+TEST_P(LoaderThreads, UnionOfBlocksIsTheInput) {
   const auto comm = world();
   test::TempDir dir(comm);
   const auto ratings = random_ratings(1, 3000, 200, 150, false);
   const auto path = dir.write("r.csv", to_csv(ratings, true));
   LoadOptions options;
+  options.threads = GetParam();
+  options.keep_lines = true;
   const auto data = load_ratings(comm, path, options);
+  // Lines point back at their ratings whatever the threads: line k + 2 is rating k.
+  const auto item_tokens = data.items.tokens_of(comm, data.by_user.columns);
+  for (std::uint32_t r = 0; r < data.by_user.rows(); ++r) {
+    for (std::uint64_t k = data.by_user.offsets[r]; k < data.by_user.offsets[r + 1]; ++k) {
+      const Rating& source = ratings.at(data.by_user.lines[k] - 2);
+      EXPECT_EQ(source.user, data.users.token(r));
+      EXPECT_EQ(source.item, item_tokens[k]);
+    }
+  }
   EXPECT_EQ(data.report.ratings, ratings.size());
   EXPECT_EQ(held(comm, data, true), expected(ratings));
   EXPECT_EQ(held(comm, data, false), expected(ratings));
@@ -133,6 +146,8 @@ TEST(Loader, UnionOfBlocksIsTheInput) {
   expect_canonical(comm, data.users, data.by_user, {users.begin(), users.end()}, TokenOrder(true));
   expect_canonical(comm, data.items, data.by_item, {items.begin(), items.end()}, TokenOrder(true));
 }
+
+INSTANTIATE_TEST_SUITE_P(OneToThreeThreadsPerRank, LoaderThreads, ::testing::Values(1, 2, 3));
 
 TEST(Loader, StringIdsKeepTheirBytesAndSortBytewise) {
   const auto comm = world();
@@ -240,11 +255,17 @@ TEST(Loader, BadLineIsOneErrorWithItsGlobalLineOnEveryRank) {
   for (int line = 1; line < 301; ++line) at = text.find('\n', at) + 1;
   text.insert(at, "7,8,oops,1000\n");
   const auto path = dir.write("bad.csv", text);
-  const std::string message = collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
-  EXPECT_NE(message.find(path + ":301: rating 'oops' is not a number: 7,8,oops,1000"), std::string::npos)
-      << message;
+  for (const int threads : {1, 2, 3}) {
+    LoadOptions options;
+    options.threads = threads;
+    const std::string message = collective_error([&] { (void)load_ratings(comm, path, options); });
+    EXPECT_NE(message.find(path + ":301: rating 'oops' is not a number: 7,8,oops,1000"),
+              std::string::npos)
+        << message << " (threads " << threads << ")";
+  }
 
   LoadOptions skip;
+  skip.threads = 2;
   skip.bad_lines = BadLinePolicy::kSkip;
   const auto data = load_ratings(comm, path, skip);
   EXPECT_EQ(data.report.bad_lines, 1U);
