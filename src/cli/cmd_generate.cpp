@@ -19,11 +19,13 @@ void declare(ParamSet& params, GenerateOptions& o) {
   params.section("Data set");
   params.add("users", &o.model.users, "Number of users (IDs 1..U)").at_least(1);
   params.add("items", &o.model.items, "Number of items (IDs 1..I)").at_least(1);
-  params.add("ratings", &o.model.ratings,
-             "Number of ratings, exactly; every user has at least one and no pair repeats")
+  params
+      .add("ratings", &o.model.ratings,
+           "Number of ratings, exactly; every user has at least one and no pair repeats")
       .at_least(1);
-  params.add("skew", &o.model.skew,
-             "Power-law exponent of user activity and item popularity (0 = uniform)")
+  params
+      .add("skew", &o.model.skew,
+           "Power-law exponent of user activity and item popularity (0 = uniform)")
       .at_least(0.0);
   params.add("seed", &o.model.seed, "Seed: the same seed gives the same bytes on any ranks");
   params.section("Model");
@@ -32,9 +34,10 @@ void declare(ParamSet& params, GenerateOptions& o) {
       .at_most(1000);
   params.add("noise", &o.model.noise, "Standard deviation of the Gaussian noise on each rating")
       .at_least(0.0);
-  params.add("scale", &o.model.scale,
-             "Ratings are rounded to multiples of STEP and clipped to [MIN, MAX]; STEP 0 keeps "
-             "them continuous")
+  params
+      .add("scale", &o.model.scale,
+           "Ratings are rounded to multiples of STEP and clipped to [MIN, MAX]; STEP 0 keeps "
+           "them continuous")
       .value_name("MIN:MAX:STEP");
   params.section("Output");
   params.add("out", &o.out, "The file to write").value_name("FILE").required();
@@ -46,15 +49,24 @@ void declare(ParamSet& params, GenerateOptions& o) {
 }
 
 int run(Context& context, const GenerateOptions& o, const ParamSet& /*params*/) {
-  const auto report = data::generate_ratings(context.comm, o.model, o.out, o.format, o.overwrite,
-                                             resolve_threads(o.threads));
+  data::GenerateOutput output;
+  output.path = o.out;
+  output.format = o.format;
+  output.overwrite = o.overwrite;
+  output.threads = resolve_threads(o.threads);
+  context.console.log(
+      "generating {} ratings of {} users on {} items on {} rank(s) x {} thread(s)\n",
+      o.model.ratings, o.model.users, o.model.items, context.comm.size(), output.threads);
+  const auto report = data::generate_ratings(context.comm, o.model, output);
+  const double megabytes = static_cast<double>(report.bytes) / 1e6;
   context.console.out(
-      "generated {} ratings of {} users on {} items into {} ({:.1f} MB) in {:.2f} s ({:.0f} MB/s) "
-      "on {} rank(s); hidden model: rank {}, noise sd {}, scale {}, seed {}\n",
-      report.ratings, o.model.users, o.model.items, o.out, static_cast<double>(report.bytes) / 1e6,
-      report.seconds, static_cast<double>(report.bytes) / 1e6 / report.seconds,
-      context.comm.size(), o.model.true_rank, o.model.noise, format_value(o.model.scale),
-      o.model.seed);
+      "generated {} ratings of {} users on {} items into {} ({}, {} bytes = {:.1f} MB) in {:.2f} s "
+      "({:.0f} MB/s, {:.1f} M ratings/s) on {} rank(s); hidden model: rank {}, noise sd {}, "
+      "scale {}, skew {}, seed {}\n",
+      report.ratings, o.model.users, o.model.items, o.out, to_string(report.format), report.bytes,
+      megabytes, report.seconds, megabytes / report.seconds,
+      static_cast<double>(report.ratings) / 1e6 / report.seconds, context.comm.size(),
+      o.model.true_rank, o.model.noise, format_value(o.model.scale), o.model.skew, o.model.seed);
   return 0;
 }
 

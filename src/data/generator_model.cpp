@@ -1,256 +1,207 @@
+// The hidden model of dmf generate and one user's draw: which items, when,
+// and what rating. Every random number comes from a stream keyed by
+// (seed, purpose, user or item), so a user's ratings do not depend on which
+// rank or thread draws them.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <numeric>
-#include <unordered_set>
 
-#include "dmf/core/error.hpp"
+#include "dmf/core/parallel.hpp"
 #include "dmf/core/rng.hpp"
 #include "dmf/data/generator.hpp"
+#include "generator_layout.hpp"
 
 namespace dmf::data {
 namespace {
 
-constexpr std::uint64_t kUserOrderSalt = 11;
-constexpr std::uint64_t kItemOrderSalt = 12;
-constexpr std::uint64_t kValueStream = 1;  // second stream of a user: noise and times
-/// A user drawing more than this share of the items switches from rejection
-/// sampling to weighted sampling without replacement over all items.
-constexpr double kDenseUser = 0.25;
-constexpr std::int64_t kYear = 365 * 24 * 3600;
+// Sub-streams of Stream::kGenerateRatings for one user.
+constexpr std::uint64_t kItemStream = 0;   // which items, and their order in time
+constexpr std::uint64_t kValueStream = 1;  // times and noise
+/// Users drawing more than this share of the items use the exact sampler.
+constexpr std::uint64_t kDenseShareInverse = 4;
+constexpr double kHour = 3600.0;
+constexpr double kYear = 365.0 * 24 * kHour;
 
-/// Power-law weights (rank + 1)^-skew, the ranks a seeded permutation so that
-/// heavy users and popular items are spread over the ID range.
-std::vector<double> power_law(std::uint64_t n, double skew, std::uint64_t seed, std::uint64_t salt) {
-  std::vector<std::uint64_t> order(n);
-  std::iota(order.begin(), order.end(), 0ULL);
-  std::ranges::sort(order, {}, [&](std::uint64_t k) { return combine(seed, salt, k); });
-  std::vector<double> weight(n);
-  for (std::uint64_t rank = 0; rank < n; ++rank) {
-    weight[order[rank]] = std::pow(static_cast<double>(rank + 1), -skew);
+/// Efraimidis-Spirakis: the `want` items with the largest keys
+/// log(u_i) / p_i, u_i uniform in (0, 1], are a popularity-weighted sample
+/// without replacement. Items already stamped are excluded, which continues a
+/// partial draw. O(I): a linear-time selection, then the winners in item order.
+void draw_exactly(std::uint64_t want, const std::vector<double>& popularity, Rng& rng,
+                  SyntheticModel::UserRatings& out) {
+  if (want == 0) return;
+  out.keys.clear();
+  for (std::uint32_t i = 0; i < popularity.size(); ++i) {
+    if (out.stamp[i] == out.epoch) continue;
+    out.keys.emplace_back(std::log(1.0 - rng.uniform()) / popularity[i], i);
   }
-  return weight;
-}
-
-/// Splits `total` into integers proportional to `weight`, none above `cap`
-/// (largest remainders; capped entries pass their excess to the others).
-std::vector<std::uint64_t> apportion(const std::vector<double>& weight, std::uint64_t total,
-                                     std::uint64_t cap) {
-  const std::size_t n = weight.size();
-  std::vector<std::uint64_t> out(n, 0);
-  std::vector<bool> capped(n, false);
-  std::uint64_t left = total;
-  while (true) {
-    double mass = 0.0;
-    for (std::size_t k = 0; k < n; ++k) {
-      if (!capped[k]) mass += weight[k];
-    }
-    bool changed = false;
-    for (std::size_t k = 0; k < n; ++k) {
-      if (!capped[k] && static_cast<double>(left) * weight[k] / mass > static_cast<double>(cap)) {
-        capped[k] = true;
-        out[k] = cap;
-        left -= cap;
-        changed = true;
-      }
-    }
-    if (!changed) break;
+  // (key, item) pairs are distinct, so "among the `want` largest" is exact.
+  out.selection.assign(out.keys.begin(), out.keys.end());
+  const auto nth = out.selection.begin() + static_cast<std::ptrdiff_t>(want - 1);
+  std::nth_element(out.selection.begin(), nth, out.selection.end(), std::greater<>());
+  const auto threshold = *nth;
+  for (const auto& key : out.keys) {
+    if (key >= threshold) out.items.push_back(key.second);
   }
-  double mass = 0.0;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (!capped[k]) mass += weight[k];
-  }
-  std::vector<std::pair<double, std::size_t>> remainders;
-  std::uint64_t given = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (capped[k]) continue;
-    const double share = static_cast<double>(left) * weight[k] / mass;
-    out[k] = static_cast<std::uint64_t>(std::floor(share));
-    given += out[k];
-    remainders.emplace_back(share - std::floor(share), k);
-  }
-  std::ranges::sort(remainders, [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
-  for (std::size_t r = 0; given < left && r < remainders.size(); ++r, ++given) {
-    ++out[remainders[r].second];
-  }
-  return out;
-}
-
-double parse_number(std::string_view text, std::string_view whole) {
-  double value = 0.0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value)) {
-    fail("expected MIN:MAX:STEP with three numbers, got '{}'", whole);
-  }
-  return value;
 }
 
 }  // namespace
 
-void parse_value(std::string_view text, RatingScale& out) {
-  const auto first = text.find(':');
-  const auto second = first == std::string_view::npos ? first : text.find(':', first + 1);
-  if (second == std::string_view::npos) fail("expected MIN:MAX:STEP, got '{}'", text);
-  RatingScale scale;
-  scale.min = parse_number(text.substr(0, first), text);
-  scale.max = parse_number(text.substr(first + 1, second - first - 1), text);
-  scale.step = parse_number(text.substr(second + 1), text);
-  if (scale.min >= scale.max) fail("MIN {} must be below MAX {}", scale.min, scale.max);
-  if (scale.step < 0 || scale.step > scale.max - scale.min) {
-    fail("STEP {} must be between 0 (continuous) and MAX - MIN", scale.step);
-  }
-  out = scale;
-}
-
-std::string format_value(const RatingScale& scale) {
-  return fmt::format("{}:{}:{}", scale.min, scale.max, scale.step);
-}
-
-void validate(const GeneratorOptions& o) {
-  DMF_CHECK(o.users >= 1 && o.items >= 1, "--users and --items must be at least 1");
-  DMF_CHECK(o.ratings >= o.users, "--ratings {} is fewer than --users {}: every user rates at least once",
-            o.ratings, o.users);
-  DMF_CHECK((o.ratings + o.users - 1) / o.users <= o.items,
-            "--ratings {} is more than the --users {} x --items {} distinct pairs", o.ratings,
-            o.users, o.items);
-  DMF_CHECK(o.users < (1ULL << 32U) && o.items < (1ULL << 32U),
-            "--users and --items must be below 2^32");
-}
-
-SyntheticModel::SyntheticModel(const GeneratorOptions& options) : options_(options) {
+SyntheticModel::SyntheticModel(const GeneratorOptions& options, int threads) : options_(options) {
   validate(options_);
   const auto& o = options_;
+  const auto k = static_cast<std::size_t>(o.true_rank);
   const double range = o.scale.max - o.scale.min;
-  // MovieLens-like spread: mean at 65% of the scale, biases and the factor
-  // term each a modest fraction of the range.
+  // MovieLens-like spread (3.6 mean on 1..5): mu at 65% of the scale; user
+  // bias, item bias and p.q with standard deviations 8%, 10% and 15% of the
+  // range. With i.i.d. N(0, s^2) factor entries var(p.q) = K s^4, so
+  // s = sqrt(0.15 range / sqrt(K)).
   mean_ = o.scale.min + 0.65 * range;
   user_bias_sd_ = 0.08 * range;
   const double item_bias_sd = 0.10 * range;
-  // var(p.q) = K s^4 for i.i.d. N(0, s^2) entries: the term has sd 0.15 range.
-  factor_sd_ = std::sqrt(0.15 * range / std::sqrt(static_cast<double>(o.true_rank)));
+  factor_sd_ = std::sqrt(0.15 * range / std::sqrt(static_cast<double>(k)));
+  grid_points_ = o.scale.step > 0 ? std::round(range / o.scale.step) : 0.0;
 
-  // Every user gets a floor (MovieLens has at least 20 each), the rest by activity.
-  const std::uint64_t floor_count = std::clamp<std::uint64_t>(o.ratings / (2 * o.users), 1, 20);
-  counts_ = apportion(power_law(o.users, o.skew, o.seed, kUserOrderSalt),
-                      o.ratings - floor_count * o.users, o.items - floor_count);
-  for (auto& c : counts_) c += floor_count;
+  // Ratings per user: a floor each, the rest by a power law of activity over
+  // a seeded order of the users, no user above the number of items.
+  const std::uint64_t floor_count = min_ratings_per_user(o);
+  const auto by_rank = apportion(detail::power_law(o.users, o.skew),
+                                 o.ratings - floor_count * o.users, o.items - floor_count);
+  const auto user_order = detail::popularity_order(o.users, o.seed, detail::Side::kUsers);
+  counts_.resize(o.users);
+  for (std::uint64_t r = 0; r < o.users; ++r) counts_[user_order[r]] = by_rank[r] + floor_count;
 
-  popularity_ = power_law(o.items, o.skew, o.seed, kItemOrderSalt);
-  const double mass = std::accumulate(popularity_.begin(), popularity_.end(), 0.0);
-  for (auto& p : popularity_) p /= mass;
+  // Item popularity: the same power law over a seeded order of the items.
+  const auto weight = detail::power_law(o.items, o.skew);
+  const double mass = std::accumulate(weight.rbegin(), weight.rend(), 0.0);
+  const auto item_order = detail::popularity_order(o.items, o.seed, detail::Side::kItems);
+  popularity_.resize(o.items);
+  for (std::uint64_t r = 0; r < o.items; ++r) popularity_[item_order[r]] = weight[r] / mass;
+  auto alias = detail::alias_table(popularity_);
+  alias_probability_ = std::move(alias.probability);
+  alias_ = std::move(alias.alias);
 
-  // Vose's alias method.
-  const std::size_t n = popularity_.size();
-  alias_probability_.assign(n, 1.0);
-  alias_.resize(n);
-  std::iota(alias_.begin(), alias_.end(), 0ULL);
-  std::vector<double> scaled(n);
-  std::vector<std::size_t> small;
-  std::vector<std::size_t> large;
-  for (std::size_t k = 0; k < n; ++k) {
-    scaled[k] = popularity_[k] * static_cast<double>(n);
-    (scaled[k] < 1.0 ? small : large).push_back(k);
-  }
-  while (!small.empty() && !large.empty()) {
-    const std::size_t s = small.back();
-    small.pop_back();
-    const std::size_t l = large.back();
-    alias_probability_[s] = scaled[s];
-    alias_[s] = l;
-    scaled[l] -= 1.0 - scaled[s];
-    if (scaled[l] < 1.0) {
-      large.pop_back();
-      small.push_back(l);
-    }
-  }
-
-  const auto k = static_cast<std::size_t>(o.true_rank);
-  item_factors_.resize(n * k);
-  item_bias_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  // q_i and b_i: a pure function of (seed, item).
+  item_factors_.resize(o.items * k);
+  item_bias_.resize(o.items);
+  parallel_for(threads, static_cast<std::int64_t>(o.items), [&](std::int64_t item) {
+    const auto i = static_cast<std::size_t>(item);
     auto rng = Rng::for_stream(o.seed, Stream::kGenerateItem, i);
     item_bias_[i] = static_cast<float>(item_bias_sd * rng.normal());
-    for (std::size_t d = 0; d < k; ++d) item_factors_[i * k + d] = static_cast<float>(factor_sd_ * rng.normal());
-  }
+    for (std::size_t d = 0; d < k; ++d) {
+      item_factors_[i * k + d] = static_cast<float>(factor_sd_ * rng.normal());
+    }
+  });
 }
 
-std::vector<double> SyntheticModel::user_factors(std::uint64_t user, double& bias) const {
+double SyntheticModel::user_factors(std::uint64_t user, double* factors) const {
+  // p_u and b_u: a pure function of (seed, user).
   auto rng = Rng::for_stream(options_.seed, Stream::kGenerateUser, user);
-  bias = user_bias_sd_ * rng.normal();
-  std::vector<double> p(static_cast<std::size_t>(options_.true_rank));
-  for (auto& x : p) x = factor_sd_ * rng.normal();
-  return p;
+  const double bias = user_bias_sd_ * rng.normal();
+  for (int d = 0; d < options_.true_rank; ++d) factors[d] = factor_sd_ * rng.normal();
+  return bias;
 }
+
+namespace {
+/// mu + b_u + b_i + p_u . q_i
+double predict(double mean, double user_bias, const double* p, float item_bias, const float* q,
+               std::size_t k) {
+  double dot = 0.0;
+  for (std::size_t d = 0; d < k; ++d) dot += p[d] * q[d];
+  return mean + user_bias + item_bias + dot;
+}
+}  // namespace
 
 double SyntheticModel::true_rating(std::uint64_t user, std::uint64_t item) const {
-  double bias = 0.0;
-  const auto p = user_factors(user, bias);
-  const float* q = &item_factors_.at(item * p.size());
-  double dot = 0.0;
-  for (std::size_t d = 0; d < p.size(); ++d) dot += p[d] * q[d];
-  return mean_ + bias + item_bias_[item] + dot;
+  const auto k = static_cast<std::size_t>(options_.true_rank);
+  std::vector<double> p(k);
+  const double bias = user_factors(user, p.data());
+  return predict(mean_, bias, p.data(), item_bias_.at(item), &item_factors_.at(item * k), k);
 }
 
-std::vector<std::uint64_t> SyntheticModel::draw_items(std::uint64_t user, std::uint64_t count) const {
+void SyntheticModel::draw_items(std::uint64_t user, std::uint64_t count, UserRatings& out) const {
   const std::uint64_t n = options_.items;
-  auto rng = Rng::for_stream(options_.seed, Stream::kGenerateRatings, user);
-  std::vector<std::uint64_t> chosen;
-  if (static_cast<double>(count) <= kDenseUser * static_cast<double>(n)) {
-    // Rejection: draw by popularity, skip repeats; give up on a pathological
-    // run (a very skewed popularity) and fall through to the exact method.
-    std::unordered_set<std::uint64_t> seen;
-    for (std::uint64_t tries = 0; chosen.size() < count && tries < 50 * count; ++tries) {
+  auto rng = Rng::for_stream(options_.seed, Stream::kGenerateRatings, user, kItemStream);
+  out.items.clear();
+  if (out.stamp.size() != n) {
+    out.stamp.assign(n, 0);
+    out.epoch = 0;
+  }
+  if (++out.epoch == 0) {  // wrapped: old stamps could match again
+    std::ranges::fill(out.stamp, 0U);
+    out.epoch = 1;
+  }
+  if (count * kDenseShareInverse <= n) {
+    // Successive draws by popularity with repeats rejected: a weighted sample
+    // without replacement. When the popular items are used up rejections
+    // pile up; past about the cost of the exact sampler, switch to it.
+    const std::uint64_t budget = 4 * count + 2 * n;
+    for (std::uint64_t tries = 0; out.items.size() < count && tries < budget; ++tries) {
       const std::uint64_t slot = rng.below(n);
-      const std::uint64_t item = rng.uniform() < alias_probability_[slot] ? slot : alias_[slot];
-      if (seen.insert(item).second) chosen.push_back(item);
+      const auto item = static_cast<std::uint32_t>(
+          rng.uniform() < alias_probability_[slot] ? slot : alias_[slot]);
+      if (out.stamp[item] != out.epoch) {
+        out.stamp[item] = out.epoch;
+        out.items.push_back(item);
+      }
     }
-    if (chosen.size() == count) return chosen;
   }
-  // Efraimidis-Spirakis: the `count` items with the largest log(u) / p_i are
-  // a weighted sample without replacement.
-  std::vector<std::pair<double, std::uint64_t>> keys(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    double u = 0.0;
-    do {
-      u = rng.uniform();
-    } while (u <= 0.0);
-    keys[i] = {std::log(u) / popularity_[i], i};
+  if (out.items.size() < count) draw_exactly(count - out.items.size(), popularity_, rng, out);
+  // Draws come popular-first; shuffle so that time order is independent of
+  // popularity (a temporal split then holds out typical items).
+  for (std::size_t j = out.items.size(); j > 1; --j) {
+    std::swap(out.items[j - 1], out.items[rng.below(j)]);
   }
-  std::ranges::partial_sort(keys, keys.begin() + static_cast<std::ptrdiff_t>(count),
-                            std::greater<>());
-  chosen.clear();
-  for (std::uint64_t k = 0; k < count; ++k) chosen.push_back(keys[k].second);
-  return chosen;
+}
+
+void SyntheticModel::draw(std::uint64_t user, UserRatings& out) const {
+  const auto& o = options_;
+  const std::uint64_t count = counts_.at(user);
+  draw_items(user, count, out);
+  auto rng = Rng::for_stream(o.seed, Stream::kGenerateRatings, user, kValueStream);
+
+  // Times: active from a start in the first eight years for an hour to two
+  // years, ratings at the points of a Poisson process over that span:
+  // t_k = start + span * G_k / G_count with G_k the sum of k + 1 Exp(1) gaps
+  // (uniform order statistics without a sort), one second apart at least.
+  const double start = static_cast<double>(o.start_time) + std::floor(rng.uniform() * 8 * kYear);
+  const double span = kHour + rng.uniform() * 2 * kYear;
+  out.gaps.resize(count + 1);
+  double total = 0.0;
+  for (auto& g : out.gaps) g = total += -std::log(1.0 - rng.uniform());
+  out.times.resize(count);
+  std::int64_t last = 0;
+  for (std::uint64_t j = 0; j < count; ++j) {
+    auto t = static_cast<std::int64_t>(start + std::floor(span * out.gaps[j] / total));
+    if (j > 0) t = std::max(t, last + 1);
+    out.times[j] = last = t;
+  }
+
+  // Values: r = mu + b_u + b_i + p_u . q_i + sigma * eps, eps ~ N(0, 1),
+  // rounded to the grid MIN + n * STEP and clipped to [MIN, MAX].
+  const auto k = static_cast<std::size_t>(o.true_rank);
+  out.factors.resize(k);
+  const double* p = out.factors.data();
+  const double bias = user_factors(user, out.factors.data());
+  const auto& s = o.scale;
+  out.values.resize(count);
+  for (std::uint64_t j = 0; j < count; ++j) {
+    const std::uint32_t i = out.items[j];
+    const double r =
+        predict(mean_, bias, p, item_bias_[i], &item_factors_[i * k], k) + o.noise * rng.normal();
+    const double v =
+        grid_points_ > 0
+            ? s.min + std::clamp(std::round((r - s.min) / s.step), 0.0, grid_points_) * s.step
+            : r;
+    out.values[j] = static_cast<float>(std::clamp(v, s.min, s.max));
+  }
 }
 
 std::vector<SyntheticModel::Rating> SyntheticModel::ratings_for(std::uint64_t user) const {
-  const std::uint64_t count = counts_.at(user);
-  const auto items = draw_items(user, count);
-  double bias = 0.0;
-  const auto p = user_factors(user, bias);
-  auto rng = Rng::for_stream(options_.seed, Stream::kGenerateRatings, user, kValueStream);
-
-  // Active from a start in the first eight years for up to two years.
-  const std::int64_t start = options_.start_time + static_cast<std::int64_t>(rng.uniform() * 8 * kYear);
-  const double span = 1.0 + rng.uniform() * 2 * kYear;
-  std::vector<std::int64_t> times(count);
-  for (auto& t : times) t = start + static_cast<std::int64_t>(rng.uniform() * span);
-  std::ranges::sort(times);
-
-  const auto& scale = options_.scale;
-  std::vector<Rating> out(count);
-  for (std::uint64_t k = 0; k < count; ++k) {
-    const std::uint64_t item = items[k];
-    const float* q = &item_factors_[item * p.size()];
-    double dot = 0.0;
-    for (std::size_t d = 0; d < p.size(); ++d) dot += p[d] * q[d];
-    // r = mu + b_u + b_i + p_u . q_i + noise, on the scale.
-    double r = mean_ + bias + item_bias_[item] + dot + options_.noise * rng.normal();
-    if (scale.step > 0) r = scale.min + std::round((r - scale.min) / scale.step) * scale.step;
-    r = std::clamp(r, scale.min, scale.max);
-    out[k] = {item, static_cast<float>(r), times[k]};
+  UserRatings draws;
+  draw(user, draws);
+  std::vector<Rating> out(draws.items.size());
+  for (std::size_t j = 0; j < out.size(); ++j) {
+    out[j] = {draws.items[j], draws.values[j], draws.times[j]};
   }
   return out;
 }

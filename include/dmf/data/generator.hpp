@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,15 +15,16 @@
 
 namespace dmf::data {
 
-/// The rating scale: ratings are rounded to multiples of `step` above `min`
-/// and clipped to [min, max]; step 0 keeps them continuous (clipped only).
+/// The rating scale: ratings are rounded to the grid MIN, MIN + STEP, ...,
+/// MAX and clipped to [MIN, MAX]; STEP 0 keeps them continuous (clipped only).
 struct RatingScale {
   double min = 1.0;
   double max = 5.0;
   double step = 1.0;
 };
 
-/// "MIN:MAX:STEP", e.g. "1:5:1", "0.5:5:0.5", "-100:100:0".
+/// "MIN:MAX:STEP", e.g. "1:5:1", "0.5:5:0.5", "-100:100:0". MAX - MIN must be
+/// a whole number of STEPs so that MAX is on the grid.
 void parse_value(std::string_view text, RatingScale& out);
 [[nodiscard]] std::string format_value(const RatingScale& scale);
 
@@ -31,72 +33,124 @@ struct GeneratorOptions {
   std::uint64_t users = 6040;
   std::uint64_t items = 3706;
   std::uint64_t ratings = 1000209;
-  int true_rank = 10;       // K of the hidden model
-  double noise = 0.5;       // sigma of the Gaussian noise added to each rating
-  double skew = 0.8;        // power-law exponent of user activity and item popularity
+  int true_rank = 10;  // K of the hidden model
+  double noise = 0.5;  // sigma of the Gaussian noise added to each rating
+  double skew = 0.8;   // power-law exponent of user activity and item popularity
   RatingScale scale;
   std::uint64_t seed = 1;
   std::int64_t start_time = 946684800;  // 2000-01-01T00:00:00Z
 };
 
-/// Throws dmf::Error naming the option for impossible requests.
+/// Throws dmf::Error naming the option for impossible requests: no users or
+/// items, fewer ratings than users, more than users x items, rank below 1,
+/// negative or non-finite noise or skew, a scale off its own grid.
 void validate(const GeneratorOptions& options);
+
+/// The fewest ratings any user gets: min(20, max(1, N / (2U))). MovieLens
+/// keeps users with at least 20; smaller requests get what they can afford.
+[[nodiscard]] std::uint64_t min_ratings_per_user(const GeneratorOptions& options);
+
+/// Splits `total` into integers proportional to `weights` (largest
+/// remainders, ties to the lower index), none above `cap`: entries whose
+/// share would pass the cap get exactly `cap` and the rest is shared among
+/// the others. `weights` must be positive and non-increasing (then the capped
+/// entries are a prefix); total <= weights.size() * cap. Sums to `total`.
+[[nodiscard]] std::vector<std::uint64_t> apportion(std::span<const double> weights,
+                                                   std::uint64_t total, std::uint64_t cap);
 
 /// The hidden model, r(u, i) = mu + b_u + b_i + p_u . q_i, and the layout of
 /// the data set: how many ratings each user has and which items are popular.
 /// Users and items are numbered 0.. here; their IDs in the file are 1...
 class SyntheticModel {
  public:
-  explicit SyntheticModel(const GeneratorOptions& options);
+  /// `threads` only speeds up building the item factors.
+  explicit SyntheticModel(const GeneratorOptions& options, int threads = 1);
 
   [[nodiscard]] const GeneratorOptions& options() const noexcept { return options_; }
+  /// mu of the hidden model.
   [[nodiscard]] double mean() const noexcept { return mean_; }
   /// The noise-free rating of (user, item), before rounding and clipping.
   [[nodiscard]] double true_rating(std::uint64_t user, std::uint64_t item) const;
   /// How many ratings `user` has; they sum to options().ratings.
   [[nodiscard]] std::uint64_t ratings_of(std::uint64_t user) const { return counts_.at(user); }
-  /// The share of the ratings an item gets when every user could rate it.
+  [[nodiscard]] const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  /// The chance that one draw by popularity picks `item` (sums to 1).
   [[nodiscard]] double popularity(std::uint64_t item) const { return popularity_.at(item); }
 
-  /// One user's ratings, items ascending by time.
+  /// One rating of a user.
   struct Rating {
     std::uint64_t item;
     float value;
     std::int64_t time;
   };
-  /// The ratings of `user`: distinct items drawn by popularity, noisy values
-  /// on the scale, increasing times. A pure function of (seed, user).
+  /// The ratings of `user` in time order: distinct items drawn by
+  /// popularity, noisy values on the scale, strictly increasing times.
+  /// A pure function of (seed, user).
   [[nodiscard]] std::vector<Rating> ratings_for(std::uint64_t user) const;
 
+  /// The same ratings as ratings_for, into reusable buffers: the fast path of
+  /// the writer. One per thread; sized for the model on first use.
+  struct UserRatings {
+    std::vector<std::uint32_t> items;
+    std::vector<float> values;
+    std::vector<std::int64_t> times;
+    // Scratch of the draws.
+    std::vector<std::uint32_t> stamp;  // stamp[i] == epoch: item i already drawn
+    std::uint32_t epoch = 0;
+    std::vector<std::pair<double, std::uint32_t>> keys;
+    std::vector<std::pair<double, std::uint32_t>> selection;
+    std::vector<double> gaps;
+    std::vector<double> factors;
+  };
+  void draw(std::uint64_t user, UserRatings& out) const;
+
  private:
-  [[nodiscard]] std::vector<double> user_factors(std::uint64_t user, double& bias) const;
-  [[nodiscard]] std::vector<std::uint64_t> draw_items(std::uint64_t user, std::uint64_t count) const;
+  void draw_items(std::uint64_t user, std::uint64_t count, UserRatings& out) const;
+  [[nodiscard]] double user_factors(std::uint64_t user, double* factors) const;
 
   GeneratorOptions options_;
   double mean_ = 0.0;
   double factor_sd_ = 0.0;
   double user_bias_sd_ = 0.0;
+  double grid_points_ = 0.0;  // (MAX - MIN) / STEP; 0 when continuous
   std::vector<std::uint64_t> counts_;
   std::vector<double> popularity_;
-  std::vector<float> item_factors_;  // items x K
+  std::vector<float> item_factors_;  // items x K, row-major
   std::vector<float> item_bias_;
   // Vose alias table over item popularity: O(1) draws.
   std::vector<double> alias_probability_;
-  std::vector<std::uint64_t> alias_;
+  std::vector<std::uint32_t> alias_;
 };
+
+/// Where and how generate_ratings writes.
+struct GenerateOutput {
+  std::string path;
+  io::FormatKind format = io::FormatKind::kAuto;  // kAuto: from the file name
+  bool overwrite = false;
+  int threads = 1;  // OpenMP threads per rank
+  /// Ratings each rank formats per collective write: bounds the memory
+  /// (about 25 MiB of csv text per rank), whatever the size of the data set.
+  std::uint64_t ratings_per_round = std::uint64_t{1} << 20U;
+};
+
+/// The format a file named `path` gets: `requested` unless kAuto, else by
+/// extension (.csv, .tsv/.tab, .dat = movielens, .mtx/.mm, u.data/.data,
+/// .libmf), csv otherwise.
+[[nodiscard]] io::FormatKind output_format(const std::string& path, io::FormatKind requested);
 
 /// What generate_ratings wrote.
 struct GenerateReport {
+  io::FormatKind format = io::FormatKind::kCsv;
   std::uint64_t ratings = 0;
   std::uint64_t bytes = 0;
-  double seconds = 0.0;
+  std::uint64_t rounds = 0;
+  double seconds = 0.0;  // the slowest rank, model building included
 };
 
-/// Collective. Writes the data set to `path` in `format` (kAuto: from the
-/// file name's extension; csv otherwise), every rank writing a contiguous
-/// block of users. Refuses an existing file unless `overwrite`.
+/// Collective. Writes the data set, lines ordered by user then time, every
+/// rank writing a contiguous block of the users of each round. Refuses an
+/// existing file unless `output.overwrite`.
 GenerateReport generate_ratings(const dist::Comm& comm, const GeneratorOptions& options,
-                                const std::string& path, io::FormatKind format, bool overwrite,
-                                int threads);
+                                const GenerateOutput& output);
 
 }  // namespace dmf::data
