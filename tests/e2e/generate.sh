@@ -9,9 +9,20 @@ for np in 1 2 3 4; do
   [[ "$np" == 1 ]] || same_bytes g1.csv "g$np.csv"
 done
 [[ "$(head -1 g1.csv)" == "user,item,rating,time" ]] || fail "csv header missing"
+# The summary names what was written and the hidden model.
+contains "$WORK/stdout" "generated 9000 ratings of 300 users on 200 items into g4.csv"
+contains "$WORK/stdout" "hidden model: rank 10, noise sd 0.5"
 [[ "$(($(wc -l < g1.csv) - 1))" == 9000 ]] || fail "not 9000 ratings"
 expect_ok dmf info --data g1.csv --json --quiet
 contains "$WORK/stdout" '"ratings": 9000'
+
+# Big enough for several write rounds per rank: still the same bytes.
+big=(--users 20000 --items 4000 --ratings 2500000 --seed 3 --quiet)
+expect_ok dmf generate "${big[@]}" --out big1.tsv
+expect_ok dmf_np 2 generate "${big[@]}" --out big2.tsv --threads 1
+same_bytes big1.tsv big2.tsv
+[[ "$(wc -l < big1.tsv)" == 2500001 ]] || fail "big1.tsv does not hold 2500000 ratings"
+rm -f big1.tsv big2.tsv
 
 # Another seed, other bytes.
 expect_ok dmf generate --users 300 --items 200 --ratings 9000 --seed 6 --out other.csv --quiet
@@ -38,9 +49,17 @@ expect_fail 1 dmf generate --scale 5:1:1 --out x.csv
 contains "$WORK/stderr" "--scale: MIN 5 must be below MAX 1"
 expect_fail 1 dmf generate --ratings abc --out x.csv
 contains "$WORK/stderr" "--ratings: expected an integer, got 'abc'"
+expect_fail 1 dmf generate --scale 1:5:1.5 --out x.csv
+contains "$WORK/stderr" "--scale: MAX - MIN = 4 must be a whole number of STEP 1.5"
+expect_fail 1 dmf generate --true-rank 0 --out x.csv
+contains "$WORK/stderr" "--true-rank"
+expect_fail 1 dmf_np 3 generate --users 10 --ratings 9 --out x.csv
+contains "$WORK/stderr" "--ratings 9 is fewer than --users 10"
+[[ "$(grep -c 'fewer than' "$WORK/stderr")" == 1 ]] || fail "the error was not reported once"
 expect_fail 1 dmf generate --users 10 --items 10 --ratings 101 --out x.csv
 contains "$WORK/stderr" "more than the --users 10 x --items 10 distinct pairs"
 [[ ! -e x.csv ]] || fail "a failed run left x.csv"
+[[ -z "$(ls | grep dmf-tmp || true)" ]] || fail "a temporary file was left behind: $(ls)"
 
 # A config file is honoured; the command line overrides it; unknown keys are errors.
 printf 'users = 100\nitems = 50\nratings = 1000\n' > g.ini

@@ -1,12 +1,16 @@
-// dmf generate: the same bytes for any number of ranks and threads, exact
-// counts, distinct pairs on the scale, and the hidden model recoverable.
+// dmf generate under 1-4 ranks: the file is byte-identical to a serial
+// reference formatted here from the model, for any ranks, threads and round
+// size; it holds exactly N distinct pairs on the scale in user-then-time
+// order; and its statistics are those of the hidden model.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
-#include <sstream>
+#include <vector>
 
 #include "dmf/data/generator.hpp"
 #include "support/temp_dir.hpp"
@@ -23,63 +27,244 @@ GeneratorOptions small() {
   return o;
 }
 
-/// The file a single process writes, line by line from the model itself.
-std::string reference_csv(const GeneratorOptions& o) {
+/// The file one process would write, line by line from the model itself,
+/// formatted with fmt rather than the writer's code.
+std::string reference(const GeneratorOptions& o, io::FormatKind kind) {
   const SyntheticModel model(o);
-  std::string out = "user,item,rating,time\n";
+  std::string out;
+  std::string_view sep = "\t";
+  bool time = true;
+  switch (kind) {
+    case io::FormatKind::kCsv:
+      out = "user,item,rating,time\n";
+      sep = ",";
+      break;
+    case io::FormatKind::kTsv:
+      out = "user\titem\trating\ttime\n";
+      break;
+    case io::FormatKind::kMovieLens:
+      sep = "::";
+      break;
+    case io::FormatKind::kLibmf:
+      sep = " ";
+      time = false;
+      break;
+    case io::FormatKind::kMatrixMarket:
+      out = fmt::format(
+          "%%MatrixMarket matrix coordinate real general\n"
+          "% dmf generate: true rank {}, noise {}, skew {}, scale {}, seed {}\n{} {} {}\n",
+          o.true_rank, o.noise, o.skew, format_value(o.scale), o.seed, o.users, o.items, o.ratings);
+      sep = " ";
+      time = false;
+      break;
+    default:
+      break;
+  }
   for (std::uint64_t u = 0; u < o.users; ++u) {
     for (const auto& r : model.ratings_for(u)) {
-      out += fmt::format("{},{},{},{}\n", u + 1, r.item + 1, r.value, r.time);
+      out += fmt::format("{}{}{}{}{}", u + 1, sep, r.item + 1, sep, r.value);
+      if (time) out += fmt::format("{}{}", sep, r.time);
+      out += '\n';
     }
   }
   return out;
 }
 
-TEST(Generator, SameBytesForAnyRanksAndThreads) {
+GenerateOutput to(std::string path, int threads = 1, std::uint64_t per_round = 1U << 20U) {
+  GenerateOutput output;
+  output.path = std::move(path);
+  output.threads = threads;
+  output.ratings_per_round = per_round;
+  return output;
+}
+
+TEST(Generator, SameBytesForAnyRanksThreadsAndRoundSize) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
   const auto o = small();
-  const std::string expected = reference_csv(o);
-  for (const int threads : {1, 2}) {
-    const auto path = dir.file(fmt::format("t{}.csv", threads));
-    const auto report = generate_ratings(comm, o, path, io::FormatKind::kAuto, false, threads);
-    EXPECT_EQ(report.ratings, o.ratings);
-    EXPECT_EQ(report.bytes, expected.size());
-    EXPECT_EQ(test::read_file(path), expected) << "threads " << threads;
+  const std::string expected = reference(o, io::FormatKind::kCsv);
+  // 997 ratings per rank and round: many rounds, users split mid-file, so a
+  // writer that puts rounds in the wrong order cannot pass.
+  for (const std::uint64_t per_round : {std::uint64_t{997}, std::uint64_t{1} << 20U}) {
+    for (const int threads : {1, 2, 3}) {
+      const auto path = dir.file(fmt::format("r{}-t{}.csv", per_round, threads));
+      const auto report = generate_ratings(comm, o, to(path, threads, per_round));
+      EXPECT_EQ(report.ratings, o.ratings);
+      EXPECT_EQ(report.bytes, expected.size());
+      EXPECT_EQ(test::read_file(path) == expected, true)
+          << "rounds of " << per_round << ", threads " << threads;
+    }
+  }
+  const auto report = generate_ratings(comm, o, to(dir.file("rounds.csv"), 1, 997));
+  EXPECT_GE(report.rounds, o.ratings / (997 * static_cast<std::uint64_t>(comm.size())));
+}
+
+TEST(Generator, EveryFormatMatchesItsReference) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  auto o = small();
+  o.ratings = 5000;
+  o.scale = {0.5, 5.0, 0.5};
+  const std::vector<std::pair<std::string, io::FormatKind>> files{
+      {"r.csv", io::FormatKind::kCsv},          {"r.tsv", io::FormatKind::kTsv},
+      {"r.dat", io::FormatKind::kMovieLens},    {"u.data", io::FormatKind::kUData},
+      {"r.mtx", io::FormatKind::kMatrixMarket}, {"r.libmf", io::FormatKind::kLibmf},
+      {"r.txt", io::FormatKind::kCsv}};
+  for (const auto& [name, kind] : files) {
+    const auto report = generate_ratings(comm, o, to(dir.file(name), 2, 701));
+    EXPECT_EQ(report.format, kind) << name;
+    EXPECT_TRUE(test::read_file(dir.file(name)) == reference(o, kind)) << name;
+  }
+  // An explicit --format beats the extension.
+  auto output = to(dir.file("forced.csv"), 1, 701);
+  output.format = io::FormatKind::kMovieLens;
+  (void)generate_ratings(comm, o, output);
+  EXPECT_TRUE(test::read_file(output.path) == reference(o, io::FormatKind::kMovieLens));
+}
+
+struct Parsed {
+  std::uint64_t user;
+  std::uint64_t item;
+  double value;
+  std::int64_t time;
+};
+
+std::vector<Parsed> parse_csv(const std::string& text) {
+  std::vector<Parsed> out;
+  std::size_t at = text.find('\n') + 1;  // after the header
+  while (at < text.size()) {
+    const std::size_t end = text.find('\n', at);
+    const std::string_view line(text.data() + at, end - at);
+    Parsed p{};
+    const char* c = line.data();
+    const char* const stop = line.data() + line.size();
+    c = std::from_chars(c, stop, p.user).ptr + 1;
+    c = std::from_chars(c, stop, p.item).ptr + 1;
+    c = std::from_chars(c, stop, p.value).ptr + 1;
+    c = std::from_chars(c, stop, p.time).ptr;
+    EXPECT_EQ(c, stop) << line;
+    out.push_back(p);
+    at = end + 1;
+  }
+  return out;
+}
+
+TEST(Generator, FileHoldsExactlyNDistinctPairsOnTheScaleInUserThenTimeOrder) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  auto o = small();
+  o.scale = {1.0, 10.0, 0.5};
+  const SyntheticModel model(o);
+  (void)generate_ratings(comm, o, to(dir.file("g.csv"), 2, 1500));
+  const auto lines = parse_csv(test::read_file(dir.file("g.csv")));
+  EXPECT_EQ(lines.size(), o.ratings);
+  std::set<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  std::vector<std::uint64_t> per_user(o.users + 1, 0);
+  Parsed last{0, 0, 0, 0};
+  for (const auto& l : lines) {
+    EXPECT_TRUE(l.user >= 1 && l.user <= o.users) << l.user;
+    EXPECT_TRUE(l.item >= 1 && l.item <= o.items) << l.item;
+    EXPECT_TRUE(pairs.emplace(l.user, l.item).second) << l.user << "," << l.item << " twice";
+    EXPECT_GE(l.value, o.scale.min);
+    EXPECT_LE(l.value, o.scale.max);
+    EXPECT_EQ(l.value * 2, std::round(l.value * 2)) << l.value << " is off the 0.5 grid";
+    EXPECT_GE(l.user, last.user) << "users out of order";
+    if (l.user == last.user) {
+      EXPECT_GT(l.time, last.time) << "times not increasing";
+    }
+    // Plausible: 2000-01-01 to 2010-01-01.
+    EXPECT_TRUE(l.time >= 946684800 && l.time < 1262304000) << l.time;
+    if (l.user <= o.users) ++per_user[l.user];
+    last = l;
+  }
+  for (std::uint64_t u = 0; u < o.users; ++u) {
+    EXPECT_GE(per_user[u + 1], 1U);
+    EXPECT_EQ(per_user[u + 1], model.ratings_of(u)) << "user " << u + 1;
   }
 }
 
-TEST(Generator, ExactCountsDistinctPairsOnTheScale) {
-  const auto o = small();
+/// Counts, distinctness and caps straight from the model, over edge shapes.
+void expect_valid_layout(const GeneratorOptions& o) {
+  SCOPED_TRACE(
+      fmt::format("users {} items {} ratings {} skew {}", o.users, o.items, o.ratings, o.skew));
   const SyntheticModel model(o);
   std::uint64_t total = 0;
-  std::map<std::uint64_t, std::uint64_t> per_item;
   for (std::uint64_t u = 0; u < o.users; ++u) {
     const auto ratings = model.ratings_for(u);
-    ASSERT_EQ(ratings.size(), model.ratings_of(u));
-    EXPECT_GE(ratings.size(), 1U);
+    EXPECT_EQ(ratings.size(), model.ratings_of(u));
+    EXPECT_GE(ratings.size(), min_ratings_per_user(o));
+    EXPECT_LE(ratings.size(), o.items);
     std::set<std::uint64_t> items;
-    std::int64_t last_time = 0;
     for (const auto& r : ratings) {
-      EXPECT_TRUE(items.insert(r.item).second) << "user " << u << " rates item " << r.item << " twice";
       EXPECT_LT(r.item, o.items);
-      EXPECT_GE(r.value, o.scale.min);
-      EXPECT_LE(r.value, o.scale.max);
-      EXPECT_EQ(r.value, std::round(r.value)) << "not on the 1:5:1 grid";
-      EXPECT_GE(r.time, last_time);
-      last_time = r.time;
-      ++per_item[r.item];
+      EXPECT_TRUE(items.insert(r.item).second)
+          << "user " << u << " rates item " << r.item << " twice";
     }
     total += ratings.size();
   }
   EXPECT_EQ(total, o.ratings);
-  // Skewed popularity: the top 10% of items hold far more than 10% of ratings.
-  std::vector<std::uint64_t> counts;
-  for (const auto& [item, n] : per_item) counts.push_back(n);
+}
+
+TEST(Generator, ExactCountsForEdgeShapes) {
+  GeneratorOptions o;
+  o.users = 20;
+  o.items = 15;
+  o.ratings = 300;  // every pair: the exact sampler for everyone
+  expect_valid_layout(o);
+  o.ratings = 20;  // one each
+  expect_valid_layout(o);
+  o.items = 1;
+  expect_valid_layout(o);
+  o = small();
+  o.skew = 0.0;  // uniform
+  expect_valid_layout(o);
+  o.skew = 3.0;  // so skewed that rejection gives up and the exact sampler finishes
+  expect_valid_layout(o);
+  o.users = 3;
+  o.items = 5000;
+  o.ratings = 3000;  // sparse users on a long catalogue
+  expect_valid_layout(o);
+}
+
+/// The share of ratings held by the top 10% of items (or users).
+double top_decile_share(std::vector<std::uint64_t> counts) {
   std::ranges::sort(counts, std::greater<>());
-  std::uint64_t top = 0;
-  for (std::size_t k = 0; k < counts.size() / 10; ++k) top += counts[k];
-  EXPECT_GT(static_cast<double>(top) / static_cast<double>(total), 0.25);
+  const double total = static_cast<double>(std::accumulate(counts.begin(), counts.end(), 0ULL));
+  const auto top = std::accumulate(
+      counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(counts.size() / 10), 0ULL);
+  return static_cast<double>(top) / total;
+}
+
+std::vector<std::uint64_t> item_counts(const SyntheticModel& model) {
+  std::vector<std::uint64_t> counts(model.options().items, 0);
+  for (std::uint64_t u = 0; u < model.options().users; ++u) {
+    for (const auto& r : model.ratings_for(u)) ++counts[r.item];
+  }
+  return counts;
+}
+
+TEST(Generator, PopularityAndActivityAreSkewedButNotByID) {
+  const SyntheticModel model(small());
+  const auto items = item_counts(model);
+  EXPECT_GT(top_decile_share(items), 0.25);
+  EXPECT_GT(top_decile_share(model.counts()), 0.25);
+  // The popular items and heavy users are spread over the IDs (a seeded
+  // permutation): the mean ID of the top tenth is near the middle.
+  auto mean_top_id = [](const std::vector<std::uint64_t>& counts) {
+    std::vector<std::uint64_t> ids(counts.size());
+    std::iota(ids.begin(), ids.end(), 0ULL);
+    std::ranges::stable_sort(ids, [&](auto a, auto b) { return counts[a] > counts[b]; });
+    const std::size_t top = counts.size() / 10;
+    return std::accumulate(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(top), 0.0) /
+           static_cast<double>(top) / static_cast<double>(counts.size());
+  };
+  EXPECT_NEAR(mean_top_id(items), 0.5, 0.2);
+  EXPECT_NEAR(mean_top_id(model.counts()), 0.5, 0.2);
+
+  // Skew 0: no item stands out.
+  auto o = small();
+  o.skew = 0.0;
+  EXPECT_LT(top_decile_share(item_counts(SyntheticModel(o))), 0.13);
 }
 
 TEST(Generator, ContinuousRatingsScatterAroundTheModelByTheNoise) {
@@ -104,34 +289,83 @@ TEST(Generator, ContinuousRatingsScatterAroundTheModelByTheNoise) {
   EXPECT_NEAR(std::sqrt(squares / static_cast<double>(n)), 0.3, 0.01);
 }
 
-TEST(Generator, DenseUsersAndTinyCatalogues) {
-  // Every pair rated: users must take every item, exercising the exact sampler.
-  GeneratorOptions o;
-  o.users = 20;
-  o.items = 15;
-  o.ratings = 300;
+TEST(Generator, WithoutNoiseRatingsAreTheModelRoundedAndClipped) {
+  auto o = small();
+  o.noise = 0.0;
   const SyntheticModel model(o);
-  for (std::uint64_t u = 0; u < o.users; ++u) EXPECT_EQ(model.ratings_for(u).size(), 15U);
-  o.ratings = 301;
-  EXPECT_THROW(SyntheticModel{o}, Error);
-  o.ratings = 19;
-  EXPECT_THROW(SyntheticModel{o}, Error);
+  std::uint64_t clipped = 0;
+  for (std::uint64_t u = 0; u < o.users; ++u) {
+    for (const auto& r : model.ratings_for(u)) {
+      const double truth = model.true_rating(u, r.item);
+      const double expected = std::clamp(std::round(truth), 1.0, 5.0);
+      EXPECT_EQ(r.value, expected) << "user " << u << " item " << r.item << " truth " << truth;
+      clipped += expected != std::round(truth) ? 1 : 0;
+    }
+  }
+  EXPECT_GT(clipped, 0U) << "no rating reached the clip: the test does not test clipping";
 }
 
-TEST(Generator, FormatsFollowTheExtension) {
+TEST(Generator, MovieLensShapedByDefault) {
+  const GeneratorOptions o;
+  const SyntheticModel model(o);
+  double sum = 0.0;
+  std::uint64_t n = 0;
+  for (std::uint64_t u = 0; u < o.users; u += 7) {
+    for (const auto& r : model.ratings_for(u)) {
+      sum += r.value;
+      ++n;
+    }
+  }
+  EXPECT_NEAR(sum / static_cast<double>(n), 3.55, 0.2);
+  EXPECT_EQ(min_ratings_per_user(o), 20U);
+  EXPECT_GE(*std::ranges::min_element(model.counts()), 20U);
+  EXPECT_LE(*std::ranges::max_element(model.counts()), o.items);
+}
+
+TEST(Generator, ImpossibleRequestsNameTheOption) {
+  auto expect_error = [](const GeneratorOptions& o, const std::string& text) {
+    try {
+      const SyntheticModel model(o);
+      ADD_FAILURE() << "no error; expected one naming " << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  auto o = small();
+  o.ratings = o.users - 1;
+  expect_error(o, "--ratings 499 is fewer than --users 500");
+  o.ratings = o.users * o.items + 1;
+  expect_error(o, "--ratings 150001 is more than the --users 500 x --items 300 distinct pairs");
+  o.ratings = o.users * o.items;
+  EXPECT_NO_THROW(SyntheticModel{o});
+  o = small();
+  o.true_rank = 0;
+  expect_error(o, "--true-rank");
+  o = small();
+  o.noise = -1;
+  expect_error(o, "--noise");
+  o = small();
+  o.skew = std::nan("");
+  expect_error(o, "--skew");
+  o = small();
+  o.scale = {1.0, 5.0, 1.5};
+  expect_error(o, "--scale: MAX - MIN = 4 must be a whole number of STEP 1.5");
+  o = small();
+  o.users = 0;
+  expect_error(o, "--users");
+}
+
+TEST(Generator, RefusesAnExistingFileOnEveryRank) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  GeneratorOptions o;
-  o.users = 30;
-  o.items = 20;
-  o.ratings = 200;
-  (void)generate_ratings(comm, o, dir.file("r.dat"), io::FormatKind::kAuto, false, 1);
-  (void)generate_ratings(comm, o, dir.file("r.mtx"), io::FormatKind::kAuto, false, 1);
-  const std::string dat = test::read_file(dir.file("r.dat"));
-  EXPECT_NE(dat.find("::"), std::string::npos);
-  const std::string mtx = test::read_file(dir.file("r.mtx"));
-  EXPECT_TRUE(mtx.starts_with("%%MatrixMarket matrix coordinate real general\n"));
-  EXPECT_NE(mtx.find("\n30 20 200\n"), std::string::npos);
+  const auto path = dir.write("taken.csv", "precious\n");
+  // Every rank must throw (a collective error), or the others would hang.
+  EXPECT_THROW((void)generate_ratings(comm, small(), to(path)), Error);
+  EXPECT_EQ(test::read_file(path), "precious\n");
+  auto output = to(path);
+  output.overwrite = true;
+  EXPECT_NO_THROW((void)generate_ratings(comm, small(), output));
+  EXPECT_TRUE(test::read_file(path) == reference(small(), io::FormatKind::kCsv));
 }
 
 }  // namespace
