@@ -36,7 +36,7 @@ void declare(ParamSet& params, GenerateOptions& o) {
       .at_least(0.0);
   params
       .add("scale", &o.model.scale,
-           "Ratings are rounded to multiples of STEP and clipped to [MIN, MAX]; STEP 0 keeps "
+           "Ratings are rounded to the grid MIN, MIN+STEP, ..., MAX and clipped to it; STEP 0 keeps "
            "them continuous")
       .value_name("MIN:MAX:STEP");
   params.section("Output");
