@@ -42,7 +42,7 @@ std::string column_list(const io::Format& format) {
   return fmt::format("{}", fmt::join(names, ","));
 }
 
-/// Per-rank loads as a JSON object and a text line.
+/// Ratings per rank in user blocks and item blocks, for one rank count.
 struct Balance {
   std::vector<std::uint64_t> users;
   std::vector<std::uint64_t> items;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <ranges>
 
 #include "dmf/dist/strings.hpp"
 
@@ -65,6 +66,19 @@ std::vector<char> exchange(const dist::Comm& comm, const std::vector<Packer>& pe
     counts.push_back(packer.size());
   }
   return comm.alltoallv<char>(send, counts, recv_counts);
+}
+
+/// Calls visit(source, in) for each rank's bytes in `received`, where
+/// `bytes[p]` of them came from rank p (as exchange() returns them).
+template <class Visit>
+void for_each_source(const std::vector<char>& received, const std::vector<std::size_t>& bytes,
+                     Visit&& visit) {
+  std::size_t offset = 0;
+  for (std::size_t source = 0; source < bytes.size(); ++source) {
+    Unpacker in{std::span<const char>(received).subspan(offset, bytes[source])};
+    visit(source, in);
+    offset += bytes[source];
+  }
 }
 
 /// P-1 splitters from a regular sample of every rank's sorted tokens.
@@ -137,18 +151,13 @@ IdDirectory IdDirectory::build(const dist::Comm& comm, const TokenTable& local_t
   // arrival its distinct index so the sender can be told its global row.
   std::vector<SortedToken> arrivals;
   std::vector<std::uint64_t> arrivals_per_source(parts, 0);
-  {
-    std::size_t offset = 0;
-    for (std::size_t source = 0; source < parts; ++source) {
-      Unpacker in{std::span<const char>(received).subspan(offset, received_bytes[source])};
-      while (!in.done()) {
-        const std::string_view text = in.token();
-        arrivals.push_back({text, in.value<std::uint64_t>()});
-        ++arrivals_per_source[source];
-      }
-      offset += received_bytes[source];
+  for_each_source(received, received_bytes, [&](std::size_t source, Unpacker& in) {
+    while (!in.done()) {
+      const std::string_view text = in.token();
+      arrivals.push_back({text, in.value<std::uint64_t>()});
+      ++arrivals_per_source[source];
     }
-  }
+  });
   std::vector<std::uint32_t> by_token(arrivals.size());
   std::iota(by_token.begin(), by_token.end(), 0U);
   std::ranges::stable_sort(by_token, [&](std::uint32_t a, std::uint32_t b) {
@@ -243,29 +252,17 @@ std::vector<std::uint32_t> IdDirectory::lookup(const dist::Comm& comm,
 
   std::vector<std::uint32_t> answers;
   std::vector<std::size_t> answers_per_source(parts, 0);
-  std::size_t offset = 0;
-  for (std::size_t source = 0; source < parts; ++source) {
-    Unpacker in{std::span<const char>(received).subspan(offset, received_bytes[source])};
+  for_each_source(received, received_bytes, [&](std::size_t source, Unpacker& in) {
     while (!in.done()) {
       const std::string_view text = in.token();
-      std::uint32_t row = kUnknownRow;
-      // tokens_ is sorted by order_: binary search over row numbers.
-      std::uint32_t lo = 0;
-      std::uint32_t hi = local_rows();
-      while (lo < hi) {
-        const std::uint32_t mid = lo + (hi - lo) / 2;
-        if (order_(tokens_[mid], text)) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      if (lo < local_rows() && tokens_[lo] == text) row = first_row_ + lo;
-      answers.push_back(row);
+      // tokens_ is sorted by order_: the first row not before the token.
+      const std::uint32_t at = *std::ranges::partition_point(
+          std::views::iota(0U, local_rows()),
+          [&](std::uint32_t row) { return order_(tokens_[row], text); });
+      answers.push_back(at < local_rows() && tokens_[at] == text ? first_row_ + at : kUnknownRow);
       ++answers_per_source[source];
     }
-    offset += received_bytes[source];
-  }
+  });
   const auto replies = comm.alltoallv<std::uint32_t>(answers, answers_per_source);
 
   std::vector<std::uint32_t> rows(queries.size(), kUnknownRow);
@@ -306,12 +303,9 @@ std::vector<std::string> IdDirectory::tokens_of(const dist::Comm& comm,
   const std::vector<char> replies = exchange(comm, answers, &answer_bytes);
 
   std::vector<std::vector<std::string>> by_owner(parts);
-  std::size_t offset = 0;
-  for (std::size_t p = 0; p < parts; ++p) {
-    Unpacker in{std::span<const char>(replies).subspan(offset, answer_bytes[p])};
-    while (!in.done()) by_owner[p].emplace_back(in.token());
-    offset += answer_bytes[p];
-  }
+  for_each_source(replies, answer_bytes, [&](std::size_t source, Unpacker& in) {
+    while (!in.done()) by_owner[source].emplace_back(in.token());
+  });
   std::vector<std::string> out(rows.size());
   std::vector<std::size_t> cursor(parts, 0);
   for (std::size_t k = 0; k < rows.size(); ++k) {

@@ -93,10 +93,6 @@ class Param {
     return check([bound](const T& v) { return v >= bound; },
                  fmt::format("must be at least {}", detail::format_number(bound)));
   }
-  Param& above(T bound) requires std::is_arithmetic_v<T> {
-    return check([bound](const T& v) { return v > bound; },
-                 fmt::format("must be greater than {}", detail::format_number(bound)));
-  }
   Param& at_most(T bound) requires std::is_arithmetic_v<T> {
     return check([bound](const T& v) { return v <= bound; },
                  fmt::format("must be at most {}", detail::format_number(bound)));

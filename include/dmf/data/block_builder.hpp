@@ -32,8 +32,9 @@ struct BlockBuildResult {
 /// `times`, when not empty, holds each rating's timestamp at its time_slot.
 /// Within a row, entries are sorted by column; equal columns are merged by
 /// `policy` in line order (so every rank count gives the same result).
-/// kError merges nothing: it reports the pairs in the result and the caller
-/// raises the error. `keep_lines` keeps each entry's (first kept) line.
+/// Under kError the pairs are reported in the result (and merged as kFirst);
+/// the caller raises the error. `keep_lines` keeps each entry's line (the
+/// kept rating's; the first one's for mean and sum).
 [[nodiscard]] BlockBuildResult build_block(std::uint32_t first_row, std::uint32_t rows,
                                            std::span<const RoutedRating> ratings,
                                            std::span<const std::int64_t> times,

@@ -27,8 +27,6 @@ class TokenTable {
   }
   [[nodiscard]] std::size_t size() const noexcept { return offsets_.size() - 1; }
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
-  /// Bytes of token text held.
-  [[nodiscard]] std::size_t text_bytes() const noexcept { return chars_.size(); }
 
   void reserve(std::size_t tokens, std::size_t bytes) {
     offsets_.reserve(tokens + 1);
