@@ -4,12 +4,11 @@
 
 #include "dmf/core/timer.hpp"
 #include "dmf/data/block_builder.hpp"
-#include "local_ratings.hpp"
+#include "dmf/data/local_ratings.hpp"
 
 namespace dmf::data {
 namespace {
 
-using detail::LocalRatings;
 
 /// Pairs of a duplicate message shown at most.
 constexpr std::size_t kShownDuplicates = 3;
@@ -98,7 +97,7 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
   report.file_bytes = comm.agree([&] { return io::file_size(path); });
   const io::ByteRange range =
       io::split_range(report.format.data_begin, report.file_bytes, comm.rank(), comm.size());
-  LocalRatings local = detail::read_local_ratings(comm, path, report.format, range, options);
+  LocalRatings local = read_local_ratings(comm, path, report.format, range, options);
   report.lines = local.lines_seen;
   report.first_line.assign(1, report.format.data_begin_line);
   for (const auto n : local.lines_per_rank) report.first_line.push_back(report.first_line.back() + n);

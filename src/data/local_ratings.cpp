@@ -1,4 +1,4 @@
-#include "local_ratings.hpp"
+#include "dmf/data/local_ratings.hpp"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 #include "dmf/dist/strings.hpp"
 #include "dmf/io/line_parser.hpp"
 
-namespace dmf::data::detail {
+namespace dmf::data {
 namespace {
 
 constexpr std::size_t kMaxBadLineExamples = 10;
@@ -79,6 +79,7 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
         }
         return;
       }
+      if (options.keep && !options.keep(parsed.user, parsed.item)) return;
       const std::uint32_t u = users.intern(parsed.user);
       const std::uint32_t i = items.intern(parsed.item);
       if (u == local.user_counts.size()) local.user_counts.push_back(0);
@@ -204,4 +205,14 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   return local;
 }
 
-}  // namespace dmf::data::detail
+LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
+                               const LoadOptions& options, io::Format* format) {
+  const io::Format detected = comm.agree([&] { return io::detect_format(path, options.format); });
+  const std::uint64_t bytes = comm.agree([&] { return io::file_size(path); });
+  const io::ByteRange range =
+      io::split_range(detected.data_begin, bytes, comm.rank(), comm.size());
+  if (format != nullptr) *format = detected;
+  return read_local_ratings(comm, path, detected, range, options);
+}
+
+}  // namespace dmf::data

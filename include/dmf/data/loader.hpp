@@ -5,9 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dmf/core/enum_names.hpp"
@@ -39,6 +41,10 @@ struct LoadOptions {
   bool keep_time = false;   // keep timestamps in the blocks (time splits)
   bool keep_lines = false;  // keep source line numbers in the blocks (split)
   int threads = 1;          // OpenMP threads inside each rank
+  /// When set, only ratings with keep(user ID, item ID) true are read; the
+  /// others are passed over like comments (an in-process split). Called from
+  /// several threads at once.
+  std::function<bool(std::string_view user, std::string_view item)> keep;
 };
 
 /// What a load did, the same on every rank.

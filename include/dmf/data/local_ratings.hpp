@@ -1,5 +1,7 @@
-// The read phase of a load (internal to src/data): one rank's byte range
-// parsed into ratings with local ID numbers.
+// One rank's share of a ratings file as it is in the file: its byte range
+// parsed into ratings with local ID numbers, nothing routed or merged. It is
+// the read phase of load_ratings, and all that commands need that only look
+// at each rating once (eval, predict, validation sets).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 #include "dmf/io/format.hpp"
 #include "dmf/io/range_reader.hpp"
 
-namespace dmf::data::detail {
+namespace dmf::data {
 
 struct LocalRatings {
   TokenTable user_tokens;                 // distinct users met here, local numbering
@@ -37,7 +39,14 @@ struct LocalRatings {
                                               const io::Format& format, io::ByteRange range,
                                               const LoadOptions& options);
 
+/// Collective. Detects the format of `path` (from options.format) and reads
+/// this rank's byte range of it (io::split_range), with options.threads
+/// threads. `format`, when given, receives the detected format.
+[[nodiscard]] LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
+                                             const LoadOptions& options,
+                                             io::Format* format = nullptr);
+
 /// A line as it may appear in a message: bounded length, no control bytes.
 [[nodiscard]] std::string printable(std::string_view line);
 
-}  // namespace dmf::data::detail
+}  // namespace dmf::data

@@ -1,0 +1,56 @@
+// The model directory (DESIGN.md §6): what `dmf train --out DIR` writes and
+// `dmf eval | predict | recommend --model DIR` read.
+//
+//   DIR/manifest.json       format_version, and what the trainer puts in it
+//   DIR/user_factors.npy    float32 (users × k), canonical row order
+//   DIR/item_factors.npy    float32 (items × k)
+//   DIR/user_bias.npy       float32 (users,)
+//   DIR/item_bias.npy       float32 (items,)
+//   DIR/user_ids.txt        the original ID of each row, one per line
+//   DIR/item_ids.txt
+//
+// Every rank writes its own rows at their offsets (MPI-IO), so the files are
+// byte-identical for any number of ranks. The directory appears under its
+// name only when complete: it is written as a hidden sibling, fsynced, and
+// renamed into place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dmf/data/id_directory.hpp"
+#include "dmf/dist/comm.hpp"
+#include "dmf/model/model.hpp"
+
+namespace dmf::model {
+
+/// Version of the directory layout, in manifest.json as "format_version".
+inline constexpr int kModelFormatVersion = 1;
+
+/// Collective. Writes `model` with its IDs to `dir`. `model.users` must hold
+/// exactly the rows `users` owns on this rank (same for items). `manifest`
+/// is written as manifest.json with "format_version" added. Fails on every
+/// rank, before writing anything, when `dir` exists and `overwrite` is false;
+/// with `overwrite` an existing model directory (or empty directory) is
+/// replaced atomically, and anything else is refused.
+void write_model_dir(const dist::Comm& comm, const std::string& dir, const Model& model,
+                     const data::IdDirectory& users, const data::IdDirectory& items,
+                     const nlohmann::json& manifest, bool overwrite);
+
+/// A model directory loaded over the ranks of a communicator. Rows are split
+/// over ranks evenly by count; `users` / `items` map original IDs to rows.
+struct LoadedModel {
+  Model model;
+  data::IdDirectory users;
+  data::IdDirectory items;
+  nlohmann::json manifest;
+};
+
+/// Collective. Reads `dir`. Errors (missing or malformed files, shapes that
+/// disagree, a format_version this build does not read) name the file and
+/// are raised on every rank.
+[[nodiscard]] LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir);
+
+}  // namespace dmf::model
