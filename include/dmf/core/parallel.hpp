@@ -7,6 +7,8 @@
 #include <exception>
 #include <mutex>
 
+#include <omp.h>
+
 namespace dmf {
 
 /// The thread count to use when the user asked for `requested` (0 = automatic):
@@ -27,6 +29,31 @@ void parallel_for(int threads, std::int64_t n, Body&& body) {
   for (std::int64_t i = 0; i < n; ++i) {
     try {
       body(i);
+    } catch (...) {
+      std::call_once(captured, [&] { failure = std::current_exception(); });
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+/// Calls body(i, worker) for i in [0, n) on `threads` threads, handing out
+/// `grain` consecutive indices at a time to whichever thread is free (for
+/// uneven work such as rows of very different degrees). `worker` in
+/// [0, threads) indexes per-thread scratch space. Which thread runs an index
+/// varies from run to run, so a body must not let the result depend on it.
+template <class Body>
+void parallel_for_dynamic(int threads, std::int64_t n, std::int64_t grain, Body&& body) {
+  if (threads <= 1 || n <= 1) {
+    for (std::int64_t i = 0; i < n; ++i) body(i, 0);
+    return;
+  }
+  std::exception_ptr failure;
+  std::once_flag captured;
+  const int chunk = static_cast<int>(grain < 1 ? 1 : grain);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, chunk)
+  for (std::int64_t i = 0; i < n; ++i) {
+    try {
+      body(i, omp_get_thread_num());
     } catch (...) {
       std::call_once(captured, [&] { failure = std::current_exception(); });
     }

@@ -107,6 +107,13 @@ class Comm {
     return out;
   }
 
+  /// Personalised all-to-all of `element_size`-byte elements whose counts
+  /// both sides already know (exchange plans): no count exchange first.
+  void alltoallv_bytes(std::span<const std::byte> send,
+                       const std::vector<std::uint64_t>& send_counts,
+                       const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
+                       std::span<std::byte> out) const;
+
   /// Root's `data` copied to every rank (sizes must already agree).
   template <Bytewise T>
   void broadcast(std::span<T> data, int root) const {
@@ -171,10 +178,6 @@ class Comm {
                      std::size_t element_size, std::span<std::byte> out, int root) const;
   [[nodiscard]] std::vector<std::uint64_t> alltoall_counts(
       const std::vector<std::uint64_t>& send_counts) const;
-  void alltoallv_bytes(std::span<const std::byte> send,
-                       const std::vector<std::uint64_t>& send_counts,
-                       const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
-                       std::span<std::byte> out) const;
   void broadcast_bytes(std::span<std::byte> data, int root) const;
 
   int handle_ = 0;  // MPI_Comm_c2f of the communicator: keeps <mpi.h> out of headers

@@ -1,0 +1,75 @@
+// Alternating least squares over user and item blocks (DESIGN.md §4): every
+// user row solved exactly given the items, then every item row given the
+// users. A rank solves the rows it owns; the other side's rows it needs come
+// through an exchange plan built once (one MPI_Alltoallv per half-sweep).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dmf/data/loader.hpp"
+#include "dmf/dist/comm.hpp"
+#include "dmf/dist/row_exchange.hpp"
+#include "dmf/model/model.hpp"
+#include "dmf/solvers/solver.hpp"
+
+namespace dmf::solvers {
+
+struct AlsOptions {
+  Regularization regularization;
+  int threads = 1;
+};
+
+class AlsSolver final : public Solver {
+ public:
+  /// Collective. `data` and `model` must outlive the solver; `model` has the
+  /// rows `data` owns on each side.
+  AlsSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+            AlsOptions options);
+
+  [[nodiscard]] std::string_view name() const override { return "als"; }
+  Objective epoch() override;
+  [[nodiscard]] Objective objective() override;
+  [[nodiscard]] Traffic traffic_per_epoch() const override;
+
+  /// Collective: the user half-sweep (every user row solved given the items).
+  void solve_users();
+  /// Collective: the item half-sweep; returns the objective after it.
+  Objective solve_items();
+
+ private:
+  /// One side's view: the CSR/CSC of the rows it solves, the exchange plan
+  /// for the other side's rows, and for each rating its row in the fetched
+  /// buffer.
+  struct Side {
+    const data::SparseBlock* ratings = nullptr;
+    model::FactorBlock* rows = nullptr;
+    const model::FactorBlock* others = nullptr;
+    double lambda = 0.0;
+    bool with_bias = false;
+    dist::RowExchange plan;
+    std::vector<std::uint32_t> slots;  // per rating: its other row among the fetched
+    std::vector<float> fetched;        // the other side's rows this rank needs, packed
+  };
+
+  Side make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
+                 const model::FactorBlock& others, double lambda, bool with_bias);
+  void fetch(Side& side);
+  /// Solves every row of `side`; returns Σ (r − r̂)² of its ratings after.
+  double solve(Side& side);
+  /// Σ (r − r̂)² of `side`'s ratings with the current rows (fetched afresh).
+  double squared_error(Side& side);
+  [[nodiscard]] Objective combine(double local_squared_error) const;
+
+  dist::Comm comm_;
+  const data::RatingsData& data_;
+  model::Model& model_;
+  AlsOptions options_;
+  std::uint64_t ratings_ = 0;
+  Side users_;
+  Side items_;
+  std::vector<float> packed_;        // the other side's owned rows, packed for sending
+  std::vector<double> row_errors_;   // per row of the side being solved
+};
+
+}  // namespace dmf::solvers

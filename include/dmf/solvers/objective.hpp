@@ -1,0 +1,58 @@
+// The one objective every solver minimizes (DESIGN.md §2):
+//   L = Σ_Ω (r − r̂)² + λ_u Σ_u w_u (‖p_u‖² + b_u²) + λ_i Σ_i w_i (‖q_i‖² + b_i²)
+// with w = the row's rating count (default) or 1.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "dmf/core/enum_names.hpp"
+#include "dmf/data/sparse_block.hpp"
+#include "dmf/dist/comm.hpp"
+#include "dmf/model/model.hpp"
+
+namespace dmf::solvers {
+
+enum class RegWeighting { kCount, kUniform };
+
+inline std::span<const EnumName<RegWeighting>> enum_names(RegWeighting /*tag*/) {
+  static constexpr std::array<EnumName<RegWeighting>, 2> kNames{{
+      {RegWeighting::kCount, "count"},
+      {RegWeighting::kUniform, "uniform"},
+  }};
+  return kNames;
+}
+
+struct Regularization {
+  double lambda_user = 0.05;
+  double lambda_item = 0.05;
+  RegWeighting weighting = RegWeighting::kCount;
+
+  /// The weight w of a row with `ratings` training ratings.
+  [[nodiscard]] double weight(std::uint64_t ratings) const noexcept {
+    return weighting == RegWeighting::kCount ? static_cast<double>(ratings) : 1.0;
+  }
+};
+
+/// The objective's parts, summed over all ranks.
+struct Objective {
+  double squared_error = 0.0;   // Σ_Ω (r − r̂)²
+  double regularization = 0.0;  // the λ terms
+  std::uint64_t ratings = 0;    // |Ω|
+
+  [[nodiscard]] double value() const noexcept { return squared_error + regularization; }
+  /// L / |Ω|, the reported "loss".
+  [[nodiscard]] double per_rating() const noexcept {
+    return ratings == 0 ? 0.0 : value() / static_cast<double>(ratings);
+  }
+  [[nodiscard]] double rmse() const noexcept;
+};
+
+/// This rank's regularization term for its rows of one side: λ Σ w (‖row‖² + b²),
+/// where w counts the row's ratings in `block` (the side's CSR or CSC).
+[[nodiscard]] double regularization_term(const model::FactorBlock& rows,
+                                         const data::SparseBlock& block, double lambda,
+                                         const Regularization& reg);
+
+}  // namespace dmf::solvers

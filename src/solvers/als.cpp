@@ -1,0 +1,141 @@
+#include "dmf/solvers/als.hpp"
+
+#include <algorithm>
+
+#include "dmf/core/parallel.hpp"
+#include "dmf/model/row_pack.hpp"
+#include "dmf/solvers/row_solver.hpp"
+
+namespace dmf::solvers {
+namespace {
+
+/// Rows handed to a thread at a time: small enough to balance rows of very
+/// different degrees, large enough to keep scheduling cheap.
+constexpr std::int64_t kRowGrain = 16;
+
+/// The ascending distinct columns of `block`, and for each rating the index
+/// of its column among them.
+std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
+                                            std::vector<std::uint32_t>& slots) {
+  std::vector<std::uint32_t> columns(block.columns);
+  std::ranges::sort(columns);
+  columns.erase(std::ranges::unique(columns).begin(), columns.end());
+  slots.resize(block.columns.size());
+  for (std::size_t k = 0; k < block.columns.size(); ++k) {
+    slots[k] = static_cast<std::uint32_t>(std::ranges::lower_bound(columns, block.columns[k]) -
+                                          columns.begin());
+  }
+  return columns;
+}
+
+}  // namespace
+
+AlsSolver::AlsSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+                     AlsOptions options)
+    : comm_(comm), data_(data), model_(model), options_(options) {
+  DMF_CHECK(model.users.rows == data.by_user.rows() && model.items.rows == data.by_item.rows(),
+            "ALS: the model's blocks ({} users, {} items) differ from the data's ({}, {})",
+            model.users.rows, model.items.rows, data.by_user.rows(), data.by_item.rows());
+  ratings_ = comm.allreduce<std::uint64_t>(data.by_user.nnz(), dist::Op::kSum);
+  const auto& reg = options_.regularization;
+  users_ = make_side(data.by_user, model.users, model.items, reg.lambda_user,
+                     model::has_user_bias(model.biases));
+  items_ = make_side(data.by_item, model.items, model.users, reg.lambda_item,
+                     model::has_item_bias(model.biases));
+}
+
+AlsSolver::Side AlsSolver::make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
+                                     const model::FactorBlock& others, double lambda,
+                                     bool with_bias) {
+  Side side;
+  side.ratings = &ratings;
+  side.rows = &rows;
+  side.others = &others;
+  side.lambda = lambda;
+  side.with_bias = with_bias;
+  const auto wanted = distinct_columns(ratings, side.slots);
+  side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, others), wanted);
+  side.fetched.resize(wanted.size() * model::packed_width(others));
+  return side;
+}
+
+void AlsSolver::fetch(Side& side) {
+  model::pack_rows(*side.others, packed_);
+  side.plan.exchange<float>(comm_, packed_, model::packed_width(*side.others), side.fetched);
+}
+
+double AlsSolver::solve(Side& side) {
+  fetch(side);
+  const data::SparseBlock& block = *side.ratings;
+  model::FactorBlock& rows = *side.rows;
+  const auto mu = static_cast<float>(model_.mu);
+  const int threads = std::max(1, options_.threads);
+  std::vector<RowSolver> solvers;
+  solvers.reserve(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) solvers.emplace_back(model_.k, side.with_bias);
+  row_errors_.assign(rows.rows, 0.0);
+  parallel_for_dynamic(threads, rows.rows, kRowGrain, [&](std::int64_t r, int worker) {
+    const auto row = static_cast<std::uint32_t>(r);
+    const std::size_t begin = block.offsets[row];
+    const std::size_t n = block.degree(row);
+    const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
+                             side.fetched.data(), model::packed_width(*side.others)};
+    const double ridge = side.lambda * options_.regularization.weight(n);
+    solvers[static_cast<std::size_t>(worker)].solve(ratings, mu, ridge, rows.row(row),
+                                                    rows.bias[row]);
+    row_errors_[row] = RowSolver::squared_error(ratings, mu, rows.row(row), rows.bias[row]);
+  });
+  double total = 0.0;  // in row order: the same for any thread count
+  for (const double e : row_errors_) total += e;
+  return total;
+}
+
+double AlsSolver::squared_error(Side& side) {
+  fetch(side);
+  const data::SparseBlock& block = *side.ratings;
+  const model::FactorBlock& rows = *side.rows;
+  const auto mu = static_cast<float>(model_.mu);
+  row_errors_.assign(rows.rows, 0.0);
+  parallel_for(std::max(1, options_.threads), rows.rows, [&](std::int64_t r) {
+    const auto row = static_cast<std::uint32_t>(r);
+    const std::size_t begin = block.offsets[row];
+    const std::size_t n = block.degree(row);
+    const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
+                             side.fetched.data(), model::packed_width(*side.others)};
+    row_errors_[row] = RowSolver::squared_error(ratings, mu, rows.row(row), rows.bias[row]);
+  });
+  double total = 0.0;
+  for (const double e : row_errors_) total += e;
+  return total;
+}
+
+Objective AlsSolver::combine(double local_squared_error) const {
+  const auto& reg = options_.regularization;
+  std::array<double, 2> sums{
+      local_squared_error,
+      regularization_term(model_.users, data_.by_user, reg.lambda_user, reg) +
+          regularization_term(model_.items, data_.by_item, reg.lambda_item, reg)};
+  comm_.allreduce<double>(sums, dist::Op::kSum);
+  return Objective{sums[0], sums[1], ratings_};
+}
+
+void AlsSolver::solve_users() { solve(users_); }
+
+Objective AlsSolver::solve_items() { return combine(solve(items_)); }
+
+Objective AlsSolver::epoch() {
+  solve_users();
+  return solve_items();
+}
+
+Objective AlsSolver::objective() { return combine(squared_error(items_)); }
+
+Traffic AlsSolver::traffic_per_epoch() const {
+  const auto row_bytes = [](const model::FactorBlock& b) {
+    return static_cast<std::uint64_t>(model::packed_width(b) * sizeof(float));
+  };
+  return Traffic{users_.plan.remote_sent_rows() * row_bytes(model_.items) +
+                 items_.plan.remote_sent_rows() * row_bytes(model_.users)};
+}
+
+}  // namespace dmf::solvers
