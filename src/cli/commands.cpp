@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
       generate_command(),
       split_command(),
       info_command(),
+      train_command(),
   };
   return all;
 }

@@ -4,6 +4,7 @@
 
 #include "dmf/core/error.hpp"
 #include "dmf/core/hash.hpp"
+#include "dmf/model/global_mean.hpp"
 
 namespace dmf::model {
 
@@ -18,6 +19,21 @@ void init_factors(FactorBlock& block, const data::IdDirectory& ids, Stream side,
     for (auto& x : block.row(r)) x = static_cast<float>(sd * rng.normal());
     block.bias[r] = 0.0F;
   }
+}
+
+Model init_model(const dist::Comm& comm, const data::RatingsData& data, int k, Biases biases,
+                 std::uint64_t seed, double scale) {
+  Model model;
+  model.mu = global_mean(comm, data.by_user);
+  model.k = k;
+  model.biases = biases;
+  model.users = FactorBlock(data.users.first_row(), data.users.local_rows(),
+                            data.users.total_rows(), k);
+  model.items = FactorBlock(data.items.first_row(), data.items.local_rows(),
+                            data.items.total_rows(), k);
+  init_factors(model.users, data.users, Stream::kUserFactors, seed, scale);
+  init_factors(model.items, data.items, Stream::kItemFactors, seed, scale);
+  return model;
 }
 
 }  // namespace dmf::model

@@ -8,5 +8,6 @@ namespace dmf::cli {
 Command generate_command();
 Command split_command();
 Command info_command();
+Command train_command();
 
 }  // namespace dmf::cli

@@ -7,6 +7,8 @@
 
 #include "dmf/core/rng.hpp"
 #include "dmf/data/id_directory.hpp"
+#include "dmf/data/loader.hpp"
+#include "dmf/dist/comm.hpp"
 #include "dmf/model/model.hpp"
 
 namespace dmf::model {
@@ -16,5 +18,10 @@ namespace dmf::model {
 /// Stream::kUserFactors or Stream::kItemFactors.
 void init_factors(FactorBlock& block, const data::IdDirectory& ids, Stream side,
                   std::uint64_t seed, double scale);
+
+/// Collective: a new model over `data`'s rows, μ its mean rating, rows
+/// initialised by init_factors with `seed` and `scale`.
+[[nodiscard]] Model init_model(const dist::Comm& comm, const data::RatingsData& data, int k,
+                               Biases biases, std::uint64_t seed, double scale);
 
 }  // namespace dmf::model
