@@ -221,6 +221,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
       {"history", history_json},
       {"config", params.effective_config()},
       {"layout", {{"ranks", comm.size()}, {"threads", threads}}},
+      {"bytes_sent_per_epoch",
+       comm.allreduce<std::uint64_t>(solver.traffic_per_epoch().bytes_sent, dist::Op::kSum)},
+      {"peak_rss_bytes", comm.allreduce<std::uint64_t>(peak_rss_bytes(), dist::Op::kMax)},
       {"seconds", {{"setup", setup_seconds}, {"train", train_seconds}}}};
   model::write_model_dir(comm, o.out, model, ratings.users, ratings.items, manifest, o.overwrite);
 
