@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The quick-start job: set up and build dmf, make a small synthetic data set
-# and look at it on 2 MPI ranks.
+# The quick-start job: set up and build dmf, make a synthetic data set, look
+# at it and train a model on it on 2 MPI ranks, holding out 10% to measure.
 #
 #   jobs/local/quickstart.sh
 #
 # Steps: cmake/bootstrap.sh (packages, configure, build in build/), then
-# `dmf generate` into build/quickstart/, then `dmf info` on 2 ranks. Output of
+# `dmf generate` into build/quickstart/, then `dmf info` and `dmf train` on 2
+# ranks (model in build/quickstart/model). Output of
 # each step is shown and also kept in build/quickstart/. Environment:
 #   DMF_BUILD_DIR  build directory (default: build/ at the top of the repository)
 #   DMF_RANKS      number of MPI ranks (default: 2)
@@ -52,12 +53,17 @@ step generate "$dmf" generate --out "$data" --overwrite
 mapfile -t mpirun < <(dmf_mpirun_command "$ranks")
 step info "${mpirun[@]}" "$dmf" info --data "$data"
 
-# --- Training goes here (a later issue adds `dmf train`) ---------------------
-# step train "${mpirun[@]}" "$dmf" train --data "$data" --out "$out/model"
-# -----------------------------------------------------------------------------
+# ALS at the generator's true rank; 10% of the ratings held out and measured.
+# Each rank runs half the cores' threads.
+threads=$(($(nproc) / ranks))
+((threads >= 1)) || threads=1
+step train "${mpirun[@]}" "$dmf" train --data "$data" --holdout 0.1 --rank 10 --lambda 0.05 \
+  --epochs 10 --threads "$threads" --out "$out/model" --metrics-out "$out/metrics.jsonl" --overwrite
 
 echo
 echo "quickstart: done."
 echo "  data set:  $data"
-echo "  logs:      $out/generate.log, $out/info.log"
+echo "  model:     $out/model (manifest.json, *.npy, *_ids.txt)"
+echo "  metrics:   $out/metrics.jsonl"
+echo "  logs:      $out/generate.log, $out/info.log, $out/train.log"
 echo "  build log: $build_dir/bootstrap.log"
