@@ -64,7 +64,7 @@ void AlsSolver::fetch(Side& side) {
   side.plan.exchange<float>(comm_, packed_, model::packed_width(*side.others), side.fetched);
 }
 
-double AlsSolver::solve(Side& side) {
+double AlsSolver::solve(Side& side, bool measure) {
   fetch(side);
   const data::SparseBlock& block = *side.ratings;
   model::FactorBlock& rows = *side.rows;
@@ -83,7 +83,9 @@ double AlsSolver::solve(Side& side) {
     const double ridge = side.lambda * options_.regularization.weight(n);
     solvers[static_cast<std::size_t>(worker)].solve(ratings, mu, ridge, rows.row(row),
                                                     rows.bias[row]);
-    row_errors_[row] = RowSolver::squared_error(ratings, mu, rows.row(row), rows.bias[row]);
+    if (measure) {
+      row_errors_[row] = RowSolver::squared_error(ratings, mu, rows.row(row), rows.bias[row]);
+    }
   });
   double total = 0.0;  // in row order: the same for any thread count
   for (const double e : row_errors_) total += e;
@@ -119,9 +121,9 @@ Objective AlsSolver::combine(double local_squared_error) const {
   return Objective{sums[0], sums[1], ratings_};
 }
 
-void AlsSolver::solve_users() { solve(users_); }
+void AlsSolver::solve_users() { solve(users_, /*measure=*/false); }
 
-Objective AlsSolver::solve_items() { return combine(solve(items_)); }
+Objective AlsSolver::solve_items() { return combine(solve(items_, /*measure=*/true)); }
 
 Objective AlsSolver::epoch() {
   solve_users();

@@ -63,12 +63,12 @@ void RowSolver::solve(const RowRatings& row, float mu, double ridge, std::span<f
 
 double RowSolver::squared_error(const RowRatings& row, float mu, std::span<const float> factors,
                                 float bias) {
-  const std::size_t k = factors.size();
+  const auto k = static_cast<Eigen::Index>(factors.size());
+  const Eigen::Map<const Eigen::VectorXf> x(factors.data(), k);
   double total = 0.0;
   for (std::size_t j = 0; j < row.values.size(); ++j) {
     const float* feature = row.features + row.slots[j] * row.feature_width;
-    float dot = 0.0F;
-    for (std::size_t f = 0; f < k; ++f) dot += factors[f] * feature[f];
+    const float dot = x.dot(Eigen::Map<const Eigen::VectorXf>(feature, k));
     const double error = static_cast<double>(row.values[j]) - (mu + bias + feature[k] + dot);
     total += error * error;
   }

@@ -55,8 +55,9 @@ class AlsSolver final : public Solver {
   Side make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
                  const model::FactorBlock& others, double lambda, bool with_bias);
   void fetch(Side& side);
-  /// Solves every row of `side`; returns Σ (r − r̂)² of its ratings after.
-  double solve(Side& side);
+  /// Solves every row of `side`; returns Σ (r − r̂)² of its ratings after
+  /// when `measure` (0 otherwise: the user half-sweep needs no figure).
+  double solve(Side& side, bool measure);
   /// Σ (r − r̂)² of `side`'s ratings with the current rows (fetched afresh).
   double squared_error(Side& side);
   [[nodiscard]] Objective combine(double local_squared_error) const;

@@ -40,7 +40,8 @@ class RowSolver {
   void solve(const RowRatings& row, float mu, double ridge, std::span<float> factors,
              float& bias);
 
-  /// Σ (r − r̂)² of the row with its current `factors` and `bias`.
+  /// Σ (r − r̂)² of the row with its current `factors` and `bias` (a metric:
+  /// its rounding may depend on memory alignment, the factors never do).
   [[nodiscard]] static double squared_error(const RowRatings& row, float mu,
                                             std::span<const float> factors, float bias);
 
