@@ -16,7 +16,7 @@ RowSolver::RowSolver(int k, bool with_bias)
       rhs_chunk_(dim_),
       gram_(dim_, dim_),
       rhs_(dim_),
-      llt_(dim_) {}
+      factor_(dim_, dim_) {}
 
 void RowSolver::solve(const RowRatings& row, float mu, double ridge, std::span<float> factors,
                       float& bias) {
@@ -47,10 +47,15 @@ void RowSolver::solve(const RowRatings& row, float mu, double ridge, std::span<f
     rhs_ += rhs_chunk_.cast<double>();
   }
   gram_.diagonal().array() += ridge;
-  llt_.compute(gram_);
+  // Eigen's LLT is blocked, which for systems of k ≤ 100 or so costs half
+  // again the unblocked factorization it is built on (measured: 15 vs 10 µs
+  // at k = 64), and the per-row solve is a large share of an epoch.
+  factor_.triangularView<Eigen::Lower>() = gram_;
   Eigen::VectorXd x;
-  if (llt_.info() == Eigen::Success) {
-    x = llt_.solve(rhs_);
+  if (Eigen::internal::llt_inplace<double, Eigen::Lower>::unblocked(factor_) < 0) {
+    x = rhs_;
+    factor_.triangularView<Eigen::Lower>().solveInPlace(x);
+    factor_.triangularView<Eigen::Lower>().adjoint().solveInPlace(x);
   } else {
     // Singular (λ = 0 and too few ratings): the minimum-norm least-squares
     // solution, which is what the limit λ → 0 gives.

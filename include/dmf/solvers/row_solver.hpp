@@ -63,7 +63,7 @@ class RowSolver {
   Eigen::VectorXf rhs_chunk_;
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
-  Eigen::LLT<Eigen::MatrixXd> llt_;
+  Eigen::MatrixXd factor_;  // the Cholesky factor (lower)
 };
 
 }  // namespace dmf::solvers
