@@ -7,14 +7,15 @@
 //
 // The Gram matrix is built from chunks of gathered feature rows with a
 // symmetric rank-k update (GEMM speed), each chunk in float and the chunks
-// added in double; the system is solved in double. A row's result depends
-// only on its own ratings in their stored order, never on threads or ranks.
+// added in double; the system is solved in double. A row with fewer ratings
+// than unknowns solves the equivalent dual system (XXᵀ + λw I) α = y,
+// x = Xᵀα, which is smaller. A row's result depends only on its own ratings
+// in their stored order, never on threads or ranks.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 namespace dmf::solvers {
@@ -54,6 +55,14 @@ class RowSolver {
  private:
   using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+  /// Gathers the features and targets of ratings [begin, begin + kChunk) of
+  /// `row` into chunk_ / targets_; returns how many.
+  Eigen::Index gather(const RowRatings& row, float mu, std::size_t begin);
+  /// x_ from the (k+1)×(k+1) normal equations.
+  void solve_primal(const RowRatings& row, float mu, double ridge);
+  /// x_ from the n × n dual system (n ratings, n < k+1).
+  void solve_dual(const RowRatings& row, float mu, double ridge);
+
   int k_;
   bool with_bias_;
   Eigen::Index dim_;
@@ -64,6 +73,10 @@ class RowSolver {
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
   Eigen::MatrixXd factor_;  // the Cholesky factor (lower)
+  Eigen::MatrixXf dual_chunk_;
+  Eigen::MatrixXd dual_;
+  Eigen::VectorXd alpha_;
+  Eigen::VectorXd x_;  // the solution
 };
 
 }  // namespace dmf::solvers
