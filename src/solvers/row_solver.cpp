@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <Eigen/Cholesky>
 #include <Eigen/QR>
 
 namespace dmf::solvers {
