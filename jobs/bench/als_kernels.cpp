@@ -1,0 +1,218 @@
+// The ALS row kernel (RowSolver::solve) on MovieLens-10M-like rows, and an
+// Eigen SGEMM in the same binary, so "normal-equation build GFLOP/s over
+// SGEMM GFLOP/s" is a ratio from one run on one core (EIGEN_DONT_PARALLELIZE
+// holds here as in dmf). als.sh measures whole epochs.
+//
+// FLOP/s of the row kernels count k(k+1) flops per rating (one side), the
+// benchmark's unit (RowSolver::gram_flops): the lower triangle of the
+// (k+1)×(k+1) Gram matrix at two flops per multiply-add.
+//
+//   BM_RowSolve/k/degree   the whole kernel: gather, Gram build, Cholesky
+//   BM_GramBuild/k/degree  its first phase alone (gather, rank updates, rhs)
+//   BM_Cholesky/k          its second phase alone (LLT in double, solve)
+//   BM_SquaredError/k      the error pass, per rating
+//   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
+//   BM_SgemmChunk/k        XᵀX with X 256×(k+1): a GEMM of the kernel's shape
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include "dmf/core/rng.hpp"
+#include "dmf/solvers/row_solver.hpp"
+
+namespace {
+
+/// Rows of the other side a row can draw features from (the items of
+/// MovieLens-10M, rounded).
+constexpr std::uint32_t kFeatureRows = 10000;
+/// Distinct rows solved per iteration, so one row's slots do not stay hot.
+constexpr int kRowsPerIteration = 64;
+
+/// A packed feature matrix (k factors then the bias, per row) and
+/// kRowsPerIteration rows of `degree` ratings each, drawn uniformly.
+struct Rows {
+  int k;
+  std::size_t width;
+  std::vector<float> features;
+  std::vector<std::vector<std::uint32_t>> slots;
+  std::vector<std::vector<float>> values;
+
+  Rows(int k_, std::size_t degree) : k(k_), width(static_cast<std::size_t>(k_) + 1) {
+    dmf::Rng rng(static_cast<std::uint64_t>(k_) * 1000003 + degree);
+    features.resize(kFeatureRows * width);
+    // Entries N(0, 1/k) as trained factors are, about: a row's norm near 1.
+    const double scale = 1.0 / std::sqrt(static_cast<double>(k_));
+    for (auto& f : features) f = static_cast<float>(scale * rng.normal());
+    slots.resize(kRowsPerIteration);
+    values.resize(kRowsPerIteration);
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      auto& s = slots[static_cast<std::size_t>(r)];
+      auto& v = values[static_cast<std::size_t>(r)];
+      for (std::size_t j = 0; j < degree; ++j) {
+        s.push_back(static_cast<std::uint32_t>(rng.below(kFeatureRows)));
+        v.push_back(static_cast<float>(1 + rng.below(5)));
+      }
+      std::ranges::sort(s);  // a CSR row's columns are sorted
+    }
+  }
+
+  [[nodiscard]] dmf::solvers::RowRatings row(int r) const {
+    const auto i = static_cast<std::size_t>(r);
+    return {slots[i], values[i], features.data(), width};
+  }
+};
+
+void set_flops(benchmark::State& state, double flops_per_iteration) {
+  state.counters["FLOP/s"] =
+      benchmark::Counter(flops_per_iteration * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate, benchmark::Counter::OneK::kIs1000);
+}
+
+void BM_RowSolve(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  std::vector<float> factors(static_cast<std::size_t>(k));
+  float bias = 0.0F;
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.solve(rows.row(r), 3.5F, 0.05 * static_cast<double>(degree), factors, bias);
+      benchmark::DoNotOptimize(factors.data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);  // rows/s
+}
+
+// The Gram build of row_solver.cpp, phase by phase, without the Cholesky:
+// chunks of gathered rows x_i = [q_i; 1], G += Σ x_i x_iᵀ (float rank update,
+// summed in double), r += Σ y_i x_i. Kept expression for expression with the
+// kernel so that GramBuild + Cholesky ≈ RowSolve shows where a row's time goes.
+void BM_GramBuild(benchmark::State& state) {
+  using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree);
+  const auto dim = static_cast<Eigen::Index>(k + 1);
+  const auto kChunk = dmf::solvers::RowSolver::kChunk;
+  RowMajorF chunk(static_cast<Eigen::Index>(kChunk), dim);
+  Eigen::VectorXf targets(static_cast<Eigen::Index>(kChunk));
+  Eigen::MatrixXf gram_chunk(dim, dim);
+  Eigen::VectorXf rhs_chunk(dim);
+  Eigen::MatrixXd gram(dim, dim);
+  Eigen::VectorXd rhs(dim);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      const auto row = rows.row(r);
+      gram.setZero();
+      rhs.setZero();
+      for (std::size_t begin = 0; begin < degree; begin += kChunk) {
+        const std::size_t count = std::min(kChunk, degree - begin);
+        for (std::size_t j = 0; j < count; ++j) {
+          const float* feature = row.features + row.slots[begin + j] * row.feature_width;
+          float* x = chunk.row(static_cast<Eigen::Index>(j)).data();
+          std::copy_n(feature, k, x);
+          x[k] = 1.0F;
+          targets[static_cast<Eigen::Index>(j)] = row.values[begin + j] - 3.5F - feature[k];
+        }
+        const auto features = chunk.topRows(static_cast<Eigen::Index>(count));
+        gram_chunk.setZero();
+        gram_chunk.selfadjointView<Eigen::Lower>().rankUpdate(features.transpose());
+        rhs_chunk.noalias() = features.transpose() * targets.head(features.rows());
+        gram.triangularView<Eigen::Lower>() += gram_chunk.cast<double>();
+        rhs += rhs_chunk.cast<double>();
+      }
+      benchmark::DoNotOptimize(gram.data());
+      benchmark::DoNotOptimize(rhs.data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// The kernel's second phase: Cholesky of the (k+1)×(k+1) system in double
+// and the two triangular solves; independent of the row's degree.
+void BM_Cholesky(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto dim = static_cast<Eigen::Index>(k + 1);
+  const Eigen::MatrixXd x = Eigen::MatrixXd::Random(4 * dim, dim);
+  Eigen::MatrixXd gram = x.transpose() * x;
+  gram.diagonal().array() += 1.0;
+  const Eigen::VectorXd rhs = Eigen::VectorXd::Random(dim);
+  Eigen::LLT<Eigen::MatrixXd> llt(dim);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      llt.compute(gram);
+      Eigen::VectorXd solution = llt.solve(rhs);
+      benchmark::DoNotOptimize(solution.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+void BM_SquaredError(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  constexpr std::size_t kDegree = 150;
+  const Rows rows(k, kDegree);
+  const std::vector<float> factors(static_cast<std::size_t>(k), 0.1F);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      benchmark::DoNotOptimize(
+          dmf::solvers::RowSolver::squared_error(rows.row(r), 3.5F, factors, 0.1F));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration *
+                          static_cast<std::int64_t>(kDegree));  // ratings/s
+}
+
+// The reference: a square float GEMM, large enough that Eigen's packing is
+// amortised and its blocking reaches its best, small enough for L2/L3.
+void BM_Sgemm(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0));
+  const Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n);
+  const Eigen::MatrixXf b = Eigen::MatrixXf::Random(n, n);
+  Eigen::MatrixXf c(n, n);
+  for (auto _ : state) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_flops(state, 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n));
+}
+
+// A general GEMM at the shape of one chunk's rank update (a full (k+1)² product
+// where the kernel computes a triangle): what GEMM itself reaches there.
+void BM_SgemmChunk(benchmark::State& state) {
+  using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto dim = static_cast<Eigen::Index>(state.range(0) + 1);
+  const auto rows = static_cast<Eigen::Index>(dmf::solvers::RowSolver::kChunk);
+  const RowMajorF x = RowMajorF::Random(rows, dim);
+  Eigen::MatrixXf c(dim, dim);
+  for (auto _ : state) {
+    c.noalias() = x.transpose() * x;
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_flops(state, 2.0 * static_cast<double>(rows) * static_cast<double>(dim * dim));
+}
+
+// Degrees: the MovieLens floor (20), a typical user (150), a popular item
+// (1500, several chunks).
+BENCHMARK(BM_RowSolve)
+    ->ArgsProduct({{32, 64, 128}, {20, 150, 1500}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GramBuild)
+    ->ArgsProduct({{32, 64, 128}, {20, 150, 1500}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Cholesky)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SgemmChunk)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
