@@ -214,9 +214,7 @@ BENCHMARK(BM_RowSolve)
     ->Unit(benchmark::kMicrosecond);
 // The split applies to the primal path only: at degree 20 < k+1 the kernel
 // solves the 20 × 20 dual system instead.
-BENCHMARK(BM_GramBuild)
-    ->ArgsProduct({{32, 64, 128}, {150, 1500}})
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GramBuild)->ArgsProduct({{32, 64, 128}, {150, 1500}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Cholesky)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
