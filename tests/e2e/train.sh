@@ -28,11 +28,11 @@ sort -n m1.1/item_ids.txt | cmp -s - m1.1/item_ids.txt || fail "item_ids.txt is 
 expect_ok dmf split --data ratings.csv --test-ratio 0.2 --seed 9 --out-prefix part --quiet
 expect_ok dmf_np 2 train --data ratings.csv --holdout 0.2 --split-seed 9 --rank 4 --epochs 3 \
   --out holdout --quiet
-holdout_line=$(grep -F 'holdout' stdout)
+holdout_line=$(grep -E '^  holdout ' stdout)
 expect_ok dmf_np 2 train --data part.train --validation part.test --rank 4 --epochs 3 \
   --out split --quiet
-validation_line=$(grep -F 'validation' stdout)
-[[ "${holdout_line#*holdout}" == "${validation_line#*validation}" ]] ||
+validation_line=$(grep -E '^  validation ' stdout)
+[[ "${holdout_line#*RMSE}" == "${validation_line#*RMSE}" ]] ||
   fail "holdout and split differ: '$holdout_line' vs '$validation_line'"
 for f in "${model_files[@]}"; do same_bytes "holdout/$f" "split/$f"; done
 

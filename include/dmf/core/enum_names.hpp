@@ -30,4 +30,16 @@ template <NamedEnum E>
   return "?";
 }
 
+/// The value named `name`; false (and `value` untouched) when none is.
+template <NamedEnum E>
+[[nodiscard]] bool from_string(std::string_view name, E& value) {
+  for (const auto& entry : enum_names(E{})) {
+    if (entry.name == name) {
+      value = entry.value;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace dmf
