@@ -115,11 +115,11 @@ std::optional<data::LocalRatings> read_validation(const dist::Comm& comm, const 
   return data::read_ratings_here(comm, o.data, held);
 }
 
-nlohmann::json score_json(const train::SetScore& s) {
+nlohmann::json score_json(const eval::SetScore& s) {
   return {{"rmse", s.rmse}, {"mae", s.mae}, {"count", s.count}, {"cold", s.cold}};
 }
 
-std::string score_text(std::string_view name, const train::SetScore& s) {
+std::string score_text(std::string_view name, const eval::SetScore& s) {
   return fmt::format("  {:<11} RMSE {:.5f}  MAE {:.5f}  ({} ratings, {} cold)\n", name, s.rmse,
                      s.mae, s.count, s.cold);
 }
@@ -153,14 +153,16 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   // Validation and test ratings are read as they are (no duplicate merging).
   data::LoadOptions held_load = load;
   held_load.duplicates = data::DuplicatePolicy::kLast;
-  std::optional<train::HeldOutSet> validation;
+  std::optional<eval::RatingSet> validation;
   if (auto local = read_validation(comm, o, held_load, split)) {
-    validation.emplace(comm, model, ratings.users, ratings.items, *local);
+    validation.emplace(comm, model, ratings.users, ratings.items, *local,
+                       o.validation.empty() ? o.data : o.validation, eval::ColdStart::kMean);
   }
-  std::optional<train::HeldOutSet> test;
+  std::optional<eval::RatingSet> test;
   if (!o.test.empty()) {
     test.emplace(comm, model, ratings.users, ratings.items,
-                 data::read_ratings_here(comm, o.test, held_load));
+                 data::read_ratings_here(comm, o.test, held_load), o.test,
+                 eval::ColdStart::kMean);
   }
 
   solvers::AlsOptions als;
@@ -183,8 +185,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   nlohmann::json final_metrics{{"loss", objective.per_rating()},
                                {"objective", objective.value()},
                                {"train_rmse", objective.rmse()}};
-  std::optional<train::SetScore> validation_score;
-  std::optional<train::SetScore> test_score;
+  std::optional<eval::SetScore> validation_score;
+  std::optional<eval::SetScore> test_score;
   if (validation) {
     validation_score = validation->score(comm, model, threads);
     final_metrics["validation"] = score_json(*validation_score);

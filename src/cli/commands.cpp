@@ -17,6 +17,9 @@ const std::vector<Command>& commands() {
       split_command(),
       info_command(),
       train_command(),
+      eval_command(),
+      predict_command(),
+      recommend_command(),
   };
   return all;
 }

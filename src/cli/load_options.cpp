@@ -35,4 +35,10 @@ void declare_threads(ParamSet& params, int& threads) {
       .at_least(0);
 }
 
+void declare_cold_start(ParamSet& params, eval::ColdStart& policy) {
+  params.add("cold-start", &policy,
+             "Ratings of a user or item the model has never seen: mean predicts mu plus the "
+             "known bias, drop leaves them out, error stops at the first (all are counted)");
+}
+
 }  // namespace dmf::cli

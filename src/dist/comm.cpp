@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <numeric>
@@ -167,6 +168,25 @@ void Comm::alltoallv_bytes(std::span<const std::byte> send,
   check_mpi(MPI_Alltoallv(send.data(), s.counts.data(), s.displs.data(), type.get(), out.data(),
                           r.counts.data(), r.displs.data(), type.get(), native(handle_)),
             "MPI_Alltoallv");
+}
+
+void Comm::sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<std::byte> receive,
+                          int source) const {
+  // In rounds of at most 1 GiB: MPI counts are int.
+  constexpr std::size_t kRound = std::size_t{1} << 30U;
+  const std::size_t rounds =
+      std::max((send.size() + kRound - 1) / kRound, (receive.size() + kRound - 1) / kRound);
+  const auto all_rounds = allreduce<std::uint64_t>(rounds, Op::kMax);
+  for (std::uint64_t r = 0; r < all_rounds; ++r) {
+    const std::size_t s_begin = std::min(send.size(), r * kRound);
+    const std::size_t s_count = std::min(send.size() - s_begin, kRound);
+    const std::size_t r_begin = std::min(receive.size(), r * kRound);
+    const std::size_t r_count = std::min(receive.size() - r_begin, kRound);
+    check_mpi(MPI_Sendrecv(send.data() + s_begin, static_cast<int>(s_count), MPI_BYTE, dest, 0,
+                           receive.data() + r_begin, static_cast<int>(r_count), MPI_BYTE, source,
+                           0, native(handle_), MPI_STATUS_IGNORE),
+              "MPI_Sendrecv");
+  }
 }
 
 void Comm::broadcast_bytes(std::span<std::byte> data, int root) const {

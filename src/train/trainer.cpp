@@ -5,7 +5,7 @@
 namespace dmf::train {
 
 std::vector<EpochRecord> run_epochs(const dist::Comm& comm, solvers::Solver& solver,
-                                    const model::Model& model, const HeldOutSet* validation,
+                                    const model::Model& model, const eval::RatingSet* validation,
                                     const LoopOptions& options, LoopOutputs outputs) {
   std::vector<EpochRecord> history;
   Stopwatch total;

@@ -9,5 +9,8 @@ Command generate_command();
 Command split_command();
 Command info_command();
 Command train_command();
+Command eval_command();
+Command predict_command();
+Command recommend_command();
 
 }  // namespace dmf::cli

@@ -4,6 +4,7 @@
 
 #include "dmf/cli/params.hpp"
 #include "dmf/data/loader.hpp"
+#include "dmf/eval/rating_set.hpp"
 
 namespace dmf::cli {
 
@@ -14,5 +15,9 @@ void declare_load_options(ParamSet& params, data::LoadOptions& options);
 /// Declares --threads bound to `threads` (0 = OMP_NUM_THREADS, else the
 /// cores available to each rank).
 void declare_threads(ParamSet& params, int& threads);
+
+/// Declares --cold-start: what to do with ratings of users or items the
+/// model has never seen.
+void declare_cold_start(ParamSet& params, eval::ColdStart& policy);
 
 }  // namespace dmf::cli

@@ -114,6 +114,11 @@ class Comm {
                        const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
                        std::span<std::byte> out) const;
 
+  /// Sends `send` to rank `dest` while receiving `receive` (whose size the
+  /// caller knows) from rank `source`: one step of a ring.
+  void sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<std::byte> receive,
+                      int source) const;
+
   /// Root's `data` copied to every rank (sizes must already agree).
   template <Bytewise T>
   void broadcast(std::span<T> data, int root) const {

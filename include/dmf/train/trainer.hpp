@@ -8,7 +8,7 @@
 #include "dmf/dist/comm.hpp"
 #include "dmf/model/model.hpp"
 #include "dmf/solvers/solver.hpp"
-#include "dmf/train/held_out_set.hpp"
+#include "dmf/eval/rating_set.hpp"
 #include "dmf/train/metrics_log.hpp"
 #include "dmf/train/progress.hpp"
 
@@ -28,7 +28,7 @@ struct LoopOutputs {
 /// Collective: runs `options.epochs` epochs of `solver` on `model`,
 /// scoring `validation` (when given) after each; returns every epoch's record.
 std::vector<EpochRecord> run_epochs(const dist::Comm& comm, solvers::Solver& solver,
-                                    const model::Model& model, const HeldOutSet* validation,
+                                    const model::Model& model, const eval::RatingSet* validation,
                                     const LoopOptions& options, LoopOutputs outputs);
 
 }  // namespace dmf::train

@@ -1,0 +1,69 @@
+// dmf eval: how well a trained model predicts a ratings file.
+#include <nlohmann/json.hpp>
+
+#include "dmf/cli/commands_list.hpp"
+#include "dmf/cli/load_options.hpp"
+#include "dmf/core/parallel.hpp"
+#include "dmf/data/local_ratings.hpp"
+#include "dmf/eval/rating_set.hpp"
+#include "dmf/model/model_dir.hpp"
+
+namespace dmf::cli {
+namespace {
+
+struct EvalOptions {
+  std::string model;
+  std::string data;
+  data::LoadOptions load;
+  eval::ColdStart cold_start = eval::ColdStart::kMean;
+  bool json = false;
+  int threads = 0;
+};
+
+void declare(ParamSet& params, EvalOptions& o) {
+  params.section("Input");
+  params.add("model", &o.model, "The model directory (dmf train --out)").value_name("DIR").required();
+  params.add("data", &o.data, "The ratings to measure the model on").value_name("FILE").required();
+  declare_load_options(params, o.load);
+  params.section("Evaluation");
+  declare_cold_start(params, o.cold_start);
+  params.flag("json", &o.json, "Print one JSON object instead of text");
+  declare_threads(params, o.threads);
+}
+
+int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
+  const auto& comm = context.comm;
+  const int threads = resolve_threads(o.threads);
+  const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
+  data::LoadOptions load = o.load;
+  load.threads = threads;
+  const data::LocalRatings ratings = data::read_ratings_here(comm, o.data, load);
+  const eval::RatingSet set(comm, loaded.model, loaded.users, loaded.items, ratings, o.data,
+                            o.cold_start);
+  const eval::SetScore score = set.score(comm, loaded.model, threads);
+  if (o.json) {
+    const nlohmann::json out{{"rmse", score.rmse},         {"mae", score.mae},
+                             {"count", score.count},       {"cold", score.cold},
+                             {"cold_start", to_string(o.cold_start)},
+                             {"model", o.model},           {"data", o.data}};
+    context.console.out("{}\n", out.dump());
+    return 0;
+  }
+  const std::string cold =
+      score.cold == 0 ? "0 cold"
+      : o.cold_start == eval::ColdStart::kDrop
+          ? fmt::format("{} cold left out", score.cold)
+          : fmt::format("{} cold, predicted from the mean and known biases", score.cold);
+  context.console.out("{} on {}: RMSE {:.5f}  MAE {:.5f}  ({} ratings, {})\n", o.model, o.data,
+                      score.rmse, score.mae, score.count, cold);
+  return 0;
+}
+
+}  // namespace
+
+Command eval_command() {
+  return make_command<EvalOptions>(
+      "eval", "Measure a trained model on a ratings file: RMSE, MAE and counts", declare, run);
+}
+
+}  // namespace dmf::cli

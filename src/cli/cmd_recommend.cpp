@@ -1,0 +1,273 @@
+// dmf recommend: the top-N items for one user, a file of users, or every
+// user, distributed over ranks (each rank scores the users it owns against
+// every item block in turn) and threads.
+#include <algorithm>
+#include <limits>
+
+#include "dmf/cli/commands_list.hpp"
+#include "dmf/cli/load_options.hpp"
+#include "dmf/core/parallel.hpp"
+#include "dmf/data/local_ratings.hpp"
+#include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/eval/top_n.hpp"
+#include "dmf/io/range_reader.hpp"
+#include "dmf/model/model_dir.hpp"
+
+namespace dmf::cli {
+namespace {
+
+struct RecommendOptions {
+  std::string model;
+  std::string user;
+  std::string users;
+  bool all_users = false;
+  int top = 10;
+  std::string exclude_rated;
+  data::LoadOptions load;
+  eval::ColdStart cold_start = eval::ColdStart::kMean;
+  std::string out;
+  bool overwrite = false;
+  int threads = 0;
+};
+
+void declare(ParamSet& params, RecommendOptions& o) {
+  params.section("Input");
+  params.add("model", &o.model, "The model directory (dmf train --out)").value_name("DIR").required();
+  params.add("user", &o.user, "Recommend for this one user ID").value_name("ID");
+  params.add("users", &o.users, "Recommend for the user IDs of this file, one per line")
+      .value_name("FILE");
+  params.flag("all-users", &o.all_users, "Recommend for every user of the model");
+  params.add("exclude-rated", &o.exclude_rated,
+             "Never recommend an item a user rated in this ratings file (e.g. the training "
+             "data; read with the format options below)")
+      .value_name("FILE");
+  declare_load_options(params, o.load);
+  params.section("Recommendation");
+  params.add("top", &o.top, "Items per user, best first; ties go to the lower item ID")
+      .value_name("N")
+      .at_least(1);
+  declare_cold_start(params, o.cold_start);
+  declare_threads(params, o.threads);
+  params.section("Output");
+  params.add("out", &o.out,
+             "CSV with a header line user,rank,item,score: N lines per user, users in the order "
+             "given (--all-users: in ID order)")
+      .value_name("FILE")
+      .required();
+  params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
+}
+
+/// A user to recommend for, as read: its sequence number among all queries
+/// (the output order) and its model row (kUnknownRow when cold).
+struct Query {
+  std::uint64_t sequence = 0;
+  std::uint32_t row = 0;
+  std::int32_t reader = 0;  // the rank that read it, where its result goes
+};
+
+/// One recommendation on its way back to the rank that read the query.
+struct Result {
+  std::uint64_t sequence = 0;
+  std::uint32_t item = 0;
+  float score = 0.0F;
+};
+
+/// This rank's queries and their user IDs, in output order.
+struct Queries {
+  data::TokenTable tokens;           // per query
+  std::vector<std::uint64_t> lines;  // per query, for errors (0 when not from a file)
+};
+
+Queries read_queries(const dist::Comm& comm, const RecommendOptions& o,
+                     const model::LoadedModel& loaded) {
+  Queries q;
+  if (o.all_users) {
+    for (std::uint32_t r = 0; r < loaded.users.local_rows(); ++r) {
+      q.tokens.push(loaded.users.token(r));
+      q.lines.push_back(0);
+    }
+  } else if (!o.user.empty()) {
+    if (comm.is_root()) {
+      q.tokens.push(o.user);
+      q.lines.push_back(0);
+    }
+  } else {
+    std::uint64_t lines_here = 0;
+    comm.agree([&] {
+      const io::ByteRange range =
+          io::split_range(0, io::file_size(o.users), comm.rank(), comm.size());
+      lines_here = io::read_lines(o.users, range, [&](std::string_view line, std::uint64_t index) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+          line.remove_suffix(1);
+        }
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        if (line.empty()) return;
+        DMF_CHECK(line.size() <= io::kMaxIdLength, "{}: line {}: an ID of {} bytes is too long",
+                  o.users, index, line.size());
+        q.tokens.push(line);
+        q.lines.push_back(index);
+      });
+    });
+    // Line numbers in the file: ranks read consecutive ranges.
+    const std::uint64_t first = comm.exscan_sum(lines_here) + 1;
+    for (auto& line : q.lines) line += first;
+  }
+  return q;
+}
+
+/// Per owned user, the sorted items to exclude.
+std::vector<std::vector<std::uint32_t>> read_exclusions(const dist::Comm& comm,
+                                                        const RecommendOptions& o,
+                                                        const model::LoadedModel& loaded,
+                                                        int threads) {
+  std::vector<std::vector<std::uint32_t>> excluded(loaded.users.local_rows());
+  if (o.exclude_rated.empty()) return excluded;
+  data::LoadOptions load = o.load;
+  load.threads = threads;
+  const data::LocalRatings rated = data::read_ratings_here(comm, o.exclude_rated, load);
+  const auto user_rows = loaded.users.lookup(comm, rated.user_tokens);
+  const auto item_rows = loaded.items.lookup(comm, rated.item_tokens);
+  struct Pair {
+    std::uint32_t user;
+    std::uint32_t item;
+  };
+  const auto& ownership = loaded.users.ownership();
+  std::vector<std::vector<Pair>> by_owner(static_cast<std::size_t>(comm.size()));
+  for (std::size_t k = 0; k < rated.size(); ++k) {
+    const std::uint32_t u = user_rows[rated.users[k]];
+    const std::uint32_t i = item_rows[rated.items[k]];
+    if (u == data::kUnknownRow || i == data::kUnknownRow) continue;  // nothing to exclude
+    by_owner[static_cast<std::size_t>(ownership.owner(u))].push_back({u, i});
+  }
+  std::vector<Pair> send;
+  std::vector<std::size_t> counts;
+  for (const auto& part : by_owner) {
+    send.insert(send.end(), part.begin(), part.end());
+    counts.push_back(part.size());
+  }
+  for (const Pair& p : comm.alltoallv<Pair>(send, counts)) {
+    excluded[p.user - loaded.users.first_row()].push_back(p.item);
+  }
+  for (auto& items : excluded) {
+    std::ranges::sort(items);
+    items.erase(std::ranges::unique(items).begin(), items.end());
+  }
+  return excluded;
+}
+
+int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/) {
+  const auto& comm = context.comm;
+  comm.agree([&] {
+    const int given = (o.all_users ? 1 : 0) + (o.user.empty() ? 0 : 1) + (o.users.empty() ? 0 : 1);
+    DMF_CHECK(given == 1, "give exactly one of --user ID, --users FILE and --all-users");
+  });
+  const int threads = resolve_threads(o.threads);
+  const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
+  const Queries queries = read_queries(comm, o, loaded);
+  const auto rows = loaded.users.lookup(comm, queries.tokens);
+  const std::uint64_t first_sequence = comm.exscan_sum<std::uint64_t>(rows.size());
+
+  // Cold users: recommended from μ + b_i, left out, or an error.
+  std::uint64_t cold_here = 0;
+  std::optional<std::string> cold_error;
+  for (std::size_t q = 0; q < rows.size(); ++q) {
+    if (rows[q] != data::kUnknownRow) continue;
+    ++cold_here;
+    if (o.cold_start == eval::ColdStart::kError && !cold_error) {
+      cold_error = queries.lines[q] == 0
+                       ? fmt::format("user {} is not in the model (see --cold-start)",
+                                     queries.tokens[q])
+                       : fmt::format("{}:{}: user {} is not in the model (see --cold-start)",
+                                     o.users, queries.lines[q], queries.tokens[q]);
+    }
+  }
+  comm.raise_if_any(cold_error);
+  const std::uint64_t cold = comm.allreduce(cold_here, dist::Op::kSum);
+
+  // Known users go to the rank that owns their row; cold ones stay here.
+  const auto& ownership = loaded.users.ownership();
+  std::vector<std::vector<Query>> by_owner(static_cast<std::size_t>(comm.size()));
+  std::vector<std::uint32_t> local_queries;   // cold, scored here
+  std::vector<std::uint64_t> local_sequence;
+  for (std::size_t q = 0; q < rows.size(); ++q) {
+    const std::uint64_t sequence = first_sequence + q;
+    if (rows[q] == data::kUnknownRow) {
+      if (o.cold_start == eval::ColdStart::kDrop) continue;
+      local_queries.push_back(eval::kColdUser);
+      local_sequence.push_back(sequence);
+      continue;
+    }
+    by_owner[static_cast<std::size_t>(ownership.owner(rows[q]))].push_back(
+        {sequence, rows[q], comm.rank()});
+  }
+  std::vector<Query> send;
+  std::vector<std::size_t> counts;
+  for (const auto& part : by_owner) {
+    send.insert(send.end(), part.begin(), part.end());
+    counts.push_back(part.size());
+  }
+  const std::vector<Query> mine = comm.alltoallv<Query>(send, counts);
+  std::vector<std::int32_t> reader(local_queries.size(), comm.rank());
+  std::vector<std::vector<std::uint32_t>> excluded_of_query(local_queries.size());
+  const auto excluded = read_exclusions(comm, o, loaded, threads);
+  for (const Query& q : mine) {
+    const std::uint32_t local = q.row - loaded.users.first_row();
+    local_queries.push_back(local);
+    local_sequence.push_back(q.sequence);
+    reader.push_back(q.reader);
+    excluded_of_query.push_back(excluded[local]);
+  }
+
+  const auto best = eval::top_n(comm, loaded.model, local_queries, excluded_of_query, o.top,
+                                threads);
+
+  // Results back to the rank that read each query, then in query order.
+  std::vector<std::vector<Result>> back(static_cast<std::size_t>(comm.size()));
+  for (std::size_t q = 0; q < best.size(); ++q) {
+    for (const auto& r : best[q]) {
+      back[static_cast<std::size_t>(reader[q])].push_back({local_sequence[q], r.item, r.score});
+    }
+  }
+  std::vector<Result> results_send;
+  counts.clear();
+  for (const auto& part : back) {
+    results_send.insert(results_send.end(), part.begin(), part.end());
+    counts.push_back(part.size());
+  }
+  std::vector<Result> results = comm.alltoallv<Result>(results_send, counts);
+  // Stable: each query's items arrive best first from one rank.
+  std::ranges::stable_sort(results, {}, &Result::sequence);
+  std::vector<std::uint32_t> items(results.size());
+  std::ranges::transform(results, items.begin(), &Result::item);
+  const auto item_tokens = loaded.items.tokens_of(comm, items);
+
+  dist::OrderedFileWriter writer(comm, o.out, o.overwrite);
+  writer.append(comm.is_root() ? "user,rank,item,score\n" : "");
+  std::string text;
+  for (std::size_t k = 0, rank = 1; k < results.size(); ++k, ++rank) {
+    if (k > 0 && results[k].sequence != results[k - 1].sequence) rank = 1;
+    fmt::format_to(std::back_inserter(text), "{},{},{},{}\n",
+                   queries.tokens[results[k].sequence - first_sequence], rank, item_tokens[k],
+                   results[k].score);
+  }
+  writer.append(text);
+  writer.commit();
+  const auto users = comm.allreduce<std::uint64_t>(rows.size(), dist::Op::kSum);
+  context.console.out("wrote the top {} items of {} users to {} ({} cold users{})\n", o.top,
+                      users, o.out, cold,
+                      cold == 0 ? ""
+                      : o.cold_start == eval::ColdStart::kDrop
+                          ? ", left out"
+                          : ", ranked by item bias");
+  return 0;
+}
+
+}  // namespace
+
+Command recommend_command() {
+  return make_command<RecommendOptions>(
+      "recommend", "The top-N items for users of a trained model, by predicted rating", declare,
+      run);
+}
+
+}  // namespace dmf::cli

@@ -1,0 +1,141 @@
+#include "dmf/eval/top_n.hpp"
+
+#include <algorithm>
+
+#include <Eigen/Core>
+
+#include "dmf/core/error.hpp"
+#include "dmf/core/parallel.hpp"
+#include "dmf/model/row_pack.hpp"
+
+namespace dmf::eval {
+namespace {
+
+using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Queries scored together (one GEMM per batch and item slice).
+constexpr std::size_t kQueryBatch = 64;
+/// Items scored at a time: a batch × slice score matrix stays in L2.
+constexpr std::size_t kItemSlice = 2048;
+
+/// The n best seen so far, as a heap with the worst on top.
+class Best {
+ public:
+  explicit Best(std::size_t n) : n_(n) { heap_.reserve(n); }
+
+  void offer(const Recommendation& r) {
+    if (heap_.size() < n_) {
+      heap_.push_back(r);
+      std::ranges::push_heap(heap_, better);
+    } else if (n_ > 0 && better(r, heap_.front())) {
+      std::ranges::pop_heap(heap_, better);
+      heap_.back() = r;
+      std::ranges::push_heap(heap_, better);
+    }
+  }
+
+  /// Best first.
+  std::vector<Recommendation> take() {
+    std::ranges::sort(heap_, better);
+    return std::move(heap_);
+  }
+
+ private:
+  std::size_t n_;
+  std::vector<Recommendation> heap_;
+};
+
+/// Scores queries [first, first + count) against the packed item rows
+/// [0, items) of a block whose first global row is `first_item`.
+void score_block(const model::Model& model, std::span<const std::uint32_t> queries,
+                 std::span<const std::vector<std::uint32_t>> excluded, std::size_t first,
+                 std::size_t count, const std::vector<float>& block, std::uint32_t first_item,
+                 std::size_t items, std::vector<Best>& best) {
+  const auto k = static_cast<Eigen::Index>(model.k);
+  const std::size_t width = static_cast<std::size_t>(k) + 1;
+  const auto mu = static_cast<float>(model.mu);
+  RowMajorF users(static_cast<Eigen::Index>(count), k);
+  Eigen::VectorXf user_bias(static_cast<Eigen::Index>(count));
+  for (std::size_t q = 0; q < count; ++q) {
+    const std::uint32_t row = queries[first + q];
+    const auto at = static_cast<Eigen::Index>(q);
+    if (row == kColdUser) {
+      users.row(at).setZero();
+      user_bias[at] = 0.0F;
+    } else {
+      users.row(at) = Eigen::Map<const Eigen::RowVectorXf>(model.users.row(row).data(), k);
+      user_bias[at] = model.users.bias[row];
+    }
+  }
+  RowMajorF scores;
+  for (std::size_t begin = 0; begin < items; begin += kItemSlice) {
+    const std::size_t slice = std::min(kItemSlice, items - begin);
+    const Eigen::Map<const RowMajorF, 0, Eigen::OuterStride<>> item_rows(
+        block.data() + begin * width, static_cast<Eigen::Index>(slice), k,
+        Eigen::OuterStride<>(static_cast<Eigen::Index>(width)));
+    scores.noalias() = users * item_rows.transpose();
+    for (std::size_t q = 0; q < count; ++q) {
+      const std::vector<std::uint32_t>* skip = excluded.empty() ? nullptr : &excluded[first + q];
+      auto next_skip = skip == nullptr ? std::vector<std::uint32_t>::const_iterator()
+                                       : std::ranges::lower_bound(*skip, first_item + begin);
+      for (std::size_t j = 0; j < slice; ++j) {
+        const auto item = static_cast<std::uint32_t>(first_item + begin + j);
+        if (skip != nullptr && next_skip != skip->end() && *next_skip == item) {
+          ++next_skip;
+          continue;
+        }
+        const float bias = block[(begin + j) * width + static_cast<std::size_t>(k)];
+        const float score = mu + user_bias[static_cast<Eigen::Index>(q)] + bias +
+                            scores(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j));
+        best[first + q].offer({item, score});
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<Recommendation>> top_n(
+    const dist::Comm& comm, const model::Model& model, std::span<const std::uint32_t> queries,
+    std::span<const std::vector<std::uint32_t>> excluded, int n, int threads) {
+  DMF_CHECK(excluded.empty() || excluded.size() == queries.size(),
+            "top_n: {} exclusion lists for {} queries", excluded.size(), queries.size());
+  DMF_CHECK(n >= 0, "top_n: n = {}", n);
+  const auto boundaries = model::row_boundaries(comm, model.items);
+  const std::size_t width = model::packed_width(model.items);
+  std::vector<Best> best(queries.size(), Best(static_cast<std::size_t>(n)));
+  std::vector<float> block;
+  model::pack_rows(model.items, block);
+  std::vector<float> incoming;
+  const int ranks = comm.size();
+  const int me = comm.rank();
+  const std::size_t batches = (queries.size() + kQueryBatch - 1) / kQueryBatch;
+  for (int step = 0; step < ranks; ++step) {
+    const int owner = (me - step + ranks) % ranks;  // whose block we hold
+    const std::uint32_t first_item = boundaries[static_cast<std::size_t>(owner)];
+    const std::size_t items = boundaries[static_cast<std::size_t>(owner) + 1] - first_item;
+    parallel_for_dynamic(threads, static_cast<std::int64_t>(batches), 1,
+                         [&](std::int64_t batch, int /*worker*/) {
+                           const std::size_t first = static_cast<std::size_t>(batch) * kQueryBatch;
+                           const std::size_t count = std::min(kQueryBatch, queries.size() - first);
+                           score_block(model, queries, excluded, first, count, block,
+                                       first_item, items, best);
+                         });
+    if (step + 1 == ranks) break;
+    // Pass our block on to the next rank; take the previous rank's.
+    const int next_owner = (owner - 1 + ranks) % ranks;
+    const std::size_t next_items = boundaries[static_cast<std::size_t>(next_owner) + 1] -
+                                   boundaries[static_cast<std::size_t>(next_owner)];
+    incoming.resize(next_items * width);
+    comm.sendrecv_bytes(std::as_bytes(std::span<const float>(block)), (me + 1) % ranks,
+                        std::as_writable_bytes(std::span<float>(incoming)),
+                        (me - 1 + ranks) % ranks);
+    std::swap(block, incoming);
+  }
+  std::vector<std::vector<Recommendation>> out;
+  out.reserve(best.size());
+  for (auto& b : best) out.push_back(b.take());
+  return out;
+}
+
+}  // namespace dmf::eval
