@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# dmf eval, predict and recommend end to end on a model directory written by
+# hand here (python3, no numpy), so every expected figure is computed
+# independently: eval's RMSE and MAE, predict's values, recommend's lists by
+# brute force, for 1-4 ranks.
+source "$DMF_E2E_LIB"
+
+python3 - <<'PY'
+import json, os, struct
+def npy(path, rows, cols=None):
+    shape = f"({len(rows)},)" if cols is None else f"({len(rows)}, {cols})"
+    d = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }"
+    pad = 64 - (10 + len(d) + 1) % 64
+    header = d + " " * pad + "\n"
+    flat = rows if cols is None else [x for r in rows for x in r]
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(struct.pack(f"<{len(flat)}f", *flat))
+os.mkdir("model")
+users = ["10", "20", "30"]            # numeric IDs, canonical order
+items = ["a", "b", "c", "d", "e"]     # text IDs, bytewise order
+P = [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]
+Q = [[1.0, 2.0], [2.0, 1.0], [0.0, 0.0], [1.5, 1.5], [-1.0, 3.0]]
+bu = [0.5, -0.5, 0.0]
+bi = [0.0, 0.25, 1.0, -0.25, 0.0]
+npy("model/user_factors.npy", P, 2); npy("model/item_factors.npy", Q, 2)
+npy("model/user_bias.npy", bu); npy("model/item_bias.npy", bi)
+open("model/user_ids.txt", "w").write("\n".join(users) + "\n")
+open("model/item_ids.txt", "w").write("\n".join(items) + "\n")
+json.dump({"format_version": 1, "k": 2, "biases": "both", "mu": 3.0,
+           "rating_min": 1.0, "rating_max": 5.0}, open("model/manifest.json", "w"))
+def predict(u, i):
+    if u not in users or i not in items:
+        return 3.0 + (bu[users.index(u)] if u in users else 0) + (bi[items.index(i)] if i in items else 0)
+    a, b = users.index(u), items.index(i)
+    return 3.0 + bu[a] + bi[b] + sum(x * y for x, y in zip(P[a], Q[b]))
+ratings = [("10", "a", 4), ("10", "c", 5), ("20", "b", 3), ("30", "d", 2), ("99", "a", 1), ("20", "zz", 4)]
+with open("test.csv", "w") as f:
+    for u, i, r in ratings: f.write(f"{u},{i},{r}\n")
+def score(rs):
+    e = [r - predict(u, i) for u, i, r in rs]
+    return (sum(x * x for x in e) / len(e)) ** 0.5, sum(abs(x) for x in e) / len(e)
+warm = [x for x in ratings if x[0] in users and x[1] in items]
+json.dump({"mean": score(ratings), "drop": score(warm),
+           "pred": [predict(u, i) for u, i, _ in ratings],
+           "clipped": [min(5.0, max(1.0, predict(u, i))) for u, i, _ in ratings]},
+          open("expected.json", "w"))
+# Brute force top-N: score desc, ties to the lower item ID; 10 rated a and c.
+rated = {("10", "a"), ("10", "c")}
+with open("expected_top3.csv", "w") as f:
+    f.write("user,rank,item,score\n")
+    for u in users:
+        cand = sorted((-predict(u, i), i) for i in items if (u, i) not in rated)
+        for rank, (s, i) in enumerate(cand[:3], 1): f.write(f"{u},{rank},{i},{-s:g}\n")
+PY
+printf '10,a,9\n10,c,9\n' > rated.csv
+
+check_eval() {  # check_eval JSON_FILE POLICY
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+got = json.load(open(sys.argv[1])); want = json.load(open("expected.json"))[sys.argv[2]]
+assert abs(got["rmse"] - want[0]) < 1e-6 and abs(got["mae"] - want[1]) < 1e-6, (got, want)
+assert got["cold"] == 2, got
+assert got["count"] == (6 if sys.argv[2] == "mean" else 4), got
+PY
+}
+
+for np in 1 2 3 4; do
+  expect_ok dmf_np "$np" eval --model model --data test.csv --json --quiet
+  cp stdout eval.json && check_eval eval.json mean
+  expect_ok dmf_np "$np" eval --model model --data test.csv --json --cold-start drop --quiet
+  cp stdout eval.json && check_eval eval.json drop
+
+  expect_ok dmf_np "$np" predict --model model --data test.csv --out "pred$np.csv" --quiet
+  expect_ok dmf_np "$np" predict --model model --data test.csv --out "clip$np.csv" --clip --quiet
+  python3 - "pred$np.csv" "clip$np.csv" <<'PY'
+import json, sys
+want = json.load(open("expected.json"))
+for path, key in ((sys.argv[1], "pred"), (sys.argv[2], "clipped")):
+    lines = open(path).read().splitlines()
+    assert lines[0] == "user,item,prediction", lines
+    rows = [l.split(",") for l in lines[1:]]
+    assert [(u, i) for u, i, _ in rows] == [("10","a"),("10","c"),("20","b"),("30","d"),("99","a"),("20","zz")], rows
+    for (_, _, p), w in zip(rows, want[key]): assert abs(float(p) - w) < 1e-5, (path, p, w)
+PY
+
+  expect_ok dmf_np "$np" recommend --model model --all-users --top 3 --exclude-rated rated.csv \
+    --out "top$np.csv" --quiet
+  python3 - "top$np.csv" <<'PY'
+import sys
+got = [l.split(",") for l in open(sys.argv[1]).read().splitlines()]
+want = [l.split(",") for l in open("expected_top3.csv").read().splitlines()]
+assert got[0] == want[0] and len(got) == len(want), (got, want)
+for g, w in zip(got[1:], want[1:]):
+    assert g[:3] == w[:3] and abs(float(g[3]) - float(w[3])) < 1e-5, (g, w)
+PY
+done
+contains stdout "top 3 items of 3 users"
+
+# Ties go to the lower item ID: for user 10, a (3 + 0.5 + 0 + 1) and c
+# (3 + 0.5 + 1 + 0) both score 4.5, after b (5.75) and d (4.75); a comes first.
+expect_ok dmf recommend --model model --user 10 --top 4 --out tie.csv --quiet
+[[ "$(sed -n 4p tie.csv)" == "10,3,a,4.5" && "$(sed -n 5p tie.csv)" == "10,4,c,4.5" ]] ||
+  fail "tie not broken by item ID: $(cat tie.csv)"
+
+# --users FILE keeps the file's order; an unknown user is ranked by item bias,
+# left out, or an error naming the line.
+printf '30\n\n10\nghost\n' > some.csv
+expect_ok dmf_np 2 recommend --model model --users some.csv --top 1 --out some.out --quiet
+[[ "$(cut -d, -f1 some.out | tr '\n' ' ')" == "user 30 10 ghost " ]] || fail "order: $(cat some.out)"
+[[ "$(sed -n 4p some.out)" == "ghost,1,c,4" ]] || fail "cold user not ranked by bias: $(cat some.out)"
+expect_ok dmf_np 2 recommend --model model --users some.csv --top 1 --out some.drop --cold-start drop --quiet
+[[ "$(wc -l < some.drop)" == 3 ]] || fail "cold user not dropped: $(cat some.drop)"
+expect_fail 1 dmf_np 3 recommend --model model --users some.csv --top 1 --out x.csv --cold-start error --quiet
+contains stderr "some.csv:4: user ghost is not in the model"
+expect_fail 1 dmf eval --model model --data test.csv --cold-start error --quiet
+contains stderr "test.csv:5: user 99 is not in the model"
+
+# Refusals and broken models.
+expect_fail 1 dmf recommend --model model --user 10 --all-users --top 1 --out y.csv --quiet
+contains stderr "exactly one of"
+expect_fail 1 dmf predict --model model --data test.csv --out pred1.csv --quiet
+contains stderr "pred1.csv already exists"
+expect_fail 1 dmf eval --model nowhere --data test.csv --quiet
+contains stderr "nowhere"
+cp -r model broken && printf '20\n10\n30\n' > broken/user_ids.txt
+expect_fail 1 dmf_np 2 eval --model broken --data test.csv --quiet
+contains stderr "broken/user_ids.txt"
+cp -r model short && head -c 100 model/item_factors.npy > short/item_factors.npy
+expect_fail 1 dmf eval --model short --data test.csv --quiet
+contains stderr "short/item_factors.npy"
