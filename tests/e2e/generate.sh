@@ -67,9 +67,9 @@ expect_ok dmf generate --config g.ini --out c1.csv --quiet
 contains "$WORK/stdout" "generated 1000 ratings of 100 users on 50 items"
 expect_ok dmf generate --config g.ini --ratings 2000 --out c2.csv --quiet
 contains "$WORK/stdout" "generated 2000 ratings"
-printf 'users = 100\nuser = 3\n' > bad.ini
+printf 'users = 100\nusres = 3\n' > bad.ini
 expect_fail 1 dmf generate --config bad.ini --out c3.csv
-contains "$WORK/stderr" "bad.ini:2: unknown option 'user'; did you mean --users?"
+contains "$WORK/stderr" "bad.ini:2: unknown option 'usres'; did you mean --users?"
 
 # Other formats load back with the same counts.
 for name in r.dat r.tsv r.mtx u.data; do
