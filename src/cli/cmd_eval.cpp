@@ -3,10 +3,8 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/model_input.hpp"
 #include "dmf/core/parallel.hpp"
-#include "dmf/data/local_ratings.hpp"
-#include "dmf/eval/rating_set.hpp"
-#include "dmf/model/model_dir.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -22,7 +20,7 @@ struct EvalOptions {
 
 void declare(ParamSet& params, EvalOptions& o) {
   params.section("Input");
-  params.add("model", &o.model, "The model directory (dmf train --out)").value_name("DIR").required();
+  declare_model(params, o.model);
   params.add("data", &o.data, "The ratings to measure the model on").value_name("FILE").required();
   declare_load_options(params, o.load);
   params.section("Evaluation");
@@ -34,13 +32,9 @@ void declare(ParamSet& params, EvalOptions& o) {
 int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
   const int threads = resolve_threads(o.threads);
-  const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
-  data::LoadOptions load = o.load;
-  load.threads = threads;
-  const data::LocalRatings ratings = data::read_ratings_here(comm, o.data, load);
-  const eval::RatingSet set(comm, loaded.model, loaded.users, loaded.items, ratings, o.data,
-                            o.cold_start);
-  const eval::SetScore score = set.score(comm, loaded.model, threads);
+  const ModelAndRatings input =
+      read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
+  const eval::SetScore score = input.set->score(comm, input.loaded.model, threads);
   if (o.json) {
     const nlohmann::json out{{"rmse", score.rmse},         {"mae", score.mae},
                              {"count", score.count},       {"cold", score.cold},

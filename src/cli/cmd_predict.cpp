@@ -3,11 +3,9 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/model_input.hpp"
 #include "dmf/core/parallel.hpp"
-#include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/ordered_file_writer.hpp"
-#include "dmf/eval/rating_set.hpp"
-#include "dmf/model/model_dir.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -25,7 +23,7 @@ struct PredictOptions {
 
 void declare(ParamSet& params, PredictOptions& o) {
   params.section("Input");
-  params.add("model", &o.model, "The model directory (dmf train --out)").value_name("DIR").required();
+  declare_model(params, o.model);
   params.add("data", &o.data,
              "The (user, item) pairs, in any ratings format; a file without ratings needs "
              "--columns user,item")
@@ -59,15 +57,13 @@ std::pair<float, float> training_range(const dist::Comm& comm, const model::Load
 int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
   const int threads = resolve_threads(o.threads);
-  const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
-  data::LoadOptions load = o.load;
-  load.threads = threads;
-  const data::LocalRatings ratings = data::read_ratings_here(comm, o.data, load);
-  const eval::RatingSet set(comm, loaded.model, loaded.users, loaded.items, ratings, o.data,
-                            o.cold_start);
-  std::vector<float> predictions = set.predict(comm, loaded.model, threads);
+  const ModelAndRatings input =
+      read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
+  const auto& ratings = input.ratings;
+  const eval::RatingSet& set = *input.set;
+  std::vector<float> predictions = set.predict(comm, input.loaded.model, threads);
   if (o.clip) {
-    const auto [lowest, highest] = training_range(comm, loaded, o.model);
+    const auto [lowest, highest] = training_range(comm, input.loaded, o.model);
     for (auto& p : predictions) p = std::clamp(p, lowest, highest);
   }
 

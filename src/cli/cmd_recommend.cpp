@@ -6,6 +6,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/model_input.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/ordered_file_writer.hpp"
@@ -32,7 +33,7 @@ struct RecommendOptions {
 
 void declare(ParamSet& params, RecommendOptions& o) {
   params.section("Input");
-  params.add("model", &o.model, "The model directory (dmf train --out)").value_name("DIR").required();
+  declare_model(params, o.model);
   params.add("user", &o.user, "Recommend for this one user ID").value_name("ID");
   params.add("users", &o.users, "Recommend for the user IDs of this file, one per line")
       .value_name("FILE");
