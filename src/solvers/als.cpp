@@ -81,11 +81,9 @@ double AlsSolver::solve(Side& side, bool measure) {
     const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
                              side.fetched.data(), model::packed_width(*side.others)};
     const double ridge = side.lambda * options_.regularization.weight(n);
-    solvers[static_cast<std::size_t>(worker)].solve(ratings, mu, ridge, rows.row(row),
-                                                    rows.bias[row]);
-    if (measure) {
-      row_errors_[row] = RowSolver::squared_error(ratings, mu, rows.row(row), rows.bias[row]);
-    }
+    const double error = solvers[static_cast<std::size_t>(worker)].solve(
+        ratings, mu, ridge, rows.row(row), rows.bias[row]);
+    if (measure) row_errors_[row] = error;
   });
   double total = 0.0;  // in row order: the same for any thread count
   for (const double e : row_errors_) total += e;

@@ -48,30 +48,32 @@ Eigen::Index RowSolver::gather(const RowRatings& row, float mu, std::size_t begi
     float* x = chunk_.row(static_cast<Eigen::Index>(j)).data();
     std::copy_n(feature, k, x);
     if (with_bias_) x[k] = 1.0F;
-    targets_[static_cast<Eigen::Index>(j)] = row.values[begin + j] - mu - feature[k];
+    const float target = row.values[begin + j] - mu - feature[k];
+    targets_[static_cast<Eigen::Index>(j)] = target;
+    targets_squared_ += static_cast<double>(target) * target;
   }
   return static_cast<Eigen::Index>(count);
 }
 
-void RowSolver::solve(const RowRatings& row, float mu, double ridge, std::span<float> factors,
-                      float& bias) {
+double RowSolver::solve(const RowRatings& row, float mu, double ridge, std::span<float> factors,
+                        float& bias) {
   const std::size_t n = row.values.size();
   if (n == 0) {
     std::ranges::fill(factors, 0.0F);
     bias = 0.0F;
-    return;
+    return 0.0;
   }
-  if (n < static_cast<std::size_t>(dim_) && n <= kChunk) {
-    solve_dual(row, mu, ridge);
-  } else {
-    solve_primal(row, mu, ridge);
-  }
+  targets_squared_ = 0.0;
+  const double squared_error = n < static_cast<std::size_t>(dim_) && n <= kChunk
+                                   ? solve_dual(row, mu, ridge)
+                                   : solve_primal(row, mu, ridge);
   const auto k = static_cast<std::size_t>(k_);
   for (std::size_t f = 0; f < k; ++f) factors[f] = static_cast<float>(x_[static_cast<Eigen::Index>(f)]);
   bias = with_bias_ ? static_cast<float>(x_[static_cast<Eigen::Index>(k)]) : 0.0F;
+  return squared_error;
 }
 
-void RowSolver::solve_primal(const RowRatings& row, float mu, double ridge) {
+double RowSolver::solve_primal(const RowRatings& row, float mu, double ridge) {
   gram_.setZero();
   rhs_.setZero();
   for (std::size_t begin = 0; begin < row.values.size(); begin += kChunk) {
@@ -98,9 +100,14 @@ void RowSolver::solve_primal(const RowRatings& row, float mu, double ridge) {
     decomposition.setThreshold(kSingularThreshold);
     x_ = decomposition.solve(rhs_);
   }
+  // Σ (y − Xx)² = yᵀy − 2 xᵀXᵀy + xᵀ(XᵀX)x, with XᵀX the Gram matrix less
+  // the ridge. It cancels when the fit is close, but the terms are doubles
+  // of at most float-rounded sums: enough for a reported figure.
+  const double fit = x_.dot(gram_.selfadjointView<Eigen::Lower>() * x_) - ridge * x_.squaredNorm();
+  return std::max(0.0, targets_squared_ - 2.0 * x_.dot(rhs_) + fit);
 }
 
-void RowSolver::solve_dual(const RowRatings& row, float mu, double ridge) {
+double RowSolver::solve_dual(const RowRatings& row, float mu, double ridge) {
   // (XᵀX + λw I) x = Xᵀy  ⇔  x = Xᵀ α with (XXᵀ + λw I) α = y: for a row with
   // fewer ratings n than unknowns the n × n system is the smaller one. With
   // λ = 0 this is the minimum-norm solution, as long as the n features are
@@ -114,12 +121,14 @@ void RowSolver::solve_dual(const RowRatings& row, float mu, double ridge) {
   dual_.diagonal().array() += ridge;
   const bool factored = factor_in_place(dual_);
   if (!factored) {
-    solve_primal(row, mu, ridge);
-    return;
+    targets_squared_ = 0.0;
+    return solve_primal(row, mu, ridge);
   }
   alpha_ = targets_.head(n).cast<double>();
   solve_factored(dual_, alpha_);
   x_.noalias() = features.transpose().cast<double>() * alpha_;
+  // (XXᵀ + λw I) α = y makes the residual y − Xx = y − XXᵀα = λw α.
+  return ridge * ridge * alpha_.squaredNorm();
 }
 
 double RowSolver::squared_error(const RowRatings& row, float mu, std::span<const float> factors,

@@ -37,9 +37,11 @@ class RowSolver {
   RowSolver(int k, bool with_bias);
 
   /// Solves the row: `factors` (k values) and `bias` receive x. `ridge` is
-  /// λw. A row with no ratings gets zeros.
-  void solve(const RowRatings& row, float mu, double ridge, std::span<float> factors,
-             float& bias);
+  /// λw. A row with no ratings gets zeros. Returns Σ (y − xᵀf)² of the
+  /// solution, from the quantities of the solve (no second pass over the
+  /// ratings): exact up to rounding, with the factors in double precision.
+  double solve(const RowRatings& row, float mu, double ridge, std::span<float> factors,
+               float& bias);
 
   /// Σ (r − r̂)² of the row with its current `factors` and `bias` (a metric:
   /// its rounding may depend on memory alignment, the factors never do).
@@ -58,16 +60,18 @@ class RowSolver {
   /// Gathers the features and targets of ratings [begin, begin + kChunk) of
   /// `row` into chunk_ / targets_; returns how many.
   Eigen::Index gather(const RowRatings& row, float mu, std::size_t begin);
-  /// x_ from the (k+1)×(k+1) normal equations.
-  void solve_primal(const RowRatings& row, float mu, double ridge);
-  /// x_ from the n × n dual system (n ratings, n < k+1).
-  void solve_dual(const RowRatings& row, float mu, double ridge);
+  /// x_ from the (k+1)×(k+1) normal equations; returns its squared error.
+  double solve_primal(const RowRatings& row, float mu, double ridge);
+  /// x_ from the n × n dual system (n ratings, n < k+1); returns its
+  /// squared error.
+  double solve_dual(const RowRatings& row, float mu, double ridge);
 
   int k_;
   bool with_bias_;
   Eigen::Index dim_;
   RowMajorF chunk_;          // kChunk × dim gathered features
   Eigen::VectorXf targets_;  // kChunk
+  double targets_squared_ = 0.0;  // Σ y² of the row, summed by gather()
   Eigen::MatrixXf gram_chunk_;
   Eigen::VectorXf rhs_chunk_;
   Eigen::MatrixXd gram_;

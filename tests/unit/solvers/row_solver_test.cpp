@@ -64,7 +64,12 @@ void expect_solves(int k, std::size_t degree, bool with_bias, double ridge) {
   RowSolver solver(k, with_bias);
   std::vector<float> factors(static_cast<std::size_t>(k));
   float bias = -1.0F;
-  solver.solve({p.slots, p.values, p.features.data(), p.width}, mu, ridge, factors, bias);
+  const RowRatings row{p.slots, p.values, p.features.data(), p.width};
+  const double reported = solver.solve(row, mu, ridge, factors, bias);
+  // The error the solve reports (from its own quantities) is the error of
+  // the factors it stored, measured rating by rating.
+  const double measured = RowSolver::squared_error(row, mu, factors, bias);
+  EXPECT_NEAR(reported, measured, 1e-4 * measured + 1e-6);
   const Eigen::VectorXd want = reference(p, with_bias, mu, ridge);
   const double scale = std::max(1.0, want.cwiseAbs().maxCoeff());
   for (int f = 0; f < k; ++f) {
