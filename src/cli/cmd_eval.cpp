@@ -36,7 +36,10 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
       read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
   const eval::SetScore score = input.set->score(comm, input.loaded.model, threads);
   if (o.json) {
-    const nlohmann::json out{{"rmse", score.rmse},         {"mae", score.mae},
+    // Nothing scored (every rating cold and dropped): no RMSE to speak of.
+    const nlohmann::json rmse = score.count == 0 ? nlohmann::json() : nlohmann::json(score.rmse);
+    const nlohmann::json mae = score.count == 0 ? nlohmann::json() : nlohmann::json(score.mae);
+    const nlohmann::json out{{"rmse", rmse},               {"mae", mae},
                              {"count", score.count},       {"cold", score.cold},
                              {"cold_start", to_string(o.cold_start)},
                              {"model", o.model},           {"data", o.data}};
@@ -48,6 +51,11 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
       : o.cold_start == eval::ColdStart::kDrop
           ? fmt::format("{} cold left out", score.cold)
           : fmt::format("{} cold, predicted from the mean and known biases", score.cold);
+  if (score.count == 0) {
+    context.console.out("{} on {}: no ratings scored, RMSE and MAE undefined ({})\n", o.model,
+                        o.data, cold);
+    return 0;
+  }
   context.console.out("{} on {}: RMSE {:.5f}  MAE {:.5f}  ({} ratings, {})\n", o.model, o.data,
                       score.rmse, score.mae, score.count, cold);
   return 0;

@@ -3,10 +3,12 @@
 // every item block in turn) and threads.
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
+#include "dmf/core/hash.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/ordered_file_writer.hpp"
@@ -58,13 +60,20 @@ void declare(ParamSet& params, RecommendOptions& o) {
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
 }
 
-/// A user to recommend for, as read: its sequence number among all queries
-/// (the output order) and its model row (kUnknownRow when cold).
+/// A user to recommend for, on its way to the rank that scores it: the
+/// owner of its model row, or for a user the model has not seen (row
+/// kUnknownRow) the rank its ID hashes to, where that ID's exclusions meet it.
 struct Query {
-  std::uint64_t sequence = 0;
+  std::uint64_t sequence = 0;  // among all queries: the output order
+  std::uint64_t cold_key = 0;  // hash of the ID, for a cold user
   std::uint32_t row = 0;
   std::int32_t reader = 0;  // the rank that read it, where its result goes
 };
+
+/// The rank that scores a cold user, from the hash of its ID.
+int cold_rank(std::uint64_t key, int ranks) {
+  return static_cast<int>(key % static_cast<std::uint64_t>(ranks));
+}
 
 /// One recommendation on its way back to the rank that read the query.
 struct Result {
@@ -116,12 +125,17 @@ Queries read_queries(const dist::Comm& comm, const RecommendOptions& o,
   return q;
 }
 
-/// Per owned user, the sorted items to exclude.
-std::vector<std::vector<std::uint32_t>> read_exclusions(const dist::Comm& comm,
-                                                        const RecommendOptions& o,
-                                                        const model::LoadedModel& loaded,
-                                                        int threads) {
-  std::vector<std::vector<std::uint32_t>> excluded(loaded.users.local_rows());
+/// The items to exclude: per owned user row, and per cold user (by the
+/// hash of its ID) on the rank that scores it; each list sorted.
+struct Exclusions {
+  std::vector<std::vector<std::uint32_t>> of_row;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> of_cold;
+};
+
+Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
+                           const model::LoadedModel& loaded, int threads) {
+  Exclusions excluded;
+  excluded.of_row.resize(loaded.users.local_rows());
   if (o.exclude_rated.empty()) return excluded;
   data::LoadOptions load = o.load;
   load.threads = threads;
@@ -129,30 +143,39 @@ std::vector<std::vector<std::uint32_t>> read_exclusions(const dist::Comm& comm,
   const auto user_rows = loaded.users.lookup(comm, rated.user_tokens);
   const auto item_rows = loaded.items.lookup(comm, rated.item_tokens);
   struct Pair {
-    std::uint32_t user;
+    std::uint64_t cold_key;  // for a user the model has not seen
+    std::uint32_t user;      // its model row, or kUnknownRow
     std::uint32_t item;
   };
   const auto& ownership = loaded.users.ownership();
-  std::vector<std::vector<Pair>> by_owner(static_cast<std::size_t>(comm.size()));
+  std::vector<std::vector<Pair>> by_rank(static_cast<std::size_t>(comm.size()));
   for (std::size_t k = 0; k < rated.size(); ++k) {
     const std::uint32_t u = user_rows[rated.users[k]];
     const std::uint32_t i = item_rows[rated.items[k]];
-    if (u == data::kUnknownRow || i == data::kUnknownRow) continue;  // nothing to exclude
-    by_owner[static_cast<std::size_t>(ownership.owner(u))].push_back({u, i});
+    if (i == data::kUnknownRow) continue;  // an item the model cannot recommend
+    const std::uint64_t key = u == data::kUnknownRow ? hash_bytes(rated.user_tokens[rated.users[k]]) : 0;
+    const int rank = u == data::kUnknownRow ? cold_rank(key, comm.size()) : ownership.owner(u);
+    by_rank[static_cast<std::size_t>(rank)].push_back({key, u, i});
   }
   std::vector<Pair> send;
   std::vector<std::size_t> counts;
-  for (const auto& part : by_owner) {
+  for (const auto& part : by_rank) {
     send.insert(send.end(), part.begin(), part.end());
     counts.push_back(part.size());
   }
   for (const Pair& p : comm.alltoallv<Pair>(send, counts)) {
-    excluded[p.user - loaded.users.first_row()].push_back(p.item);
+    if (p.user == data::kUnknownRow) {
+      excluded.of_cold[p.cold_key].push_back(p.item);
+    } else {
+      excluded.of_row[p.user - loaded.users.first_row()].push_back(p.item);
+    }
   }
-  for (auto& items : excluded) {
+  auto tidy = [](std::vector<std::uint32_t>& items) {
     std::ranges::sort(items);
     items.erase(std::ranges::unique(items).begin(), items.end());
-  }
+  };
+  for (auto& items : excluded.of_row) tidy(items);
+  for (auto& [key, items] : excluded.of_cold) tidy(items);
   return excluded;
 }
 
@@ -185,38 +208,43 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/)
   comm.raise_if_any(cold_error);
   const std::uint64_t cold = comm.allreduce(cold_here, dist::Op::kSum);
 
-  // Known users go to the rank that owns their row; cold ones stay here.
+  // Known users go to the rank that owns their row, cold ones to the rank
+  // their ID hashes to.
   const auto& ownership = loaded.users.ownership();
-  std::vector<std::vector<Query>> by_owner(static_cast<std::size_t>(comm.size()));
-  std::vector<std::uint32_t> local_queries;   // cold, scored here
-  std::vector<std::uint64_t> local_sequence;
+  std::vector<std::vector<Query>> by_rank(static_cast<std::size_t>(comm.size()));
   for (std::size_t q = 0; q < rows.size(); ++q) {
-    const std::uint64_t sequence = first_sequence + q;
-    if (rows[q] == data::kUnknownRow) {
-      if (o.cold_start == eval::ColdStart::kDrop) continue;
-      local_queries.push_back(eval::kColdUser);
-      local_sequence.push_back(sequence);
-      continue;
-    }
-    by_owner[static_cast<std::size_t>(ownership.owner(rows[q]))].push_back(
-        {sequence, rows[q], comm.rank()});
+    const bool is_cold = rows[q] == data::kUnknownRow;
+    if (is_cold && o.cold_start == eval::ColdStart::kDrop) continue;
+    const std::uint64_t key = is_cold ? hash_bytes(queries.tokens[q]) : 0;
+    const int rank = is_cold ? cold_rank(key, comm.size()) : ownership.owner(rows[q]);
+    by_rank[static_cast<std::size_t>(rank)].push_back(
+        {first_sequence + q, key, rows[q], comm.rank()});
   }
   std::vector<Query> send;
   std::vector<std::size_t> counts;
-  for (const auto& part : by_owner) {
+  for (const auto& part : by_rank) {
     send.insert(send.end(), part.begin(), part.end());
     counts.push_back(part.size());
   }
   const std::vector<Query> mine = comm.alltoallv<Query>(send, counts);
-  std::vector<std::int32_t> reader(local_queries.size(), comm.rank());
-  std::vector<std::vector<std::uint32_t>> excluded_of_query(local_queries.size());
-  const auto excluded = read_exclusions(comm, o, loaded, threads);
+  const Exclusions excluded = read_exclusions(comm, o, loaded, threads);
+  std::vector<std::uint32_t> local_queries;  // local user rows, or eval::kColdUser
+  std::vector<std::uint64_t> local_sequence;
+  std::vector<std::int32_t> reader;
+  std::vector<std::vector<std::uint32_t>> excluded_of_query;
   for (const Query& q : mine) {
-    const std::uint32_t local = q.row - loaded.users.first_row();
-    local_queries.push_back(local);
     local_sequence.push_back(q.sequence);
     reader.push_back(q.reader);
-    excluded_of_query.push_back(excluded[local]);
+    if (q.row == data::kUnknownRow) {
+      local_queries.push_back(eval::kColdUser);
+      const auto found = excluded.of_cold.find(q.cold_key);
+      excluded_of_query.push_back(found == excluded.of_cold.end() ? std::vector<std::uint32_t>()
+                                                                  : found->second);
+    } else {
+      const std::uint32_t local = q.row - loaded.users.first_row();
+      local_queries.push_back(local);
+      excluded_of_query.push_back(excluded.of_row[local]);
+    }
   }
 
   const auto best = eval::top_n(comm, loaded.model, local_queries, excluded_of_query, o.top,

@@ -109,12 +109,28 @@ printf '30\n\n10\nghost\n' > some.csv
 expect_ok dmf_np 2 recommend --model model --users some.csv --top 1 --out some.out --quiet
 [[ "$(cut -d, -f1 some.out | tr '\n' ' ')" == "user 30 10 ghost " ]] || fail "order: $(cat some.out)"
 [[ "$(sed -n 4p some.out)" == "ghost,1,c,4" ]] || fail "cold user not ranked by bias: $(cat some.out)"
+# A cold user's rated items are excluded too (matched by ID): ghost rated c,
+# the highest-bias item, so it gets the next ones, a then b (3 + 0 vs 3.25).
+printf 'ghost,c,5\n10,a,1\n' > ghost_rated.csv
+for np in 1 3; do
+  expect_ok dmf_np "$np" recommend --model model --users some.csv --top 2 \
+    --exclude-rated ghost_rated.csv --out "ghost$np.csv" --quiet
+  [[ "$(grep '^ghost,' "ghost$np.csv" | tr '\n' ' ')" == "ghost,1,b,3.25 ghost,2,a,3 " ]] ||
+    fail "cold user's rated item not excluded at $np ranks: $(cat "ghost$np.csv")"
+  grep -q '^10,.*,a,' "ghost$np.csv" && fail "user 10 was recommended a, which it rated"
+done
 expect_ok dmf_np 2 recommend --model model --users some.csv --top 1 --out some.drop --cold-start drop --quiet
 [[ "$(wc -l < some.drop)" == 3 ]] || fail "cold user not dropped: $(cat some.drop)"
 expect_fail 1 dmf_np 3 recommend --model model --users some.csv --top 1 --out x.csv --cold-start error --quiet
 contains stderr "some.csv:4: user ghost is not in the model"
 expect_fail 1 dmf eval --model model --data test.csv --cold-start error --quiet
 contains stderr "test.csv:5: user 99 is not in the model"
+
+# Nothing scored: every rating cold and dropped.
+printf '99,a,1\n' > all_cold.csv
+expect_ok dmf eval --model model --data all_cold.csv --cold-start drop --json --quiet
+contains stdout '"rmse":null'
+contains stdout '"cold":1'
 
 # Refusals and broken models.
 expect_fail 1 dmf recommend --model model --user 10 --all-users --top 1 --out y.csv --quiet
