@@ -131,6 +131,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     DMF_CHECK(o.holdout == 0.0 || o.validation.empty(),
               "--holdout and --validation both name a validation set; give one");
   });
+  // Refuse an existing --out now rather than after training (the write
+  // checks again, atomically).
+  model::check_model_dir_writable(comm, o.out, o.overwrite);
   Stopwatch clock;
   const int threads = resolve_threads(o.threads);
   data::LoadOptions load = o.load;
@@ -150,9 +153,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
 
   model::Model model =
       model::init_model(comm, ratings, o.rank, o.biases, o.seed, o.init_scale);
-  // Validation and test ratings are read as they are (no duplicate merging).
-  data::LoadOptions held_load = load;
-  held_load.duplicates = data::DuplicatePolicy::kLast;
+  // Validation and test ratings are read as they are, one prediction each.
+  const data::LoadOptions& held_load = load;
   std::optional<eval::RatingSet> validation;
   if (auto local = read_validation(comm, o, held_load, split)) {
     validation.emplace(comm, model, ratings.users, ratings.items, *local,

@@ -134,6 +134,13 @@ void publish(const std::string& temp, const std::string& dir) {
 
 }  // namespace
 
+void check_model_dir_writable(const dist::Comm& comm, const std::string& dir, bool overwrite) {
+  comm.agree([&] {
+    if (!comm.is_root()) return;
+    if (auto why = refusal(dir, overwrite)) throw Error(*why);
+  });
+}
+
 void write_model_dir(const dist::Comm& comm, const std::string& dir, const Model& model,
                      const data::IdDirectory& users, const data::IdDirectory& items,
                      const nlohmann::json& manifest, bool overwrite) {

@@ -66,9 +66,10 @@ expect_ok dmf train --data part.train --validation cold.csv --rank 4 --epochs 2 
 contains stdout "(3 ratings, 2 cold)"
 
 # Nothing is overwritten: an existing model, metrics file or other directory.
-expect_fail 1 dmf train --data ratings.csv --rank 4 --epochs 1 --out m1.1 --quiet
-contains stderr "m1.1"
+expect_fail 1 dmf train --data ratings.csv --rank 4 --epochs 1 --out m1.1
+contains stderr "m1.1 already exists"
 contains stderr "--overwrite"
+not_contains stderr "epoch 1/1"  # refused before training, not after
 expect_fail 1 dmf train --data ratings.csv --rank 4 --epochs 1 --out new --metrics-out metrics.jsonl --quiet
 contains stderr "metrics.jsonl exists"
 mkdir mine && echo keep > mine/notes.txt

@@ -39,6 +39,11 @@ void write_model_dir(const dist::Comm& comm, const std::string& dir, const Model
                      const data::IdDirectory& users, const data::IdDirectory& items,
                      const nlohmann::json& manifest, bool overwrite);
 
+/// Collective: fails on every rank, as write_model_dir would, when `dir`
+/// may not be written (it exists without `overwrite`, is not a model
+/// directory, or its parent is missing). For commands that check up front.
+void check_model_dir_writable(const dist::Comm& comm, const std::string& dir, bool overwrite);
+
 /// A model directory loaded over the ranks of a communicator. Rows are split
 /// over ranks evenly by count; `users` / `items` map original IDs to rows.
 struct LoadedModel {
