@@ -29,8 +29,13 @@ std::string shape_literal(const NpyShape& shape) {
 
 /// The value of 'key' in the header dict text, up to the next top-level ','.
 std::string_view dict_value(std::string_view dict, std::string_view key) {
-  const std::string quoted = fmt::format("'{}'", key);
+  // numpy writes repr() of a dict (single quotes); accept double quotes too.
+  std::string quoted = fmt::format("'{}'", key);
   auto at = dict.find(quoted);
+  if (at == std::string_view::npos) {
+    quoted = fmt::format("\"{}\"", key);
+    at = dict.find(quoted);
+  }
   if (at == std::string_view::npos) return {};
   at = dict.find(':', at + quoted.size());
   if (at == std::string_view::npos) return {};
