@@ -97,9 +97,10 @@ std::string npy_header(const NpyShape& shape) {
 }
 
 NpyHeader parse_npy_header(const std::string& path, std::string_view bytes) {
-  if (bytes.size() < kPrefixBytes || bytes.substr(0, kMagic.size()) != kMagic) {
+  if (bytes.size() < kMagic.size() || bytes.substr(0, kMagic.size()) != kMagic) {
     fail("{} is not an NPY file (no \\x93NUMPY magic)", path);
   }
+  if (bytes.size() < kPrefixBytes) fail("{}: truncated NPY header", path);
   const auto major = static_cast<unsigned char>(bytes[6]);
   std::size_t length_bytes = 2;
   if (major == 2 || major == 3) {
