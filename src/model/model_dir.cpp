@@ -267,10 +267,11 @@ nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
   return comm.agree([&] {
     nlohmann::json manifest = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     DMF_CHECK(manifest.is_object(), "{} is not valid JSON", path);
-    DMF_CHECK(manifest.value("format_version", 0) == kModelFormatVersion,
+    const auto version = manifest.find("format_version");
+    DMF_CHECK(version != manifest.end() && version->is_number_integer() &&
+                  *version == kModelFormatVersion,
               "{}: format_version {} is not {}, the version this dmf reads", path,
-              manifest.contains("format_version") ? manifest["format_version"].dump() : "(none)",
-              kModelFormatVersion);
+              version != manifest.end() ? version->dump() : "(none)", kModelFormatVersion);
     for (const char* key : {"k", "biases", "mu"}) {
       DMF_CHECK(manifest.contains(key), "{}: \"{}\" is missing", path, key);
     }
