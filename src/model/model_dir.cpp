@@ -134,16 +134,23 @@ void publish(const std::string& temp, const std::string& dir) {
 
 }  // namespace
 
-void check_model_dir_writable(const dist::Comm& comm, const std::string& dir, bool overwrite) {
+void check_model_dir_writable(const dist::Comm& comm, const std::string& requested,
+                              bool overwrite) {
+  std::string dir = requested;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   comm.agree([&] {
     if (!comm.is_root()) return;
     if (auto why = refusal(dir, overwrite)) throw Error(*why);
   });
 }
 
-void write_model_dir(const dist::Comm& comm, const std::string& dir, const Model& model,
+void write_model_dir(const dist::Comm& comm, const std::string& requested, const Model& model,
                      const data::IdDirectory& users, const data::IdDirectory& items,
                      const nlohmann::json& manifest, bool overwrite) {
+  // "out/" names the directory "out": its parent and name are what the
+  // checks, the hidden sibling and the rename need.
+  std::string dir = requested;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   std::string temp;
   comm.agree([&] {
     if (!comm.is_root()) return;
