@@ -117,9 +117,9 @@ void write_side(const dist::Comm& comm, const std::string& dir, const SideFiles&
 }
 
 /// Rank 0: moves the finished `temp` directory to `dir`, atomically.
-void publish(const std::string& temp, const std::string& dir) {
+void publish(const std::string& temp, const std::string& dir, bool overwrite) {
   std::error_code ec;
-  const bool replacing = fs::exists(fs::symlink_status(dir, ec));
+  const bool replacing = overwrite && fs::exists(fs::symlink_status(dir, ec));
   // Without --overwrite (or when dir vanished) RENAME_NOREPLACE never
   // replaces what appeared since the check; with it, RENAME_EXCHANGE swaps
   // the two in one step, so `dir` is always either the old or the new model.
@@ -172,7 +172,7 @@ void write_model_dir(const dist::Comm& comm, const std::string& requested, const
       DMF_CHECK(out.good(), "cannot write {}", path);
       sync_path(path);
       sync_path(temp);
-      publish(temp, dir);
+      publish(temp, dir, overwrite);
     });
   } catch (...) {
     // Every rank gets here together (errors above are agreed collectively);
