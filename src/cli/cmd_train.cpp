@@ -14,93 +14,13 @@
 #include "dmf/data/split.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
+#include "dmf/cli/train_options.hpp"
 #include "dmf/solvers/als.hpp"
+#include "dmf/solvers/gd.hpp"
 #include "dmf/train/trainer.hpp"
 
 namespace dmf::cli {
 namespace {
-
-enum class SolverKind { kAls };
-
-std::span<const EnumName<SolverKind>> enum_names(SolverKind /*tag*/) {
-  static constexpr std::array<EnumName<SolverKind>, 1> kNames{{{SolverKind::kAls, "als"}}};
-  return kNames;
-}
-
-struct TrainOptions {
-  std::string data;
-  data::LoadOptions load;
-  std::string validation;
-  std::string test;
-  double holdout = 0.0;
-  std::uint64_t split_seed = 1;
-
-  SolverKind solver = SolverKind::kAls;
-  int rank = 32;
-  double lambda = 0.05;
-  std::optional<double> lambda_user;
-  std::optional<double> lambda_item;
-  solvers::RegWeighting reg_weighting = solvers::RegWeighting::kCount;
-  model::Biases biases = model::Biases::kBoth;
-  int epochs = 10;
-  std::uint64_t seed = 1;
-  double init_scale = 0.1;
-  int threads = 0;
-
-  std::string out;
-  std::string metrics_out;
-  bool overwrite = false;
-};
-
-void declare(ParamSet& params, TrainOptions& o) {
-  params.section("Data");
-  params.add("data", &o.data, "The training ratings file").value_name("FILE").required();
-  declare_load_options(params, o.load);
-  params.add("validation", &o.validation,
-             "Ratings to measure every epoch (same format options as --data)")
-      .value_name("FILE");
-  params.add("test", &o.test, "Ratings to measure once, after training").value_name("FILE");
-  params.add("holdout", &o.holdout,
-             "Hold out this fraction of --data as the validation set, by the rule of "
-             "`dmf split --by random --test-ratio R --seed S` (S = --split-seed)")
-      .value_name("R")
-      .at_least(0.0)
-      .check([](double r) { return r < 1.0; }, "must be below 1");
-  params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
-
-  params.section("Model");
-  params.add("rank", &o.rank, "Latent factors per user and item (k)").value_name("K").at_least(1);
-  params.add("biases", &o.biases, "Which bias terms the model has");
-  params.add("lambda", &o.lambda, "Regularization weight of both sides").value_name("L").at_least(0.0);
-  params.add("lambda-user", &o.lambda_user, "Regularization of the user side (default: --lambda)")
-      .value_name("L")
-      .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
-  params.add("lambda-item", &o.lambda_item, "Regularization of the item side (default: --lambda)")
-      .value_name("L")
-      .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
-  params.add("reg-weighting", &o.reg_weighting,
-             "count: a row's penalty is weighted by its number of ratings (Spark's ALS); "
-             "uniform: weight 1");
-
-  params.section("Training");
-  params.add("solver", &o.solver, "als: alternating least squares, each row solved exactly");
-  params.add("epochs", &o.epochs, "Epochs (an ALS epoch solves every user, then every item)")
-      .value_name("N")
-      .at_least(0);
-  params.add("seed", &o.seed, "Seed of the initial factors").value_name("S");
-  params.add("init-scale", &o.init_scale,
-             "Initial factor entries are N(0, s^2/k): a row's norm is about s")
-      .value_name("S")
-      .at_least(0.0);
-  declare_threads(params, o.threads);
-
-  params.section("Output");
-  params.add("out", &o.out, "The model directory to write").value_name("DIR").required();
-  params.add("metrics-out", &o.metrics_out, "Also write every epoch's metrics as JSON lines")
-      .value_name("FILE");
-  params.flag("overwrite", &o.overwrite,
-              "Replace an existing model directory (only a model directory) or metrics file");
-}
 
 /// The validation set: --validation FILE, or --holdout's share of --data.
 std::optional<data::LocalRatings> read_validation(const dist::Comm& comm, const TrainOptions& o,
@@ -124,13 +44,102 @@ std::string score_text(std::string_view name, const eval::SetScore& s) {
                      s.mae, s.count, s.cold);
 }
 
+std::unique_ptr<solvers::Solver> make_solver(const dist::Comm& comm, const TrainOptions& o,
+                                             const data::RatingsData& ratings,
+                                             model::Model& model, std::uint64_t seed,
+                                             int threads) {
+  if (o.solver == SolverKind::kGd) {
+    solvers::GdOptions gd = gd_options(o, threads);
+    gd.seed = seed;
+    return std::make_unique<solvers::GdSolver>(comm, ratings, model, gd);
+  }
+  solvers::AlsOptions als;
+  als.regularization = regularization(o);
+  als.threads = threads;
+  return std::make_unique<solvers::AlsSolver>(comm, ratings, model, als);
+}
+
+/// One training run from one initialization, and what it ended with.
+struct Run {
+  std::uint64_t seed = 0;
+  model::Model model;
+  train::LoopResult loop;
+  solvers::Objective objective;          // of the final model
+  std::optional<eval::SetScore> validation;
+  nlohmann::json solver;                 // the solver's settings and counters
+  std::uint64_t bytes_sent_per_epoch = 0;
+  double seconds = 0.0;
+};
+
+nlohmann::json solver_json(const TrainOptions& o, const solvers::Solver& solver) {
+  nlohmann::json j{{"name", solver.name()}};
+  if (const auto* gd = dynamic_cast<const solvers::GdSolver*>(&solver)) {
+    const auto& stats = gd->allreduce_stats();
+    j["optimizer"] = to_string(o.optimizer.kind);
+    j["learning_rate"] = o.lr.value_or(solvers::default_learning_rate(o.optimizer.kind));
+    j["schedule"] = to_string(o.schedule.kind);
+    j["batch_size"] = o.batch_size;
+    j["steps_per_epoch"] = gd->steps_per_epoch();
+    j["allreduce"] = {{"calls", stats.calls},
+                      {"sparse_calls", stats.sparse_calls},
+                      {"bytes", stats.bytes},
+                      {"seconds", stats.seconds}};
+  }
+  return j;
+}
+
+Run train_once(Context& context, const TrainOptions& o, const data::RatingsData& ratings,
+               const eval::RatingSet* validation, std::uint64_t seed, int threads, int restart,
+               train::MetricsLog* metrics) {
+  const auto& comm = context.comm;
+  Stopwatch clock;
+  Run run;
+  run.seed = seed;
+  run.model = model::init_model(comm, ratings, o.rank, o.biases, seed, o.init_scale);
+  const auto solver = make_solver(comm, o, ratings, run.model, seed, threads);
+  train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
+  if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
+  run.loop = train::run_epochs(comm, *solver, run.model, validation, loop_options(o, threads),
+                               {&progress, metrics, &context.console});
+  // The final figures, measured afresh (also right for --epochs 0).
+  run.objective = solver->objective();
+  if (validation != nullptr) run.validation = validation->score(comm, run.model, threads);
+  run.solver = solver_json(o, *solver);
+  run.bytes_sent_per_epoch =
+      comm.allreduce<std::uint64_t>(solver->traffic_per_epoch().bytes_sent, dist::Op::kSum);
+  run.seconds = clock.seconds();
+  const auto& loop = run.loop;
+  if (loop.stopped_by != "epochs" || loop.best_epoch != static_cast<int>(loop.history.size())) {
+    context.console.log("stopped by {} after {} epochs; the model is epoch {}'s\n",
+                        loop.stopped_by, loop.history.size(), loop.best_epoch);
+  }
+  return run;
+}
+
+/// Is `a` a better run than `b`: lower validation RMSE (ties: lower objective).
+bool better(const Run& a, const Run& b) {
+  if (a.validation && b.validation && a.validation->rmse != b.validation->rmse) {
+    return a.validation->rmse < b.validation->rmse;
+  }
+  return a.objective.value() < b.objective.value();
+}
+
+void print_restarts(const Console& console, const std::vector<nlohmann::json>& table, int best) {
+  console.out("{:>7}  {:>6}  {:>6}  {:>10}  {:>15}\n", "restart", "seed", "epochs", "train RMSE",
+              "validation RMSE");
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    const auto& row = table[r];
+    console.out("{:>7}  {:>6}  {:>6}  {:>10.5f}  {:>15.5f}{}\n", r + 1,
+                row["seed"].get<std::uint64_t>(), row["epochs"].get<int>(),
+                row["train_rmse"].get<double>(), row["validation_rmse"].get<double>(),
+                static_cast<int>(r) == best ? "  <- kept" : "");
+  }
+}
+
 int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto& console = context.console;
-  comm.agree([&] {
-    DMF_CHECK(o.holdout == 0.0 || o.validation.empty(),
-              "--holdout and --validation both name a validation set; give one");
-  });
+  comm.agree([&] { check_train_options(o, params); });
   // Refuse an existing --out now rather than after training (the write
   // checks again, atomically).
   model::check_model_dir_writable(comm, o.out, o.overwrite);
@@ -151,48 +160,52 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
 
-  model::Model model =
-      model::init_model(comm, ratings, o.rank, o.biases, o.seed, o.init_scale);
+  // The held-out sets only need the model's shape, the same for every restart.
+  const model::Model shape = model::init_model(comm, ratings, o.rank, o.biases, o.seed, 0.0);
   // Validation and test ratings are read as they are, one prediction each.
-  const data::LoadOptions& held_load = load;
   std::optional<eval::RatingSet> validation;
-  if (auto local = read_validation(comm, o, held_load, split)) {
-    validation.emplace(comm, model, ratings.users, ratings.items, *local,
+  if (auto local = read_validation(comm, o, load, split)) {
+    validation.emplace(comm, shape, ratings.users, ratings.items, *local,
                        o.validation.empty() ? o.data : o.validation, eval::ColdStart::kMean);
   }
   std::optional<eval::RatingSet> test;
   if (!o.test.empty()) {
-    test.emplace(comm, model, ratings.users, ratings.items,
-                 data::read_ratings_here(comm, o.test, held_load), o.test,
-                 eval::ColdStart::kMean);
+    test.emplace(comm, shape, ratings.users, ratings.items,
+                 data::read_ratings_here(comm, o.test, load), o.test, eval::ColdStart::kMean);
   }
-
-  solvers::AlsOptions als;
-  als.regularization = {o.lambda_user.value_or(o.lambda), o.lambda_item.value_or(o.lambda),
-                        o.reg_weighting};
-  als.threads = threads;
-  solvers::AlsSolver solver(comm, ratings, model, als);
 
   std::optional<train::MetricsLog> metrics;
   if (!o.metrics_out.empty()) metrics.emplace(comm, o.metrics_out, o.overwrite);
-  train::Progress progress(console, o.epochs, train::Progress::stderr_is_terminal());
   const double setup_seconds = clock.seconds();
-  const auto history = train::run_epochs(comm, solver, model, validation ? &*validation : nullptr,
-                                         {o.epochs, threads},
-                                         {&progress, metrics ? &*metrics : nullptr});
+  std::optional<Run> best;
+  int best_index = 0;
+  std::vector<nlohmann::json> restarts;
+  for (int r = 0; r < o.restarts; ++r) {
+    const std::uint64_t seed = o.seed + static_cast<std::uint64_t>(r);
+    if (o.restarts > 1) console.log("restart {}/{} (seed {})\n", r + 1, o.restarts, seed);
+    Run run = train_once(context, o, ratings, validation ? &*validation : nullptr, seed, threads,
+                         r + 1, metrics ? &*metrics : nullptr);
+    restarts.push_back({{"seed", seed},
+                        {"epochs", static_cast<int>(run.loop.history.size())},
+                        {"best_epoch", run.loop.best_epoch},
+                        {"train_rmse", run.objective.rmse()},
+                        {"validation_rmse", run.validation ? run.validation->rmse : 0.0}});
+    if (!best || better(run, *best)) {
+      best = std::move(run);
+      best_index = r;
+    }
+  }
   const double train_seconds = clock.seconds() - setup_seconds;
+  if (o.restarts > 1) print_restarts(console, restarts, best_index);
 
-  // The final figures, measured afresh (also right for --epochs 0).
-  const solvers::Objective objective = solver.objective();
+  const Run& chosen = *best;
+  const model::Model& model = chosen.model;
+  const solvers::Objective& objective = chosen.objective;
   nlohmann::json final_metrics{{"loss", objective.per_rating()},
                                {"objective", objective.value()},
                                {"train_rmse", objective.rmse()}};
-  std::optional<eval::SetScore> validation_score;
+  if (chosen.validation) final_metrics["validation"] = score_json(*chosen.validation);
   std::optional<eval::SetScore> test_score;
-  if (validation) {
-    validation_score = validation->score(comm, model, threads);
-    final_metrics["validation"] = score_json(*validation_score);
-  }
   if (test) {
     test_score = test->score(comm, model, threads);
     final_metrics["test"] = score_json(*test_score);
@@ -205,8 +218,10 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                             ? std::numeric_limits<float>::lowest()
                             : *std::ranges::max_element(ratings.by_user.values);
   nlohmann::json history_json = nlohmann::json::array();
-  for (const auto& record : history) history_json.push_back(train::MetricsLog::to_json(record));
-  const nlohmann::json manifest{
+  for (const auto& record : chosen.loop.history) {
+    history_json.push_back(train::MetricsLog::to_json(record));
+  }
+  nlohmann::json manifest{
       {"dmf_version", DMF_VERSION},
       {"solver", to_string(o.solver)},
       {"k", o.rank},
@@ -214,7 +229,11 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
       {"mu", model.mu},
       {"rating_min", comm.allreduce(lowest, dist::Op::kMin)},
       {"rating_max", comm.allreduce(highest, dist::Op::kMax)},
-      {"epochs", static_cast<int>(history.size())},
+      {"epochs", static_cast<int>(chosen.loop.history.size())},
+      {"best_epoch", chosen.loop.best_epoch},
+      {"stopped_by", chosen.loop.stopped_by},
+      {"learning_rate_backoffs", chosen.loop.backoffs},
+      {"seed", chosen.seed},
       {"data",
        {{"path", o.data},
         {"fingerprint", data::fingerprint(comm, ratings)},
@@ -223,20 +242,23 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
         {"items", ratings.items.total_rows()}}},
       {"metrics", final_metrics},
       {"history", history_json},
+      {"solver_state", chosen.solver},
       {"config", params.effective_config()},
       {"layout", {{"ranks", comm.size()}, {"threads", threads}}},
-      {"bytes_sent_per_epoch",
-       comm.allreduce<std::uint64_t>(solver.traffic_per_epoch().bytes_sent, dist::Op::kSum)},
+      {"bytes_sent_per_epoch", chosen.bytes_sent_per_epoch},
       {"peak_rss_bytes", comm.allreduce<std::uint64_t>(peak_rss_bytes(), dist::Op::kMax)},
       {"seconds", {{"setup", setup_seconds}, {"train", train_seconds}}}};
+  if (o.restarts > 1) manifest["restarts"] = restarts;
   model::write_model_dir(comm, o.out, model, ratings.users, ratings.items, manifest, o.overwrite);
 
   console.out("trained {} (k = {}) on {} ratings ({} users, {} items): {} epochs in {:.2f} s\n",
               to_string(o.solver), o.rank, report.ratings, ratings.users.total_rows(),
-              ratings.items.total_rows(), history.size(), train_seconds);
+              ratings.items.total_rows(), chosen.loop.history.size(), train_seconds);
   console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", objective.rmse(),
               objective.per_rating());
-  if (validation_score) console.out("{}", score_text(o.holdout > 0.0 ? "holdout" : "validation", *validation_score));
+  if (chosen.validation) {
+    console.out("{}", score_text(o.holdout > 0.0 ? "holdout" : "validation", *chosen.validation));
+  }
   if (test_score) console.out("{}", score_text("test", *test_score));
   console.out("model written to {}\n", o.out);
   console.log("peak RSS {:.1f} MiB per rank\n", static_cast<double>(peak_rss_bytes()) / (1 << 20));
@@ -246,9 +268,10 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
 }  // namespace
 
 Command train_command() {
-  return make_command<TrainOptions>(
-      "train", "Train a matrix factorization model and write it as a model directory", declare,
-      run);
+  return make_command<TrainOptions>("train",
+                                    "Train a matrix factorization model and write it as a model "
+                                    "directory",
+                                    declare_train_options, run);
 }
 
 }  // namespace dmf::cli

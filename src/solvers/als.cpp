@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dmf/core/parallel.hpp"
+#include "dmf/model/model_change.hpp"
 #include "dmf/model/row_pack.hpp"
 #include "dmf/solvers/row_solver.hpp"
 
@@ -27,6 +28,11 @@ std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
   }
   return columns;
 }
+
+/// ALS keeps nothing beyond the model: each epoch starts from its rows.
+struct AlsState final : SolverState {
+  model::Model model;
+};
 
 }  // namespace
 
@@ -136,6 +142,23 @@ Traffic AlsSolver::traffic_per_epoch() const {
   };
   return Traffic{users_.plan.remote_sent_rows() * row_bytes(model_.items) +
                  items_.plan.remote_sent_rows() * row_bytes(model_.users)};
+}
+
+std::unique_ptr<SolverState> AlsSolver::snapshot() const {
+  auto state = std::make_unique<AlsState>();
+  state->model = model_;
+  return state;
+}
+
+void AlsSolver::restore(const SolverState& state) {
+  model_ = dynamic_cast<const AlsState&>(state).model;
+}
+
+double AlsSolver::relative_change(const SolverState& before) {
+  const auto& s = dynamic_cast<const AlsState&>(before);
+  model::SquaredChange change = model::squared_change(model_.users, s.model.users);
+  change += model::squared_change(model_.items, s.model.items);
+  return model::relative_change(comm_, change);
 }
 
 }  // namespace dmf::solvers

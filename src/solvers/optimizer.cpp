@@ -7,9 +7,9 @@ double default_learning_rate(OptimizerKind kind) noexcept {
   // each row's gradient by its ratings in the step, so one rate fits rows of
   // any degree and any batch size.
   switch (kind) {
-    case OptimizerKind::kSgd: return 0.1;
-    case OptimizerKind::kMomentum: return 0.02;
-    case OptimizerKind::kNesterov: return 0.02;
+    case OptimizerKind::kSgd: return 0.05;
+    case OptimizerKind::kMomentum: return 0.005;
+    case OptimizerKind::kNesterov: return 0.005;
     case OptimizerKind::kAdagrad: return 0.1;
     case OptimizerKind::kAdagradAvg: return 0.01;
     case OptimizerKind::kRmsprop: return 0.01;

@@ -23,12 +23,17 @@ nlohmann::json MetricsLog::to_json(const EpochRecord& r) {
                       {"objective", r.objective},   {"train_rmse", r.train_rmse},
                       {"seconds", r.seconds},       {"elapsed", r.elapsed}};
   if (r.validation_rmse) line["validation_rmse"] = *r.validation_rmse;
+  if (r.learning_rate) line["learning_rate"] = *r.learning_rate;
+  if (r.parameter_change) line["parameter_change"] = *r.parameter_change;
+  if (r.gradient_norm) line["gradient_norm"] = *r.gradient_norm;
   return line;
 }
 
 void MetricsLog::write(const EpochRecord& record) {
   if (!out_.is_open()) return;
-  out_ << to_json(record).dump() << '\n';
+  nlohmann::json line = to_json(record);
+  if (restart_ > 0) line["restart"] = restart_;
+  out_ << line.dump() << '\n';
   out_.flush();
   DMF_CHECK(out_.good(), "cannot write {}", path_);
 }

@@ -1,34 +1,130 @@
 #include "dmf/train/trainer.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "dmf/core/error.hpp"
 #include "dmf/core/timer.hpp"
 
 namespace dmf::train {
+namespace {
 
-std::vector<EpochRecord> run_epochs(const dist::Comm& comm, solvers::Solver& solver,
-                                    const model::Model& model, const eval::RatingSet* validation,
-                                    const LoopOptions& options, LoopOutputs outputs) {
-  std::vector<EpochRecord> history;
+/// Why an objective is not a good one, or empty.
+std::string divergence(double objective, double best, double blowup) {
+  if (!std::isfinite(objective)) return fmt::format("the objective is {}", objective);
+  if (objective > blowup * best) {
+    return fmt::format("the objective {:.6g} is above {} times its best, {:.6g}", objective,
+                       blowup, best);
+  }
+  return {};
+}
+
+}  // namespace
+
+LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
+                      const eval::RatingSet* validation, const LoopOptions& options,
+                      LoopOutputs outputs) {
+  LoopResult result;
+  result.stopped_by = "epochs";
   Stopwatch total;
+  const solvers::Objective initial = solver.objective();
+  DMF_CHECK(std::isfinite(initial.value()), "the initial objective is {}", initial.value());
+  double best_objective = initial.value();
+  double previous_objective = initial.value();
+  auto last_good = solver.snapshot();
+  // Early stopping keeps the best epoch's state to end with.
+  std::unique_ptr<solvers::SolverState> best_state;
+  double best_validation = 0.0;
+  int best_state_epoch = 0;
+  int since_best = 0;
+
   if (outputs.progress != nullptr) outputs.progress->start();
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  for (int epoch = 1; epoch <= options.epochs;) {
     Stopwatch clock;
+    const std::optional<double> rate = solver.learning_rate();
     const solvers::Objective objective = solver.epoch();
+    if (const auto why = divergence(objective.value(), best_objective, options.blowup);
+        !why.empty()) {
+      ++result.backoffs;
+      DMF_CHECK(solver.reduce_learning_rate(0.5),
+                "training diverged in epoch {}: {}; {} has no learning rate to lower", epoch, why,
+                solver.name());
+      DMF_CHECK(result.backoffs <= options.max_backoffs,
+                "training diverged in epoch {}: {}, after {} halvings of the learning rate; "
+                "try a smaller --lr",
+                epoch, why, options.max_backoffs);
+      solver.restore(*last_good);
+      if (outputs.console != nullptr) {
+        outputs.console->warn("epoch {} diverged ({}); back to epoch {} with the learning rate "
+                              "halved to {:.6g}",
+                              epoch, why, epoch - 1, solver.learning_rate().value_or(0.0));
+      }
+      continue;
+    }
     EpochRecord record;
     record.epoch = epoch;
     record.objective = objective.value();
     record.loss = objective.per_rating();
     record.train_rmse = objective.rmse();
+    record.learning_rate = rate;
     if (validation != nullptr) {
       record.validation_rmse = validation->score(comm, model, options.threads).rmse;
+    }
+    const bool check_params = options.tol_params > 0.0;
+    const double change = check_params ? solver.relative_change(*last_good) : 0.0;
+    if (check_params) record.parameter_change = change;
+    std::optional<double> gradient;
+    if (options.tol_gradient > 0.0) {
+      gradient = solver.gradient_norm();
+      record.gradient_norm = gradient;
     }
     record.seconds = clock.seconds();
     record.elapsed = total.seconds();
     if (outputs.progress != nullptr) outputs.progress->epoch(record);
     if (outputs.metrics != nullptr) outputs.metrics->write(record);
-    history.push_back(record);
+    result.history.push_back(record);
+    result.best_epoch = epoch;
+    last_good = solver.snapshot();
+    best_objective = std::min(best_objective, objective.value());
+
+    // The stopping rules, in the order they are documented.
+    const double relative =
+        std::abs(previous_objective - objective.value()) /
+        std::max(std::abs(previous_objective), std::numeric_limits<double>::min());
+    previous_objective = objective.value();
+    if (options.early_stop > 0 && record.validation_rmse) {
+      if (!best_state || *record.validation_rmse < best_validation) {
+        best_validation = *record.validation_rmse;
+        best_state = solver.snapshot();
+        best_state_epoch = epoch;
+        since_best = 0;
+      } else if (++since_best >= options.early_stop) {
+        result.stopped_by = "early-stop";
+        break;
+      }
+    }
+    if (options.tol_objective > 0.0 && relative < options.tol_objective) {
+      result.stopped_by = "tol-objective";
+      break;
+    }
+    if (gradient && *gradient < options.tol_gradient) {
+      result.stopped_by = "tol-gradient";
+      break;
+    }
+    if (check_params && change < options.tol_params) {
+      result.stopped_by = "tol-params";
+      break;
+    }
+    ++epoch;
   }
   if (outputs.progress != nullptr) outputs.progress->finish();
-  return history;
+  if (best_state) {
+    solver.restore(*best_state);
+    result.best_epoch = best_state_epoch;
+  }
+  return result;
 }
 
 }  // namespace dmf::train

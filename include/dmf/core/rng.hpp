@@ -21,6 +21,7 @@ enum class Stream : std::uint64_t {
   kGenerateRatings = 5,
   kSplit = 6,
   kGenerateLayout = 7,
+  kGdSampling = 8,
 };
 
 /// xoshiro256** seeded from one 64-bit key by SplitMix64. Small, fast, and

@@ -78,6 +78,15 @@ class Comm {
     return out;
   }
 
+  /// allgatherv when every rank already knows every rank's count (`counts`,
+  /// in elements): no count exchange first. `out` receives the concatenation.
+  template <Bytewise T>
+  void allgatherv_known(std::span<const T> data, const std::vector<std::uint64_t>& counts,
+                        std::vector<T>& out) const {
+    out.resize(total(counts));
+    allgatherv_bytes(as_bytes(data), counts, sizeof(T), as_writable_bytes(std::span<T>(out)));
+  }
+
   /// Concatenation of every rank's `data` on `root` (empty elsewhere).
   template <Bytewise T>
   [[nodiscard]] std::vector<T> gatherv(std::span<const T> data, int root) const {

@@ -31,6 +31,9 @@ class AlsSolver final : public Solver {
   Objective epoch() override;
   [[nodiscard]] Objective objective() override;
   [[nodiscard]] Traffic traffic_per_epoch() const override;
+  [[nodiscard]] std::unique_ptr<SolverState> snapshot() const override;
+  void restore(const SolverState& state) override;
+  [[nodiscard]] double relative_change(const SolverState& before) override;
 
   /// Collective: the user half-sweep (every user row solved given the items).
   void solve_users();

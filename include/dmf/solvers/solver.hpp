@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string_view>
 
 #include "dmf/solvers/objective.hpp"
@@ -13,6 +15,13 @@ namespace dmf::solvers {
 /// Communication of one epoch, this rank's sends.
 struct Traffic {
   std::uint64_t bytes_sent = 0;  // to other ranks
+};
+
+/// Everything a solver needs to go back to a point of its run: the model's
+/// rows and any state beyond them (optimizer state, counters).
+class SolverState {
+ public:
+  virtual ~SolverState() = default;
 };
 
 class Solver {
@@ -30,6 +39,21 @@ class Solver {
   [[nodiscard]] virtual Objective objective() = 0;
   /// What one epoch sends to other ranks.
   [[nodiscard]] virtual Traffic traffic_per_epoch() const = 0;
+
+  /// This rank's state now (the trainer keeps the last good and the best).
+  [[nodiscard]] virtual std::unique_ptr<SolverState> snapshot() const = 0;
+  /// Back to a state snapshot() returned, model included. Collective.
+  virtual void restore(const SolverState& state) = 0;
+  /// Multiplies the learning rate by `factor` (divergence backoff); false
+  /// when the solver has no learning rate.
+  virtual bool reduce_learning_rate(double /*factor*/) { return false; }
+  /// The learning rate of the next step, for solvers that have one.
+  [[nodiscard]] virtual std::optional<double> learning_rate() const { return std::nullopt; }
+  /// Collective: ‖θ − θ_before‖ / ‖θ_before‖ over every factor and bias.
+  [[nodiscard]] virtual double relative_change(const SolverState& before) = 0;
+  /// Collective: ‖∇L‖ / |Ω| at the current model, for solvers that follow
+  /// the gradient (nothing otherwise).
+  [[nodiscard]] virtual std::optional<double> gradient_norm() { return std::nullopt; }
 };
 
 }  // namespace dmf::solvers

@@ -20,6 +20,8 @@ class MetricsLog {
   MetricsLog(const dist::Comm& comm, std::string path, bool overwrite);
 
   void write(const EpochRecord& record);
+  /// Lines written from now on carry "restart": `restart` (0: no such key).
+  void set_restart(int restart) noexcept { restart_ = restart; }
 
   /// The JSON object of one epoch (also stored in the manifest's history).
   [[nodiscard]] static nlohmann::json to_json(const EpochRecord& record);
@@ -27,6 +29,7 @@ class MetricsLog {
  private:
   std::string path_;
   std::ofstream out_;  // open on rank 0 only
+  int restart_ = 0;
 };
 
 }  // namespace dmf::train

@@ -16,6 +16,9 @@ struct EpochRecord {
   double objective = 0.0;
   double train_rmse = 0.0;
   std::optional<double> validation_rmse;
+  std::optional<double> learning_rate;     // at the epoch's start (gd)
+  std::optional<double> parameter_change;  // ‖Δθ‖ / ‖θ‖ (when --tol-params)
+  std::optional<double> gradient_norm;     // ‖∇L‖ / |Ω| (when --tol-gradient)
   double seconds = 0.0;   // this epoch (solver and validation)
   double elapsed = 0.0;   // since training started
 };

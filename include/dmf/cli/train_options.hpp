@@ -1,0 +1,75 @@
+// The options of `dmf train`: data, model, training loop, the gd solver's
+// optimizer and schedule, and output.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "dmf/cli/params.hpp"
+#include "dmf/data/loader.hpp"
+#include "dmf/dist/row_allreduce.hpp"
+#include "dmf/model/model.hpp"
+#include "dmf/solvers/gd.hpp"
+#include "dmf/solvers/objective.hpp"
+#include "dmf/train/trainer.hpp"
+
+namespace dmf::cli {
+
+enum class SolverKind { kAls, kGd };
+
+inline std::span<const EnumName<SolverKind>> enum_names(SolverKind /*tag*/) {
+  static constexpr std::array<EnumName<SolverKind>, 2> kNames{{
+      {SolverKind::kAls, "als"},
+      {SolverKind::kGd, "gd"},
+  }};
+  return kNames;
+}
+
+struct TrainOptions {
+  std::string data;
+  data::LoadOptions load;
+  std::string validation;
+  std::string test;
+  double holdout = 0.0;
+  std::uint64_t split_seed = 1;
+
+  int rank = 32;
+  double lambda = 0.05;
+  std::optional<double> lambda_user;
+  std::optional<double> lambda_item;
+  solvers::RegWeighting reg_weighting = solvers::RegWeighting::kCount;
+  model::Biases biases = model::Biases::kBoth;
+
+  SolverKind solver = SolverKind::kAls;
+  int epochs = 10;
+  double tol_objective = 0.0;
+  double tol_gradient = 0.0;
+  double tol_params = 0.0;
+  int early_stop = 0;
+  int restarts = 1;
+  std::uint64_t seed = 1;
+  double init_scale = 0.1;
+  int threads = 0;
+
+  std::uint64_t batch_size = 10000;
+  solvers::OptimizerOptions optimizer;
+  std::optional<double> lr;
+  solvers::Schedule schedule;
+  dist::SparseMode sparse_allreduce = dist::SparseMode::kAuto;
+
+  std::string out;
+  std::string metrics_out;
+  bool overwrite = false;
+};
+
+void declare_train_options(ParamSet& params, TrainOptions& o);
+
+/// Collective checks across options (per-solver options, held-out sets).
+void check_train_options(const TrainOptions& o, const ParamSet& params);
+
+[[nodiscard]] solvers::Regularization regularization(const TrainOptions& o);
+[[nodiscard]] solvers::GdOptions gd_options(const TrainOptions& o, int threads);
+[[nodiscard]] train::LoopOptions loop_options(const TrainOptions& o, int threads);
+
+}  // namespace dmf::cli

@@ -1,0 +1,138 @@
+// Synchronous mini-batch gradient descent (DESIGN.md §4). Ratings stay
+// where they were loaded, by user block. Each rank keeps its users' rows and
+// their optimizer state; item rows and their state are replicated. A step:
+//   1. every rank takes its share of the global batch from its own ratings;
+//   2. computes each rating's residual with the current rows;
+//   3. sums, per touched item, its ratings' gradient terms;
+//   4. updates its touched users locally;
+//   5. sums the item terms over ranks (dist::RowAllreduce, dense or sparse);
+//   6. applies the same item update on every rank.
+// Each row's gradient is the gradient of the objective L divided by the
+// row's number of ratings in the step (over all ranks): a per-row diagonal
+// scaling that lets one learning rate fit rows of any degree and any batch
+// size; at full batch a row moves along −∇L / n_row.
+//
+// Every sum runs in a fixed order (per row, in rating order; over ranks in
+// rank order or by MPI_Allreduce), so the result does not depend on the
+// thread count, and a layout (ranks, batch size, seed) gives the same model
+// run to run.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dmf/data/loader.hpp"
+#include "dmf/dist/comm.hpp"
+#include "dmf/dist/row_allreduce.hpp"
+#include "dmf/model/model.hpp"
+#include "dmf/solvers/optimizer.hpp"
+#include "dmf/solvers/schedule.hpp"
+#include "dmf/solvers/solver.hpp"
+
+namespace dmf::solvers {
+
+struct GdOptions {
+  Regularization regularization;
+  OptimizerOptions optimizer;
+  double learning_rate = 0.0;  // 0: default_learning_rate(optimizer.kind)
+  Schedule schedule;
+  std::uint64_t batch_size = 0;  // global ratings per step; 0 or ≥ |Ω|: full batch
+  dist::SparseMode sparse = dist::SparseMode::kAuto;
+  std::uint64_t seed = 1;      // of the sampling order
+  int threads = 1;
+};
+
+/// One side's parameters with their optimizer state: factors (rows × k) and
+/// biases (rows), each with as many state arrays as the optimizer keeps, and
+/// per row the number of steps it has taken.
+struct RowParams {
+  model::FactorBlock rows;
+  std::vector<float> factor_state[2];
+  std::vector<float> bias_state[2];
+  std::vector<std::uint32_t> steps;
+
+  RowParams() = default;
+  RowParams(model::FactorBlock block, int slots);
+};
+
+class GdSolver final : public Solver {
+ public:
+  /// Collective. `data` and `model` must outlive the solver; `model` has the
+  /// rows `data` owns on each side and is kept up to date after each epoch.
+  GdSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+           GdOptions options);
+  ~GdSolver() override;
+
+  [[nodiscard]] std::string_view name() const override { return "gd"; }
+  Objective epoch() override;
+  [[nodiscard]] Objective objective() override;
+  [[nodiscard]] Traffic traffic_per_epoch() const override;
+  [[nodiscard]] std::unique_ptr<SolverState> snapshot() const override;
+  void restore(const SolverState& state) override;
+  bool reduce_learning_rate(double factor) override;
+  [[nodiscard]] double relative_change(const SolverState& before) override;
+  [[nodiscard]] std::optional<double> gradient_norm() override;
+
+  /// Steps per epoch (the same on every rank).
+  [[nodiscard]] std::uint64_t steps_per_epoch() const noexcept { return steps_per_epoch_; }
+  [[nodiscard]] std::optional<double> learning_rate() const override;
+  /// The item-sum communication so far.
+  [[nodiscard]] const dist::RowAllreduceStats& allreduce_stats() const noexcept {
+    return item_sums_.stats();
+  }
+
+ private:
+  struct State;
+  /// The learning rate of the next step: the schedule's, times the backoff.
+  [[nodiscard]] double rate() const;
+  /// The residual r − r̂ of every rating at `positions` (CSR positions).
+  void residuals(std::span<const std::uint64_t> positions);
+  void step(std::span<const std::uint64_t> by_user, std::span<const std::uint64_t> by_item);
+  /// The terms (gradient_terms.hpp) of every item in `by_item` into
+  /// item_rows_ / item_values_.
+  void sum_item_terms(std::span<const std::uint64_t> by_item);
+  void update_users(std::span<const std::uint64_t> by_user, double lr);
+  void update_items(double lr);
+  /// One optimizer step on `row` of `params` (factors, and the bias when
+  /// the side has one).
+  void apply(RowParams& params, std::uint32_t row, std::span<const double> grad, bool with_bias,
+             double grad_bias, double lr) const;
+  /// The batches of one epoch: per step, this rank's CSR positions, sorted
+  /// ascending (grouped by user) and by (item, position).
+  void plan_epoch(std::uint64_t epoch);
+  void export_items();
+  [[nodiscard]] Objective combine(double local_squared_error) const;
+  [[nodiscard]] double local_squared_error() const;
+
+  dist::Comm comm_;
+  const data::RatingsData& data_;
+  model::Model& model_;
+  GdOptions options_;
+  Optimizer optimizer_;
+  double base_rate_ = 0.0;
+  double backoff_ = 1.0;       // product of reduce_learning_rate factors
+  std::uint64_t ratings_ = 0;  // |Ω|
+  std::uint64_t steps_per_epoch_ = 1;
+  std::uint64_t epochs_done_ = 0;
+  std::uint64_t steps_done_ = 0;
+
+  RowParams users_;                   // this rank's users
+  RowParams items_;                   // every item, replicated
+  std::vector<double> user_reg_;      // per local user: 2 λ_u w_u / n_u
+  std::vector<double> item_reg_;      // per item: 2 λ_i w_i / n_i (global n_i)
+  std::vector<std::uint32_t> user_of_;  // per local rating (CSR position): its local user row
+
+  std::vector<std::uint64_t> order_;      // this epoch's positions, step after step
+  std::vector<std::uint64_t> item_order_; // the same steps, each sorted by (item, position)
+  std::vector<std::uint64_t> step_begin_; // steps_per_epoch + 1 offsets into both
+  std::uint64_t planned_epoch_ = ~std::uint64_t{0};
+
+  std::vector<float> residual_;       // per CSR position, valid for the current step
+  std::vector<std::uint32_t> item_rows_;
+  std::vector<double> item_values_;   // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
+  dist::RowAllreduce item_sums_;
+  std::uint64_t bytes_last_epoch_ = 0;
+};
+
+}  // namespace dmf::solvers

@@ -1,0 +1,198 @@
+#include "dmf/cli/train_options.hpp"
+
+#include "dmf/cli/load_options.hpp"
+#include "dmf/core/error.hpp"
+
+namespace dmf::cli {
+namespace {
+
+constexpr std::array kGdOnly{"batch-size", "optimizer", "lr", "momentum", "eps", "eps-placement",
+                             "decay", "beta1", "beta2", "schedule", "schedule-c", "schedule-t1",
+                             "step-every", "step-factor", "sparse-allreduce", "tol-gradient"};
+
+void declare_model(ParamSet& params, TrainOptions& o) {
+  params.section("Model");
+  params.add("rank", &o.rank, "Latent factors per user and item (k)").value_name("K").at_least(1);
+  params.add("biases", &o.biases, "Which bias terms the model has");
+  params.add("lambda", &o.lambda, "Regularization weight of both sides").value_name("L").at_least(0.0);
+  params.add("lambda-user", &o.lambda_user, "Regularization of the user side (default: --lambda)")
+      .value_name("L")
+      .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
+  params.add("lambda-item", &o.lambda_item, "Regularization of the item side (default: --lambda)")
+      .value_name("L")
+      .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
+  params.add("reg-weighting", &o.reg_weighting,
+             "count: a row's penalty is weighted by its number of ratings (Spark's ALS); "
+             "uniform: weight 1");
+}
+
+void declare_training(ParamSet& params, TrainOptions& o) {
+  params.section("Training");
+  params.add("solver", &o.solver,
+             "als: alternating least squares, each row solved exactly; gd: synchronous "
+             "mini-batch gradient descent with an optimizer");
+  params.add("epochs", &o.epochs,
+             "Most epochs (an ALS epoch solves every user, then every item; a gd epoch is one "
+             "pass over the ratings)")
+      .value_name("N")
+      .at_least(0);
+  params.add("tol-objective", &o.tol_objective,
+             "Stop when an epoch changes the objective by less than this fraction (0: never)")
+      .value_name("T")
+      .at_least(0.0);
+  params.add("tol-gradient", &o.tol_gradient,
+             "gd: stop when the gradient norm per rating, ||grad L|| / |ratings|, falls below "
+             "this (0: never)")
+      .value_name("T")
+      .at_least(0.0);
+  params.add("tol-params", &o.tol_params,
+             "Stop when an epoch moves the factors and biases by less than this fraction of "
+             "their norm (0: never)")
+      .value_name("T")
+      .at_least(0.0);
+  params.add("early-stop", &o.early_stop,
+             "Stop when validation RMSE has not improved for this many epochs, and write the "
+             "best epoch's model (0: off; needs --validation or --holdout)")
+      .value_name("PATIENCE")
+      .at_least(0);
+  params.add("restarts", &o.restarts,
+             "Train from this many initializations (seeds S, S+1, ...) and keep the one with the "
+             "best validation RMSE")
+      .value_name("N")
+      .at_least(1);
+  params.add("seed", &o.seed, "Seed of the initial factors and of gd's sampling order")
+      .value_name("S");
+  params.add("init-scale", &o.init_scale,
+             "Initial factor entries are N(0, s^2/k): a row's norm is about s")
+      .value_name("S")
+      .at_least(0.0);
+  declare_threads(params, o.threads);
+}
+
+void declare_gd(ParamSet& params, TrainOptions& o) {
+  params.section("Gradient descent (--solver gd)");
+  params.add("batch-size", &o.batch_size,
+             "Ratings per step over all ranks; 0, or at least the number of ratings, is full-batch "
+             "gradient descent")
+      .value_name("B");
+  params.add("optimizer", &o.optimizer.kind, "The update rule (see the README for each formula)");
+  params.add("lr", &o.lr,
+             "Learning rate (default per optimizer: sgd 0.05, momentum 0.005, nesterov 0.005, "
+             "adagrad 0.1, adagrad-avg 0.01, rmsprop 0.01, adam 0.01)")
+      .value_name("ETA")
+      .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive");
+  params.add("momentum", &o.optimizer.momentum, "Momentum of momentum and nesterov")
+      .value_name("M")
+      .at_least(0.0)
+      .check([](double m) { return m < 1.0; }, "must be below 1");
+  params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
+      .value_name("E")
+      .at_least(0.0);
+  params.add("eps-placement", &o.optimizer.eps_placement,
+             "outside: g / (sqrt(s) + eps); inside: g / sqrt(s + eps)");
+  params.add("decay", &o.optimizer.decay, "Decay of rmsprop's average of squared gradients")
+      .value_name("RHO")
+      .at_least(0.0)
+      .check([](double d) { return d < 1.0; }, "must be below 1");
+  params.add("beta1", &o.optimizer.beta1, "Adam's decay of the gradient average")
+      .value_name("B1")
+      .at_least(0.0)
+      .check([](double b) { return b < 1.0; }, "must be below 1");
+  params.add("beta2", &o.optimizer.beta2, "Adam's decay of the squared-gradient average")
+      .value_name("B2")
+      .at_least(0.0)
+      .check([](double b) { return b < 1.0; }, "must be below 1");
+  params.add("schedule", &o.schedule.kind,
+             "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
+             "inv lr*t1/(t+t1); step lr*factor^floor(t/every)");
+  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt").value_name("C").check(
+      [](double c) { return c > 0.0; }, "must be positive");
+  params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
+      .value_name("T1")
+      .check([](double t) { return t > 0.0; }, "must be positive");
+  params.add("step-every", &o.schedule.step_every, "Epochs between decays of --schedule step")
+      .value_name("N")
+      .check([](double n) { return n > 0.0; }, "must be positive");
+  params.add("step-factor", &o.schedule.step_factor, "Factor of each decay of --schedule step")
+      .value_name("F")
+      .check([](double f) { return f > 0.0 && f <= 1.0; }, "must be in (0, 1]");
+  params.add("sparse-allreduce", &o.sparse_allreduce,
+             "How item gradients are summed over ranks: on, only the rows a step touched; off, "
+             "one dense allreduce; auto, whichever moves fewer bytes");
+}
+
+}  // namespace
+
+void declare_train_options(ParamSet& params, TrainOptions& o) {
+  params.section("Data");
+  params.add("data", &o.data, "The training ratings file").value_name("FILE").required();
+  declare_load_options(params, o.load);
+  params.add("validation", &o.validation,
+             "Ratings to measure every epoch (same format options as --data)")
+      .value_name("FILE");
+  params.add("test", &o.test, "Ratings to measure once, after training").value_name("FILE");
+  params.add("holdout", &o.holdout,
+             "Hold out this fraction of --data as the validation set, by the rule of "
+             "`dmf split --by random --test-ratio R --seed S` (S = --split-seed)")
+      .value_name("R")
+      .at_least(0.0)
+      .check([](double r) { return r < 1.0; }, "must be below 1");
+  params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
+  declare_model(params, o);
+  declare_training(params, o);
+  declare_gd(params, o);
+
+  params.section("Output");
+  params.add("out", &o.out, "The model directory to write").value_name("DIR").required();
+  params.add("metrics-out", &o.metrics_out, "Also write every epoch's metrics as JSON lines")
+      .value_name("FILE");
+  params.flag("overwrite", &o.overwrite,
+              "Replace an existing model directory (only a model directory) or metrics file");
+}
+
+void check_train_options(const TrainOptions& o, const ParamSet& params) {
+  DMF_CHECK(o.holdout == 0.0 || o.validation.empty(),
+            "--holdout and --validation both name a validation set; give one");
+  const bool has_validation = o.holdout > 0.0 || !o.validation.empty();
+  DMF_CHECK(o.early_stop == 0 || has_validation,
+            "--early-stop watches validation RMSE; give --validation FILE or --holdout R");
+  DMF_CHECK(o.restarts == 1 || has_validation,
+            "--restarts keeps the run with the best validation RMSE; give --validation FILE or "
+            "--holdout R");
+  if (o.solver != SolverKind::kGd) {
+    for (const char* name : kGdOnly) {
+      DMF_CHECK(!params.given(name), "--{} applies to --solver gd, not {}", name,
+                to_string(o.solver));
+    }
+  }
+}
+
+solvers::Regularization regularization(const TrainOptions& o) {
+  return {o.lambda_user.value_or(o.lambda), o.lambda_item.value_or(o.lambda), o.reg_weighting};
+}
+
+solvers::GdOptions gd_options(const TrainOptions& o, int threads) {
+  solvers::GdOptions gd;
+  gd.regularization = regularization(o);
+  gd.optimizer = o.optimizer;
+  gd.learning_rate = o.lr.value_or(0.0);
+  gd.schedule = o.schedule;
+  gd.batch_size = o.batch_size;
+  gd.sparse = o.sparse_allreduce;
+  gd.seed = o.seed;
+  gd.threads = threads;
+  return gd;
+}
+
+train::LoopOptions loop_options(const TrainOptions& o, int threads) {
+  train::LoopOptions loop;
+  loop.epochs = o.epochs;
+  loop.threads = threads;
+  loop.tol_objective = o.tol_objective;
+  loop.tol_gradient = o.tol_gradient;
+  loop.tol_params = o.tol_params;
+  loop.early_stop = o.early_stop;
+  return loop;
+}
+
+}  // namespace dmf::cli

@@ -1,0 +1,379 @@
+#include "dmf/solvers/gd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "dmf/core/parallel.hpp"
+#include "dmf/core/rng.hpp"
+#include "dmf/model/model_change.hpp"
+#include "dmf/solvers/gradient_terms.hpp"
+
+namespace dmf::solvers {
+namespace {
+
+/// Rows handed to a thread at a time.
+constexpr std::int64_t kGrain = 64;
+
+/// Where each run of equal keys starts in `positions`, plus the end.
+template <class Key>
+std::vector<std::size_t> group_starts(std::span<const std::uint64_t> positions, Key key) {
+  std::vector<std::size_t> starts;
+  for (std::size_t j = 0; j < positions.size(); ++j) {
+    if (j == 0 || key(positions[j]) != key(positions[j - 1])) starts.push_back(j);
+  }
+  starts.push_back(positions.size());
+  return starts;
+}
+
+/// 2 λ w / n of a row with n ratings (0 for a row without any).
+double reg_coefficient(const Regularization& reg, double lambda, std::uint64_t n) {
+  return n == 0 ? 0.0 : 2.0 * lambda * reg.weight(n) / static_cast<double>(n);
+}
+
+}  // namespace
+
+struct GdSolver::State final : SolverState {
+  RowParams users;
+  RowParams items;
+  std::uint64_t epochs_done = 0;
+  std::uint64_t steps_done = 0;
+};
+
+RowParams::RowParams(model::FactorBlock block, int slots) : rows(std::move(block)) {
+  for (int s = 0; s < slots; ++s) {
+    factor_state[s].assign(rows.factors.size(), 0.0F);
+    bias_state[s].assign(rows.bias.size(), 0.0F);
+  }
+  steps.assign(rows.rows, 0);
+}
+
+GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+                   GdOptions options)
+    : comm_(comm), data_(data), model_(model), options_(options), optimizer_(options.optimizer) {
+  DMF_CHECK(model.users.rows == data.by_user.rows() && model.items.rows == data.by_item.rows(),
+            "gd: the model's blocks ({} users, {} items) differ from the data's ({}, {})",
+            model.users.rows, model.items.rows, data.by_user.rows(), data.by_item.rows());
+  base_rate_ = options_.learning_rate > 0.0 ? options_.learning_rate
+                                            : default_learning_rate(options_.optimizer.kind);
+  const data::SparseBlock& csr = data.by_user;
+  ratings_ = comm.allreduce<std::uint64_t>(csr.nnz(), dist::Op::kSum);
+  const std::uint64_t batch = options_.batch_size;
+  steps_per_epoch_ = batch == 0 || batch >= ratings_ ? 1 : (ratings_ + batch - 1) / batch;
+
+  const int slots = optimizer_.slots();
+  users_ = RowParams(model.users, slots);
+  // Every item row on every rank, gathered from the owners' blocks in rank
+  // (= row) order.
+  const model::FactorBlock& own = model.items;
+  model::FactorBlock all(0, own.total_rows, own.total_rows, model.k);
+  all.factors = comm.allgatherv<float>(own.factors);
+  all.bias = comm.allgatherv<float>(own.bias);
+  items_ = RowParams(std::move(all), slots);
+
+  const auto& reg = options_.regularization;
+  user_reg_.resize(csr.rows());
+  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+    user_reg_[u] = reg_coefficient(reg, reg.lambda_user, csr.degree(u));
+  }
+  std::vector<std::uint64_t> own_degrees(data.by_item.rows());
+  for (std::uint32_t i = 0; i < data.by_item.rows(); ++i) own_degrees[i] = data.by_item.degree(i);
+  const auto degrees = comm.allgatherv<std::uint64_t>(own_degrees);
+  item_reg_.resize(degrees.size());
+  for (std::size_t i = 0; i < degrees.size(); ++i) {
+    item_reg_[i] = reg_coefficient(reg, reg.lambda_item, degrees[i]);
+  }
+
+  user_of_.resize(csr.nnz());
+  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+    std::fill(user_of_.begin() + static_cast<std::ptrdiff_t>(csr.offsets[u]),
+              user_of_.begin() + static_cast<std::ptrdiff_t>(csr.offsets[u + 1]), u);
+  }
+  residual_.assign(csr.nnz(), 0.0F);
+  item_sums_ = dist::RowAllreduce(own.total_rows, static_cast<std::size_t>(model.k) + 2,
+                                  options_.sparse);
+}
+
+GdSolver::~GdSolver() = default;
+
+std::optional<double> GdSolver::learning_rate() const { return rate(); }
+
+double GdSolver::rate() const {
+  const double t = static_cast<double>(steps_done_) / static_cast<double>(steps_per_epoch_);
+  return options_.schedule.rate(base_rate_, t) * backoff_;
+}
+
+void GdSolver::plan_epoch(std::uint64_t epoch) {
+  const std::uint64_t n = data_.by_user.nnz();
+  const std::uint64_t steps = steps_per_epoch_;
+  // Full batch: one step over every rating, the same every epoch.
+  if (steps == 1 && planned_epoch_ != ~std::uint64_t{0}) return;
+  order_.resize(n);
+  std::iota(order_.begin(), order_.end(), std::uint64_t{0});
+  if (steps > 1) {
+    auto rng = Rng::for_stream(options_.seed, Stream::kGdSampling, epoch,
+                               static_cast<std::uint64_t>(comm_.rank()));
+    for (std::uint64_t j = n; j > 1; --j) std::swap(order_[j - 1], order_[rng.below(j)]);
+  }
+  step_begin_.resize(steps + 1);
+  for (std::uint64_t s = 0; s <= steps; ++s) step_begin_[s] = s * n / steps;
+  item_order_.resize(n);
+  const auto& columns = data_.by_user.columns;
+  parallel_for_dynamic(options_.threads, static_cast<std::int64_t>(steps), 1,
+                       [&](std::int64_t s, int /*worker*/) {
+    const auto first = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s)]);
+    const auto last = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s) + 1]);
+    std::sort(order_.begin() + first, order_.begin() + last);
+    std::copy(order_.begin() + first, order_.begin() + last, item_order_.begin() + first);
+    std::stable_sort(item_order_.begin() + first, item_order_.begin() + last,
+                     [&](std::uint64_t a, std::uint64_t b) { return columns[a] < columns[b]; });
+  });
+  planned_epoch_ = epoch;
+}
+
+void GdSolver::residuals(std::span<const std::uint64_t> positions) {
+  const data::SparseBlock& csr = data_.by_user;
+  const auto mu = static_cast<float>(model_.mu);
+  parallel_for(options_.threads, static_cast<std::int64_t>(positions.size()), [&](std::int64_t j) {
+    const std::uint64_t pos = positions[static_cast<std::size_t>(j)];
+    const std::uint32_t u = user_of_[pos];
+    const std::uint32_t i = csr.columns[pos];
+    residual_[pos] = residual<float>(csr.values[pos], mu, users_.rows.bias[u], items_.rows.bias[i],
+                                     users_.rows.row(u), items_.rows.row(i));
+  });
+}
+
+void GdSolver::sum_item_terms(std::span<const std::uint64_t> by_item) {
+  const auto& columns = data_.by_user.columns;
+  const auto starts = group_starts(by_item, [&](std::uint64_t pos) { return columns[pos]; });
+  const std::size_t groups = starts.size() - 1;
+  const std::size_t width = static_cast<std::size_t>(model_.k) + 2;
+  item_rows_.resize(groups);
+  item_values_.assign(groups * width, 0.0);
+  parallel_for_dynamic(options_.threads, static_cast<std::int64_t>(groups), kGrain,
+                       [&](std::int64_t g, int /*worker*/) {
+    const auto gi = static_cast<std::size_t>(g);
+    item_rows_[gi] = columns[by_item[starts[gi]]];
+    const std::span<double> acc(item_values_.data() + gi * width, width);
+    for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
+      const std::uint64_t pos = by_item[j];
+      add_rating_terms<float>(acc, residual_[pos], users_.rows.row(user_of_[pos]));
+    }
+  });
+}
+
+void GdSolver::update_users(std::span<const std::uint64_t> by_user, double lr) {
+  const auto& columns = data_.by_user.columns;
+  const auto starts = group_starts(by_user, [&](std::uint64_t pos) { return user_of_[pos]; });
+  const auto k = static_cast<std::size_t>(model_.k);
+  const bool with_bias = model::has_user_bias(model_.biases);
+  const int threads = std::max(1, options_.threads);
+  std::vector<std::vector<double>> scratch(static_cast<std::size_t>(threads),
+                                           std::vector<double>(2 * k + 2));
+  parallel_for_dynamic(threads, static_cast<std::int64_t>(starts.size() - 1), kGrain,
+                       [&](std::int64_t g, int worker) {
+    const auto gi = static_cast<std::size_t>(g);
+    auto& buffer = scratch[static_cast<std::size_t>(worker)];
+    const std::span<double> acc(buffer.data(), k + 2);
+    const std::span<double> grad(buffer.data() + k + 2, k);
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const std::uint32_t u = user_of_[by_user[starts[gi]]];
+    for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
+      const std::uint64_t pos = by_user[j];
+      add_rating_terms<float>(acc, residual_[pos], items_.rows.row(columns[pos]));
+    }
+    double grad_bias = 0.0;
+    row_gradient<float>(acc, user_reg_[u], users_.rows.row(u), users_.rows.bias[u], grad,
+                        grad_bias);
+    apply(users_, u, grad, with_bias, grad_bias, lr);
+  });
+}
+
+void GdSolver::update_items(double lr) {
+  const auto touched = item_sums_.touched();
+  const auto k = static_cast<std::size_t>(model_.k);
+  const bool with_bias = model::has_item_bias(model_.biases);
+  const int threads = std::max(1, options_.threads);
+  std::vector<std::vector<double>> scratch(static_cast<std::size_t>(threads),
+                                           std::vector<double>(k));
+  parallel_for_dynamic(threads, static_cast<std::int64_t>(touched.size()), kGrain,
+                       [&](std::int64_t j, int worker) {
+    const std::uint32_t i = touched[static_cast<std::size_t>(j)];
+    const std::span<double> grad(scratch[static_cast<std::size_t>(worker)]);
+    double grad_bias = 0.0;
+    row_gradient<float>(item_sums_.row(i), item_reg_[i], items_.rows.row(i), items_.rows.bias[i],
+                        grad, grad_bias);
+    apply(items_, i, grad, with_bias, grad_bias, lr);
+  });
+}
+
+void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const double> grad,
+                     bool with_bias, double grad_bias, double lr) const {
+  const std::uint64_t t = ++params.steps[row];
+  const auto k = static_cast<std::size_t>(model_.k);
+  const auto state = [&](std::vector<float>& s, std::size_t offset, std::size_t n) {
+    return s.empty() ? std::span<float>() : std::span(s).subspan(offset, n);
+  };
+  const std::size_t offset = static_cast<std::size_t>(row) * k;
+  optimizer_.step<float, double>(params.rows.row(row), grad,
+                                 state(params.factor_state[0], offset, k),
+                                 state(params.factor_state[1], offset, k), lr, t);
+  if (with_bias) {
+    optimizer_.step<float, double>(std::span(&params.rows.bias[row], 1),
+                                   std::span(&grad_bias, 1), state(params.bias_state[0], row, 1),
+                                   state(params.bias_state[1], row, 1), lr, t);
+  }
+}
+
+void GdSolver::step(std::span<const std::uint64_t> by_user,
+                    std::span<const std::uint64_t> by_item) {
+  const double lr = rate();
+  residuals(by_user);
+  // The item terms read the users' rows before their update, the user
+  // update reads the items' rows before theirs: both use the same model.
+  sum_item_terms(by_item);
+  update_users(by_user, lr);
+  item_sums_.reduce(comm_, item_rows_, item_values_);
+  update_items(lr);
+  ++steps_done_;
+}
+
+Objective GdSolver::epoch() {
+  plan_epoch(epochs_done_);
+  const std::uint64_t bytes_before = item_sums_.stats().bytes;
+  for (std::uint64_t s = 0; s < steps_per_epoch_; ++s) {
+    const std::size_t first = step_begin_[s];
+    const std::size_t count = step_begin_[s + 1] - first;
+    step(std::span(order_).subspan(first, count), std::span(item_order_).subspan(first, count));
+  }
+  bytes_last_epoch_ = item_sums_.stats().bytes - bytes_before;
+  ++epochs_done_;
+  export_items();
+  return objective();
+}
+
+void GdSolver::export_items() {
+  model_.users.factors = users_.rows.factors;
+  model_.users.bias = users_.rows.bias;
+  const std::size_t k = static_cast<std::size_t>(model_.k);
+  const std::size_t first = model_.items.first_row;
+  std::copy_n(items_.rows.factors.begin() + static_cast<std::ptrdiff_t>(first * k),
+              model_.items.factors.size(), model_.items.factors.begin());
+  std::copy_n(items_.rows.bias.begin() + static_cast<std::ptrdiff_t>(first),
+              model_.items.bias.size(), model_.items.bias.begin());
+}
+
+double GdSolver::local_squared_error() const {
+  const data::SparseBlock& csr = data_.by_user;
+  const auto mu = static_cast<float>(model_.mu);
+  std::vector<double> per_user(csr.rows(), 0.0);
+  parallel_for(options_.threads, csr.rows(), [&](std::int64_t r) {
+    const auto u = static_cast<std::uint32_t>(r);
+    double sum = 0.0;
+    for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {
+      const double e = residual<float>(csr.values[pos], mu, users_.rows.bias[u],
+                                       items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
+                                       items_.rows.row(csr.columns[pos]));
+      sum += e * e;
+    }
+    per_user[u] = sum;
+  });
+  double total = 0.0;  // in row order: the same for any thread count
+  for (const double e : per_user) total += e;
+  return total;
+}
+
+Objective GdSolver::combine(double local_squared_error) const {
+  const auto& reg = options_.regularization;
+  std::array<double, 2> sums{
+      local_squared_error,
+      regularization_term(model_.users, data_.by_user, reg.lambda_user, reg) +
+          regularization_term(model_.items, data_.by_item, reg.lambda_item, reg)};
+  comm_.allreduce<double>(sums, dist::Op::kSum);
+  return Objective{sums[0], sums[1], ratings_};
+}
+
+Objective GdSolver::objective() { return combine(local_squared_error()); }
+
+Traffic GdSolver::traffic_per_epoch() const { return Traffic{bytes_last_epoch_}; }
+
+std::unique_ptr<SolverState> GdSolver::snapshot() const {
+  auto state = std::make_unique<State>();
+  state->users = users_;
+  state->items = items_;
+  state->epochs_done = epochs_done_;
+  state->steps_done = steps_done_;
+  return state;
+}
+
+void GdSolver::restore(const SolverState& state) {
+  const auto& s = dynamic_cast<const State&>(state);
+  users_ = s.users;
+  items_ = s.items;
+  epochs_done_ = s.epochs_done;
+  steps_done_ = s.steps_done;
+  export_items();
+}
+
+bool GdSolver::reduce_learning_rate(double factor) {
+  backoff_ *= factor;
+  return true;
+}
+
+double GdSolver::relative_change(const SolverState& before) {
+  const auto& s = dynamic_cast<const State&>(before);
+  // Users are split over ranks; items are replicated, so each rank counts
+  // only the items it owns.
+  const std::uint32_t first = model_.items.first_row;
+  model::SquaredChange change = model::squared_change(users_.rows, s.users.rows);
+  change += model::squared_change(items_.rows, s.items.rows, first, model_.items.rows);
+  return model::relative_change(comm_, change);
+}
+
+std::optional<double> GdSolver::gradient_norm() {
+  // One full-batch gradient, without a step: the terms of every rating.
+  const data::SparseBlock& csr = data_.by_user;
+  std::vector<std::uint64_t> all(csr.nnz());
+  std::iota(all.begin(), all.end(), std::uint64_t{0});
+  std::vector<std::uint64_t> by_item = all;
+  std::stable_sort(by_item.begin(), by_item.end(), [&](std::uint64_t a, std::uint64_t b) {
+    return csr.columns[a] < csr.columns[b];
+  });
+  residuals(all);
+  sum_item_terms(by_item);
+  item_sums_.reduce(comm_, item_rows_, item_values_);
+  const auto k = static_cast<std::size_t>(model_.k);
+  const bool user_bias = model::has_user_bias(model_.biases);
+  const bool item_bias = model::has_item_bias(model_.biases);
+  std::vector<double> acc(k + 2), grad(k);
+  double squared = 0.0;
+  // ∂L/∂w = n · g (gradient_terms.hpp); users here, owned items below.
+  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+    if (csr.degree(u) == 0) continue;
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {
+      add_rating_terms<float>(acc, residual_[pos], items_.rows.row(csr.columns[pos]));
+    }
+    double grad_bias = 0.0;
+    row_gradient<float>(acc, user_reg_[u], users_.rows.row(u), users_.rows.bias[u], grad,
+                        grad_bias);
+    const double n = acc[k + 1];
+    for (const double g : grad) squared += n * n * g * g;
+    if (user_bias) squared += n * n * grad_bias * grad_bias;
+  }
+  const std::uint32_t first = model_.items.first_row;
+  for (const std::uint32_t i : item_sums_.touched()) {
+    if (i < first || i >= first + model_.items.rows) continue;
+    double grad_bias = 0.0;
+    const auto sums = item_sums_.row(i);
+    row_gradient<float>(sums, item_reg_[i], items_.rows.row(i), items_.rows.bias[i], grad,
+                        grad_bias);
+    const double n = sums[k + 1];
+    for (const double g : grad) squared += n * n * g * g;
+    if (item_bias) squared += n * n * grad_bias * grad_bias;
+  }
+  squared = comm_.allreduce(squared, dist::Op::kSum);
+  return std::sqrt(squared) / static_cast<double>(std::max<std::uint64_t>(ratings_, 1));
+}
+
+}  // namespace dmf::solvers
