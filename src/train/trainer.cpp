@@ -21,6 +21,8 @@ std::string divergence(double objective, double best, double blowup) {
   return {};
 }
 
+bool check_params(const LoopOptions& options) { return options.tol_params > 0.0; }
+
 }  // namespace
 
 LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
@@ -31,9 +33,13 @@ LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const mod
   Stopwatch total;
   const solvers::Objective initial = solver.objective();
   DMF_CHECK(std::isfinite(initial.value()), "the initial objective is {}", initial.value());
-  double best_objective = initial.value();
   double previous_objective = initial.value();
+  // The last good state is the one of the lowest objective so far: an
+  // objective that climbs for a few epochs before it blows up is not good.
+  double best_objective = initial.value();
+  int best_objective_epoch = 0;
   auto last_good = solver.snapshot();
+  auto previous = check_params(options) ? solver.snapshot() : nullptr;
   // Early stopping keeps the best epoch's state to end with.
   std::unique_ptr<solvers::SolverState> best_state;
   double best_validation = 0.0;
@@ -57,9 +63,10 @@ LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const mod
                 epoch, why, options.max_backoffs);
       solver.restore(*last_good);
       if (outputs.console != nullptr) {
-        outputs.console->warn("epoch {} diverged ({}); back to epoch {} with the learning rate "
-                              "halved to {:.6g}",
-                              epoch, why, epoch - 1, solver.learning_rate().value_or(0.0));
+        outputs.console->warn("epoch {} diverged ({}); back to the state after epoch {} with the "
+                              "learning rate halved to {:.6g}",
+                              epoch, why, best_objective_epoch,
+                              solver.learning_rate().value_or(0.0));
       }
       continue;
     }
@@ -72,9 +79,11 @@ LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const mod
     if (validation != nullptr) {
       record.validation_rmse = validation->score(comm, model, options.threads).rmse;
     }
-    const bool check_params = options.tol_params > 0.0;
-    const double change = check_params ? solver.relative_change(*last_good) : 0.0;
-    if (check_params) record.parameter_change = change;
+    const double change = previous ? solver.relative_change(*previous) : 0.0;
+    if (previous) {
+      record.parameter_change = change;
+      previous = solver.snapshot();
+    }
     std::optional<double> gradient;
     if (options.tol_gradient > 0.0) {
       gradient = solver.gradient_norm();
@@ -86,8 +95,11 @@ LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const mod
     if (outputs.metrics != nullptr) outputs.metrics->write(record);
     result.history.push_back(record);
     result.best_epoch = epoch;
-    last_good = solver.snapshot();
-    best_objective = std::min(best_objective, objective.value());
+    if (objective.value() <= best_objective) {
+      best_objective = objective.value();
+      best_objective_epoch = epoch;
+      last_good = solver.snapshot();
+    }
 
     // The stopping rules, in the order they are documented.
     const double relative =
@@ -113,7 +125,7 @@ LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const mod
       result.stopped_by = "tol-gradient";
       break;
     }
-    if (check_params && change < options.tol_params) {
+    if (previous && change < options.tol_params) {
       result.stopped_by = "tol-params";
       break;
     }

@@ -13,6 +13,7 @@
 
 #include "dmf/core/rng.hpp"
 #include "dmf/model/init.hpp"
+#include "support/reference_model.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dmf::solvers {
@@ -20,49 +21,11 @@ namespace {
 
 using model::Biases;
 
-struct Triple {
-  std::uint32_t user;
-  std::uint32_t item;
-  float value;
-};
-
-/// The whole model in global row order, gathered from every rank.
-struct Dense {
-  int k = 0;
-  double mu = 0.0;
-  Eigen::MatrixXd p, q;    // rows × k
-  Eigen::VectorXd bu, bi;  // rows
-};
-
-Eigen::MatrixXd gather_rows(const dist::Comm& comm, const std::vector<float>& local, int k) {
-  const auto all = comm.allgatherv<float>(local);
-  Eigen::MatrixXd out(static_cast<Eigen::Index>(all.size()) / k, k);
-  for (Eigen::Index r = 0; r < out.rows(); ++r) {
-    for (Eigen::Index c = 0; c < k; ++c) out(r, c) = all[static_cast<std::size_t>(r * k + c)];
-  }
-  return out;
-}
-
-Dense gather(const dist::Comm& comm, const model::Model& m) {
-  Dense d;
-  d.k = m.k;
-  d.mu = m.mu;
-  d.p = gather_rows(comm, m.users.factors, m.k);
-  d.q = gather_rows(comm, m.items.factors, m.k);
-  d.bu = gather_rows(comm, m.users.bias, 1).col(0);
-  d.bi = gather_rows(comm, m.items.bias, 1).col(0);
-  return d;
-}
-
-std::vector<Triple> gather_ratings(const dist::Comm& comm, const data::SparseBlock& by_user) {
-  std::vector<Triple> mine;
-  for (std::uint32_t r = 0; r < by_user.rows(); ++r) {
-    for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
-      mine.push_back({by_user.first_row + r, by_user.columns[k], by_user.values[k]});
-    }
-  }
-  return comm.allgatherv<Triple>(mine);
-}
+using test::DenseModel;
+using test::Triple;
+using test::expect_near;
+using test::gather_ratings;
+using test::random_ratings;
 
 struct Settings {
   Biases biases = Biases::kBoth;
@@ -101,48 +64,8 @@ void reference_half(const std::vector<Triple>& ratings, bool by_user, const Sett
   }
 }
 
-double reference_objective(const std::vector<Triple>& ratings, const Settings& s, const Dense& d) {
-  double sum = 0.0;
-  std::map<std::uint32_t, double> nu, ni;
-  for (const auto& t : ratings) {
-    const double prediction = d.mu + d.bu[t.user] + d.bi[t.item] + d.p.row(t.user).dot(d.q.row(t.item));
-    sum += (t.value - prediction) * (t.value - prediction);
-    nu[t.user] += 1;
-    ni[t.item] += 1;
-  }
-  const bool count = s.weighting == RegWeighting::kCount;
-  for (Eigen::Index u = 0; u < d.p.rows(); ++u) {
-    sum += s.lambda_user * (count ? nu[static_cast<std::uint32_t>(u)] : 1.0) *
-           (d.p.row(u).squaredNorm() + d.bu[u] * d.bu[u]);
-  }
-  for (Eigen::Index i = 0; i < d.q.rows(); ++i) {
-    sum += s.lambda_item * (count ? ni[static_cast<std::uint32_t>(i)] : 1.0) *
-           (d.q.row(i).squaredNorm() + d.bi[i] * d.bi[i]);
-  }
-  return sum;
-}
-
-void expect_near(const Eigen::MatrixXd& got, const Eigen::MatrixXd& want, double tolerance,
-                 const char* what) {
-  ASSERT_EQ(got.rows(), want.rows()) << what;
-  ASSERT_EQ(got.cols(), want.cols()) << what;
-  const double scale = std::max(1.0, want.cwiseAbs().maxCoeff());
-  EXPECT_LE((got - want).cwiseAbs().maxCoeff(), tolerance * scale) << what;
-}
-
-/// A random problem: `users` × `items`, each pair rated with probability
-/// `density` on the 1..5 star scale, every user and item rated at least once.
-std::string random_ratings(std::uint32_t users, std::uint32_t items, double density) {
-  Rng rng(11);
-  std::string text;
-  for (std::uint32_t u = 0; u < users; ++u) {
-    for (std::uint32_t i = 0; i < items; ++i) {
-      if (rng.uniform() < density || i == u % items || u == i % users) {
-        text += fmt::format("u{},{},{}\n", u, i + 100, 1 + rng.below(5));
-      }
-    }
-  }
-  return text;
+double reference_objective(const std::vector<Triple>& ratings, const Settings& s, const DenseModel& d) {
+  return test::reference_objective(ratings, {s.lambda_user, s.lambda_item, s.weighting}, d);
 }
 
 class AlsReference : public testing::TestWithParam<std::tuple<Biases, RegWeighting, int>> {};
@@ -156,7 +79,7 @@ TEST_P(AlsReference, MatchesNaiveDoublePrecisionAls) {
       comm, dir.write("r.csv", random_ratings(40, 30, 0.4)), data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 4, biases, 3, 0.5);
   const auto ratings = gather_ratings(comm, data.by_user);
-  Dense want = gather(comm, model);
+  DenseModel want = test::gather_model(comm, model);
   double mean = 0.0;
   for (const auto& t : ratings) mean += t.value;
   mean /= static_cast<double>(ratings.size());
@@ -172,7 +95,7 @@ TEST_P(AlsReference, MatchesNaiveDoublePrecisionAls) {
                    want.p, want.bu);
     if (epoch != 1 && epoch != 5) continue;
     SCOPED_TRACE(testing::Message() << "epoch " << epoch);
-    const Dense got = gather(comm, model);
+    const DenseModel got = test::gather_model(comm, model);
     expect_near(got.p, want.p, 1e-4, "user factors");
     expect_near(got.q, want.q, 1e-4, "item factors");
     expect_near(got.bu, want.bu, 1e-4, "user biases");
@@ -245,7 +168,7 @@ TEST(Als, RanksThatOwnNothingTakePart) {
       comm, dir.write("r.csv", "1,1,3\n1,2,4\n2,3,5\n2,1,2\n"), data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 2, Biases::kBoth, 1, 0.5);
   const auto ratings = gather_ratings(comm, data.by_user);
-  Dense want = gather(comm, model);
+  DenseModel want = test::gather_model(comm, model);
   AlsSolver solver(comm, data, model, {{0.1, 0.1, RegWeighting::kCount}, 1});
   const Settings s{Biases::kBoth, RegWeighting::kCount, 0.1, 0.1};
   for (int epoch = 0; epoch < 3; ++epoch) {
@@ -253,7 +176,7 @@ TEST(Als, RanksThatOwnNothingTakePart) {
     reference_half(ratings, true, s, want.mu, want.p, want.bu, true, want.q, want.bi);
     reference_half(ratings, false, s, want.mu, want.q, want.bi, true, want.p, want.bu);
   }
-  const Dense got = gather(comm, model);
+  const DenseModel got = test::gather_model(comm, model);
   expect_near(got.p, want.p, 1e-4, "user factors");
   expect_near(got.q, want.q, 1e-4, "item factors");
 }
