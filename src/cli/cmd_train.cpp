@@ -54,7 +54,7 @@ std::unique_ptr<solvers::Solver> make_solver(const dist::Comm& comm, const Train
     return std::make_unique<solvers::GdSolver>(comm, ratings, model, gd);
   }
   solvers::AlsOptions als;
-  als.regularization = regularization(o);
+  als.regularization = regularization(o.model);
   als.threads = threads;
   return std::make_unique<solvers::AlsSolver>(comm, ratings, model, als);
 }
@@ -95,7 +95,7 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   Stopwatch clock;
   Run run;
   run.seed = seed;
-  run.model = model::init_model(comm, ratings, o.rank, o.biases, seed, o.init_scale);
+  run.model = model::init_model(comm, ratings, o.model.rank, o.model.biases, seed, o.model.init_scale);
   const auto solver = make_solver(comm, o, ratings, run.model, seed, threads);
   train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
   if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
@@ -161,7 +161,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
 
   // The held-out sets only need the model's shape, the same for every restart.
-  const model::Model shape = model::init_model(comm, ratings, o.rank, o.biases, o.seed, 0.0);
+  const model::Model shape = model::init_model(comm, ratings, o.model.rank, o.model.biases, o.model.seed, 0.0);
   // Validation and test ratings are read as they are, one prediction each.
   std::optional<eval::RatingSet> validation;
   if (auto local = read_validation(comm, o, load, split)) {
@@ -181,7 +181,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   int best_index = 0;
   std::vector<nlohmann::json> restarts;
   for (int r = 0; r < o.restarts; ++r) {
-    const std::uint64_t seed = o.seed + static_cast<std::uint64_t>(r);
+    const std::uint64_t seed = o.model.seed + static_cast<std::uint64_t>(r);
     if (o.restarts > 1) console.log("restart {}/{} (seed {})\n", r + 1, o.restarts, seed);
     Run run = train_once(context, o, ratings, validation ? &*validation : nullptr, seed, threads,
                          r + 1, metrics ? &*metrics : nullptr);
@@ -224,8 +224,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   nlohmann::json manifest{
       {"dmf_version", DMF_VERSION},
       {"solver", to_string(o.solver)},
-      {"k", o.rank},
-      {"biases", to_string(o.biases)},
+      {"k", o.model.rank},
+      {"biases", to_string(o.model.biases)},
       {"mu", model.mu},
       {"rating_min", comm.allreduce(lowest, dist::Op::kMin)},
       {"rating_max", comm.allreduce(highest, dist::Op::kMax)},
@@ -252,7 +252,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   model::write_model_dir(comm, o.out, model, ratings.users, ratings.items, manifest, o.overwrite);
 
   console.out("trained {} (k = {}) on {} ratings ({} users, {} items): {} epochs in {:.2f} s\n",
-              to_string(o.solver), o.rank, report.ratings, ratings.users.total_rows(),
+              to_string(o.solver), o.model.rank, report.ratings, ratings.users.total_rows(),
               ratings.items.total_rows(), chosen.loop.history.size(), train_seconds);
   console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", objective.rmse(),
               objective.per_rating());

@@ -20,6 +20,7 @@ const std::vector<Command>& commands() {
       eval_command(),
       predict_command(),
       recommend_command(),
+      gradcheck_command(),
   };
   return all;
 }

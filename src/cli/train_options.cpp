@@ -6,11 +6,14 @@
 namespace dmf::cli {
 namespace {
 
+
 constexpr std::array kGdOnly{"batch-size", "optimizer", "lr", "momentum", "eps", "eps-placement",
                              "decay", "beta1", "beta2", "schedule", "schedule-c", "schedule-t1",
                              "step-every", "step-factor", "sparse-allreduce", "tol-gradient"};
 
-void declare_model(ParamSet& params, TrainOptions& o) {
+}  // namespace
+
+void declare_model_options(ParamSet& params, ModelOptions& o) {
   params.section("Model");
   params.add("rank", &o.rank, "Latent factors per user and item (k)").value_name("K").at_least(1);
   params.add("biases", &o.biases, "Which bias terms the model has");
@@ -25,6 +28,21 @@ void declare_model(ParamSet& params, TrainOptions& o) {
              "count: a row's penalty is weighted by its number of ratings (Spark's ALS); "
              "uniform: weight 1");
 }
+
+void declare_init_options(ParamSet& params, ModelOptions& o) {
+  params.add("seed", &o.seed, "Seed of the initial factors (and of gd's sampling order)")
+      .value_name("S");
+  params.add("init-scale", &o.init_scale,
+             "Initial factor entries are N(0, s^2/k): a row's norm is about s")
+      .value_name("S")
+      .at_least(0.0);
+}
+
+solvers::Regularization regularization(const ModelOptions& o) {
+  return {o.lambda_user.value_or(o.lambda), o.lambda_item.value_or(o.lambda), o.reg_weighting};
+}
+
+namespace {
 
 void declare_training(ParamSet& params, TrainOptions& o) {
   params.section("Training");
@@ -60,12 +78,7 @@ void declare_training(ParamSet& params, TrainOptions& o) {
              "best validation RMSE")
       .value_name("N")
       .at_least(1);
-  params.add("seed", &o.seed, "Seed of the initial factors and of gd's sampling order")
-      .value_name("S");
-  params.add("init-scale", &o.init_scale,
-             "Initial factor entries are N(0, s^2/k): a row's norm is about s")
-      .value_name("S")
-      .at_least(0.0);
+  declare_init_options(params, o.model);
   declare_threads(params, o.threads);
 }
 
@@ -138,7 +151,7 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
       .at_least(0.0)
       .check([](double r) { return r < 1.0; }, "must be below 1");
   params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
-  declare_model(params, o);
+  declare_model_options(params, o.model);
   declare_training(params, o);
   declare_gd(params, o);
 
@@ -167,19 +180,15 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
   }
 }
 
-solvers::Regularization regularization(const TrainOptions& o) {
-  return {o.lambda_user.value_or(o.lambda), o.lambda_item.value_or(o.lambda), o.reg_weighting};
-}
-
 solvers::GdOptions gd_options(const TrainOptions& o, int threads) {
   solvers::GdOptions gd;
-  gd.regularization = regularization(o);
+  gd.regularization = regularization(o.model);
   gd.optimizer = o.optimizer;
   gd.learning_rate = o.lr.value_or(0.0);
   gd.schedule = o.schedule;
   gd.batch_size = o.batch_size;
   gd.sparse = o.sparse_allreduce;
-  gd.seed = o.seed;
+  gd.seed = o.model.seed;
   gd.threads = threads;
   return gd;
 }

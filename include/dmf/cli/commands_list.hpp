@@ -12,5 +12,6 @@ Command train_command();
 Command eval_command();
 Command predict_command();
 Command recommend_command();
+Command gradcheck_command();
 
 }  // namespace dmf::cli

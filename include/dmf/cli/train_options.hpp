@@ -26,6 +26,25 @@ inline std::span<const EnumName<SolverKind>> enum_names(SolverKind /*tag*/) {
   return kNames;
 }
 
+/// The model and its objective: what train and gradcheck share.
+struct ModelOptions {
+  int rank = 32;
+  double lambda = 0.05;
+  std::optional<double> lambda_user;
+  std::optional<double> lambda_item;
+  solvers::RegWeighting reg_weighting = solvers::RegWeighting::kCount;
+  model::Biases biases = model::Biases::kBoth;
+  std::uint64_t seed = 1;
+  double init_scale = 0.1;
+};
+
+/// Declares the "Model" section (--rank, --biases, --lambda*, --reg-weighting);
+/// --seed and --init-scale are declared by the caller, in its own section.
+void declare_model_options(ParamSet& params, ModelOptions& o);
+void declare_init_options(ParamSet& params, ModelOptions& o);
+
+[[nodiscard]] solvers::Regularization regularization(const ModelOptions& o);
+
 struct TrainOptions {
   std::string data;
   data::LoadOptions load;
@@ -34,12 +53,7 @@ struct TrainOptions {
   double holdout = 0.0;
   std::uint64_t split_seed = 1;
 
-  int rank = 32;
-  double lambda = 0.05;
-  std::optional<double> lambda_user;
-  std::optional<double> lambda_item;
-  solvers::RegWeighting reg_weighting = solvers::RegWeighting::kCount;
-  model::Biases biases = model::Biases::kBoth;
+  ModelOptions model;
 
   SolverKind solver = SolverKind::kAls;
   int epochs = 10;
@@ -48,8 +62,6 @@ struct TrainOptions {
   double tol_params = 0.0;
   int early_stop = 0;
   int restarts = 1;
-  std::uint64_t seed = 1;
-  double init_scale = 0.1;
   int threads = 0;
 
   std::uint64_t batch_size = 10000;
@@ -68,7 +80,6 @@ void declare_train_options(ParamSet& params, TrainOptions& o);
 /// Collective checks across options (per-solver options, held-out sets).
 void check_train_options(const TrainOptions& o, const ParamSet& params);
 
-[[nodiscard]] solvers::Regularization regularization(const TrainOptions& o);
 [[nodiscard]] solvers::GdOptions gd_options(const TrainOptions& o, int threads);
 [[nodiscard]] train::LoopOptions loop_options(const TrainOptions& o, int threads);
 
