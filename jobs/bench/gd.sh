@@ -31,6 +31,9 @@
 #   RANK  k of every run [10];  THREADS  threads of the one-rank runs [all cores]
 #   TIME_BUDGET  seconds of training per run [60];  MAX_EPOCHS [100]
 #   PROBE_EPOCHS [2]
+#   FIXED_EPOCHS  when set, every run gets this many epochs and there are no
+#     probes (on a loaded machine a budget of seconds is not comparable; the
+#     RMSE at TIME_BUDGET is still reported)
 #   OPTIMIZERS ["sgd momentum nesterov adagrad adagrad-avg rmsprop adam"]
 #   OPT_BATCH  batch size of the optimizer sweep [10000]
 #   BATCHES  batch sizes of the batch sweep ["1000 10000 100000 1000000 0"]
@@ -107,6 +110,7 @@ declare -A epochs_at done_runs
 # epochs_for BATCH: sets $epochs to the budget's epochs at BATCH, probing once.
 epochs_for() {
   local batch="$1"
+  if [[ -n "${FIXED_EPOCHS:-}" ]]; then epochs_at[$batch]="$FIXED_EPOCHS"; fi
   if [[ -z "${epochs_at[$batch]:-}" ]]; then
     train "probe-b$batch" 1 "$threads" --solver gd --optimizer "$batch_optimizer" \
       --batch-size "$batch" --epochs "$probe_epochs" "${extra[@]}"
