@@ -1,6 +1,7 @@
 #include "dmf/data/block_builder.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <optional>
 
 #include "dmf/core/error.hpp"
@@ -182,6 +183,28 @@ BlockBuildResult build_block(std::uint32_t first_row, std::uint32_t rows,
     if (result.examples.size() > kMaxExamples) result.examples.resize(kMaxExamples);
   }
   return result;
+}
+
+std::vector<std::uint32_t> SparseBlock::row_of_entries() const {
+  std::vector<std::uint32_t> rows_of(nnz());
+  for (std::uint32_t r = 0; r < rows(); ++r) {
+    std::fill(rows_of.begin() + static_cast<std::ptrdiff_t>(offsets[r]),
+              rows_of.begin() + static_cast<std::ptrdiff_t>(offsets[r + 1]), r);
+  }
+  return rows_of;
+}
+
+std::vector<std::uint64_t> SparseBlock::entries_by_column() const {
+  std::vector<std::uint64_t> order(nnz());
+  std::iota(order.begin(), order.end(), std::uint64_t{0});
+  std::ranges::stable_sort(order, {}, [&](std::uint64_t entry) { return columns[entry]; });
+  return order;
+}
+
+std::vector<std::uint64_t> SparseBlock::degrees() const {
+  std::vector<std::uint64_t> out(rows());
+  for (std::uint32_t r = 0; r < rows(); ++r) out[r] = degree(r);
+  return out;
 }
 
 std::uint64_t SparseBlock::bytes() const noexcept {

@@ -116,13 +116,8 @@ double AlsSolver::squared_error(Side& side) {
 }
 
 Objective AlsSolver::combine(double local_squared_error) const {
-  const auto& reg = options_.regularization;
-  std::array<double, 2> sums{
-      local_squared_error,
-      regularization_term(model_.users, data_.by_user, reg.lambda_user, reg) +
-          regularization_term(model_.items, data_.by_item, reg.lambda_item, reg)};
-  comm_.allreduce<double>(sums, dist::Op::kSum);
-  return Objective{sums[0], sums[1], ratings_};
+  return total_objective(comm_, local_squared_error, model_, data_, options_.regularization,
+                         ratings_);
 }
 
 void AlsSolver::solve_users() { solve(users_, /*measure=*/false); }

@@ -76,19 +76,13 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
   for (std::uint32_t u = 0; u < csr.rows(); ++u) {
     user_reg_[u] = reg_coefficient(reg, reg.lambda_user, csr.degree(u));
   }
-  std::vector<std::uint64_t> own_degrees(data.by_item.rows());
-  for (std::uint32_t i = 0; i < data.by_item.rows(); ++i) own_degrees[i] = data.by_item.degree(i);
-  const auto degrees = comm.allgatherv<std::uint64_t>(own_degrees);
+  const auto degrees = comm.allgatherv<std::uint64_t>(data.by_item.degrees());
   item_reg_.resize(degrees.size());
   for (std::size_t i = 0; i < degrees.size(); ++i) {
     item_reg_[i] = reg_coefficient(reg, reg.lambda_item, degrees[i]);
   }
 
-  user_of_.resize(csr.nnz());
-  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
-    std::fill(user_of_.begin() + static_cast<std::ptrdiff_t>(csr.offsets[u]),
-              user_of_.begin() + static_cast<std::ptrdiff_t>(csr.offsets[u + 1]), u);
-  }
+  user_of_ = csr.row_of_entries();
   residual_.assign(csr.nnz(), 0.0F);
   item_sums_ = dist::RowAllreduce(own.total_rows, static_cast<std::size_t>(model.k) + 2,
                                   options_.sparse);
@@ -284,13 +278,8 @@ double GdSolver::local_squared_error() const {
 }
 
 Objective GdSolver::combine(double local_squared_error) const {
-  const auto& reg = options_.regularization;
-  std::array<double, 2> sums{
-      local_squared_error,
-      regularization_term(model_.users, data_.by_user, reg.lambda_user, reg) +
-          regularization_term(model_.items, data_.by_item, reg.lambda_item, reg)};
-  comm_.allreduce<double>(sums, dist::Op::kSum);
-  return Objective{sums[0], sums[1], ratings_};
+  return total_objective(comm_, local_squared_error, model_, data_, options_.regularization,
+                         ratings_);
 }
 
 Objective GdSolver::objective() { return combine(local_squared_error()); }
@@ -333,14 +322,13 @@ double GdSolver::relative_change(const SolverState& before) {
 std::optional<double> GdSolver::gradient_norm() {
   // One full-batch gradient, without a step: the terms of every rating.
   const data::SparseBlock& csr = data_.by_user;
-  std::vector<std::uint64_t> all(csr.nnz());
-  std::iota(all.begin(), all.end(), std::uint64_t{0});
-  std::vector<std::uint64_t> by_item = all;
-  std::stable_sort(by_item.begin(), by_item.end(), [&](std::uint64_t a, std::uint64_t b) {
-    return csr.columns[a] < csr.columns[b];
-  });
-  residuals(all);
-  sum_item_terms(by_item);
+  if (by_column_.size() != csr.nnz()) {  // worked out once, at the first call
+    all_entries_.resize(csr.nnz());
+    std::iota(all_entries_.begin(), all_entries_.end(), std::uint64_t{0});
+    by_column_ = csr.entries_by_column();
+  }
+  residuals(all_entries_);
+  sum_item_terms(by_column_);
   item_sums_.reduce(comm_, item_rows_, item_values_);
   const auto k = static_cast<std::size_t>(model_.k);
   const bool user_bias = model::has_user_bias(model_.biases);

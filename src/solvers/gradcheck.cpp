@@ -59,17 +59,11 @@ GradcheckResult gradient_check(const dist::Comm& comm, const data::RatingsData& 
   Rows items = to_double(comm.allgatherv<float>(model.items.factors),
                          comm.allgatherv<float>(model.items.bias), k);
   const std::uint32_t total_items = model.items.total_rows;
-  std::vector<std::uint64_t> own_degrees(data.by_item.rows());
-  for (std::uint32_t i = 0; i < data.by_item.rows(); ++i) own_degrees[i] = data.by_item.degree(i);
-  const auto item_degree = comm.allgatherv<std::uint64_t>(own_degrees);
+  const auto item_degree = comm.allgatherv<std::uint64_t>(data.by_item.degrees());
 
   // Every local rating's residual, then the terms of each user (local) and
   // each item (summed over ranks), exactly as gd sums them.
-  std::vector<std::uint32_t> user_of(csr.nnz());
-  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
-    std::fill(user_of.begin() + static_cast<std::ptrdiff_t>(csr.offsets[u]),
-              user_of.begin() + static_cast<std::ptrdiff_t>(csr.offsets[u + 1]), u);
-  }
+  const std::vector<std::uint32_t> user_of = csr.row_of_entries();
   std::vector<double> user_terms(csr.rows() * width, 0.0);
   std::vector<double> item_terms(total_items * width, 0.0);
   for (std::uint64_t pos = 0; pos < csr.nnz(); ++pos) {
@@ -83,9 +77,7 @@ GradcheckResult gradient_check(const dist::Comm& comm, const data::RatingsData& 
   comm.allreduce<double>(item_terms, dist::Op::kSum);
 
   // Local ratings of each item, for the items' differences.
-  std::vector<std::uint64_t> by_item(csr.nnz());
-  std::iota(by_item.begin(), by_item.end(), std::uint64_t{0});
-  std::ranges::stable_sort(by_item, {}, [&](std::uint64_t pos) { return csr.columns[pos]; });
+  const std::vector<std::uint64_t> by_item = csr.entries_by_column();
 
   const bool user_bias = model::has_user_bias(model.biases);
   const bool item_bias = model::has_item_bias(model.biases);

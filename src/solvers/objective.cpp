@@ -1,5 +1,6 @@
 #include "dmf/solvers/objective.hpp"
 
+#include <array>
 #include <cmath>
 
 #include "dmf/core/error.hpp"
@@ -21,6 +22,17 @@ double regularization_term(const model::FactorBlock& rows, const data::SparseBlo
     total += reg.weight(block.degree(r)) * norm;
   }
   return lambda * total;
+}
+
+Objective total_objective(const dist::Comm& comm, double local_squared_error,
+                          const model::Model& model, const data::RatingsData& data,
+                          const Regularization& reg, std::uint64_t ratings) {
+  std::array<double, 2> sums{
+      local_squared_error,
+      regularization_term(model.users, data.by_user, reg.lambda_user, reg) +
+          regularization_term(model.items, data.by_item, reg.lambda_item, reg)};
+  comm.allreduce<double>(sums, dist::Op::kSum);
+  return Objective{sums[0], sums[1], ratings};
 }
 
 }  // namespace dmf::solvers

@@ -30,6 +30,13 @@ struct SparseBlock {
   [[nodiscard]] std::span<const float> row_values(std::uint32_t row) const {
     return std::span(values).subspan(offsets[row], degree(row));
   }
+  /// Per entry, its local row (the inverse of offsets).
+  [[nodiscard]] std::vector<std::uint32_t> row_of_entries() const;
+  /// Every entry's position, ordered by (column, position): the block read
+  /// column by column.
+  [[nodiscard]] std::vector<std::uint64_t> entries_by_column() const;
+  /// Per local row, its number of entries.
+  [[nodiscard]] std::vector<std::uint64_t> degrees() const;
   /// Bytes held by the arrays (capacity, not size).
   [[nodiscard]] std::uint64_t bytes() const noexcept;
 };

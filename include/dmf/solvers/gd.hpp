@@ -127,6 +127,8 @@ class GdSolver final : public Solver {
   std::vector<std::uint64_t> item_order_; // the same steps, each sorted by (item, position)
   std::vector<std::uint64_t> step_begin_; // steps_per_epoch + 1 offsets into both
   std::uint64_t planned_epoch_ = ~std::uint64_t{0};
+  std::vector<std::uint64_t> all_entries_;  // 0..nnz-1 and by (item, position),
+  std::vector<std::uint64_t> by_column_;    // for gradient_norm()'s full batch
 
   std::vector<float> residual_;       // per CSR position, valid for the current step
   std::vector<std::uint32_t> item_rows_;

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "dmf/core/enum_names.hpp"
+#include "dmf/data/loader.hpp"
 #include "dmf/data/sparse_block.hpp"
 #include "dmf/dist/comm.hpp"
 #include "dmf/model/model.hpp"
@@ -48,6 +49,13 @@ struct Objective {
   }
   [[nodiscard]] double rmse() const noexcept;
 };
+
+/// Collective: the objective from this rank's Σ (r − r̂)² and the
+/// penalties of the rows it owns (model.users over data.by_user,
+/// model.items over data.by_item), summed over ranks; |Ω| = `ratings`.
+[[nodiscard]] Objective total_objective(const dist::Comm& comm, double local_squared_error,
+                                        const model::Model& model, const data::RatingsData& data,
+                                        const Regularization& reg, std::uint64_t ratings);
 
 /// This rank's regularization term for its rows of one side: λ Σ w (‖row‖² + b²),
 /// where w counts the row's ratings in `block` (the side's CSR or CSC).
