@@ -31,7 +31,7 @@ void declare(ParamSet& params, GradcheckCliOptions& o) {
       .at_least(1);
   params.add("step", &o.check.step, "h of the central difference (L(x+h) - L(x-h)) / 2h")
       .value_name("H")
-      .check([](double h) { return h > 0.0; }, "must be positive");
+      .positive();
   params.add("tolerance", &o.tolerance, "Largest relative error that passes").value_name("T").at_least(0.0);
   declare_threads(params, o.threads);
 }

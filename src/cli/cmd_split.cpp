@@ -26,12 +26,12 @@ void declare(ParamSet& params, SplitCommandOptions& o) {
   params.add("test-ratio", &o.split.test_ratio, "Fraction of the ratings held out for testing")
       .value_name("R")
       .at_least(0.0)
-      .check([](double r) { return r < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("validation-ratio", &o.split.validation_ratio,
              "Fraction held out for validation (its file is written only when above 0)")
       .value_name("R")
       .at_least(0.0)
-      .check([](double r) { return r < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("by", &o.split.method,
              "random: by a hash of (seed, user ID, item ID), the same for any ranks and file "
              "order; user: that fraction of each user's ratings; time: each user's latest ratings");

@@ -97,7 +97,7 @@ void declare_gd(ParamSet& params, TrainOptions& o) {
   params.add("momentum", &o.optimizer.momentum, "Momentum of momentum and nesterov")
       .value_name("M")
       .at_least(0.0)
-      .check([](double m) { return m < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
       .value_name("E")
       .at_least(0.0);
@@ -106,26 +106,25 @@ void declare_gd(ParamSet& params, TrainOptions& o) {
   params.add("decay", &o.optimizer.decay, "Decay of rmsprop's average of squared gradients")
       .value_name("RHO")
       .at_least(0.0)
-      .check([](double d) { return d < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("beta1", &o.optimizer.beta1, "Adam's decay of the gradient average")
       .value_name("B1")
       .at_least(0.0)
-      .check([](double b) { return b < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("beta2", &o.optimizer.beta2, "Adam's decay of the squared-gradient average")
       .value_name("B2")
       .at_least(0.0)
-      .check([](double b) { return b < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("schedule", &o.schedule.kind,
              "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
              "inv lr*t1/(t+t1); step lr*factor^floor(t/every)");
-  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt").value_name("C").check(
-      [](double c) { return c > 0.0; }, "must be positive");
+  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt").value_name("C").positive();
   params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
       .value_name("T1")
-      .check([](double t) { return t > 0.0; }, "must be positive");
+      .positive();
   params.add("step-every", &o.schedule.step_every, "Epochs between decays of --schedule step")
       .value_name("N")
-      .check([](double n) { return n > 0.0; }, "must be positive");
+      .positive();
   params.add("step-factor", &o.schedule.step_factor, "Factor of each decay of --schedule step")
       .value_name("F")
       .check([](double f) { return f > 0.0 && f <= 1.0; }, "must be in (0, 1]");
@@ -149,7 +148,7 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
              "`dmf split --by random --test-ratio R --seed S` (S = --split-seed)")
       .value_name("R")
       .at_least(0.0)
-      .check([](double r) { return r < 1.0; }, "must be below 1");
+      .below(1.0);
   params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
   declare_model_options(params, o.model);
   declare_training(params, o);

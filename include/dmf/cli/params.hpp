@@ -97,6 +97,13 @@ class Param {
     return check([bound](const T& v) { return v <= bound; },
                  fmt::format("must be at most {}", detail::format_number(bound)));
   }
+  Param& below(T bound) requires std::is_arithmetic_v<T> {
+    return check([bound](const T& v) { return v < bound; },
+                 fmt::format("must be below {}", detail::format_number(bound)));
+  }
+  Param& positive() requires std::is_arithmetic_v<T> {
+    return check([](const T& v) { return v > T{0}; }, "must be positive");
+  }
   /// A custom check; `requirement` completes "--name ..." when it fails.
   template <class Predicate>
   Param& check(Predicate predicate, std::string requirement) {

@@ -76,6 +76,27 @@ TEST(Params, FlagTakesAnExplicitValue) {
   EXPECT_FALSE(f.o.json);
 }
 
+TEST(Params, StrictBounds) {
+  // A fresh declaration per parse, as a command makes one per run.
+  const auto error = [](std::vector<std::string> args) -> std::string {
+    double fraction = 0.5;
+    double step = 1.0;
+    ParamSet params{"demo", "A demo command"};
+    params.add("fraction", &fraction, "A fraction").below(1.0);
+    params.add("step", &step, "A step").positive();
+    try {
+      params.parse(args);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error({"--fraction", "1"}).find("--fraction: must be below 1 (got 1)"),
+            std::string::npos);
+  EXPECT_NE(error({"--step", "0"}).find("--step: must be positive (got 0)"), std::string::npos);
+  EXPECT_EQ(error({"--fraction", "0.99", "--step", "1e-9"}), "no error");
+}
+
 TEST(Params, ErrorsNameTheOption) {
   Fixture f;
   EXPECT_NE(error_of(f, {"--rank", "abc"}).find("--rank: expected an integer, got 'abc'"),
