@@ -22,11 +22,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root_dir="$(cd "$here/../.." && pwd)"
-# shellcheck source=../local/mpi_env.sh
-source "$root_dir/jobs/local/mpi_env.sh"
-build_dir="${BUILD_DIR:-$root_dir/build-bench}"
-bench_dir="${DMF_BENCH_DIR:-/tmp/dmf-bench}"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 ks="${KS:-32 64 128}"
 layouts="${LAYOUTS:-1,1 1,2 2,1}"
 epochs="${EPOCHS:-5}"
@@ -35,15 +32,9 @@ true_rank="${TRUE_RANK:-10}"
 noise="${NOISE:-0.5}"
 acc_lambda="${ACC_LAMBDA:-0.02}"
 acc_epochs="${ACC_EPOCHS:-10}"
-cores="$(dmf_cores)"
 mkdir -p "$bench_dir/runs"
 
-generator=()
-if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-cmake -S "$root_dir" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DDMF_BUILD_TESTS=OFF -DDMF_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$build_dir" --target dmf dmf_bench_als >/dev/null
-dmf="$build_dir/src/dmf"
+bench_build dmf dmf_bench_als
 
 # The SGEMM figure and the row kernel at each k, one core, in this run.
 filter="^BM_Sgemm/1024\$"
@@ -53,12 +44,7 @@ echo "kernels (one core): $filter"
   --benchmark_report_aggregates_only=true --benchmark_out="$bench_dir/als-kernels.json" \
   --benchmark_out_format=json | grep -E '_median|^Benchmark|^---'
 
-data="$bench_dir/ml10m-r$true_rank-s$noise.csv"
-if [[ ! -s "$data" ]]; then
-  echo "generating $data"
-  dmf_mpirun "$cores" "$dmf" generate --users 69878 --items 10677 --ratings 10000054 \
-    --true-rank "$true_rank" --noise "$noise" --scale 1:5:0 --seed 7 --out "$data" --quiet
-fi
+ml10m_data "$true_rank" "$noise"
 
 # train NAME P T ARGS...: dmf train on P ranks of T threads each, each rank
 # bound to T cores when they fit (Open MPI binds one rank to one core
@@ -66,8 +52,8 @@ fi
 train() {
   local name="$1" np="$2" threads="$3"
   shift 3
-  local flags="--bind-to none"
-  if ((np * threads <= cores)); then flags="--map-by slot:PE=$threads"; fi
+  local flags
+  flags="$(bind_flags "$np" "$threads")"
   echo "train $name: P=$np T=$threads $*"
   DMF_MPIRUN_FLAGS="$flags ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun "$np" "$dmf" train --data "$data" \
     --holdout 0.1 --threads "$threads" --out "$bench_dir/runs/$name" --overwrite --quiet "$@" \

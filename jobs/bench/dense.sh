@@ -27,13 +27,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root_dir="$(cd "$here/../.." && pwd)"
-# shellcheck source=../local/mpi_env.sh
-source "$root_dir/jobs/local/mpi_env.sh"
-build_dir="${BUILD_DIR:-$root_dir/build-bench}"
-bench_dir="${DMF_BENCH_DIR:-/tmp/dmf-bench}"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 epochs="${EPOCHS:-1000}"
-cores="$(dmf_cores)"
 threads_list="${THREADS:-1 $cores}"
 repeats="${REPEATS:-3}"
 python="${PYTHON:-python3}"
@@ -46,12 +42,7 @@ fi
 baseline="${BASELINE:-15}"
 mkdir -p "$bench_dir/runs"
 
-generator=()
-if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-cmake -S "$root_dir" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DDMF_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" --target dmf >/dev/null
-dmf="$build_dir/src/dmf"
+bench_build dmf
 
 # Every (user, item) pair of 501 × 100 rated once: a fully dense table.
 data="$bench_dir/dense-501x100-r10.csv"

@@ -48,15 +48,11 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root_dir="$(cd "$here/../.." && pwd)"
-# shellcheck source=../local/mpi_env.sh
-source "$root_dir/jobs/local/mpi_env.sh"
-build_dir="${BUILD_DIR:-$root_dir/build-bench}"
-bench_dir="${DMF_BENCH_DIR:-/tmp/dmf-bench}"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 true_rank="${TRUE_RANK:-10}"
 noise="${NOISE:-0.5}"
 rank="${RANK:-10}"
-cores="$(dmf_cores)"
 threads="${THREADS:-$cores}"
 budget="${TIME_BUDGET:-60}"
 max_epochs="${MAX_EPOCHS:-100}"
@@ -72,19 +68,9 @@ read -r -a extra <<<"${EXTRA:-}"
 runs_dir="$bench_dir/runs/gd"
 mkdir -p "$runs_dir"
 
-generator=()
-if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-cmake -S "$root_dir" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DDMF_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" --target dmf >/dev/null
-dmf="$build_dir/src/dmf"
+bench_build dmf
 
-data="$bench_dir/ml10m-r$true_rank-s$noise.csv"
-if [[ ! -s "$data" ]]; then
-  echo "generating $data"
-  dmf_mpirun "$cores" "$dmf" generate --users 69878 --items 10677 --ratings 10000054 \
-    --true-rank "$true_rank" --noise "$noise" --scale 1:5:0 --seed 7 --out "$data" --quiet
-fi
+ml10m_data "$true_rank" "$noise"
 
 # train NAME P T ARGS...: dmf train on P ranks of T threads each (bound to T
 # cores each when they fit), its epochs in NAME.jsonl, its log in NAME.log.
@@ -92,8 +78,8 @@ fi
 train() {
   local name="$1" np="$2" t="$3"
   shift 3
-  local flags="--bind-to none"
-  if ((np * t <= cores)); then flags="--map-by slot:PE=$t"; fi
+  local flags
+  flags="$(bind_flags "$np" "$t")"
   echo "train $name: P=$np T=$t $*"
   rm -rf "${runs_dir:?}/$name" "$runs_dir/$name.jsonl"
   DMF_MPIRUN_FLAGS="$flags ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun "$np" "$dmf" train --data "$data" \
