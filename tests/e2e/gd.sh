@@ -27,13 +27,16 @@ for schedule in inv-sqrt inv step; do
   expect_ok dmf "${gd[@]}" --optimizer sgd --lr 0.1 --schedule "$schedule" --step-every 2 \
     --epochs 4 --out "s-$schedule" --metrics-out "s-$schedule.jsonl"
 done
-# inv-sqrt at t = 0, 1, 2, 3 epochs with c = 1: 0.1 / sqrt(t + 1).
-python3 - s-inv-sqrt.jsonl s-step.jsonl <<'PY'
+# At t = 0, 1, 2, 3 epochs: inv-sqrt (c = 1) 0.1 / sqrt(t + 1), inv (t1 = 10)
+# 0.1 * 10 / (t + 10), step (every 2, factor 0.5) halving after two epochs.
+python3 - s-inv-sqrt.jsonl s-inv.jsonl s-step.jsonl <<'PY'
 import json, math, sys
-rates = [json.loads(l)["learning_rate"] for l in open(sys.argv[1])]
-assert all(abs(r - 0.1 / math.sqrt(t + 1)) < 1e-12 for t, r in enumerate(rates)), rates
-rates = [json.loads(l)["learning_rate"] for l in open(sys.argv[2])]
-assert rates == [0.1, 0.1, 0.05, 0.05], rates
+def rates(path): return [json.loads(l)["learning_rate"] for l in open(path)]
+got = rates(sys.argv[1])
+assert all(abs(r - 0.1 / math.sqrt(t + 1)) < 1e-12 for t, r in enumerate(got)), got
+got = rates(sys.argv[2])
+assert len(got) == 4 and all(abs(r - 1.0 / (t + 10)) < 1e-12 for t, r in enumerate(got)), got
+assert rates(sys.argv[3]) == [0.1, 0.1, 0.05, 0.05], rates(sys.argv[3])
 PY
 
 # The layout fixes the model: the same run twice gives the same bytes.
