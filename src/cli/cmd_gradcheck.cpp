@@ -25,7 +25,8 @@ void declare(ParamSet& params, GradcheckCliOptions& o) {
   declare_load_options(params, o.load);
   declare_model_options(params, o.model);
   params.section("Check");
-  declare_init_options(params, o.model);
+  declare_init_options(params, o.model,
+                       "Seed of the initial factors and of which coordinates are checked");
   params.add("samples", &o.check.samples, "Coordinates to check (users and items alike)")
       .value_name("N")
       .at_least(1);

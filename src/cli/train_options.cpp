@@ -29,9 +29,8 @@ void declare_model_options(ParamSet& params, ModelOptions& o) {
              "uniform: weight 1");
 }
 
-void declare_init_options(ParamSet& params, ModelOptions& o) {
-  params.add("seed", &o.seed, "Seed of the initial factors (and of gd's sampling order)")
-      .value_name("S");
+void declare_init_options(ParamSet& params, ModelOptions& o, std::string seed_help) {
+  params.add("seed", &o.seed, std::move(seed_help)).value_name("S");
   params.add("init-scale", &o.init_scale,
              "Initial factor entries are N(0, s^2/k): a row's norm is about s")
       .value_name("S")
@@ -78,7 +77,7 @@ void declare_training(ParamSet& params, TrainOptions& o) {
              "best validation RMSE")
       .value_name("N")
       .at_least(1);
-  declare_init_options(params, o.model);
+  declare_init_options(params, o.model, "Seed of the initial factors and of gd's sampling order");
   declare_threads(params, o.threads);
 }
 

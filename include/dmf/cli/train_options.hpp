@@ -41,7 +41,9 @@ struct ModelOptions {
 /// Declares the "Model" section (--rank, --biases, --lambda*, --reg-weighting);
 /// --seed and --init-scale are declared by the caller, in its own section.
 void declare_model_options(ParamSet& params, ModelOptions& o);
-void declare_init_options(ParamSet& params, ModelOptions& o);
+/// Declares --seed (described by `seed_help`: what else the seed decides)
+/// and --init-scale.
+void declare_init_options(ParamSet& params, ModelOptions& o, std::string seed_help);
 
 [[nodiscard]] solvers::Regularization regularization(const ModelOptions& o);
 
