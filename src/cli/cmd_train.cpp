@@ -88,14 +88,20 @@ nlohmann::json solver_json(const TrainOptions& o, const solvers::Solver& solver)
   return j;
 }
 
+model::Model initial_model(const dist::Comm& comm, const TrainOptions& o,
+                           const data::RatingsData& ratings, std::uint64_t seed) {
+  return model::init_model(comm, ratings, o.model.rank, o.model.biases, seed, o.model.init_scale);
+}
+
+/// Trains `initial` (drawn with `seed`) to the end.
 Run train_once(Context& context, const TrainOptions& o, const data::RatingsData& ratings,
-               const eval::RatingSet* validation, std::uint64_t seed, int threads, int restart,
-               train::MetricsLog* metrics) {
+               const eval::RatingSet* validation, model::Model initial, std::uint64_t seed,
+               int threads, int restart, train::MetricsLog* metrics) {
   const auto& comm = context.comm;
   Stopwatch clock;
   Run run;
   run.seed = seed;
-  run.model = model::init_model(comm, ratings, o.model.rank, o.model.biases, seed, o.model.init_scale);
+  run.model = std::move(initial);
   const auto solver = make_solver(comm, o, ratings, run.model, seed, threads);
   train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
   if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
@@ -160,17 +166,18 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
 
-  // The held-out sets only need the model's shape, the same for every restart.
-  const model::Model shape = model::init_model(comm, ratings, o.model.rank, o.model.biases, o.model.seed, 0.0);
+  // The first run's initial model. The held-out sets are built against it:
+  // they need only its blocks' shape, the same for every restart.
+  model::Model first = initial_model(comm, o, ratings, o.model.seed);
   // Validation and test ratings are read as they are, one prediction each.
   std::optional<eval::RatingSet> validation;
   if (auto local = read_validation(comm, o, load, split)) {
-    validation.emplace(comm, shape, ratings.users, ratings.items, *local,
+    validation.emplace(comm, first, ratings.users, ratings.items, *local,
                        o.validation.empty() ? o.data : o.validation, eval::ColdStart::kMean);
   }
   std::optional<eval::RatingSet> test;
   if (!o.test.empty()) {
-    test.emplace(comm, shape, ratings.users, ratings.items,
+    test.emplace(comm, first, ratings.users, ratings.items,
                  data::read_ratings_here(comm, o.test, load), o.test, eval::ColdStart::kMean);
   }
 
@@ -183,8 +190,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   for (int r = 0; r < o.restarts; ++r) {
     const std::uint64_t seed = o.model.seed + static_cast<std::uint64_t>(r);
     if (o.restarts > 1) console.log("restart {}/{} (seed {})\n", r + 1, o.restarts, seed);
-    Run run = train_once(context, o, ratings, validation ? &*validation : nullptr, seed, threads,
-                         r + 1, metrics ? &*metrics : nullptr);
+    model::Model initial = r == 0 ? std::move(first) : initial_model(comm, o, ratings, seed);
+    Run run = train_once(context, o, ratings, validation ? &*validation : nullptr,
+                         std::move(initial), seed, threads, r + 1, metrics ? &*metrics : nullptr);
     restarts.push_back({{"seed", seed},
                         {"epochs", static_cast<int>(run.loop.history.size())},
                         {"best_epoch", run.loop.best_epoch},
