@@ -77,9 +77,14 @@ std::uint64_t NpyShape::elements() const noexcept {
   return n;
 }
 
-std::string npy_header(const NpyShape& shape) {
-  const std::string dict = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': {}, }}",
-                                       shape_literal(shape));
+std::string_view npy_descr(NpyType type) noexcept {
+  return type == NpyType::kUInt32 ? "<u4" : "<f4";
+}
+
+std::string npy_header(const NpyShape& shape, NpyType type) {
+  const std::string dict =
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", npy_descr(type),
+                  shape_literal(shape));
   // As numpy: pad so that prefix + dict + padding + '\n' is a multiple of 64,
   // with at least one space (a full 64 when already aligned).
   const std::size_t padding = kAlignment - (kPrefixBytes + dict.size() + 1) % kAlignment;
@@ -116,9 +121,15 @@ NpyHeader parse_npy_header(const std::string& path, std::string_view bytes) {
   const std::size_t begin = 8 + length_bytes;
   if (bytes.size() < begin + header_length) fail("{}: truncated NPY header", path);
   const std::string_view dict = bytes.substr(begin, header_length);
-  const std::string_view descr = dict_value(dict, "descr");
-  if (descr != "'<f4'" && descr != "\"<f4\"") {
-    fail("{}: dtype {} is not little-endian float32 ('<f4')", path,
+  std::string_view descr = dict_value(dict, "descr");
+  const bool quoted = descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"') &&
+                      descr.back() == descr.front();
+  const std::string_view name = quoted ? descr.substr(1, descr.size() - 2) : std::string_view{};
+  NpyType type = NpyType::kFloat32;
+  if (name == npy_descr(NpyType::kUInt32)) {
+    type = NpyType::kUInt32;
+  } else if (name != npy_descr(NpyType::kFloat32)) {
+    fail("{}: dtype {} is neither little-endian float32 ('<f4') nor uint32 ('<u4')", path,
          descr.empty() ? "(none)" : descr);
   }
   if (dict_value(dict, "fortran_order") != "False") {
@@ -126,7 +137,7 @@ NpyHeader parse_npy_header(const std::string& path, std::string_view bytes) {
   }
   const std::string_view shape = dict_value(dict, "shape");
   if (shape.empty()) fail("{}: NPY header has no shape", path);
-  return NpyHeader{parse_shape(path, shape), begin + header_length};
+  return NpyHeader{parse_shape(path, shape), type, begin + header_length};
 }
 
 NpyHeader read_npy_header(const std::string& path) {

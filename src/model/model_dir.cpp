@@ -1,20 +1,14 @@
 #include "dmf/model/model_dir.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "dmf/core/error.hpp"
-#include "dmf/core/hash.hpp"
-#include "dmf/dist/ordered_file_writer.hpp"
-#include "dmf/io/npy.hpp"
+#include "dmf/dist/file_checksums.hpp"
+#include "dmf/io/npy_rows.hpp"
 #include "dmf/io/range_reader.hpp"
+#include "dmf/model/dir_writer.hpp"
 
 namespace dmf::model {
 namespace {
@@ -36,151 +30,36 @@ std::string join(const std::string& dir, std::string_view file) {
   return (fs::path(dir) / file).string();
 }
 
-/// Flushes a file or directory to disk.
-void sync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-/// Rank 0's check that `dir` may be written; nullopt if so.
-std::optional<std::string> refusal(const std::string& dir, bool overwrite) {
-  std::error_code ec;
-  const fs::path target(dir);
-  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(parent, ec)) {
-    return fmt::format("cannot write {}: directory {} does not exist", dir, parent.string());
-  }
-  if (!fs::exists(fs::symlink_status(target, ec))) return std::nullopt;
-  if (!overwrite) return fmt::format("{} already exists; pass --overwrite to replace it", dir);
-  const bool is_dir = fs::is_directory(fs::symlink_status(target, ec));
-  if (!is_dir || !(fs::is_empty(target, ec) || fs::exists(target / kManifest, ec))) {
-    return fmt::format(
-        "{} exists and is not a dmf model directory (no {}); refusing to replace it", dir,
-        kManifest);
-  }
-  return std::nullopt;
-}
-
-/// A new hidden directory next to `dir`, on the same file system.
-std::string make_temp_dir(const std::string& dir) {
-  const fs::path target = fs::path(dir).lexically_normal();
-  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  const auto tag = combine(static_cast<std::uint64_t>(::getpid()), static_cast<std::uint64_t>(now));
-  const fs::path temp =
-      parent / fmt::format(".{}.dmf-tmp-{:016x}", target.filename().string(), tag);
-  std::error_code ec;
-  if (!fs::create_directory(temp, ec)) {
-    fail("cannot create {}: {}", temp.string(), ec ? ec.message() : "it exists");
-  }
-  return temp.string();
-}
-
-std::string_view as_bytes(std::span<const float> values) {
-  return {reinterpret_cast<const char*>(values.data()), values.size_bytes()};
-}
-
-/// Collective: one float32 array, rank 0's header first, then every rank's
-/// rows in rank order (= global row order).
-void write_array(const dist::Comm& comm, const std::string& path, const io::NpyShape& shape,
-                 std::span<const float> rows) {
-  dist::OrderedFileWriter writer(comm, path, /*overwrite=*/false);
-  writer.append(comm.is_root() ? io::npy_header(shape) : std::string());
-  writer.append(as_bytes(rows));
-  writer.commit();
-}
-
-void write_ids(const dist::Comm& comm, const std::string& path, const data::IdDirectory& ids) {
-  std::string text;
-  for (std::uint32_t r = 0; r < ids.local_rows(); ++r) {
-    text += ids.token(r);
-    text += '\n';
-  }
-  dist::OrderedFileWriter writer(comm, path, /*overwrite=*/false);
-  writer.append(text);
-  writer.commit();
-}
-
-void write_side(const dist::Comm& comm, const std::string& dir, const SideFiles& files,
-                const FactorBlock& block, const data::IdDirectory& ids) {
+void write_side(DirWriter& writer, const SideFiles& files, const FactorBlock& block,
+                const data::IdDirectory& ids) {
   DMF_CHECK(block.first_row == ids.first_row() && block.rows == ids.local_rows(),
             "write_model_dir: rows [{}, +{}) do not match the IDs [{}, +{})", block.first_row,
             block.rows, ids.first_row(), ids.local_rows());
   const std::uint64_t rows = ids.total_rows();
-  write_array(comm, join(dir, files.factors), {{rows, static_cast<std::uint64_t>(block.k)}},
-              block.factors);
-  write_array(comm, join(dir, files.bias), {{rows}}, block.bias);
-  write_ids(comm, join(dir, files.ids), ids);
-}
-
-/// Rank 0: moves the finished `temp` directory to `dir`, atomically.
-void publish(const std::string& temp, const std::string& dir, bool overwrite) {
-  std::error_code ec;
-  const bool replacing = overwrite && fs::exists(fs::symlink_status(dir, ec));
-  // Without --overwrite (or when dir vanished) RENAME_NOREPLACE never
-  // replaces what appeared since the check; with it, RENAME_EXCHANGE swaps
-  // the two in one step, so `dir` is always either the old or the new model.
-  const unsigned flags = replacing ? RENAME_EXCHANGE : RENAME_NOREPLACE;
-  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dir.c_str(), flags) != 0) {
-    fail("cannot move {} into place as {}: {}", temp, dir, std::strerror(errno));
-  }
-  const fs::path parent = fs::path(dir).has_parent_path() ? fs::path(dir).parent_path() : ".";
-  sync_path(parent.string());
-  if (replacing) fs::remove_all(temp, ec);  // the old model, now under the temporary name
+  writer.write_array(std::string(files.factors), rows, static_cast<std::uint64_t>(block.k),
+                     std::span<const float>(block.factors));
+  writer.write_array(std::string(files.bias), rows, 0, std::span<const float>(block.bias));
+  writer.write_ids(std::string(files.ids), ids);
 }
 
 }  // namespace
 
 void check_model_dir_writable(const dist::Comm& comm, const std::string& requested,
                               bool overwrite) {
-  std::string dir = requested;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string dir = trim_dir(requested);
   comm.agree([&] {
     if (!comm.is_root()) return;
-    if (auto why = refusal(dir, overwrite)) throw Error(*why);
+    if (auto why = dir_refusal(dir, overwrite)) throw Error(*why);
   });
 }
 
-void write_model_dir(const dist::Comm& comm, const std::string& requested, const Model& model,
+void write_model_dir(const dist::Comm& comm, const std::string& dir, const Model& model,
                      const data::IdDirectory& users, const data::IdDirectory& items,
                      const nlohmann::json& manifest, bool overwrite) {
-  // "out/" names the directory "out": its parent and name are what the
-  // checks, the hidden sibling and the rename need.
-  std::string dir = requested;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  std::string temp;
-  comm.agree([&] {
-    if (!comm.is_root()) return;
-    if (auto why = refusal(dir, overwrite)) throw Error(*why);
-    temp = make_temp_dir(dir);
-  });
-  temp = comm.broadcast(temp, 0);
-  try {
-    write_side(comm, temp, kUserFiles, model.users, users);
-    write_side(comm, temp, kItemFiles, model.items, items);
-    comm.agree([&] {
-      if (!comm.is_root()) return;
-      nlohmann::json full = manifest;
-      full["format_version"] = kModelFormatVersion;
-      const std::string path = join(temp, kManifest);
-      std::ofstream out(path);
-      out << full.dump(2) << '\n';
-      out.close();
-      DMF_CHECK(out.good(), "cannot write {}", path);
-      sync_path(path);
-      sync_path(temp);
-      publish(temp, dir, overwrite);
-    });
-  } catch (...) {
-    // Every rank gets here together (errors above are agreed collectively);
-    // rank 0 removes what was written. No MPI here.
-    std::error_code ec;
-    if (comm.is_root() && fs::exists(temp, ec)) fs::remove_all(temp, ec);
-    throw;
-  }
+  DirWriter writer(comm, dir, overwrite);
+  write_side(writer, kUserFiles, model.users, users);
+  write_side(writer, kItemFiles, model.items, items);
+  writer.publish(manifest, kModelFormatVersion);
 }
 
 namespace {
@@ -215,44 +94,15 @@ data::IdDirectory read_ids(const dist::Comm& comm, const std::string& path) {
   return ids;
 }
 
-/// Reads rows [first, first + count) of a float32 array whose shape must be
-/// `expected`.
-std::vector<float> read_rows(const std::string& path, const io::NpyShape& expected,
-                             std::uint64_t first, std::uint64_t count) {
-  const io::NpyHeader header = io::read_npy_header(path);
-  DMF_CHECK(header.shape.dims == expected.dims, "{}: shape ({}) where ({}) was expected", path,
-            fmt::join(header.shape.dims, ", "), fmt::join(expected.dims, ", "));
-  const std::uint64_t width = expected.dims.size() > 1 ? expected.dims[1] : 1;
-  const std::uint64_t need = header.data_offset + expected.elements() * sizeof(float);
-  DMF_CHECK(io::file_size(path) >= need, "{} is truncated: {} bytes, {} expected", path,
-            io::file_size(path), need);
-  std::vector<float> values(count * width);
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  DMF_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
-  auto* out = reinterpret_cast<char*>(values.data());
-  std::uint64_t done = 0;
-  const std::uint64_t bytes = values.size() * sizeof(float);
-  const std::uint64_t offset = header.data_offset + first * width * sizeof(float);
-  while (done < bytes) {
-    const ssize_t got = ::pread(fd, out + done, bytes - done, static_cast<off_t>(offset + done));
-    if (got <= 0) {
-      ::close(fd);
-      fail("cannot read {}: {}", path, got < 0 ? std::strerror(errno) : "unexpected end");
-    }
-    done += static_cast<std::uint64_t>(got);
-  }
-  ::close(fd);
-  return values;
-}
-
 FactorBlock read_side(const dist::Comm& comm, const std::string& dir, const SideFiles& files,
                       const data::IdDirectory& ids, int k) {
   FactorBlock block(ids.first_row(), ids.local_rows(), ids.total_rows(), k);
   comm.agree([&] {
     const std::uint64_t rows = ids.total_rows();
-    block.factors = read_rows(join(dir, files.factors), {{rows, static_cast<std::uint64_t>(k)}},
-                              block.first_row, block.rows);
-    block.bias = read_rows(join(dir, files.bias), {{rows}}, block.first_row, block.rows);
+    block.factors = io::read_float_rows(join(dir, files.factors), rows,
+                                        static_cast<std::uint64_t>(k), block.first_row,
+                                        block.rows);
+    block.bias = io::read_float_rows(join(dir, files.bias), rows, 0, block.first_row, block.rows);
   });
   return block;
 }
@@ -305,6 +155,8 @@ LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir) {
               join(dir, kManifest), text);
     return biases;
   });
+  // Directories written before checksums existed have no "files".
+  if (loaded.manifest.contains("files")) dist::verify_files(comm, dir, loaded.manifest["files"]);
   loaded.users = read_ids(comm, join(dir, kUserFiles.ids));
   loaded.items = read_ids(comm, join(dir, kItemFiles.ids));
   model.users = read_side(comm, dir, kUserFiles, loaded.users, model.k);

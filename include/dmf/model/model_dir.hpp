@@ -1,7 +1,9 @@
 // The model directory (DESIGN.md §6): what `dmf train --out DIR` writes and
 // `dmf eval | predict | recommend --model DIR` read.
 //
-//   DIR/manifest.json       format_version, and what the trainer puts in it
+//   DIR/manifest.json       format_version, the checksum of every other file
+//                           ("files", dist/file_checksums.hpp), and what the
+//                           trainer puts in it
 //   DIR/user_factors.npy    float32 (users × k), canonical row order
 //   DIR/item_factors.npy    float32 (items × k)
 //   DIR/user_bias.npy       float32 (users,)
@@ -11,8 +13,8 @@
 //
 // Every rank writes its own rows at their offsets (MPI-IO), so the files are
 // byte-identical for any number of ranks. The directory appears under its
-// name only when complete: it is written as a hidden sibling, fsynced, and
-// renamed into place.
+// name only when complete (model/dir_writer.hpp). Reading verifies the
+// checksums.
 #pragma once
 
 #include <cstdint>
@@ -53,9 +55,9 @@ struct LoadedModel {
   nlohmann::json manifest;
 };
 
-/// Collective. Reads `dir`. Errors (missing or malformed files, shapes that
-/// disagree, a format_version this build does not read) name the file and
-/// are raised on every rank.
+/// Collective. Reads `dir`. Errors (missing, malformed or corrupt files,
+/// shapes that disagree, a format_version this build does not read) name
+/// the file and are raised on every rank.
 [[nodiscard]] LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir);
 
 }  // namespace dmf::model

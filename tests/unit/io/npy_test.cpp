@@ -76,6 +76,15 @@ TEST(Npy, ParsesWhatItWritesAndWhatNumpyMayWrite) {
   EXPECT_EQ(h2.data_offset, v2.size());
 }
 
+TEST(Npy, WritesAndParsesUint32Arrays) {
+  const std::string h = npy_header({{5}}, NpyType::kUInt32);
+  EXPECT_NE(h.find("{'descr': '<u4', 'fortran_order': False, 'shape': (5,), }"), std::string::npos);
+  EXPECT_EQ(h.size() % 64, 0U);
+  const NpyHeader parsed = parse_npy_header("s.npy", h);
+  EXPECT_EQ(parsed.type, NpyType::kUInt32);
+  EXPECT_EQ(parse_npy_header("f.npy", npy_header({{5}})).type, NpyType::kFloat32);
+}
+
 void expect_refused(const std::string& bytes, const std::string& what) {
   try {
     static_cast<void>(parse_npy_header("bad.npy", bytes));
@@ -97,6 +106,8 @@ TEST(Npy, RefusesWhatItCannotRead) {
   };
   expect_refused(replaced("'<f4'", "'<f8'"), "float64");
   expect_refused(replaced("'<f4'", "'>f4'"), "big-endian");
+  expect_refused(replaced("'<f4'", "'<u8'"), "uint64");
+  expect_refused(replaced("'<f4'", "<f4  "), "unquoted");
   expect_refused(replaced("False", "True "), "Fortran order");
   expect_refused(replaced("'shape'", "'shope'"), "no shape");
   std::string v4 = good;

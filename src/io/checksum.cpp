@@ -1,0 +1,48 @@
+#include "dmf/io/checksum.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "dmf/core/error.hpp"
+
+namespace dmf::io {
+
+std::uint64_t chunk_digest(const std::string& path, std::uint64_t chunk) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) fail("cannot open {}: {}", path, std::strerror(errno));
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  constexpr std::size_t kBuffer = std::size_t{1} << 20U;
+  std::vector<char> buffer(kBuffer);
+  std::uint64_t offset = chunk * kChecksumChunkBytes;
+  std::uint64_t left = kChecksumChunkBytes;
+  while (left > 0) {
+    const ssize_t got = ::pread(fd, buffer.data(), std::min<std::uint64_t>(left, kBuffer),
+                                static_cast<off_t>(offset));
+    if (got < 0) {
+      const int error = errno;
+      XXH3_freeState(state);
+      ::close(fd);
+      fail("cannot read {}: {}", path, std::strerror(error));
+    }
+    if (got == 0) break;  // end of file
+    XXH3_64bits_update(state, buffer.data(), static_cast<std::size_t>(got));
+    offset += static_cast<std::uint64_t>(got);
+    left -= static_cast<std::uint64_t>(got);
+  }
+  const std::uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  ::close(fd);
+  return digest;
+}
+
+std::string digest_hex(std::uint64_t digest) { return fmt::format("{:016x}", digest); }
+
+}  // namespace dmf::io

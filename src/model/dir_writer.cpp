@@ -1,0 +1,184 @@
+#include "dmf/model/dir_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "dmf/core/error.hpp"
+#include "dmf/core/hash.hpp"
+#include "dmf/dist/file_checksums.hpp"
+#include "dmf/dist/ordered_file_writer.hpp"
+
+namespace dmf::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kManifest = "manifest.json";
+
+std::string join(const std::string& dir, std::string_view file) {
+  return (fs::path(dir) / file).string();
+}
+
+fs::path parent_of(const std::string& dir) {
+  const fs::path target(dir);
+  return target.has_parent_path() ? target.parent_path() : fs::path(".");
+}
+
+/// Flushes a file or directory to disk.
+void sync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+/// A new hidden directory next to `dir`, on the same file system.
+std::string make_temp_dir(const std::string& dir) {
+  const fs::path target = fs::path(dir).lexically_normal();
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const auto tag = combine(static_cast<std::uint64_t>(::getpid()), static_cast<std::uint64_t>(now));
+  const fs::path temp =
+      parent_of(dir) / fmt::format(".{}.dmf-tmp-{:016x}", target.filename().string(), tag);
+  std::error_code ec;
+  if (!fs::create_directory(temp, ec)) {
+    fail("cannot create {}: {}", temp.string(), ec ? ec.message() : "it exists");
+  }
+  return temp.string();
+}
+
+template <class T>
+std::string_view as_chars(std::span<const T> values) {
+  return {reinterpret_cast<const char*>(values.data()), values.size_bytes()};
+}
+
+io::NpyShape shape_of(std::uint64_t rows, std::uint64_t width) {
+  return width == 0 ? io::NpyShape{{rows}} : io::NpyShape{{rows, width}};
+}
+
+}  // namespace
+
+std::string trim_dir(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
+std::optional<std::string> dir_refusal(const std::string& dir, bool overwrite) {
+  std::error_code ec;
+  const fs::path target(dir);
+  if (!fs::is_directory(parent_of(dir), ec)) {
+    return fmt::format("cannot write {}: directory {} does not exist", dir,
+                       parent_of(dir).string());
+  }
+  if (!fs::exists(fs::symlink_status(target, ec))) return std::nullopt;
+  if (!overwrite) return fmt::format("{} already exists; pass --overwrite to replace it", dir);
+  const bool is_dir = fs::is_directory(fs::symlink_status(target, ec));
+  if (!is_dir || !(fs::is_empty(target, ec) || fs::exists(target / kManifest, ec))) {
+    return fmt::format(
+        "{} exists and is not a dmf model directory (no {}); refusing to replace it", dir,
+        kManifest);
+  }
+  return std::nullopt;
+}
+
+DirWriter::DirWriter(const dist::Comm& comm, std::string dir, bool overwrite)
+    : comm_(comm), dir_(trim_dir(std::move(dir))), overwrite_(overwrite) {
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
+    if (auto why = dir_refusal(dir_, overwrite_)) throw Error(*why);
+    temp_ = make_temp_dir(dir_);
+  });
+  temp_ = comm_.broadcast(temp_, 0);
+}
+
+DirWriter::~DirWriter() {
+  if (published_ || !comm_.is_root() || temp_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(temp_, ec);
+}
+
+void DirWriter::make_subdir(const std::string& name) {
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
+    std::error_code ec;
+    DMF_CHECK(fs::create_directory(join(temp_, name), ec), "cannot create {}: {}",
+              join(temp_, name), ec ? ec.message() : "it exists");
+  });
+  subdirs_.push_back(name);
+}
+
+void DirWriter::write_bytes(const std::string& file, const io::NpyShape& shape, io::NpyType type,
+                            std::string_view local) {
+  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false);
+  writer.append(comm_.is_root() ? io::npy_header(shape, type) : std::string());
+  writer.append(local);
+  const std::uint64_t element = 4;  // float32 and uint32
+  const std::uint64_t expected = shape.elements() * element;
+  const std::uint64_t header = io::npy_header(shape, type).size();
+  comm_.agree([&] {
+    DMF_CHECK(writer.size() == header + expected,
+              "{}: the ranks' rows add up to {} bytes, not the {} of shape ({})", file,
+              writer.size() - header, expected, fmt::join(shape.dims, ", "));
+  });
+  writer.commit();
+  files_.push_back(file);
+}
+
+void DirWriter::write_array(const std::string& file, std::uint64_t total_rows,
+                            std::uint64_t width, std::span<const float> rows) {
+  write_bytes(file, shape_of(total_rows, width), io::NpyType::kFloat32, as_chars(rows));
+}
+
+void DirWriter::write_array(const std::string& file, std::uint64_t total_rows,
+                            std::uint64_t width, std::span<const std::uint32_t> rows) {
+  write_bytes(file, shape_of(total_rows, width), io::NpyType::kUInt32, as_chars(rows));
+}
+
+void DirWriter::write_ids(const std::string& file, const data::IdDirectory& ids) {
+  std::string text;
+  for (std::uint32_t r = 0; r < ids.local_rows(); ++r) {
+    text += ids.token(r);
+    text += '\n';
+  }
+  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false);
+  writer.append(text);
+  writer.commit();
+  files_.push_back(file);
+}
+
+void DirWriter::publish(nlohmann::json manifest, int format_version) {
+  manifest["format_version"] = format_version;
+  manifest["files"] = dist::checksum_files(comm_, temp_, files_);
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
+    const std::string path = join(temp_, kManifest);
+    std::ofstream out(path);
+    out << manifest.dump(2) << '\n';
+    out.close();
+    DMF_CHECK(out.good(), "cannot write {}", path);
+    sync_path(path);
+    for (const auto& sub : subdirs_) sync_path(join(temp_, sub));
+    sync_path(temp_);
+    std::error_code ec;
+    const bool replacing = overwrite_ && fs::exists(fs::symlink_status(dir_, ec));
+    // Without overwrite (or when dir vanished) RENAME_NOREPLACE never
+    // replaces what appeared since the check; with it, RENAME_EXCHANGE swaps
+    // the two in one step, so `dir` is always either the old or the new one.
+    const unsigned flags = replacing ? RENAME_EXCHANGE : RENAME_NOREPLACE;
+    if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, dir_.c_str(), flags) != 0) {
+      fail("cannot move {} into place as {}: {}", temp_, dir_, std::strerror(errno));
+    }
+    published_ = true;
+    sync_path(parent_of(dir_).string());
+    if (replacing) fs::remove_all(temp_, ec);  // the old directory, now under the hidden name
+  });
+  published_ = true;
+}
+
+}  // namespace dmf::model
