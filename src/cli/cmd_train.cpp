@@ -15,8 +15,10 @@
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
 #include "dmf/cli/train_options.hpp"
+#include "dmf/cli/train_resume.hpp"
 #include "dmf/solvers/als.hpp"
 #include "dmf/solvers/gd.hpp"
+#include "dmf/train/stop_signals.hpp"
 #include "dmf/train/trainer.hpp"
 
 namespace dmf::cli {
@@ -96,7 +98,8 @@ model::Model initial_model(const dist::Comm& comm, const TrainOptions& o,
 /// Trains `initial` (drawn with `seed`) to the end.
 Run train_once(Context& context, const TrainOptions& o, const data::RatingsData& ratings,
                const eval::RatingSet* validation, model::Model initial, std::uint64_t seed,
-               int threads, int restart, train::MetricsLog* metrics) {
+               int threads, int restart, train::MetricsLog* metrics,
+               const train::LoopCheckpoints& checkpoints) {
   const auto& comm = context.comm;
   Stopwatch clock;
   Run run;
@@ -106,7 +109,8 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
   if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
   run.loop = train::run_epochs(comm, *solver, run.model, validation, loop_options(o, threads),
-                               {&progress, metrics, &context.console});
+                               {&progress, metrics, &context.console}, checkpoints);
+  if (run.loop.stop_signal != 0) return run;
   // The final figures, measured afresh (also right for --epochs 0).
   run.objective = solver->objective();
   if (validation != nullptr) run.validation = validation->score(comm, run.model, threads);
@@ -142,6 +146,38 @@ void print_restarts(const Console& console, const std::vector<nlohmann::json>& t
   }
 }
 
+/// Exit code of a run stopped by a signal after its checkpoint (DESIGN.md §7).
+constexpr int kExitCheckpointed = 75;
+
+/// What the model directory's manifest and every checkpoint's start with:
+/// the model's shape, the data and the configuration.
+nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o,
+                             const ParamSet& params, const data::RatingsData& ratings,
+                             const model::Model& model, const std::string& fingerprint) {
+  const float lowest = ratings.by_user.values.empty()
+                           ? std::numeric_limits<float>::max()
+                           : *std::ranges::min_element(ratings.by_user.values);
+  const float highest = ratings.by_user.values.empty()
+                            ? std::numeric_limits<float>::lowest()
+                            : *std::ranges::max_element(ratings.by_user.values);
+  return {{"dmf_version", DMF_VERSION},
+          {"solver", to_string(o.solver)},
+          {"k", o.model.rank},
+          {"biases", to_string(o.model.biases)},
+          {"mu", model.mu},
+          {"rating_min", comm.allreduce(lowest, dist::Op::kMin)},
+          {"rating_max", comm.allreduce(highest, dist::Op::kMax)},
+          {"data",
+           {{"path", o.data},
+            {"fingerprint", fingerprint},
+            {"ratings", ratings.report.ratings},
+            {"users", ratings.users.total_rows()},
+            {"items", ratings.items.total_rows()}}},
+          {"config", params.effective_config()},
+          {"resume_options", resume_options(params)},
+          {"layout", {{"ranks", comm.size()}, {"threads", resolve_threads(o.threads)}}}};
+}
+
 int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto& console = context.console;
@@ -149,6 +185,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   // Refuse an existing --out now rather than after training (the write
   // checks again, atomically).
   model::check_model_dir_writable(comm, o.out, o.overwrite);
+  // From here a stop signal means "checkpoint at the next safe point".
+  if (!o.checkpoint_dir.empty()) train::catch_stop_signals();
   Stopwatch clock;
   const int threads = resolve_threads(o.threads);
   data::LoadOptions load = o.load;
@@ -181,8 +219,29 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                  data::read_ratings_here(comm, o.test, load), o.test, eval::ColdStart::kMean);
   }
 
+  const std::string fingerprint = data::fingerprint(comm, ratings);
+  const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
+  const std::optional<train::Checkpoint> resume = checkpoint_to_resume(comm, o, console);
+  if (resume) {
+    check_resumable(comm, *resume, fingerprint, base["resume_options"]);
+    console.log("resuming from {}\n", resume->path);
+  } else if (o.resume == "auto") {
+    console.log("no checkpoint in {}; starting fresh\n", o.checkpoint_dir);
+  }
+  std::optional<train::CheckpointStore> store;
+  if (!o.checkpoint_dir.empty()) {
+    store.emplace(comm, o.checkpoint_dir, o.keep_checkpoints, ratings.users, ratings.items);
+  }
+  const train::LoopCheckpoints checkpoints{store ? &*store : nullptr, o.checkpoint_every,
+                                           o.checkpoint_seconds, base,
+                                           resume ? &*resume : nullptr};
+
+  // With --resume the metrics file is this run's own: it starts again from
+  // the checkpoint's history (or from nothing).
   std::optional<train::MetricsLog> metrics;
-  if (!o.metrics_out.empty()) metrics.emplace(comm, o.metrics_out, o.overwrite);
+  if (!o.metrics_out.empty()) {
+    metrics.emplace(comm, o.metrics_out, o.overwrite || !o.resume.empty());
+  }
   const double setup_seconds = clock.seconds();
   std::optional<Run> best;
   int best_index = 0;
@@ -192,7 +251,15 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     if (o.restarts > 1) console.log("restart {}/{} (seed {})\n", r + 1, o.restarts, seed);
     model::Model initial = r == 0 ? std::move(first) : initial_model(comm, o, ratings, seed);
     Run run = train_once(context, o, ratings, validation ? &*validation : nullptr,
-                         std::move(initial), seed, threads, r + 1, metrics ? &*metrics : nullptr);
+                         std::move(initial), seed, threads, r + 1, metrics ? &*metrics : nullptr,
+                         checkpoints);
+    if (run.loop.stop_signal != 0) {
+      console.out("stopped by {}: checkpoint {} written; run again with --resume auto to go "
+                  "on (exit code {})\n",
+                  train::signal_name(run.loop.stop_signal), run.loop.checkpoint,
+                  kExitCheckpointed);
+      return kExitCheckpointed;
+    }
     restarts.push_back({{"seed", seed},
                         {"epochs", static_cast<int>(run.loop.history.size())},
                         {"best_epoch", run.loop.best_epoch},
@@ -219,43 +286,24 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     final_metrics["test"] = score_json(*test_score);
   }
 
-  const float lowest = ratings.by_user.values.empty()
-                           ? std::numeric_limits<float>::max()
-                           : *std::ranges::min_element(ratings.by_user.values);
-  const float highest = ratings.by_user.values.empty()
-                            ? std::numeric_limits<float>::lowest()
-                            : *std::ranges::max_element(ratings.by_user.values);
   nlohmann::json history_json = nlohmann::json::array();
   for (const auto& record : chosen.loop.history) {
     history_json.push_back(train::MetricsLog::to_json(record));
   }
-  nlohmann::json manifest{
-      {"dmf_version", DMF_VERSION},
-      {"solver", to_string(o.solver)},
-      {"k", o.model.rank},
-      {"biases", to_string(o.model.biases)},
-      {"mu", model.mu},
-      {"rating_min", comm.allreduce(lowest, dist::Op::kMin)},
-      {"rating_max", comm.allreduce(highest, dist::Op::kMax)},
-      {"epochs", static_cast<int>(chosen.loop.history.size())},
-      {"best_epoch", chosen.loop.best_epoch},
-      {"stopped_by", chosen.loop.stopped_by},
-      {"learning_rate_backoffs", chosen.loop.backoffs},
-      {"seed", chosen.seed},
-      {"data",
-       {{"path", o.data},
-        {"fingerprint", data::fingerprint(comm, ratings)},
-        {"ratings", report.ratings},
-        {"users", ratings.users.total_rows()},
-        {"items", ratings.items.total_rows()}}},
-      {"metrics", final_metrics},
-      {"history", history_json},
-      {"solver_state", chosen.solver},
-      {"config", params.effective_config()},
-      {"layout", {{"ranks", comm.size()}, {"threads", threads}}},
-      {"bytes_sent_per_epoch", chosen.bytes_sent_per_epoch},
-      {"peak_rss_bytes", comm.allreduce<std::uint64_t>(peak_rss_bytes(), dist::Op::kMax)},
-      {"seconds", {{"setup", setup_seconds}, {"train", train_seconds}}}};
+  nlohmann::json manifest = base;
+  manifest.update({{"epochs", static_cast<int>(chosen.loop.history.size())},
+                   {"best_epoch", chosen.loop.best_epoch},
+                   {"stopped_by", chosen.loop.stopped_by},
+                   {"learning_rate_backoffs", chosen.loop.backoffs},
+                   {"seed", chosen.seed},
+                   {"metrics", final_metrics},
+                   {"history", history_json},
+                   {"solver_state", chosen.solver},
+                   {"bytes_sent_per_epoch", chosen.bytes_sent_per_epoch},
+                   {"peak_rss_bytes",
+                    comm.allreduce<std::uint64_t>(peak_rss_bytes(), dist::Op::kMax)},
+                   {"seconds", {{"setup", setup_seconds}, {"train", train_seconds}}}});
+  if (resume) manifest["resumed_from"] = resume->path;
   if (o.restarts > 1) manifest["restarts"] = restarts;
   model::write_model_dir(comm, o.out, model, ratings.users, ratings.items, manifest, o.overwrite);
 

@@ -159,6 +159,29 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
       .value_name("FILE");
   params.flag("overwrite", &o.overwrite,
               "Replace an existing model directory (only a model directory) or metrics file");
+
+  params.section("Checkpoints");
+  params.add("checkpoint-dir", &o.checkpoint_dir,
+             "Write checkpoints here (DIR/ckpt-*, DIR/latest), and on SIGTERM, SIGINT or "
+             "SIGUSR1 checkpoint and exit with code 75")
+      .value_name("DIR");
+  params.add("checkpoint-every", &o.checkpoint_every,
+             "Checkpoint after every N epochs (0: not by epochs)")
+      .value_name("N")
+      .at_least(0);
+  params.add("checkpoint-seconds", &o.checkpoint_seconds,
+             "Checkpoint at the first safe point (end of an epoch, or between two gd steps) "
+             "once S seconds have passed since the last one (0: not by time)")
+      .value_name("S")
+      .at_least(0.0);
+  params.add("keep-checkpoints", &o.keep_checkpoints, "How many checkpoints to keep, newest first")
+      .value_name("K")
+      .at_least(1);
+  params.add("resume", &o.resume,
+             "auto: go on from --checkpoint-dir's latest usable checkpoint, or start fresh when "
+             "there is none; PATH: go on from that checkpoint, or fail. --metrics-out is "
+             "rewritten from the checkpoint's history")
+      .value_name("auto|PATH");
 }
 
 void check_train_options(const TrainOptions& o, const ParamSet& params) {
@@ -170,6 +193,15 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
   DMF_CHECK(o.restarts == 1 || has_validation,
             "--restarts keeps the run with the best validation RMSE; give --validation FILE or "
             "--holdout R");
+  DMF_CHECK(o.resume != "auto" || !o.checkpoint_dir.empty(),
+            "--resume auto looks in --checkpoint-dir; give --checkpoint-dir DIR");
+  DMF_CHECK(o.restarts == 1 || (o.checkpoint_dir.empty() && o.resume.empty()),
+            "checkpoints hold one run; train each --restarts seed as its own job "
+            "(--seed S, see jobs/slurm/sweep.sbatch) to checkpoint them");
+  for (const char* name : {"checkpoint-every", "checkpoint-seconds", "keep-checkpoints"}) {
+    DMF_CHECK(!params.given(name) || !o.checkpoint_dir.empty(),
+              "--{} needs --checkpoint-dir DIR", name);
+  }
   if (o.solver != SolverKind::kGd) {
     for (const char* name : kGdOnly) {
       DMF_CHECK(!params.given(name), "--{} applies to --solver gd, not {}", name,

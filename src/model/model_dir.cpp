@@ -107,7 +107,9 @@ FactorBlock read_side(const dist::Comm& comm, const std::string& dir, const Side
   return block;
 }
 
-nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
+}  // namespace
+
+nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& dir) {
   const std::string path = join(dir, kManifest);
   std::string text;
   comm.agree([&] {
@@ -140,11 +142,9 @@ nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
   });
 }
 
-}  // namespace
-
 LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir) {
   LoadedModel loaded;
-  loaded.manifest = read_manifest(comm, dir);
+  loaded.manifest = read_model_manifest(comm, dir);
   Model& model = loaded.model;
   model.k = loaded.manifest["k"].get<int>();
   model.mu = loaded.manifest["mu"].get<double>();

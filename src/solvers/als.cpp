@@ -32,6 +32,13 @@ std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
 /// ALS keeps nothing beyond the model: each epoch starts from its rows.
 struct AlsState final : SolverState {
   model::Model model;
+
+  [[nodiscard]] std::vector<StateArray> arrays() const override {
+    std::vector<StateArray> out;
+    add_factor_arrays(out, Side::kUser, model.users, 0, model.users.rows);
+    add_factor_arrays(out, Side::kItem, model.items, 0, model.items.rows);
+    return out;
+  }
 };
 
 }  // namespace
@@ -124,7 +131,7 @@ void AlsSolver::solve_users() { solve(users_, /*measure=*/false); }
 
 Objective AlsSolver::solve_items() { return combine(solve(items_, /*measure=*/true)); }
 
-Objective AlsSolver::epoch() {
+std::optional<Objective> AlsSolver::run_epoch(const BetweenSteps& /*between_steps*/) {
   solve_users();
   return solve_items();
 }
@@ -147,6 +154,17 @@ std::unique_ptr<SolverState> AlsSolver::snapshot() const {
 
 void AlsSolver::restore(const SolverState& state) {
   model_ = dynamic_cast<const AlsState&>(state).model;
+}
+
+std::unique_ptr<SolverState> AlsSolver::load_state(const StateSource& source) const {
+  auto state = std::make_unique<AlsState>();
+  state->model = model_;
+  const auto load = [&](solvers::Side side, const model::FactorBlock& own) {
+    return load_factor_block(source, side, model_.k, own.first_row, own.rows, own.total_rows);
+  };
+  state->model.users = load(solvers::Side::kUser, model_.users);
+  state->model.items = load(solvers::Side::kItem, model_.items);
+  return state;
 }
 
 double AlsSolver::relative_change(const SolverState& before) {

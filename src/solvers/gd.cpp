@@ -31,13 +31,62 @@ double reg_coefficient(const Regularization& reg, double lambda, std::uint64_t n
   return n == 0 ? 0.0 : 2.0 * lambda * reg.weight(n) / static_cast<double>(n);
 }
 
+/// The arrays of rows [local_first, local_first + count) of `params`: the
+/// factors and biases, then `slots` optimizer state arrays of each, then the
+/// rows' step counts.
+void add_row_params(std::vector<StateArray>& out, Side side, const RowParams& params,
+                    std::uint32_t local_first, std::uint32_t count, int slots) {
+  add_factor_arrays(out, side, params.rows, local_first, count);
+  const std::size_t k = params.rows.width();
+  const std::uint32_t first = params.rows.first_row + local_first;
+  const std::string_view name = side_name(side);
+  for (int slot = 0; slot < slots; ++slot) {
+    out.push_back({fmt::format("{}_factor_state{}", name, slot), side, k, first,
+                   std::span<const float>(params.factor_state[slot]).subspan(local_first * k,
+                                                                             count * k)});
+    out.push_back({fmt::format("{}_bias_state{}", name, slot), side, 0, first,
+                   std::span<const float>(params.bias_state[slot]).subspan(local_first, count)});
+  }
+  out.push_back({fmt::format("{}_steps", name), side, 0, first,
+                 std::span<const std::uint32_t>(params.steps).subspan(local_first, count)});
+}
+
+/// Global rows [first, first + count) of what add_row_params saved.
+RowParams load_row_params(const StateSource& source, Side side, int k, std::uint32_t first,
+                          std::uint32_t count, std::uint32_t total, int slots) {
+  RowParams params(load_factor_block(source, side, k, first, count, total), slots);
+  const std::string_view name = side_name(side);
+  const auto width = static_cast<std::uint64_t>(k);
+  for (int slot = 0; slot < slots; ++slot) {
+    params.factor_state[slot] =
+        source.floats(fmt::format("{}_factor_state{}", name, slot), side, width, first, count);
+    params.bias_state[slot] =
+        source.floats(fmt::format("{}_bias_state{}", name, slot), side, 0, first, count);
+  }
+  params.steps = source.uint32s(fmt::format("{}_steps", name), side, 0, first, count);
+  return params;
+}
+
 }  // namespace
 
 struct GdSolver::State final : SolverState {
   RowParams users;
-  RowParams items;
+  RowParams items;  // every item
+  std::uint32_t own_items_first = 0;  // the items this rank saves
+  std::uint32_t own_items = 0;
+  int slots = 0;
   std::uint64_t epochs_done = 0;
   std::uint64_t steps_done = 0;
+
+  [[nodiscard]] std::vector<StateArray> arrays() const override {
+    std::vector<StateArray> out;
+    add_row_params(out, Side::kUser, users, 0, users.rows.rows, slots);
+    add_row_params(out, Side::kItem, items, own_items_first, own_items, slots);
+    return out;
+  }
+  [[nodiscard]] nlohmann::json counters() const override {
+    return {{"epochs_done", epochs_done}, {"steps_done", steps_done}};
+  }
 };
 
 RowParams::RowParams(model::FactorBlock block, int slots) : rows(std::move(block)) {
@@ -232,15 +281,18 @@ void GdSolver::step(std::span<const std::uint64_t> by_user,
   ++steps_done_;
 }
 
-Objective GdSolver::epoch() {
+std::optional<Objective> GdSolver::run_epoch(const BetweenSteps& between_steps) {
   plan_epoch(epochs_done_);
-  const std::uint64_t bytes_before = item_sums_.stats().bytes;
-  for (std::uint64_t s = 0; s < steps_per_epoch_; ++s) {
+  // An epoch ended early by between_steps goes on where it stopped.
+  const std::uint64_t resume_at = steps_done_ - epochs_done_ * steps_per_epoch_;
+  if (resume_at == 0) epoch_start_bytes_ = item_sums_.stats().bytes;
+  for (std::uint64_t s = resume_at; s < steps_per_epoch_; ++s) {
     const std::size_t first = step_begin_[s];
     const std::size_t count = step_begin_[s + 1] - first;
     step(std::span(order_).subspan(first, count), std::span(item_order_).subspan(first, count));
+    if (s + 1 < steps_per_epoch_ && between_steps && between_steps()) return std::nullopt;
   }
-  bytes_last_epoch_ = item_sums_.stats().bytes - bytes_before;
+  bytes_last_epoch_ = item_sums_.stats().bytes - epoch_start_bytes_;
   ++epochs_done_;
   export_items();
   return objective();
@@ -287,12 +339,46 @@ Objective GdSolver::objective() { return combine(local_squared_error()); }
 Traffic GdSolver::traffic_per_epoch() const { return Traffic{bytes_last_epoch_}; }
 
 std::unique_ptr<SolverState> GdSolver::snapshot() const {
-  auto state = std::make_unique<State>();
+  auto state = empty_state();
   state->users = users_;
   state->items = items_;
   state->epochs_done = epochs_done_;
   state->steps_done = steps_done_;
   return state;
+}
+
+std::unique_ptr<GdSolver::State> GdSolver::empty_state() const {
+  auto state = std::make_unique<State>();
+  state->own_items_first = model_.items.first_row;
+  state->own_items = model_.items.rows;
+  state->slots = optimizer_.slots();
+  return state;
+}
+
+std::unique_ptr<SolverState> GdSolver::load_state(const StateSource& source) const {
+  auto state = empty_state();
+  const int k = model_.k;
+  const int slots = optimizer_.slots();
+  const model::FactorBlock& users = model_.users;
+  state->users =
+      load_row_params(source, Side::kUser, k, users.first_row, users.rows, users.total_rows, slots);
+  const std::uint32_t items = model_.items.total_rows;
+  state->items = load_row_params(source, Side::kItem, k, 0, items, items, slots);
+  const nlohmann::json& counters = source.counters();
+  state->epochs_done = counters.at("epochs_done").get<std::uint64_t>();
+  state->steps_done = counters.at("steps_done").get<std::uint64_t>();
+  DMF_CHECK(state->steps_done >= state->epochs_done * steps_per_epoch_ &&
+                state->steps_done < (state->epochs_done + 1) * steps_per_epoch_,
+            "gd: the saved state is {} steps into epoch {}, which has {} steps",
+            state->steps_done - std::min(state->steps_done, state->epochs_done * steps_per_epoch_),
+            state->epochs_done + 1, steps_per_epoch_);
+  return state;
+}
+
+nlohmann::json GdSolver::settings_state() const { return {{"backoff", backoff_}}; }
+
+void GdSolver::restore_settings(const nlohmann::json& saved) {
+  backoff_ = saved.at("backoff").get<double>();
 }
 
 void GdSolver::restore(const SolverState& state) {

@@ -29,6 +29,24 @@ nlohmann::json MetricsLog::to_json(const EpochRecord& r) {
   return line;
 }
 
+EpochRecord MetricsLog::from_json(const nlohmann::json& line) {
+  EpochRecord r;
+  r.epoch = line.at("epoch").get<int>();
+  r.loss = line.at("loss").get<double>();
+  r.objective = line.at("objective").get<double>();
+  r.train_rmse = line.at("train_rmse").get<double>();
+  r.seconds = line.at("seconds").get<double>();
+  r.elapsed = line.at("elapsed").get<double>();
+  const auto optional = [&](const char* key, std::optional<double>& value) {
+    if (line.contains(key)) value = line[key].get<double>();
+  };
+  optional("validation_rmse", r.validation_rmse);
+  optional("learning_rate", r.learning_rate);
+  optional("parameter_change", r.parameter_change);
+  optional("gradient_norm", r.gradient_norm);
+  return r;
+}
+
 void MetricsLog::write(const EpochRecord& record) {
   if (!out_.is_open()) return;
   nlohmann::json line = to_json(record);

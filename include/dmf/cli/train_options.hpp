@@ -75,6 +75,12 @@ struct TrainOptions {
   std::string out;
   std::string metrics_out;
   bool overwrite = false;
+
+  std::string checkpoint_dir;
+  int checkpoint_every = 0;
+  double checkpoint_seconds = 600.0;
+  int keep_checkpoints = 3;
+  std::string resume;  // "auto", a checkpoint, or "" (start fresh)
 };
 
 void declare_train_options(ParamSet& params, TrainOptions& o);

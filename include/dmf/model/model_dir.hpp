@@ -55,6 +55,10 @@ struct LoadedModel {
   nlohmann::json manifest;
 };
 
+/// Collective: `dir`/manifest.json, checked for the keys every model
+/// directory has (format_version, k, biases, mu). Errors name the file.
+[[nodiscard]] nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& dir);
+
 /// Collective. Reads `dir`. Errors (missing, malformed or corrupt files,
 /// shapes that disagree, a format_version this build does not read) name
 /// the file and are raised on every rank.

@@ -28,11 +28,12 @@ class AlsSolver final : public Solver {
             AlsOptions options);
 
   [[nodiscard]] std::string_view name() const override { return "als"; }
-  Objective epoch() override;
+  std::optional<Objective> run_epoch(const BetweenSteps& between_steps) override;
   [[nodiscard]] Objective objective() override;
   [[nodiscard]] Traffic traffic_per_epoch() const override;
   [[nodiscard]] std::unique_ptr<SolverState> snapshot() const override;
   void restore(const SolverState& state) override;
+  [[nodiscard]] std::unique_ptr<SolverState> load_state(const StateSource& source) const override;
   [[nodiscard]] double relative_change(const SolverState& before) override;
 
   /// Collective: the user half-sweep (every user row solved given the items).

@@ -65,11 +65,14 @@ class GdSolver final : public Solver {
   ~GdSolver() override;
 
   [[nodiscard]] std::string_view name() const override { return "gd"; }
-  Objective epoch() override;
+  std::optional<Objective> run_epoch(const BetweenSteps& between_steps) override;
   [[nodiscard]] Objective objective() override;
   [[nodiscard]] Traffic traffic_per_epoch() const override;
   [[nodiscard]] std::unique_ptr<SolverState> snapshot() const override;
   void restore(const SolverState& state) override;
+  [[nodiscard]] std::unique_ptr<SolverState> load_state(const StateSource& source) const override;
+  [[nodiscard]] nlohmann::json settings_state() const override;
+  void restore_settings(const nlohmann::json& saved) override;
   bool reduce_learning_rate(double factor) override;
   [[nodiscard]] double relative_change(const SolverState& before) override;
   [[nodiscard]] std::optional<double> gradient_norm() override;
@@ -84,6 +87,8 @@ class GdSolver final : public Solver {
 
  private:
   struct State;
+  /// A state with this rank's layout and nothing in it yet.
+  [[nodiscard]] std::unique_ptr<State> empty_state() const;
   /// The learning rate of the next step: the schedule's, times the backoff.
   [[nodiscard]] double rate() const;
   /// The residual r − r̂ of every rating at `positions` (CSR positions).
@@ -135,6 +140,7 @@ class GdSolver final : public Solver {
   std::vector<double> item_values_;   // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
   dist::RowAllreduce item_sums_;
   std::uint64_t bytes_last_epoch_ = 0;
+  std::uint64_t epoch_start_bytes_ = 0;
 };
 
 }  // namespace dmf::solvers

@@ -4,11 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "dmf/solvers/objective.hpp"
+#include "dmf/solvers/solver_state.hpp"
 
 namespace dmf::solvers {
 
@@ -17,12 +21,10 @@ struct Traffic {
   std::uint64_t bytes_sent = 0;  // to other ranks
 };
 
-/// Everything a solver needs to go back to a point of its run: the model's
-/// rows and any state beyond them (optimizer state, counters).
-class SolverState {
- public:
-  virtual ~SolverState() = default;
-};
+/// Called by a solver between two steps of an epoch, a safe point: there
+/// snapshot() captures a state that resumes exactly. Returning true ends the
+/// epoch there.
+using BetweenSteps = std::function<bool()>;
 
 class Solver {
  public:
@@ -33,8 +35,13 @@ class Solver {
 
   [[nodiscard]] virtual std::string_view name() const = 0;
   /// Collective: one epoch over the training ratings; returns the objective
-  /// of the model after it.
-  virtual Objective epoch() = 0;
+  /// of the model after it. When `between_steps` (if given) asks to stop,
+  /// returns nothing and holds the state after the last step; the next call
+  /// goes on with the rest of the epoch. Solvers whose epoch is one step
+  /// (als) never call it.
+  virtual std::optional<Objective> run_epoch(const BetweenSteps& between_steps) = 0;
+  /// Collective: one whole epoch.
+  Objective epoch() { return *run_epoch({}); }
   /// Collective: the objective of the model as it is now, computed afresh.
   [[nodiscard]] virtual Objective objective() = 0;
   /// What one epoch sends to other ranks.
@@ -44,6 +51,13 @@ class Solver {
   [[nodiscard]] virtual std::unique_ptr<SolverState> snapshot() const = 0;
   /// Back to a state snapshot() returned, model included. Collective.
   virtual void restore(const SolverState& state) = 0;
+  /// Collective: a state saved from SolverState::arrays() and counters(),
+  /// by any number of ranks, read back for this rank's rows.
+  [[nodiscard]] virtual std::unique_ptr<SolverState> load_state(const StateSource& source) const = 0;
+  /// The solver's own settings that outlive restore() (the learning-rate
+  /// backoff), for a checkpoint, and back.
+  [[nodiscard]] virtual nlohmann::json settings_state() const { return nlohmann::json::object(); }
+  virtual void restore_settings(const nlohmann::json& /*saved*/) {}
   /// Multiplies the learning rate by `factor` (divergence backoff); false
   /// when the solver has no learning rate.
   virtual bool reduce_learning_rate(double /*factor*/) { return false; }

@@ -25,6 +25,8 @@ class MetricsLog {
 
   /// The JSON object of one epoch (also stored in the manifest's history).
   [[nodiscard]] static nlohmann::json to_json(const EpochRecord& record);
+  /// The record to_json() wrote.
+  [[nodiscard]] static EpochRecord from_json(const nlohmann::json& line);
 
  private:
   std::string path_;

@@ -12,6 +12,7 @@
 #include "dmf/eval/rating_set.hpp"
 #include "dmf/model/model.hpp"
 #include "dmf/solvers/solver.hpp"
+#include "dmf/train/checkpoint.hpp"
 #include "dmf/train/metrics_log.hpp"
 #include "dmf/train/progress.hpp"
 
@@ -35,19 +36,36 @@ struct LoopOutputs {
   const Console* console = nullptr;  // warnings
 };
 
+/// Checkpoints of the run (train/checkpoint.hpp) and where it resumes from.
+/// With a store, the loop checkpoints every `every_epochs` epochs, every
+/// `every_seconds` seconds (at the next safe point), and when any rank got a
+/// stop signal (stop_signals.hpp), after which it stops. Safe points are the
+/// ends of epochs and the gaps between a solver's steps.
+struct LoopCheckpoints {
+  CheckpointStore* store = nullptr;  // none: no checkpoints, signals not watched
+  int every_epochs = 0;
+  double every_seconds = 0.0;
+  nlohmann::json manifest;           // what every checkpoint's manifest starts with
+  const Checkpoint* resume = nullptr;  // go on from here instead of the solver's state
+};
+
 struct LoopResult {
   std::vector<EpochRecord> history;  // every epoch that completed
   std::string stopped_by;            // "epochs", "tol-objective", ..., "early-stop"
   int best_epoch = 0;  // the epoch whose model the solver holds at the end (0: the initial one)
   int backoffs = 0;    // learning-rate halvings after divergence
+  int stop_signal = 0;  // the signal that stopped the run after a checkpoint (0: none)
+  std::string checkpoint;  // the last checkpoint written ("" if none)
 };
 
 /// Collective: runs up to `options.epochs` epochs of `solver` on `model`,
 /// scoring `validation` (when given) after each. With early stopping the
 /// solver ends holding the best epoch's state. Throws dmf::Error when the
-/// run diverges beyond max_backoffs (or the solver cannot back off).
+/// run diverges beyond max_backoffs (or the solver cannot back off). A run
+/// stopped by a signal returns with stop_signal set and the solver holding
+/// the state it checkpointed.
 LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
                       const eval::RatingSet* validation, const LoopOptions& options,
-                      LoopOutputs outputs);
+                      LoopOutputs outputs, const LoopCheckpoints& checkpoints = {});
 
 }  // namespace dmf::train

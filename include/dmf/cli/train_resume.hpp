@@ -1,0 +1,37 @@
+// `dmf train --resume`: which checkpoint a run goes on from, and whether it
+// may (the same data, the same options that shape the model's path).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dmf/cli/params.hpp"
+#include "dmf/cli/train_options.hpp"
+#include "dmf/core/console.hpp"
+#include "dmf/dist/comm.hpp"
+#include "dmf/train/checkpoint.hpp"
+
+namespace dmf::cli {
+
+/// The options a resumed run must share with the run that wrote the
+/// checkpoint: all but those that change neither the training data nor the
+/// model's path (epochs, stopping rules, threads, file names, outputs).
+/// Saved in every checkpoint's manifest as "resume_options".
+[[nodiscard]] nlohmann::json resume_options(const ParamSet& params);
+
+/// Collective: the checkpoint --resume asks for: with "auto", the newest
+/// usable one in --checkpoint-dir, or nothing (start fresh); with a path,
+/// that checkpoint (or, for a checkpoint directory, the one its `latest`
+/// names), failing when it cannot be used.
+[[nodiscard]] std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm,
+                                                                    const TrainOptions& o,
+                                                                    const Console& console);
+
+/// Collective: fails on every rank, saying what differs, when `checkpoint`
+/// was written for other data (fingerprint) or with other resume options.
+void check_resumable(const dist::Comm& comm, const train::Checkpoint& checkpoint,
+                     const std::string& fingerprint, const nlohmann::json& options);
+
+}  // namespace dmf::cli

@@ -1,0 +1,239 @@
+#include "dmf/train/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "dmf/core/error.hpp"
+#include "dmf/dist/file_checksums.hpp"
+#include "dmf/io/npy_rows.hpp"
+#include "dmf/model/dir_writer.hpp"
+#include "dmf/model/model_dir.hpp"
+
+namespace dmf::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPrefix = "ckpt-";
+constexpr std::string_view kLatest = "latest";
+
+/// The sequence number of a checkpoint's name ("ckpt-000012-..."), or 0.
+std::uint64_t sequence_of(std::string_view name) {
+  if (!name.starts_with(kPrefix)) return 0;
+  name.remove_prefix(kPrefix.size());
+  std::uint64_t sequence = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), sequence);
+  if (ec != std::errc() || (end != name.data() + name.size() && *end != '-')) return 0;
+  return sequence;
+}
+
+/// Rank 0: the checkpoints in `dir`, newest (highest sequence) first.
+std::vector<std::string> list_checkpoints(const std::string& dir) {
+  std::vector<std::pair<std::uint64_t, std::string>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (const auto sequence = sequence_of(name); sequence > 0 && entry.is_directory(ec)) {
+      found.emplace_back(sequence, name);
+    }
+  }
+  std::ranges::sort(found, std::greater<>());
+  std::vector<std::string> names;
+  for (auto& [sequence, name] : found) names.push_back(std::move(name));
+  return names;
+}
+
+/// Rank 0: the checkpoint `latest` points at, or "".
+std::string latest_name(const std::string& dir) {
+  std::error_code ec;
+  const fs::path target = fs::read_symlink(fs::path(dir) / kLatest, ec);
+  return ec ? std::string() : target.filename().string();
+}
+
+void sync_directory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+/// The test hook of the fault-injection tests: with DMF_TEST_CHECKPOINT_PAUSE
+/// set to S, rank 0 waits S seconds with every file of the checkpoint
+/// written but before it is published, and says so.
+void pause_for_tests(const dist::Comm& comm, const std::string& name) {
+  const char* value = std::getenv("DMF_TEST_CHECKPOINT_PAUSE");
+  if (value == nullptr || !comm.is_root()) return;
+  const double seconds = std::strtod(value, nullptr);
+  fmt::print(stderr, "dmf: test hook: pausing {} s inside the write of {}\n", seconds, name);
+  std::fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(const dist::Comm& comm, std::string dir, int keep,
+                                 const data::IdDirectory& users, const data::IdDirectory& items)
+    : comm_(comm), dir_(model::trim_dir(std::move(dir))), keep_(keep), users_(users),
+      items_(items) {
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
+    std::error_code ec;
+    fs::create_directory(dir_, ec);
+    DMF_CHECK(!ec && fs::is_directory(dir_, ec), "cannot create the checkpoint directory {}: {}",
+              dir_, ec ? ec.message() : "not a directory");
+    const auto names = list_checkpoints(dir_);
+    sequence_ = names.empty() ? 0 : sequence_of(names.front());
+  });
+  sequence_ = comm_.broadcast(sequence_, 0);
+}
+
+std::string CheckpointStore::write(const std::string& label,
+                                   const std::vector<SavedState>& states,
+                                   nlohmann::json manifest) {
+  const std::string name = fmt::format("{}{:06}-{}", kPrefix, ++sequence_, label);
+  const std::string path = (fs::path(dir_) / name).string();
+  model::DirWriter writer(comm_, path, /*overwrite=*/false);
+  nlohmann::json saved = nlohmann::json::object();
+  for (const auto& state : states) {
+    if (!state.subdir.empty()) writer.make_subdir(state.subdir);
+    for (const auto& array : state.state->arrays()) {
+      const auto rows = array.side == solvers::Side::kUser ? users_.total_rows()
+                                                           : items_.total_rows();
+      const std::string file = (fs::path(state.subdir) / (array.name + ".npy")).string();
+      std::visit([&](auto values) { writer.write_array(file, rows, array.width, values); },
+                 array.values);
+    }
+    saved[state.key] = {{"dir", state.subdir}, {"counters", state.state->counters()}};
+  }
+  writer.write_ids("user_ids.txt", users_);
+  writer.write_ids("item_ids.txt", items_);
+  auto& checkpoint = manifest["checkpoint"];
+  checkpoint["sequence"] = sequence_;
+  checkpoint["users"] = users_.total_rows();
+  checkpoint["items"] = items_.total_rows();
+  checkpoint["states"] = saved;
+  pause_for_tests(comm_, path);
+  writer.publish(manifest, model::kModelFormatVersion);
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
+    point_latest(name);
+    remove_old();
+  });
+  return path;
+}
+
+void CheckpointStore::point_latest(const std::string& name) const {
+  const fs::path temp = fs::path(dir_) / fmt::format(".{}.tmp-{}", kLatest, ::getpid());
+  std::error_code ec;
+  fs::remove(temp, ec);
+  fs::create_directory_symlink(name, temp, ec);
+  DMF_CHECK(!ec, "cannot create {}: {}", temp.string(), ec.message());
+  // rename() replaces the old pointer in one step.
+  fs::rename(temp, fs::path(dir_) / kLatest, ec);
+  DMF_CHECK(!ec, "cannot point {}/{} at {}: {}", dir_, kLatest, name, ec.message());
+  sync_directory(dir_);
+}
+
+void CheckpointStore::remove_old() const {
+  const auto names = list_checkpoints(dir_);
+  const std::string latest = latest_name(dir_);
+  std::error_code ec;
+  for (std::size_t i = static_cast<std::size_t>(keep_); i < names.size(); ++i) {
+    if (names[i] != latest) fs::remove_all(fs::path(dir_) / names[i], ec);
+  }
+  // Hidden directories of writes that a crash interrupted.
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (file.starts_with(fmt::format(".{}", kPrefix)) && file.find(".dmf-tmp-") != std::string::npos) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+}
+
+Checkpoint open_checkpoint(const dist::Comm& comm, const std::string& path) {
+  Checkpoint checkpoint{model::trim_dir(path), nlohmann::json()};
+  checkpoint.manifest = model::read_model_manifest(comm, checkpoint.path);
+  comm.agree([&] {
+    const auto& m = checkpoint.manifest;
+    DMF_CHECK(m.contains("checkpoint") && m["checkpoint"].contains("states") &&
+                  m["checkpoint"]["states"].contains("current"),
+              "{} is a model directory, not a dmf checkpoint (its manifest has no \"checkpoint\")",
+              checkpoint.path);
+    DMF_CHECK(m.contains("files"), "{}/manifest.json lists no checksums", checkpoint.path);
+  });
+  dist::verify_files(comm, checkpoint.path, checkpoint.manifest["files"]);
+  return checkpoint;
+}
+
+std::optional<Checkpoint> find_checkpoint(const dist::Comm& comm, const std::string& requested,
+                                          const Console& console) {
+  const std::string dir = model::trim_dir(requested);
+  std::string listed;  // newline-separated, rank 0's view, broadcast
+  if (comm.is_root()) {
+    std::error_code ec;
+    std::vector<std::string> names;
+    if (fs::is_directory(dir, ec)) {
+      const std::string latest = latest_name(dir);
+      if (!latest.empty()) names.push_back(latest);
+      for (auto& name : list_checkpoints(dir)) {
+        if (name != latest) names.push_back(std::move(name));
+      }
+    }
+    for (const auto& name : names) listed += name + '\n';
+  }
+  listed = comm.broadcast(listed, 0);
+  std::string_view rest = listed;
+  while (!rest.empty()) {
+    const auto end = rest.find('\n');
+    const std::string path = (fs::path(dir) / rest.substr(0, end)).string();
+    rest.remove_prefix(end + 1);
+    try {
+      return open_checkpoint(comm, path);
+    } catch (const Error& e) {
+      // Raised on every rank alike (open_checkpoint agrees), so every rank
+      // moves on to the same next candidate.
+      console.warn("checkpoint {} cannot be used ({}); trying the one before it", path, e.what());
+    }
+  }
+  return std::nullopt;
+}
+
+CheckpointSource::CheckpointSource(const Checkpoint& checkpoint, const std::string& key)
+    : users_(checkpoint.manifest["checkpoint"]["users"].get<std::uint64_t>()),
+      items_(checkpoint.manifest["checkpoint"]["items"].get<std::uint64_t>()) {
+  const auto& state = checkpoint.manifest["checkpoint"]["states"].at(key);
+  dir_ = (fs::path(checkpoint.path) / state.at("dir").get<std::string>()).string();
+  counters_ = state.at("counters");
+}
+
+std::string CheckpointSource::file(const std::string& name) const {
+  return (fs::path(dir_) / (name + ".npy")).string();
+}
+
+std::uint64_t CheckpointSource::rows(solvers::Side side) const {
+  return side == solvers::Side::kUser ? users_ : items_;
+}
+
+std::vector<float> CheckpointSource::floats(const std::string& name, solvers::Side side,
+                                            std::uint64_t width, std::uint32_t first,
+                                            std::uint32_t count) const {
+  return io::read_float_rows(file(name), rows(side), width, first, count);
+}
+
+std::vector<std::uint32_t> CheckpointSource::uint32s(const std::string& name, solvers::Side side,
+                                                     std::uint64_t width, std::uint32_t first,
+                                                     std::uint32_t count) const {
+  return io::read_uint32_rows(file(name), rows(side), width, first, count);
+}
+
+}  // namespace dmf::train
