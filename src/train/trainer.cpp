@@ -1,7 +1,10 @@
 #include "dmf/train/trainer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <thread>
 #include <limits>
 #include <memory>
 
@@ -32,6 +35,18 @@ struct Kept {
 };
 
 std::string kept_key(int epoch) { return fmt::format("epoch-{}", epoch); }
+
+/// The test hook of the fault-injection tests: DMF_TEST_SAFE_POINT_DELAY=S
+/// makes every safe point of a checkpointed run wait S seconds, so that a
+/// kill lands inside the run on a machine of any speed. Results do not
+/// change.
+void delay_for_tests() {
+  static const double seconds = [] {
+    const char* value = std::getenv("DMF_TEST_SAFE_POINT_DELAY");
+    return value == nullptr ? 0.0 : std::strtod(value, nullptr);
+  }();
+  if (seconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
 
 /// The loop of one run: its state is what a checkpoint saves of it.
 class Loop {
@@ -210,6 +225,7 @@ bool Loop::checkpoint_due_by_epochs() const {
 
 bool Loop::at_safe_point(bool epoch_end) {
   if (checkpoints_.store == nullptr) return false;
+  delay_for_tests();
   // One allreduce decides for every rank: a signal on any rank, and rank
   // 0's clock for --checkpoint-seconds.
   std::array<int, 2> flags{
