@@ -128,6 +128,7 @@ void DirWriter::write_bytes(const std::string& file, const io::NpyShape& shape, 
   });
   writer.commit();
   files_.push_back(file);
+  bytes_ += writer.size();
 }
 
 void DirWriter::write_array(const std::string& file, std::uint64_t total_rows,
@@ -150,6 +151,7 @@ void DirWriter::write_ids(const std::string& file, const data::IdDirectory& ids)
   writer.append(text);
   writer.commit();
   files_.push_back(file);
+  bytes_ += writer.size();
 }
 
 void DirWriter::publish(nlohmann::json manifest, int format_version) {

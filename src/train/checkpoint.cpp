@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "dmf/core/error.hpp"
+#include "dmf/core/timer.hpp"
 #include "dmf/dist/file_checksums.hpp"
 #include "dmf/io/npy_rows.hpp"
 #include "dmf/model/dir_writer.hpp"
@@ -97,9 +98,10 @@ CheckpointStore::CheckpointStore(const dist::Comm& comm, std::string dir, int ke
   sequence_ = comm_.broadcast(sequence_, 0);
 }
 
-std::string CheckpointStore::write(const std::string& label,
-                                   const std::vector<SavedState>& states,
-                                   nlohmann::json manifest) {
+CheckpointStore::Written CheckpointStore::write(const std::string& label,
+                                                const std::vector<SavedState>& states,
+                                                nlohmann::json manifest) {
+  Stopwatch clock;
   const std::string name = fmt::format("{}{:06}-{}", kPrefix, ++sequence_, label);
   const std::string path = (fs::path(dir_) / name).string();
   model::DirWriter writer(comm_, path, /*overwrite=*/false);
@@ -129,7 +131,7 @@ std::string CheckpointStore::write(const std::string& label,
     point_latest(name);
     remove_old();
   });
-  return path;
+  return {path, writer.bytes_written(), clock.seconds()};
 }
 
 void CheckpointStore::point_latest(const std::string& name) const {

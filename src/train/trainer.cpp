@@ -283,7 +283,14 @@ void Loop::write_checkpoint(bool epoch_end) {
   const std::string label =
       epoch_end ? fmt::format("epoch-{}", last_epoch)
                 : fmt::format("in-epoch-{}", epoch_);
-  result_.checkpoint = checkpoints_.store->write(label, states, manifest);
+  const auto written = checkpoints_.store->write(label, states, manifest);
+  result_.checkpoint = written.path;
+  if (outputs_.console != nullptr) {
+    outputs_.console->log("checkpoint {}: {:.1f} MB in {:.2f} s ({:.0f} MB/s)\n", written.path,
+                          static_cast<double>(written.bytes) / 1e6, written.seconds,
+                          static_cast<double>(written.bytes) / 1e6 /
+                              std::max(written.seconds, 1e-9));
+  }
   since_checkpoint_.restart();
 }
 

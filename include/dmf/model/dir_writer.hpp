@@ -56,6 +56,9 @@ class DirWriter {
   /// only with `overwrite`).
   void publish(nlohmann::json manifest, int format_version);
 
+  /// Bytes of the files written so far (the manifest not counted).
+  [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_; }
+
   /// Where the files are being written until publish().
   [[nodiscard]] const std::string& temp_dir() const noexcept { return temp_; }
 
@@ -68,6 +71,7 @@ class DirWriter {
   std::string temp_;  // the hidden sibling (every rank knows it)
   bool overwrite_ = false;
   bool published_ = false;
+  std::uint64_t bytes_ = 0;
   std::vector<std::string> files_;    // relative to the directory
   std::vector<std::string> subdirs_;
 };

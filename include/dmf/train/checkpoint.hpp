@@ -45,12 +45,19 @@ class CheckpointStore {
   CheckpointStore(const dist::Comm& comm, std::string dir, int keep,
                   const data::IdDirectory& users, const data::IdDirectory& items);
 
+  /// What one write did.
+  struct Written {
+    std::string path;
+    std::uint64_t bytes = 0;  // of every file
+    double seconds = 0.0;     // from the first byte to `latest` moved
+  };
+
   /// Collective: writes a checkpoint named after `label` holding `states`,
   /// with `manifest` (which must have what a model directory's has: k,
   /// biases, mu) and "checkpoint" added; points `latest` at it and removes
-  /// the oldest beyond `keep`. Returns its path.
-  std::string write(const std::string& label, const std::vector<SavedState>& states,
-                    nlohmann::json manifest);
+  /// the oldest beyond `keep`.
+  Written write(const std::string& label, const std::vector<SavedState>& states,
+                nlohmann::json manifest);
 
   [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
 
