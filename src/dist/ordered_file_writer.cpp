@@ -55,14 +55,16 @@ void sync_directory(const std::string& path) {
 
 }  // namespace
 
-OrderedFileWriter::OrderedFileWriter(const Comm& comm, std::string path, bool overwrite)
-    : comm_(comm), path_(std::move(path)), overwrite_(overwrite) {
+OrderedFileWriter::OrderedFileWriter(const Comm& comm, std::string path, bool overwrite,
+                                     Publish publish)
+    : comm_(comm), path_(std::move(path)), overwrite_(overwrite), publish_(publish) {
   std::optional<std::string> error;
   if (comm_.is_root()) {
-    error = refusal(path_, overwrite_);
+    error = refusal(path_, overwrite_ && publish_ == Publish::kRename);
     const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
     const auto tag = combine(static_cast<std::uint64_t>(::getpid()), static_cast<std::uint64_t>(now));
-    temp_path_ = fmt::format("{}.dmf-tmp-{:016x}", path_, tag);
+    temp_path_ = publish_ == Publish::kInPlace ? path_
+                                               : fmt::format("{}.dmf-tmp-{:016x}", path_, tag);
   }
   comm_.raise_if_any(error);
   temp_path_ = comm_.broadcast(temp_path_, 0);
@@ -116,6 +118,10 @@ void OrderedFileWriter::commit() {
     error = fmt::format("closing {} failed: {}", path_, mpi_error_text(code));
   }
   comm_.raise_if_any(error);
+  if (publish_ == Publish::kInPlace) {
+    committed_ = true;
+    return;
+  }
   if (comm_.is_root()) {
     // RENAME_NOREPLACE closes the window between our existence check and the
     // rename: a file that appeared meanwhile is still never replaced.

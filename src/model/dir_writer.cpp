@@ -115,7 +115,8 @@ void DirWriter::make_subdir(const std::string& name) {
 
 void DirWriter::write_bytes(const std::string& file, const io::NpyShape& shape, io::NpyType type,
                             std::string_view local) {
-  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false);
+  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false,
+                                 dist::OrderedFileWriter::Publish::kInPlace);
   writer.append(comm_.is_root() ? io::npy_header(shape, type) : std::string());
   writer.append(local);
   const std::uint64_t element = 4;  // float32 and uint32
@@ -147,7 +148,8 @@ void DirWriter::write_ids(const std::string& file, const data::IdDirectory& ids)
     text += ids.token(r);
     text += '\n';
   }
-  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false);
+  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false,
+                                 dist::OrderedFileWriter::Publish::kInPlace);
   writer.append(text);
   writer.commit();
   files_.push_back(file);

@@ -14,9 +14,16 @@ namespace dmf::dist {
 
 class OrderedFileWriter {
  public:
+  /// How the file reaches its name: through a temporary file and a rename
+  /// (the default), or written in place, for files inside a directory that
+  /// is itself published by a rename (model/dir_writer.hpp), where the extra
+  /// rename and directory sync per file buy nothing.
+  enum class Publish { kRename, kInPlace };
+
   /// Collective. Fails on every rank if `path` exists and `overwrite` is
   /// false, or if its directory does not exist.
-  OrderedFileWriter(const Comm& comm, std::string path, bool overwrite);
+  OrderedFileWriter(const Comm& comm, std::string path, bool overwrite,
+                    Publish publish = Publish::kRename);
   OrderedFileWriter(const OrderedFileWriter&) = delete;
   OrderedFileWriter& operator=(const OrderedFileWriter&) = delete;
   /// An uncommitted file is abandoned: its temporary file is removed. Never
@@ -39,6 +46,7 @@ class OrderedFileWriter {
   std::string path_;
   std::string temp_path_;
   bool overwrite_ = false;
+  Publish publish_ = Publish::kRename;
   bool committed_ = false;
   std::uint64_t size_ = 0;
   int file_handle_ = 0;  // MPI_File_c2f of the open file
