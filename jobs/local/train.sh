@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A training job on a workstation: dmf train under mpirun with checkpoints,
+# resumable. Run it again after it stopped (Ctrl-C, kill, reboot) and it goes
+# on from its latest checkpoint; the final model is the same as if it had
+# never stopped.
+#
+#   DATA=ratings.csv OUT=runs/als jobs/local/train.sh [extra dmf train options]
+#
+# Environment (defaults in brackets):
+#   DATA         ratings file [required]
+#   OUT          run directory: OUT/model, OUT/checkpoints, OUT/metrics.jsonl, OUT/train.log
+#   RANKS        MPI ranks [2 when the machine has 2 or more cores, else 1]
+#   THREADS      OpenMP threads per rank [cores / RANKS]
+#   SOLVER, RANK, LAMBDA, EPOCHS, HOLDOUT       [als, 32, 0.05, 20, 0.1]
+#   CHECKPOINT_SECONDS   time between checkpoints [300]
+#   DMF          the dmf binary [build/src/dmf]
+# Ctrl-C (SIGINT) or SIGTERM to this script is passed to mpirun as SIGUSR1:
+# every rank checkpoints at its next safe point and the script exits with 75.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root_dir="$(cd "$here/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=mpi_env.sh
+source "$here/mpi_env.sh"
+
+: "${DATA:?set DATA to the ratings file}"
+: "${OUT:?set OUT to the run directory}"
+dmf="${DMF:-$root_dir/build/src/dmf}"
+[[ -x "$dmf" ]] || {
+  echo "train.sh: no dmf at $dmf; build it with cmake/bootstrap.sh or set DMF" >&2
+  exit 1
+}
+cores="$(dmf_cores)"
+ranks="${RANKS:-$((cores >= 2 ? 2 : 1))}"
+threads="${THREADS:-$((cores / ranks > 0 ? cores / ranks : 1))}"
+mkdir -p "$OUT"
+
+mapfile -t launcher < <(dmf_mpirun_command "$ranks")
+# Each rank gets its THREADS cores when they fit; otherwise no binding.
+if ((ranks * threads <= cores)); then
+  launcher+=(--map-by "slot:PE=$threads")
+else
+  launcher+=(--bind-to none)
+fi
+
+echo "train.sh: $ranks ranks x $threads threads; log in $OUT/train.log" >&2
+"${launcher[@]}" -q "$dmf" train --data "$DATA" --solver "${SOLVER:-als}" --rank "${RANK:-32}" \
+  --lambda "${LAMBDA:-0.05}" --epochs "${EPOCHS:-20}" --holdout "${HOLDOUT:-0.1}" \
+  --threads "$threads" --out "$OUT/model" --metrics-out "$OUT/metrics.jsonl" \
+  --checkpoint-dir "$OUT/checkpoints" --checkpoint-seconds "${CHECKPOINT_SECONDS:-300}" \
+  --resume auto "$@" >>"$OUT/train.log" 2>&1 &
+job=$!
+# mpirun forwards SIGUSR1 to every rank (its SIGTERM handling kills them).
+trap 'kill -USR1 "$job" 2>/dev/null || true' INT TERM
+code=0
+# A trap runs between two waits; wait again until mpirun itself has ended.
+while true; do
+  wait "$job" && code=0 || code=$?
+  kill -0 "$job" 2>/dev/null || break
+done
+tail -n 5 "$OUT/train.log" >&2
+case "$code" in
+  0) echo "train.sh: done; model in $OUT/model" >&2 ;;
+  75) echo "train.sh: checkpointed in $OUT/checkpoints; run the same command again to go on" >&2 ;;
+  *) echo "train.sh: dmf train failed (exit $code); see $OUT/train.log" >&2 ;;
+esac
+exit "$code"
