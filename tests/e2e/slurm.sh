@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Slurm end to end, for real: a single-node Slurm cluster started on this
+# machine (slurm_cluster.sh) runs jobs/slurm/train.sbatch on generated data.
+# Mid-run the batch shell gets SIGUSR1, as Slurm sends it before a time
+# limit or at preemption (--signal=B:USR1@120); the job checkpoints,
+# requeues itself, runs again with --resume auto and finishes. Its model
+# must equal, byte for byte, an uninterrupted run at the same layout.
+source "$DMF_E2E_LIB"
+source "$DMF_SOURCE_DIR/tests/e2e/slurm_cluster.sh"
+
+trap 'slurm_cluster_stop; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"' EXIT
+slurm_cluster_start "$WORK/slurm"
+
+expect_ok dmf generate --users 2000 --items 500 --ratings 80000 --true-rank 4 --noise 0.3 \
+  --out ratings.csv --quiet
+args=(--solver gd --rank 6 --lambda 0.05 --epochs 6 --holdout 0.1 --batch-size 1000)
+expect_ok dmf_np 2 train --data ratings.csv "${args[@]}" --threads 1 --out reference --quiet
+
+# job_state: the job's state (squeue keeps finished jobs with -t all).
+job_state() { squeue -h -t all -j "$job" -o '%T' 2>/dev/null | head -n 1; }
+
+# Every safe point waits 10 ms (a test hook that changes no result), so the
+# job is still training when the signal comes.
+job="$(DMF_TEST_SAFE_POINT_DELAY=0.01 sbatch --parsable --chdir="$WORK" \
+  --export="ALL,DATA=$WORK/ratings.csv,OUT=$WORK/run,DMF=$DMF,SOLVER=gd,RANK=6,LAMBDA=0.05,EPOCHS=6,HOLDOUT=0.1" \
+  "$DMF_SOURCE_DIR/jobs/slurm/train.sbatch" --batch-size 1000)" || fail "sbatch failed"
+log="$WORK/dmf-train-$job.log"
+
+# Once the job has trained an epoch, Slurm's warning signal to the batch shell.
+for ((i = 0; i < 600; i++)); do
+  [[ -s run/metrics.jsonl ]] && break
+  [[ "$(job_state)" == RUNNING || "$(job_state)" == PENDING ]] || {
+    cat "$log" >&2
+    fail "job $job is $(job_state) before its first epoch"
+  }
+  sleep 0.1
+done
+[[ -s run/metrics.jsonl ]] || fail "job $job trained no epoch in 60 s"
+scancel --batch --signal=USR1 "$job" || fail "scancel --batch --signal=USR1 $job failed"
+
+# Requeued, it runs again and completes. A requeued job is held back for
+# cred_expire + 1 seconds (10 + 1 here), time in which Slurm finishes the
+# first run; `scontrol update StartTime=now` would race with that.
+# While the requeue is processed, the job may show FAILED (its first run
+# exited with 75) before it is PENDING again: only a failure after the
+# log's last word is not the requeue counts.
+for ((i = 0; i < 1200; i++)); do
+  state="$(job_state)"
+  [[ "$state" == COMPLETED ]] && break
+  if [[ "$state" == FAILED || "$state" == CANCELLED || "$state" == TIMEOUT ]] &&
+    ! grep 'dmf-train:' "$log" | tail -n 1 | grep -q requeueing; then
+    break
+  fi
+  sleep 0.1
+done
+[[ "$state" == COMPLETED ]] || {
+  cat "$log" >&2
+  fail "job $job ended $state"
+}
+contains "$log" "asking dmf to checkpoint"
+contains "$log" "checkpointed; requeueing job $job"
+contains "$log" "(restart 1)"
+contains "$log" "resuming from $WORK/run/checkpoints/ckpt-"
+contains "$log" "done; model in $WORK/run/model"
+restarts="$(scontrol show job "$job" | sed -nE 's/.*Restarts=([0-9]+).*/\1/p')"
+[[ "$restarts" == 1 ]] || fail "job $job was started $restarts extra times, not 1"
+for f in user_factors.npy item_factors.npy user_bias.npy item_bias.npy; do
+  cmp -s "reference/$f" "run/model/$f" || fail "run/model/$f differs from the uninterrupted run's"
+done
+echo "slurm: ok"
