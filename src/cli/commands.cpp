@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
       predict_command(),
       recommend_command(),
       gradcheck_command(),
+      gather_command(),
   };
   return all;
 }

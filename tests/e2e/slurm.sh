@@ -67,4 +67,29 @@ restarts="$(scontrol show job "$job" | sed -nE 's/.*Restarts=([0-9]+).*/\1/p')"
 for f in user_factors.npy item_factors.npy user_bias.npy item_bias.npy; do
   cmp -s "reference/$f" "run/model/$f" || fail "run/model/$f differs from the uninterrupted run's"
 done
+
+# --- a sweep: jobs/slurm/sweep.sbatch as a 4-task array, then dmf gather ----
+sweep="$(sbatch --parsable --chdir="$WORK" --array=0-3 \
+  --export="ALL,DATA=$WORK/ratings.csv,SWEEP=$WORK/sweep,DMF=$DMF,DMF_JOBS_DIR=$DMF_SOURCE_DIR/jobs/slurm,GRID_RANKS=3 5,GRID_LAMBDAS=0.05,GRID_SOLVERS=als gd,EPOCHS=2" \
+  "$DMF_SOURCE_DIR/jobs/slurm/sweep.sbatch")" || fail "sbatch of the sweep failed"
+for ((i = 0; i < 600; i++)); do
+  states="$(squeue -h -t all -j "$sweep" -o '%T' 2>/dev/null | sort -u | tr '\n' ' ')"
+  [[ "$states" == "COMPLETED " ]] && (($(squeue -h -t all -j "$sweep" | wc -l) == 4)) && break
+  [[ "$states" == *FAILED* || "$states" == *CANCELLED* ]] && break
+  sleep 0.2
+done
+[[ "$states" == "COMPLETED " ]] || { cat "$WORK"/dmf-sweep-*.log >&2; fail "sweep $sweep: $states"; }
+expect_ok dmf gather --runs sweep --quiet
+cat "$WORK/stdout"
+# Four runs, best validation RMSE first (checked against the manifests).
+(($(grep -c -- '-k[35]-l0.05' "$WORK/stdout") == 4)) || fail "gather did not list the 4 runs"
+best="$(python3 - sweep <<'PY'
+import glob, json, os, sys
+runs = {os.path.basename(os.path.dirname(os.path.dirname(p))):
+        json.load(open(p))["metrics"]["validation"]["rmse"]
+        for p in glob.glob(sys.argv[1] + "/*/model/manifest.json")}
+print(min(runs, key=runs.get))
+PY
+)"
+[[ "$(sed -n 2p "$WORK/stdout")" == "$best/model "* ]] || fail "gather's first row is not $best"
 echo "slurm: ok"

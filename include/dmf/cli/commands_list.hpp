@@ -13,5 +13,6 @@ Command eval_command();
 Command predict_command();
 Command recommend_command();
 Command gradcheck_command();
+Command gather_command();
 
 }  // namespace dmf::cli

@@ -1,0 +1,172 @@
+// dmf gather: the results of many training runs (the tasks of a
+// hyper-parameter sweep, jobs/slurm/sweep.sbatch) in one table, from the
+// manifests of the model directories under a directory.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "dmf/cli/commands_list.hpp"
+#include "dmf/core/error.hpp"
+
+namespace dmf::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class SortKey { kValidation, kTrain, kTest, kName };
+
+std::span<const EnumName<SortKey>> enum_names(SortKey /*tag*/) {
+  static constexpr std::array<EnumName<SortKey>, 4> kNames{{
+      {SortKey::kValidation, "validation"},
+      {SortKey::kTrain, "train"},
+      {SortKey::kTest, "test"},
+      {SortKey::kName, "name"},
+  }};
+  return kNames;
+}
+
+struct GatherOptions {
+  std::string runs;
+  SortKey sort = SortKey::kValidation;
+  bool json = false;
+};
+
+void declare(ParamSet& params, GatherOptions& o) {
+  params.section("Input");
+  params.add("runs", &o.runs,
+             "Directory searched (recursively) for model directories; checkpoints are skipped")
+      .value_name("DIR")
+      .required();
+  params.section("Output");
+  params.add("sort", &o.sort, "Order of the rows, best first (runs without the figure last)");
+  params.flag("json", &o.json, "Print one JSON array instead of a table");
+}
+
+/// One run's row.
+struct Row {
+  std::string run;  // its directory, relative to --runs
+  nlohmann::json manifest;
+  std::optional<double> train, validation, test;
+};
+
+/// The value of `name` in the effective configuration text of a manifest
+/// ("name = value  # where from" lines), or "".
+std::string config_value(const nlohmann::json& manifest, std::string_view name) {
+  const std::string text = manifest.value("config", std::string());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line(text.data() + at, end - at);
+    at = end + 1;
+    if (!line.starts_with(name) || line.substr(name.size()).find(" = ") != 0) continue;
+    line.remove_prefix(name.size() + 3);
+    return std::string(line.substr(0, line.find("  #")));
+  }
+  return {};
+}
+
+std::optional<double> figure(const nlohmann::json& metrics, const char* set) {
+  if (set == std::string_view("train")) {
+    if (metrics.contains("train_rmse")) return metrics["train_rmse"].get<double>();
+    return std::nullopt;
+  }
+  if (metrics.contains(set) && metrics[set].contains("rmse") && metrics[set]["rmse"].is_number()) {
+    return metrics[set]["rmse"].get<double>();
+  }
+  return std::nullopt;
+}
+
+/// Every model directory under `root` (checkpoints, whose manifest has
+/// "checkpoint", are not results).
+std::vector<Row> find_runs(const std::string& root) {
+  std::error_code ec;
+  DMF_CHECK(fs::is_directory(root, ec), "--runs {}: not a directory", root);
+  std::vector<Row> rows;
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (ec || it->path().filename() != "manifest.json") continue;
+    std::ifstream in(it->path());
+    nlohmann::json manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    DMF_CHECK(manifest.is_object(), "{} is not valid JSON", it->path().string());
+    if (manifest.contains("checkpoint")) continue;
+    Row row;
+    row.run = fs::relative(it->path().parent_path(), root).string();
+    const nlohmann::json metrics = manifest.value("metrics", nlohmann::json::object());
+    row.train = figure(metrics, "train");
+    row.validation = figure(metrics, "validation");
+    row.test = figure(metrics, "test");
+    row.manifest = std::move(manifest);
+    rows.push_back(std::move(row));
+  }
+  DMF_CHECK(!ec, "cannot read {}: {}", root, ec.message());
+  return rows;
+}
+
+void sort_rows(std::vector<Row>& rows, SortKey key) {
+  const auto value = [key](const Row& r) {
+    switch (key) {
+      case SortKey::kTrain: return r.train;
+      case SortKey::kTest: return r.test;
+      default: return r.validation;
+    }
+  };
+  std::ranges::stable_sort(rows, [&](const Row& a, const Row& b) {
+    if (key == SortKey::kName) return a.run < b.run;
+    const auto x = value(a);
+    const auto y = value(b);
+    if (x.has_value() != y.has_value()) return x.has_value();
+    return x.has_value() && *x != *y ? *x < *y : a.run < b.run;
+  });
+}
+
+std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.5f}", *v) : "-"; }
+
+nlohmann::json maybe(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+int run(Context& context, const GatherOptions& o, const ParamSet& /*params*/) {
+  std::vector<Row> rows = context.comm.agree([&] { return find_runs(o.runs); });
+  sort_rows(rows, o.sort);
+  const auto& out = context.console;
+  if (o.json) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& r : rows) {
+      all.push_back({{"run", r.run},
+                     {"solver", r.manifest.value("solver", "")},
+                     {"k", r.manifest.value("k", 0)},
+                     {"lambda", config_value(r.manifest, "lambda")},
+                     {"epochs", r.manifest.value("epochs", 0)},
+                     {"train_rmse", maybe(r.train)},
+                     {"validation_rmse", maybe(r.validation)},
+                     {"test_rmse", maybe(r.test)}});
+    }
+    out.out("{}\n", all.dump());
+    return 0;
+  }
+  std::size_t width = 3;
+  for (const auto& r : rows) width = std::max(width, r.run.size());
+  out.out("{:<{}}  {:<6}  {:>4}  {:>8}  {:>6}  {:>10}  {:>15}  {:>9}\n", "run", width, "solver",
+          "k", "lambda", "epochs", "train RMSE", "validation RMSE", "test RMSE");
+  for (const auto& r : rows) {
+    out.out("{:<{}}  {:<6}  {:>4}  {:>8}  {:>6}  {:>10}  {:>15}  {:>9}\n", r.run, width,
+            r.manifest.value("solver", "?"), r.manifest.value("k", 0),
+            config_value(r.manifest, "lambda"), r.manifest.value("epochs", 0), cell(r.train),
+            cell(r.validation), cell(r.test));
+  }
+  out.log("{} runs under {}\n", rows.size(), o.runs);
+  return 0;
+}
+
+}  // namespace
+
+Command gather_command() {
+  return make_command<GatherOptions>(
+      "gather", "Tabulate the results of the training runs (model directories) under a directory",
+      declare, run);
+}
+
+}  // namespace dmf::cli
