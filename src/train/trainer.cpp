@@ -4,9 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <thread>
 #include <limits>
 #include <memory>
+#include <thread>
 
 #include "dmf/core/error.hpp"
 #include "dmf/core/timer.hpp"
