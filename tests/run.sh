@@ -13,7 +13,8 @@
 # and exits non-zero if anything failed.
 #
 # Environment: CTEST_JOBS (default: number of cores) runs tests in parallel.
-# MPI and e2e tests carry a PROCESSORS property, so ctest counts their ranks
+# MPI tests carry a PROCESSORS property (their ranks), e2e tests count as one
+# (mostly start-up and I/O), so ctest counts them
 # against that limit; a test with more ranks than CTEST_JOBS runs alone.
 set -euo pipefail
 
