@@ -36,8 +36,9 @@ struct GatherOptions {
 
 void declare(ParamSet& params, GatherOptions& o) {
   params.section("Input");
-  params.add("runs", &o.runs,
-             "Directory searched (recursively) for model directories; checkpoints are skipped")
+  params
+      .add("runs", &o.runs,
+           "Directory searched (recursively) for model directories; checkpoints are skipped")
       .value_name("DIR")
       .required();
   params.section("Output");
@@ -85,8 +86,8 @@ std::vector<Row> find_runs(const std::string& root) {
   std::error_code ec;
   DMF_CHECK(fs::is_directory(root, ec), "--runs {}: not a directory", root);
   std::vector<Row> rows;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec || it->path().filename() != "manifest.json") continue;
     std::ifstream in(it->path());
     nlohmann::json manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
@@ -108,9 +109,12 @@ std::vector<Row> find_runs(const std::string& root) {
 void sort_rows(std::vector<Row>& rows, SortKey key) {
   const auto value = [key](const Row& r) {
     switch (key) {
-      case SortKey::kTrain: return r.train;
-      case SortKey::kTest: return r.test;
-      default: return r.validation;
+      case SortKey::kTrain:
+        return r.train;
+      case SortKey::kTest:
+        return r.test;
+      default:
+        return r.validation;
     }
   };
   std::ranges::stable_sort(rows, [&](const Row& a, const Row& b) {

@@ -12,14 +12,32 @@ namespace {
 /// its outputs go, how it reads its files (the data fingerprint checks what
 /// was read) and how it is parallelised, not the path of the model.
 const std::set<std::string, std::less<>>& free_options() {
-  static const std::set<std::string, std::less<>> kFree{
-      "config",     "quiet",           "data",           "format",
-      "sep",        "columns",         "header",         "duplicates",
-      "bad-lines",  "rating-range",    "validation",     "test",
-      "epochs",     "tol-objective",   "tol-gradient",   "tol-params",
-      "early-stop", "threads",         "out",            "metrics-out",
-      "overwrite",  "checkpoint-dir",  "checkpoint-every", "checkpoint-seconds",
-      "keep-checkpoints", "resume"};
+  static const std::set<std::string, std::less<>> kFree{"config",
+                                                        "quiet",
+                                                        "data",
+                                                        "format",
+                                                        "sep",
+                                                        "columns",
+                                                        "header",
+                                                        "duplicates",
+                                                        "bad-lines",
+                                                        "rating-range",
+                                                        "validation",
+                                                        "test",
+                                                        "epochs",
+                                                        "tol-objective",
+                                                        "tol-gradient",
+                                                        "tol-params",
+                                                        "early-stop",
+                                                        "threads",
+                                                        "out",
+                                                        "metrics-out",
+                                                        "overwrite",
+                                                        "checkpoint-dir",
+                                                        "checkpoint-every",
+                                                        "checkpoint-seconds",
+                                                        "keep-checkpoints",
+                                                        "resume"};
   return kFree;
 }
 
@@ -33,16 +51,16 @@ nlohmann::json resume_options(const ParamSet& params) {
   return out;
 }
 
-std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm,
-                                                      const TrainOptions& o,
+std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm, const TrainOptions& o,
                                                       const Console& console) {
   if (o.resume.empty()) return std::nullopt;
   if (o.resume == "auto") return train::find_checkpoint(comm, o.checkpoint_dir, console);
   // A checkpoint directory stands for the checkpoint its `latest` names.
   const std::filesystem::path latest = std::filesystem::path(o.resume) / "latest";
   std::error_code ec;
-  const bool is_store = std::filesystem::is_symlink(latest, ec) &&
-                        !std::filesystem::exists(std::filesystem::path(o.resume) / "manifest.json", ec);
+  const bool is_store =
+      std::filesystem::is_symlink(latest, ec) &&
+      !std::filesystem::exists(std::filesystem::path(o.resume) / "manifest.json", ec);
   const bool any_store = comm.allreduce<int>(is_store ? 1 : 0, dist::Op::kMax) != 0;
   return train::open_checkpoint(comm, any_store ? latest.string() : o.resume);
 }
@@ -66,7 +84,8 @@ void check_resumable(const dist::Comm& comm, const train::Checkpoint& checkpoint
     for (const auto& name : names) {
       const std::string there = saved.contains(name) ? saved[name].get<std::string>() : "(none)";
       const std::string here = options.contains(name) ? options[name].get<std::string>() : "(none)";
-      if (there != here) differences.push_back(fmt::format("--{} {} there, {} here", name, there, here));
+      if (there != here)
+        differences.push_back(fmt::format("--{} {} there, {} here", name, there, here));
     }
     DMF_CHECK(differences.empty(),
               "{} was written with other options: {}; resume with the same options, or start "

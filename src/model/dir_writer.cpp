@@ -80,9 +80,8 @@ std::optional<std::string> dir_refusal(const std::string& dir, bool overwrite) {
   if (!overwrite) return fmt::format("{} already exists; pass --overwrite to replace it", dir);
   const bool is_dir = fs::is_directory(fs::symlink_status(target, ec));
   if (!is_dir || !(fs::is_empty(target, ec) || fs::exists(target / kManifest, ec))) {
-    return fmt::format(
-        "{} exists and is not a dmf model directory (no {}); refusing to replace it", dir,
-        kManifest);
+    return fmt::format("{} exists and is not a dmf model directory (no {}); refusing to replace it",
+                       dir, kManifest);
   }
   return std::nullopt;
 }
@@ -132,13 +131,13 @@ void DirWriter::write_bytes(const std::string& file, const io::NpyShape& shape, 
   bytes_ += writer.size();
 }
 
-void DirWriter::write_array(const std::string& file, std::uint64_t total_rows,
-                            std::uint64_t width, std::span<const float> rows) {
+void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
+                            std::span<const float> rows) {
   write_bytes(file, shape_of(total_rows, width), io::NpyType::kFloat32, as_chars(rows));
 }
 
-void DirWriter::write_array(const std::string& file, std::uint64_t total_rows,
-                            std::uint64_t width, std::span<const std::uint32_t> rows) {
+void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
+                            std::span<const std::uint32_t> rows) {
   write_bytes(file, shape_of(total_rows, width), io::NpyType::kUInt32, as_chars(rows));
 }
 

@@ -84,7 +84,10 @@ void pause_for_tests(const dist::Comm& comm, const std::string& name) {
 
 CheckpointStore::CheckpointStore(const dist::Comm& comm, std::string dir, int keep,
                                  const data::IdDirectory& users, const data::IdDirectory& items)
-    : comm_(comm), dir_(model::trim_dir(std::move(dir))), keep_(keep), users_(users),
+    : comm_(comm),
+      dir_(model::trim_dir(std::move(dir))),
+      keep_(keep),
+      users_(users),
       items_(items) {
   comm_.agree([&] {
     if (!comm_.is_root()) return;
@@ -109,8 +112,8 @@ CheckpointStore::Written CheckpointStore::write(const std::string& label,
   for (const auto& state : states) {
     if (!state.subdir.empty()) writer.make_subdir(state.subdir);
     for (const auto& array : state.state->arrays()) {
-      const auto rows = array.side == solvers::Side::kUser ? users_.total_rows()
-                                                           : items_.total_rows();
+      const auto rows =
+          array.side == solvers::Side::kUser ? users_.total_rows() : items_.total_rows();
       const std::string file = (fs::path(state.subdir) / (array.name + ".npy")).string();
       std::visit([&](auto values) { writer.write_array(file, rows, array.width, values); },
                  array.values);
@@ -156,7 +159,8 @@ void CheckpointStore::remove_old() const {
   // Hidden directories of writes that a crash interrupted.
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string file = entry.path().filename().string();
-    if (file.starts_with(fmt::format(".{}", kPrefix)) && file.find(".dmf-tmp-") != std::string::npos) {
+    if (file.starts_with(fmt::format(".{}", kPrefix)) &&
+        file.find(".dmf-tmp-") != std::string::npos) {
       fs::remove_all(entry.path(), ec);
     }
   }

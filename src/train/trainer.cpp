@@ -19,8 +19,8 @@ namespace {
 std::string divergence(double objective, double best, double blowup) {
   if (!std::isfinite(objective)) return fmt::format("the objective is {}", objective);
   if (objective > blowup * best) {
-    return fmt::format("the objective {:.6g} is above {} times its best, {:.6g}", objective,
-                       blowup, best);
+    return fmt::format("the objective {:.6g} is above {} times its best, {:.6g}", objective, blowup,
+                       best);
   }
   return {};
 }
@@ -54,8 +54,13 @@ class Loop {
   Loop(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
        const eval::RatingSet* validation, const LoopOptions& options, LoopOutputs outputs,
        const LoopCheckpoints& checkpoints)
-      : comm_(comm), solver_(solver), model_(model), validation_(validation), options_(options),
-        outputs_(outputs), checkpoints_(checkpoints) {}
+      : comm_(comm),
+        solver_(solver),
+        model_(model),
+        validation_(validation),
+        options_(options),
+        outputs_(outputs),
+        checkpoints_(checkpoints) {}
 
   LoopResult run();
 
@@ -83,15 +88,15 @@ class Loop {
   Stopwatch total_;
   double elapsed_before_ = 0.0;  // of the runs this one resumes
   Stopwatch since_checkpoint_;
-  int epoch_ = 1;                // the epoch running or next to run
-  bool mid_epoch_ = false;       // the solver is between two steps of epoch_
+  int epoch_ = 1;                     // the epoch running or next to run
+  bool mid_epoch_ = false;            // the solver is between two steps of epoch_
   std::optional<double> epoch_rate_;  // the learning rate at epoch_'s start
   double previous_objective_ = 0.0;
   // The last good state is the one of the lowest objective so far: an
   // objective that climbs for a few epochs before it blows up is not good.
   double best_objective_ = 0.0;
   Kept last_good_;
-  Kept previous_;     // for --tol-params: the state after the last epoch
+  Kept previous_;  // for --tol-params: the state after the last epoch
   // Early stopping keeps the best epoch's state to end with.
   Kept best_state_;
   double best_validation_ = 0.0;
@@ -147,9 +152,10 @@ bool Loop::run_epoch() {
               epoch_, why, options_.max_backoffs);
     solver_.restore(*last_good_.state);
     if (outputs_.console != nullptr) {
-      outputs_.console->warn("epoch {} diverged ({}); back to the state after epoch {} with the "
-                             "learning rate halved to {:.6g}",
-                             epoch_, why, last_good_.epoch, solver_.learning_rate().value_or(0.0));
+      outputs_.console->warn(
+          "epoch {} diverged ({}); back to the state after epoch {} with the "
+          "learning rate halved to {:.6g}",
+          epoch_, why, last_good_.epoch, solver_.learning_rate().value_or(0.0));
     }
     return true;
   }
@@ -228,9 +234,9 @@ bool Loop::at_safe_point(bool epoch_end) {
   delay_for_tests();
   // One allreduce decides for every rank: a signal on any rank, and rank
   // 0's clock for --checkpoint-seconds.
-  std::array<int, 2> flags{
-      stop_signal(), comm_.is_root() && checkpoints_.every_seconds > 0.0 &&
-                         since_checkpoint_.seconds() >= checkpoints_.every_seconds};
+  std::array<int, 2> flags{stop_signal(),
+                           comm_.is_root() && checkpoints_.every_seconds > 0.0 &&
+                               since_checkpoint_.seconds() >= checkpoints_.every_seconds};
   comm_.allreduce(std::span<int>(flags), dist::Op::kMax);
   const bool every = epoch_end && checkpoint_due_by_epochs();
   if (flags[0] == 0 && flags[1] == 0 && !every) return false;
@@ -238,8 +244,8 @@ bool Loop::at_safe_point(bool epoch_end) {
   if (flags[0] == 0) return false;
   result_.stop_signal = flags[0];
   if (outputs_.console != nullptr) {
-    outputs_.console->log("stopping after {}: checkpoint written to {}\n",
-                          signal_name(flags[0]), result_.checkpoint);
+    outputs_.console->log("stopping after {}: checkpoint written to {}\n", signal_name(flags[0]),
+                          result_.checkpoint);
   }
   return true;
 }
@@ -281,15 +287,14 @@ void Loop::write_checkpoint(bool epoch_end) {
   nlohmann::json manifest = checkpoints_.manifest;
   manifest["checkpoint"]["loop"] = loop;
   const std::string label =
-      epoch_end ? fmt::format("epoch-{}", last_epoch)
-                : fmt::format("in-epoch-{}", epoch_);
+      epoch_end ? fmt::format("epoch-{}", last_epoch) : fmt::format("in-epoch-{}", epoch_);
   const auto written = checkpoints_.store->write(label, states, manifest);
   result_.checkpoint = written.path;
   if (outputs_.console != nullptr) {
-    outputs_.console->log("checkpoint {}: {:.1f} MB in {:.2f} s ({:.0f} MB/s)\n", written.path,
-                          static_cast<double>(written.bytes) / 1e6, written.seconds,
-                          static_cast<double>(written.bytes) / 1e6 /
-                              std::max(written.seconds, 1e-9));
+    outputs_.console->log(
+        "checkpoint {}: {:.1f} MB in {:.2f} s ({:.0f} MB/s)\n", written.path,
+        static_cast<double>(written.bytes) / 1e6, written.seconds,
+        static_cast<double>(written.bytes) / 1e6 / std::max(written.seconds, 1e-9));
   }
   since_checkpoint_.restart();
 }

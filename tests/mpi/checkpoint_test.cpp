@@ -58,13 +58,11 @@ TEST(Checkpoint, GdStateStoppedBetweenStepsResumesExactly) {
   ASSERT_TRUE(solver.reduce_learning_rate(0.5));
   CheckpointStore store(f.comm, f.dir.file("ck"), 3, f.data.users, f.data.items);
   const auto state = solver.snapshot();
-  const auto written =
-      store.write("test", {{"current", "", state.get()}},
-                  [&] {
-                    auto m = base_manifest(model);
-                    m["checkpoint"]["loop"] = {{"settings", solver.settings_state()}};
-                    return m;
-                  }());
+  const auto written = store.write("test", {{"current", "", state.get()}}, [&] {
+    auto m = base_manifest(model);
+    m["checkpoint"]["loop"] = {{"settings", solver.settings_state()}};
+    return m;
+  }());
   EXPECT_GT(written.bytes, 0U);
 
   // A second solver from another start, given the checkpoint.
@@ -96,9 +94,10 @@ TEST(Checkpoint, AlsStateRoundTripsAndTheStoreKeepsTheNewest) {
   for (int e = 1; e <= 4; ++e) {
     static_cast<void>(solver.epoch());
     const auto state = solver.snapshot();
-    paths.push_back(store.write(fmt::format("epoch-{}", e), {{"current", "", state.get()}},
-                                base_manifest(model))
-                        .path);
+    paths.push_back(
+        store
+            .write(fmt::format("epoch-{}", e), {{"current", "", state.get()}}, base_manifest(model))
+            .path);
   }
   // The newest two remain; latest names the newest.
   EXPECT_FALSE(fs::exists(paths[0]));

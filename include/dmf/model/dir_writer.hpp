@@ -72,7 +72,7 @@ class DirWriter {
   bool overwrite_ = false;
   bool published_ = false;
   std::uint64_t bytes_ = 0;
-  std::vector<std::string> files_;    // relative to the directory
+  std::vector<std::string> files_;  // relative to the directory
   std::vector<std::string> subdirs_;
 };
 

@@ -45,8 +45,7 @@ class StateSource {
                                                   std::uint64_t width, std::uint32_t first,
                                                   std::uint32_t count) const = 0;
   [[nodiscard]] virtual std::vector<std::uint32_t> uint32s(const std::string& name, Side side,
-                                                           std::uint64_t width,
-                                                           std::uint32_t first,
+                                                           std::uint64_t width, std::uint32_t first,
                                                            std::uint32_t count) const = 0;
   /// What SolverState::counters() returned.
   [[nodiscard]] virtual const nlohmann::json& counters() const = 0;

@@ -42,8 +42,8 @@ struct SavedState {
 class CheckpointStore {
  public:
   /// Collective. Creates `dir` when missing (its parent must exist).
-  CheckpointStore(const dist::Comm& comm, std::string dir, int keep,
-                  const data::IdDirectory& users, const data::IdDirectory& items);
+  CheckpointStore(const dist::Comm& comm, std::string dir, int keep, const data::IdDirectory& users,
+                  const data::IdDirectory& items);
 
   /// What one write did.
   struct Written {
