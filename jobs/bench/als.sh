@@ -53,7 +53,7 @@ train() {
   local name="$1" np="$2" threads="$3"
   shift 3
   local flags
-  flags="$(bind_flags "$np" "$threads")"
+  flags="$(dmf_bind_flags "$np" "$threads")"
   echo "train $name: P=$np T=$threads $*"
   DMF_MPIRUN_FLAGS="$flags ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun "$np" "$dmf" train --data "$data" \
     --holdout 0.1 --threads "$threads" --out "$bench_dir/runs/$name" --overwrite --quiet "$@" \

@@ -26,8 +26,7 @@ run() {
   local name="$1" p="$2" t="$3"
   shift 3
   local log="$runs/$name.log"
-  # shellcheck disable=SC2046 # bind_flags prints separate flags on purpose
-  DMF_MPIRUN_FLAGS="$(bind_flags "$p" "$t")" dmf_mpirun "$p" "$dmf" train --data "$data" \
+  DMF_MPIRUN_FLAGS="$(dmf_bind_flags "$p" "$t")" dmf_mpirun "$p" "$dmf" train --data "$data" \
     --rank 64 --epochs 1 --threads "$t" --checkpoint-dir "$runs/$name-ck" --checkpoint-every 1 \
     --out "$runs/$name-model" "$@" 2>"$log" >/dev/null
   local mb seconds rate epoch

@@ -79,7 +79,7 @@ train() {
   local name="$1" np="$2" t="$3"
   shift 3
   local flags
-  flags="$(bind_flags "$np" "$t")"
+  flags="$(dmf_bind_flags "$np" "$t")"
   echo "train $name: P=$np T=$t $*"
   rm -rf "${runs_dir:?}/$name" "$runs_dir/$name.jsonl"
   DMF_MPIRUN_FLAGS="$flags ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun "$np" "$dmf" train --data "$data" \

@@ -1,7 +1,7 @@
 # Shared by the benchmark scripts (sourced, not run): the Release build they
-# configure, the data cache, the MovieLens-10M-shaped data set, and rank
-# binding. Sets root_dir, build_dir, bench_dir and cores; sources
-# jobs/local/mpi_env.sh (dmf_mpirun, dmf_cores).
+# configure, the data cache and the MovieLens-10M-shaped data set. Sets
+# root_dir, build_dir, bench_dir and cores; sources jobs/local/mpi_env.sh
+# (dmf_mpirun, dmf_cores, dmf_bind_flags for rank binding).
 #   BUILD_DIR  the Release build [build-bench]
 #   DMF_BENCH_DIR  data cache and runs, outside the repository [/tmp/dmf-bench]
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,11 +33,4 @@ ml10m_data() {
     dmf_mpirun "$cores" "$dmf" generate --users 69878 --items 10677 --ratings 10000054 \
       --true-rank "$1" --noise "$2" --scale 1:5:0 --seed 7 --out "$data" --quiet
   fi
-}
-
-# bind_flags P T: mpirun flags that bind each of P ranks to T cores when
-# they fit (Open MPI binds one rank to one core otherwise, and its T threads
-# would share it).
-bind_flags() {
-  if (($1 * $2 <= cores)); then echo "--map-by slot:PE=$2"; else echo "--bind-to none"; fi
 }

@@ -21,6 +21,13 @@ MPIRUN="${MPIRUN:-mpirun}"
 # dmf_cores: the cores this process may use.
 dmf_cores() { nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1; }
 
+# dmf_bind_flags P T: mpirun flags that bind each of P ranks to T cores when
+# they fit (Open MPI binds one rank to one core otherwise, and its T threads
+# would share it), else no binding; blank-separated, for DMF_MPIRUN_FLAGS.
+dmf_bind_flags() {
+  if (($1 * $2 <= $(dmf_cores))); then echo "--map-by slot:PE=$2"; else echo "--bind-to none"; fi
+}
+
 # dmf_mpirun_command NP: prints the launcher and its flags for NP ranks, one per line.
 dmf_mpirun_command() {
   local np="$1"

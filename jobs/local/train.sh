@@ -35,13 +35,9 @@ ranks="${RANKS:-$((cores >= 2 ? 2 : 1))}"
 threads="${THREADS:-$((cores / ranks > 0 ? cores / ranks : 1))}"
 mkdir -p "$OUT"
 
-mapfile -t launcher < <(dmf_mpirun_command "$ranks")
 # Each rank gets its THREADS cores when they fit; otherwise no binding.
-if ((ranks * threads <= cores)); then
-  launcher+=(--map-by "slot:PE=$threads")
-else
-  launcher+=(--bind-to none)
-fi
+DMF_MPIRUN_FLAGS="${DMF_MPIRUN_FLAGS:-} $(dmf_bind_flags "$ranks" "$threads")"
+mapfile -t launcher < <(dmf_mpirun_command "$ranks")
 
 echo "train.sh: $ranks ranks x $threads threads; log in $OUT/train.log" >&2
 "${launcher[@]}" -q "$dmf" train --data "$DATA" --solver "${SOLVER:-als}" --rank "${RANK:-32}" \
