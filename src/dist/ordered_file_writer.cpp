@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "dmf/core/hash.hpp"
+#include "dmf/io/sync.hpp"
 
 namespace dmf::dist {
 namespace {
@@ -46,11 +47,7 @@ std::optional<std::string> refusal(const std::string& path, bool overwrite) {
 /// Flushes the directory entry of a rename to disk.
 void sync_directory(const std::string& path) {
   const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
-  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  io::sync_path(parent.string());
 }
 
 }  // namespace

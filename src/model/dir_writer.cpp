@@ -13,6 +13,7 @@
 #include "dmf/core/hash.hpp"
 #include "dmf/dist/file_checksums.hpp"
 #include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/io/sync.hpp"
 
 namespace dmf::model {
 namespace {
@@ -28,15 +29,6 @@ std::string join(const std::string& dir, std::string_view file) {
 fs::path parent_of(const std::string& dir) {
   const fs::path target(dir);
   return target.has_parent_path() ? target.parent_path() : fs::path(".");
-}
-
-/// Flushes a file or directory to disk.
-void sync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 /// A new hidden directory next to `dir`, on the same file system.
@@ -165,9 +157,9 @@ void DirWriter::publish(nlohmann::json manifest, int format_version) {
     out << manifest.dump(2) << '\n';
     out.close();
     DMF_CHECK(out.good(), "cannot write {}", path);
-    sync_path(path);
-    for (const auto& sub : subdirs_) sync_path(join(temp_, sub));
-    sync_path(temp_);
+    io::sync_path(path);
+    for (const auto& sub : subdirs_) io::sync_path(join(temp_, sub));
+    io::sync_path(temp_);
     std::error_code ec;
     const bool replacing = overwrite_ && fs::exists(fs::symlink_status(dir_, ec));
     // Without overwrite (or when dir vanished) RENAME_NOREPLACE never
@@ -178,7 +170,7 @@ void DirWriter::publish(nlohmann::json manifest, int format_version) {
       fail("cannot move {} into place as {}: {}", temp_, dir_, std::strerror(errno));
     }
     published_ = true;
-    sync_path(parent_of(dir_).string());
+    io::sync_path(parent_of(dir_).string());
     if (replacing) fs::remove_all(temp_, ec);  // the old directory, now under the hidden name
   });
   published_ = true;

@@ -1,6 +1,5 @@
 #include "dmf/train/checkpoint.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +14,9 @@
 #include "dmf/core/error.hpp"
 #include "dmf/core/timer.hpp"
 #include "dmf/dist/file_checksums.hpp"
+#include "dmf/dist/strings.hpp"
 #include "dmf/io/npy_rows.hpp"
+#include "dmf/io/sync.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "dmf/model/model_dir.hpp"
 
@@ -58,14 +59,6 @@ std::string latest_name(const std::string& dir) {
   std::error_code ec;
   const fs::path target = fs::read_symlink(fs::path(dir) / kLatest, ec);
   return ec ? std::string() : target.filename().string();
-}
-
-void sync_directory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 /// The test hook of the fault-injection tests: with DMF_TEST_CHECKPOINT_PAUSE
@@ -146,7 +139,7 @@ void CheckpointStore::point_latest(const std::string& name) const {
   // rename() replaces the old pointer in one step.
   fs::rename(temp, fs::path(dir_) / kLatest, ec);
   DMF_CHECK(!ec, "cannot point {}/{} at {}: {}", dir_, kLatest, name, ec.message());
-  sync_directory(dir_);
+  io::sync_path(dir_);
 }
 
 void CheckpointStore::remove_old() const {
@@ -184,10 +177,11 @@ Checkpoint open_checkpoint(const dist::Comm& comm, const std::string& path) {
 std::optional<Checkpoint> find_checkpoint(const dist::Comm& comm, const std::string& requested,
                                           const Console& console) {
   const std::string dir = model::trim_dir(requested);
-  std::string listed;  // newline-separated, rank 0's view, broadcast
+  // Rank 0's view of the directory: `latest`'s target first, then the rest
+  // newest first.
+  std::vector<std::string> names;
   if (comm.is_root()) {
     std::error_code ec;
-    std::vector<std::string> names;
     if (fs::is_directory(dir, ec)) {
       const std::string latest = latest_name(dir);
       if (!latest.empty()) names.push_back(latest);
@@ -195,14 +189,9 @@ std::optional<Checkpoint> find_checkpoint(const dist::Comm& comm, const std::str
         if (name != latest) names.push_back(std::move(name));
       }
     }
-    for (const auto& name : names) listed += name + '\n';
   }
-  listed = comm.broadcast(listed, 0);
-  std::string_view rest = listed;
-  while (!rest.empty()) {
-    const auto end = rest.find('\n');
-    const std::string path = (fs::path(dir) / rest.substr(0, end)).string();
-    rest.remove_prefix(end + 1);
+  for (const auto& name : dist::allgather_strings(comm, names)) {
+    const std::string path = (fs::path(dir) / name).string();
     try {
       return open_checkpoint(comm, path);
     } catch (const Error& e) {

@@ -12,8 +12,6 @@ expect_ok dmf generate --users 1500 --items 400 --ratings 60000 --true-rank 4 --
 expect_ok dmf generate --users 1500 --items 400 --ratings 60000 --true-rank 4 --noise 0.3 \
   --seed 9 --out other.csv --quiet
 
-json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-
 # same_model A B: the two model directories hold the same factors and biases.
 same_model() {
   local f

@@ -1,0 +1,13 @@
+// Flushing to stable storage what an atomic write depends on: a file's
+// bytes, or a directory's entries after a rename into it.
+#pragma once
+
+#include <string>
+
+namespace dmf::io {
+
+/// fsync of the file or directory at `path`; does nothing when it cannot be
+/// opened (the write it follows has already reported its errors).
+void sync_path(const std::string& path);
+
+}  // namespace dmf::io
