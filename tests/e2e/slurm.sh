@@ -4,7 +4,8 @@
 # Mid-run the batch shell gets SIGUSR1, as Slurm sends it before a time
 # limit or at preemption (--signal=B:USR1@120); the job checkpoints,
 # requeues itself, runs again with --resume auto and finishes. Its model
-# must equal, byte for byte, an uninterrupted run at the same layout.
+# must equal, byte for byte, an uninterrupted run at the same layout. A job
+# cancelled with scancel checkpoints but stays cancelled.
 source "$DMF_E2E_LIB"
 source "$DMF_SOURCE_DIR/tests/e2e/slurm_cluster.sh"
 
@@ -16,37 +17,52 @@ expect_ok dmf generate --users 2000 --items 500 --ratings 80000 --true-rank 4 --
 args=(--solver gd --rank 6 --lambda 0.05 --epochs 6 --holdout 0.1 --batch-size 1000)
 expect_ok dmf_np 2 train --data ratings.csv "${args[@]}" --threads 1 --out reference --quiet
 
-# job_state: the job's state (squeue keeps finished jobs with -t all).
-job_state() { squeue -h -t all -j "$job" -o '%T' 2>/dev/null | head -n 1; }
+# job_state JOB: the job's state (squeue keeps finished jobs with -t all).
+job_state() { squeue -h -t all -j "$1" -o '%T' 2>/dev/null | head -n 1; }
 
-# Every safe point waits 10 ms (a test hook that changes no result), so the
-# job is still training when the signal comes.
-job="$(DMF_TEST_SAFE_POINT_DELAY=0.01 sbatch --parsable --chdir="$WORK" \
-  --export="ALL,DATA=$WORK/ratings.csv,OUT=$WORK/run,DMF=$DMF,SOLVER=gd,RANK=6,LAMBDA=0.05,EPOCHS=6,HOLDOUT=0.1" \
-  "$DMF_SOURCE_DIR/jobs/slurm/train.sbatch" --batch-size 1000)" || fail "sbatch failed"
+# submit OUT: train.sbatch on OUT; prints the job ID. Every safe point waits
+# 10 ms (a test hook that changes no result), so the job is still training
+# when the signal comes.
+submit() {
+  DMF_TEST_SAFE_POINT_DELAY=0.01 sbatch --parsable --chdir="$WORK" \
+    --export="ALL,DATA=$WORK/ratings.csv,OUT=$WORK/$1,DMF=$DMF,SOLVER=gd,RANK=6,LAMBDA=0.05,EPOCHS=6,HOLDOUT=0.1" \
+    "$DMF_SOURCE_DIR/jobs/slurm/train.sbatch" --batch-size 1000
+}
+
+# first_epoch JOB OUT: waits until the job has trained an epoch.
+first_epoch() {
+  local i state
+  for ((i = 0; i < 600; i++)); do
+    [[ -s "$2/metrics.jsonl" ]] && return 0
+    state="$(job_state "$1")"
+    [[ "$state" == RUNNING || "$state" == PENDING ]] || {
+      cat "$WORK/dmf-train-$1.log" >&2
+      fail "job $1 is $state before its first epoch"
+    }
+    sleep 0.1
+  done
+  fail "job $1 trained no epoch in 60 s"
+}
+
+# Two jobs side by side: "run" gets Slurm's warning signal (as before a time
+# limit or at preemption) and must requeue itself and finish; "cancelled"
+# gets a plain scancel and must checkpoint and stay cancelled.
+job="$(submit run)" || fail "sbatch failed"
+cancelled="$(submit cancelled)" || fail "sbatch failed"
 log="$WORK/dmf-train-$job.log"
-
-# Once the job has trained an epoch, Slurm's warning signal to the batch shell.
-for ((i = 0; i < 600; i++)); do
-  [[ -s run/metrics.jsonl ]] && break
-  [[ "$(job_state)" == RUNNING || "$(job_state)" == PENDING ]] || {
-    cat "$log" >&2
-    fail "job $job is $(job_state) before its first epoch"
-  }
-  sleep 0.1
-done
-[[ -s run/metrics.jsonl ]] || fail "job $job trained no epoch in 60 s"
+first_epoch "$job" run
 scancel --batch --signal=USR1 "$job" || fail "scancel --batch --signal=USR1 $job failed"
+first_epoch "$cancelled" cancelled
+scancel "$cancelled" || fail "scancel $cancelled failed"
 
 # Requeued, it runs again and completes. A requeued job is held back for
 # cred_expire + 1 seconds (10 + 1 here), time in which Slurm finishes the
 # first run; `scontrol update StartTime=now` would race with that.
-# While the requeue is processed, the job may show FAILED (its first run
-# exited with 75) before it is PENDING again: only a failure after the
-# log's last word is not the requeue counts.
+# Only a failure after the log's last word is not the requeue counts, and
+# only a completion after the log says done.
 for ((i = 0; i < 1200; i++)); do
-  state="$(job_state)"
-  [[ "$state" == COMPLETED ]] && break
+  state="$(job_state "$job")"
+  [[ "$state" == COMPLETED ]] && grep -q 'dmf-train: done' "$log" && break
   if [[ "$state" == FAILED || "$state" == CANCELLED || "$state" == TIMEOUT ]] &&
     ! grep 'dmf-train:' "$log" | tail -n 1 | grep -q requeueing; then
     break
@@ -67,6 +83,18 @@ restarts="$(scontrol show job "$job" | sed -nE 's/.*Restarts=([0-9]+).*/\1/p')"
 for f in user_factors.npy item_factors.npy user_bias.npy item_bias.npy; do
   cmp -s "reference/$f" "run/model/$f" || fail "run/model/$f differs from the uninterrupted run's"
 done
+
+# The cancelled job ended long ago (it was not held back like a requeue).
+clog="$WORK/dmf-train-$cancelled.log"
+[[ "$(job_state "$cancelled")" == CANCELLED ]] || {
+  cat "$clog" >&2
+  fail "job $cancelled is $(job_state "$cancelled") after scancel, not CANCELLED"
+}
+contains "$clog" "not requeued"
+[[ -e cancelled/checkpoints/latest && ! -e cancelled/model ]] ||
+  fail "the cancelled job left no checkpoint, or a model"
+restarts="$(scontrol show job "$cancelled" | sed -nE 's/.*Restarts=([0-9]+).*/\1/p')"
+[[ "$restarts" == 0 ]] || fail "the cancelled job $cancelled was requeued"
 
 # --- a sweep: jobs/slurm/sweep.sbatch as a 4-task array, then dmf gather ----
 sweep="$(sbatch --parsable --chdir="$WORK" --array=0-3 \
