@@ -5,7 +5,8 @@
 # limit or at preemption (--signal=B:USR1@120); the job checkpoints,
 # requeues itself, runs again with --resume auto and finishes. Its model
 # must equal, byte for byte, an uninterrupted run at the same layout. A job
-# cancelled with scancel checkpoints but stays cancelled.
+# cancelled with scancel checkpoints but stays cancelled. Then a sweep
+# (jobs/slurm/sweep.sbatch) and dmf gather as a job depending on it.
 source "$DMF_E2E_LIB"
 source "$DMF_SOURCE_DIR/tests/e2e/slurm_cluster.sh"
 
@@ -100,14 +101,18 @@ restarts="$(scontrol show job "$cancelled" | sed -nE 's/.*Restarts=([0-9]+).*/\1
 sweep="$(sbatch --parsable --chdir="$WORK" --array=0-3 \
   --export="ALL,DATA=$WORK/ratings.csv,SWEEP=$WORK/sweep,DMF=$DMF,DMF_JOBS_DIR=$DMF_SOURCE_DIR/jobs/slurm,GRID_RANKS=3 5,GRID_LAMBDAS=0.05,GRID_SOLVERS=als gd,EPOCHS=2" \
   "$DMF_SOURCE_DIR/jobs/slurm/sweep.sbatch")" || fail "sbatch of the sweep failed"
+# gather as the sweep's header says: a job that waits for the array.
+gather="$(sbatch --parsable --chdir="$WORK" --dependency="afterany:$sweep" --output=gather.out \
+  --wrap "'$DMF' gather --runs sweep --quiet")" || fail "sbatch of gather failed"
 for ((i = 0; i < 600; i++)); do
-  states="$(squeue -h -t all -j "$sweep" -o '%T' 2>/dev/null | sort -u | tr '\n' ' ')"
-  [[ "$states" == "COMPLETED " ]] && (($(squeue -h -t all -j "$sweep" | wc -l) == 4)) && break
-  [[ "$states" == *FAILED* || "$states" == *CANCELLED* ]] && break
+  state="$(job_state "$gather")"
+  [[ "$state" == PENDING || "$state" == RUNNING || "$state" == COMPLETING ]] || break
   sleep 0.2
 done
-[[ "$states" == "COMPLETED " ]] || { cat "$WORK"/dmf-sweep-*.log >&2; fail "sweep $sweep: $states"; }
-expect_ok dmf gather --runs sweep --quiet
+states="$(squeue -h -t all -j "$sweep" -o '%T' 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
+[[ "$states" == " 4 COMPLETED " ]] || { cat "$WORK"/dmf-sweep-*.log >&2; fail "sweep $sweep: $states"; }
+[[ "$state" == COMPLETED ]] || { cat gather.out >&2; fail "the gather job $gather ended $state"; }
+cp gather.out "$WORK/stdout"
 cat "$WORK/stdout"
 # Four runs, best validation RMSE first (checked against the manifests).
 (($(grep -c -- '-k[35]-l0.05' "$WORK/stdout") == 4)) || fail "gather did not list the 4 runs"
