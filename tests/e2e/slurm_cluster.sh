@@ -50,7 +50,7 @@ slurm_daemon() {
 slurm_cluster_start() {
   slurm_dir="$1"
   slurm_install
-  mkdir -p "$slurm_dir"/{state,spool,munge}
+  mkdir -p "$slurm_dir"/{state,spool,munge,tmp}
   chmod 700 "$slurm_dir/munge"
   local host
   host="$(hostname -s)"
@@ -64,13 +64,15 @@ slurm_cluster_start() {
   for ((i = 0; i < 50; i++)); do [[ -S "$socket" ]] && break; sleep 0.1; done
   [[ -S "$socket" ]] || { cat "$slurm_dir/munged.out" >&2; fail "munged did not start"; }
 
-  # Ports off the defaults and free, so a Slurm already running elsewhere
-  # (another build tree's test) is left alone.
-  local port=16817
-  while slurm_port_busy "$port" || slurm_port_busy $((port + 1)); do
-    port=$((port + 2))
-    ((port < 16917)) || fail "no two free TCP ports in 16817-16916 for slurmctld and slurmd"
+  # Two free ports off the defaults, so a Slurm already running elsewhere
+  # (another build tree's test) is left alone; the search starts at a random
+  # pair, so that two tests starting together seldom pick the same one.
+  local port tries
+  for ((tries = 0; tries < 100; tries++)); do
+    port=$((16817 + 2 * (RANDOM % 100)))
+    slurm_port_busy "$port" || slurm_port_busy $((port + 1)) || break
   done
+  ((tries < 100)) || fail "no two free TCP ports in 16817-17016 for slurmctld and slurmd"
   cat >"$slurm_dir/slurm.conf" <<CONF
 ClusterName=dmftest
 SlurmctldHost=$host(127.0.0.1)
@@ -83,6 +85,11 @@ CredType=cred/munge
 AuthInfo=socket=$socket,cred_expire=10
 StateSaveLocation=$slurm_dir/state
 SlurmdSpoolDir=$slurm_dir/spool
+# Names on this machine that derive from job IDs alone (PMIx's
+# TmpFS/spmix_appdir_0_2.0, Open MPI's shared-memory segments) must not
+# meet another test's cluster: its own TmpFS, job IDs from a random start.
+TmpFS=$slurm_dir/tmp
+FirstJobId=$((RANDOM * 1000 + 1))
 SlurmctldPidFile=$slurm_dir/slurmctld.pid
 SlurmdPidFile=$slurm_dir/slurmd.pid
 SlurmctldLogFile=$slurm_dir/slurmctld.log
@@ -140,9 +147,9 @@ slurm_cluster_stop() {
   local proc
   for proc in /proc/[0-9]*; do
     pid="${proc#/proc/}"
-    if tr '\0' '\n' <"$proc/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$slurm_dir/slurm.conf" &&
+    if tr '\0' '\n' 2>/dev/null <"$proc/environ" | grep -qxF "SLURM_CONF=$slurm_dir/slurm.conf" &&
       { [[ "$(cat "$proc/comm" 2>/dev/null)" == slurmstepd ]] ||
-        tr '\0' '\n' <"$proc/environ" 2>/dev/null | grep -q '^SLURM_JOB_ID='; }; then
+        tr '\0' '\n' 2>/dev/null <"$proc/environ" | grep -q '^SLURM_JOB_ID='; }; then
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
