@@ -57,7 +57,7 @@ class Unpacker {
 };
 
 /// Sends each rank's packed bytes; `per_rank[p]` is the bytes for rank p.
-std::vector<char> exchange(const dist::Comm& comm, const std::vector<Packer>& per_rank,
+std::vector<char> exchange_packed(const dist::Comm& comm, const std::vector<Packer>& per_rank,
                            std::vector<std::size_t>* recv_counts = nullptr) {
   std::vector<char> send;
   std::vector<std::size_t> counts;
@@ -69,7 +69,7 @@ std::vector<char> exchange(const dist::Comm& comm, const std::vector<Packer>& pe
 }
 
 /// Calls visit(source, in) for each rank's bytes in `received`, where
-/// `bytes[p]` of them came from rank p (as exchange() returns them).
+/// `bytes[p]` of them came from rank p (as exchange_packed() returns them).
 template <class Visit>
 void for_each_source(const std::vector<char>& received, const std::vector<std::size_t>& bytes,
                      Visit&& visit) {
@@ -144,7 +144,7 @@ IdDirectory IdDirectory::build(const dist::Comm& comm, const TokenTable& local_t
     }
   }
   std::vector<std::size_t> received_bytes;
-  const std::vector<char> received = exchange(comm, to_sorter, &received_bytes);
+  const std::vector<char> received = exchange_packed(comm, to_sorter, &received_bytes);
   to_sorter.clear();
 
   // Merge: sort what arrived and combine equal tokens, remembering for each
@@ -214,7 +214,7 @@ IdDirectory IdDirectory::build(const dist::Comm& comm, const TokenTable& local_t
   for (std::size_t d = 0; d < distinct.size(); ++d) {
     to_owner[static_cast<std::size_t>(owner_of_distinct[d])].token(distinct[d].text);
   }
-  const std::vector<char> owned = exchange(comm, to_owner);
+  const std::vector<char> owned = exchange_packed(comm, to_owner);
   Unpacker in(owned);
   while (!in.done()) directory.tokens_.push(in.token());
   DMF_CHECK(directory.tokens_.size() == directory.ownership_.rows(comm.rank()),
@@ -248,7 +248,7 @@ std::vector<std::uint32_t> IdDirectory::lookup(const dist::Comm& comm,
     ++asked[static_cast<std::size_t>(target[q])];
   }
   std::vector<std::size_t> received_bytes;
-  const std::vector<char> received = exchange(comm, to_owner, &received_bytes);
+  const std::vector<char> received = exchange_packed(comm, to_owner, &received_bytes);
 
   std::vector<std::uint32_t> answers;
   std::vector<std::size_t> answers_per_source(parts, 0);
@@ -300,7 +300,7 @@ std::vector<std::string> IdDirectory::tokens_of(const dist::Comm& comm,
     }
   }
   std::vector<std::size_t> answer_bytes;
-  const std::vector<char> replies = exchange(comm, answers, &answer_bytes);
+  const std::vector<char> replies = exchange_packed(comm, answers, &answer_bytes);
 
   std::vector<std::vector<std::string>> by_owner(parts);
   for_each_source(replies, answer_bytes, [&](std::size_t source, Unpacker& in) {
