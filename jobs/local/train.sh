@@ -40,19 +40,23 @@ DMF_MPIRUN_FLAGS="${DMF_MPIRUN_FLAGS:-} $(dmf_bind_flags "$ranks" "$threads")"
 mapfile -t launcher < <(dmf_mpirun_command "$ranks")
 
 echo "train.sh: $ranks ranks x $threads threads; log in $OUT/train.log" >&2
-"${launcher[@]}" -q "$dmf" train --data "$DATA" --solver "${SOLVER:-als}" --rank "${RANK:-32}" \
+# mpirun runs in a session of its own (setsid, which execs it: $! is
+# mpirun), so a Ctrl-C on the terminal reaches only this script; mpirun
+# would take SIGINT as an abort, kill the ranks and exit 1.
+setsid "${launcher[@]}" -q "$dmf" train --data "$DATA" --solver "${SOLVER:-als}" --rank "${RANK:-32}" \
   --lambda "${LAMBDA:-0.05}" --epochs "${EPOCHS:-20}" --holdout "${HOLDOUT:-0.1}" \
   --threads "$threads" --out "$OUT/model" --metrics-out "$OUT/metrics.jsonl" \
   --checkpoint-dir "$OUT/checkpoints" --checkpoint-seconds "${CHECKPOINT_SECONDS:-300}" \
-  --resume auto "$@" >>"$OUT/train.log" 2>&1 &
+  --resume auto "$@" </dev/null >>"$OUT/train.log" 2>&1 &
 job=$!
 # mpirun forwards SIGUSR1 to every rank (its SIGTERM handling kills them).
-trap 'kill -USR1 "$job" 2>/dev/null || true' INT TERM
-code=0
-# A trap runs between two waits; wait again until mpirun itself has ended.
+signalled=0
+trap 'echo "train.sh: stopping; dmf writes a checkpoint" >&2; signalled=1; kill -USR1 "$job" 2>/dev/null || true' INT TERM
+# A trap ends the wait early: wait again (bash keeps an ended job's status).
 while true; do
+  signalled=0
   wait "$job" && code=0 || code=$?
-  kill -0 "$job" 2>/dev/null || break
+  ((signalled)) || break
 done
 tail -n 5 "$OUT/train.log" >&2
 case "$code" in

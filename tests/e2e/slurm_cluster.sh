@@ -5,8 +5,9 @@
 # Debian archive, without starting their services), writes a slurm.conf
 # into DIR, starts munged, slurmctld and slurmd by hand (no systemd) and
 # waits until the node is idle; SLURM_CONF points at the config.
-# slurm_cluster_stop kills every daemon it started, by PID. Failures are
-# loud: the test fails, it is never skipped.
+# slurm_cluster_stop cancels the cluster's jobs and kills every daemon it
+# started, by PID, and any job step left behind. Failures are loud: the
+# test fails, it is never skipped.
 
 slurm_pids=()
 
@@ -49,7 +50,7 @@ slurm_daemon() {
 slurm_cluster_start() {
   slurm_dir="$1"
   slurm_install
-  mkdir -p "$slurm_dir"/{state,spool,munge}
+  mkdir -p "$slurm_dir"/{state,spool,munge,tmp}
   chmod 700 "$slurm_dir/munge"
   local host
   host="$(hostname -s)"
@@ -63,12 +64,20 @@ slurm_cluster_start() {
   for ((i = 0; i < 50; i++)); do [[ -S "$socket" ]] && break; sleep 0.1; done
   [[ -S "$socket" ]] || { cat "$slurm_dir/munged.out" >&2; fail "munged did not start"; }
 
-  # Ports off the defaults, so a Slurm already running elsewhere is left alone.
+  # Two free ports off the defaults, so a Slurm already running elsewhere
+  # (another build tree's test) is left alone; the search starts at a random
+  # pair, so that two tests starting together seldom pick the same one.
+  local port tries
+  for ((tries = 0; tries < 100; tries++)); do
+    port=$((16817 + 2 * (RANDOM % 100)))
+    slurm_port_busy "$port" || slurm_port_busy $((port + 1)) || break
+  done
+  ((tries < 100)) || fail "no two free TCP ports in 16817-17016 for slurmctld and slurmd"
   cat >"$slurm_dir/slurm.conf" <<CONF
 ClusterName=dmftest
 SlurmctldHost=$host(127.0.0.1)
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -76,6 +85,11 @@ CredType=cred/munge
 AuthInfo=socket=$socket,cred_expire=10
 StateSaveLocation=$slurm_dir/state
 SlurmdSpoolDir=$slurm_dir/spool
+# Names on this machine that derive from job IDs alone (PMIx's
+# TmpFS/spmix_appdir_0_2.0, Open MPI's shared-memory segments) must not
+# meet another test's cluster: its own TmpFS, job IDs from a random start.
+TmpFS=$slurm_dir/tmp
+FirstJobId=$((RANDOM * 1000 + 1))
 SlurmctldPidFile=$slurm_dir/slurmctld.pid
 SlurmdPidFile=$slurm_dir/slurmd.pid
 SlurmctldLogFile=$slurm_dir/slurmctld.log
@@ -100,21 +114,44 @@ CONF
   export SLURM_CONF="$slurm_dir/slurm.conf"
   slurm_daemon slurmctld /usr/sbin/slurmctld -D -i
   slurm_daemon slurmd /usr/sbin/slurmd -D
+  local pid
   for ((i = 0; i < 100; i++)); do
     sinfo -h -o '%t' 2>/dev/null | grep -qx idle && return 0
+    for pid in "${slurm_pids[@]}"; do kill -0 "$pid" 2>/dev/null || i=100; done
     sleep 0.2
   done
   cat "$slurm_dir"/*.out "$slurm_dir"/*.log >&2 2>/dev/null || true
   fail "the Slurm node did not come up (sinfo: $(sinfo -h 2>&1 | head -n 3))"
 }
 
+# slurm_port_busy PORT: true when something listens on 127.0.0.1:PORT.
+slurm_port_busy() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 slurm_cluster_stop() {
-  local pid
+  local pid i jobs=()
+  # Jobs first, while slurmd is there to end their steps: a slurmstepd
+  # outlives slurmd and would keep a failed test's ranks running.
+  ((${#slurm_pids[@]} > 0)) && mapfile -t jobs < <(squeue -h -o %A 2>/dev/null)
+  if ((${#jobs[@]} > 0)); then
+    scancel --full --signal=KILL "${jobs[@]}" 2>/dev/null || true
+    scancel "${jobs[@]}" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do [[ -z "$(squeue -h 2>/dev/null)" ]] && break; sleep 0.1; done
+  fi
   for pid in "${slurm_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${slurm_pids[@]}"; do
-    local i
     for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
+  done
+  # Whatever still runs for this cluster: the slurmstepds and job processes
+  # (they carry its SLURM_CONF and a SLURM_JOB_ID).
+  local proc
+  for proc in /proc/[0-9]*; do
+    pid="${proc#/proc/}"
+    if tr '\0' '\n' 2>/dev/null <"$proc/environ" | grep -qxF "SLURM_CONF=$slurm_dir/slurm.conf" &&
+      { [[ "$(cat "$proc/comm" 2>/dev/null)" == slurmstepd ]] ||
+        tr '\0' '\n' 2>/dev/null <"$proc/environ" | grep -q '^SLURM_JOB_ID='; }; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   done
   slurm_pids=()
 }
