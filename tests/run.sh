@@ -48,6 +48,24 @@ record() {
   [[ "$2" == ok ]] || failed=1
 }
 
+# print_failed_outputs DIR CTEST-OUT: the end of each failed test's output
+# again, read from ctest's log. With two tests running at once a failure's
+# output scrolls far up; here it sits next to the list of failures.
+print_failed_outputs() {
+  local dir="$1" out="$2" name
+  local log="$dir/Testing/Temporary/LastTest.log"
+  [[ -f "$log" ]] || return 0
+  sed -nE '/^The following tests FAILED:/,/^Errors while running CTest/s/^[[:space:]]+[0-9]+ - ([^ ]+) .*/\1/p' \
+    "$out" | while read -r name; do
+    echo "=== the last lines $name printed"
+    awk -v test="$name" '
+      $0 ~ "^[0-9]+/[0-9]+ Test: " && $3 == test { mine = 1; next }
+      mine && /^<end of output>$/ { exit }
+      mine && started { print }
+      mine && /^Output:$/ { getline; started = 1 }' "$log" | tail -n 100
+  done
+}
+
 # run_config NAME DIR BOOTSTRAP-ARGS...: build DIR, then run its tests.
 run_config() {
   local name="$1" dir="$2"
@@ -86,6 +104,7 @@ run_config() {
   ((skipped == 0)) || detail+=", $skipped skipped"
   if ((code != 0)); then
     record "ctest $dir/" FAILED $((SECONDS - start)) "$bad of $total tests failed (exit $code)"
+    print_failed_outputs "$root_dir/$dir" "$out"
   else
     record "ctest $dir/" ok $((SECONDS - start)) "$detail"
   fi

@@ -10,7 +10,7 @@
 source "$DMF_E2E_LIB"
 source "$DMF_SOURCE_DIR/tests/e2e/slurm_cluster.sh"
 
-trap 'slurm_cluster_stop; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"' EXIT
+trap 'code=$?; ((code == 0)) || slurm_cluster_logs; slurm_cluster_stop; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"' EXIT
 slurm_cluster_start "$WORK/slurm"
 
 expect_ok dmf generate --users 2000 --items 500 --ratings 80000 --true-rank 4 --noise 0.3 \

@@ -124,6 +124,23 @@ CONF
   fail "the Slurm node did not come up (sinfo: $(sinfo -h 2>&1 | head -n 3))"
 }
 
+# slurm_cluster_logs: what a failed test needs to say why (sent to stderr):
+# the daemons' errors and the job logs' last lines.
+slurm_cluster_logs() {
+  local f errors
+  for f in "$slurm_dir"/*.log "$slurm_dir"/*.out "$slurm_dir"/munge/munged.log; do
+    # A new cluster has no saved state: those errors are no news.
+    errors="$(grep -iE 'error|fatal|fail' "$f" 2>/dev/null |
+      grep -vE 'state file|backup state save' | tail -n 8 || true)"
+    [[ -z "$errors" ]] || printf -- '--- errors in %s\n%s\n' "$f" "$errors" >&2
+  done
+  for f in "$WORK"/dmf-*.log; do
+    [[ -s "$f" ]] || continue
+    echo "--- $f" >&2
+    tail -n 8 "$f" >&2
+  done
+}
+
 # slurm_port_busy PORT: true when something listens on 127.0.0.1:PORT.
 slurm_port_busy() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
