@@ -14,6 +14,10 @@ set(DMF_MPI_TEST_ENV
   # No single-copy (CMA) transfers: they fail under ptrace-restricted sandboxes.
   OMPI_MCA_btl_vader_single_copy_mechanism=none
   OMP_NUM_THREADS=1
+  # Threads that wait sleep instead of spinning: tests oversubscribe the
+  # cores (4 ranks x 2 threads on 2 cores), where spinning OpenMP barriers
+  # starve the ranks (dmf_gd_mpi_tests at 3 ranks: 10 s spinning, 0.3 s passive).
+  OMP_WAIT_POLICY=passive
   # Sanitizer builds: unwind fully (fast_unwind_on_malloc=0), so that Open
   # MPI's by-design allocations are attributed to it and suppressed by name.
   "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/cmake/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
