@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "dmf/core/error.hpp"
 
@@ -25,6 +26,13 @@ std::vector<IniEntry> read_ini(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) fail("config file {} is a directory", path);
   std::ifstream in(path);
   if (!in) fail("cannot read config file {}: {}", path, std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_ini(text.str(), path);
+}
+
+std::vector<IniEntry> parse_ini(std::string_view contents, std::string_view path) {
+  std::istringstream in{std::string(contents)};
   std::vector<IniEntry> entries;
   std::map<std::string, std::uint64_t, std::less<>> seen;
   std::string raw;

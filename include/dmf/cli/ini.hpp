@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dmf::cli {
@@ -19,5 +20,10 @@ struct IniEntry {
 /// double quotes is taken as it is. A malformed line or a key given
 /// twice is a dmf::Error naming path:line.
 [[nodiscard]] std::vector<IniEntry> read_ini(const std::string& path);
+
+/// Parses `contents` as read_ini parses a file's; errors name `path`:line.
+/// For INI text kept inside another file, like the effective configuration
+/// that dmf train writes into its manifest.
+[[nodiscard]] std::vector<IniEntry> parse_ini(std::string_view contents, std::string_view path);
 
 }  // namespace dmf::cli
