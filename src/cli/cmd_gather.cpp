@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dmf/cli/commands_list.hpp"
+#include "dmf/cli/ini.hpp"
 #include "dmf/core/error.hpp"
 
 namespace dmf::cli {
@@ -50,21 +51,16 @@ void declare(ParamSet& params, GatherOptions& o) {
 struct Row {
   std::string run;  // its directory, relative to --runs
   nlohmann::json manifest;
+  std::string lambda;  // --lambda as the run's effective configuration has it
   std::optional<double> train, validation, test;
 };
 
-/// The value of `name` in the effective configuration text of a manifest
-/// ("name = value  # where from" lines), or "".
-std::string config_value(const nlohmann::json& manifest, std::string_view name) {
-  const std::string text = manifest.value("config", std::string());
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    std::string_view line(text.data() + at, end - at);
-    at = end + 1;
-    if (!line.starts_with(name) || line.substr(name.size()).find(" = ") != 0) continue;
-    line.remove_prefix(name.size() + 3);
-    return std::string(line.substr(0, line.find("  #")));
+/// The value of option `name` in the effective configuration that dmf train
+/// writes into its manifest as "config" (INI text), or "".
+std::string config_value(const nlohmann::json& manifest, std::string_view name,
+                         const std::string& path) {
+  for (const auto& entry : parse_ini(manifest.value("config", std::string()), path + " config")) {
+    if (entry.key == name) return entry.value;
   }
   return {};
 }
@@ -88,13 +84,21 @@ std::vector<Row> find_runs(const std::string& root) {
   std::vector<Row> rows;
   for (auto it = fs::recursive_directory_iterator(root, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec || it->path().filename() != "manifest.json") continue;
+    if (ec) continue;
+    // Hidden directories hold a model being written, or one being replaced.
+    if (it->path().filename().string().starts_with('.')) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->path().filename() != "manifest.json") continue;
+    const std::string path = it->path().string();
     std::ifstream in(it->path());
     nlohmann::json manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    DMF_CHECK(manifest.is_object(), "{} is not valid JSON", it->path().string());
+    DMF_CHECK(manifest.is_object(), "{} is not valid JSON", path);
     if (manifest.contains("checkpoint")) continue;
     Row row;
     row.run = fs::relative(it->path().parent_path(), root).string();
+    row.lambda = config_value(manifest, "lambda", path);
     const nlohmann::json metrics = manifest.value("metrics", nlohmann::json::object());
     row.train = figure(metrics, "train");
     row.validation = figure(metrics, "validation");
@@ -142,7 +146,7 @@ int run(Context& context, const GatherOptions& o, const ParamSet& /*params*/) {
       all.push_back({{"run", r.run},
                      {"solver", r.manifest.value("solver", "")},
                      {"k", r.manifest.value("k", 0)},
-                     {"lambda", config_value(r.manifest, "lambda")},
+                     {"lambda", r.lambda},
                      {"epochs", r.manifest.value("epochs", 0)},
                      {"train_rmse", maybe(r.train)},
                      {"validation_rmse", maybe(r.validation)},
@@ -158,7 +162,7 @@ int run(Context& context, const GatherOptions& o, const ParamSet& /*params*/) {
   for (const auto& r : rows) {
     out.out("{:<{}}  {:<6}  {:>4}  {:>8}  {:>6}  {:>10}  {:>15}  {:>9}\n", r.run, width,
             r.manifest.value("solver", "?"), r.manifest.value("k", 0),
-            config_value(r.manifest, "lambda"), r.manifest.value("epochs", 0), cell(r.train),
+            r.lambda, r.manifest.value("epochs", 0), cell(r.train),
             cell(r.validation), cell(r.test));
   }
   out.log("{} runs under {}\n", rows.size(), o.runs);
