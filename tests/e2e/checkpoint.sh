@@ -127,6 +127,24 @@ contains gd-usr1.out "stopped by SIGUSR1: checkpoint gd-usr1-ck/ckpt-"
 expect_ok dmf_np 2 "${gd[@]}" --out gd-usr1 --checkpoint-dir gd-usr1-ck --resume auto
 same_model gd-ref gd-usr1
 
+# --- more signals while that checkpoint is being written: still one, valid -----
+export DMF_TEST_CHECKPOINT_PAUSE=2
+start_job gd-twice "${gd[@]}" --out gd-twice --checkpoint-dir gd-twice-ck --metrics-out gd-twice.jsonl
+wait_for "the first gd epoch" test -s gd-twice.jsonl
+kill -USR1 "$job_pid"
+wait_for "the signalled checkpoint write" grep -q "pausing" gd-twice.err
+# Again through mpirun, and SIGTERM straight to the ranks.
+kill -USR1 "$job_pid"
+pkill -TERM -P "$job_pid" -x dmf || fail "no dmf rank under mpirun $job_pid"
+code=0
+wait "$job_pid" || code=$?
+unset DMF_TEST_CHECKPOINT_PAUSE
+[[ "$code" == 75 ]] || { cat gd-twice.err >&2; fail "signals during the write: exit $code, not 75"; }
+(($(checkpoints gd-twice-ck) == 1)) || fail "signals during the write left $(checkpoints gd-twice-ck) checkpoints, not 1"
+expect_ok dmf_np 2 "${gd[@]}" --out gd-twice --checkpoint-dir gd-twice-ck --resume auto
+contains stderr "resuming from gd-twice-ck/ckpt-000001-"
+same_model gd-ref gd-twice
+
 # --- a corrupt latest checkpoint: warned about, the one before used -------------
 als_for 4
 expect_ok dmf_np 2 "${als[@]}" --out als-4 --checkpoint-dir als-bad --checkpoint-every 1 --quiet
