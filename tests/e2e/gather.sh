@@ -20,7 +20,7 @@ cp -r sweep/k2-big/model sweep/k2-big/.model.tmp-1234
 
 # validation_rmse DIR: the figure, read from the manifest independently of dmf.
 validation_rmse() {
-  /usr/bin/python3 -c 'import json, sys; print("%.5f" % json.load(open(sys.argv[1]))["metrics"]["validation"]["rmse"])' \
+  python3 -c 'import json, sys; print("%.5f" % json.load(open(sys.argv[1]))["metrics"]["validation"]["rmse"])' \
     "$1/manifest.json"
 }
 
@@ -47,7 +47,7 @@ expect_ok dmf_np 2 gather --runs sweep --sort name
 [[ "$(tail -n +2 stdout | awk '{print $1}')" == "$(printf 'gd/model\nk2-big/model\nk4-small/model')" ]] ||
   fail "--sort name: $(cat stdout)"
 expect_ok dmf gather --runs sweep --json
-/usr/bin/python3 - "$WORK/stdout" <<'PY' || fail "gather --json: $(cat stdout)"
+python3 - "$WORK/stdout" <<'PY' || fail "gather --json: $(cat stdout)"
 import json, sys
 rows = json.load(open(sys.argv[1]))
 assert [r["run"] for r in rows][0] == open("table").read().split("\n")[1].split()[0], rows
