@@ -17,8 +17,8 @@
 #
 # Environment: CTEST_JOBS (default: number of cores) runs tests in parallel.
 # MPI tests carry a PROCESSORS property (their ranks), e2e tests count as one
-# (mostly start-up and I/O), so ctest counts them
-# against that limit; a test with more ranks than CTEST_JOBS runs alone.
+# (mostly start-up and I/O), so ctest counts them against that limit; a test
+# with more ranks than CTEST_JOBS runs alone.
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -2,9 +2,13 @@
 // hyper-parameter sweep, jobs/slurm/sweep.sbatch) in one table, from the
 // manifests of the model directories under a directory.
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -39,7 +43,8 @@ void declare(ParamSet& params, GatherOptions& o) {
   params.section("Input");
   params
       .add("runs", &o.runs,
-           "Directory searched (recursively) for model directories; checkpoints are skipped")
+           "Directory searched (recursively) for model directories; checkpoints and hidden "
+           "directories (models still being written) are skipped")
       .value_name("DIR")
       .required();
   params.section("Output");
@@ -65,15 +70,12 @@ std::string config_value(const nlohmann::json& manifest, std::string_view name,
   return {};
 }
 
-std::optional<double> figure(const nlohmann::json& metrics, const char* set) {
-  if (set == std::string_view("train")) {
-    if (metrics.contains("train_rmse")) return metrics["train_rmse"].get<double>();
-    return std::nullopt;
-  }
-  if (metrics.contains(set) && metrics[set].contains("rmse") && metrics[set]["rmse"].is_number()) {
-    return metrics[set]["rmse"].get<double>();
-  }
-  return std::nullopt;
+/// The number at `pointer` in a manifest's metrics, if there is one (an
+/// RMSE without its set is absent, a NaN is written as null).
+std::optional<double> figure(const nlohmann::json& metrics, const char* pointer) {
+  const nlohmann::json::json_pointer at(pointer);
+  if (!metrics.contains(at) || !metrics.at(at).is_number()) return std::nullopt;
+  return metrics.at(at).get<double>();
 }
 
 /// Every model directory under `root` (checkpoints, whose manifest has
@@ -100,9 +102,9 @@ std::vector<Row> find_runs(const std::string& root) {
     row.run = fs::relative(it->path().parent_path(), root).string();
     row.lambda = config_value(manifest, "lambda", path);
     const nlohmann::json metrics = manifest.value("metrics", nlohmann::json::object());
-    row.train = figure(metrics, "train");
-    row.validation = figure(metrics, "validation");
-    row.test = figure(metrics, "test");
+    row.train = figure(metrics, "/train_rmse");
+    row.validation = figure(metrics, "/validation/rmse");
+    row.test = figure(metrics, "/test/rmse");
     row.manifest = std::move(manifest);
     rows.push_back(std::move(row));
   }
@@ -161,9 +163,8 @@ int run(Context& context, const GatherOptions& o, const ParamSet& /*params*/) {
           "k", "lambda", "epochs", "train RMSE", "validation RMSE", "test RMSE");
   for (const auto& r : rows) {
     out.out("{:<{}}  {:<6}  {:>4}  {:>8}  {:>6}  {:>10}  {:>15}  {:>9}\n", r.run, width,
-            r.manifest.value("solver", "?"), r.manifest.value("k", 0),
-            r.lambda, r.manifest.value("epochs", 0), cell(r.train),
-            cell(r.validation), cell(r.test));
+            r.manifest.value("solver", "?"), r.manifest.value("k", 0), r.lambda,
+            r.manifest.value("epochs", 0), cell(r.train), cell(r.validation), cell(r.test));
   }
   out.log("{} runs under {}\n", rows.size(), o.runs);
   return 0;
