@@ -30,6 +30,23 @@ dmf="${DMF:-$root_dir/build/src/dmf}"
   echo "train.sh: no dmf at $dmf; build it with cmake/bootstrap.sh or set DMF" >&2
   exit 1
 }
+# Options the script sets itself come from the environment: a second
+# --rank on the command line would only get boost's "specified more than once".
+for arg in "$@"; do
+  case "${arg%%=*}" in
+    --solver | --rank | --k | --factors | --lambda | --epochs | --holdout)
+      var="${arg%%=*}"
+      var="${var#--}"
+      [[ "$var" == k || "$var" == factors ]] && var=rank
+      echo "train.sh: set ${var^^}=... in the environment instead of passing ${arg%%=*} (the script passes it to dmf train)" >&2
+      exit 1
+      ;;
+    --threads | --out | --metrics-out | --checkpoint-dir | --checkpoint-seconds | --resume | --data)
+      echo "train.sh: ${arg%%=*} is set by the script (see the environment variables in its header)" >&2
+      exit 1
+      ;;
+  esac
+done
 cores="$(dmf_cores)"
 ranks="${RANKS:-$((cores >= 2 ? 2 : 1))}"
 threads="${THREADS:-$((cores / ranks > 0 ? cores / ranks : 1))}"

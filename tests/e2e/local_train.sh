@@ -16,6 +16,11 @@ export DATA="$WORK/ratings.csv" OUT="$WORK/run" RANKS=2 THREADS=1 SOLVER=gd RANK
   EPOCHS=6 HOLDOUT=0.1 MPIRUN="$DMF_MPIEXEC"
 script="$DMF_SOURCE_DIR/jobs/local/train.sh"
 
+# An option the script sets itself is refused with the variable to use.
+expect_fail 1 bash "$script" --rank 64
+contains "$WORK/stderr" "set RANK=... in the environment instead of passing --rank"
+[[ ! -e run ]] || fail "train.sh created its run directory before refusing --rank"
+
 # In a pseudo-terminal, Ctrl-C after the first epoch. Every safe point waits
 # 10 ms (a test hook that changes no result), so the job is still training.
 code=0
