@@ -90,6 +90,7 @@ std::vector<std::string> run_labels(const PlotOptions& o) {
     return o.labels.names;
   }
   std::vector<std::string> labels;
+  labels.reserve(files.size());
   for (const auto& file : files) labels.push_back(std::filesystem::path(file).stem().string());
   if (std::set<std::string>(labels.begin(), labels.end()).size() < labels.size()) return files;
   return labels;
