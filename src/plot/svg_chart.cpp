@@ -21,8 +21,9 @@ constexpr std::size_t kMaxMarkedPoints = 30;
 /// A coordinate as written into the SVG (what the tests read back).
 std::string coordinate(double v) { return fmt::format("{:.2f}", v); }
 
+/// True when point i exists on both coordinates and is drawn (not a gap).
 bool finite_point(const Series& s, std::size_t i) {
-  return std::isfinite(s.x[i]) && std::isfinite(s.y[i]);
+  return i < s.x.size() && i < s.y.size() && std::isfinite(s.x[i]) && std::isfinite(s.y[i]);
 }
 
 std::size_t finite_points(const Series& s) {
@@ -153,7 +154,7 @@ Frame fit_frame(const Panel& panel, const Rect& area) {
 std::string path_data(const Frame& frame, const Series& series) {
   std::string d;
   bool in_line = false;
-  for (std::size_t i = 0; i < series.x.size() && i < series.y.size(); ++i) {
+  for (std::size_t i = 0; i < series.x.size(); ++i) {
     if (!finite_point(series, i)) {
       in_line = false;
       continue;

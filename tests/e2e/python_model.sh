@@ -116,6 +116,27 @@ except KeyError as e:
 print("ties: ok")
 PY
 
+# Bias files may be absent for a side without bias; a side with bias needs
+# its file; another format_version is refused. Each error names the file.
+cp -r plain no-bias-files && rm no-bias-files/user_bias.npy no-bias-files/item_bias.npy
+cp -r model no-item-bias && rm no-item-bias/item_bias.npy
+cp -r model future && sed -i -E 's/"format_version": *1,/"format_version": 99,/' future/manifest.json
+grep -q '"format_version": 99,' future/manifest.json || fail "could not edit future/manifest.json"
+"$PYTHON" - <<'PY'
+import dmf_model, numpy as np
+plain, stripped = dmf_model.load("plain"), dmf_model.load("no-bias-files")
+assert np.array_equal(plain.predict(plain.user_ids[:5], plain.item_ids[:5]),
+                      stripped.predict(plain.user_ids[:5], plain.item_ids[:5]))
+for directory, message in (("no-item-bias", "no-item-bias/item_bias.npy is missing"),
+                           ("future", "future/manifest.json: format_version 99")):
+    try:
+        dmf_model.load(directory)
+        raise SystemExit("FAIL: %s loaded" % directory)
+    except ValueError as e:
+        assert message in str(e), e
+print("model files: ok")
+PY
+
 # similar_items: the cosine of item factors, computed here without numpy.
 "$PYTHON" - <<'PY'
 import math, dmf_model

@@ -13,7 +13,7 @@ namespace dmf::plot {
 
 /// One curve of a panel, in data coordinates. A y that is NaN is a gap: the
 /// line stops before it and starts again after it (a metric that was not
-/// measured is never drawn as 0).
+/// measured is never drawn as 0). x and y hold one value per point.
 struct Series {
   int run = 0;  // index into the chart's legend: colour and label
   std::vector<double> x;

@@ -127,6 +127,26 @@ TEST(RenderSvg, OnePathPerSeriesWithPointsAndTheLegendEscaped) {
   EXPECT_NE(svg.find(R"(id="loss-epoch")"), std::string::npos);
 }
 
+TEST(RenderSvg, LongSeriesGetDotsOnlyWhereAPointStandsAlone) {
+  // 40 points, too many for a dot each; point 21 lies between two gaps, a
+  // path of one "M" that only its dot makes visible.
+  Series s{.run = 0, .x = {}, .y = {}};
+  for (int i = 0; i < 40; ++i) {
+    s.x.push_back(i);
+    s.y.push_back(i == 20 || i == 22 ? kNaN : 1.0 / (1 + i));
+  }
+  Chart chart;
+  chart.runs = {"r"};
+  Panel p;
+  p.series = {s};
+  chart.panels = {p};
+  const std::string svg = render_svg(chart);
+  EXPECT_EQ(count(svg, "<circle class=\"point\""), 1U);
+  const Frame f = fit_frame(p, {16 + 68, 40 + 18 + 8 + 30, 440 - 68 - 16, 270 - 30 - 46});
+  EXPECT_NE(svg.find(fmt::format(R"(cx="{:.2f}" cy="{:.2f}")", f.px(21), f.py(1.0 / 22))),
+            std::string::npos);
+}
+
 TEST(RenderSvg, ThePathIsTheFrameOfItsPanel) {
   // One panel at the default layout: its plotting area starts after the
   // outer margin and the panel's left and top margins.
