@@ -71,10 +71,12 @@ std::vector<std::string> join_list_values(std::span<const std::string> args) {
   std::vector<std::string> joined;
   for (std::size_t i = 0; i < args.size(); ++i) {
     joined.push_back(args[i]);
-    if (!kListOptions.contains(args[i]) || i + 1 >= args.size()) continue;
-    std::string value = args[++i];
-    while (i + 1 < args.size() && !args[i + 1].starts_with('-')) value += "," + args[++i];
-    joined.push_back(std::move(value));
+    if (!kListOptions.contains(args[i])) continue;
+    std::string value;
+    while (i + 1 < args.size() && !args[i + 1].starts_with('-')) {
+      value += (value.empty() ? "" : ",") + args[++i];
+    }
+    if (!value.empty()) joined.push_back(std::move(value));
   }
   return joined;
 }
