@@ -20,6 +20,7 @@ readonly PACKAGES=(
   libopenmpi-dev openmpi-bin
   libeigen3-dev libboost-program-options-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  librsvg2-bin python3-numpy
 )
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -22,6 +22,7 @@ const std::vector<Command>& commands() {
       recommend_command(),
       gradcheck_command(),
       gather_command(),
+      plot_command(),
   };
   return all;
 }

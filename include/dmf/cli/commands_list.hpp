@@ -14,5 +14,6 @@ Command predict_command();
 Command recommend_command();
 Command gradcheck_command();
 Command gather_command();
+Command plot_command();
 
 }  // namespace dmf::cli
