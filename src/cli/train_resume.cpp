@@ -66,31 +66,13 @@ std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm, co
 }
 
 void check_resumable(const dist::Comm& comm, const train::Checkpoint& checkpoint,
-                     const std::string& fingerprint, const nlohmann::json& options) {
+                     const train::RunIdentity& run) {
   comm.agree([&] {
-    const auto& m = checkpoint.manifest;
-    const std::string saved_fingerprint = m.at("data").at("fingerprint").get<std::string>();
-    DMF_CHECK(saved_fingerprint == fingerprint,
-              "{} was trained on other data: fingerprint {} ({} ratings of {}), this run's data "
-              "has fingerprint {}; resume it with its own data, or start fresh in another "
+    const std::string why = run.difference(checkpoint.manifest);
+    DMF_CHECK(why.empty(),
+              "{} {}; resume it with its own data and options, or start fresh in another "
               "--checkpoint-dir",
-              checkpoint.path, saved_fingerprint, m["data"].value("ratings", 0ULL),
-              m["data"].value("path", std::string("?")), fingerprint);
-    const nlohmann::json& saved = m.at("resume_options");
-    std::vector<std::string> differences;
-    std::set<std::string> names;
-    for (const auto& [name, value] : saved.items()) names.insert(name);
-    for (const auto& [name, value] : options.items()) names.insert(name);
-    for (const auto& name : names) {
-      const std::string there = saved.contains(name) ? saved[name].get<std::string>() : "(none)";
-      const std::string here = options.contains(name) ? options[name].get<std::string>() : "(none)";
-      if (there != here)
-        differences.push_back(fmt::format("--{} {} there, {} here", name, there, here));
-    }
-    DMF_CHECK(differences.empty(),
-              "{} was written with other options: {}; resume with the same options, or start "
-              "fresh in another --checkpoint-dir",
-              checkpoint.path, fmt::join(differences, "; "));
+              checkpoint.path, why);
   });
 }
 

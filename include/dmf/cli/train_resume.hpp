@@ -12,6 +12,7 @@
 #include "dmf/core/console.hpp"
 #include "dmf/dist/comm.hpp"
 #include "dmf/train/checkpoint.hpp"
+#include "dmf/train/run_identity.hpp"
 
 namespace dmf::cli {
 
@@ -30,8 +31,8 @@ namespace dmf::cli {
                                                                     const Console& console);
 
 /// Collective: fails on every rank, saying what differs, when `checkpoint`
-/// was written for other data (fingerprint) or with other resume options.
+/// is not `run`'s (other data, other resume options).
 void check_resumable(const dist::Comm& comm, const train::Checkpoint& checkpoint,
-                     const std::string& fingerprint, const nlohmann::json& options);
+                     const train::RunIdentity& run);
 
 }  // namespace dmf::cli
