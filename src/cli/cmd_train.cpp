@@ -221,27 +221,32 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
 
   const std::string fingerprint = data::fingerprint(comm, ratings);
   const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
+  const train::RunIdentity run_identity{fingerprint, base["resume_options"]};
   const std::optional<train::Checkpoint> resume = checkpoint_to_resume(comm, o, console);
   if (resume) {
-    check_resumable(comm, *resume, fingerprint, base["resume_options"]);
+    check_resumable(comm, *resume, run_identity);
     console.log("resuming from {}\n", resume->path);
   } else if (o.resume == "auto") {
     console.log("no checkpoint in {}; starting fresh\n", o.checkpoint_dir);
   }
+  // A resumed run rewrites its own metrics file from the checkpoint's
+  // history; a fresh one replaces no file (README "Checkpoints and resuming").
+  // Checked before the checkpoint directory is touched.
+  const train::MetricsTakeover metrics_takeover{
+      o.overwrite, !o.resume.empty(),
+      resume ? &resume->manifest["checkpoint"]["loop"]["history"] : nullptr};
+  if (!o.metrics_out.empty()) train::MetricsLog::check(comm, o.metrics_out, metrics_takeover);
   std::optional<train::CheckpointStore> store;
   if (!o.checkpoint_dir.empty()) {
-    store.emplace(comm, o.checkpoint_dir, o.keep_checkpoints, ratings.users, ratings.items);
+    store.emplace(comm, o.checkpoint_dir, o.keep_checkpoints, ratings.users, ratings.items,
+                  run_identity, console);
   }
   const train::LoopCheckpoints checkpoints{store ? &*store : nullptr, o.checkpoint_every,
                                            o.checkpoint_seconds, base,
                                            resume ? &*resume : nullptr};
 
-  // With --resume the metrics file is this run's own: it starts again from
-  // the checkpoint's history (or from nothing).
   std::optional<train::MetricsLog> metrics;
-  if (!o.metrics_out.empty()) {
-    metrics.emplace(comm, o.metrics_out, o.overwrite || !o.resume.empty());
-  }
+  if (!o.metrics_out.empty()) metrics.emplace(comm, o.metrics_out, metrics_takeover);
   const double setup_seconds = clock.seconds();
   std::optional<Run> best;
   int best_index = 0;
