@@ -175,6 +175,7 @@ nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o,
             {"items", ratings.items.total_rows()}}},
           {"config", params.effective_config()},
           {"resume_options", resume_options(params)},
+          {"run_options", run_options(params)},
           {"layout", {{"ranks", comm.size()}, {"threads", resolve_threads(o.threads)}}}};
 }
 
@@ -183,8 +184,10 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& console = context.console;
   comm.agree([&] { check_train_options(o, params); });
   // Refuse an existing --out now rather than after training (the write
-  // checks again, atomically).
-  model::check_model_dir_writable(comm, o.out, o.overwrite);
+  // checks again, atomically). A requeued job may find its own model there:
+  // whose it is is known once the data is read.
+  const std::optional<nlohmann::json> published = published_model(comm, o);
+  if (!published) model::check_model_dir_writable(comm, o.out, o.overwrite);
   // From here a stop signal means "checkpoint at the next safe point".
   if (!o.checkpoint_dir.empty()) train::catch_stop_signals();
   Stopwatch clock;
@@ -221,6 +224,13 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
 
   const std::string fingerprint = data::fingerprint(comm, ratings);
   const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
+  if (published && is_finished_model(comm, o, *published,
+                                     {fingerprint, base["run_options"], "run_options"})) {
+    // Slurm's requeue loop waits for exit 0 (README "Running on a cluster").
+    console.out("model {} is complete: this run's model was published before; nothing to do\n",
+                o.out);
+    return 0;
+  }
   const train::RunIdentity run_identity{fingerprint, base["resume_options"]};
   const std::optional<train::Checkpoint> resume = checkpoint_to_resume(comm, o, console);
   if (resume) {
