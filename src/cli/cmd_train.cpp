@@ -6,6 +6,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/metric_text.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
@@ -38,12 +39,47 @@ std::optional<data::LocalRatings> read_validation(const dist::Comm& comm, const 
 }
 
 nlohmann::json score_json(const eval::SetScore& s) {
-  return {{"rmse", s.rmse}, {"mae", s.mae}, {"count", s.count}, {"cold", s.cold}};
+  return {{"rmse", metric_json(s.rmse)},
+          {"mae", metric_json(s.mae)},
+          {"count", s.count},
+          {"cold", s.cold}};
 }
 
 std::string score_text(std::string_view name, const eval::SetScore& s) {
-  return fmt::format("  {:<11} RMSE {:.5f}  MAE {:.5f}  ({} ratings, {} cold)\n", name, s.rmse,
-                     s.mae, s.count, s.cold);
+  return fmt::format("  {:<11} RMSE {}  MAE {}  ({} ratings, {} cold)\n", name, metric_text(s.rmse),
+                     metric_text(s.mae), s.count, s.cold);
+}
+
+/// Collective: a held-out set of no ratings measures nothing. --holdout
+/// that picks none is an error (see the message); an empty --validation or
+/// --test file gets a warning and metrics of n/a, unless something must
+/// watch its RMSE.
+void check_held_out(const dist::Comm& comm, const Console& console, const TrainOptions& o,
+                    const data::RatingsData& ratings, const eval::RatingSet* validation,
+                    const eval::RatingSet* test) {
+  comm.agree([&] {
+    if (validation == nullptr || validation->count() > 0) return;
+    DMF_CHECK(o.holdout == 0.0,
+              "--holdout {} held out none of the {} ratings of {} (about {:.0f} expected): "
+              "with --split-seed {} it picks the ratings that `dmf split --seed {}` puts in its "
+              "test file (by a hash of seed, user and item), so a train file that dmf split made "
+              "with the same seed has none to give; pass another --split-seed, or the split's "
+              "test file as --validation",
+              o.holdout, ratings.report.ratings, o.data,
+              o.holdout * static_cast<double>(ratings.report.ratings), o.split_seed, o.split_seed);
+    DMF_CHECK(o.early_stop == 0,
+              "--early-stop watches validation RMSE, but {} has no ratings to score", o.validation);
+    DMF_CHECK(o.restarts == 1,
+              "--restarts keeps the run with the best validation RMSE, but {} has no ratings to "
+              "score",
+              o.validation);
+  });
+  if (validation != nullptr && validation->count() == 0) {
+    console.warn("{} has no ratings to score; validation RMSE and MAE are n/a", o.validation);
+  }
+  if (test != nullptr && test->count() == 0) {
+    console.warn("{} has no ratings to score; test RMSE and MAE are n/a", o.test);
+  }
 }
 
 std::unique_ptr<solvers::Solver> make_solver(const dist::Comm& comm, const TrainOptions& o,
@@ -128,8 +164,9 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
 
 /// Is `a` a better run than `b`: lower validation RMSE (ties: lower objective).
 bool better(const Run& a, const Run& b) {
-  if (a.validation && b.validation && a.validation->rmse != b.validation->rmse) {
-    return a.validation->rmse < b.validation->rmse;
+  if (a.validation && b.validation && a.validation->rmse && b.validation->rmse &&
+      *a.validation->rmse != *b.validation->rmse) {
+    return *a.validation->rmse < *b.validation->rmse;
   }
   return a.objective.value() < b.objective.value();
 }
@@ -139,10 +176,13 @@ void print_restarts(const Console& console, const std::vector<nlohmann::json>& t
               "validation RMSE");
   for (std::size_t r = 0; r < table.size(); ++r) {
     const auto& row = table[r];
-    console.out("{:>7}  {:>6}  {:>6}  {:>10.5f}  {:>15.5f}{}\n", r + 1,
-                row["seed"].get<std::uint64_t>(), row["epochs"].get<int>(),
-                row["train_rmse"].get<double>(), row["validation_rmse"].get<double>(),
-                static_cast<int>(r) == best ? "  <- kept" : "");
+    const auto& validation = row["validation_rmse"];
+    console.out(
+        "{:>7}  {:>6}  {:>6}  {:>10.5f}  {}{}\n", r + 1, row["seed"].get<std::uint64_t>(),
+        row["epochs"].get<int>(), row["train_rmse"].get<double>(),
+        metric_text(validation.is_number() ? validation.get<double>() : std::optional<double>(),
+                    15),
+        static_cast<int>(r) == best ? "  <- kept" : "");
   }
 }
 
@@ -222,6 +262,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                  data::read_ratings_here(comm, o.test, load), o.test, eval::ColdStart::kMean);
   }
 
+  check_held_out(comm, console, o, ratings, validation ? &*validation : nullptr,
+                 test ? &*test : nullptr);
+
   const std::string fingerprint = data::fingerprint(comm, ratings);
   const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
   if (published && is_finished_model(comm, o, *published,
@@ -275,11 +318,12 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                   kExitCheckpointed);
       return kExitCheckpointed;
     }
-    restarts.push_back({{"seed", seed},
-                        {"epochs", static_cast<int>(run.loop.history.size())},
-                        {"best_epoch", run.loop.best_epoch},
-                        {"train_rmse", run.objective.rmse()},
-                        {"validation_rmse", run.validation ? run.validation->rmse : 0.0}});
+    restarts.push_back(
+        {{"seed", seed},
+         {"epochs", static_cast<int>(run.loop.history.size())},
+         {"best_epoch", run.loop.best_epoch},
+         {"train_rmse", run.objective.rmse()},
+         {"validation_rmse", metric_json(run.validation ? run.validation->rmse : std::nullopt)}});
     if (!best || better(run, *best)) {
       best = std::move(run);
       best_index = r;

@@ -166,6 +166,7 @@ bool Loop::run_epoch() {
   record.train_rmse = objective->rmse();
   record.learning_rate = epoch_rate_;
   if (validation_ != nullptr) {
+    // Absent for a set of no ratings (the caller warned about it).
     record.validation_rmse = validation_->score(comm_, model_, options_.threads).rmse;
   }
   const double change = previous_ ? solver_.relative_change(*previous_.state) : 0.0;
