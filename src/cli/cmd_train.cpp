@@ -143,6 +143,10 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   run.model = std::move(initial);
   const auto solver = make_solver(comm, o, ratings, run.model, seed, threads);
   train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
+  // gd takes many steps per epoch, which progress shows within the epoch.
+  if (const auto* gd = dynamic_cast<const solvers::GdSolver*>(solver.get())) {
+    progress.set_steps_per_epoch(gd->steps_per_epoch());
+  }
   if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
   run.loop = train::run_epochs(comm, *solver, run.model, validation, loop_options(o, threads),
                                {&progress, metrics, &context.console}, checkpoints);
