@@ -64,23 +64,31 @@ nlohmann::json read_manifest(const fs::path& path) {
   return manifest.is_object() ? manifest : nullptr;
 }
 
-/// Rank 0: a file (or link) in the checkpoint at `path` that a checkpoint
-/// does not write — neither manifest.json nor one its manifest lists — as
-/// a path relative to `path`, or "" when there is none.
-std::string foreign_file(const fs::path& path) {
+/// Files a checkpoint holds besides those its manifest lists: the manifest
+/// and the checksum of the manifest that the directory writer puts beside it.
+bool is_manifest_file(const std::string& file) {
+  return file == "manifest.json" || file == "manifest.xxh3";
+}
+
+/// Rank 0: why the checkpoint at `path` may hold more than a checkpoint
+/// writes (a file that is neither a manifest file nor one its manifest
+/// lists, as a path relative to `path`), or "" when it holds nothing else.
+std::string holds_more(const fs::path& path) {
   const nlohmann::json manifest = read_manifest(path);
   const nlohmann::json files =
-      manifest.is_object() ? manifest.value("files", nlohmann::json::object()) : nlohmann::json();
-  if (!files.is_object()) return "manifest.json";
+      manifest.is_object() ? manifest.value("files", nlohmann::json()) : nlohmann::json();
+  if (!files.is_object()) return "has no readable manifest.json listing its files";
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(path, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_directory(ec) && !it->is_symlink(ec)) continue;
     const std::string file = fs::relative(it->path(), path, ec).string();
-    if (file != "manifest.json" && !files.contains(file)) return file;
+    if (!is_manifest_file(file) && !files.contains(file)) {
+      return fmt::format("holds {}, which no checkpoint writes", file);
+    }
   }
   // An unreadable directory may hide anything.
-  return ec ? fmt::format("what cannot be listed ({})", ec.message()) : std::string();
+  return ec ? fmt::format("cannot be listed ({})", ec.message()) : std::string();
 }
 
 /// Rank 0: the checkpoint `latest` points at, or "".
@@ -214,12 +222,10 @@ void CheckpointStore::remove_old() {
       continue;
     }
     const fs::path path = fs::path(dir_) / name;
-    if (const std::string file = foreign_file(path); !file.empty()) {
+    if (const std::string why = holds_more(path); !why.empty()) {
       // Said once: the checkpoint is no longer rotation's to remove.
-      console_.warn(
-          "{} holds {}, which no checkpoint writes; it is left in place (remove it "
-          "yourself when done with that file)",
-          path.string(), file);
+      console_.warn("{} {}; it is left in place (remove it yourself when done with it)",
+                    path.string(), why);
       continue;
     }
     fs::remove_all(path, ec);
