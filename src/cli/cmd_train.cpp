@@ -287,7 +287,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     console.log("no checkpoint in {}; starting fresh\n", o.checkpoint_dir);
   }
   // A resumed run rewrites its own metrics file from the checkpoint's
-  // history; a fresh one replaces no file (README "Checkpoints and resuming").
+  // history; a fresh one replaces no file (README "Checkpoints and preemption").
   // Checked before the checkpoint directory is touched.
   const train::MetricsTakeover metrics_takeover{
       o.overwrite, !o.resume.empty(),
