@@ -3,6 +3,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/metric_text.hpp"
 #include "dmf/cli/model_input.hpp"
 #include "dmf/core/parallel.hpp"
 
@@ -35,14 +36,19 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
   const ModelAndRatings input =
       read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
   const eval::SetScore score = input.set->score(comm, input.loaded.model, threads);
+  // Nothing scored (every line skipped, or every rating cold and left out):
+  // RMSE and MAE are undefined, not 0.
+  if (score.count == 0) {
+    context.console.warn("{} has no ratings to score; RMSE and MAE are n/a", o.data);
+  }
   if (o.json) {
-    // Nothing scored (every rating cold and dropped): no RMSE to speak of.
-    const nlohmann::json rmse = score.count == 0 ? nlohmann::json() : nlohmann::json(score.rmse);
-    const nlohmann::json mae = score.count == 0 ? nlohmann::json() : nlohmann::json(score.mae);
-    const nlohmann::json out{{"rmse", rmse},               {"mae", mae},
-                             {"count", score.count},       {"cold", score.cold},
+    const nlohmann::json out{{"rmse", metric_json(score.rmse)},
+                             {"mae", metric_json(score.mae)},
+                             {"count", score.count},
+                             {"cold", score.cold},
                              {"cold_start", to_string(o.cold_start)},
-                             {"model", o.model},           {"data", o.data}};
+                             {"model", o.model},
+                             {"data", o.data}};
     context.console.out("{}\n", out.dump());
     return 0;
   }
@@ -51,13 +57,8 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
       : o.cold_start == eval::ColdStart::kDrop
           ? fmt::format("{} cold left out", score.cold)
           : fmt::format("{} cold, predicted from the mean and known biases", score.cold);
-  if (score.count == 0) {
-    context.console.out("{} on {}: no ratings scored, RMSE and MAE undefined ({})\n", o.model,
-                        o.data, cold);
-    return 0;
-  }
-  context.console.out("{} on {}: RMSE {:.5f}  MAE {:.5f}  ({} ratings, {})\n", o.model, o.data,
-                      score.rmse, score.mae, score.count, cold);
+  context.console.out("{} on {}: RMSE {}  MAE {}  ({} ratings, {})\n", o.model, o.data,
+                      metric_text(score.rmse), metric_text(score.mae), score.count, cold);
   return 0;
 }
 

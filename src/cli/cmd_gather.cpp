@@ -14,6 +14,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/ini.hpp"
+#include "dmf/cli/metric_text.hpp"
 #include "dmf/core/error.hpp"
 
 namespace dmf::cli {
@@ -52,12 +53,19 @@ void declare(ParamSet& params, GatherOptions& o) {
   params.flag("json", &o.json, "Print one JSON array instead of a table");
 }
 
+/// One figure of a run: absent when the run had no such set, undefined
+/// ("n/a") when the set had no ratings.
+struct Figure {
+  std::optional<double> value;
+  bool measured = false;  // the run had the set
+};
+
 /// One run's row.
 struct Row {
   std::string run;  // its directory, relative to --runs
   nlohmann::json manifest;
   std::string lambda;  // --lambda as the run's effective configuration has it
-  std::optional<double> train, validation, test;
+  Figure train, validation, test;
 };
 
 /// The value of option `name` in the effective configuration that dmf train
@@ -70,12 +78,17 @@ std::string config_value(const nlohmann::json& manifest, std::string_view name,
   return {};
 }
 
-/// The number at `pointer` in a manifest's metrics, if there is one (an
-/// RMSE without its set is absent, a NaN is written as null).
-std::optional<double> figure(const nlohmann::json& metrics, const char* pointer) {
+/// The number at `pointer` in a manifest's metrics. An RMSE without its set
+/// is absent; of a set of no ratings it is null (a NaN too), and 0 in
+/// manifests written before that, which must not rank first.
+Figure figure(const nlohmann::json& metrics, const char* pointer) {
   const nlohmann::json::json_pointer at(pointer);
-  if (!metrics.contains(at) || !metrics.at(at).is_number()) return std::nullopt;
-  return metrics.at(at).get<double>();
+  if (!metrics.contains(at)) return {};
+  const nlohmann::json::json_pointer set = at.parent_pointer();
+  const bool empty = !set.empty() && metrics.contains(set) && metrics.at(set).is_object() &&
+                     metrics.at(set).value("count", 1) == 0;
+  if (empty || !metrics.at(at).is_number()) return {std::nullopt, true};
+  return {metrics.at(at).get<double>(), true};
 }
 
 /// Every model directory under `root` (checkpoints, whose manifest has
@@ -116,11 +129,11 @@ void sort_rows(std::vector<Row>& rows, SortKey key) {
   const auto value = [key](const Row& r) {
     switch (key) {
       case SortKey::kTrain:
-        return r.train;
+        return r.train.value;
       case SortKey::kTest:
-        return r.test;
+        return r.test.value;
       default:
-        return r.validation;
+        return r.validation.value;
     }
   };
   std::ranges::stable_sort(rows, [&](const Row& a, const Row& b) {
@@ -132,11 +145,8 @@ void sort_rows(std::vector<Row>& rows, SortKey key) {
   });
 }
 
-std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.5f}", *v) : "-"; }
-
-nlohmann::json maybe(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json();
-}
+/// "-": the run had no such set; "n/a": the set had no ratings.
+std::string cell(const Figure& f) { return f.measured ? metric_text(f.value) : "-"; }
 
 int run(Context& context, const GatherOptions& o, const ParamSet& /*params*/) {
   std::vector<Row> rows = context.comm.agree([&] { return find_runs(o.runs); });
@@ -150,9 +160,9 @@ int run(Context& context, const GatherOptions& o, const ParamSet& /*params*/) {
                      {"k", r.manifest.value("k", 0)},
                      {"lambda", r.lambda},
                      {"epochs", r.manifest.value("epochs", 0)},
-                     {"train_rmse", maybe(r.train)},
-                     {"validation_rmse", maybe(r.validation)},
-                     {"test_rmse", maybe(r.test)}});
+                     {"train_rmse", metric_json(r.train.value)},
+                     {"validation_rmse", metric_json(r.validation.value)},
+                     {"test_rmse", metric_json(r.test.value)}});
     }
     out.out("{}\n", all.dump());
     return 0;

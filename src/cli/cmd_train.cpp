@@ -6,6 +6,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/metric_text.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
@@ -38,12 +39,47 @@ std::optional<data::LocalRatings> read_validation(const dist::Comm& comm, const 
 }
 
 nlohmann::json score_json(const eval::SetScore& s) {
-  return {{"rmse", s.rmse}, {"mae", s.mae}, {"count", s.count}, {"cold", s.cold}};
+  return {{"rmse", metric_json(s.rmse)},
+          {"mae", metric_json(s.mae)},
+          {"count", s.count},
+          {"cold", s.cold}};
 }
 
 std::string score_text(std::string_view name, const eval::SetScore& s) {
-  return fmt::format("  {:<11} RMSE {:.5f}  MAE {:.5f}  ({} ratings, {} cold)\n", name, s.rmse,
-                     s.mae, s.count, s.cold);
+  return fmt::format("  {:<11} RMSE {}  MAE {}  ({} ratings, {} cold)\n", name, metric_text(s.rmse),
+                     metric_text(s.mae), s.count, s.cold);
+}
+
+/// Collective: a held-out set of no ratings measures nothing. --holdout
+/// that picks none is an error (see the message); an empty --validation or
+/// --test file gets a warning and metrics of n/a, unless something must
+/// watch its RMSE.
+void check_held_out(const dist::Comm& comm, const Console& console, const TrainOptions& o,
+                    const data::RatingsData& ratings, const eval::RatingSet* validation,
+                    const eval::RatingSet* test) {
+  comm.agree([&] {
+    if (validation == nullptr || validation->count() > 0) return;
+    DMF_CHECK(o.holdout == 0.0,
+              "--holdout {} held out none of the {} ratings of {} (about {:.0f} expected): "
+              "with --split-seed {} it picks the ratings that `dmf split --seed {}` puts in its "
+              "test file (by a hash of seed, user and item), so a train file that dmf split made "
+              "with the same seed has none to give; pass another --split-seed, or the split's "
+              "test file as --validation",
+              o.holdout, ratings.report.ratings, o.data,
+              o.holdout * static_cast<double>(ratings.report.ratings), o.split_seed, o.split_seed);
+    DMF_CHECK(o.early_stop == 0,
+              "--early-stop watches validation RMSE, but {} has no ratings to score", o.validation);
+    DMF_CHECK(o.restarts == 1,
+              "--restarts keeps the run with the best validation RMSE, but {} has no ratings to "
+              "score",
+              o.validation);
+  });
+  if (validation != nullptr && validation->count() == 0) {
+    console.warn("{} has no ratings to score; validation RMSE and MAE are n/a", o.validation);
+  }
+  if (test != nullptr && test->count() == 0) {
+    console.warn("{} has no ratings to score; test RMSE and MAE are n/a", o.test);
+  }
 }
 
 std::unique_ptr<solvers::Solver> make_solver(const dist::Comm& comm, const TrainOptions& o,
@@ -107,6 +143,10 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   run.model = std::move(initial);
   const auto solver = make_solver(comm, o, ratings, run.model, seed, threads);
   train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
+  // gd takes many steps per epoch, which progress shows within the epoch.
+  if (const auto* gd = dynamic_cast<const solvers::GdSolver*>(solver.get())) {
+    progress.set_steps_per_epoch(gd->steps_per_epoch());
+  }
   if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
   run.loop = train::run_epochs(comm, *solver, run.model, validation, loop_options(o, threads),
                                {&progress, metrics, &context.console}, checkpoints);
@@ -128,8 +168,9 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
 
 /// Is `a` a better run than `b`: lower validation RMSE (ties: lower objective).
 bool better(const Run& a, const Run& b) {
-  if (a.validation && b.validation && a.validation->rmse != b.validation->rmse) {
-    return a.validation->rmse < b.validation->rmse;
+  if (a.validation && b.validation && a.validation->rmse && b.validation->rmse &&
+      *a.validation->rmse != *b.validation->rmse) {
+    return *a.validation->rmse < *b.validation->rmse;
   }
   return a.objective.value() < b.objective.value();
 }
@@ -139,10 +180,13 @@ void print_restarts(const Console& console, const std::vector<nlohmann::json>& t
               "validation RMSE");
   for (std::size_t r = 0; r < table.size(); ++r) {
     const auto& row = table[r];
-    console.out("{:>7}  {:>6}  {:>6}  {:>10.5f}  {:>15.5f}{}\n", r + 1,
-                row["seed"].get<std::uint64_t>(), row["epochs"].get<int>(),
-                row["train_rmse"].get<double>(), row["validation_rmse"].get<double>(),
-                static_cast<int>(r) == best ? "  <- kept" : "");
+    const auto& validation = row["validation_rmse"];
+    console.out(
+        "{:>7}  {:>6}  {:>6}  {:>10.5f}  {}{}\n", r + 1, row["seed"].get<std::uint64_t>(),
+        row["epochs"].get<int>(), row["train_rmse"].get<double>(),
+        metric_text(validation.is_number() ? validation.get<double>() : std::optional<double>(),
+                    15),
+        static_cast<int>(r) == best ? "  <- kept" : "");
   }
 }
 
@@ -175,6 +219,7 @@ nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o,
             {"items", ratings.items.total_rows()}}},
           {"config", params.effective_config()},
           {"resume_options", resume_options(params)},
+          {"run_options", run_options(params)},
           {"layout", {{"ranks", comm.size()}, {"threads", resolve_threads(o.threads)}}}};
 }
 
@@ -183,8 +228,10 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& console = context.console;
   comm.agree([&] { check_train_options(o, params); });
   // Refuse an existing --out now rather than after training (the write
-  // checks again, atomically).
-  model::check_model_dir_writable(comm, o.out, o.overwrite);
+  // checks again, atomically). A requeued job may find its own model there:
+  // whose it is is known once the data is read.
+  const std::optional<nlohmann::json> published = published_model(comm, o);
+  if (!published) model::check_model_dir_writable(comm, o.out, o.overwrite);
   // From here a stop signal means "checkpoint at the next safe point".
   if (!o.checkpoint_dir.empty()) train::catch_stop_signals();
   Stopwatch clock;
@@ -219,29 +266,44 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                  data::read_ratings_here(comm, o.test, load), o.test, eval::ColdStart::kMean);
   }
 
+  check_held_out(comm, console, o, ratings, validation ? &*validation : nullptr,
+                 test ? &*test : nullptr);
+
   const std::string fingerprint = data::fingerprint(comm, ratings);
   const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
+  if (published && is_finished_model(comm, o, *published,
+                                     {fingerprint, base["run_options"], "run_options"})) {
+    // Slurm's requeue loop waits for exit 0 (README "Running on a cluster").
+    console.out("model {} is complete: this run's model was published before; nothing to do\n",
+                o.out);
+    return 0;
+  }
+  const train::RunIdentity run_identity{fingerprint, base["resume_options"]};
   const std::optional<train::Checkpoint> resume = checkpoint_to_resume(comm, o, console);
   if (resume) {
-    check_resumable(comm, *resume, fingerprint, base["resume_options"]);
+    check_resumable(comm, *resume, run_identity);
     console.log("resuming from {}\n", resume->path);
   } else if (o.resume == "auto") {
     console.log("no checkpoint in {}; starting fresh\n", o.checkpoint_dir);
   }
+  // A resumed run rewrites its own metrics file from the checkpoint's
+  // history; a fresh one replaces no file (README "Checkpoints and preemption").
+  // Checked before the checkpoint directory is touched.
+  const train::MetricsTakeover metrics_takeover{
+      o.overwrite, !o.resume.empty(),
+      resume ? &resume->manifest["checkpoint"]["loop"]["history"] : nullptr};
+  if (!o.metrics_out.empty()) train::MetricsLog::check(comm, o.metrics_out, metrics_takeover);
   std::optional<train::CheckpointStore> store;
   if (!o.checkpoint_dir.empty()) {
-    store.emplace(comm, o.checkpoint_dir, o.keep_checkpoints, ratings.users, ratings.items);
+    store.emplace(comm, o.checkpoint_dir, o.keep_checkpoints, ratings.users, ratings.items,
+                  run_identity, console);
   }
   const train::LoopCheckpoints checkpoints{store ? &*store : nullptr, o.checkpoint_every,
                                            o.checkpoint_seconds, base,
                                            resume ? &*resume : nullptr};
 
-  // With --resume the metrics file is this run's own: it starts again from
-  // the checkpoint's history (or from nothing).
   std::optional<train::MetricsLog> metrics;
-  if (!o.metrics_out.empty()) {
-    metrics.emplace(comm, o.metrics_out, o.overwrite || !o.resume.empty());
-  }
+  if (!o.metrics_out.empty()) metrics.emplace(comm, o.metrics_out, metrics_takeover);
   const double setup_seconds = clock.seconds();
   std::optional<Run> best;
   int best_index = 0;
@@ -260,11 +322,12 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                   kExitCheckpointed);
       return kExitCheckpointed;
     }
-    restarts.push_back({{"seed", seed},
-                        {"epochs", static_cast<int>(run.loop.history.size())},
-                        {"best_epoch", run.loop.best_epoch},
-                        {"train_rmse", run.objective.rmse()},
-                        {"validation_rmse", run.validation ? run.validation->rmse : 0.0}});
+    restarts.push_back(
+        {{"seed", seed},
+         {"epochs", static_cast<int>(run.loop.history.size())},
+         {"best_epoch", run.loop.best_epoch},
+         {"train_rmse", run.objective.rmse()},
+         {"validation_rmse", metric_json(run.validation ? run.validation->rmse : std::nullopt)}});
     if (!best || better(run, *best)) {
       best = std::move(run);
       best_index = r;

@@ -4,6 +4,9 @@
 #include <set>
 
 #include "dmf/core/error.hpp"
+#include "dmf/dist/file_checksums.hpp"
+#include "dmf/model/dir_writer.hpp"
+#include "dmf/model/model_dir.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -41,7 +44,77 @@ const std::set<std::string, std::less<>>& free_options() {
   return kFree;
 }
 
+/// Options that change neither a model nor its metrics: where things go,
+/// how files are read (the fingerprint checks what was read) and how the
+/// run is parallelised.
+const std::set<std::string, std::less<>>& outcome_free_options() {
+  static const std::set<std::string, std::less<>> kFree{"config",
+                                                        "quiet",
+                                                        "data",
+                                                        "format",
+                                                        "sep",
+                                                        "columns",
+                                                        "header",
+                                                        "duplicates",
+                                                        "bad-lines",
+                                                        "rating-range",
+                                                        "threads",
+                                                        "out",
+                                                        "metrics-out",
+                                                        "overwrite",
+                                                        "checkpoint-dir",
+                                                        "checkpoint-every",
+                                                        "checkpoint-seconds",
+                                                        "keep-checkpoints",
+                                                        "resume"};
+  return kFree;
+}
+
 }  // namespace
+
+nlohmann::json run_options(const ParamSet& params) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : params.effective_values()) {
+    if (!outcome_free_options().contains(name)) out[name] = value;
+  }
+  return out;
+}
+
+std::optional<nlohmann::json> published_model(const dist::Comm& comm, const TrainOptions& o) {
+  if (o.resume.empty()) return std::nullopt;
+  std::error_code ec;
+  const bool exists =
+      std::filesystem::exists(std::filesystem::path(model::trim_dir(o.out)) / "manifest.json", ec);
+  if (comm.allreduce<int>(exists ? 1 : 0, dist::Op::kMax) == 0) return std::nullopt;
+  try {
+    nlohmann::json manifest = model::read_model_manifest(comm, o.out);
+    if (manifest.contains("checkpoint")) return std::nullopt;
+    return manifest;
+  } catch (const Error&) {
+    // Raised on every rank alike: not a model directory this dmf reads,
+    // which the usual check of --out refuses with its own words.
+    return std::nullopt;
+  }
+}
+
+bool is_finished_model(const dist::Comm& comm, const TrainOptions& o,
+                       const nlohmann::json& published, const train::RunIdentity& run) {
+  const std::string out = model::trim_dir(o.out);
+  const std::string why = run.difference(published);
+  if (!why.empty()) {
+    comm.agree([&] {
+      DMF_CHECK(o.overwrite,
+                "{} already exists and is not this run's model: it {}; pass --overwrite to "
+                "replace it",
+                out, why);
+    });
+    model::check_model_dir_writable(comm, o.out, o.overwrite);
+    return false;
+  }
+  // Directories written before checksums existed have no "files".
+  if (published.contains("files")) dist::verify_files(comm, out, published["files"]);
+  return true;
+}
 
 nlohmann::json resume_options(const ParamSet& params) {
   nlohmann::json out = nlohmann::json::object();
@@ -66,31 +139,13 @@ std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm, co
 }
 
 void check_resumable(const dist::Comm& comm, const train::Checkpoint& checkpoint,
-                     const std::string& fingerprint, const nlohmann::json& options) {
+                     const train::RunIdentity& run) {
   comm.agree([&] {
-    const auto& m = checkpoint.manifest;
-    const std::string saved_fingerprint = m.at("data").at("fingerprint").get<std::string>();
-    DMF_CHECK(saved_fingerprint == fingerprint,
-              "{} was trained on other data: fingerprint {} ({} ratings of {}), this run's data "
-              "has fingerprint {}; resume it with its own data, or start fresh in another "
+    const std::string why = run.difference(checkpoint.manifest);
+    DMF_CHECK(why.empty(),
+              "{} {}; resume it with its own data and options, or start fresh in another "
               "--checkpoint-dir",
-              checkpoint.path, saved_fingerprint, m["data"].value("ratings", 0ULL),
-              m["data"].value("path", std::string("?")), fingerprint);
-    const nlohmann::json& saved = m.at("resume_options");
-    std::vector<std::string> differences;
-    std::set<std::string> names;
-    for (const auto& [name, value] : saved.items()) names.insert(name);
-    for (const auto& [name, value] : options.items()) names.insert(name);
-    for (const auto& name : names) {
-      const std::string there = saved.contains(name) ? saved[name].get<std::string>() : "(none)";
-      const std::string here = options.contains(name) ? options[name].get<std::string>() : "(none)";
-      if (there != here)
-        differences.push_back(fmt::format("--{} {} there, {} here", name, there, here));
-    }
-    DMF_CHECK(differences.empty(),
-              "{} was written with other options: {}; resume with the same options, or start "
-              "fresh in another --checkpoint-dir",
-              checkpoint.path, fmt::join(differences, "; "));
+              checkpoint.path, why);
   });
 }
 

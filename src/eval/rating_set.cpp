@@ -87,7 +87,8 @@ SetScore RatingSet::score(const dist::Comm& comm, const model::Model& model, int
     sums[1] += std::abs(error);
   }
   comm.allreduce<double>(sums, dist::Op::kSum);
-  const double n = count_ == 0 ? 1.0 : static_cast<double>(count_);
+  if (count_ == 0) return SetScore{std::nullopt, std::nullopt, count_, cold_};
+  const auto n = static_cast<double>(count_);
   return SetScore{std::sqrt(sums[0] / n), sums[1] / n, count_, cold_};
 }
 

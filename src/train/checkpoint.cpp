@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "dmf/core/error.hpp"
@@ -54,6 +55,42 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
   return names;
 }
 
+/// Rank 0: `path`/manifest.json as JSON, or null when it is missing or not
+/// a JSON object.
+nlohmann::json read_manifest(const fs::path& path) {
+  std::ifstream in(path / "manifest.json");
+  if (!in) return nullptr;
+  nlohmann::json manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return manifest.is_object() ? manifest : nullptr;
+}
+
+/// Files a checkpoint holds besides those its manifest lists: the manifest
+/// and the checksum of the manifest that the directory writer puts beside it.
+bool is_manifest_file(const std::string& file) {
+  return file == "manifest.json" || file == "manifest.xxh3";
+}
+
+/// Rank 0: why the checkpoint at `path` may hold more than a checkpoint
+/// writes (a file that is neither a manifest file nor one its manifest
+/// lists, as a path relative to `path`), or "" when it holds nothing else.
+std::string holds_more(const fs::path& path) {
+  const nlohmann::json manifest = read_manifest(path);
+  const nlohmann::json files =
+      manifest.is_object() ? manifest.value("files", nlohmann::json()) : nlohmann::json();
+  if (!files.is_object()) return "has no readable manifest.json listing its files";
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) continue;
+    const std::string file = fs::relative(it->path(), path, ec).string();
+    if (!is_manifest_file(file) && !files.contains(file)) {
+      return fmt::format("holds {}, which no checkpoint writes", file);
+    }
+  }
+  // An unreadable directory may hide anything.
+  return ec ? fmt::format("cannot be listed ({})", ec.message()) : std::string();
+}
+
 /// Rank 0: the checkpoint `latest` points at, or "".
 std::string latest_name(const std::string& dir) {
   std::error_code ec;
@@ -76,22 +113,49 @@ void pause_for_tests(const dist::Comm& comm, const std::string& name) {
 }  // namespace
 
 CheckpointStore::CheckpointStore(const dist::Comm& comm, std::string dir, int keep,
-                                 const data::IdDirectory& users, const data::IdDirectory& items)
+                                 const data::IdDirectory& users, const data::IdDirectory& items,
+                                 RunIdentity run, const Console& console)
     : comm_(comm),
       dir_(model::trim_dir(std::move(dir))),
       keep_(keep),
       users_(users),
-      items_(items) {
+      items_(items),
+      run_(std::move(run)),
+      console_(console) {
   comm_.agree([&] {
-    if (!comm_.is_root()) return;
-    std::error_code ec;
-    fs::create_directory(dir_, ec);
-    DMF_CHECK(!ec && fs::is_directory(dir_, ec), "cannot create the checkpoint directory {}: {}",
-              dir_, ec ? ec.message() : "not a directory");
-    const auto names = list_checkpoints(dir_);
-    sequence_ = names.empty() ? 0 : sequence_of(names.front());
+    if (comm_.is_root()) survey();
   });
   sequence_ = comm_.broadcast(sequence_, 0);
+}
+
+void CheckpointStore::survey() {
+  std::error_code ec;
+  fs::create_directory(dir_, ec);
+  DMF_CHECK(!ec && fs::is_directory(dir_, ec), "cannot create the checkpoint directory {}: {}",
+            dir_, ec ? ec.message() : "not a directory");
+  const auto names = list_checkpoints(dir_);
+  // Numbers go on after the highest in use, whoever's it is.
+  sequence_ = names.empty() ? 0 : sequence_of(names.front());
+  for (const auto& name : names) {
+    const fs::path path = fs::path(dir_) / name;
+    const nlohmann::json manifest = read_manifest(path);
+    if (!manifest.is_object() || !manifest.contains("checkpoint")) {
+      console_.warn(
+          "{} is not a dmf checkpoint (no readable manifest.json of one); it is left "
+          "alone",
+          path.string());
+      continue;
+    }
+    // Rotating this directory would remove the other run's checkpoints,
+    // and `--resume auto` would later pick up whichever is newest.
+    const std::string why = run_.difference(manifest);
+    DMF_CHECK(why.empty(),
+              "{} holds checkpoints of another run: {} {}; give this run its own "
+              "--checkpoint-dir (or resume that run with its own data and options)",
+              dir_, path.string(), why);
+    own_.push_back(name);
+  }
+  std::ranges::reverse(own_);  // oldest first
 }
 
 CheckpointStore::Written CheckpointStore::write(const std::string& label,
@@ -115,6 +179,9 @@ CheckpointStore::Written CheckpointStore::write(const std::string& label,
   }
   writer.write_ids("user_ids.txt", users_);
   writer.write_ids("item_ids.txt", items_);
+  // What makes the checkpoint this run's (survey() and rotation read it).
+  manifest["data"]["fingerprint"] = run_.fingerprint;
+  manifest[run_.key] = run_.options;
   auto& checkpoint = manifest["checkpoint"];
   checkpoint["sequence"] = sequence_;
   checkpoint["users"] = users_.total_rows();
@@ -125,6 +192,7 @@ CheckpointStore::Written CheckpointStore::write(const std::string& label,
   comm_.agree([&] {
     if (!comm_.is_root()) return;
     point_latest(name);
+    own_.push_back(name);
     remove_old();
   });
   return {path, writer.bytes_written(), clock.seconds()};
@@ -142,13 +210,27 @@ void CheckpointStore::point_latest(const std::string& name) const {
   io::sync_path(dir_);
 }
 
-void CheckpointStore::remove_old() const {
-  const auto names = list_checkpoints(dir_);
+void CheckpointStore::remove_old() {
   const std::string latest = latest_name(dir_);
   std::error_code ec;
-  for (std::size_t i = static_cast<std::size_t>(keep_); i < names.size(); ++i) {
-    if (names[i] != latest) fs::remove_all(fs::path(dir_) / names[i], ec);
+  const std::size_t keep = static_cast<std::size_t>(std::max(keep_, 0));
+  std::vector<std::string> kept;
+  for (std::size_t i = 0; i < own_.size(); ++i) {
+    const std::string& name = own_[i];
+    if (i + keep >= own_.size() || name == latest) {
+      kept.push_back(name);
+      continue;
+    }
+    const fs::path path = fs::path(dir_) / name;
+    if (const std::string why = holds_more(path); !why.empty()) {
+      // Said once: the checkpoint is no longer rotation's to remove.
+      console_.warn("{} {}; it is left in place (remove it yourself when done with it)",
+                    path.string(), why);
+      continue;
+    }
+    fs::remove_all(path, ec);
   }
+  own_ = std::move(kept);
   // Hidden directories of writes that a crash interrupted.
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string file = entry.path().filename().string();

@@ -6,22 +6,72 @@
 
 namespace dmf::train {
 
-MetricsLog::MetricsLog(const dist::Comm& comm, std::string path, bool overwrite)
+namespace {
+
+/// Rank 0: why the metrics file at `path` is not the one of the run whose
+/// checkpoint has `history`, or "". Its lines must begin as the history
+/// does; lines after it are epochs the killed run finished after the
+/// checkpoint, and a last line without its newline was cut by the kill.
+std::string not_this_runs(const std::string& path, const nlohmann::json& history) {
+  std::ifstream in(path);
+  std::string line;
+  for (std::size_t index = 0; std::getline(in, line) && index < history.size(); ++index) {
+    const nlohmann::json got = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!got.is_object()) {
+      if (in.eof()) break;  // torn last line
+      return fmt::format("its line {} is not a JSON object", index + 1);
+    }
+    const nlohmann::json& want = history[index];
+    if (got.value("epoch", nlohmann::json()) != want.at("epoch") ||
+        got.value("objective", nlohmann::json()) != want.at("objective")) {
+      return fmt::format(
+          "its line {} (epoch {}, objective {}) is not the checkpoint's epoch {} (objective {})",
+          index + 1, got.value("epoch", nlohmann::json()).dump(),
+          got.value("objective", nlohmann::json()).dump(), want.at("epoch").dump(),
+          want.at("objective").dump());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void MetricsLog::check(const dist::Comm& comm, const std::string& path,
+                       const MetricsTakeover& takeover) {
+  comm.agree([&] {
+    std::error_code ec;
+    if (!comm.is_root() || takeover.overwrite || !std::filesystem::exists(path, ec)) return;
+    if (takeover.history != nullptr) {
+      const std::string why = not_this_runs(path, *takeover.history);
+      DMF_CHECK(why.empty(),
+                "{} is not this run's metrics file ({}); pass --overwrite to replace it, or give "
+                "another --metrics-out",
+                path, why);
+      return;
+    }
+    const bool empty =
+        std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0;
+    DMF_CHECK(takeover.empty && empty,
+              "{} exists; pass --overwrite to replace it, or give another --metrics-out (only a "
+              "run resumed from a checkpoint rewrites its own metrics file)",
+              path);
+  });
+}
+
+MetricsLog::MetricsLog(const dist::Comm& comm, std::string path, const MetricsTakeover& takeover)
     : path_(std::move(path)) {
+  check(comm, path_, takeover);
   comm.agree([&] {
     if (!comm.is_root()) return;
-    std::error_code ignored;
-    DMF_CHECK(overwrite || !std::filesystem::exists(path_, ignored),
-              "{} exists; pass --overwrite to replace it", path_);
     out_.open(path_, std::ios::out | std::ios::trunc);
     DMF_CHECK(out_.good(), "cannot create {}", path_);
   });
 }
 
 nlohmann::json MetricsLog::to_json(const EpochRecord& r) {
-  nlohmann::json line{{"epoch", r.epoch},           {"loss", r.loss},
-                      {"objective", r.objective},   {"train_rmse", r.train_rmse},
-                      {"seconds", r.seconds},       {"elapsed", r.elapsed}};
+  nlohmann::json line{{"epoch", r.epoch},         {"loss", r.loss},
+                      {"objective", r.objective}, {"train_rmse", r.train_rmse},
+                      {"seconds", r.seconds},     {"elapsed", r.elapsed}};
   if (r.validation_rmse) line["validation_rmse"] = *r.validation_rmse;
   if (r.learning_rate) line["learning_rate"] = *r.learning_rate;
   if (r.parameter_change) line["parameter_change"] = *r.parameter_change;

@@ -2,17 +2,71 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <string>
 
 namespace dmf::train {
+namespace {
 
-Progress::Progress(const Console& console, int epochs, bool live)
-    : console_(console), epochs_(epochs), live_(live && console.speaks()) {}
+/// A live line is redrawn at most this often: faster only costs output.
+constexpr double kLiveInterval = 0.2;
+/// A batch log gets a step line at most this often: enough to see that a
+/// long epoch moves, few enough lines to read.
+constexpr double kLogInterval = 60.0;
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// "42 s", "3 min 50 s", "2 h 05 min".
+std::string duration_text(double seconds) {
+  const auto s = static_cast<long long>(std::llround(seconds));
+  if (s < 60) return fmt::format("{} s", s);
+  if (s < 3600) return fmt::format("{} min {} s", s / 60, s % 60);
+  return fmt::format("{} h {:02} min", s / 3600, s % 3600 / 60);
+}
+
+}  // namespace
+
+Progress::Progress(const Console& console, int epochs, bool live, Clock clock)
+    : console_(console),
+      epochs_(epochs),
+      live_(live && console.speaks()),
+      clock_(clock ? std::move(clock) : Clock(steady_seconds)) {}
 
 bool Progress::stderr_is_terminal() { return isatty(fileno(stderr)) == 1; }
 
 void Progress::start() {
+  last_shown_ = clock_();
   if (live_ && epochs_ > 0) status(1, -1.0);
+}
+
+double Progress::eta(double now, std::uint64_t position) {
+  if (!first_) first_ = {now, position};
+  const auto [then, from] = *first_;
+  if (position <= from || now <= then) return -1.0;
+  const double per_step = (now - then) / static_cast<double>(position - from);
+  const std::uint64_t total = static_cast<std::uint64_t>(epochs_) * steps_per_epoch_;
+  return per_step * static_cast<double>(total > position ? total - position : 0);
+}
+
+void Progress::step(int epoch, std::uint64_t done) {
+  if (steps_per_epoch_ == 0 || !console_.speaks()) return;
+  const double now = clock_();
+  const double left = eta(now, static_cast<std::uint64_t>(epoch - 1) * steps_per_epoch_ + done);
+  if (now - last_shown_ < (live_ ? kLiveInterval : kLogInterval)) return;
+  last_shown_ = now;
+  const std::string eta_text = left < 0.0 ? "" : duration_text(left);
+  if (live_) {
+    console_.log("\r\x1b[K  epoch {}/{}  step {}/{}{}{}", epoch, epochs_, done, steps_per_epoch_,
+                 eta_text.empty() ? "" : "  ETA ", eta_text);
+    std::fflush(stderr);
+  } else {
+    console_.log("  epoch {}/{}: step {}/{}{}{}\n", epoch, epochs_, done, steps_per_epoch_,
+                 eta_text.empty() ? "" : ", ETA ", eta_text);
+  }
 }
 
 void Progress::epoch(const EpochRecord& r) {
@@ -33,7 +87,7 @@ void Progress::finish() {
 }
 
 void Progress::status(int next_epoch, double eta_seconds) {
-  const std::string eta = eta_seconds < 0.0 ? "" : fmt::format(", ETA {:.0f} s", eta_seconds);
+  const std::string eta = eta_seconds < 0.0 ? "" : ", ETA " + duration_text(eta_seconds);
   console_.log("  epoch {}/{} running{}", next_epoch, epochs_, eta);
   std::fflush(stderr);
 }

@@ -133,10 +133,20 @@ void Loop::start() {
 
 bool Loop::run_epoch() {
   Stopwatch clock;
+  // Steps are counted from the epoch's start; an epoch resumed between two
+  // steps does not know how many came before, and shows none.
+  const bool counts_steps = !mid_epoch_;
+  std::uint64_t steps = 0;
   if (!mid_epoch_) epoch_rate_ = solver_.learning_rate();
   mid_epoch_ = true;
   solvers::BetweenSteps between_steps;
-  if (checkpoints_.store != nullptr) between_steps = [this] { return at_safe_point(false); };
+  if (checkpoints_.store != nullptr || outputs_.progress != nullptr) {
+    between_steps = [&] {
+      ++steps;
+      if (outputs_.progress != nullptr && counts_steps) outputs_.progress->step(epoch_, steps);
+      return at_safe_point(false);
+    };
+  }
   const std::optional<solvers::Objective> objective = solver_.run_epoch(between_steps);
   if (!objective) return false;  // stopped by a signal, checkpointed
   mid_epoch_ = false;
@@ -166,6 +176,7 @@ bool Loop::run_epoch() {
   record.train_rmse = objective->rmse();
   record.learning_rate = epoch_rate_;
   if (validation_ != nullptr) {
+    // Absent for a set of no ratings (the caller warned about it).
     record.validation_rmse = validation_->score(comm_, model_, options_.threads).rmse;
   }
   const double change = previous_ ? solver_.relative_change(*previous_.state) : 0.0;

@@ -1,7 +1,7 @@
 // Checkpoints under 1-4 ranks: a solver's state written and read back goes
 // on exactly as the solver it came from (gd mid-epoch included), the store
-// keeps the newest K, and a corrupt latest checkpoint is passed over for
-// the one before it.
+// keeps the newest K of its own run's and never removes a user's file, and a
+// corrupt latest checkpoint is passed over for the one before it.
 #include "dmf/train/checkpoint.hpp"
 
 #include <gtest/gtest.h>
@@ -41,6 +41,7 @@ struct Fixture {
   data::RatingsData data = data::load_ratings(
       comm, dir.write("r.csv", test::random_ratings(50, 30, 0.4)), data::LoadOptions{});
   Console console{comm.is_root()};
+  RunIdentity run{"0123456789abcdef", {{"lambda", "0.05"}}};
 
   [[nodiscard]] model::Model initial() const {
     return model::init_model(comm, data, 4, model::Biases::kBoth, 5, 0.3);
@@ -56,7 +57,7 @@ TEST(Checkpoint, GdStateStoppedBetweenStepsResumesExactly) {
   int steps = 0;
   ASSERT_FALSE(solver.run_epoch([&] { return ++steps == 3; }).has_value());
   ASSERT_TRUE(solver.reduce_learning_rate(0.5));
-  CheckpointStore store(f.comm, f.dir.file("ck"), 3, f.data.users, f.data.items);
+  CheckpointStore store(f.comm, f.dir.file("ck"), 3, f.data.users, f.data.items, f.run, f.console);
   const auto state = solver.snapshot();
   const auto written = store.write("test", {{"current", "", state.get()}}, [&] {
     auto m = base_manifest(model);
@@ -89,7 +90,7 @@ TEST(Checkpoint, AlsStateRoundTripsAndTheStoreKeepsTheNewest) {
   solvers::AlsOptions options;
   options.threads = 1;
   solvers::AlsSolver solver(f.comm, f.data, model, options);
-  CheckpointStore store(f.comm, f.dir.file("ck"), 2, f.data.users, f.data.items);
+  CheckpointStore store(f.comm, f.dir.file("ck"), 2, f.data.users, f.data.items, f.run, f.console);
   std::vector<std::string> paths;
   for (int e = 1; e <= 4; ++e) {
     static_cast<void>(solver.epoch());
@@ -133,10 +134,61 @@ TEST(Checkpoint, AlsStateRoundTripsAndTheStoreKeepsTheNewest) {
   EXPECT_THROW(static_cast<void>(open_checkpoint(f.comm, paths[3])), Error);
 }
 
+TEST(Checkpoint, TheStoreRemovesOnlyThisRunsCheckpointsAndRefusesAnotherRuns) {
+  Fixture f;
+  model::Model model = f.initial();
+  solvers::AlsOptions options;
+  options.threads = 1;
+  solvers::AlsSolver solver(f.comm, f.data, model, options);
+  const std::string dir = f.dir.file("ck");
+  std::vector<std::string> paths;
+  testing::internal::CaptureStderr();
+  {
+    CheckpointStore store(f.comm, dir, 1, f.data.users, f.data.items, f.run, f.console);
+    const auto write = [&](int e) {
+      const auto state = solver.snapshot();
+      paths.push_back(store
+                          .write(fmt::format("epoch-{}", e), {{"current", "", state.get()}},
+                                 base_manifest(model))
+                          .path);
+    };
+    write(1);
+    if (f.comm.is_root()) std::ofstream(paths[0] + "/notes.txt") << "mine\n";
+    f.comm.barrier();
+    for (int e = 2; e <= 4; ++e) write(e);
+  }
+  const std::string warnings = testing::internal::GetCapturedStderr();
+  // The checkpoint with the user's file stays, the others rotate away.
+  EXPECT_TRUE(fs::exists(paths[0] + "/notes.txt"));
+  EXPECT_FALSE(fs::exists(paths[1]));
+  EXPECT_FALSE(fs::exists(paths[2]));
+  EXPECT_TRUE(fs::exists(paths[3]));
+  if (f.comm.is_root()) {
+    const std::string warning = paths[0] + " holds notes.txt";
+    const auto first = warnings.find(warning);
+    EXPECT_NE(first, std::string::npos) << warnings;
+    EXPECT_EQ(warnings.find(warning, first + 1), std::string::npos) << "warned twice: " << warnings;
+  }
+  // Another run (other options, other data) may not use the directory.
+  for (const RunIdentity& other : {RunIdentity{f.run.fingerprint, {{"lambda", "0.5"}}},
+                                   RunIdentity{"fedcba9876543210", f.run.options}}) {
+    try {
+      CheckpointStore store(f.comm, dir, 1, f.data.users, f.data.items, other, f.console);
+      ADD_FAILURE() << "another run's directory was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(dir + " holds checkpoints of another run"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(fs::exists(paths[3]));
+}
+
 TEST(Checkpoint, NothingToResumeInAnEmptyOrMissingDirectory) {
   Fixture f;
   EXPECT_FALSE(find_checkpoint(f.comm, f.dir.file("none"), f.console).has_value());
-  CheckpointStore store(f.comm, f.dir.file("empty"), 3, f.data.users, f.data.items);
+  CheckpointStore store(f.comm, f.dir.file("empty"), 3, f.data.users, f.data.items, f.run,
+                        f.console);
   EXPECT_FALSE(find_checkpoint(f.comm, f.dir.file("empty"), f.console).has_value());
 }
 

@@ -12,6 +12,7 @@
 #include "dmf/core/console.hpp"
 #include "dmf/dist/comm.hpp"
 #include "dmf/train/checkpoint.hpp"
+#include "dmf/train/run_identity.hpp"
 
 namespace dmf::cli {
 
@@ -20,6 +21,26 @@ namespace dmf::cli {
 /// model's path (epochs, stopping rules, threads, file names, outputs).
 /// Saved in every checkpoint's manifest as "resume_options".
 [[nodiscard]] nlohmann::json resume_options(const ParamSet& params);
+
+/// The options that decide a trained model and its metrics: resume_options
+/// and the epochs, stopping rules and held-out sets. Saved in the model's
+/// manifest as "run_options".
+[[nodiscard]] nlohmann::json run_options(const ParamSet& params);
+
+/// Collective: with --resume, the manifest of --out when that is already a
+/// model directory (a job killed after it published its model, then
+/// requeued); nothing otherwise, and then --out is checked as usual.
+[[nodiscard]] std::optional<nlohmann::json> published_model(const dist::Comm& comm,
+                                                            const TrainOptions& o);
+
+/// Collective: is `published` (from published_model) this run's finished
+/// model? True when its data fingerprint and run options are `run`'s and
+/// its files are intact (fails, naming the file, when one is corrupt);
+/// false when it is another model and --overwrite may replace it; fails
+/// on every rank, saying what differs, when it may not.
+[[nodiscard]] bool is_finished_model(const dist::Comm& comm, const TrainOptions& o,
+                                     const nlohmann::json& published,
+                                     const train::RunIdentity& run);
 
 /// Collective: the checkpoint --resume asks for: with "auto", the newest
 /// usable one in --checkpoint-dir, or nothing (start fresh); with a path,
@@ -30,8 +51,8 @@ namespace dmf::cli {
                                                                     const Console& console);
 
 /// Collective: fails on every rank, saying what differs, when `checkpoint`
-/// was written for other data (fingerprint) or with other resume options.
+/// is not `run`'s (other data, other resume options).
 void check_resumable(const dist::Comm& comm, const train::Checkpoint& checkpoint,
-                     const std::string& fingerprint, const nlohmann::json& options);
+                     const train::RunIdentity& run);
 
 }  // namespace dmf::cli

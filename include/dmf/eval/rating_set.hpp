@@ -37,10 +37,11 @@ inline std::span<const EnumName<ColdStart>> enum_names(ColdStart /*tag*/) {
   return kNames;
 }
 
-/// How well the model predicts a set of ratings, over all ranks.
+/// How well the model predicts a set of ratings, over all ranks. RMSE and
+/// MAE of no ratings are not 0 but undefined: absent.
 struct SetScore {
-  double rmse = 0.0;
-  double mae = 0.0;
+  std::optional<double> rmse;
+  std::optional<double> mae;
   std::uint64_t count = 0;  // ratings scored
   std::uint64_t cold = 0;   // ratings of a user or item the model has not seen
 };

@@ -15,6 +15,11 @@
 // newest `keep` are removed: a crash at any instant leaves the previous or
 // the new checkpoint complete and `latest` naming a complete one. Rows are in
 // canonical order, so a checkpoint written by P ranks loads on any number.
+//
+// The store removes only its own run's checkpoints (run_identity.hpp), and
+// of those only the ones that hold nothing but what a checkpoint writes: a
+// directory holding another run's checkpoints is refused, a file a user put
+// into a checkpoint keeps that checkpoint where it is.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +33,7 @@
 #include "dmf/data/id_directory.hpp"
 #include "dmf/dist/comm.hpp"
 #include "dmf/solvers/solver_state.hpp"
+#include "dmf/train/run_identity.hpp"
 
 namespace dmf::train {
 
@@ -41,9 +47,11 @@ struct SavedState {
 
 class CheckpointStore {
  public:
-  /// Collective. Creates `dir` when missing (its parent must exist).
+  /// Collective. Creates `dir` when missing (its parent must exist). Fails
+  /// on every rank when `dir` holds a checkpoint of a run other than `run`;
+  /// warns about directories named like checkpoints that are none.
   CheckpointStore(const dist::Comm& comm, std::string dir, int keep, const data::IdDirectory& users,
-                  const data::IdDirectory& items);
+                  const data::IdDirectory& items, RunIdentity run, const Console& console);
 
   /// What one write did.
   struct Written {
@@ -54,23 +62,29 @@ class CheckpointStore {
 
   /// Collective: writes a checkpoint named after `label` holding `states`,
   /// with `manifest` (which must have what a model directory's has: k,
-  /// biases, mu) and "checkpoint" added; points `latest` at it and removes
-  /// the oldest beyond `keep`.
+  /// biases, mu), the run's identity and "checkpoint" added; points `latest`
+  /// at it and removes this run's oldest beyond `keep`.
   Written write(const std::string& label, const std::vector<SavedState>& states,
                 nlohmann::json manifest);
 
   [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
 
  private:
+  /// Rank 0: reads what `dir_` holds; throws when another run's is there.
+  void survey();
   void point_latest(const std::string& name) const;
-  void remove_old() const;
+  void remove_old();
 
   dist::Comm comm_;
   std::string dir_;
   int keep_ = 3;
   const data::IdDirectory& users_;
   const data::IdDirectory& items_;
+  RunIdentity run_;
+  const Console& console_;
   std::uint64_t sequence_ = 0;  // of the newest checkpoint in dir_
+  // Rank 0: this run's checkpoints that rotation may remove, oldest first.
+  std::vector<std::string> own_;
 };
 
 /// A checkpoint to resume from, verified.

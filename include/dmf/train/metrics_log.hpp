@@ -13,11 +13,26 @@
 
 namespace dmf::train {
 
+/// Which existing file at the path a MetricsLog may replace. Nothing a user
+/// or another run wrote is replaced without --overwrite.
+struct MetricsTakeover {
+  bool overwrite = false;  // any file (--overwrite)
+  bool empty = false;      // an empty file: what a run killed in its first epoch leaves
+  /// A resumed run's: a file whose lines begin as this history (the
+  /// checkpoint's, lines of to_json()) does, the file of the run it resumes.
+  const nlohmann::json* history = nullptr;
+};
+
 class MetricsLog {
  public:
-  /// Collective. Fails on every rank when `path` exists and `overwrite` is
-  /// false, or cannot be created.
-  MetricsLog(const dist::Comm& comm, std::string path, bool overwrite);
+  /// Collective. Fails on every rank when `path` exists and `takeover`
+  /// does not allow replacing it (check()), or cannot be created.
+  MetricsLog(const dist::Comm& comm, std::string path, const MetricsTakeover& takeover);
+
+  /// Collective: fails on every rank when `path` exists and `takeover` does
+  /// not allow replacing it. For checking before anything else is written.
+  static void check(const dist::Comm& comm, const std::string& path,
+                    const MetricsTakeover& takeover);
 
   void write(const EpochRecord& record);
   /// Lines written from now on carry "restart": `restart` (0: no such key).

@@ -1,8 +1,13 @@
 // What rank 0 tells the user while training: one line per epoch (loss,
 // train and validation RMSE, seconds), and on a terminal a live status line
-// with the ETA under it; in a batch log only the plain lines.
+// with the ETA under it; in a batch log only the plain lines. Solvers that
+// take steps within an epoch (gd) also show the steps done, with an ETA
+// from the first steps on: redrawn live at most five times a second, or as
+// a plain line at most once a minute in a batch log.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "dmf/core/console.hpp"
@@ -19,16 +24,25 @@ struct EpochRecord {
   std::optional<double> learning_rate;     // at the epoch's start (gd)
   std::optional<double> parameter_change;  // ‖Δθ‖ / ‖θ‖ (when --tol-params)
   std::optional<double> gradient_norm;     // ‖∇L‖ / |Ω| (when --tol-gradient)
-  double seconds = 0.0;   // this epoch (solver and validation)
-  double elapsed = 0.0;   // since training started
+  double seconds = 0.0;                    // this epoch (solver and validation)
+  double elapsed = 0.0;                    // since training started
 };
 
 class Progress {
  public:
+  /// Seconds since some fixed instant (a steady clock unless a test fakes it).
+  using Clock = std::function<double()>;
+
   /// `live`: draw the status line (stderr is a terminal).
-  Progress(const Console& console, int epochs, bool live);
+  Progress(const Console& console, int epochs, bool live, Clock clock = {});
+
+  /// Steps in an epoch (0: the solver reports none, nothing is shown
+  /// within an epoch).
+  void set_steps_per_epoch(std::uint64_t steps) noexcept { steps_per_epoch_ = steps; }
 
   void start();
+  /// `done` steps of epoch `epoch` are done (counted from the epoch's start).
+  void step(int epoch, std::uint64_t done);
   void epoch(const EpochRecord& record);
   /// Clears the status line.
   void finish();
@@ -38,10 +52,17 @@ class Progress {
 
  private:
   void status(int next_epoch, double eta_seconds);
+  /// Seconds left at `position` steps of all epochs' steps, measured from
+  /// the first position seen; negative while unknown.
+  [[nodiscard]] double eta(double now, std::uint64_t position);
 
   const Console& console_;
   int epochs_;
   bool live_;
+  Clock clock_;
+  std::uint64_t steps_per_epoch_ = 0;
+  std::optional<std::pair<double, std::uint64_t>> first_;  // (time, position)
+  double last_shown_ = 0.0;  // when a step was last shown (or start())
 };
 
 }  // namespace dmf::train
