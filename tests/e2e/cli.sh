@@ -33,6 +33,33 @@ for command in generate split info; do
   same_bytes "$WORK/stdout" "$WORK/help.$command"
 done
 contains "$WORK/help.info" "--duplicates NAME"
+# Every example at the end of a command's --help is a valid command line
+# (checked with --print-config, which reads no files).
+for command in generate split info train eval predict recommend gradcheck gather; do
+  expect_ok dmf "$command" --help
+  sed -n '/^Examples:/,$p' "$WORK/stdout" | grep '^  [a-z]' | sed 's/^ *//; s/^mpirun -n [0-9]* //' > examples
+  [[ "$(wc -l < examples)" == 2 ]] || fail "dmf $command --help does not end with two examples"
+  while read -r -a example; do
+    [[ "${example[0]}" == dmf && "${example[1]}" == "$command" ]] || fail "example of another command: ${example[*]}"
+    expect_ok dmf "${example[@]:1}" --print-config
+  done < examples
+done
+
+# train's options are grouped by task, in this order, the common ones first.
+expect_ok dmf train --help
+sections=$(grep -E '^[A-Z][^:]*:$' "$WORK/stdout" | tr '\n' '|')
+[[ "$sections" == "Data:|Model:|Solver:|Optimizer (--solver gd):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
+  fail "train's --help sections: $sections"
+contains "$WORK/stdout" "(also --k, --factors)"
+[[ "$(grep -n -- '--rank K' "$WORK/stdout" | cut -d: -f1)" -lt "$(grep -n -- '--reg-weighting' "$WORK/stdout" | cut -d: -f1)" ]] ||
+  fail "--rank is not listed before --reg-weighting"
+
+# A solver that is an optimizer's name points to where it goes; a near miss
+# of a value gets the nearest one.
+expect_fail 1 dmf train --data x --out y --solver sgd
+contains "$WORK/stderr" "--solver: 'sgd' is not one of als|gd; sgd is an optimizer of the gd solver: --solver gd --optimizer sgd"
+expect_fail 1 dmf train --data x --out y --solver asl
+contains "$WORK/stderr" "--solver: 'asl' is not one of als|gd; did you mean als?"
 contains "$WORK/help.info" "(error|first|last|mean|sum)"
 
 printf '1,1,5\n1,2,3\n2,1,4\n' > r.csv
