@@ -421,7 +421,7 @@ std::string ParamSet::effective_config(bool origins) const {
 std::string ParamSet::markdown() const {
   std::ostringstream out;
   for (const auto& [title, specs] : by_section()) {
-    out << "#### " << title << "\n\n| option | default | description |\n|---|---|---|\n";
+    out << "### " << title << "\n\n| option | default | description |\n|---|---|---|\n";
     for (const ParamSpec* spec : specs) {
       std::string text;
       for (const char c : spec->help) {
@@ -444,7 +444,7 @@ std::string ParamSet::markdown() const {
     out << "\n";
   }
   if (!examples_.empty()) {
-    out << "#### Examples\n\n```sh\n";
+    out << "### Examples\n\n```sh\n";
     for (const auto& example : examples_) {
       out << "# " << example.what << "\n" << example.command_line << "\n";
     }

@@ -308,7 +308,7 @@ TEST(Params, HelpListsSectionsInOrderGeneralLastThenExamples) {
   EXPECT_LT(at("--help"), at("Examples:\n  dmf demo --alpha 1\n      Alpha one\n"));
   EXPECT_NE(at("Examples:"), std::string::npos);
   const std::string md = params.markdown();
-  EXPECT_LT(md.find("#### First"), md.find("#### Second"));
+  EXPECT_LT(md.find("### First"), md.find("### Second"));
   EXPECT_NE(md.find("```sh\n# Alpha one\ndmf demo --alpha 1\n```"), std::string::npos) << md;
 }
 
