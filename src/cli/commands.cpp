@@ -27,9 +27,15 @@ void declare_verbosity(ParamSet& params, Verbosity& verbosity) {
   params.flag("quiet", &verbosity.quiet, "Print only results, warnings and errors, no progress");
 }
 
-void apply_verbosity(Console& console, const Verbosity& verbosity) {
-  DMF_CHECK(!(verbosity.verbose && verbosity.quiet),
-            "--verbose and --quiet ask for opposite things; give one");
+void apply_verbosity(Console& console, Verbosity verbosity, const ParamSet& params) {
+  if (verbosity.verbose && verbosity.quiet) {
+    const bool verbose_here = params.on_command_line("verbose");
+    const bool quiet_here = params.on_command_line("quiet");
+    DMF_CHECK(verbose_here != quiet_here,
+              "--verbose and --quiet ask for opposite things; give one");
+    verbosity.verbose = verbose_here;
+    verbosity.quiet = quiet_here;
+  }
   console.set_quiet(verbosity.quiet);
   console.set_verbose(verbosity.verbose);
 }

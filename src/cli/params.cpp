@@ -177,6 +177,11 @@ bool ParamSet::given(std::string_view name) const {
   return it != origins_.end() && it->second.kind != Origin::Kind::kDefault;
 }
 
+bool ParamSet::on_command_line(std::string_view name) const {
+  const auto it = origins_.find(name);
+  return it != origins_.end() && it->second.kind == Origin::Kind::kCommandLine;
+}
+
 std::vector<std::string> ParamSet::names() const {
   std::vector<std::string> out;
   for (const auto& spec : specs_) out.push_back(spec.name);

@@ -106,6 +106,12 @@ contains "$WORK/stderr" "# dmf info: effective configuration"
 contains "$WORK/stderr" "duplicates = last  # command line"
 expect_fail 1 dmf info --data r.csv --verbose --quiet
 contains "$WORK/stderr" "--verbose and --quiet ask for opposite things"
+# ... unless one comes from a config file: the command line wins.
+printf 'data = r.csv\nverbose = true\n' > verbose.ini
+expect_ok dmf info --config verbose.ini --quiet
+[[ ! -s "$WORK/stderr" ]] || fail "--quiet on the command line did not win over verbose = true"
+expect_ok dmf info --config verbose.ini
+contains "$WORK/stderr" "verbose = true  # verbose.ini:2"
 
 # An error is the first thing printed, even when raised after parsing.
 expect_fail 1 dmf train --data r.csv --out never --lr 0.1

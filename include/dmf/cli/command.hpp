@@ -43,9 +43,10 @@ struct Verbosity {
 /// Declares --verbose and --quiet, which every command has.
 void declare_verbosity(ParamSet& params, Verbosity& verbosity);
 
-/// Sets the console to `verbosity`; --verbose and --quiet together are an
-/// error.
-void apply_verbosity(Console& console, const Verbosity& verbosity);
+/// Sets the console to `verbosity`. --verbose and --quiet together are an
+/// error, unless one is on the command line and the other in the config
+/// file: the command line wins, as for any option.
+void apply_verbosity(Console& console, Verbosity verbosity, const ParamSet& params);
 
 /// Builds a Command from an options struct, a declaration function and a
 /// run function, and optionally a check of the options taken together. The
@@ -85,7 +86,7 @@ Command make_command(std::string name, std::string summary, void (*declare)(Para
       context.console.out("{}", params.effective_config(false));
       return 0;
     }
-    context.comm.agree([&] { apply_verbosity(context.console, verbosity); });
+    context.comm.agree([&] { apply_verbosity(context.console, verbosity, params); });
     context.console.verbose("{}", params.effective_config());
     return run(context, options, params);
   };

@@ -202,6 +202,8 @@ class ParamSet {
   /// defaults (such as one written by --print-config) thereby does not
   /// count as asking for options the run does not use.
   [[nodiscard]] bool given(std::string_view name) const;
+  /// True when the option was given on the command line.
+  [[nodiscard]] bool on_command_line(std::string_view name) const;
 
   [[nodiscard]] const std::string& command() const noexcept { return command_; }
   [[nodiscard]] const std::deque<ParamSpec>& specs() const noexcept { return specs_; }
