@@ -112,15 +112,15 @@ std::vector<std::string> names_of(const ParamSpec& spec) {
   return out;
 }
 
-/// The description of an option with its choices and other names.
-std::string described(const ParamSpec& spec, std::string_view dashes) {
+/// An option's --help text: its description, choices and other names.
+std::string help_text(const ParamSpec& spec) {
   std::string text = spec.help;
   if (!spec.choices.empty() && spec.value_name != "BOOL") {
     text += fmt::format(" ({})", fmt::join(spec.choices, "|"));
   }
   if (!spec.aliases.empty()) {
     std::vector<std::string> other;
-    for (const auto& alias : spec.aliases) other.push_back(fmt::format("{}{}", dashes, alias));
+    for (const auto& alias : spec.aliases) other.push_back("--" + alias);
     text += fmt::format(" (also {})", fmt::join(other, ", "));
   }
   return text;
@@ -361,7 +361,7 @@ std::string ParamSet::help() const {
     for (const ParamSpec* spec : specs) {
       std::string head = "  --" + spec->name;
       head += spec->implicit_value ? " [" + spec->value_name + "]" : " " + spec->value_name;
-      std::string text = described(*spec, "--");
+      std::string text = help_text(*spec);
       if (spec->required) {
         text += " [required]";
       } else if (!spec->default_text.empty()) {
