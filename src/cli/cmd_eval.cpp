@@ -28,6 +28,10 @@ void declare(ParamSet& params, EvalOptions& o) {
   declare_cold_start(params, o.cold_start);
   params.flag("json", &o.json, "Print one JSON object instead of text");
   declare_threads(params, o.threads);
+  params.example("dmf eval --model model --data ml.test",
+                 "RMSE and MAE of the model on the test ratings");
+  params.example("dmf eval --model model --data ml.test --cold-start drop --json",
+                 "Only users and items the model knows, as one JSON object");
 }
 
 int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {

@@ -46,6 +46,11 @@ void declare(ParamSet& params, GenerateOptions& o) {
              "else csv");
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
   declare_threads(params, o.threads);
+  params.example("dmf generate --out ratings.csv",
+                 "A MovieLens-1M-shaped data set (6040 users, 3706 items, 1000209 ratings)");
+  params.example("dmf generate --users 1000 --items 500 --ratings 20000 --true-rank 5 --out "
+                 "small.csv",
+                 "A small one from a rank-5 model");
 }
 
 int run(Context& context, const GenerateOptions& o, const ParamSet& /*params*/) {

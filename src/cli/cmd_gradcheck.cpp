@@ -35,6 +35,11 @@ void declare(ParamSet& params, GradcheckCliOptions& o) {
       .positive();
   params.add("tolerance", &o.tolerance, "Largest relative error that passes").value_name("T").at_least(0.0);
   declare_threads(params, o.threads);
+  params.example("dmf gradcheck --data ratings.csv --rank 4",
+                 "The analytic gradient against finite differences at a random model");
+  params.example("dmf gradcheck --data ratings.csv --biases none --reg-weighting uniform "
+                 "--samples 200",
+                 "Another objective, more coordinates");
 }
 
 int run(Context& context, const GradcheckCliOptions& o, const ParamSet& /*params*/) {

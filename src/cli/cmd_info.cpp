@@ -33,6 +33,10 @@ void declare(ParamSet& params, InfoOptions& o) {
       .at_least(0);
   params.flag("json", &o.json, "Print one JSON object instead of text");
   declare_threads(params, o.threads);
+  params.example("dmf info --data ratings.csv",
+                 "Users, items, ratings, density and the rating histogram");
+  params.example("dmf info --data ratings.csv --ranks 64 --json",
+                 "The same as JSON, with the ratings each of 64 ranks would hold");
 }
 
 std::string column_list(const io::Format& format) {

@@ -41,6 +41,11 @@ void declare(ParamSet& params, PredictOptions& o) {
       .value_name("FILE")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
+  params.example("dmf predict --model model --data pairs.csv --columns user,item --out "
+                 "predictions.csv",
+                 "A prediction for every (user, item) pair of a file without ratings");
+  params.example("dmf predict --model model --data ml.test --clip --out predictions.csv",
+                 "Predictions for rated pairs, clipped to the training ratings' range");
 }
 
 /// The training rating range stored in the manifest.

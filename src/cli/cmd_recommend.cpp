@@ -58,6 +58,11 @@ void declare(ParamSet& params, RecommendOptions& o) {
       .value_name("FILE")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
+  params.example("dmf recommend --model model --user 42 --top 10 --exclude-rated ml.train --out "
+                 "top.csv",
+                 "User 42's 10 best items among those not rated in training");
+  params.example("mpirun -n 4 dmf recommend --model model --all-users --top 20 --out top20.csv",
+                 "The 20 best items of every user, on 4 ranks");
 }
 
 /// A user to recommend for, on its way to the rank that scores it: the

@@ -43,6 +43,11 @@ void declare(ParamSet& params, SplitCommandOptions& o) {
       .required();
   params.flag("overwrite", &o.overwrite, "Replace output files that exist");
   declare_threads(params, o.threads);
+  params.example("dmf split --data ratings.csv --test-ratio 0.1 --validation-ratio 0.1 "
+                 "--out-prefix ml",
+                 "ml.train, ml.validation and ml.test, 80/10/10 by a hash of the IDs");
+  params.example("dmf split --data ratings.dat --by time --test-ratio 0.2 --out-prefix ml",
+                 "Each user's latest 20% of ratings as the test set");
 }
 
 int run(Context& context, const SplitCommandOptions& o, const ParamSet& /*params*/) {

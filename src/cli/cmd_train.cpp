@@ -390,7 +390,7 @@ Command train_command() {
   return make_command<TrainOptions>("train",
                                     "Train a matrix factorization model and write it as a model "
                                     "directory",
-                                    declare_train_options, run);
+                                    declare_train_options, run, check_train_options);
 }
 
 }  // namespace dmf::cli

@@ -5,7 +5,6 @@
 namespace dmf::cli {
 
 void declare_load_options(ParamSet& params, data::LoadOptions& options) {
-  params.section("Input format");
   params.add("format", &options.format.format,
              "Format of the ratings file; auto detects it from the name and first lines");
   params.add("sep", &options.format.separator,

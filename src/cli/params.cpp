@@ -1,6 +1,7 @@
 #include "dmf/cli/params.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -49,8 +50,8 @@ std::string format_number(T value) {
   }
 }
 
-#define DMF_NUMBER(T)                                         \
-  template void parse_number<T>(std::string_view, T&);        \
+#define DMF_NUMBER(T)                                  \
+  template void parse_number<T>(std::string_view, T&); \
   template std::string format_number<T>(T);
 DMF_NUMBER(int)
 DMF_NUMBER(long)
@@ -83,15 +84,7 @@ std::size_t distance(std::string_view a, std::string_view b) {
 }
 
 std::string suggestion(std::string_view unknown, const std::vector<std::string>& names) {
-  std::string best;
-  std::size_t best_distance = 3;  // suggest only near misses
-  for (const auto& name : names) {
-    const std::size_t d = distance(unknown, name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = name;
-    }
-  }
+  const std::string best = closest_name(unknown, names);
   return best.empty() ? std::string() : fmt::format("; did you mean --{}?", best);
 }
 
@@ -100,14 +93,65 @@ std::string strip_dashes(std::string_view token) {
   return std::string(token.substr(0, token.find('=')));
 }
 
+/// `value` as read_ini reads it back: in double quotes when blanks at either
+/// end, or a comment sign after a blank, would otherwise be lost.
+std::string ini_value(const std::string& value) {
+  if (value.empty()) return value;
+  const bool blank_ends = std::isspace(static_cast<unsigned char>(value.front())) != 0 ||
+                          std::isspace(static_cast<unsigned char>(value.back())) != 0;
+  bool comment = value.front() == '"';
+  for (std::size_t k = 1; k < value.size() && !comment; ++k) {
+    comment = (value[k] == '#' || value[k] == ';') && (value[k - 1] == ' ' || value[k - 1] == '\t');
+  }
+  return blank_ends || comment ? '"' + value + '"' : value;
+}
+
+std::vector<std::string> names_of(const ParamSpec& spec) {
+  std::vector<std::string> out{spec.name};
+  out.insert(out.end(), spec.aliases.begin(), spec.aliases.end());
+  return out;
+}
+
+/// An option's --help text: its description, choices and other names.
+std::string help_text(const ParamSpec& spec) {
+  std::string text = spec.help;
+  if (!spec.choices.empty() && spec.value_name != "BOOL") {
+    text += fmt::format(" ({})", fmt::join(spec.choices, "|"));
+  }
+  if (!spec.aliases.empty()) {
+    std::vector<std::string> other;
+    for (const auto& alias : spec.aliases) other.push_back("--" + alias);
+    text += fmt::format(" (also {})", fmt::join(other, ", "));
+  }
+  return text;
+}
+
+/// Options that are actions of this run, not part of its configuration.
+bool is_action(const std::string& name) { return name == "config" || name == "print-config"; }
+
 }  // namespace
+
+std::string closest_name(std::string_view word, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only near misses
+  for (const auto& name : names) {
+    const std::size_t d = distance(word, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best;
+}
 
 ParamSet::ParamSet(std::string command, std::string summary)
     : command_(std::move(command)), summary_(std::move(summary)) {
-  section("General");
+  section(std::string(kGeneral));
   add("config", &config_path_,
       "Read options from this INI file (key = value per line); the command line overrides it")
       .value_name("FILE");
+  flag("print-config", &print_config_,
+       "Print the effective configuration as an INI file for --config and exit without running");
 }
 
 ParamSpec& ParamSet::declare(std::string name, std::string help) {
@@ -121,7 +165,9 @@ ParamSpec& ParamSet::declare(std::string name, std::string help) {
 
 ParamSpec* ParamSet::find(std::string_view name) {
   for (auto& spec : specs_) {
-    if (spec.name == name) return &spec;
+    if (spec.name == name || std::ranges::find(spec.aliases, name) != spec.aliases.end()) {
+      return &spec;
+    }
   }
   return nullptr;
 }
@@ -131,9 +177,35 @@ bool ParamSet::given(std::string_view name) const {
   return it != origins_.end() && it->second.kind != Origin::Kind::kDefault;
 }
 
+bool ParamSet::on_command_line(std::string_view name) const {
+  const auto it = origins_.find(name);
+  return it != origins_.end() && it->second.kind == Origin::Kind::kCommandLine;
+}
+
 std::vector<std::string> ParamSet::names() const {
   std::vector<std::string> out;
   for (const auto& spec : specs_) out.push_back(spec.name);
+  return out;
+}
+
+std::vector<std::string> ParamSet::names_and_aliases() const {
+  std::vector<std::string> out;
+  for (const auto& spec : specs_) {
+    out.push_back(spec.name);
+    out.insert(out.end(), spec.aliases.begin(), spec.aliases.end());
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<const ParamSpec*>>> ParamSet::by_section() const {
+  std::vector<std::pair<std::string, std::vector<const ParamSpec*>>> out;
+  for (const auto& spec : specs_) {
+    auto it = std::ranges::find(out, spec.section, [](const auto& s) { return s.first; });
+    if (it == out.end()) it = out.insert(out.end(), {spec.section, {}});
+    it->second.push_back(&spec);
+  }
+  // The options every command has come after the command's own.
+  std::ranges::stable_partition(out, [](const auto& s) { return s.first != kGeneral; });
   return out;
 }
 
@@ -146,7 +218,13 @@ void ParamSet::apply(ParamSpec& spec, std::string_view value, Origin origin) {
   try {
     spec.assign(value);
   } catch (const Error& e) {
-    fail("{}: {}", describe(origin, spec.name), e.what());
+    std::string hint;
+    if (const auto it = spec.value_hints.find(value); it != spec.value_hints.end()) {
+      hint = "; " + it->second;
+    } else if (const std::string near = closest_name(value, spec.choices); !near.empty()) {
+      hint = fmt::format("; did you mean {}?", near);
+    }
+    fail("{}: {}{}", describe(origin, spec.name), e.what(), hint);
   }
   origins_[spec.name] = std::move(origin);
 }
@@ -155,9 +233,13 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
   po::options_description description;
   description.add_options()("help,h", "");
   for (const auto& spec : specs_) {
-    auto* semantic = po::value<std::vector<std::string>>();
-    if (spec.implicit_value) semantic->implicit_value({*spec.implicit_value}, *spec.implicit_value);
-    description.add_options()(spec.name.c_str(), semantic, "");
+    for (const auto& name : names_of(spec)) {
+      auto* semantic = po::value<std::vector<std::string>>();
+      if (spec.implicit_value) {
+        semantic->implicit_value({*spec.implicit_value}, *spec.implicit_value);
+      }
+      description.add_options()(name.c_str(), semantic, "");
+    }
   }
 
   po::parsed_options parsed(&description);
@@ -165,13 +247,12 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
   try {
     parsed = po::command_line_parser(tokens)
                  .options(description)
-                 .style(po::command_line_style::unix_style ^
-                        po::command_line_style::allow_guessing)
+                 .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
                  .run();
   } catch (const po::unknown_option& e) {
     const std::string name = strip_dashes(e.get_option_name());
     fail("unknown option --{} for 'dmf {}'{} (see dmf {} --help)", name, command_,
-         suggestion(name, names()), command_);
+         suggestion(name, names_and_aliases()), command_);
   } catch (const po::too_many_positional_options_error&) {
     std::string positional;
     for (const auto& token : tokens) {
@@ -199,7 +280,7 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
            option.original_tokens.empty() ? std::string() : option.original_tokens.front(),
            command_);
     }
-    if (given(option.string_key)) fail("--{} is given more than once", option.string_key);
+    if (given(spec->name)) fail("--{} is given more than once", spec->name);
     // An option given without its (implicit) value arrives with none.
     const std::string value =
         option.value.empty() ? spec->implicit_value.value_or("") : option.value.front();
@@ -207,23 +288,35 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
   }
 
   if (!config_path_.empty()) {
+    std::map<std::string, std::string, std::less<>> in_file;  // option -> where, for aliases
     for (const auto& entry : read_ini(config_path_)) {
       const std::string where = fmt::format("{}:{}", config_path_, entry.line);
       if (entry.key == "config") fail("{}: a config file cannot name another (config)", where);
+      if (entry.key == "print-config") {
+        fail("{}: print-config belongs on the command line, not in a config file", where);
+      }
       ParamSpec* spec = find(entry.key);
       if (spec == nullptr) {
         if (other_keys.contains(entry.key)) continue;  // another command's option
-        fail("{}: unknown option '{}'{}", where, entry.key, suggestion(entry.key, names()));
+        fail("{}: unknown option '{}'{}", where, entry.key,
+             suggestion(entry.key, names_and_aliases()));
       }
-      if (given(entry.key)) continue;  // the command line wins
+      if (const auto it = in_file.find(spec->name); it != in_file.end()) {
+        fail("{}: '{}' is already set at {} (as another name of --{})", where, entry.key,
+             it->second, spec->name);
+      }
+      in_file.emplace(spec->name, where);
+      if (given(spec->name)) continue;  // the command line wins
       apply(*spec, entry.value, {Origin::Kind::kConfigFile, where});
+      // A default spelled out in a file is no request (see given()).
+      if (spec->current() == spec->default_text) origins_.erase(spec->name);
     }
   }
 
   for (auto& spec : specs_) {
     const auto it = origins_.find(spec.name);
     const Origin origin = it == origins_.end() ? Origin{} : it->second;
-    if (spec.required && origin.kind == Origin::Kind::kDefault) {
+    if (spec.required && origin.kind == Origin::Kind::kDefault && !print_config_) {
       fail("dmf {} needs --{}", command_, spec.name);
     }
     for (const auto& check : spec.checks) {
@@ -237,42 +330,17 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
 }
 
 std::string ParamSet::help() const {
+  constexpr std::size_t kColumn = 30;
+  constexpr std::size_t kWidth = 100;
   std::ostringstream out;
-  out << "Usage: dmf " << command_ << " [options]\n\n" << summary_ << "\n";
-  std::string current_section;
-  for (const auto& spec : specs_) {
-    if (spec.section != current_section) {
-      current_section = spec.section;
-      out << "\n" << current_section << ":\n";
-    }
-    std::string head = "  --" + spec.name;
-    if (spec.implicit_value) {
-      head += " [" + spec.value_name + "]";
-    } else {
-      head += " " + spec.value_name;
-    }
-    std::string text = spec.help;
-    if (!spec.choices.empty() && spec.value_name != "BOOL") {
-      text += fmt::format(" ({})", fmt::join(spec.choices, "|"));
-    }
-    if (spec.required) {
-      text += " [required]";
-    } else if (!spec.default_text.empty()) {
-      text += " [default: " + spec.default_text + "]";
-    }
-    constexpr std::size_t kColumn = 30;
-    if (head.size() + 2 > kColumn) {
-      out << head << "\n" << std::string(kColumn, ' ');
-    } else {
-      out << head << std::string(kColumn - head.size(), ' ');
-    }
-    // Wrap the description at 100 columns.
+  // Writes `text` from column kColumn on, wrapped at kWidth.
+  const auto wrapped = [&out](const std::string& text) {
     std::istringstream words(text);
     std::string word;
     std::size_t column = kColumn;
     bool first = true;
     while (words >> word) {
-      if (!first && column + 1 + word.size() > 100) {
+      if (!first && column + 1 + word.size() > kWidth) {
         out << "\n" << std::string(kColumn, ' ');
         column = kColumn;
         first = true;
@@ -286,52 +354,106 @@ std::string ParamSet::help() const {
       first = false;
     }
     out << "\n";
+  };
+  out << "Usage: dmf " << command_ << " [options]\n\n" << summary_ << "\n";
+  for (const auto& [title, specs] : by_section()) {
+    out << "\n" << title << ":\n";
+    for (const ParamSpec* spec : specs) {
+      std::string head = "  --" + spec->name;
+      head += spec->implicit_value ? " [" + spec->value_name + "]" : " " + spec->value_name;
+      std::string text = help_text(*spec);
+      if (spec->required) {
+        text += " [required]";
+      } else if (!spec->default_text.empty()) {
+        text += " [default: " + spec->default_text + "]";
+      }
+      if (head.size() + 2 > kColumn) {
+        out << head << "\n" << std::string(kColumn, ' ');
+      } else {
+        out << head << std::string(kColumn - head.size(), ' ');
+      }
+      wrapped(text);
+    }
+    if (title == kGeneral)
+      out << "  --help" << std::string(kColumn - 8, ' ') << "Show this help and exit\n";
   }
-  out << "  --help                      Show this help and exit\n";
+  if (!examples_.empty()) {
+    out << "\nExamples:\n";
+    for (const auto& example : examples_) {
+      out << "  " << example.command_line << "\n" << std::string(6, ' ') << example.what << "\n";
+    }
+  }
   return out.str();
 }
 
 std::vector<std::pair<std::string, std::string>> ParamSet::effective_values() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& spec : specs_) out.emplace_back(spec.name, spec.current());
+  for (const auto& spec : specs_) {
+    if (spec.name != "print-config") out.emplace_back(spec.name, spec.current());
+  }
   return out;
 }
 
-std::string ParamSet::effective_config() const {
+std::string ParamSet::effective_config(bool origins) const {
   std::ostringstream out;
-  out << "# dmf " << command_ << ": effective configuration\n";
-  for (const auto& spec : specs_) {
-    if (spec.name == "config") continue;
-    const auto it = origins_.find(spec.name);
-    const Origin origin = it == origins_.end() ? Origin{} : it->second;
-    out << spec.name << " = " << spec.current();
-    switch (origin.kind) {
-      case Origin::Kind::kDefault: break;
-      case Origin::Kind::kCommandLine: out << "  # command line"; break;
-      case Origin::Kind::kConfigFile: out << "  # " << origin.where; break;
+  out << "# dmf " << command_ << ": effective configuration (dmf " << command_
+      << " --config FILE reads it back)\n";
+  for (const auto& [title, specs] : by_section()) {
+    std::ostringstream lines;
+    for (const ParamSpec* spec : specs) {
+      if (is_action(spec->name)) continue;
+      lines << spec->name << " = " << ini_value(spec->current());
+      const auto it = origins_.find(spec->name);
+      if (origins && it != origins_.end()) {
+        switch (it->second.kind) {
+          case Origin::Kind::kDefault:
+            break;
+          case Origin::Kind::kCommandLine:
+            lines << "  # command line";
+            break;
+          case Origin::Kind::kConfigFile:
+            lines << "  # " << it->second.where;
+            break;
+        }
+      }
+      lines << "\n";
     }
-    out << "\n";
+    if (!lines.str().empty()) out << "\n[" << title << "]\n" << lines.str();
   }
   return out.str();
 }
 
 std::string ParamSet::markdown() const {
   std::ostringstream out;
-  out << "| option | default | description |\n|---|---|---|\n";
-  for (const auto& spec : specs_) {
-    std::string text;
-    for (const char c : spec.help) {
-      if (c == '|') text += '\\';  // a bare '|' would end the table cell
-      text += c;
+  for (const auto& [title, specs] : by_section()) {
+    out << "### " << title << "\n\n| option | default | description |\n|---|---|---|\n";
+    for (const ParamSpec* spec : specs) {
+      std::string text;
+      for (const char c : spec->help) {
+        if (c == '|') text += '\\';  // a bare '|' would end the table cell
+        text += c;
+      }
+      if (!spec->choices.empty() && spec->value_name != "BOOL") {
+        if (!text.ends_with('.')) text += '.';
+        text += fmt::format(" One of `{}`.", fmt::join(spec->choices, "`, `"));
+      }
+      if (!spec->aliases.empty()) {
+        if (!text.ends_with('.')) text += '.';
+        text += fmt::format(" Also `--{}`.", fmt::join(spec->aliases, "`, `--"));
+      }
+      const std::string def = spec->required               ? "required"
+                              : spec->default_text.empty() ? ""
+                                                           : "`" + spec->default_text + "`";
+      out << "| `--" << spec->name << "` | " << def << " | " << text << " |\n";
     }
-    if (!spec.choices.empty() && spec.value_name != "BOOL") {
-      if (!text.ends_with('.')) text += '.';
-      text += fmt::format(" One of `{}`.", fmt::join(spec.choices, "`, `"));
+    out << "\n";
+  }
+  if (!examples_.empty()) {
+    out << "### Examples\n\n```sh\n";
+    for (const auto& example : examples_) {
+      out << "# " << example.what << "\n" << example.command_line << "\n";
     }
-    const std::string def = spec.required ? "required"
-                            : spec.default_text.empty() ? ""
-                                                        : "`" + spec.default_text + "`";
-    out << "| `--" << spec.name << "` | " << def << " | " << text << " |\n";
+    out << "```\n\n";
   }
   return out.str();
 }

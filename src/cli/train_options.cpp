@@ -6,18 +6,25 @@
 namespace dmf::cli {
 namespace {
 
-
-constexpr std::array kGdOnly{"batch-size", "optimizer", "lr", "momentum", "eps", "eps-placement",
-                             "decay", "beta1", "beta2", "schedule", "schedule-c", "schedule-t1",
-                             "step-every", "step-factor", "sparse-allreduce", "tol-gradient"};
+constexpr std::array kGdOnly{
+    "batch-size",    "optimizer",   "lr",         "momentum",    "eps",
+    "eps-placement", "decay",       "beta1",      "beta2",       "schedule",
+    "schedule-c",    "schedule-t1", "step-every", "step-factor", "sparse-allreduce",
+    "tol-gradient"};
 
 }  // namespace
 
 void declare_model_options(ParamSet& params, ModelOptions& o) {
   params.section("Model");
-  params.add("rank", &o.rank, "Latent factors per user and item (k)").value_name("K").at_least(1);
+  params.add("rank", &o.rank, "Latent factors per user and item (k)")
+      .value_name("K")
+      .alias("k")
+      .alias("factors")
+      .at_least(1);
+  params.add("lambda", &o.lambda, "Regularization weight of both sides")
+      .value_name("L")
+      .at_least(0.0);
   params.add("biases", &o.biases, "Which bias terms the model has");
-  params.add("lambda", &o.lambda, "Regularization weight of both sides").value_name("L").at_least(0.0);
   params.add("lambda-user", &o.lambda_user, "Regularization of the user side (default: --lambda)")
       .value_name("L")
       .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
@@ -31,8 +38,9 @@ void declare_model_options(ParamSet& params, ModelOptions& o) {
 
 void declare_init_options(ParamSet& params, ModelOptions& o, std::string seed_help) {
   params.add("seed", &o.seed, std::move(seed_help)).value_name("S");
-  params.add("init-scale", &o.init_scale,
-             "Initial factor entries are N(0, s^2/k): a row's norm is about s")
+  params
+      .add("init-scale", &o.init_scale,
+           "Initial factor entries are N(0, s^2/k): a row's norm is about s")
       .value_name("S")
       .at_least(0.0);
 }
@@ -43,67 +51,45 @@ solvers::Regularization regularization(const ModelOptions& o) {
 
 namespace {
 
-void declare_training(ParamSet& params, TrainOptions& o) {
-  params.section("Training");
-  params.add("solver", &o.solver,
-             "als: alternating least squares, each row solved exactly; gd: synchronous "
-             "mini-batch gradient descent with an optimizer");
-  params.add("epochs", &o.epochs,
-             "Most epochs (an ALS epoch solves every user, then every item; a gd epoch is one "
-             "pass over the ratings)")
-      .value_name("N")
-      .at_least(0);
-  params.add("tol-objective", &o.tol_objective,
-             "Stop when an epoch changes the objective by less than this fraction (0: never)")
-      .value_name("T")
-      .at_least(0.0);
-  params.add("tol-gradient", &o.tol_gradient,
-             "gd: stop when the gradient norm per rating, ||grad L|| / |ratings|, falls below "
-             "this (0: never)")
-      .value_name("T")
-      .at_least(0.0);
-  params.add("tol-params", &o.tol_params,
-             "Stop when an epoch moves the factors and biases by less than this fraction of "
-             "their norm (0: never)")
-      .value_name("T")
-      .at_least(0.0);
-  params.add("early-stop", &o.early_stop,
-             "Stop when validation RMSE has not improved for this many epochs, and write the "
-             "best epoch's model (0: off; needs --validation or --holdout)")
-      .value_name("PATIENCE")
-      .at_least(0);
-  params.add("restarts", &o.restarts,
-             "Train from this many initializations (seeds S, S+1, ...) and keep the one with the "
-             "best validation RMSE")
+void declare_solver(ParamSet& params, TrainOptions& o) {
+  params.section("Solver");
+  auto solver = params.add("solver", &o.solver,
+                           "als: alternating least squares, each row solved exactly; gd: "
+                           "synchronous mini-batch gradient descent with an --optimizer");
+  // An optimizer's name given as the solver: say where it goes.
+  for (const auto& entry : enum_names(solvers::OptimizerKind{})) {
+    solver.hint(std::string(entry.name),
+                fmt::format("{0} is an optimizer of the gd solver: --solver gd --optimizer {0}",
+                            entry.name));
+  }
+  declare_threads(params, o.threads);
+  params
+      .add("restarts", &o.restarts,
+           "Train from this many initializations (seeds S, S+1, ...) and keep the one with the "
+           "best validation RMSE")
       .value_name("N")
       .at_least(1);
-  declare_init_options(params, o.model, "Seed of the initial factors and of gd's sampling order");
-  declare_threads(params, o.threads);
 }
 
-void declare_gd(ParamSet& params, TrainOptions& o) {
-  params.section("Gradient descent (--solver gd)");
-  params.add("batch-size", &o.batch_size,
-             "Ratings per step over all ranks; 0, or at least the number of ratings, is full-batch "
-             "gradient descent")
-      .value_name("B");
+void declare_optimizer(ParamSet& params, TrainOptions& o) {
+  params.section("Optimizer (--solver gd)");
   params.add("optimizer", &o.optimizer.kind, "The update rule (see the README for each formula)");
-  params.add("lr", &o.lr,
-             "Learning rate (default per optimizer: sgd 0.05, momentum 0.005, nesterov 0.005, "
-             "adagrad 0.1, adagrad-avg 0.01, rmsprop 0.01, adam 0.01)")
+  params
+      .add("lr", &o.lr,
+           "Learning rate (default per optimizer: sgd 0.05, momentum 0.005, nesterov 0.005, "
+           "adagrad 0.1, adagrad-avg 0.01, rmsprop 0.01, adam 0.01)")
       .value_name("ETA")
       .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive");
+  params
+      .add("batch-size", &o.batch_size,
+           "Ratings per step over all ranks; 0, or at least the number of ratings, is full-batch "
+           "gradient descent")
+      .value_name("B");
+  params.add("schedule", &o.schedule.kind,
+             "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
+             "inv lr*t1/(t+t1); step lr*factor^floor(t/every)");
   params.add("momentum", &o.optimizer.momentum, "Momentum of momentum and nesterov")
       .value_name("M")
-      .at_least(0.0)
-      .below(1.0);
-  params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
-      .value_name("E")
-      .at_least(0.0);
-  params.add("eps-placement", &o.optimizer.eps_placement,
-             "outside: g / (sqrt(s) + eps); inside: g / sqrt(s + eps)");
-  params.add("decay", &o.optimizer.decay, "Decay of rmsprop's average of squared gradients")
-      .value_name("RHO")
       .at_least(0.0)
       .below(1.0);
   params.add("beta1", &o.optimizer.beta1, "Adam's decay of the gradient average")
@@ -114,9 +100,15 @@ void declare_gd(ParamSet& params, TrainOptions& o) {
       .value_name("B2")
       .at_least(0.0)
       .below(1.0);
-  params.add("schedule", &o.schedule.kind,
-             "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
-             "inv lr*t1/(t+t1); step lr*factor^floor(t/every)");
+  params.add("decay", &o.optimizer.decay, "Decay of rmsprop's average of squared gradients")
+      .value_name("RHO")
+      .at_least(0.0)
+      .below(1.0);
+  params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
+      .value_name("E")
+      .at_least(0.0);
+  params.add("eps-placement", &o.optimizer.eps_placement,
+             "outside: g / (sqrt(s) + eps); inside: g / sqrt(s + eps)");
   params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt").value_name("C").positive();
   params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
       .value_name("T1")
@@ -132,26 +124,68 @@ void declare_gd(ParamSet& params, TrainOptions& o) {
              "one dense allreduce; auto, whichever moves fewer bytes");
 }
 
+void declare_stopping(ParamSet& params, TrainOptions& o) {
+  params.section("Stopping");
+  params
+      .add("epochs", &o.epochs,
+           "Most epochs (an ALS epoch solves every user, then every item; a gd epoch is one "
+           "pass over the ratings)")
+      .value_name("N")
+      .at_least(0);
+  params
+      .add("early-stop", &o.early_stop,
+           "Stop when validation RMSE has not improved for this many epochs, and write the "
+           "best epoch's model (0: off; needs --validation or --holdout)")
+      .value_name("PATIENCE")
+      .at_least(0);
+  params
+      .add("tol-objective", &o.tol_objective,
+           "Stop when an epoch changes the objective by less than this fraction (0: never)")
+      .value_name("T")
+      .at_least(0.0);
+  params
+      .add("tol-params", &o.tol_params,
+           "Stop when an epoch moves the factors and biases by less than this fraction of "
+           "their norm (0: never)")
+      .value_name("T")
+      .at_least(0.0);
+  params
+      .add("tol-gradient", &o.tol_gradient,
+           "gd: stop when the gradient norm per rating, ||grad L|| / |ratings|, falls below "
+           "this (0: never)")
+      .value_name("T")
+      .at_least(0.0);
+}
+
+void declare_held_out(ParamSet& params, TrainOptions& o) {
+  params.section("Held-out sets");
+  params
+      .add("validation", &o.validation,
+           "Ratings to measure every epoch (same format options as --data)")
+      .value_name("FILE");
+  params
+      .add("holdout", &o.holdout,
+           "Hold out this fraction of --data as the validation set, by the rule of "
+           "`dmf split --by random --test-ratio R --seed S` (S = --split-seed)")
+      .value_name("R")
+      .at_least(0.0)
+      .below(1.0);
+  params.add("test", &o.test, "Ratings to measure once, after training").value_name("FILE");
+  params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
+}
+
 }  // namespace
 
 void declare_train_options(ParamSet& params, TrainOptions& o) {
   params.section("Data");
   params.add("data", &o.data, "The training ratings file").value_name("FILE").required();
   declare_load_options(params, o.load);
-  params.add("validation", &o.validation,
-             "Ratings to measure every epoch (same format options as --data)")
-      .value_name("FILE");
-  params.add("test", &o.test, "Ratings to measure once, after training").value_name("FILE");
-  params.add("holdout", &o.holdout,
-             "Hold out this fraction of --data as the validation set, by the rule of "
-             "`dmf split --by random --test-ratio R --seed S` (S = --split-seed)")
-      .value_name("R")
-      .at_least(0.0)
-      .below(1.0);
-  params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
   declare_model_options(params, o.model);
-  declare_training(params, o);
-  declare_gd(params, o);
+  declare_init_options(params, o.model, "Seed of the initial factors and of gd's sampling order");
+  declare_solver(params, o);
+  declare_optimizer(params, o);
+  declare_stopping(params, o);
+  declare_held_out(params, o);
 
   params.section("Output");
   params.add("out", &o.out, "The model directory to write").value_name("DIR").required();
@@ -161,27 +195,38 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
               "Replace an existing model directory (only a model directory) or metrics file");
 
   params.section("Checkpoints");
-  params.add("checkpoint-dir", &o.checkpoint_dir,
-             "Write checkpoints here (DIR/ckpt-*, DIR/latest), and on SIGTERM, SIGINT or "
-             "SIGUSR1 checkpoint and exit with code 75")
+  params
+      .add("checkpoint-dir", &o.checkpoint_dir,
+           "Write checkpoints here (DIR/ckpt-*, DIR/latest), and on SIGTERM, SIGINT or "
+           "SIGUSR1 checkpoint and exit with code 75")
       .value_name("DIR");
-  params.add("checkpoint-every", &o.checkpoint_every,
-             "Checkpoint after every N epochs (0: not by epochs)")
+  params
+      .add("resume", &o.resume,
+           "auto: go on from --checkpoint-dir's latest usable checkpoint, or start fresh when "
+           "there is none; PATH: go on from that checkpoint, or fail. --metrics-out is "
+           "rewritten from the checkpoint's history")
+      .value_name("auto|PATH");
+  params
+      .add("checkpoint-every", &o.checkpoint_every,
+           "Checkpoint after every N epochs (0: not by epochs)")
       .value_name("N")
       .at_least(0);
-  params.add("checkpoint-seconds", &o.checkpoint_seconds,
-             "Checkpoint at the first safe point (end of an epoch, or between two gd steps) "
-             "once S seconds have passed since the last one (0: not by time)")
+  params
+      .add("checkpoint-seconds", &o.checkpoint_seconds,
+           "Checkpoint at the first safe point (end of an epoch, or between two gd steps) "
+           "once S seconds have passed since the last one (0: not by time)")
       .value_name("S")
       .at_least(0.0);
   params.add("keep-checkpoints", &o.keep_checkpoints, "How many checkpoints to keep, newest first")
       .value_name("K")
       .at_least(1);
-  params.add("resume", &o.resume,
-             "auto: go on from --checkpoint-dir's latest usable checkpoint, or start fresh when "
-             "there is none; PATH: go on from that checkpoint, or fail. --metrics-out is "
-             "rewritten from the checkpoint's history")
-      .value_name("auto|PATH");
+
+  params.example("dmf train --data ratings.csv --holdout 0.1 --rank 16 --lambda 0.05 --out model",
+                 "ALS with 16 factors, 10% of the ratings held out to measure every epoch");
+  params.example(
+      "mpirun -n 4 dmf train --data ratings.csv --validation valid.csv --solver gd "
+      "--optimizer adam --lr 0.01 --epochs 50 --early-stop 3 --out model",
+      "Adam on 4 ranks, stopping when validation RMSE has not improved for 3 epochs");
 }
 
 void check_train_options(const TrainOptions& o, const ParamSet& params) {

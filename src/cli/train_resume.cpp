@@ -17,6 +17,7 @@ namespace {
 const std::set<std::string, std::less<>>& free_options() {
   static const std::set<std::string, std::less<>> kFree{"config",
                                                         "quiet",
+                                                        "verbose",
                                                         "data",
                                                         "format",
                                                         "sep",

@@ -9,7 +9,8 @@
 namespace dmf::cli {
 
 /// Declares --format, --sep, --columns, --header, --duplicates, --bad-lines
-/// and --rating-range, bound to `options`.
+/// and --rating-range, bound to `options`, in the caller's current section
+/// (next to the file option they describe).
 void declare_load_options(ParamSet& params, data::LoadOptions& options);
 
 /// Declares --threads bound to `threads` (0 = OMP_NUM_THREADS, else the

@@ -1,9 +1,9 @@
-// Parameters declared once (STYLE.md §5). A command declares each of its
-// options here, bound to a field of its options struct whose initialiser is
-// the default. From that one declaration come: the Boost.Program_options
-// command-line parser, --help, the config-file keys, validation with errors
-// that name the option (and the config file's line), the echo of the
-// effective configuration, and the README's option tables.
+// Parameters declared once. A command declares each of its options here,
+// bound to a field of its options struct whose initialiser is the default.
+// From that one declaration come: the Boost.Program_options command-line
+// parser, --help, the config-file keys, validation with errors that name the
+// option (and the config file's line), the effective configuration
+// (--print-config, --verbose, the manifest), and docs/options.md.
 #pragma once
 
 #include <array>
@@ -48,12 +48,18 @@ std::string format_number(T value);
 /// One declared option.
 struct ParamSpec {
   std::string name;
+  /// Other names accepted on the command line and in config files (--k for
+  /// --rank); the effective configuration always uses `name`.
+  std::vector<std::string> aliases;
   std::string section;
   std::string help;
   std::string value_name;
   std::string default_text;
   std::vector<std::string> choices;
   std::optional<std::string> implicit_value;  // given without a value, e.g. --json
+  /// Values that are refused with a pointer to what was meant, e.g. for
+  /// --solver: sgd -> "use --solver gd --optimizer sgd".
+  std::map<std::string, std::string, std::less<>> value_hints;
   bool required = false;
   /// Parses, checks and stores a value; throws dmf::Error with the reason.
   std::function<void(std::string_view)> assign;
@@ -77,6 +83,16 @@ class Param {
 
   Param& value_name(std::string name) {
     spec_->value_name = std::move(name);
+    return *this;
+  }
+  /// Another name for the option (`--k` for `--rank`).
+  Param& alias(std::string name) {
+    spec_->aliases.push_back(std::move(name));
+    return *this;
+  }
+  /// When `value` is refused, the error goes on with `hint`.
+  Param& hint(std::string value, std::string hint) {
+    spec_->value_hints.emplace(std::move(value), std::move(hint));
     return *this;
   }
   /// Must be given (no default).
@@ -122,13 +138,34 @@ class Param {
   T* target_;
 };
 
+/// The name among `names` closest to `word` by edit distance, if it is a
+/// near miss (at most 2 edits); "" otherwise. For "did you mean" hints.
+[[nodiscard]] std::string closest_name(std::string_view word,
+                                       const std::vector<std::string>& names);
+
+/// A command line shown at the end of --help, with what it does.
+struct Example {
+  std::string command_line;
+  std::string what;
+};
+
 /// The declared options of one command, and their parsing.
 class ParamSet {
  public:
+  /// The section of the options every command has (--config, --print-config,
+  /// --verbose, --quiet); --help lists it last.
+  static constexpr std::string_view kGeneral = "General";
+
   ParamSet(std::string command, std::string summary);
 
-  /// Options declared after this call are listed under `title`.
+  /// Options declared after this call are listed under `title`. Sections are
+  /// listed in the order they are first named; naming one again adds to it.
   void section(std::string title) { section_ = std::move(title); }
+
+  /// Adds an example to the end of --help.
+  void example(std::string command_line, std::string what) {
+    examples_.push_back({std::move(command_line), std::move(what)});
+  }
 
   /// Declares --name bound to *target; *target's current value is the default.
   template <class T>
@@ -156,25 +193,44 @@ class ParamSet {
 
   /// True when --help was given (nothing else is parsed then).
   [[nodiscard]] bool help_requested() const noexcept { return help_requested_; }
-  /// True when the option was given on the command line or in the config file.
+  /// True when --print-config was given: the command prints
+  /// effective_config(false) and exits without running. Required options
+  /// may then be missing (the printed file is a template to fill in).
+  [[nodiscard]] bool print_config_requested() const noexcept { return print_config_; }
+  /// True when the option was given on the command line, or in the config
+  /// file with a value other than its default. A config file that spells out
+  /// defaults (such as one written by --print-config) thereby does not
+  /// count as asking for options the run does not use.
   [[nodiscard]] bool given(std::string_view name) const;
+  /// True when the option was given on the command line.
+  [[nodiscard]] bool on_command_line(std::string_view name) const;
 
   [[nodiscard]] const std::string& command() const noexcept { return command_; }
   [[nodiscard]] const std::deque<ParamSpec>& specs() const noexcept { return specs_; }
+  /// The canonical names of the options, in declaration order.
   [[nodiscard]] std::vector<std::string> names() const;
+  /// The canonical names and the aliases.
+  [[nodiscard]] std::vector<std::string> names_and_aliases() const;
 
-  /// --help text.
+  /// --help text: the options by section (General last), then the examples.
   [[nodiscard]] std::string help() const;
-  /// The effective configuration as an INI file that --config accepts,
-  /// each line commented with where its value came from.
-  [[nodiscard]] std::string effective_config() const;
+  /// The effective configuration as an INI file that --config accepts, one
+  /// `[section]` per help section. With `origins`, each value given on the
+  /// command line or in a config file is commented with where it came from
+  /// (the --verbose echo and the manifest); without, reading the file back
+  /// and printing again gives the same bytes (--print-config).
+  [[nodiscard]] std::string effective_config(bool origins = true) const;
   /// The effective configuration as (name, value) pairs, in declaration order.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> effective_values() const;
-  /// A Markdown table of the options (for the README).
+  /// Markdown tables of the options, one per section, then the examples
+  /// (for docs/options.md).
   [[nodiscard]] std::string markdown() const;
 
  private:
   ParamSpec& declare(std::string name, std::string help);
+  /// The declared options grouped by section, in listing order.
+  [[nodiscard]] std::vector<std::pair<std::string, std::vector<const ParamSpec*>>> by_section()
+      const;
   void apply(ParamSpec& spec, std::string_view value, Origin origin);
   [[nodiscard]] std::string describe(const Origin& origin, const std::string& name) const;
   [[nodiscard]] ParamSpec* find(std::string_view name);
@@ -187,7 +243,9 @@ class ParamSet {
   std::string section_ = "Options";
   std::deque<ParamSpec> specs_;  // a deque: Param handles and checks point into it
   std::map<std::string, Origin, std::less<>> origins_;
+  std::vector<Example> examples_;
   bool help_requested_ = false;
+  bool print_config_ = false;
   std::string config_path_;
 };
 

@@ -1,5 +1,8 @@
 // Where a command's words go: results to stdout, logs and warnings to stderr,
-// from rank 0 only, so a run on 64 ranks prints each line once.
+// from rank 0 only, so a run on 64 ranks prints each line once. By default a
+// command prints its result and a few lines of progress; --verbose adds the
+// details (the effective configuration), --quiet leaves only results,
+// warnings and errors.
 #pragma once
 
 #include <cstdio>
@@ -23,18 +26,26 @@ class Console {
   void log(fmt::format_string<Args...> format, Args&&... args) const {
     if (speaks_ && !quiet_) fmt::print(stderr, format, std::forward<Args>(args)...);
   }
+  /// A detail for --verbose (stderr), such as the effective configuration.
+  template <class... Args>
+  void verbose(fmt::format_string<Args...> format, Args&&... args) const {
+    if (speaks_ && verbose_) fmt::print(stderr, format, std::forward<Args>(args)...);
+  }
   /// A warning (stderr), never silenced.
   template <class... Args>
   void warn(fmt::format_string<Args...> format, Args&&... args) const {
-    if (speaks_) fmt::print(stderr, "dmf: warning: {}\n", fmt::format(format, std::forward<Args>(args)...));
+    if (speaks_)
+      fmt::print(stderr, "dmf: warning: {}\n", fmt::format(format, std::forward<Args>(args)...));
   }
 
   [[nodiscard]] bool speaks() const noexcept { return speaks_; }
   void set_quiet(bool quiet) noexcept { quiet_ = quiet; }
+  void set_verbose(bool verbose) noexcept { verbose_ = verbose; }
 
  private:
   bool speaks_;
   bool quiet_;
+  bool verbose_ = false;
 };
 
 }  // namespace dmf

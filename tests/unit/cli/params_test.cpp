@@ -28,11 +28,11 @@ struct Fixture {
   ParamSet params{"demo", "A demo command"};
   Fixture() {
     params.section("Model");
-    params.add("rank", &o.rank, "Latent dimensions").at_least(1);
+    params.add("rank", &o.rank, "Latent dimensions").alias("k").alias("factors").at_least(1);
     params.add("lambda", &o.lambda, "Regularisation").at_least(0.0);
     params.add("out", &o.out, "Output").value_name("FILE");
     params.flag("json", &o.json, "JSON output");
-    params.add("duplicates", &o.duplicates, "Duplicates");
+    params.add("duplicates", &o.duplicates, "Duplicates").hint("avg", "mean is the average");
     params.add("rating-range", &o.range, "Range").value_name("MIN:MAX");
   }
   void parse(std::vector<std::string> args) { params.parse(args); }
@@ -105,13 +105,17 @@ TEST(Params, ErrorsNameTheOption) {
   EXPECT_NE(error_of(g, {"--rank", "0"}).find("--rank: must be at least 1 (got 0)"),
             std::string::npos);
   Fixture h;
-  EXPECT_NE(error_of(h, {"--duplicates", "avg"}).find("'avg' is not one of error|first|last|mean|sum"),
+  EXPECT_NE(error_of(h, {"--duplicates", "avg"})
+                .find("'avg' is not one of error|first|last|mean|sum; mean is the average"),
             std::string::npos);
+  Fixture h2;
+  EXPECT_NE(error_of(h2, {"--duplicates", "mena"}).find("; did you mean mean?"), std::string::npos);
   Fixture i;
   EXPECT_NE(error_of(i, {"--rating-range", "5:1"}).find("--rating-range: MIN 5 is above MAX 1"),
             std::string::npos);
   Fixture j;
-  EXPECT_NE(error_of(j, {"--rnak", "3"}).find("unknown option --rnak for 'dmf demo'; did you mean --rank?"),
+  EXPECT_NE(error_of(j, {"--rnak", "3"})
+                .find("unknown option --rnak for 'dmf demo'; did you mean --rank?"),
             std::string::npos);
   Fixture k;
   EXPECT_NE(error_of(k, {"--rank", "3", "--rank", "4"}).find("--rank is given more than once"),
@@ -124,9 +128,10 @@ TEST(Params, ErrorsNameTheOption) {
 
 TEST(Params, ConfigFileWithCommandLineOverride) {
   test::TempDir dir;
-  const auto ini = dir.write("c.ini",
-                             "# a comment\n[model]\nrank = 16\nlambda = 0.5\n; other\nout = \"x y\"\n"
-                             "json = yes\nepochs = 3\n");
+  const auto ini =
+      dir.write("c.ini",
+                "# a comment\n[model]\nrank = 16\nlambda = 0.5\n; other\nout = \"x y\"\n"
+                "json = yes\nepochs = 3\n");
   Fixture f;
   f.params.parse(std::vector<std::string>{"--config", ini, "--rank", "8"}, {"epochs"});
   EXPECT_EQ(f.o.rank, 8);  // the command line wins
@@ -170,7 +175,8 @@ TEST(Params, ConfigFileInlineCommentsAndQuotes) {
 
 TEST(Params, MissingConfigFileIsOneSentence) {
   Fixture f;
-  EXPECT_NE(error_of(f, {"--config", "/nonexistent/c.ini"}).find("cannot read config file /nonexistent/c.ini"),
+  EXPECT_NE(error_of(f, {"--config", "/nonexistent/c.ini"})
+                .find("cannot read config file /nonexistent/c.ini"),
             std::string::npos);
 }
 
@@ -185,7 +191,8 @@ TEST(Params, EffectiveConfigIsAValidConfigFile) {
     std::erase_if(values, [](const auto& kv) { return kv.first == "config"; });
     return values;
   };
-  EXPECT_EQ(without_config(g.params.effective_values()), without_config(f.params.effective_values()));
+  EXPECT_EQ(without_config(g.params.effective_values()),
+            without_config(f.params.effective_values()));
 }
 
 TEST(Params, HelpListsEveryOption) {
@@ -206,6 +213,110 @@ TEST(Params, MarkdownHasARowPerOption) {
   for (const auto& name : f.params.names()) {
     EXPECT_NE(md.find("| `--" + name + "` |"), std::string::npos) << name;
   }
+}
+
+TEST(Params, AliasesOnTheCommandLineAndInConfigFiles) {
+  Fixture f;
+  f.parse({"--k", "4"});
+  EXPECT_EQ(f.o.rank, 4);
+  EXPECT_TRUE(f.params.given("rank"));
+  EXPECT_NE(f.params.effective_config().find("\nrank = 4  # command line\n"), std::string::npos);
+  EXPECT_NE(f.params.help().find("(also --k, --factors)"), std::string::npos);
+  Fixture g;
+  EXPECT_NE(error_of(g, {"--rank", "4", "--factors", "5"}).find("--rank is given more than once"),
+            std::string::npos);
+
+  test::TempDir dir;
+  Fixture h;
+  h.params.parse(std::vector<std::string>{"--config", dir.write("a.ini", "factors = 6\n")});
+  EXPECT_EQ(h.o.rank, 6);
+  Fixture i;
+  const auto twice = dir.write("b.ini", "rank = 6\nk = 7\n");
+  EXPECT_NE(
+      error_of(i, {"--config", twice})
+          .find(twice + ":2: 'k' is already set at " + twice + ":1 (as another name of --rank)"),
+      std::string::npos);
+}
+
+TEST(Params, ConfigFileDefaultsAreNotRequests) {
+  // A printed configuration spells out every default; reading it back must
+  // not count those as given (a solver's checks refuse options it ignores).
+  test::TempDir dir;
+  Fixture f;
+  f.params.parse(
+      std::vector<std::string>{"--config", dir.write("c.ini", "rank = 10\nlambda = 0.5\n")});
+  EXPECT_FALSE(f.params.given("rank"));
+  EXPECT_TRUE(f.params.given("lambda"));
+  Fixture g;
+  g.parse({"--rank", "10"});
+  EXPECT_TRUE(g.params.given("rank"));  // on the command line it is a request
+}
+
+TEST(Params, PrintConfigReadsBackToTheSameBytes) {
+  test::TempDir dir;
+  Fixture f;
+  f.parse({"--print-config", "--k", "7", "--out", " a # b ", "--rating-range", "0.5:5"});
+  EXPECT_TRUE(f.params.print_config_requested());
+  const std::string printed = f.params.effective_config(false);
+  EXPECT_EQ(printed.find("print-config"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find("command line"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("\n[Model]\nrank = 7\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("out = \" a # b \"\n"), std::string::npos) << printed;
+  Fixture g;
+  g.params.parse(std::vector<std::string>{"--config", dir.write("p.ini", printed)});
+  EXPECT_EQ(g.o.out, " a # b ");
+  EXPECT_EQ(g.params.effective_config(false), printed);
+  // print-config is an action of the command line, not a setting.
+  Fixture h;
+  const auto ini = dir.write("q.ini", "print-config = true\n");
+  EXPECT_NE(
+      error_of(h, {"--config", ini}).find(ini + ":1: print-config belongs on the command line"),
+      std::string::npos);
+}
+
+TEST(Params, PrintConfigDoesNotNeedRequiredOptions) {
+  std::string data;
+  ParamSet params{"demo", "A demo command"};
+  params.add("data", &data, "Data").required();
+  params.parse(std::vector<std::string>{"--print-config"});
+  EXPECT_NE(params.effective_config(false).find("data = \n"), std::string::npos);
+  std::string data2;
+  ParamSet again{"demo", "A demo command"};
+  again.add("data", &data2, "Data").required();
+  EXPECT_THROW(again.parse(std::vector<std::string>{}), Error);
+}
+
+TEST(Params, HelpListsSectionsInOrderGeneralLastThenExamples) {
+  int a = 0;
+  int b = 0;
+  int c = 0;
+  ParamSet params{"demo", "A demo command"};
+  params.section("First");
+  params.add("alpha", &a, "A");
+  params.section("Second");
+  params.add("beta", &b, "B");
+  params.section("First");
+  params.add("gamma", &c, "C");
+  params.example("dmf demo --alpha 1", "Alpha one");
+  const std::string help = params.help();
+  const auto at = [&](std::string_view text) { return help.find(text); };
+  EXPECT_LT(at("First:"), at("--alpha"));
+  EXPECT_LT(at("--alpha"), at("--gamma"));
+  EXPECT_LT(at("--gamma"), at("Second:"));
+  EXPECT_LT(at("Second:"), at("General:"));
+  EXPECT_LT(at("General:"), at("--config"));
+  EXPECT_LT(at("--help"), at("Examples:\n  dmf demo --alpha 1\n      Alpha one\n"));
+  EXPECT_NE(at("Examples:"), std::string::npos);
+  const std::string md = params.markdown();
+  EXPECT_LT(md.find("### First"), md.find("### Second"));
+  EXPECT_NE(md.find("```sh\n# Alpha one\ndmf demo --alpha 1\n```"), std::string::npos) << md;
+}
+
+TEST(Params, ClosestName) {
+  const std::vector<std::string> names{"train", "eval", "predict"};
+  EXPECT_EQ(closest_name("trian", names), "train");
+  EXPECT_EQ(closest_name("evl", names), "eval");
+  EXPECT_EQ(closest_name("frobnicate", names), "");
 }
 
 }  // namespace
