@@ -62,6 +62,10 @@ void declare(ParamSet& params, PlotOptions& o) {
       .value_name("FILE")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
+  params.example("dmf plot --metrics als.jsonl gd.jsonl --out curves.svg",
+                 "Two runs' learning curves overlaid in one chart");
+  params.example("dmf plot --metrics run.jsonl --labels adam --out -",
+                 "One run, named adam in the legend, the SVG on stdout");
 }
 
 /// `args` with the blank-separated values of the list options joined by

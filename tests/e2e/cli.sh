@@ -34,8 +34,11 @@ for command in generate split info; do
 done
 contains "$WORK/help.info" "--duplicates NAME"
 # Every example at the end of a command's --help is a valid command line
-# (checked with --print-config, which reads no files).
-for command in generate split info train eval predict recommend gradcheck gather; do
+# (checked with --print-config, which reads no files). The commands are the
+# ones dmf --help lists, so a new command is covered without editing this.
+mapfile -t listed < <(dmf --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+((${#listed[@]} >= 10)) || fail "dmf --help lists ${#listed[@]} commands"
+for command in "${listed[@]}"; do
   expect_ok dmf "$command" --help
   sed -n '/^Examples:/,$p' "$WORK/stdout" | grep '^  [a-z]' | sed 's/^ *//; s/^mpirun -n [0-9]* //' > examples
   [[ "$(wc -l < examples)" == 2 ]] || fail "dmf $command --help does not end with two examples"
