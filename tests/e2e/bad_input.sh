@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Bad input end to end: every case is a clear error naming the file (and line
+# where a line is at fault), exit 1, at once; never a hang, never a model
+# trained on something silently wrong.
+source "$DMF_E2E_LIB"
+
+# dmf calls that could hang run under `timeout`, so a regression fails here
+# (exit 124) instead of holding the suite until CTest's limit.
+dmf_limited() { timeout 30 "$DMF" "$@"; }
+dmf_np_limited() {
+  local np="$1"
+  shift
+  timeout 30 "$DMF_MPIEXEC" -q -n "$np" --oversubscribe "$DMF" "$@"
+}
+
+printf '1,1,3\n1,2,4\n2,1,5\n2,2,1\n3,1,2\n3,2,4\n' > ratings.csv
+expect_ok dmf train --data ratings.csv --rank 2 --epochs 2 --out model --quiet
+
+# A FIFO (or a device) is refused before it is opened for reading: opening a
+# FIFO without a writer blocks forever.
+mkfifo fifo
+expect_fail 1 dmf_limited train --data fifo --rank 2 --epochs 1 --out m1 --quiet
+contains stderr "fifo: not a regular file"
+expect_fail 1 dmf_limited train --data ratings.csv --config fifo --out m2 --quiet
+contains stderr "fifo"
+contains stderr "not a regular file"
+expect_fail 1 dmf_limited train --data ratings.csv --validation fifo --rank 2 --epochs 1 \
+  --out m3 --quiet
+contains stderr "fifo: not a regular file"
+expect_fail 1 dmf_np_limited 2 eval --model model --data fifo --quiet
+contains stderr "fifo: not a regular file"
+[[ "$(count_lines stderr 'not a regular file')" == 1 ]] || fail "the error is not printed once"
+[[ ! -e m1 && ! -e m2 && ! -e m3 ]] || fail "a model was written"
