@@ -66,10 +66,8 @@ LineParser::LineParser(const Format& format, std::optional<RatingRange> range)
   DMF_CHECK(user_field_ >= 0 && item_field_ >= 0,
             "internal: a rating format needs a user and an item column");
   if (rating_field_ < 0) has_rating_ = false;
-  if (range_) {
-    range_min_ = static_cast<float>(range_->min);
-    range_max_ = static_cast<float>(range_->max);
-  }
+  range_min_ = static_cast<float>(range_ ? range_->min : -kMaxRatingMagnitude);
+  range_max_ = static_cast<float>(range_ ? range_->max : kMaxRatingMagnitude);
 }
 
 bool LineParser::parse(std::string_view line, ParsedLine& out,
@@ -130,9 +128,13 @@ bool LineParser::parse(std::string_view line, ParsedLine& out,
       error = fmt::format("rating {} is not finite", shown(rating_text));
       return false;
     }
-    if (range_ && (rating < range_min_ || rating > range_max_)) {
-      error = fmt::format("rating {} is outside --rating-range {}:{}", shown(rating_text),
-                          range_->min, range_->max);
+    if (rating < range_min_ || rating > range_max_) {
+      error = range_ ? fmt::format("rating {} is outside --rating-range {}:{}", shown(rating_text),
+                                   range_->min, range_->max)
+                     : fmt::format(
+                           "rating {} is outside the default --rating-range -{}:{} (larger "
+                           "ratings overflow training's sums)",
+                           shown(rating_text), kMaxRatingMagnitudeText, kMaxRatingMagnitudeText);
       return false;
     }
   }

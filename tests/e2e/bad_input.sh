@@ -31,3 +31,14 @@ expect_fail 1 dmf_np_limited 2 eval --model model --data fifo --quiet
 contains stderr "fifo: not a regular file"
 [[ "$(count_lines stderr 'not a regular file')" == 1 ]] || fail "the error is not printed once"
 [[ ! -e m1 && ! -e m2 && ! -e m3 ]] || fail "a model was written"
+
+# A finite but absurd rating is a bad line (the default --rating-range), not
+# a NaN loss in epoch 1; --rating-range cannot widen the range past it.
+printf '1,1,3\n1,2,4\n2,1,3e38\n2,2,1\n' > huge.csv
+expect_fail 1 dmf_np 2 train --data huge.csv --rank 2 --epochs 1 --out m4 --quiet
+contains stderr "huge.csv:3: rating 3e38 is outside the default --rating-range -1e9:1e9"
+not_contains stderr "MPI_ABORT"
+expect_fail 1 dmf train --data huge.csv --rating-range 0:1e20 --rank 2 --epochs 1 --out m4 --quiet
+contains stderr "--rating-range"
+contains stderr "within -1e9:1e9"
+[[ ! -e m4 ]] || fail "a model was written"

@@ -25,6 +25,13 @@ struct RatingRange {
   double max = 0.0;
 };
 
+/// The largest rating magnitude accepted, and the default --rating-range
+/// -1e9:1e9. Training sums squared errors and rating products in float;
+/// a finite 3e38 squares to infinity and the first epoch's loss is NaN.
+/// Below 1e9 a square is 1e18, and even 1e9 such terms stay finite.
+inline constexpr double kMaxRatingMagnitude = 1e9;
+inline constexpr std::string_view kMaxRatingMagnitudeText = "1e9";
+
 /// What is wrong with a line; a short phrase ("missing field 'rating'",
 /// "rating 'abc' is not a number") used as `file:line: <what>: <line>`.
 using LineError = std::string;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dmf/core/error.hpp"
+#include "dmf/io/text_values.hpp"
 
 namespace dmf::io {
 namespace {
@@ -207,6 +208,35 @@ TEST(LineParser, RatingRangeIsInclusive) {
   const LineParser tenths(make_format(",", kUir), RatingRange{0.1, 0.3});
   EXPECT_EQ(good(tenths, "u,i,0.3").rating, 0.3F);
   EXPECT_EQ(good(tenths, "u,i,0.1").rating, 0.1F);
+}
+
+TEST(LineParser, FiniteButAbsurdRatingsAreOutsideTheDefaultRange) {
+  const LineParser parser(make_format(",", kUir));
+  EXPECT_EQ(good(parser, "u,i,1e9").rating, 1e9F);
+  EXPECT_EQ(good(parser, "u,i,-1e9").rating, -1e9F);
+  EXPECT_EQ(bad(parser, "u,i,3e38"),
+            "rating 3e38 is outside the default --rating-range -1e9:1e9 (larger ratings overflow "
+            "training's sums)");
+  EXPECT_EQ(bad(parser, "u,i,-2e9"),
+            "rating -2e9 is outside the default --rating-range -1e9:1e9 (larger ratings overflow "
+            "training's sums)");
+}
+
+TEST(RatingRangeText, BoundsMustLieWithinTheLargestMagnitude) {
+  RatingRange range;
+  parse_value("-1e9:1e9", range);
+  EXPECT_EQ(range.min, -1e9);
+  EXPECT_EQ(range.max, 1e9);
+  parse_value("1:5", range);
+  EXPECT_EQ(range.max, 5.0);
+  for (const char* text : {"0:3e38", "-2e9:5", "1:1e10"}) {
+    try {
+      parse_value(text, range);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("within -1e9:1e9"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(LineParser, IdLengthLimits) {
