@@ -42,3 +42,17 @@ expect_fail 1 dmf train --data huge.csv --rating-range 0:1e20 --rank 2 --epochs 
 contains stderr "--rating-range"
 contains stderr "within -1e9:1e9"
 [[ ! -e m4 ]] || fail "a model was written"
+
+# Ratings that are all equal (a click file) teach an explicit-rating model
+# nothing: refused before training, nothing written.
+printf '1,1\n1,2\n2,1\n3,2\n' > clicks.csv
+expect_fail 1 dmf_np 2 train --data clicks.csv --rank 2 --epochs 1 --out m5
+contains stderr "all 4 ratings in clicks.csv are 1 (it has no rating column): an explicit-rating model cannot learn from them; implicit-feedback training (clicks, plays) is not supported yet"
+[[ "$(count_lines stderr 'all 4 ratings')" == 1 ]] || fail "the error is not printed once"
+not_contains stderr "epoch 1"
+expect_fail 1 dmf train --data ratings.csv --columns user,item,- --rank 2 --epochs 1 --out m5
+contains stderr "all 6 ratings in ratings.csv are 1"
+printf '1,1,4\n1,2,4\n2,1,4\n' > fours.csv
+expect_fail 1 dmf train --data fours.csv --rank 2 --epochs 1 --out m5 --quiet
+contains stderr "all 3 ratings in fours.csv are 4: an explicit-rating model"
+[[ ! -e m5 ]] || fail "a model was written"
