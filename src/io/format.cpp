@@ -274,6 +274,7 @@ Format detect_matrix_market(const Head& head, const FormatOptions& options, std:
   format.mm_cols = parse_size_number(head, size_line, numbers[1]);
   format.mm_entries = parse_size_number(head, size_line, numbers[2]);
 
+  format.integer_ratings = equals_ignoring_case(field, "integer");
   format.data_begin = size_line.next;
   format.data_begin_line = size_line.number + 1;
   format.mm_banner = std::string(head.bytes(head.bom(), size_line.begin));

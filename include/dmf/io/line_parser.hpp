@@ -68,6 +68,12 @@ class LineParser {
   int field_count_ = 0;
   bool blank_separated_ = false;
   bool comments_ = false;  // '%' lines are comments (MatrixMarket)
+  // MatrixMarket: the first two fields are 1-based indices up to the size
+  // line's rows and columns.
+  bool check_indices_ = false;
+  std::uint64_t max_row_ = 0;
+  std::uint64_t max_column_ = 0;
+  bool integer_ratings_ = false;
 };
 
 }  // namespace dmf::io

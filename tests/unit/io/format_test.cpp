@@ -232,6 +232,7 @@ TEST_F(DetectFormat, MatrixMarketIntegerByBanner) {
       write("data.txt", "%%matrixmarket MATRIX Coordinate integer general\n2 2 1\n2 1 5\n");
   const Format f = detect_format(path, {});
   EXPECT_EQ(f.kind, FormatKind::kMatrixMarket);
+  EXPECT_TRUE(f.integer_ratings);
   EXPECT_EQ(read_all(path, f), (std::vector<Rating>{{"2", "1", 5, 0}}));
 }
 

@@ -136,15 +136,53 @@ TEST(LineParser, BlankSeparatedRunsAndLeadingBlanks) {
   EXPECT_EQ(line.rating, 2.5F);
 }
 
+/// A MatrixMarket format of `rows` x `cols` (the size line's numbers).
+Format matrix_market(std::vector<Column> columns, std::uint64_t rows, std::uint64_t cols,
+                     bool integer = false) {
+  Format format = make_format(" ", std::move(columns), FormatKind::kMatrixMarket);
+  format.mm_rows = rows;
+  format.mm_cols = cols;
+  format.integer_ratings = integer;
+  return format;
+}
+
 TEST(LineParser, MatrixMarketCommentsAndPattern) {
-  const LineParser parser(
-      make_format(" ", {Column::kUser, Column::kItem}, FormatKind::kMatrixMarket));
+  const LineParser parser(matrix_market({Column::kUser, Column::kItem}, 5, 5));
   EXPECT_TRUE(skipped(parser, "% a comment"));
   EXPECT_TRUE(skipped(parser, "  %indented comment"));
   const ParsedLine line = good(parser, "3 5");
   EXPECT_EQ(line.user, "3");
   EXPECT_EQ(line.item, "5");
   EXPECT_EQ(line.rating, 1.0F);
+}
+
+TEST(LineParser, MatrixMarketIndicesMustLieWithinTheSizeLine) {
+  const LineParser parser(matrix_market(kUir, 3, 4));
+  EXPECT_EQ(good(parser, "3 4 1.5").rating, 1.5F);
+  EXPECT_EQ(good(parser, "1 1 2").user, "1");
+  EXPECT_EQ(bad(parser, "0 1 2"), "row index 0 is outside 1..3, the size line's rows");
+  EXPECT_EQ(bad(parser, "4 1 2"), "row index 4 is outside 1..3, the size line's rows");
+  EXPECT_EQ(bad(parser, "1 0 2"), "column index 0 is outside 1..4, the size line's columns");
+  EXPECT_EQ(bad(parser, "1 5 2"), "column index 5 is outside 1..4, the size line's columns");
+  EXPECT_EQ(bad(parser, "-1 1 2"), "row index -1 is outside 1..3, the size line's rows");
+  EXPECT_EQ(bad(parser, "a 1 2"), "row index 'a' is not an integer");
+  EXPECT_EQ(bad(parser, "1 2.0 2"), "column index '2.0' is not an integer");
+  // --columns item,user,rating: the row is still the first field.
+  const LineParser swapped(matrix_market({Column::kItem, Column::kUser, Column::kRating}, 3, 4));
+  EXPECT_EQ(good(swapped, "3 4 1").item, "3");
+  EXPECT_EQ(bad(swapped, "4 3 1"), "row index 4 is outside 1..3, the size line's rows");
+}
+
+TEST(LineParser, MatrixMarketIntegerValuesMustBeIntegers) {
+  const LineParser parser(matrix_market(kUir, 3, 3, /*integer=*/true));
+  EXPECT_EQ(good(parser, "1 1 5").rating, 5.0F);
+  EXPECT_EQ(good(parser, "1 1 -2").rating, -2.0F);
+  EXPECT_EQ(bad(parser, "1 1 2.5"),
+            "value 2.5 is not an integer, which the banner's field 'integer' requires");
+  EXPECT_EQ(bad(parser, "1 1 1e2"),
+            "value 1e2 is not an integer, which the banner's field 'integer' requires");
+  const LineParser real(matrix_market(kUir, 3, 3));
+  EXPECT_EQ(good(real, "1 1 2.5").rating, 2.5F);
 }
 
 TEST(LineParser, PercentIsDataOutsideMatrixMarket) {
