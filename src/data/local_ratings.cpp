@@ -275,7 +275,9 @@ LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
   const std::uint64_t bytes = comm.agree([&] { return io::file_size(path); });
   const io::ByteRange range = io::split_range(detected.data_begin, bytes, comm.rank(), comm.size());
   if (format != nullptr) *format = detected;
-  return read_local_ratings(comm, path, detected, range, options);
+  LocalRatings ratings = read_local_ratings(comm, path, detected, range, options);
+  if (!options.pairs_once) return ratings;
+  return merge_duplicate_pairs(comm, std::move(ratings), path, options);
 }
 
 }  // namespace dmf::data

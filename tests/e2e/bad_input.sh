@@ -56,3 +56,28 @@ printf '1,1,4\n1,2,4\n2,1,4\n' > fours.csv
 expect_fail 1 dmf train --data fours.csv --rank 2 --epochs 1 --out m5 --quiet
 contains stderr "all 3 ratings in fours.csv are 4: an explicit-rating model"
 [[ ! -e m5 ]] || fail "a model was written"
+
+# A (user, item) pair twice in eval --data or train --validation follows
+# --duplicates as the training data does: an error naming both lines by
+# default, merged under a policy (and then counted once).
+printf '1,1,3\n1,2,4\n2,1,5\n1,1,2\n' > dup.csv
+printf '1,1,2.5\n1,2,4\n2,1,5\n' > dup_mean.csv
+for np in 1 2 3; do
+  expect_fail 1 dmf_np "$np" eval --model model --data dup.csv --quiet
+  contains stderr "dup.csv: 1 (user, item) pair is rated more than once: user 1, item 1 on lines 1 and 4"
+  [[ "$(count_lines stderr 'rated more than once')" == 1 ]] || fail "the error is not printed once"
+  expect_ok dmf_np "$np" eval --model model --data dup.csv --duplicates mean --json --quiet
+  mv stdout merged.json
+  expect_ok dmf_np "$np" eval --model model --data dup_mean.csv --json --quiet
+  python3 - merged.json stdout <<'PY'
+import json, math, sys
+merged, direct = (json.load(open(p)) for p in sys.argv[1:])
+assert merged["count"] == direct["count"] == 3, (merged, direct)
+for key in ("rmse", "mae"):
+    assert math.isclose(merged[key], direct[key], rel_tol=1e-12), (key, merged, direct)
+PY
+done
+expect_fail 1 dmf_np 2 train --data ratings.csv --validation dup.csv --rank 2 --epochs 1 \
+  --out m6 --quiet
+contains stderr "dup.csv: 1 (user, item) pair is rated more than once: user 1, item 1 on lines 1 and 4"
+[[ ! -e m6 ]] || fail "a model was written"

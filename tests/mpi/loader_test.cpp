@@ -250,6 +250,55 @@ TEST(Loader, DuplicatePoliciesMergeInFileOrder) {
   }
 }
 
+/// Every (user, item, rating) of `local` on all ranks, sorted.
+std::vector<std::string> held(const dist::Comm& comm, const LocalRatings& local) {
+  std::vector<std::string> mine;
+  for (std::size_t k = 0; k < local.size(); ++k) {
+    mine.push_back(fmt::format("{}|{}|{}", local.user_tokens[local.users[k]],
+                               local.item_tokens[local.items[k]], local.values[k]));
+  }
+  auto all = dist::allgather_strings(comm, mine);
+  std::ranges::sort(all);
+  return all;
+}
+
+TEST(Loader, SetsReadWhereTheyLieFollowTheDuplicatesPolicy) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  auto ratings = random_ratings(8, 500, 60, 40, false);
+  // Repeat some pairs with other ratings, far apart in the file.
+  for (std::size_t k = 0; k < 500; k += 37) {
+    Rating again = ratings[k];
+    again.value += 1.0F;
+    ratings.push_back(again);
+  }
+  const auto path = dir.write("d.csv", to_csv(ratings, false));
+  for (const auto policy : {DuplicatePolicy::kFirst, DuplicatePolicy::kLast, DuplicatePolicy::kMean,
+                            DuplicatePolicy::kSum}) {
+    for (const int threads : {1, 2}) {
+      LoadOptions options;
+      options.duplicates = policy;
+      options.threads = threads;
+      const auto local = read_ratings_here(comm, path, options);
+      EXPECT_EQ(comm.allreduce<std::uint64_t>(local.size(), dist::Op::kSum), 500U);
+      EXPECT_EQ(held(comm, local), held(comm, load_ratings(comm, path, options), true))
+          << to_string(policy);
+    }
+  }
+  const std::string message =
+      collective_error([&] { (void)read_ratings_here(comm, path, LoadOptions{}); });
+  EXPECT_NE(message.find(path + ": 14 (user, item) pairs are rated more than once: user " +
+                         ratings[0].user + ", item " + ratings[0].item + " on lines 1 and 501"),
+            std::string::npos)
+      << message;
+  // Without pairs_once every line stays (predict).
+  LoadOptions lines;
+  lines.pairs_once = false;
+  EXPECT_EQ(
+      comm.allreduce<std::uint64_t>(read_ratings_here(comm, path, lines).size(), dist::Op::kSum),
+      514U);
+}
+
 TEST(Loader, BadLineIsOneErrorWithItsGlobalLineOnEveryRank) {
   const auto comm = world();
   test::TempDir dir(comm);
