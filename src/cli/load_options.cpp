@@ -20,7 +20,8 @@ void declare_load_options(ParamSet& params, data::LoadOptions& options) {
       .value_name("LIST");
   params
       .add("header", &options.format.header,
-           "Whether the first line is a header; auto: when its rating field is not a number")
+           "Whether the first line is a header; auto: when its rating (else time) field is not a "
+           "number, or, with neither, when it reads user,item or has words over integer IDs")
       .implicit("yes");
   params.add("duplicates", &options.duplicates,
              "What to do with a (user, item) pair rated more than once");

@@ -81,3 +81,13 @@ expect_fail 1 dmf_np 2 train --data ratings.csv --validation dup.csv --rank 2 --
   --out m6 --quiet
 contains stderr "dup.csv: 1 (user, item) pair is rated more than once: user 1, item 1 on lines 1 and 4"
 [[ ! -e m6 ]] || fail "a model was written"
+
+# A `user,item` header without a rating column is a header, not a user
+# called "user" (predict --columns user,item, and a click file for train).
+printf 'user,item\n1,1\n2,2\n' > pairs.csv
+expect_ok dmf_np 2 predict --model model --data pairs.csv --columns user,item --out pairs.out --quiet
+contains stdout "wrote 2 predictions to pairs.out (0 cold)"
+[[ "$(count_lines pairs.out 'user,item,')" == 1 ]] || fail "pairs.out predicts for a user 'user'"
+printf 'user,item\n1,1\n1,2\n2,1\n3,2\n' > clicks_header.csv
+expect_fail 1 dmf train --data clicks_header.csv --rank 2 --epochs 1 --out m7 --quiet
+contains stderr "all 4 ratings in clicks_header.csv are 1 (it has no rating column)"
