@@ -32,6 +32,15 @@ bool valid_id(std::string_view id, const char* role, std::optional<LineError>& e
     error = fmt::format("{} ID is longer than {} bytes", role, kMaxIdLength);
     return false;
   }
+  // A NUL or other control byte is a broken file, not an ID; kept, it would
+  // also make every ID of the side sort bytewise instead of numerically.
+  for (const char c : id) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      error = fmt::format("{} ID holds the control byte {:#04x}", role, byte);
+      return false;
+    }
+  }
   return true;
 }
 

@@ -91,3 +91,10 @@ contains stdout "wrote 2 predictions to pairs.out (0 cold)"
 printf 'user,item\n1,1\n1,2\n2,1\n3,2\n' > clicks_header.csv
 expect_fail 1 dmf train --data clicks_header.csv --rank 2 --epochs 1 --out m7 --quiet
 contains stderr "all 4 ratings in clicks_header.csv are 1 (it has no rating column)"
+
+# A NUL (or other control byte) inside an ID is a bad line, not an ID that
+# turns every ID's order bytewise.
+printf '1,1,3\n1,2,4\n2\0007,1,5\n2,2,1\n' > nul.csv
+expect_fail 1 dmf_np 2 train --data nul.csv --rank 2 --epochs 1 --out m8 --quiet
+contains stderr "nul.csv:3: user ID holds the control byte 0x00: 2?7,1,5"
+[[ ! -e m8 ]] || fail "a model was written"
