@@ -34,9 +34,10 @@ bool valid_id(std::string_view id, const char* role, std::optional<LineError>& e
   }
   // A NUL or other control byte is a broken file, not an ID; kept, it would
   // also make every ID of the side sort bytewise instead of numerically.
+  // A TAB is text like a blank ("Tom<TAB>Jones" quoted in a CSV file).
   for (const char c : id) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
+    if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
       error = fmt::format("{} ID holds the control byte {:#04x}", role, byte);
       return false;
     }

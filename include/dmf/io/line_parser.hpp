@@ -41,7 +41,9 @@ inline constexpr std::size_t kMaxIdLength = 256;
 
 /// Turns the data lines of one Format into ratings. Cheap to copy; one per
 /// thread is fine. Throws dmf::Error on construction if the format has no
-/// user or item column.
+/// user or item column. Without `range`, ratings must lie within
+/// +-kMaxRatingMagnitude. MatrixMarket lines are also checked against the
+/// size line's shape and, for an 'integer' file, must hold integer values.
 class LineParser {
  public:
   explicit LineParser(const Format& format, std::optional<RatingRange> range = std::nullopt);

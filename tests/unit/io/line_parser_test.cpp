@@ -292,10 +292,12 @@ TEST(LineParser, ControlBytesInIdsAreErrors) {
   using namespace std::string_literals;
   EXPECT_EQ(bad(parser, "a\0b,i,1"s), "user ID holds the control byte 0x00");
   EXPECT_EQ(bad(parser, "u,\x01i,1"s), "item ID holds the control byte 0x01");
-  EXPECT_EQ(bad(parser, "u\tv,i,1"), "user ID holds the control byte 0x09");
+  EXPECT_EQ(bad(parser, "u\nv,i,1"), "user ID holds the control byte 0x0a");
   EXPECT_EQ(bad(parser, "u,i\x7f,1"), "item ID holds the control byte 0x7f");
   EXPECT_EQ(bad(parser, "u,i\x1b[0m,1"), "item ID holds the control byte 0x1b");
-  // UTF-8 is bytes above 0x7f: fine. Blanks and a CR around fields are trimmed.
+  // UTF-8 is bytes above 0x7f, a TAB is text like a blank: both fine. Blanks
+  // and a CR around fields are trimmed.
+  EXPECT_EQ(good(parser, "\"Tom\tJones\",i,1").user, "Tom\tJones");
   EXPECT_EQ(good(parser, "\xc3\xa9t\xc3\xa9,i,1").user, "\xc3\xa9t\xc3\xa9");
   EXPECT_EQ(good(parser, " u ,\ti,1\r").item, "i");
 }
