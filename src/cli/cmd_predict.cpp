@@ -62,8 +62,10 @@ std::pair<float, float> training_range(const dist::Comm& comm, const model::Load
 int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
   const int threads = resolve_threads(o.threads);
+  data::LoadOptions load = o.load;
+  load.pairs_once = false;  // a prediction per line, a pair's repeats too
   const ModelAndRatings input =
-      read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
+      read_model_and_ratings(comm, o.model, o.data, load, o.cold_start, threads);
   const auto& ratings = input.ratings;
   const eval::RatingSet& set = *input.set;
   std::vector<float> predictions = set.predict(comm, input.loaded.model, threads);

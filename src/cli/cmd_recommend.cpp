@@ -144,6 +144,7 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
   if (o.exclude_rated.empty()) return excluded;
   data::LoadOptions load = o.load;
   load.threads = threads;
+  load.pairs_once = false;  // a pair rated twice is excluded all the same
   const data::LocalRatings rated = data::read_ratings_here(comm, o.exclude_rated, load);
   const auto user_rows = loaded.users.lookup(comm, rated.user_tokens);
   const auto item_rows = loaded.items.lookup(comm, rated.item_tokens);

@@ -13,6 +13,7 @@
 #include "dmf/data/fingerprint.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/data/split.hpp"
+#include "dmf/data/summary.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
 #include "dmf/cli/train_options.hpp"
@@ -247,6 +248,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     };
   }
   const data::RatingsData ratings = data::load_ratings(comm, o.data, train_load);
+  data::require_varied_ratings(comm, ratings);
   const auto& report = ratings.report;
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());

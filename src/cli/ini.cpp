@@ -23,7 +23,12 @@ std::string_view trim(std::string_view s) {
 
 std::vector<IniEntry> read_ini(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail("config file {} is a directory", path);
+  const auto type = std::filesystem::status(path, ec).type();
+  if (type == std::filesystem::file_type::directory) fail("config file {} is a directory", path);
+  // Checked before opening: opening a FIFO that has no writer blocks for ever.
+  if (!ec && type != std::filesystem::file_type::regular) {
+    fail("cannot read config file {}: not a regular file", path);
+  }
   std::ifstream in(path);
   if (!in) fail("cannot read config file {}: {}", path, std::strerror(errno));
   std::ostringstream text;
@@ -63,7 +68,8 @@ std::vector<IniEntry> parse_ini(std::string_view contents, std::string_view path
     } else {
       // An inline comment starts at a '#' or ';' after a blank: `rank = 8  # why`.
       for (std::size_t k = 1; k < value.size(); ++k) {
-        if ((value[k] == '#' || value[k] == ';') && (value[k - 1] == ' ' || value[k - 1] == '	')) {
+        if ((value[k] == '#' || value[k] == ';') &&
+            (value[k - 1] == ' ' || value[k - 1] == '	')) {
           value = trim(value.substr(0, k));
           break;
         }

@@ -7,30 +7,37 @@ namespace dmf::cli {
 void declare_load_options(ParamSet& params, data::LoadOptions& options) {
   params.add("format", &options.format.format,
              "Format of the ratings file; auto detects it from the name and first lines");
-  params.add("sep", &options.format.separator,
-             "Field separator, overriding the format's: a string such as ',' or '::', 'tab', or "
-             "'space' for runs of blanks")
+  params
+      .add("sep", &options.format.separator,
+           "Field separator, overriding the format's: a string such as ',' or '::', 'tab', or "
+           "'space' for runs of blanks")
       .value_name("SEP");
-  params.add("columns", &options.format.columns,
-             "Roles of the fields in order, from user, item, rating, time, and - to skip one "
-             "(default: user,item,rating[,time])")
+  params
+      .add("columns", &options.format.columns,
+           "Roles of the fields in order, from user, item, rating, time, and - to skip one "
+           "(default: user,item,rating[,time])")
       .value_name("LIST");
-  params.add("header", &options.format.header,
-             "Whether the first line is a header; auto: when its rating field is not a number")
+  params
+      .add("header", &options.format.header,
+           "Whether the first line is a header; auto: when its rating (else time) field is not a "
+           "number, or, with neither, when it reads user,item or has words over integer IDs")
       .implicit("yes");
   params.add("duplicates", &options.duplicates,
              "What to do with a (user, item) pair rated more than once");
   params.add("bad-lines", &options.bad_lines,
              "What to do with a malformed line: stop with file:line, or skip it and report "
              "how many");
-  params.add("rating-range", &options.rating_range,
-             "Ratings outside MIN:MAX are malformed lines (default: any finite value)")
+  params
+      .add("rating-range", &options.rating_range,
+           "Ratings outside MIN:MAX are malformed lines (default and widest: -1e9:1e9, beyond "
+           "which training's float sums overflow)")
       .value_name("MIN:MAX");
 }
 
 void declare_threads(ParamSet& params, int& threads) {
-  params.add("threads", &threads,
-             "OpenMP threads per rank; 0 = OMP_NUM_THREADS, else the cores available to the rank")
+  params
+      .add("threads", &threads,
+           "OpenMP threads per rank; 0 = OMP_NUM_THREADS, else the cores available to the rank")
       .at_least(0);
 }
 

@@ -45,7 +45,8 @@ struct PartResult {
   std::vector<BadLine> bad;
   std::uint64_t bad_count = 0;
   std::uint64_t lines = 0;
-  bool stopped = false;  // stopped at a bad line (--bad-lines error)
+  std::uint64_t entries = 0;  // lines holding a rating, bad or kept or not
+  bool stopped = false;       // stopped at a bad line (--bad-lines error)
   std::optional<std::string> failure;
 };
 
@@ -70,8 +71,10 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
     part.lines = io::read_lines(path, range, [&](std::string_view line, std::uint64_t index) {
       if (!parser.parse(line, parsed, error)) {
         if (!error) return;  // blank line or comment
+        ++part.entries;
         ++part.bad_count;
-        if (part.bad.size() < kMaxBadLineExamples) part.bad.push_back({index, *error, printable(line)});
+        if (part.bad.size() < kMaxBadLineExamples)
+          part.bad.push_back({index, *error, printable(line)});
         error.reset();
         if (stop_at_first) {
           part.lines = index + 1;
@@ -79,6 +82,7 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
         }
         return;
       }
+      ++part.entries;
       if (options.keep && !options.keep(parsed.user, parsed.item)) return;
       const std::uint32_t u = users.intern(parsed.user);
       const std::uint32_t i = items.intern(parsed.item);
@@ -102,6 +106,57 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
   return part;
 }
 
+/// The index (among the lines of `range`) and text of the line holding the
+/// `n`th (0-based) entry of the range: a line that is neither blank nor a
+/// comment.
+std::pair<std::uint64_t, std::string> entry_line(const std::string& path, const io::Format& format,
+                                                 io::ByteRange range, std::uint64_t n) {
+  const io::LineParser parser(format);
+  io::ParsedLine parsed;
+  std::optional<io::LineError> error;
+  std::uint64_t seen = 0;
+  std::pair<std::uint64_t, std::string> found;
+  try {
+    (void)io::read_lines(path, range, [&](std::string_view line, std::uint64_t index) {
+      if (!parser.parse(line, parsed, error) && !error) return;
+      if (seen++ < n) return;
+      found = {index, printable(line)};
+      throw StopReading{};
+    });
+  } catch (const StopReading&) {
+  }
+  return found;
+}
+
+/// Collective: throws on every rank unless the file holds exactly the
+/// entries its MatrixMarket size line declares; `entries` are this rank's,
+/// `first_line` the number of its range's first line. Writers that cut a
+/// file short or append to it leave this mismatch, and nothing else shows it.
+void check_entry_count(const dist::Comm& comm, const std::string& path, const io::Format& format,
+                       io::ByteRange range, std::uint64_t entries, std::uint64_t first_line) {
+  const std::uint64_t declared = format.mm_entries;
+  const std::uint64_t size_line = format.data_begin_line - 1;
+  const std::uint64_t total = comm.allreduce(entries, dist::Op::kSum);
+  if (total < declared) {
+    throw Error(
+        fmt::format("{}: the size line (line {}) declares {} entries, but the file holds {}", path,
+                    size_line, declared, total),
+        /*collective=*/true);
+  }
+  if (total == declared) return;
+  // The rank holding entry declared + 1 names its line.
+  const std::uint64_t before = comm.exscan_sum(entries);
+  std::optional<std::string> message;
+  if (before <= declared && declared < before + entries) {
+    const auto [index, text] = entry_line(path, format, range, declared - before);
+    message = fmt::format(
+        "{}:{}: entry {}, beyond the {} entries the size line (line {}) "
+        "declares: {}",
+        path, first_line + index, declared + 1, declared, size_line, text);
+  }
+  comm.raise_if_any(message);
+}
+
 /// Appends `from`'s IDs to `into`'s and returns where each went.
 std::vector<std::uint32_t> merge_ids(TokenInterner& into, const TokenTable& from) {
   std::vector<std::uint32_t> ids(from.size());
@@ -112,12 +167,13 @@ std::vector<std::uint32_t> merge_ids(TokenInterner& into, const TokenTable& from
 /// Joins the threads' parts, in file order, into one rank's ratings; the
 /// parts' line numbers become offsets in the rank's range.
 void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vector<BadLine>& bad,
-                 std::uint64_t& bad_count, std::uint64_t& lines) {
+                 std::uint64_t& bad_count, std::uint64_t& lines, std::uint64_t& entries) {
   if (parts.size() == 1) {  // one thread: nothing to renumber
     local = std::move(parts[0].ratings);
     bad = std::move(parts[0].bad);
     bad_count = parts[0].bad_count;
     lines = parts[0].lines;
+    entries = parts[0].entries;
     return;
   }
   TokenInterner users;
@@ -134,19 +190,23 @@ void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vecto
     const auto item_ids = merge_ids(items, r.item_tokens);
     local.user_counts.resize(users.size(), 0);
     local.item_counts.resize(items.size(), 0);
-    for (std::size_t k = 0; k < user_ids.size(); ++k) local.user_counts[user_ids[k]] += r.user_counts[k];
-    for (std::size_t k = 0; k < item_ids.size(); ++k) local.item_counts[item_ids[k]] += r.item_counts[k];
+    for (std::size_t k = 0; k < user_ids.size(); ++k)
+      local.user_counts[user_ids[k]] += r.user_counts[k];
+    for (std::size_t k = 0; k < item_ids.size(); ++k)
+      local.item_counts[item_ids[k]] += r.item_counts[k];
     for (const auto u : r.users) local.users.push_back(user_ids[u]);
     for (const auto i : r.items) local.items.push_back(item_ids[i]);
     local.values.insert(local.values.end(), r.values.begin(), r.values.end());
     local.times.insert(local.times.end(), r.times.begin(), r.times.end());
     for (const auto line : r.lines) local.lines.push_back(lines + line);
     for (auto& b : p.bad) {
-      if (bad.size() < kMaxBadLineExamples) bad.push_back({lines + b.index, std::move(b.what), std::move(b.text)});
+      if (bad.size() < kMaxBadLineExamples)
+        bad.push_back({lines + b.index, std::move(b.what), std::move(b.text)});
     }
     bad_count += p.bad_count;
     lines += p.lines;
-    r = LocalRatings{};  // free as we go
+    entries += p.entries;
+    r = LocalRatings{};    // free as we go
     if (p.stopped) break;  // the first bad line ends the rank's reading
   }
   local.user_tokens = users.release();
@@ -176,7 +236,8 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   std::vector<BadLine> bad;
   std::uint64_t bad_here = 0;
   std::uint64_t lines_here = 0;
-  merge_parts(parts, local, bad, bad_here, lines_here);
+  std::uint64_t entries_here = 0;
+  merge_parts(parts, local, bad, bad_here, lines_here, entries_here);
   const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
 
   // Global line numbers: ranks read consecutive parts of the file. Under
@@ -189,6 +250,9 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   };
   if (stop_at_first) {
     comm.raise_if_any(bad.empty() ? std::nullopt : std::optional<std::string>(describe(bad[0])));
+  }
+  if (format.kind == io::FormatKind::kMatrixMarket) {
+    check_entry_count(comm, path, format, range, entries_here, first_line);
   }
 
   local.lines_per_rank = comm.allgather(lines_here);
@@ -209,10 +273,11 @@ LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
                                const LoadOptions& options, io::Format* format) {
   const io::Format detected = comm.agree([&] { return io::detect_format(path, options.format); });
   const std::uint64_t bytes = comm.agree([&] { return io::file_size(path); });
-  const io::ByteRange range =
-      io::split_range(detected.data_begin, bytes, comm.rank(), comm.size());
+  const io::ByteRange range = io::split_range(detected.data_begin, bytes, comm.rank(), comm.size());
   if (format != nullptr) *format = detected;
-  return read_local_ratings(comm, path, detected, range, options);
+  LocalRatings ratings = read_local_ratings(comm, path, detected, range, options);
+  if (!options.pairs_once) return ratings;
+  return merge_duplicate_pairs(comm, std::move(ratings), path, options);
 }
 
 }  // namespace dmf::data

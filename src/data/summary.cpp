@@ -100,7 +100,8 @@ std::vector<HistogramBin> histogram(const dist::Comm& comm, const SparseBlock& b
   std::vector<HistogramBin> bins;
   const double width = (max - min) / kBins;
   for (std::size_t b = 0; b < kBins; ++b) {
-    bins.push_back({min + width * static_cast<double>(b), min + width * static_cast<double>(b + 1), 0});
+    bins.push_back(
+        {min + width * static_cast<double>(b), min + width * static_cast<double>(b + 1), 0});
   }
   std::vector<std::uint64_t> counts(kBins, 0);
   for (const float v : block.values) {
@@ -119,7 +120,8 @@ DataSummary summarize(const dist::Comm& comm, const RatingsData& data) {
   s.users = data.users.total_rows();
   s.items = data.items.total_rows();
   s.ratings = comm.allreduce<std::uint64_t>(data.by_user.nnz(), dist::Op::kSum);
-  s.density = static_cast<double>(s.ratings) / (static_cast<double>(s.users) * static_cast<double>(s.items));
+  s.density = static_cast<double>(s.ratings) /
+              (static_cast<double>(s.users) * static_cast<double>(s.items));
 
   double low = std::numeric_limits<double>::infinity();
   double high = -low;
@@ -136,6 +138,25 @@ DataSummary summarize(const dist::Comm& comm, const RatingsData& data) {
   s.user_degrees = degree_stats(comm, data.by_user);
   s.item_degrees = degree_stats(comm, data.by_item);
   return s;
+}
+
+void require_varied_ratings(const dist::Comm& comm, const RatingsData& data) {
+  float low = std::numeric_limits<float>::infinity();
+  float high = -low;
+  for (const float v : data.by_user.values) {
+    low = std::min(low, v);
+    high = std::max(high, v);
+  }
+  low = comm.allreduce(low, dist::Op::kMin);
+  high = comm.allreduce(high, dist::Op::kMax);
+  if (low != high) return;
+  const auto& report = data.report;
+  throw Error(fmt::format("all {} ratings in {} are {}{}: an explicit-rating model cannot learn "
+                          "from them; implicit-feedback training (clicks, plays) is not "
+                          "supported yet",
+                          report.ratings, report.path, low,
+                          report.format.has_rating ? "" : " (it has no rating column)"),
+              /*collective=*/true);
 }
 
 std::vector<std::uint64_t> partition_loads(const dist::Comm& comm, const SparseBlock& block,

@@ -200,25 +200,45 @@ std::vector<Column> infer_columns(const Head& head, const HeadLine& line,
   }
 }
 
-/// True if `line` looks like a header: its rating field (else its time field)
-/// is not a number. Without either column there is nothing to tell by.
-bool looks_like_header(std::string_view line, std::string_view separator,
+bool is_number(std::string_view text) {
+  float value = 0.0F;
+  bool out_of_range = false;
+  return detail::parse_float(text, value, out_of_range) || out_of_range;
+}
+
+/// True if the head's line `first` looks like a header. By its rating field
+/// (else its time field) when it has one: a header's is not a number.
+/// Without either, by its user and item fields: the column names themselves
+/// ("user,item"), or words where the next line has integers ("userId,movieId"
+/// over "1,10"); string IDs on both lines tell nothing, so no header.
+bool looks_like_header(const Head& head, std::size_t first, std::string_view separator,
                        const std::vector<Column>& columns) {
-  const auto fields = split_fields(line, separator);
-  const auto field_of = [&](Column role) -> std::optional<std::string_view> {
+  const auto field_of = [&](const std::vector<std::string_view>& fields,
+                            Column role) -> std::optional<std::string_view> {
     const auto at = std::find(columns.begin(), columns.end(), role);
     const auto index = static_cast<std::size_t>(at - columns.begin());
     if (at == columns.end() || index >= fields.size()) return std::nullopt;
     return fields[index];
   };
-  if (const auto rating = field_of(Column::kRating)) {
-    float value = 0.0F;
-    bool out_of_range = false;
-    return !detail::parse_float(*rating, value, out_of_range) && !out_of_range;
-  }
-  if (const auto time = field_of(Column::kTime)) {
+  const auto fields = split_fields(head[first].text, separator);
+  if (const auto rating = field_of(fields, Column::kRating)) return !is_number(*rating);
+  if (const auto time = field_of(fields, Column::kTime)) {
     std::int64_t value = 0;
     return !detail::parse_int64(*time, value);
+  }
+  const auto user = field_of(fields, Column::kUser);
+  const auto item = field_of(fields, Column::kItem);
+  if (!user || !item) return false;
+  if (equals_ignoring_case(*user, "user") && equals_ignoring_case(*item, "item")) return true;
+  if (is_number(*user) || is_number(*item)) return false;
+  for (std::size_t next = first + 1; next < head.size() && head[next].complete; ++next) {
+    if (detail::trim_front(head[next].text).empty()) continue;
+    const auto data = split_fields(head[next].text, separator);
+    const auto data_user = field_of(data, Column::kUser);
+    const auto data_item = field_of(data, Column::kItem);
+    std::int64_t value = 0;
+    return data_user && data_item && detail::parse_int64(*data_user, value) &&
+           detail::parse_int64(*data_item, value);
   }
   return false;
 }
@@ -274,6 +294,7 @@ Format detect_matrix_market(const Head& head, const FormatOptions& options, std:
   format.mm_cols = parse_size_number(head, size_line, numbers[1]);
   format.mm_entries = parse_size_number(head, size_line, numbers[2]);
 
+  format.integer_ratings = equals_ignoring_case(field, "integer");
   format.data_begin = size_line.next;
   format.data_begin_line = size_line.number + 1;
   format.mm_banner = std::string(head.bytes(head.bom(), size_line.begin));
@@ -325,7 +346,7 @@ Format detect_format(const std::string& path, const FormatOptions& options) {
       format.columns = infer_columns(head, head[data], format.separator);
     }
     if (options.header == HeaderMode::kAuto && may_have_header &&
-        looks_like_header(head[first].text, format.separator, format.columns)) {
+        looks_like_header(head, first, format.separator, format.columns)) {
       data = head.next_content(first + 1, false);
       head.require(data, "only a header line");
       // The header told us it is one; the data line tells how many fields.

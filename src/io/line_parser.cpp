@@ -32,6 +32,32 @@ bool valid_id(std::string_view id, const char* role, std::optional<LineError>& e
     error = fmt::format("{} ID is longer than {} bytes", role, kMaxIdLength);
     return false;
   }
+  // A NUL or other control byte is a broken file, not an ID; kept, it would
+  // also make every ID of the side sort bytewise instead of numerically.
+  // A TAB is text like a blank ("Tom<TAB>Jones" quoted in a CSV file).
+  for (const char c : id) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
+      error = fmt::format("{} ID holds the control byte {:#04x}", role, byte);
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Checks a MatrixMarket index field against 1..bound; an error phrase or nothing.
+bool valid_index(std::string_view field, const char* role, std::uint64_t bound, const char* what,
+                 std::optional<LineError>& error) {
+  std::int64_t index = 0;
+  if (!detail::parse_int64(field, index)) {
+    error = fmt::format("{} index {} is not an integer", role, quoted(field));
+    return false;
+  }
+  if (index < 1 || static_cast<std::uint64_t>(index) > bound) {
+    error =
+        fmt::format("{} index {} is outside 1..{}, the size line's {}", role, index, bound, what);
+    return false;
+  }
   return true;
 }
 
@@ -43,7 +69,13 @@ LineParser::LineParser(const Format& format, std::optional<RatingRange> range)
       has_rating_(format.has_rating),
       field_count_(static_cast<int>(format.columns.size())),
       blank_separated_(format.separator == detail::kBlankSeparator),
-      comments_(format.kind == FormatKind::kMatrixMarket) {
+      comments_(format.kind == FormatKind::kMatrixMarket),
+      integer_ratings_(format.integer_ratings) {
+  if (format.kind == FormatKind::kMatrixMarket) {
+    check_indices_ = true;
+    max_row_ = format.mm_rows;
+    max_column_ = format.mm_cols;
+  }
   DMF_CHECK(!separator_.empty(), "internal: a rating format needs a field separator");
   for (int field = 0; field < field_count_; ++field) {
     switch (format.columns[static_cast<std::size_t>(field)]) {
@@ -66,10 +98,8 @@ LineParser::LineParser(const Format& format, std::optional<RatingRange> range)
   DMF_CHECK(user_field_ >= 0 && item_field_ >= 0,
             "internal: a rating format needs a user and an item column");
   if (rating_field_ < 0) has_rating_ = false;
-  if (range_) {
-    range_min_ = static_cast<float>(range_->min);
-    range_max_ = static_cast<float>(range_->max);
-  }
+  range_min_ = static_cast<float>(range_ ? range_->min : -kMaxRatingMagnitude);
+  range_max_ = static_cast<float>(range_ ? range_->max : kMaxRatingMagnitude);
 }
 
 bool LineParser::parse(std::string_view line, ParsedLine& out,
@@ -84,10 +114,12 @@ bool LineParser::parse(std::string_view line, ParsedLine& out,
   std::string_view item;
   std::string_view rating_text;
   std::string_view time_text;
+  std::string_view first_two[2];  // MatrixMarket: the row and column indices
   detail::FieldCursor cursor(line, separator_);
   std::string_view field;
   int found = 0;
   while (found < field_count_ && cursor.next(field)) {
+    if (found < 2) first_two[found] = field;
     if (found == user_field_) {
       user = field;
     } else if (found == item_field_) {
@@ -111,6 +143,13 @@ bool LineParser::parse(std::string_view line, ParsedLine& out,
   user = detail::field_value(user);
   item = detail::field_value(item);
   if (!valid_id(user, "user", error) || !valid_id(item, "item", error)) return false;
+  if (check_indices_) {
+    // found == field_count_ >= 2: a format has a user and an item column.
+    if (!valid_index(first_two[0], "row", max_row_, "rows", error) ||
+        !valid_index(first_two[1], "column", max_column_, "columns", error)) {
+      return false;
+    }
+  }
 
   float rating = 1.0F;
   if (has_rating_) {
@@ -126,13 +165,23 @@ bool LineParser::parse(std::string_view line, ParsedLine& out,
                   : fmt::format("rating {} is not a number", quoted(rating_text));
       return false;
     }
+    std::int64_t whole = 0;
+    if (integer_ratings_ && !detail::parse_int64(rating_text, whole)) {
+      error = fmt::format("value {} is not an integer, which the banner's field 'integer' requires",
+                          shown(rating_text));
+      return false;
+    }
     if (!std::isfinite(rating)) {
       error = fmt::format("rating {} is not finite", shown(rating_text));
       return false;
     }
-    if (range_ && (rating < range_min_ || rating > range_max_)) {
-      error = fmt::format("rating {} is outside --rating-range {}:{}", shown(rating_text),
-                          range_->min, range_->max);
+    if (rating < range_min_ || rating > range_max_) {
+      error = range_ ? fmt::format("rating {} is outside --rating-range {}:{}", shown(rating_text),
+                                   range_->min, range_->max)
+                     : fmt::format(
+                           "rating {} is outside the default --rating-range -{}:{} (larger "
+                           "ratings overflow training's sums)",
+                           shown(rating_text), kMaxRatingMagnitudeText, kMaxRatingMagnitudeText);
       return false;
     }
   }

@@ -1,5 +1,6 @@
 #include "dmf/io/text_values.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -26,6 +27,10 @@ void parse_value(std::string_view text, RatingRange& out) {
   const double min = number(text.substr(0, colon), text);
   const double max = number(text.substr(colon + 1), text);
   if (min > max) fail("MIN {} is above MAX {}", min, max);
+  if (std::max(std::abs(min), std::abs(max)) > kMaxRatingMagnitude) {
+    fail("MIN:MAX must lie within -{0}:{0} (larger ratings overflow training's sums), got '{1}'",
+         kMaxRatingMagnitudeText, text);
+  }
   out = {min, max};
 }
 

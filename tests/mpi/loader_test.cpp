@@ -11,6 +11,7 @@
 
 #include "dmf/core/rng.hpp"
 #include "dmf/data/loader.hpp"
+#include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/strings.hpp"
 #include "support/temp_dir.hpp"
 
@@ -50,7 +51,8 @@ std::vector<Rating> random_ratings(std::uint64_t seed, int count, int users, int
 
 std::string to_csv(const std::vector<Rating>& ratings, bool header) {
   std::string out = header ? "user,item,rating,time\n" : "";
-  for (const auto& r : ratings) out += fmt::format("{},{},{},{}\n", r.user, r.item, r.value, r.time);
+  for (const auto& r : ratings)
+    out += fmt::format("{},{},{},{}\n", r.user, r.item, r.value, r.time);
   return out;
 }
 
@@ -154,7 +156,8 @@ TEST(Loader, StringIdsKeepTheirBytesAndSortBytewise) {
   test::TempDir dir(comm);
   const auto ratings = random_ratings(2, 2000, 120, 300, true);
   std::string text;
-  for (const auto& r : ratings) text += fmt::format("{}::{}::{}::{}\r\n", r.user, r.item, r.value, r.time);
+  for (const auto& r : ratings)
+    text += fmt::format("{}::{}::{}::{}\r\n", r.user, r.item, r.value, r.time);
   const auto path = dir.write("ratings.dat", text);
   const auto data = load_ratings(comm, path, LoadOptions{});
   EXPECT_EQ(held(comm, data, true), expected(ratings));
@@ -214,8 +217,10 @@ TEST(Loader, KeptLinesAndTimesPointBackToTheFile) {
 TEST(Loader, DuplicatesAreAnErrorNamingTheirLines) {
   const auto comm = world();
   test::TempDir dir(comm);
-  const auto path = dir.write("d.csv", "user,item,rating\n1,5,3\n2,5,4\n1,6,2\n1,5,5\n2,5,1\n3,3,3\n");
-  const std::string message = collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
+  const auto path =
+      dir.write("d.csv", "user,item,rating\n1,5,3\n2,5,4\n1,6,2\n1,5,5\n2,5,1\n3,3,3\n");
+  const std::string message =
+      collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
   EXPECT_NE(message.find(path + ": 2 (user, item) pairs are rated more than once: "
                                 "user 1, item 5 on lines 2 and 5; user 2, item 5 on lines 3 and 6"),
             std::string::npos)
@@ -243,6 +248,55 @@ TEST(Loader, DuplicatePoliciesMergeInFileOrder) {
         << to_string(policy);
     EXPECT_EQ(held(comm, data, false), all);
   }
+}
+
+/// Every (user, item, rating) of `local` on all ranks, sorted.
+std::vector<std::string> held(const dist::Comm& comm, const LocalRatings& local) {
+  std::vector<std::string> mine;
+  for (std::size_t k = 0; k < local.size(); ++k) {
+    mine.push_back(fmt::format("{}|{}|{}", local.user_tokens[local.users[k]],
+                               local.item_tokens[local.items[k]], local.values[k]));
+  }
+  auto all = dist::allgather_strings(comm, mine);
+  std::ranges::sort(all);
+  return all;
+}
+
+TEST(Loader, SetsReadWhereTheyLieFollowTheDuplicatesPolicy) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  auto ratings = random_ratings(8, 500, 60, 40, false);
+  // Repeat some pairs with other ratings, far apart in the file.
+  for (std::size_t k = 0; k < 500; k += 37) {
+    Rating again = ratings[k];
+    again.value += 1.0F;
+    ratings.push_back(again);
+  }
+  const auto path = dir.write("d.csv", to_csv(ratings, false));
+  for (const auto policy : {DuplicatePolicy::kFirst, DuplicatePolicy::kLast, DuplicatePolicy::kMean,
+                            DuplicatePolicy::kSum}) {
+    for (const int threads : {1, 2}) {
+      LoadOptions options;
+      options.duplicates = policy;
+      options.threads = threads;
+      const auto local = read_ratings_here(comm, path, options);
+      EXPECT_EQ(comm.allreduce<std::uint64_t>(local.size(), dist::Op::kSum), 500U);
+      EXPECT_EQ(held(comm, local), held(comm, load_ratings(comm, path, options), true))
+          << to_string(policy);
+    }
+  }
+  const std::string message =
+      collective_error([&] { (void)read_ratings_here(comm, path, LoadOptions{}); });
+  EXPECT_NE(message.find(path + ": 14 (user, item) pairs are rated more than once: user " +
+                         ratings[0].user + ", item " + ratings[0].item + " on lines 1 and 501"),
+            std::string::npos)
+      << message;
+  // Without pairs_once every line stays (predict).
+  LoadOptions lines;
+  lines.pairs_once = false;
+  EXPECT_EQ(
+      comm.allreduce<std::uint64_t>(read_ratings_here(comm, path, lines).size(), dist::Op::kSum),
+      514U);
 }
 
 TEST(Loader, BadLineIsOneErrorWithItsGlobalLineOnEveryRank) {
@@ -274,17 +328,82 @@ TEST(Loader, BadLineIsOneErrorWithItsGlobalLineOnEveryRank) {
   EXPECT_EQ(held(comm, data, true), expected(ratings));
 }
 
+/// A MatrixMarket file of `entries` lines "u i v" whose size line declares
+/// `declared` entries; comments and blank lines between them.
+std::string matrix_market(int entries, int declared) {
+  std::string text =
+      fmt::format("%%MatrixMarket matrix coordinate real general\n% comment\n50 50 {}\n", declared);
+  for (int k = 0; k < entries; ++k) {
+    text += fmt::format("{} {} {}\n", 1 + k % 50, 1 + k / 50, 1 + k % 5);
+    if (k % 7 == 0) text += k % 2 == 0 ? "% note\n" : "\n";
+  }
+  return text;
+}
+
+TEST(Loader, MatrixMarketEntriesMustMatchTheSizeLine) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto exact = dir.write("exact.mtx", matrix_market(300, 300));
+  const auto fewer = dir.write("fewer.mtx", matrix_market(299, 300));
+  const auto more = dir.write("more.mtx", matrix_market(301, 300));
+  // Line of the 301st entry: 3 preamble lines, 301 entries, and one comment
+  // or blank line after entries 0, 7, ..., 294 (43 of them).
+  const std::uint64_t extra_line = 3 + 301 + 43;
+  for (const int threads : {1, 2, 3}) {
+    LoadOptions options;
+    options.threads = threads;
+    EXPECT_EQ(load_ratings(comm, exact, options).report.ratings, 300U);
+    std::string message = collective_error([&] { (void)load_ratings(comm, fewer, options); });
+    EXPECT_NE(message.find(fewer + ": the size line (line 3) declares 300 entries, but the file "
+                                   "holds 299"),
+              std::string::npos)
+        << message << " (threads " << threads << ")";
+    message = collective_error([&] { (void)load_ratings(comm, more, options); });
+    EXPECT_NE(message.find(fmt::format("{}:{}: entry 301, beyond the 300 entries the size line "
+                                       "(line 3) declares: 1 7 1",
+                                       more, extra_line)),
+              std::string::npos)
+        << message << " (threads " << threads << ")";
+    // A holdout keeps some entries only; all of them still count.
+    LoadOptions some = options;
+    some.keep = [](std::string_view user, std::string_view) { return user != "1"; };
+    EXPECT_EQ(load_ratings(comm, exact, some).report.ratings, 294U);
+    // The same rule for files read where they lie (eval, validation sets).
+    message = collective_error([&] { (void)read_ratings_here(comm, fewer, options); });
+    EXPECT_NE(message.find("declares 300 entries, but the file holds 299"), std::string::npos)
+        << message;
+  }
+}
+
+TEST(Loader, MatrixMarketBadIndexNamesItsLine) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto path = dir.write("zero.mtx",
+                              "%%MatrixMarket matrix coordinate integer general\n3 3 3\n"
+                              "1 1 4\n0 2 3\n2 2 5\n");
+  std::string message = collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
+  EXPECT_NE(message.find(path + ":4: row index 0 is outside 1..3, the size line's rows: 0 2 3"),
+            std::string::npos)
+      << message;
+  const auto half = dir.write("half.mtx",
+                              "%%MatrixMarket matrix coordinate integer general\n3 3 2\n"
+                              "1 1 4\n2 2 3.5\n");
+  message = collective_error([&] { (void)load_ratings(comm, half, LoadOptions{}); });
+  EXPECT_NE(message.find(half + ":4: value 3.5 is not an integer"), std::string::npos) << message;
+}
+
 TEST(Loader, MissingAndEmptyFilesAreOneSentence) {
   const auto comm = world();
   test::TempDir dir(comm);
-  const std::string missing = collective_error(
-      [&] { (void)load_ratings(comm, dir.file("nope.csv"), LoadOptions{}); });
+  const std::string missing =
+      collective_error([&] { (void)load_ratings(comm, dir.file("nope.csv"), LoadOptions{}); });
   EXPECT_NE(missing.find("nope.csv"), std::string::npos) << missing;
   const auto empty = dir.write("empty.csv", "");
-  const std::string message = collective_error([&] { (void)load_ratings(comm, empty, LoadOptions{}); });
+  const std::string message =
+      collective_error([&] { (void)load_ratings(comm, empty, LoadOptions{}); });
   EXPECT_NE(message.find("empty.csv"), std::string::npos) << message;
-  const std::string directory = collective_error(
-      [&] { (void)load_ratings(comm, dir.path().string(), LoadOptions{}); });
+  const std::string directory =
+      collective_error([&] { (void)load_ratings(comm, dir.path().string(), LoadOptions{}); });
   EXPECT_NE(directory.find("directory"), std::string::npos) << directory;
 }
 
@@ -292,11 +411,16 @@ TEST(Loader, LookupFindsKnownTokensAndOnlyThem) {
   const auto comm = world();
   test::TempDir dir(comm);
   const auto ratings = random_ratings(6, 800, 90, 60, true);
-  const auto data = load_ratings(comm, dir.write("r.tsv", [&] {
-    std::string t;
-    for (const auto& r : ratings) t += fmt::format("{}\t{}\t{}\n", r.user, r.item, r.value);
-    return t;
-  }()), LoadOptions{});
+  const auto data =
+      load_ratings(comm,
+                   dir.write("r.tsv",
+                             [&] {
+                               std::string t;
+                               for (const auto& r : ratings)
+                                 t += fmt::format("{}\t{}\t{}\n", r.user, r.item, r.value);
+                               return t;
+                             }()),
+                   LoadOptions{});
   TokenTable queries;
   std::vector<std::string> asked;
   // Each rank asks about different users, known and unknown.
@@ -308,7 +432,8 @@ TEST(Loader, LookupFindsKnownTokensAndOnlyThem) {
   const auto rows = data.users.lookup(comm, queries);
   const auto back = data.users.tokens_of(comm, [&] {
     std::vector<std::uint32_t> known;
-    for (const auto r : rows) if (r != kUnknownRow) known.push_back(r);
+    for (const auto r : rows)
+      if (r != kUnknownRow) known.push_back(r);
     return known;
   }());
   std::size_t next = 0;

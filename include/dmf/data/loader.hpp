@@ -40,7 +40,11 @@ struct LoadOptions {
   std::optional<io::RatingRange> rating_range;
   bool keep_time = false;   // keep timestamps in the blocks (time splits)
   bool keep_lines = false;  // keep source line numbers in the blocks (split)
-  int threads = 1;          // OpenMP threads inside each rank
+  /// read_ratings_here: a (user, item) pair rated more than once follows
+  /// `duplicates`, as in load_ratings, so a scored set (eval, validation,
+  /// test) counts each pair once. False keeps every line (predict).
+  bool pairs_once = true;
+  int threads = 1;  // OpenMP threads inside each rank
   /// When set, only ratings with keep(user ID, item ID) true are read; the
   /// others are passed over like comments (an in-process split). Called from
   /// several threads at once.
@@ -52,19 +56,19 @@ struct LoadReport {
   std::string path;
   io::Format format;
   std::uint64_t file_bytes = 0;
-  std::uint64_t lines = 0;            // lines of the data part of the file
+  std::uint64_t lines = 0;  // lines of the data part of the file
   /// Rank p read lines [first_line[p], first_line[p+1]) of the file (its
   /// byte range of io::split_range); size ranks + 1.
   std::vector<std::uint64_t> first_line;
-  std::uint64_t ratings_read = 0;     // ratings parsed, before merging duplicates
-  std::uint64_t ratings = 0;          // ratings kept
-  std::uint64_t bad_lines = 0;        // skipped under --bad-lines skip
+  std::uint64_t ratings_read = 0;              // ratings parsed, before merging duplicates
+  std::uint64_t ratings = 0;                   // ratings kept
+  std::uint64_t bad_lines = 0;                 // skipped under --bad-lines skip
   std::vector<std::string> bad_line_examples;  // the first few, "file:line: what: line"
-  std::uint64_t duplicate_pairs = 0;  // (user, item) pairs rated more than once
+  std::uint64_t duplicate_pairs = 0;           // (user, item) pairs rated more than once
   std::uint64_t duplicates_merged = 0;
-  double read_seconds = 0.0;          // read + parse
-  double index_seconds = 0.0;         // ID directories
-  double route_seconds = 0.0;         // routing + building blocks
+  double read_seconds = 0.0;   // read + parse
+  double index_seconds = 0.0;  // ID directories
+  double route_seconds = 0.0;  // routing + building blocks
   [[nodiscard]] double seconds() const { return read_seconds + index_seconds + route_seconds; }
 };
 

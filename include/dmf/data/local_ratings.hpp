@@ -16,18 +16,18 @@
 namespace dmf::data {
 
 struct LocalRatings {
-  TokenTable user_tokens;                 // distinct users met here, local numbering
+  TokenTable user_tokens;  // distinct users met here, local numbering
   TokenTable item_tokens;
   std::vector<std::uint64_t> user_counts;  // ratings per local user
   std::vector<std::uint64_t> item_counts;
-  std::vector<std::uint32_t> users;       // per rating: local user number
+  std::vector<std::uint32_t> users;  // per rating: local user number
   std::vector<std::uint32_t> items;
   std::vector<float> values;
-  std::vector<std::int64_t> times;        // when LoadOptions::keep_time
-  std::vector<std::uint64_t> lines;       // global line numbers
-  std::uint64_t lines_seen = 0;           // lines of the range, all ranks summed
-  std::vector<std::uint64_t> lines_per_rank;  // lines of each rank's range
-  std::uint64_t bad_lines = 0;            // all ranks summed
+  std::vector<std::int64_t> times;             // when LoadOptions::keep_time
+  std::vector<std::uint64_t> lines;            // global line numbers
+  std::uint64_t lines_seen = 0;                // lines of the range, all ranks summed
+  std::vector<std::uint64_t> lines_per_rank;   // lines of each rank's range
+  std::uint64_t bad_lines = 0;                 // all ranks summed
   std::vector<std::string> bad_line_examples;  // the first few of the file
 
   [[nodiscard]] std::size_t size() const noexcept { return values.size(); }
@@ -39,9 +39,19 @@ struct LocalRatings {
                                               const io::Format& format, io::ByteRange range,
                                               const LoadOptions& options);
 
+/// Collective. Applies options.duplicates to the (user, item) pairs that
+/// `ratings` (all ranks' together, read from `path`) holds more than once,
+/// exactly as load_ratings does: under kError the same error naming their
+/// lines; else one rating per pair, held by its user's owner rank, with the
+/// line of the kept (or first) rating. Without such pairs, `ratings` as it is.
+[[nodiscard]] LocalRatings merge_duplicate_pairs(const dist::Comm& comm, LocalRatings ratings,
+                                                 const std::string& path,
+                                                 const LoadOptions& options);
+
 /// Collective. Detects the format of `path` (from options.format) and reads
 /// this rank's byte range of it (io::split_range), with options.threads
-/// threads. `format`, when given, receives the detected format.
+/// threads; with options.pairs_once, then merge_duplicate_pairs. `format`,
+/// when given, receives the detected format.
 [[nodiscard]] LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
                                              const LoadOptions& options,
                                              io::Format* format = nullptr);

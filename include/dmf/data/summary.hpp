@@ -44,6 +44,11 @@ struct DataSummary {
 /// Collective: the summary of `data`, the same on every rank.
 [[nodiscard]] DataSummary summarize(const dist::Comm& comm, const RatingsData& data);
 
+/// Collective: throws the same dmf::Error on every rank when every rating of
+/// `data` has one value (a click file, a file without a rating column):
+/// an explicit-rating model fits them with RMSE 0 and learns no ranking.
+void require_varied_ratings(const dist::Comm& comm, const RatingsData& data);
+
 /// Collective: the ratings each of `parts` ranks would hold in `block`'s
 /// side under dmf's partitioner (the same rule the loader uses).
 [[nodiscard]] std::vector<std::uint64_t> partition_loads(const dist::Comm& comm,

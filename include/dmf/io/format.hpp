@@ -70,8 +70,8 @@ struct Format {
   FormatKind kind = FormatKind::kCsv;
   /// "::", ",", "\t", ... or " " for runs of blanks (libmf, mm).
   std::string separator = ",";
-  std::vector<Column> columns;   // one entry per field of a data line
-  bool has_rating = true;        // false: every rating is 1 (mm pattern, clicks)
+  std::vector<Column> columns;  // one entry per field of a data line
+  bool has_rating = true;       // false: every rating is 1 (mm pattern, clicks)
   bool has_time = false;
   bool has_header = false;
   /// Byte offset of the first data byte: after a UTF-8 BOM, a header line
@@ -86,6 +86,8 @@ struct Format {
   std::uint64_t mm_rows = 0;
   std::uint64_t mm_cols = 0;
   std::uint64_t mm_entries = 0;
+  /// MatrixMarket 'integer' field: every value must be an integer.
+  bool integer_ratings = false;
   std::string mm_banner;  // everything of the preamble before the size line
 };
 

@@ -25,6 +25,13 @@ struct RatingRange {
   double max = 0.0;
 };
 
+/// The largest rating magnitude accepted, and the default --rating-range
+/// -1e9:1e9. Training sums squared errors and rating products in float;
+/// a finite 3e38 squares to infinity and the first epoch's loss is NaN.
+/// Below 1e9 a square is 1e18, and even 1e9 such terms stay finite.
+inline constexpr double kMaxRatingMagnitude = 1e9;
+inline constexpr std::string_view kMaxRatingMagnitudeText = "1e9";
+
 /// What is wrong with a line; a short phrase ("missing field 'rating'",
 /// "rating 'abc' is not a number") used as `file:line: <what>: <line>`.
 using LineError = std::string;
@@ -34,7 +41,9 @@ inline constexpr std::size_t kMaxIdLength = 256;
 
 /// Turns the data lines of one Format into ratings. Cheap to copy; one per
 /// thread is fine. Throws dmf::Error on construction if the format has no
-/// user or item column.
+/// user or item column. Without `range`, ratings must lie within
+/// +-kMaxRatingMagnitude. MatrixMarket lines are also checked against the
+/// size line's shape and, for an 'integer' file, must hold integer values.
 class LineParser {
  public:
   explicit LineParser(const Format& format, std::optional<RatingRange> range = std::nullopt);
@@ -61,6 +70,12 @@ class LineParser {
   int field_count_ = 0;
   bool blank_separated_ = false;
   bool comments_ = false;  // '%' lines are comments (MatrixMarket)
+  // MatrixMarket: the first two fields are 1-based indices up to the size
+  // line's rows and columns.
+  bool check_indices_ = false;
+  std::uint64_t max_row_ = 0;
+  std::uint64_t max_column_ = 0;
+  bool integer_ratings_ = false;
 };
 
 }  // namespace dmf::io

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dmf/core/error.hpp"
 #include "dmf/io/line_parser.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "support/temp_dir.hpp"
@@ -232,6 +233,7 @@ TEST_F(DetectFormat, MatrixMarketIntegerByBanner) {
       write("data.txt", "%%matrixmarket MATRIX Coordinate integer general\n2 2 1\n2 1 5\n");
   const Format f = detect_format(path, {});
   EXPECT_EQ(f.kind, FormatKind::kMatrixMarket);
+  EXPECT_TRUE(f.integer_ratings);
   EXPECT_EQ(read_all(path, f), (std::vector<Rating>{{"2", "1", 5, 0}}));
 }
 
@@ -271,6 +273,37 @@ TEST_F(DetectFormat, HeaderToldByTimeWithoutRating) {
   EXPECT_TRUE(f.has_header);
   EXPECT_FALSE(f.has_rating);
   EXPECT_EQ(read_all(path, f), (std::vector<Rating>{{"a", "b", 1, 5}}));
+}
+
+TEST_F(DetectFormat, HeaderWithoutRatingOrTimeColumn) {
+  // Named IDs above numeric ones: --columns user,item, or two fields.
+  const auto named = write("n.csv", "user,item\n1,10\n2,20\n");
+  FormatOptions options;
+  options.columns = "user,item";
+  for (const FormatOptions& o : {options, FormatOptions{}}) {
+    const Format f = detect_format(named, o);
+    EXPECT_TRUE(f.has_header);
+    EXPECT_EQ(f.data_begin_line, 2U);
+    EXPECT_EQ(read_all(named, f), (std::vector<Rating>{{"1", "10", 1, 0}, {"2", "20", 1, 0}}));
+  }
+  const auto tsv = write("n.tsv", "userId\tmovieId\n7\t8\n");
+  EXPECT_TRUE(detect_format(tsv, {}).has_header);
+  // The column names themselves, above string IDs.
+  const auto words = write("w.csv", "User,Item\nalice,book\n");
+  EXPECT_TRUE(detect_format(words, {}).has_header);
+  // String IDs all along, or numbers on the first line: no header.
+  const auto strings = write("s.csv", "alice,book\nbob,pen\n");
+  EXPECT_FALSE(detect_format(strings, {}).has_header);
+  const auto numbers = write("d.csv", "1,10\n2,20\n");
+  EXPECT_FALSE(detect_format(numbers, {}).has_header);
+  // The names alone: a header over no data, not a user called "user".
+  const auto one_line = write("o.csv", "user,item\n");
+  EXPECT_THROW((void)detect_format(one_line, {}), Error);
+  // Skipped fields do not count: item,-,user with a text middle field.
+  const auto skipped = write("k.csv", "item,note,user\n5,x,6\n");
+  FormatOptions skip_middle;
+  skip_middle.columns = "item,-,user";
+  EXPECT_TRUE(detect_format(skipped, skip_middle).has_header);
 }
 
 TEST_F(DetectFormat, HeaderOptionOverridesGuess) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dmf/core/error.hpp"
+#include "dmf/io/text_values.hpp"
 
 namespace dmf::io {
 namespace {
@@ -135,15 +136,53 @@ TEST(LineParser, BlankSeparatedRunsAndLeadingBlanks) {
   EXPECT_EQ(line.rating, 2.5F);
 }
 
+/// A MatrixMarket format of `rows` x `cols` (the size line's numbers).
+Format matrix_market(std::vector<Column> columns, std::uint64_t rows, std::uint64_t cols,
+                     bool integer = false) {
+  Format format = make_format(" ", std::move(columns), FormatKind::kMatrixMarket);
+  format.mm_rows = rows;
+  format.mm_cols = cols;
+  format.integer_ratings = integer;
+  return format;
+}
+
 TEST(LineParser, MatrixMarketCommentsAndPattern) {
-  const LineParser parser(
-      make_format(" ", {Column::kUser, Column::kItem}, FormatKind::kMatrixMarket));
+  const LineParser parser(matrix_market({Column::kUser, Column::kItem}, 5, 5));
   EXPECT_TRUE(skipped(parser, "% a comment"));
   EXPECT_TRUE(skipped(parser, "  %indented comment"));
   const ParsedLine line = good(parser, "3 5");
   EXPECT_EQ(line.user, "3");
   EXPECT_EQ(line.item, "5");
   EXPECT_EQ(line.rating, 1.0F);
+}
+
+TEST(LineParser, MatrixMarketIndicesMustLieWithinTheSizeLine) {
+  const LineParser parser(matrix_market(kUir, 3, 4));
+  EXPECT_EQ(good(parser, "3 4 1.5").rating, 1.5F);
+  EXPECT_EQ(good(parser, "1 1 2").user, "1");
+  EXPECT_EQ(bad(parser, "0 1 2"), "row index 0 is outside 1..3, the size line's rows");
+  EXPECT_EQ(bad(parser, "4 1 2"), "row index 4 is outside 1..3, the size line's rows");
+  EXPECT_EQ(bad(parser, "1 0 2"), "column index 0 is outside 1..4, the size line's columns");
+  EXPECT_EQ(bad(parser, "1 5 2"), "column index 5 is outside 1..4, the size line's columns");
+  EXPECT_EQ(bad(parser, "-1 1 2"), "row index -1 is outside 1..3, the size line's rows");
+  EXPECT_EQ(bad(parser, "a 1 2"), "row index 'a' is not an integer");
+  EXPECT_EQ(bad(parser, "1 2.0 2"), "column index '2.0' is not an integer");
+  // --columns item,user,rating: the row is still the first field.
+  const LineParser swapped(matrix_market({Column::kItem, Column::kUser, Column::kRating}, 3, 4));
+  EXPECT_EQ(good(swapped, "3 4 1").item, "3");
+  EXPECT_EQ(bad(swapped, "4 3 1"), "row index 4 is outside 1..3, the size line's rows");
+}
+
+TEST(LineParser, MatrixMarketIntegerValuesMustBeIntegers) {
+  const LineParser parser(matrix_market(kUir, 3, 3, /*integer=*/true));
+  EXPECT_EQ(good(parser, "1 1 5").rating, 5.0F);
+  EXPECT_EQ(good(parser, "1 1 -2").rating, -2.0F);
+  EXPECT_EQ(bad(parser, "1 1 2.5"),
+            "value 2.5 is not an integer, which the banner's field 'integer' requires");
+  EXPECT_EQ(bad(parser, "1 1 1e2"),
+            "value 1e2 is not an integer, which the banner's field 'integer' requires");
+  const LineParser real(matrix_market(kUir, 3, 3));
+  EXPECT_EQ(good(real, "1 1 2.5").rating, 2.5F);
 }
 
 TEST(LineParser, PercentIsDataOutsideMatrixMarket) {
@@ -209,6 +248,35 @@ TEST(LineParser, RatingRangeIsInclusive) {
   EXPECT_EQ(good(tenths, "u,i,0.1").rating, 0.1F);
 }
 
+TEST(LineParser, FiniteButAbsurdRatingsAreOutsideTheDefaultRange) {
+  const LineParser parser(make_format(",", kUir));
+  EXPECT_EQ(good(parser, "u,i,1e9").rating, 1e9F);
+  EXPECT_EQ(good(parser, "u,i,-1e9").rating, -1e9F);
+  EXPECT_EQ(bad(parser, "u,i,3e38"),
+            "rating 3e38 is outside the default --rating-range -1e9:1e9 (larger ratings overflow "
+            "training's sums)");
+  EXPECT_EQ(bad(parser, "u,i,-2e9"),
+            "rating -2e9 is outside the default --rating-range -1e9:1e9 (larger ratings overflow "
+            "training's sums)");
+}
+
+TEST(RatingRangeText, BoundsMustLieWithinTheLargestMagnitude) {
+  RatingRange range;
+  parse_value("-1e9:1e9", range);
+  EXPECT_EQ(range.min, -1e9);
+  EXPECT_EQ(range.max, 1e9);
+  parse_value("1:5", range);
+  EXPECT_EQ(range.max, 5.0);
+  for (const char* text : {"0:3e38", "-2e9:5", "1:1e10"}) {
+    try {
+      parse_value(text, range);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("within -1e9:1e9"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(LineParser, IdLengthLimits) {
   const LineParser parser(make_format(",", kUir));
   const std::string longest(kMaxIdLength, 'x');
@@ -217,6 +285,21 @@ TEST(LineParser, IdLengthLimits) {
   EXPECT_EQ(good(parser, "u,\"" + longest + "\",1").item, longest);
   EXPECT_EQ(bad(parser, too_long + ",i,1"), "user ID is longer than 256 bytes");
   EXPECT_EQ(bad(parser, "u," + too_long + ",1"), "item ID is longer than 256 bytes");
+}
+
+TEST(LineParser, ControlBytesInIdsAreErrors) {
+  const LineParser parser(make_format(",", kUir));
+  using namespace std::string_literals;
+  EXPECT_EQ(bad(parser, "a\0b,i,1"s), "user ID holds the control byte 0x00");
+  EXPECT_EQ(bad(parser, "u,\x01i,1"s), "item ID holds the control byte 0x01");
+  EXPECT_EQ(bad(parser, "u\nv,i,1"), "user ID holds the control byte 0x0a");
+  EXPECT_EQ(bad(parser, "u,i\x7f,1"), "item ID holds the control byte 0x7f");
+  EXPECT_EQ(bad(parser, "u,i\x1b[0m,1"), "item ID holds the control byte 0x1b");
+  // UTF-8 is bytes above 0x7f, a TAB is text like a blank: both fine. Blanks
+  // and a CR around fields are trimmed.
+  EXPECT_EQ(good(parser, "\"Tom\tJones\",i,1").user, "Tom\tJones");
+  EXPECT_EQ(good(parser, "\xc3\xa9t\xc3\xa9,i,1").user, "\xc3\xa9t\xc3\xa9");
+  EXPECT_EQ(good(parser, " u ,\ti,1\r").item, "i");
 }
 
 TEST(LineParser, EmptyIds) {
