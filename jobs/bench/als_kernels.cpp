@@ -9,7 +9,9 @@
 //
 //   BM_RowSolve/k/degree   the whole kernel: gather, Gram build, Cholesky
 //                          (the dual n×n system when degree < k+1)
-//   BM_GramBuild/k/degree  its first phase alone (gather, rank updates, rhs)
+//   BM_GramBuild/k/degree  its first phase alone (gather, register tiles)
+//   BM_GramBuildEigen/k/degree  the same with Eigen's rank update (the kernel
+//                          before its tiles), for comparison
 //   BM_Cholesky/k          its second phase alone (LLT in double, solve)
 //   BM_SquaredError/k      the error pass, per rating
 //   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
@@ -91,11 +93,29 @@ void BM_RowSolve(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRowsPerIteration);  // rows/s
 }
 
-// The Gram build of row_solver.cpp, phase by phase, without the Cholesky:
-// chunks of gathered rows x_i = [q_i; 1], G += Σ x_i x_iᵀ (float rank update,
-// summed in double), r += Σ y_i x_i. Kept expression for expression with the
-// kernel so that GramBuild + Cholesky ≈ RowSolve shows where a row's time goes.
+// The Gram build of row_solver.cpp without the Cholesky
+// (RowSolver::build_normal_equations), so that GramBuild + Cholesky ≈
+// RowSolve shows where a row's time goes.
 void BM_GramBuild(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.build_normal_equations(rows.row(r), 3.5F);
+      benchmark::DoNotOptimize(solver.gram().data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// The Gram build as Eigen does it (the kernel before its register tiles):
+// chunks of 256 gathered rows x_i = [q_i; 1] (a copy per rating), G += Σ x_i
+// x_iᵀ as a float rank update (Eigen's GEMM, which packs the chunk again),
+// summed in double, r += Σ y_i x_i as a second product.
+void BM_GramBuildEigen(benchmark::State& state) {
   using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto k = static_cast<int>(state.range(0));
   const auto degree = static_cast<std::size_t>(state.range(1));
@@ -215,6 +235,9 @@ BENCHMARK(BM_RowSolve)
 // The split applies to the primal path only: at degree 20 < k+1 the kernel
 // solves the 20 × 20 dual system instead.
 BENCHMARK(BM_GramBuild)->ArgsProduct({{32, 64, 128}, {150, 1500}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GramBuildEigen)
+    ->ArgsProduct({{32, 64, 128}, {150, 1500}})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Cholesky)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
