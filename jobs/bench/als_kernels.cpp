@@ -13,6 +13,7 @@
 //   BM_GramBuildEigen/k/degree  the same with Eigen's rank update (the kernel
 //                          before its tiles), for comparison
 //   BM_Cholesky/k          its second phase alone (LLT in double, solve)
+//   BM_CholeskyEigen/k     Eigen's unblocked LLT at that size, for comparison
 //   BM_SquaredError/k      the error pass, per rating
 //   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
 //   BM_SgemmChunk/k        XᵀX with X 256×(k+1): a GEMM of the kernel's shape
@@ -157,10 +158,28 @@ void BM_GramBuildEigen(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
 }
 
-// The kernel's second phase: Cholesky of the (k+1)×(k+1) system in double
-// (unblocked, as row_solver.cpp factors it) and the two triangular solves;
-// independent of the row's degree.
+// The kernel's second phase (RowSolver::solve_normal_equations): Cholesky of
+// the (k+1)×(k+1) system in double, the two triangular solves and the
+// squared error, on the equations of one row of degree 150 (the time does
+// not depend on the degree).
 void BM_Cholesky(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const Rows rows(k, 150);
+  dmf::solvers::RowSolver solver(k, true);
+  solver.build_normal_equations(rows.row(0), 3.5F);
+  std::vector<float> factors(static_cast<std::size_t>(k));
+  float bias = 0.0F;
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      benchmark::DoNotOptimize(solver.solve_normal_equations(7.5, factors, bias));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// Eigen's unblocked LLT and triangular solves on a system of the same size
+// (the kernel's factorization before its own), for comparison.
+void BM_CholeskyEigen(benchmark::State& state) {
   const auto k = static_cast<int>(state.range(0));
   const auto dim = static_cast<Eigen::Index>(k + 1);
   const Eigen::MatrixXd x = Eigen::MatrixXd::Random(4 * dim, dim);
@@ -239,6 +258,7 @@ BENCHMARK(BM_GramBuildEigen)
     ->ArgsProduct({{32, 64, 128}, {150, 1500}})
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Cholesky)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CholeskyEigen)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmChunk)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);

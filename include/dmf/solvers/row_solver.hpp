@@ -69,6 +69,10 @@ class RowSolver {
   /// (lower triangle, without the ridge), rhs() and targets_squared().
   /// solve() starts with this on rows of at least k+1 ratings.
   void build_normal_equations(const RowRatings& row, float mu);
+  /// Solves the equations of the last build_normal_equations() with
+  /// `ridge` λw on the diagonal (the Cholesky phase of solve(); the Gram
+  /// matrix is left as it was). Returns what solve() returns.
+  double solve_normal_equations(double ridge, std::span<float> factors, float& bias);
   [[nodiscard]] const Eigen::MatrixXd& gram() const noexcept { return gram_; }
   [[nodiscard]] const Eigen::VectorXd& rhs() const noexcept { return rhs_; }
   [[nodiscard]] double targets_squared() const noexcept { return targets_squared_; }
@@ -86,11 +90,12 @@ class RowSolver {
 
  private:
   /// One register tile of the Gram build: rows [row, row + one packet) of
-  /// the gathered z_i against `columns` of them (at most kMaxTileColumns).
+  /// the gathered z_i against their columns [first_column, first_column +
+  /// columns), at most 12.
   struct Tile {
     Eigen::Index row;
-    std::uint32_t first_column;  // index into tile_columns_
-    std::uint32_t columns;
+    Eigen::Index first_column;
+    Eigen::Index columns;
   };
 
   /// Gathers z_j = [q; 1; y] of ratings [begin, begin + count) of `row` into
@@ -100,30 +105,32 @@ class RowSolver {
   void add_chunk();
   /// x_ from the (k+1)×(k+1) normal equations; returns its squared error.
   double solve_primal(const RowRatings& row, float mu, double ridge);
+  /// x_ from the equations built by build_normal_equations().
+  double solve_built(double ridge);
+  /// Writes x_ to the caller's factors and bias.
+  void store(std::span<float> factors, float& bias) const;
   /// x_ from the n × n dual system (n ratings, n < k+1); returns its
   /// squared error.
   double solve_dual(const RowRatings& row, float mu, double ridge);
 
   int k_;
   bool with_bias_;
-  Eigen::Index dim_;     // unknowns: k, plus the bias
-  Eigen::Index stride_;  // floats per gathered row: z = [q; 1; y], padded
-  Eigen::Index tile_rows_;  // rows of the tiles' float sums: k padded to a packet
-  std::size_t block_ = 0;   // ratings gathered at a time (fits L1)
-  Eigen::VectorXf gathered_;  // block_ rows of stride_ floats, packet-aligned
+  Eigen::Index dim_;           // unknowns: k, plus the bias
+  Eigen::Index stride_;        // floats per gathered row: z = [q; 1; y], padded
+  Eigen::Index tile_rows_;     // rows of the tiles' float sums: k padded to a packet
+  std::size_t block_ = 0;      // ratings gathered at a time (fits L1)
+  Eigen::VectorXf gathered_;   // block_ rows of stride_ floats, packet-aligned
   Eigen::VectorXf tile_sums_;  // tile_rows_ × (dim_+1), column-major: Σ z_r z_c in float
   std::vector<Tile> tiles_;
-  std::vector<Eigen::Index> tile_columns_;
-  float chunk_targets_ = 0.0F;      // Σ y of the current chunk, in float
-  double targets_squared_ = 0.0;    // Σ y² of the row, in double
+  float chunk_targets_ = 0.0F;    // Σ y of the current chunk, in float
+  double targets_squared_ = 0.0;  // Σ y² of the row, in double
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
-  Eigen::MatrixXd factor_;  // the Cholesky factor (lower)
+  Eigen::MatrixXd factor_;  // the Cholesky factor (lower), rows padded to packets
   Eigen::MatrixXf dual_chunk_;
   Eigen::MatrixXd dual_;
   Eigen::VectorXd alpha_;
   Eigen::VectorXd x_;  // the solution
-  Eigen::VectorXd work_;
   // Conjugate gradient: the iterate, residual, direction and its image.
   Eigen::VectorXd cg_x_, cg_r_, cg_p_, cg_ap_;
   Eigen::VectorXf cg_direction_, cg_sums_;
