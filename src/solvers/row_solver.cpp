@@ -173,6 +173,11 @@ RowSolver::RowSolver(int k, bool with_bias)
   // Zeros beyond z stay zero: the tiles of the last packet of rows read them.
   gathered_.setZero(static_cast<Eigen::Index>(block_) * stride_);
   factor_.setZero();  // its padding rows stay zero
+  for (auto* v : {&cg_x_, &cg_g_, &cg_r_, &cg_start_r_, &cg_p_, &cg_ap_, &cg_delta_}) {
+    v->setZero(dim_);
+  }
+  cg_direction_.setZero(stride_);
+  cg_sums_.setZero(stride_);
   tile_sums_.setZero(tile_rows_ * (dim_ + 1));
   // Row packet [row, row + lanes) against columns c ≤ its last row (the lower
   // triangle, with the upper part of the diagonal block thrown away), and
@@ -333,6 +338,95 @@ double RowSolver::solve_dual(const RowRatings& row, float mu, double ridge) {
   x_.noalias() = features.transpose().cast<double>() * alpha_;
   // (XXᵀ + λw I) α = y makes the residual y − Xx = y − XXᵀα = λw α.
   return ridge * ridge * alpha_.squaredNorm();
+}
+
+double RowSolver::cg_pass(const RowRatings& row, float mu, const Eigen::VectorXd& v,
+                          bool with_targets, Eigen::VectorXd& out) {
+  using Eigen::internal::pload;
+  using Eigen::internal::ploadu;
+  using Eigen::internal::pmadd;
+  using Eigen::internal::pset1;
+  using Eigen::internal::pstore;
+  const Eigen::Index k = k_;
+  const Eigen::Index whole = k / kLanes * kLanes;
+  float* direction = cg_direction_.data();
+  float* sums = cg_sums_.data();
+  for (Eigen::Index c = 0; c < dim_; ++c) direction[c] = static_cast<float>(v[c]);
+  const float v_bias = with_bias_ ? direction[k] : 0.0F;
+  out.setZero();
+  double squares = 0.0;
+  const std::size_t n = row.values.size();
+  for (std::size_t chunk = 0; chunk < n; chunk += kChunk) {
+    const std::size_t chunk_end = std::min(n, chunk + kChunk);
+    cg_sums_.setZero();
+    for (std::size_t j = chunk; j < chunk_end; ++j) {
+      const float* feature = row.features + row.slots[j] * row.feature_width;
+      // e = y − zᵀv (or −zᵀv): the dot in packets of lanes, summed across
+      // lanes in Eigen's fixed order, then the tail; rounding never depends
+      // on where the row sits in memory.
+      Packet dot = pset1<Packet>(0.0F);
+      for (Eigen::Index c = 0; c < whole; c += kLanes) {
+        dot = pmadd(ploadu<Packet>(feature + c), pload<Packet>(direction + c), dot);
+      }
+      float product = Eigen::internal::predux(dot);
+      for (Eigen::Index c = whole; c < k; ++c) product += feature[c] * direction[c];
+      product += v_bias;
+      const float target = with_targets ? row.values[j] - mu - feature[k] : 0.0F;
+      const float e = target - product;
+      squares += static_cast<double>(e) * e;
+      // sums += e z, z = [q; 1]
+      const Packet scale = pset1<Packet>(e);
+      for (Eigen::Index c = 0; c < whole; c += kLanes) {
+        pstore(sums + c, pmadd(scale, ploadu<Packet>(feature + c), pload<Packet>(sums + c)));
+      }
+      for (Eigen::Index c = whole; c < k; ++c) sums[c] += e * feature[c];
+      if (with_bias_) sums[k] += e;
+    }
+    out += cg_sums_.head(dim_).cast<double>();
+  }
+  return squares;
+}
+
+double RowSolver::solve_cg(const RowRatings& row, float mu, double ridge, int steps,
+                           std::span<float> factors, float& bias) {
+  if (row.values.empty()) {
+    std::ranges::fill(factors, 0.0F);
+    bias = 0.0F;
+    return 0.0;
+  }
+  // With e₀ = y − X x₀ the errors at the start, g = Xᵀe₀ and the system
+  // A x = b, A = XᵀX + λw I: the residual is r = b − A x = g − λw x₀ at the
+  // start, and each step's A p is one pass, Xᵀ(X p) + λw p. The solution is
+  // x₀ + Δ.
+  const Eigen::Index k = k_;
+  for (Eigen::Index f = 0; f < k; ++f) cg_x_[f] = factors[static_cast<std::size_t>(f)];
+  if (with_bias_) cg_x_[k] = bias;
+  const double start_error = cg_pass(row, mu, cg_x_, /*with_targets=*/true, cg_g_);
+  cg_r_ = cg_g_ - ridge * cg_x_;
+  cg_start_r_ = cg_r_;
+  cg_p_ = cg_r_;
+  cg_delta_.setZero();
+  double rs = cg_r_.squaredNorm();
+  // The passes sum in float: below this the residual is rounding.
+  const double rounding = 1e-12 * rs;
+  for (int step = 0; step < steps && rs > rounding; ++step) {
+    cg_pass(row, mu, cg_p_, /*with_targets=*/false, cg_ap_);  // −XᵀX p
+    cg_ap_ = ridge * cg_p_ - cg_ap_;
+    const double curvature = cg_p_.dot(cg_ap_);
+    if (!(curvature > 0.0)) break;
+    const double alpha = rs / curvature;
+    cg_delta_ += alpha * cg_p_;
+    cg_r_ -= alpha * cg_ap_;
+    const double rs_next = cg_r_.squaredNorm();
+    cg_p_ = cg_r_ + (rs_next / rs) * cg_p_;
+    rs = rs_next;
+  }
+  x_ = cg_x_ + cg_delta_;
+  store(factors, bias);
+  // ‖e₀ − XΔ‖² = ‖e₀‖² − 2Δᵀg + ΔᵀXᵀXΔ, and AΔ = r₀ − r (the residual's
+  // change), so ΔᵀXᵀXΔ = Δᵀ(r₀ − r) − λw ‖Δ‖²: no pass over the ratings.
+  const double fit = cg_delta_.dot(cg_start_r_ - cg_r_) - ridge * cg_delta_.squaredNorm();
+  return std::max(0.0, start_error - 2.0 * cg_delta_.dot(cg_g_) + fit);
 }
 
 double RowSolver::squared_error(const RowRatings& row, float mu, std::span<const float> factors,

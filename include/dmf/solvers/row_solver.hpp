@@ -76,6 +76,9 @@ class RowSolver {
   [[nodiscard]] const Eigen::MatrixXd& gram() const noexcept { return gram_; }
   [[nodiscard]] const Eigen::VectorXd& rhs() const noexcept { return rhs_; }
   [[nodiscard]] double targets_squared() const noexcept { return targets_squared_; }
+  /// Ratings gathered at a time by the Gram build (what fits L1 at this k):
+  /// a blocking that must not change the sums' bits.
+  [[nodiscard]] std::size_t gather_block() const noexcept { return block_; }
 
   /// Σ (r − r̂)² of the row with its current `factors` and `bias` (a metric:
   /// its rounding may depend on memory alignment, the factors never do).
@@ -107,6 +110,11 @@ class RowSolver {
   double solve_primal(const RowRatings& row, float mu, double ridge);
   /// x_ from the equations built by build_normal_equations().
   double solve_built(double ridge);
+  /// One pass of conjugate gradient over the row: out = Σ e_j z_j with
+  /// e_j = y_j − z_jᵀv (or −z_jᵀv without targets), z_j = [q_j; 1]; returns
+  /// Σ e_j². Float within chunks of kChunk ratings, double across.
+  double cg_pass(const RowRatings& row, float mu, const Eigen::VectorXd& v, bool with_targets,
+                 Eigen::VectorXd& out);
   /// Writes x_ to the caller's factors and bias.
   void store(std::span<float> factors, float& bias) const;
   /// x_ from the n × n dual system (n ratings, n < k+1); returns its
@@ -131,9 +139,11 @@ class RowSolver {
   Eigen::MatrixXd dual_;
   Eigen::VectorXd alpha_;
   Eigen::VectorXd x_;  // the solution
-  // Conjugate gradient: the iterate, residual, direction and its image.
-  Eigen::VectorXd cg_x_, cg_r_, cg_p_, cg_ap_;
-  Eigen::VectorXf cg_direction_, cg_sums_;
+  // Conjugate gradient: the start, Xᵀ(y − X start), the residual (now and
+  // at the start), the direction and its image, the step from the start.
+  Eigen::VectorXd cg_x_, cg_g_, cg_r_, cg_start_r_, cg_p_, cg_ap_, cg_delta_;
+  Eigen::VectorXf cg_direction_;  // the vector of a pass, in float, padded
+  Eigen::VectorXf cg_sums_;       // a chunk's Σ e z in float
 };
 
 }  // namespace dmf::solvers
