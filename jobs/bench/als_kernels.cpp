@@ -9,6 +9,7 @@
 //
 //   BM_RowSolve/k/degree   the whole kernel: gather, Gram build, Cholesky
 //                          (the dual n×n system when degree < k+1)
+//   BM_RowSolveCg/k/degree RowSolver::solve_cg, 3 warm-started steps
 //   BM_GramBuild/k/degree  its first phase alone (gather, register tiles)
 //   BM_GramBuildEigen/k/degree  the same with Eigen's rank update (the kernel
 //                          before its tiles), for comparison
@@ -87,6 +88,28 @@ void BM_RowSolve(benchmark::State& state) {
   for (auto _ : state) {
     for (int r = 0; r < kRowsPerIteration; ++r) {
       solver.solve(rows.row(r), 3.5F, 0.05 * static_cast<double>(degree), factors, bias);
+      benchmark::DoNotOptimize(factors.data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);  // rows/s
+}
+
+// RowSolver::solve_cg with 3 steps (the `implicit` library's default), each
+// row warm-started from the previous row's result: 4 passes of O(degree·k)
+// over the ratings instead of the Gram build's O(degree·k²) and the O(k³)
+// Cholesky. FLOP/s in the Gram build's unit, so that it compares with
+// BM_RowSolve as rows per second do.
+void BM_RowSolveCg(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  std::vector<float> factors(static_cast<std::size_t>(k), 0.0F);
+  float bias = 0.0F;
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.solve_cg(rows.row(r), 3.5F, 0.05 * static_cast<double>(degree), 3, factors, bias);
       benchmark::DoNotOptimize(factors.data());
     }
   }
@@ -249,6 +272,9 @@ void BM_SgemmChunk(benchmark::State& state) {
 // Degrees: the MovieLens floor (20), a typical user (150), a popular item
 // (1500, several chunks).
 BENCHMARK(BM_RowSolve)
+    ->ArgsProduct({{32, 64, 128}, {20, 150, 1500}})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RowSolveCg)
     ->ArgsProduct({{32, 64, 128}, {20, 150, 1500}})
     ->Unit(benchmark::kMicrosecond);
 // The split applies to the primal path only: at degree 20 < k+1 the kernel
