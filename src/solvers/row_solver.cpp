@@ -30,6 +30,11 @@ constexpr int kMaxTileColumns = 12;
 /// Bytes of gathered rows kept in L1 while every tile passes over them.
 constexpr std::size_t kBlockBytes = 32 * 1024;
 
+/// Ratings ahead whose feature row the gather prefetches, and the floats
+/// of a cache line.
+constexpr std::size_t kPrefetchAhead = 8;
+constexpr std::size_t kCacheLineFloats = 64 / sizeof(float);
+
 Eigen::Index round_up(Eigen::Index n, Eigen::Index to) { return (n + to - 1) / to * to; }
 
 /// sums[(first + c)·ld + row ..][lanes] (+)= Σ_j z_j[row ..] z_j[first + c]
@@ -204,7 +209,16 @@ void RowSolver::gather(const RowRatings& row, float mu, std::size_t begin, std::
   using Eigen::internal::pstore;
   const Eigen::Index k = k_;
   const Eigen::Index whole = k / kLanes * kLanes;
+  const std::size_t end = row.values.size();
   for (std::size_t j = 0; j < count; ++j) {
+    // The rows of the other side are read in slot order, scattered over a
+    // matrix larger than L2: ask for the row kPrefetchAhead ratings ahead.
+    if (begin + j + kPrefetchAhead < end) {
+      const float* ahead = row.features + row.slots[begin + j + kPrefetchAhead] * row.feature_width;
+      for (std::size_t f = 0; f <= row.feature_width; f += kCacheLineFloats) {
+        Eigen::internal::prefetch(ahead + f);
+      }
+    }
     const float* feature = row.features + row.slots[begin + j] * row.feature_width;
     float* z = gathered_.data() + static_cast<Eigen::Index>(j) * stride_;
     // A packet copy per lane group: a memcpy call per rating costs more
