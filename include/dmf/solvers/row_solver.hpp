@@ -67,7 +67,8 @@ class RowSolver {
 
   /// Builds the normal equations of `row` without solving them: gram()
   /// (lower triangle, without the ridge), rhs() and targets_squared().
-  /// solve() starts with this on rows of at least k+1 ratings.
+  /// solve() starts with this on rows with at least as many ratings as
+  /// unknowns.
   void build_normal_equations(const RowRatings& row, float mu);
   /// Solves the equations of the last build_normal_equations() with
   /// `ridge` λw on the diagonal (the Cholesky phase of solve(); the Gram
