@@ -17,6 +17,7 @@
 //   BM_CholeskyEigen/k     Eigen's unblocked LLT at that size, for comparison
 //   BM_SquaredError/k      the error pass, per rating
 //   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
+//   BM_Triad/MiB           a = b + s·c: the memory (or L3) bandwidth figure
 //   BM_SgemmChunk/k        XᵀX with X 256×(k+1): a GEMM of the kernel's shape
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -115,6 +116,9 @@ void BM_RowSolveCg(benchmark::State& state) {
   }
   set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
   state.SetItemsProcessed(state.iterations() * kRowsPerIteration);  // rows/s
+  // Feature rows read: 4 passes (the starting residual and 3 steps).
+  state.SetBytesProcessed(state.iterations() * kRowsPerIteration * 4 *
+                          static_cast<std::int64_t>(degree * rows.width * sizeof(float)));
 }
 
 // The Gram build of row_solver.cpp without the Cholesky
@@ -240,6 +244,21 @@ void BM_SquaredError(benchmark::State& state) {
                           static_cast<std::int64_t>(kDegree));  // ratings/s
 }
 
+// The memory reference: a = b + s·c over float arrays of `mib` MiB each,
+// bytes/s counting the two reads and the write. 16 MiB arrays fit this VM's
+// L3, 256 MiB ones do not (main memory).
+void BM_Triad(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0)) * (1 << 20) / 4;
+  const Eigen::VectorXf b = Eigen::VectorXf::Constant(n, 1.0F);
+  const Eigen::VectorXf c = Eigen::VectorXf::Constant(n, 2.0F);
+  Eigen::VectorXf a(n);
+  for (auto _ : state) {
+    a = b + 0.5F * c;
+    benchmark::DoNotOptimize(a.data());
+  }
+  state.SetBytesProcessed(state.iterations() * 3 * n * static_cast<std::int64_t>(sizeof(float)));
+}
+
 // The reference: a square float GEMM, large enough that Eigen's packing is
 // amortised and its blocking reaches its best, small enough for L2/L3.
 void BM_Sgemm(benchmark::State& state) {
@@ -287,6 +306,7 @@ BENCHMARK(BM_Cholesky)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond
 BENCHMARK(BM_CholeskyEigen)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Triad)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmChunk)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
