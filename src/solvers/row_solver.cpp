@@ -119,8 +119,9 @@ void update_column(double* a, Eigen::Index ld, Eigen::Index j, Eigen::Index i) {
 /// false when `a` is not positive definite. Left-looking: each column of L
 /// is its column of `a` less a product with the columns before it, kept in
 /// registers 4 packets of rows at a time, then scaled by its pivot's root.
-/// At k = 64 this takes a third of the time of Eigen's unblocked LLT, whose
-/// column updates are matrix-vector products through memory. Rows above the
+/// Eigen's unblocked LLT updates each column with a matrix-vector product
+/// through memory: with it the solve phase took 7.6 µs at k = 64, with
+/// this 4.9 (BM_Cholesky, BM_CholeskyEigen). Rows above the
 /// diagonal in a column's first packet are updated too and never read.
 bool factor_in_place(Eigen::MatrixXd& a, Eigen::Index n) {
   const Eigen::Index ld = a.rows();
