@@ -3,7 +3,9 @@
 # items, 10,000,054 ratings; 10% held out): seconds per epoch at k = 32, 64,
 # 128 on (P ranks, T threads) = (1,1), (1,2), (2,1); speedups over (1,1);
 # GFLOP/s of the normal-equation build (2 sides × k(k+1) × ratings per epoch)
-# beside an Eigen SGEMM measured in the same run; bytes sent per epoch; peak
+# beside an Eigen SGEMM measured in the same run; the row kernel's
+# microseconds per row at degree 150 (exact solve, its Cholesky phase, 3
+# conjugate-gradient steps) from dmf_bench_als; bytes sent per epoch; peak
 # RSS of the largest rank; train and held-out RMSE. Then the accuracy check:
 # at the generator's true rank, held-out RMSE / σ (target ≤ 1.03). A
 # benchmark, not a test.
@@ -38,7 +40,9 @@ bench_build dmf dmf_bench_als
 
 # The SGEMM figure and the row kernel at each k, one core, in this run.
 filter="^BM_Sgemm/1024\$"
-for k in $ks; do filter="$filter|^BM_GramBuild/$k/1500\$|^BM_RowSolve/$k/150\$"; done
+for k in $ks; do
+  filter="$filter|^BM_GramBuild/$k/1500\$|^BM_RowSolve/$k/150\$|^BM_Cholesky/$k\$|^BM_RowSolveCg/$k/150\$"
+done
 echo "kernels (one core): $filter"
 "$build_dir/jobs/bench/dmf_bench_als" --benchmark_filter="$filter" --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true --benchmark_out="$bench_dir/als-kernels.json" \
@@ -85,6 +89,12 @@ for k in ks:
     solve = kernels[f"BM_RowSolve/{k}/150"]["FLOP/s"] / 1e9
     print(f"  k={k}: Gram build alone (degree 1500) {build:.1f} GFLOP/s = {100 * build / sgemm:.0f}% "
           f"of SGEMM; whole row solve at degree 150 {solve:.1f} GFLOP/s = {100 * solve / sgemm:.0f}%")
+    # items_per_second of the row kernels is rows per second.
+    row_us = {name: 1e6 / kernels[key]["items_per_second"] for name, key in (
+        ("exact", f"BM_RowSolve/{k}/150"), ("Cholesky", f"BM_Cholesky/{k}"),
+        ("CG", f"BM_RowSolveCg/{k}/150"))}
+    print(f"        per row at degree 150: exact solve {row_us['exact']:.1f} us, of which the "
+          f"Cholesky phase {row_us['Cholesky']:.1f} us; 3 conjugate-gradient steps {row_us['CG']:.1f} us")
 
 def manifest(name):
     return json.load(open(f"{bench_dir}/runs/{name}/manifest.json"))

@@ -9,10 +9,15 @@
 //
 //   BM_RowSolve/k/degree   the whole kernel: gather, Gram build, Cholesky
 //                          (the dual n×n system when degree < k+1)
-//   BM_GramBuild/k/degree  its first phase alone (gather, rank updates, rhs)
+//   BM_RowSolveCg/k/degree RowSolver::solve_cg, 3 warm-started steps
+//   BM_GramBuild/k/degree  its first phase alone (gather, register tiles)
+//   BM_GramBuildEigen/k/degree  the same with Eigen's rank update (the kernel
+//                          before its tiles), for comparison
 //   BM_Cholesky/k          its second phase alone (LLT in double, solve)
+//   BM_CholeskyEigen/k     Eigen's unblocked LLT at that size, for comparison
 //   BM_SquaredError/k      the error pass, per rating
 //   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
+//   BM_Triad/MiB           a = b + s·c: the memory (or L3) bandwidth figure
 //   BM_SgemmChunk/k        XᵀX with X 256×(k+1): a GEMM of the kernel's shape
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -91,11 +96,54 @@ void BM_RowSolve(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRowsPerIteration);  // rows/s
 }
 
-// The Gram build of row_solver.cpp, phase by phase, without the Cholesky:
-// chunks of gathered rows x_i = [q_i; 1], G += Σ x_i x_iᵀ (float rank update,
-// summed in double), r += Σ y_i x_i. Kept expression for expression with the
-// kernel so that GramBuild + Cholesky ≈ RowSolve shows where a row's time goes.
+// RowSolver::solve_cg with 3 steps (the `implicit` library's default), each
+// row warm-started from the previous row's result: 4 passes of O(degree·k)
+// over the ratings instead of the Gram build's O(degree·k²) and the O(k³)
+// Cholesky. FLOP/s in the Gram build's unit, so that it compares with
+// BM_RowSolve as rows per second do.
+void BM_RowSolveCg(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  std::vector<float> factors(static_cast<std::size_t>(k), 0.0F);
+  float bias = 0.0F;
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.solve_cg(rows.row(r), 3.5F, 0.05 * static_cast<double>(degree), 3, factors, bias);
+      benchmark::DoNotOptimize(factors.data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);  // rows/s
+  // Feature rows read: 4 passes (the starting residual and 3 steps).
+  state.SetBytesProcessed(state.iterations() * kRowsPerIteration * 4 *
+                          static_cast<std::int64_t>(degree * rows.width * sizeof(float)));
+}
+
+// The Gram build of row_solver.cpp without the Cholesky
+// (RowSolver::build_normal_equations), so that GramBuild + Cholesky ≈
+// RowSolve shows where a row's time goes.
 void BM_GramBuild(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.build_normal_equations(rows.row(r), 3.5F);
+      benchmark::DoNotOptimize(solver.gram().data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// The Gram build as Eigen does it (the kernel before its register tiles):
+// chunks of 256 gathered rows x_i = [q_i; 1] (a copy per rating), G += Σ x_i
+// x_iᵀ as a float rank update (Eigen's GEMM, which packs the chunk again),
+// summed in double, r += Σ y_i x_i as a second product.
+void BM_GramBuildEigen(benchmark::State& state) {
   using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto k = static_cast<int>(state.range(0));
   const auto degree = static_cast<std::size_t>(state.range(1));
@@ -137,10 +185,28 @@ void BM_GramBuild(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
 }
 
-// The kernel's second phase: Cholesky of the (k+1)×(k+1) system in double
-// (unblocked, as row_solver.cpp factors it) and the two triangular solves;
-// independent of the row's degree.
+// The kernel's second phase (RowSolver::solve_normal_equations): Cholesky of
+// the (k+1)×(k+1) system in double, the two triangular solves and the
+// squared error, on the equations of one row of degree 150 (the time does
+// not depend on the degree).
 void BM_Cholesky(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const Rows rows(k, 150);
+  dmf::solvers::RowSolver solver(k, true);
+  solver.build_normal_equations(rows.row(0), 3.5F);
+  std::vector<float> factors(static_cast<std::size_t>(k));
+  float bias = 0.0F;
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      benchmark::DoNotOptimize(solver.solve_normal_equations(7.5, factors, bias));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// Eigen's unblocked LLT and triangular solves on a system of the same size
+// (the kernel's factorization before its own), for comparison.
+void BM_CholeskyEigen(benchmark::State& state) {
   const auto k = static_cast<int>(state.range(0));
   const auto dim = static_cast<Eigen::Index>(k + 1);
   const Eigen::MatrixXd x = Eigen::MatrixXd::Random(4 * dim, dim);
@@ -178,6 +244,21 @@ void BM_SquaredError(benchmark::State& state) {
                           static_cast<std::int64_t>(kDegree));  // ratings/s
 }
 
+// The memory reference: a = b + s·c over float arrays of `mib` MiB each,
+// bytes/s counting the two reads and the write. 16 MiB arrays fit this VM's
+// L3, 256 MiB ones do not (main memory).
+void BM_Triad(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0)) * (1 << 20) / 4;
+  const Eigen::VectorXf b = Eigen::VectorXf::Constant(n, 1.0F);
+  const Eigen::VectorXf c = Eigen::VectorXf::Constant(n, 2.0F);
+  Eigen::VectorXf a(n);
+  for (auto _ : state) {
+    a = b + 0.5F * c;
+    benchmark::DoNotOptimize(a.data());
+  }
+  state.SetBytesProcessed(state.iterations() * 3 * n * static_cast<std::int64_t>(sizeof(float)));
+}
+
 // The reference: a square float GEMM, large enough that Eigen's packing is
 // amortised and its blocking reaches its best, small enough for L2/L3.
 void BM_Sgemm(benchmark::State& state) {
@@ -212,12 +293,20 @@ void BM_SgemmChunk(benchmark::State& state) {
 BENCHMARK(BM_RowSolve)
     ->ArgsProduct({{32, 64, 128}, {20, 150, 1500}})
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RowSolveCg)
+    ->ArgsProduct({{32, 64, 128}, {20, 150, 1500}})
+    ->Unit(benchmark::kMicrosecond);
 // The split applies to the primal path only: at degree 20 < k+1 the kernel
 // solves the 20 × 20 dual system instead.
 BENCHMARK(BM_GramBuild)->ArgsProduct({{32, 64, 128}, {150, 1500}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GramBuildEigen)
+    ->ArgsProduct({{32, 64, 128}, {150, 1500}})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Cholesky)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CholeskyEigen)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Triad)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmChunk)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -1,11 +1,15 @@
 // The ALS row kernel against the normal equations solved plainly in double
 // (dense, no chunks, no dual form), for degrees on both sides of k + 1, with
-// and without a bias, and for rows longer than one gathered chunk.
+// and without a bias, and for rows longer than one gathered chunk; its Gram
+// build against the plain float/double sums bit for bit on both sides of
+// every blocking threshold; conjugate gradient against the exact solve.
 #include "dmf/solvers/row_solver.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -57,8 +61,8 @@ Eigen::VectorXd reference(const Problem& p, bool with_bias, float mu, double rid
 }
 
 void expect_solves(int k, std::size_t degree, bool with_bias, double ridge) {
-  SCOPED_TRACE(testing::Message() << "k " << k << ", degree " << degree << ", bias "
-                                  << with_bias << ", ridge " << ridge);
+  SCOPED_TRACE(testing::Message() << "k " << k << ", degree " << degree << ", bias " << with_bias
+                                  << ", ridge " << ridge);
   const Problem p = make_problem(k, degree, static_cast<unsigned>(k * 1000 + degree));
   const float mu = 3.25F;
   RowSolver solver(k, with_bias);
@@ -81,7 +85,8 @@ void expect_solves(int k, std::size_t degree, bool with_bias, double ridge) {
 TEST(RowSolver, MatchesDenseNormalEquationsAroundTheDualThreshold) {
   for (const int k : {3, 16, 64}) {
     for (const std::size_t degree : {1UL, 2UL, 15UL, 16UL, 17UL, 63UL, 64UL, 65UL, 66UL, 200UL}) {
-      for (const bool with_bias : {false, true}) expect_solves(k, degree, with_bias, 0.7 * static_cast<double>(degree));
+      for (const bool with_bias : {false, true})
+        expect_solves(k, degree, with_bias, 0.7 * static_cast<double>(degree));
     }
   }
 }
@@ -94,8 +99,8 @@ TEST(RowSolver, RowsLongerThanOneChunk) {
 }
 
 TEST(RowSolver, UnregularizedRowsGetTheLeastSquaresSolution) {
-  expect_solves(4, 40, true, 0.0);   // overdetermined: the exact least-squares fit
-  expect_solves(6, 3, false, 0.0);   // underdetermined: the minimum-norm solution
+  expect_solves(4, 40, true, 0.0);  // overdetermined: the exact least-squares fit
+  expect_solves(6, 3, false, 0.0);  // underdetermined: the minimum-norm solution
 }
 
 TEST(RowSolver, RowWithoutRatingsIsZero) {
@@ -119,9 +124,242 @@ TEST(RowSolver, SquaredErrorIsTheSumOfSquaredResiduals) {
     for (std::size_t c = 0; c < 5; ++c) prediction += static_cast<double>(factors[c]) * f[c];
     want += (p.values[j] - prediction) * (p.values[j] - prediction);
   }
-  EXPECT_NEAR(RowSolver::squared_error({p.slots, p.values, p.features.data(), p.width}, mu,
-                                       factors, bias),
-              want, 1e-5 * want);
+  EXPECT_NEAR(
+      RowSolver::squared_error({p.slots, p.values, p.features.data(), p.width}, mu, factors, bias),
+      want, 1e-5 * want);
+}
+
+/// The Gram matrix (lower triangle) and right-hand side as the kernel
+/// defines them, entry by entry: z = [q; 1], y = r − μ − b; within each
+/// chunk of RowSolver::kChunk ratings a float sum in rating order (one fused
+/// multiply-add per rating, Σ y by plain additions), the chunks' sums added
+/// in double.
+struct PlainSums {
+  Eigen::MatrixXd gram;
+  Eigen::VectorXd rhs;
+};
+
+PlainSums plain_sums(const Problem& p, bool with_bias, float mu) {
+  const auto k = static_cast<Eigen::Index>(p.k);
+  const Eigen::Index dim = k + (with_bias ? 1 : 0);
+  PlainSums out{Eigen::MatrixXd::Zero(dim, dim), Eigen::VectorXd::Zero(dim)};
+  const std::size_t n = p.values.size();
+  for (std::size_t chunk = 0; chunk < n; chunk += RowSolver::kChunk) {
+    Eigen::MatrixXf gram = Eigen::MatrixXf::Zero(dim, dim);
+    Eigen::VectorXf rhs = Eigen::VectorXf::Zero(dim);
+    float sum_y = 0.0F;
+    for (std::size_t j = chunk; j < std::min(n, chunk + RowSolver::kChunk); ++j) {
+      const float* f = &p.features[p.slots[j] * p.width];
+      Eigen::VectorXf z(dim);
+      for (Eigen::Index c = 0; c < k; ++c) z[c] = f[c];
+      if (with_bias) z[k] = 1.0F;
+      const float y = p.values[j] - mu - f[k];
+      for (Eigen::Index r = 0; r < dim; ++r) {
+        for (Eigen::Index c = 0; c <= r; ++c) gram(r, c) = std::fma(z[r], z[c], gram(r, c));
+      }
+      for (Eigen::Index r = 0; r < k; ++r) rhs[r] = std::fma(z[r], y, rhs[r]);
+      sum_y += y;
+    }
+    if (with_bias) rhs[k] = sum_y;
+    out.gram.triangularView<Eigen::Lower>() += gram.cast<double>();
+    out.rhs += rhs.cast<double>();
+  }
+  return out;
+}
+
+TEST(RowSolver, GramBuildIsThePlainSumOnBothSidesOfEveryBlock) {
+  for (const int k : {5, 15, 16, 17, 33, 64}) {
+    for (const bool with_bias : {false, true}) {
+      RowSolver solver(k, with_bias);
+      const std::size_t block = solver.gather_block();
+      const std::size_t chunk = RowSolver::kChunk;
+      for (const std::size_t degree :
+           {1UL, block - 1, block, block + 1, chunk - 1, chunk, chunk + 1, 2 * chunk + block + 3}) {
+        SCOPED_TRACE(testing::Message()
+                     << "k " << k << ", bias " << with_bias << ", degree " << degree);
+        const Problem p = make_problem(k, degree, static_cast<unsigned>(k + degree));
+        const float mu = 3.25F;
+        solver.build_normal_equations({p.slots, p.values, p.features.data(), p.width}, mu);
+        const PlainSums want = plain_sums(p, with_bias, mu);
+        const Eigen::MatrixXd got = solver.gram().triangularView<Eigen::Lower>();
+        const Eigen::MatrixXd expected = want.gram.triangularView<Eigen::Lower>();
+#ifdef __FMA__
+        // Both sides fuse every multiply-add: the same operations in the same
+        // order, so the same bits.
+        EXPECT_EQ(got, expected);
+        EXPECT_EQ(solver.rhs(), want.rhs);
+#else
+        // Without fused multiply-add the kernel rounds each product first.
+        EXPECT_TRUE(got.isApprox(expected, 1e-5)) << (got - expected).cwiseAbs().maxCoeff();
+        EXPECT_TRUE(solver.rhs().isApprox(want.rhs, 1e-5));
+#endif
+      }
+    }
+  }
+}
+
+TEST(RowSolver, BuildThenSolveIsTheSolve) {
+  // The two phases the benchmark times apart give what solve() gives, and
+  // solving the built equations again (another ridge, then the first)
+  // leaves them as they were.
+  const Problem p = make_problem(20, 90, 4);
+  const RowRatings row{p.slots, p.values, p.features.data(), p.width};
+  RowSolver solver(20, true);
+  std::vector<float> whole(20), phased(20), again(20);
+  float bias_whole = 0.0F, bias_phased = 0.0F, bias_again = 0.0F;
+  const double error = solver.solve(row, 3.0F, 9.0, whole, bias_whole);
+  solver.build_normal_equations(row, 3.0F);
+  solver.solve_normal_equations(1.0, again, bias_again);
+  EXPECT_EQ(solver.solve_normal_equations(9.0, phased, bias_phased), error);
+  EXPECT_EQ(phased, whole);
+  EXPECT_EQ(bias_phased, bias_whole);
+  EXPECT_NE(again, whole);
+}
+
+/// The same row with its feature matrix moved by one float in memory.
+struct Shifted {
+  std::vector<float> storage;
+  explicit Shifted(const Problem& p) : storage(p.features.size() + 1) {
+    std::copy(p.features.begin(), p.features.end(), storage.begin() + 1);
+  }
+  [[nodiscard]] RowRatings row(const Problem& p) const {
+    return {p.slots, p.values, storage.data() + 1, p.width};
+  }
+};
+
+TEST(RowSolver, ResultDoesNotDependOnWhereTheFeaturesSit) {
+  // The fetched rows sit at offsets that differ between layouts (ranks ×
+  // threads); the model must not.
+  for (const std::size_t degree : {20UL, 300UL}) {
+    const Problem p = make_problem(37, degree, 5);
+    const Shifted shifted(p);
+    const RowRatings row{p.slots, p.values, p.features.data(), p.width};
+    RowSolver solver(37, true);
+    std::vector<float> a(37), b(37), c(37, 0.1F), d(37, 0.1F);
+    float bias_a = 0.0F, bias_b = 0.0F, bias_c = 0.2F, bias_d = 0.2F;
+    solver.solve(row, 3.0F, 5.0, a, bias_a);
+    solver.solve(shifted.row(p), 3.0F, 5.0, b, bias_b);
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(bias_a, bias_b);
+    solver.solve_cg(row, 3.0F, 5.0, 3, c, bias_c);
+    solver.solve_cg(shifted.row(p), 3.0F, 5.0, 3, d, bias_d);
+    EXPECT_EQ(c, d);
+    EXPECT_EQ(bias_c, bias_d);
+  }
+}
+
+/// The dense system A x = b of the row, in double.
+struct Dense {
+  Eigen::MatrixXd a;
+  Eigen::VectorXd b;
+  Eigen::VectorXd solution;
+  double condition = 0.0;  // of A
+};
+
+Dense dense_system(const Problem& p, bool with_bias, float mu, double ridge) {
+  const auto k = static_cast<Eigen::Index>(p.k);
+  const Eigen::Index dim = k + (with_bias ? 1 : 0);
+  Dense d{Eigen::MatrixXd::Identity(dim, dim) * ridge, Eigen::VectorXd::Zero(dim), {}, 0.0};
+  for (std::size_t j = 0; j < p.values.size(); ++j) {
+    const float* f = &p.features[p.slots[j] * p.width];
+    Eigen::VectorXd z(dim);
+    for (Eigen::Index c = 0; c < k; ++c) z[c] = f[c];
+    if (with_bias) z[k] = 1.0;
+    d.a += z * z.transpose();
+    d.b += (static_cast<double>(p.values[j]) - mu - f[k]) * z;
+  }
+  d.solution = d.a.llt().solve(d.b);
+  const Eigen::VectorXd eigenvalues =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(d.a).eigenvalues();
+  d.condition = eigenvalues.maxCoeff() / eigenvalues.minCoeff();
+  return d;
+}
+
+/// ‖x − x*‖_A, the norm in which conjugate gradient's error bound holds.
+double a_norm_error(const Dense& d, const std::vector<float>& factors, float bias, bool with_bias) {
+  Eigen::VectorXd x(d.solution.size());
+  for (std::size_t f = 0; f < factors.size(); ++f) x[static_cast<Eigen::Index>(f)] = factors[f];
+  if (with_bias) x[x.size() - 1] = bias;
+  const Eigen::VectorXd e = x - d.solution;
+  return std::sqrt(e.dot(d.a * e));
+}
+
+TEST(RowSolver, ConjugateGradientErrorShrinksAsItsBoundSays) {
+  // On a well-conditioned row (ridge comparable to the features' spread,
+  // condition number about 2) the error after N steps from any start is at
+  // most 2 ((√κ − 1)/(√κ + 1))^N times the starting one in the A-norm. The
+  // passes sum in float, which adds rounding: 2e-6 of the starting error
+  // (the errors y − zᵀx₀ it sums) plus 1e-5 of the solution's A-norm.
+  for (const bool with_bias : {false, true}) {
+    const int k = 24;
+    const Problem p = make_problem(k, 400, 3);
+    const float mu = 3.25F;
+    const double ridge = 0.7 * 400;
+    const Dense d = dense_system(p, with_bias, mu, ridge);
+    ASSERT_LT(d.condition, 3.0);
+    const double rate = (std::sqrt(d.condition) - 1) / (std::sqrt(d.condition) + 1);
+    const double solution_norm = std::sqrt(d.solution.dot(d.a * d.solution));
+    const RowRatings row{p.slots, p.values, p.features.data(), p.width};
+    RowSolver solver(k, with_bias);
+    for (const float start : {0.0F, 0.5F}) {  // cold, and far from the solution
+      const std::vector<float> start_factors(static_cast<std::size_t>(k), start);
+      const double initial = a_norm_error(d, start_factors, start, with_bias);
+      for (const int steps : {1, 2, 3, 5, 8}) {
+        SCOPED_TRACE(testing::Message()
+                     << "bias " << with_bias << ", start " << start << ", steps " << steps);
+        std::vector<float> factors = start_factors;
+        float bias = start;
+        solver.solve_cg(row, mu, ridge, steps, factors, bias);
+        EXPECT_LE(a_norm_error(d, factors, bias, with_bias),
+                  2 * std::pow(rate, steps) * initial + 2e-6 * initial + 1e-5 * solution_norm);
+      }
+    }
+  }
+}
+
+TEST(RowSolver, ConjugateGradientReachesTheExactSolve) {
+  // A harder row (condition about 30): after as many steps as unknowns,
+  // conjugate gradient agrees with the Cholesky solve to float rounding, and
+  // the error it reports is that of the factors it stored.
+  for (const bool with_bias : {false, true}) {
+    const int k = 16;
+    const Problem p = make_problem(k, 300, 9);
+    const float mu = 3.25F;
+    const double ridge = 3.0;
+    const RowRatings row{p.slots, p.values, p.features.data(), p.width};
+    RowSolver solver(k, with_bias);
+    std::vector<float> exact(static_cast<std::size_t>(k));
+    float exact_bias = 0.0F;
+    solver.solve(row, mu, ridge, exact, exact_bias);
+    std::vector<float> factors(static_cast<std::size_t>(k), 0.0F);
+    float bias = 0.0F;
+    const double reported = solver.solve_cg(row, mu, ridge, k + 1, factors, bias);
+    for (int f = 0; f < k; ++f) {
+      const auto i = static_cast<std::size_t>(f);
+      EXPECT_NEAR(factors[i], exact[i], 1e-4 * std::max(1.0F, std::abs(exact[i])))
+          << "factor " << f;
+    }
+    EXPECT_NEAR(bias, exact_bias, 1e-4 * std::max(1.0F, std::abs(exact_bias)));
+    const double measured = RowSolver::squared_error(row, mu, factors, bias);
+    EXPECT_NEAR(reported, measured, 1e-4 * measured);
+    // Warm-started at the solution, further steps stay there.
+    const std::vector<float> converged = factors;
+    const float converged_bias = bias;
+    solver.solve_cg(row, mu, ridge, 3, factors, bias);
+    for (std::size_t f = 0; f < factors.size(); ++f) {
+      EXPECT_NEAR(factors[f], converged[f], 1e-5 * std::max(1.0F, std::abs(converged[f])));
+    }
+    EXPECT_NEAR(bias, converged_bias, 1e-5 * std::max(1.0F, std::abs(converged_bias)));
+  }
+}
+
+TEST(RowSolver, ConjugateGradientOnARowWithoutRatingsIsZero) {
+  RowSolver solver(4, true);
+  std::vector<float> factors(4, 9.0F);
+  float bias = 9.0F;
+  EXPECT_EQ(solver.solve_cg({}, 3.0F, 1.0, 3, factors, bias), 0.0);
+  EXPECT_EQ(factors, std::vector<float>(4, 0.0F));
+  EXPECT_EQ(bias, 0.0F);
 }
 
 }  // namespace
