@@ -14,6 +14,7 @@
 #include "dmf/data/split.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
+#include "dmf/cli/train_memory.hpp"
 #include "dmf/cli/train_options.hpp"
 #include "dmf/cli/train_resume.hpp"
 #include "dmf/solvers/als.hpp"
@@ -126,6 +127,27 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   return run;
 }
 
+/// Refuses, on every rank, a --rank whose model would not fit in this
+/// machine's memory: before anything of size k is allocated.
+void check_memory(const dist::Comm& comm, const TrainOptions& o, const data::RatingsData& ratings,
+                  int threads) {
+  TrainShape shape;
+  shape.local_users = ratings.users.local_rows();
+  shape.local_items = ratings.items.local_rows();
+  shape.total_users = ratings.users.total_rows();
+  shape.total_items = ratings.items.total_rows();
+  shape.user_ratings = ratings.by_user.nnz();
+  shape.item_ratings = ratings.by_item.nnz();
+  shape.k = o.model.rank;
+  shape.threads = threads;
+  shape.solver = o.solver;
+  shape.optimizer_slots = o.solver == SolverKind::kGd ? solvers::state_slots(o.optimizer.kind) : 0;
+  comm.agree([&] {
+    const std::string why = memory_refusal(shape, comm.rank(), usable_memory_bytes());
+    if (!why.empty()) throw Error(why);
+  });
+}
+
 /// Is `a` a better run than `b`: lower validation RMSE (ties: lower objective).
 bool better(const Run& a, const Run& b) {
   if (a.validation && b.validation && a.validation->rmse != b.validation->rmse) {
@@ -188,7 +210,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   // From here a stop signal means "checkpoint at the next safe point".
   if (!o.checkpoint_dir.empty()) train::catch_stop_signals();
   Stopwatch clock;
-  const int threads = resolve_threads(o.threads);
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   data::LoadOptions load = o.load;
   load.threads = threads;
   const data::SplitOptions split{data::SplitMethod::kRandom, o.holdout, 0.0, o.split_seed};
@@ -204,6 +226,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
 
+  check_memory(comm, o, ratings, threads);
   // The first run's initial model. The held-out sets are built against it:
   // they need only its blocks' shape, the same for every restart.
   model::Model first = initial_model(comm, o, ratings, o.model.seed);
