@@ -53,7 +53,7 @@ int run(Context& context, const GenerateOptions& o, const ParamSet& /*params*/) 
   output.path = o.out;
   output.format = o.format;
   output.overwrite = o.overwrite;
-  output.threads = resolve_threads(o.threads);
+  output.threads = context.comm.agree([&] { return resolve_threads(o.threads); });
   context.console.log(
       "generating {} ratings of {} users on {} items on {} rank(s) x {} thread(s)\n",
       o.model.ratings, o.model.users, o.model.items, context.comm.size(), output.threads);

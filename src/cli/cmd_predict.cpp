@@ -56,7 +56,7 @@ std::pair<float, float> training_range(const dist::Comm& comm, const model::Load
 
 int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
-  const int threads = resolve_threads(o.threads);
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const ModelAndRatings input =
       read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
   const auto& ratings = input.ratings;

@@ -185,7 +185,7 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/)
     const int given = (o.all_users ? 1 : 0) + (o.user.empty() ? 0 : 1) + (o.users.empty() ? 0 : 1);
     DMF_CHECK(given == 1, "give exactly one of --user ID, --users FILE and --all-users");
   });
-  const int threads = resolve_threads(o.threads);
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
   const Queries queries = read_queries(comm, o, loaded);
   const auto rows = loaded.users.lookup(comm, queries.tokens);

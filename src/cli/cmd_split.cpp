@@ -59,7 +59,7 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& /*params
   });
   Stopwatch clock;
   data::LoadOptions load = o.load;
-  load.threads = resolve_threads(o.threads);
+  load.threads = comm.agree([&] { return resolve_threads(o.threads); });
   load.keep_lines = true;
   load.keep_time = o.split.method == data::SplitMethod::kTime;
   if (load.keep_time) {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Bounds, exit codes and output files end to end: absurd --threads and --rank
+# refused before anything is allocated, errors every rank shares printed
+# once without an MPI_Abort, a full or closed standard output is an error,
+# `-` is standard output, --overwrite replaces only regular files and model
+# directories, and every output path is checked before training starts.
+source "$DMF_E2E_LIB"
+
+expect_ok dmf generate --users 60 --items 40 --ratings 800 --true-rank 3 --noise 0.3 \
+  --out ratings.csv --quiet
+
+# one_error: stderr holds exactly one line, `dmf: error: TEXT`, printed once
+# by rank 0: no per-rank copies, no MPI_Abort.
+one_error() {
+  [[ "$(count_lines "$WORK/stderr" 'error')" == 1 ]] || fail "expected one error line"
+  contains "$WORK/stderr" "dmf: error: $1"
+  not_contains "$WORK/stderr" "dmf: rank "
+  not_contains "$WORK/stderr" "MPI_ABORT"
+}
+
+# --- Bounds: threads and the memory a --rank needs, refused up front.
+for np in 1 3; do
+  expect_fail 1 dmf_np "$np" train --data ratings.csv --out m --threads 100000 --quiet
+  one_error "--threads 100000 asks for 100000 threads, more than 16 x the"
+  OMP_NUM_THREADS=100000 expect_fail 1 dmf_np "$np" train --data ratings.csv --out m --quiet
+  one_error "OMP_NUM_THREADS=100000 asks for 100000 threads"
+  # Would fill the memory for a minute and die in bad_alloc.
+  expect_fail 1 dmf_np "$np" train --data ratings.csv --out m --rank 100000000 --quiet
+  one_error "--rank 100000000 needs about"
+  contains "$WORK/stderr" "of memory on rank 0"
+  expect_fail 1 dmf_np "$np" train --solver gd --data ratings.csv --out m --rank 100000000 --quiet
+  one_error "--rank 100000000 needs about"
+  [[ ! -e m ]] || fail "a refused run left m behind"
+done
+
+# --- Errors every rank shares: once, exit 1, no MPI_Abort.
+for np in 1 3; do
+  expect_fail 1 dmf_np "$np" train --solver gd --lr 1e30 --data ratings.csv --out m --quiet
+  one_error "training diverged in epoch 1"
+  expect_fail 1 dmf_np "$np" train --init-scale 1e30 --data ratings.csv --out m --quiet
+  one_error "the initial objective is"
+  OMP_NUM_THREADS=x expect_fail 1 dmf_np "$np" info --data ratings.csv
+  # (libgomp says so too, before dmf starts)
+  [[ "$(count_lines "$WORK/stderr" 'dmf: error:')" == 1 ]] || fail "expected one dmf error line"
+  contains "$WORK/stderr" "dmf: error: OMP_NUM_THREADS='x' is not a positive integer"
+  not_contains "$WORK/stderr" "dmf: rank "
+done
