@@ -45,3 +45,15 @@ for np in 1 3; do
   contains "$WORK/stderr" "dmf: error: OMP_NUM_THREADS='x' is not a positive integer"
   not_contains "$WORK/stderr" "dmf: rank "
 done
+
+# --- Standard output that cannot take the results: exit 1, said once.
+# (One process: under mpirun the ranks write to mpirun, which does not pass
+# its own write errors back.)
+got=0
+dmf info --data ratings.csv --quiet >/dev/full 2>"$WORK/stderr" || got=$?
+[[ "$got" == 1 ]] || fail "info >/dev/full exited $got"
+one_error "cannot write to standard output: No space left on device"
+got=0
+dmf info --data ratings.csv --quiet >&- 2>"$WORK/stderr" || got=$?
+[[ "$got" == 1 ]] || fail "info >&- exited $got"
+one_error "cannot write to standard output: Bad file descriptor"
