@@ -5,7 +5,7 @@
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
 #include "dmf/core/parallel.hpp"
-#include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/dist/ordered_output.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -35,9 +35,11 @@ void declare(ParamSet& params, PredictOptions& o) {
   params.flag("clip", &o.clip, "Clip predictions to the training ratings' range");
   declare_threads(params, o.threads);
   params.section("Output");
-  params.add("out", &o.out,
-             "CSV with a header line user,item,prediction and one line per input pair, in "
-             "input order (under --cold-start drop, cold pairs are left out)")
+  params
+      .add("out", &o.out,
+           "CSV with a header line user,item,prediction and one line per input pair, in "
+           "input order (under --cold-start drop, cold pairs are left out); - for standard "
+           "output")
       .value_name("FILE")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
@@ -56,6 +58,7 @@ std::pair<float, float> training_range(const dist::Comm& comm, const model::Load
 
 int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
+  if (dist::is_stdout(o.out)) context.console.results_to_stderr();
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const ModelAndRatings input =
       read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
@@ -67,7 +70,7 @@ int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
     for (auto& p : predictions) p = std::clamp(p, lowest, highest);
   }
 
-  dist::OrderedFileWriter writer(comm, o.out, o.overwrite);
+  dist::OrderedOutput writer(comm, o.out, o.overwrite);
   writer.append(comm.is_root() ? "user,item,prediction\n" : "");
   std::string text;
   const auto& kept = set.kept();
@@ -78,7 +81,8 @@ int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
   }
   writer.append(text);
   writer.commit();
-  context.console.out("wrote {} predictions to {} ({} cold{})\n", set.count(), o.out, set.cold(),
+  context.console.out("wrote {} predictions to {} ({} cold{})\n", set.count(),
+                      writer.to_stdout() ? "standard output" : o.out, set.cold(),
                       o.cold_start == eval::ColdStart::kDrop ? ", left out" : "");
   return 0;
 }

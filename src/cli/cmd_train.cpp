@@ -6,17 +6,18 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/train_memory.hpp"
+#include "dmf/cli/train_options.hpp"
+#include "dmf/cli/train_resume.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
 #include "dmf/data/fingerprint.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/data/split.hpp"
+#include "dmf/dist/ordered_output.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
-#include "dmf/cli/train_memory.hpp"
-#include "dmf/cli/train_options.hpp"
-#include "dmf/cli/train_resume.hpp"
 #include "dmf/solvers/als.hpp"
 #include "dmf/solvers/gd.hpp"
 #include "dmf/train/stop_signals.hpp"
@@ -204,6 +205,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto& console = context.console;
   comm.agree([&] { check_train_options(o, params); });
+  // With --metrics-out -, standard output carries the JSON lines alone.
+  if (dist::is_stdout(o.metrics_out)) context.console.results_to_stderr();
   // Refuse an existing --out now rather than after training (the write
   // checks again, atomically).
   model::check_model_dir_writable(comm, o.out, o.overwrite);

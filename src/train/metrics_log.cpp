@@ -1,5 +1,6 @@
 #include "dmf/train/metrics_log.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "dmf/core/error.hpp"
@@ -10,6 +11,8 @@ MetricsLog::MetricsLog(const dist::Comm& comm, std::string path, bool overwrite)
     : path_(std::move(path)) {
   comm.agree([&] {
     if (!comm.is_root()) return;
+    to_stdout_ = path_ == "-";
+    if (to_stdout_) return;
     std::error_code ignored;
     DMF_CHECK(overwrite || !std::filesystem::exists(path_, ignored),
               "{} exists; pass --overwrite to replace it", path_);
@@ -48,9 +51,15 @@ EpochRecord MetricsLog::from_json(const nlohmann::json& line) {
 }
 
 void MetricsLog::write(const EpochRecord& record) {
-  if (!out_.is_open()) return;
+  if (!out_.is_open() && !to_stdout_) return;
   nlohmann::json line = to_json(record);
   if (restart_ > 0) line["restart"] = restart_;
+  if (to_stdout_) {
+    // A write error shows at the exit check of standard output.
+    std::fputs((line.dump() + '\n').c_str(), stdout);
+    std::fflush(stdout);
+    return;
+  }
   out_ << line.dump() << '\n';
   out_.flush();
   DMF_CHECK(out_.good(), "cannot write {}", path_);

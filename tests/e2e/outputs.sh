@@ -12,7 +12,10 @@ expect_ok dmf generate --users 60 --items 40 --ratings 800 --true-rank 3 --noise
 # one_error: stderr holds exactly one line, `dmf: error: TEXT`, printed once
 # by rank 0: no per-rank copies, no MPI_Abort.
 one_error() {
-  [[ "$(count_lines "$WORK/stderr" 'error')" == 1 ]] || fail "expected one error line"
+  [[ "$(count_lines "$WORK/stderr" 'error:')" == 1 ]] || {
+    cat "$WORK/stderr" >&2
+    fail "expected one error line"
+  }
   contains "$WORK/stderr" "dmf: error: $1"
   not_contains "$WORK/stderr" "dmf: rank "
   not_contains "$WORK/stderr" "MPI_ABORT"
@@ -57,3 +60,33 @@ got=0
 dmf info --data ratings.csv --quiet >&- 2>"$WORK/stderr" || got=$?
 [[ "$got" == 1 ]] || fail "info >&- exited $got"
 one_error "cannot write to standard output: Bad file descriptor"
+
+# --- `-` is standard output, with the file's bytes, on any number of ranks.
+expect_ok dmf train --data ratings.csv --rank 3 --epochs 3 --out model --quiet
+for np in 1 3; do
+  expect_ok dmf_np "$np" generate --users 60 --items 40 --ratings 800 --true-rank 3 \
+    --noise 0.3 --out - --quiet
+  same_bytes "$WORK/stdout" ratings.csv
+  expect_ok dmf_np "$np" predict --model model --data ratings.csv --out "predictions$np.csv" \
+    --quiet
+  expect_ok dmf_np "$np" predict --model model --data ratings.csv --out - --quiet
+  same_bytes "$WORK/stdout" "predictions$np.csv"
+  [[ ! -s "$WORK/stderr" ]] || fail "predict --out - --quiet said something on stderr"
+  expect_ok dmf_np "$np" recommend --model model --all-users --top 3 --out "top$np.csv" --quiet
+  expect_ok dmf_np "$np" recommend --model model --all-users --top 3 --out - --quiet
+  same_bytes "$WORK/stdout" "top$np.csv"
+  # One user without --out: printed; the summary line goes to stderr.
+  expect_ok dmf_np "$np" recommend --model model --user 7 --top 3
+  grep '^7,' "top$np.csv" | diff - <(tail -n +2 "$WORK/stdout") ||
+    fail "recommend --user 7 printed other rows than the file's"
+  contains "$WORK/stderr" "wrote the top 3 items of 1 users to standard output"
+  expect_fail 1 dmf_np "$np" recommend --model model --all-users
+  one_error "give --out FILE for the recommendations (or --out - for standard output)"
+  # --metrics-out -: the JSON lines alone on stdout, the summary on stderr.
+  expect_ok dmf_np "$np" train --data ratings.csv --rank 3 --epochs 3 --out "m$np" \
+    --metrics-out -
+  [[ "$(wc -l < "$WORK/stdout")" == 3 ]] || fail "expected 3 metrics lines on stdout"
+  python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/stdout" ||
+    fail "stdout is not JSON lines"
+  contains "$WORK/stderr" "model written to m$np"
+done

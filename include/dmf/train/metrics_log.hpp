@@ -16,7 +16,7 @@ namespace dmf::train {
 class MetricsLog {
  public:
   /// Collective. Fails on every rank when `path` exists and `overwrite` is
-  /// false, or cannot be created.
+  /// false, or cannot be created. The path "-" is standard output.
   MetricsLog(const dist::Comm& comm, std::string path, bool overwrite);
 
   void write(const EpochRecord& record);
@@ -31,6 +31,7 @@ class MetricsLog {
  private:
   std::string path_;
   std::ofstream out_;  // open on rank 0 only
+  bool to_stdout_ = false;  // rank 0, for the path "-"
   int restart_ = 0;
 };
 
