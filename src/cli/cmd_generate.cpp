@@ -1,6 +1,7 @@
 // dmf generate: a synthetic data set from a known low-rank model.
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/generator.hpp"
 #include "dmf/dist/ordered_output.hpp"
@@ -51,7 +52,9 @@ void declare(ParamSet& params, GenerateOptions& o) {
   declare_threads(params, o.threads);
 }
 
-int run(Context& context, const GenerateOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const GenerateOptions& o, const ParamSet& params) {
+  check_output_paths(context.comm, {{"--out", o.out, io::NamedPath::Kind::kFile, o.overwrite}},
+                     with_config({}, params));
   if (dist::is_stdout(o.out)) context.console.results_to_stderr();
   data::GenerateOutput output;
   output.path = o.out;

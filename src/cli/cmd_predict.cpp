@@ -4,6 +4,7 @@
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/dist/ordered_output.hpp"
 
@@ -56,8 +57,12 @@ std::pair<float, float> training_range(const dist::Comm& comm, const model::Load
   });
 }
 
-int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const PredictOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
+  using Kind = io::NamedPath::Kind;
+  check_output_paths(
+      comm, {{"--out", o.out, Kind::kFile, o.overwrite}},
+      with_config({{"--data", o.data}, {"--model", o.model, Kind::kDirectory}}, params));
   if (dist::is_stdout(o.out)) context.console.results_to_stderr();
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const ModelAndRatings input =

@@ -8,6 +8,7 @@
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/hash.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
@@ -180,7 +181,7 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
   return excluded;
 }
 
-int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   comm.agree([&] {
     const int given = (o.all_users ? 1 : 0) + (o.user.empty() ? 0 : 1) + (o.users.empty() ? 0 : 1);
@@ -191,6 +192,12 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/)
   // One user's recommendations are a few lines: without --out they are
   // printed.
   const std::string out = o.out.empty() ? std::string(dist::kStdoutPath) : o.out;
+  using Kind = io::NamedPath::Kind;
+  std::vector<io::NamedPath> inputs{{"--model", o.model, Kind::kDirectory}};
+  if (!o.users.empty()) inputs.push_back({"--users", o.users});
+  if (!o.exclude_rated.empty()) inputs.push_back({"--exclude-rated", o.exclude_rated});
+  check_output_paths(comm, {{"--out", out, Kind::kFile, o.overwrite}},
+                     with_config(std::move(inputs), params));
   if (dist::is_stdout(out)) context.console.results_to_stderr();
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);

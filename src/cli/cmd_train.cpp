@@ -6,6 +6,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/cli/train_memory.hpp"
 #include "dmf/cli/train_options.hpp"
 #include "dmf/cli/train_resume.hpp"
@@ -169,6 +170,33 @@ void print_restarts(const Console& console, const std::vector<nlohmann::json>& t
   }
 }
 
+/// What train writes: checked before the data is read (README "Outputs and
+/// exit codes").
+std::vector<io::NamedPath> train_outputs(const TrainOptions& o) {
+  using Kind = io::NamedPath::Kind;
+  std::vector<io::NamedPath> outputs{{"--out", o.out, Kind::kReplacedDir, o.overwrite}};
+  // A resumed run rewrites its metrics file from the checkpoint's history.
+  if (!o.metrics_out.empty()) {
+    outputs.push_back(
+        {"--metrics-out", o.metrics_out, Kind::kFile, o.overwrite || !o.resume.empty()});
+  }
+  if (!o.checkpoint_dir.empty()) {
+    outputs.push_back({"--checkpoint-dir", o.checkpoint_dir, Kind::kDirectory});
+  }
+  return outputs;
+}
+
+std::vector<io::NamedPath> train_inputs(const TrainOptions& o) {
+  using Kind = io::NamedPath::Kind;
+  std::vector<io::NamedPath> inputs{{"--data", o.data}};
+  if (!o.validation.empty()) inputs.push_back({"--validation", o.validation});
+  if (!o.test.empty()) inputs.push_back({"--test", o.test});
+  if (!o.resume.empty() && o.resume != "auto") {
+    inputs.push_back({"--resume", o.resume, Kind::kDirectory});
+  }
+  return inputs;
+}
+
 /// Exit code of a run stopped by a signal after its checkpoint (DESIGN.md §7).
 constexpr int kExitCheckpointed = 75;
 
@@ -205,6 +233,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto& console = context.console;
   comm.agree([&] { check_train_options(o, params); });
+  check_output_paths(comm, train_outputs(o), with_config(train_inputs(o), params));
   // With --metrics-out -, standard output carries the JSON lines alone.
   if (dist::is_stdout(o.metrics_out)) context.console.results_to_stderr();
   // Refuse an existing --out now rather than after training (the write

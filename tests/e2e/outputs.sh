@@ -90,3 +90,63 @@ for np in 1 3; do
     fail "stdout is not JSON lines"
   contains "$WORK/stderr" "model written to m$np"
 done
+
+# --- --overwrite replaces regular files (and model directories) only.
+echo kept > target.csv
+ln -s target.csv link.csv
+mkfifo fifo
+mkdir plain-dir
+touch plain-dir/mine
+# (every command at 1 rank; the refusal on 2 ranks once: it is rank 0's)
+for out in link.csv fifo; do
+  expect_fail 1 dmf predict --model model --data ratings.csv --out "$out" --overwrite --quiet
+  one_error "--out $out is a"
+  contains "$WORK/stderr" "dmf replaces only regular files, even with --overwrite"
+  expect_fail 1 dmf_np 2 predict --model model --data ratings.csv --out "$out" --overwrite --quiet
+  one_error "--out $out is a"
+  expect_fail 1 dmf generate --users 5 --items 5 --ratings 10 --out "$out" --overwrite --quiet
+  one_error "--out $out is a"
+  expect_fail 1 dmf train --data ratings.csv --out t --metrics-out "$out" --overwrite --quiet
+  one_error "--metrics-out $out is a"
+done
+expect_fail 1 dmf train --data ratings.csv --out link.csv --overwrite --quiet
+one_error "link.csv exists and is not a dmf model directory"
+expect_fail 1 dmf train --data ratings.csv --out plain-dir --overwrite --quiet
+one_error "plain-dir exists and is not a dmf model directory"
+[[ -L link.csv && "$(cat target.csv)" == kept ]] || fail "the symbolic link or its target changed"
+[[ -p fifo ]] || fail "the FIFO was replaced"
+[[ -f plain-dir/mine ]] || fail "plain-dir was replaced"
+
+# --- Every output path is checked before the data is read or an epoch run:
+# a bad one fails at once, with no epoch line.
+bad_outputs=(
+  "--out /proc/dmf-model|--out /proc/dmf-model: cannot create files in directory /proc"
+  "--out ratings.csv/m|--out ratings.csv/m: ratings.csv is not a directory"
+  "--out m0 --metrics-out /proc/m.jsonl|--metrics-out /proc/m.jsonl: cannot create files"
+  "--out m0 --checkpoint-dir /proc/ck|--checkpoint-dir /proc/ck: cannot create files"
+  "--out m0 --metrics-out ratings.csv --overwrite|--metrics-out ratings.csv is also the input --data"
+  "--out m0 --metrics-out m0/metrics.jsonl|--metrics-out m0/metrics.jsonl is inside --out m0"
+  "--out m0 --checkpoint-dir m0|--out m0 is also the output --checkpoint-dir"
+)
+for np in 1 3; do
+  # On 3 ranks, the first two: the check is rank 0's, the error everyone's.
+  ((np == 1)) || bad_outputs=("${bad_outputs[@]:0:2}")
+  for entry in "${bad_outputs[@]}"; do
+    read -ra args <<<"${entry%%|*}"
+    start=$(date +%s%N)
+    expect_fail 1 dmf_np "$np" train --data ratings.csv --epochs 50 "${args[@]}"
+    elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+    one_error "${entry#*|}"
+    not_contains "$WORK/stderr" "epoch "
+    not_contains "$WORK/stderr" "loaded "
+    # mpirun's own start-up is most of it; training would take far longer.
+    ((elapsed_ms < 5000)) || fail "a bad output took ${elapsed_ms} ms to refuse"
+  done
+  expect_fail 1 dmf_np "$np" train --data ratings.csv --out "" --quiet
+  one_error "--out is empty; give a path"
+  expect_fail 1 dmf_np "$np" predict --model model --data ratings.csv --out model/p.csv --quiet
+  one_error "--out model/p.csv is inside the input --model model"
+  expect_fail 1 dmf_np "$np" split --data ratings.csv --out-prefix /proc/x --quiet
+  one_error "--out-prefix /proc/x.train: cannot create files in directory /proc"
+done
+[[ ! -e m0 ]] || fail "a refused run wrote m0"
