@@ -130,16 +130,21 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
 }
 
 /// Refuses, on every rank, a --rank whose model would not fit in this
-/// machine's memory: before anything of size k is allocated.
-void check_memory(const dist::Comm& comm, const TrainOptions& o, const data::RatingsData& ratings,
+/// machine's memory: before anything of size k is allocated. Without
+/// `ratings` (before the data is read) only what does not depend on the
+/// data counts: ALS's per-thread (k+1)^2 systems alone refuse --rank 1e8
+/// before a large file is read.
+void check_memory(const dist::Comm& comm, const TrainOptions& o, const data::RatingsData* ratings,
                   int threads) {
   TrainShape shape;
-  shape.local_users = ratings.users.local_rows();
-  shape.local_items = ratings.items.local_rows();
-  shape.total_users = ratings.users.total_rows();
-  shape.total_items = ratings.items.total_rows();
-  shape.user_ratings = ratings.by_user.nnz();
-  shape.item_ratings = ratings.by_item.nnz();
+  if (ratings != nullptr) {
+    shape.local_users = ratings->users.local_rows();
+    shape.local_items = ratings->items.local_rows();
+    shape.total_users = ratings->users.total_rows();
+    shape.total_items = ratings->items.total_rows();
+    shape.user_ratings = ratings->by_user.nnz();
+    shape.item_ratings = ratings->by_item.nnz();
+  }
   shape.k = o.model.rank;
   shape.threads = threads;
   shape.solver = o.solver;
@@ -243,6 +248,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   if (!o.checkpoint_dir.empty()) train::catch_stop_signals();
   Stopwatch clock;
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
+  check_memory(comm, o, nullptr, threads);
   data::LoadOptions load = o.load;
   load.threads = threads;
   const data::SplitOptions split{data::SplitMethod::kRandom, o.holdout, 0.0, o.split_seed};
@@ -258,7 +264,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
 
-  check_memory(comm, o, ratings, threads);
+  check_memory(comm, o, &ratings, threads);
   // The first run's initial model. The held-out sets are built against it:
   // they need only its blocks' shape, the same for every restart.
   model::Model first = initial_model(comm, o, ratings, o.model.seed);

@@ -61,7 +61,7 @@ std::string memory_refusal(const TrainShape& shape, int rank, std::uint64_t usab
   const auto largest = std::ranges::max_element(parts, {}, &MemoryPart::bytes);
   return fmt::format(
       "--rank {} needs about {} of memory on rank {} ({} for {}), more than the {} this "
-      "machine has; lower --rank, or spread the data over more ranks or nodes",
+      "machine has; lower --rank or --threads, or spread the data over more nodes",
       shape.k, human_bytes(needed), rank, human_bytes(largest->bytes), largest->what,
       human_bytes(static_cast<double>(usable)));
 }

@@ -49,7 +49,7 @@ TEST(TrainMemory, RefusesWhatDoesNotFitAndNamesTheEstimate) {
   EXPECT_EQ(memory_refusal(s, 2, 16'000'000'000),
             "--rank 100000000 needs about 480.0 PB of memory on rank 2 (480.0 PB for 2 thread(s) "
             "x the (k+1)^2 normal equations), more than the 16.0 GB this machine has; lower "
-            "--rank, or spread the data over more ranks or nodes");
+            "--rank or --threads, or spread the data over more nodes");
 }
 
 }  // namespace
