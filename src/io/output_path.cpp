@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -97,7 +98,9 @@ std::optional<std::string> directory_refusal(const std::string& dir) {
                                : fmt::format("directory {} does not exist", dir);
   }
   const std::string probe =
-      (fs::path(dir) / fmt::format(".dmf-probe-{}", static_cast<long>(::getpid()))).string();
+      (fs::path(dir) / fmt::format(".dmf-probe-{}-{}", static_cast<long>(::getpid()),
+                                   std::chrono::steady_clock::now().time_since_epoch().count()))
+          .string();
   const int fd = ::open(probe.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) {
     return fmt::format("cannot create files in directory {}: {}", dir, std::strerror(errno));
@@ -113,6 +116,11 @@ std::optional<std::string> path_clash(const std::vector<NamedPath>& outputs,
   const auto clash = [](const NamedPath& out, const NamedPath& other,
                         bool other_is_input) -> std::optional<std::string> {
     if (out.path.empty() || other.path.empty() || out.path == "-" || other.path == "-") {
+      return std::nullopt;
+    }
+    // A directory written into may be the one read from: checkpoints go on
+    // into the directory a run resumes from.
+    if (out.kind == Kind::kDirectory && other_is_input && other.kind == Kind::kDirectory) {
       return std::nullopt;
     }
     const char* role = other_is_input ? "the input" : "the output";

@@ -46,7 +46,8 @@ struct NamedPath {
 /// The first clash between `outputs` and each other or `inputs`, as a
 /// sentence, or nullopt: the same path (after symbolic links and ".."), or
 /// a path inside a directory that is replaced as a whole, or an output
-/// inside an input directory. "-" never clashes.
+/// inside an input directory. "-" never clashes, and a directory written
+/// into may be an input directory (checkpoints resumed from).
 [[nodiscard]] std::optional<std::string> path_clash(const std::vector<NamedPath>& outputs,
                                                     const std::vector<NamedPath>& inputs);
 

@@ -89,6 +89,9 @@ TEST_F(OutputPath, ClashesBetweenOutputsAndInputs) {
                        {}),
             std::nullopt);
   EXPECT_EQ(path_clash({{"--out", "-"}, {"--metrics-out", "-"}}, {}), std::nullopt);
+  EXPECT_EQ(path_clash({{"--checkpoint-dir", at("ck"), Kind::kDirectory}},
+                       {{"--resume", at("ck"), Kind::kDirectory}}),
+            std::nullopt);
   // A name that merely starts like the directory is not inside it.
   EXPECT_EQ(path_clash({model, {"--metrics-out", at("model2")}}, {}), std::nullopt);
 }
