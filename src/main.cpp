@@ -15,14 +15,17 @@
 
 namespace {
 
-/// Keeps descriptors 0-2 taken before anything opens a file. With standard
-/// output closed (`dmf ... >&-`) the first file dmf or MPI opened would
-/// become descriptor 1 and receive the results; a read-only placeholder
-/// makes every write to it fail instead (EBADF), which the exit check reports.
+/// Keeps descriptors 0-2 taken before anything opens a file: with one of
+/// them closed (`dmf ... >&-`) the first file dmf or MPI opened would take
+/// its number and receive the results or the logs. Standard output gets a
+/// read-only placeholder, so every write to it fails (EBADF) and the exit
+/// check reports it; a closed stderr or stdin gets /dev/null, as a closed
+/// log is no reason to fail.
 void hold_standard_streams() {
   for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
     // open() takes the lowest free descriptor: `fd` itself.
-    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) (void)::open("/dev/null", O_RDONLY);
+    (void)::open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY);
   }
 }
 

@@ -150,3 +150,7 @@ for np in 1 3; do
   one_error "--out-prefix /proc/x.train: cannot create files in directory /proc"
 done
 [[ ! -e m0 ]] || fail "a refused run wrote m0"
+
+# A closed stderr loses the logs but fails nothing.
+dmf info --data ratings.csv >"$WORK/stdout" 2>&- || fail "info 2>&- failed"
+contains "$WORK/stdout" "ratings.csv"
