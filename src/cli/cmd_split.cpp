@@ -6,6 +6,7 @@
 #include "dmf/core/timer.hpp"
 #include "dmf/data/split.hpp"
 #include "dmf/data/split_writer.hpp"
+#include "dmf/dist/ordered_output.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -57,6 +58,9 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& params) 
               "split copies lines as they are, so --duplicates {} cannot apply; use error, first "
               "or last",
               to_string(o.load.duplicates));
+    DMF_CHECK(!dist::is_stdout(o.out_prefix),
+              "--out-prefix -: split writes two or three files, which standard output cannot "
+              "hold apart; give a prefix");
   });
   const std::array<std::string, 3> paths{
       o.out_prefix + ".train",

@@ -154,3 +154,8 @@ done
 # A closed stderr loses the logs but fails nothing.
 dmf info --data ratings.csv >"$WORK/stdout" 2>&- || fail "info 2>&- failed"
 contains "$WORK/stdout" "ratings.csv"
+
+# split writes several files: `-` is refused rather than taken as a name.
+expect_fail 1 dmf split --data ratings.csv --out-prefix - --quiet
+one_error "--out-prefix -: split writes two or three files"
+[[ ! -e -.train ]] || fail "split wrote -.train"
