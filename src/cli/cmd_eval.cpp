@@ -36,7 +36,7 @@ void declare(ParamSet& params, EvalOptions& o) {
 
 int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
-  const int threads = resolve_threads(o.threads);
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const ModelAndRatings input =
       read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
   const eval::SetScore score = input.set->score(comm, input.loaded.model, threads);

@@ -1,8 +1,10 @@
 // dmf generate: a synthetic data set from a known low-rank model.
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/generator.hpp"
+#include "dmf/dist/ordered_output.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -40,7 +42,9 @@ void declare(ParamSet& params, GenerateOptions& o) {
            "them continuous")
       .value_name("MIN:MAX:STEP");
   params.section("Output");
-  params.add("out", &o.out, "The file to write").value_name("FILE").required();
+  params.add("out", &o.out, "The file to write; - for standard output")
+      .value_name("FILE")
+      .required();
   params.add("format", &o.format,
              "Output format; auto picks it from the extension (.csv, .tsv, .dat, .mtx, u.data), "
              "else csv");
@@ -53,12 +57,15 @@ void declare(ParamSet& params, GenerateOptions& o) {
                  "A small one from a rank-5 model");
 }
 
-int run(Context& context, const GenerateOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const GenerateOptions& o, const ParamSet& params) {
+  check_output_paths(context.comm, {{"--out", o.out, io::NamedPath::Kind::kFile, o.overwrite}},
+                     with_config({}, params));
+  if (dist::is_stdout(o.out)) context.console.results_to_stderr();
   data::GenerateOutput output;
   output.path = o.out;
   output.format = o.format;
   output.overwrite = o.overwrite;
-  output.threads = resolve_threads(o.threads);
+  output.threads = context.comm.agree([&] { return resolve_threads(o.threads); });
   context.console.log(
       "generating {} ratings of {} users on {} items on {} rank(s) x {} thread(s)\n",
       o.model.ratings, o.model.users, o.model.items, context.comm.size(), output.threads);
@@ -68,7 +75,8 @@ int run(Context& context, const GenerateOptions& o, const ParamSet& /*params*/) 
       "generated {} ratings of {} users on {} items into {} ({}, {} bytes = {:.1f} MB) in {:.2f} s "
       "({:.0f} MB/s, {:.1f} M ratings/s) on {} rank(s); hidden model: rank {}, noise sd {}, "
       "scale {}, skew {}, seed {}\n",
-      report.ratings, o.model.users, o.model.items, o.out, to_string(report.format), report.bytes,
+      report.ratings, o.model.users, o.model.items,
+      dist::is_stdout(o.out) ? "standard output" : o.out, to_string(report.format), report.bytes,
       megabytes, report.seconds, megabytes / report.seconds,
       static_cast<double>(report.ratings) / 1e6 / report.seconds, context.comm.size(),
       o.model.true_rank, o.model.noise, format_value(o.model.scale), o.model.skew, o.model.seed);

@@ -45,7 +45,7 @@ void declare(ParamSet& params, GradcheckCliOptions& o) {
 int run(Context& context, const GradcheckCliOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
   data::LoadOptions load = o.load;
-  load.threads = resolve_threads(o.threads);
+  load.threads = comm.agree([&] { return resolve_threads(o.threads); });
   const data::RatingsData ratings = data::load_ratings(comm, o.data, load);
   const model::Model model = model::init_model(comm, ratings, o.model.rank, o.model.biases,
                                                o.model.seed, o.model.init_scale);

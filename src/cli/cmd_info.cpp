@@ -76,7 +76,7 @@ std::string loads_text(const std::vector<std::uint64_t>& loads) {
 int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
   data::LoadOptions load = o.load;
-  load.threads = resolve_threads(o.threads);
+  load.threads = comm.agree([&] { return resolve_threads(o.threads); });
   const data::RatingsData ratings = data::load_ratings(comm, o.data, load);
   const data::LoadReport& report = ratings.report;
   const data::DataSummary s = data::summarize(comm, ratings);

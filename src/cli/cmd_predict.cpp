@@ -4,8 +4,9 @@
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
-#include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/dist/ordered_output.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -35,9 +36,11 @@ void declare(ParamSet& params, PredictOptions& o) {
   params.flag("clip", &o.clip, "Clip predictions to the training ratings' range");
   declare_threads(params, o.threads);
   params.section("Output");
-  params.add("out", &o.out,
-             "CSV with a header line user,item,prediction and one line per input pair, in "
-             "input order (under --cold-start drop, cold pairs are left out)")
+  params
+      .add("out", &o.out,
+           "CSV with a header line user,item,prediction and one line per input pair, in "
+           "input order (under --cold-start drop, cold pairs are left out); - for standard "
+           "output")
       .value_name("FILE")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
@@ -59,9 +62,14 @@ std::pair<float, float> training_range(const dist::Comm& comm, const model::Load
   });
 }
 
-int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const PredictOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
-  const int threads = resolve_threads(o.threads);
+  using Kind = io::NamedPath::Kind;
+  check_output_paths(
+      comm, {{"--out", o.out, Kind::kFile, o.overwrite}},
+      with_config({{"--data", o.data}, {"--model", o.model, Kind::kDirectory}}, params));
+  if (dist::is_stdout(o.out)) context.console.results_to_stderr();
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   data::LoadOptions load = o.load;
   load.pairs_once = false;  // a prediction per line, a pair's repeats too
   const ModelAndRatings input =
@@ -74,7 +82,7 @@ int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
     for (auto& p : predictions) p = std::clamp(p, lowest, highest);
   }
 
-  dist::OrderedFileWriter writer(comm, o.out, o.overwrite);
+  dist::OrderedOutput writer(comm, o.out, o.overwrite);
   writer.append(comm.is_root() ? "user,item,prediction\n" : "");
   std::string text;
   const auto& kept = set.kept();
@@ -85,7 +93,8 @@ int run(Context& context, const PredictOptions& o, const ParamSet& /*params*/) {
   }
   writer.append(text);
   writer.commit();
-  context.console.out("wrote {} predictions to {} ({} cold{})\n", set.count(), o.out, set.cold(),
+  context.console.out("wrote {} predictions to {} ({} cold{})\n", set.count(),
+                      writer.to_stdout() ? "standard output" : o.out, set.cold(),
                       o.cold_start == eval::ColdStart::kDrop ? ", left out" : "");
   return 0;
 }

@@ -8,10 +8,11 @@
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/hash.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
-#include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/dist/ordered_output.hpp"
 #include "dmf/eval/top_n.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/model_dir.hpp"
@@ -52,11 +53,12 @@ void declare(ParamSet& params, RecommendOptions& o) {
   declare_cold_start(params, o.cold_start);
   declare_threads(params, o.threads);
   params.section("Output");
-  params.add("out", &o.out,
-             "CSV with a header line user,rank,item,score: N lines per user, users in the order "
-             "given (--all-users: in ID order)")
-      .value_name("FILE")
-      .required();
+  params
+      .add("out", &o.out,
+           "CSV with a header line user,rank,item,score: N lines per user, users in the order "
+           "given (--all-users: in ID order); - for standard output, where --user ID without "
+           "--out writes too")
+      .value_name("FILE");
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
   params.example("dmf recommend --model model --user 42 --top 10 --exclude-rated ml.train --out "
                  "top.csv",
@@ -185,13 +187,25 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
   return excluded;
 }
 
-int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   comm.agree([&] {
     const int given = (o.all_users ? 1 : 0) + (o.user.empty() ? 0 : 1) + (o.users.empty() ? 0 : 1);
     DMF_CHECK(given == 1, "give exactly one of --user ID, --users FILE and --all-users");
+    DMF_CHECK(!o.out.empty() || !o.user.empty(),
+              "give --out FILE for the recommendations (or --out - for standard output)");
   });
-  const int threads = resolve_threads(o.threads);
+  // One user's recommendations are a few lines: without --out they are
+  // printed.
+  const std::string out = o.out.empty() ? std::string(dist::kStdoutPath) : o.out;
+  using Kind = io::NamedPath::Kind;
+  std::vector<io::NamedPath> inputs{{"--model", o.model, Kind::kDirectory}};
+  if (!o.users.empty()) inputs.push_back({"--users", o.users});
+  if (!o.exclude_rated.empty()) inputs.push_back({"--exclude-rated", o.exclude_rated});
+  check_output_paths(comm, {{"--out", out, Kind::kFile, o.overwrite}},
+                     with_config(std::move(inputs), params));
+  if (dist::is_stdout(out)) context.console.results_to_stderr();
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
   const Queries queries = read_queries(comm, o, loaded);
   const auto rows = loaded.users.lookup(comm, queries.tokens);
@@ -276,7 +290,7 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/)
   std::ranges::transform(results, items.begin(), &Result::item);
   const auto item_tokens = loaded.items.tokens_of(comm, items);
 
-  dist::OrderedFileWriter writer(comm, o.out, o.overwrite);
+  dist::OrderedOutput writer(comm, out, o.overwrite);
   writer.append(comm.is_root() ? "user,rank,item,score\n" : "");
   std::string text;
   for (std::size_t k = 0, rank = 1; k < results.size(); ++k, ++rank) {
@@ -288,12 +302,11 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& /*params*/)
   writer.append(text);
   writer.commit();
   const auto users = comm.allreduce<std::uint64_t>(rows.size(), dist::Op::kSum);
-  context.console.out("wrote the top {} items of {} users to {} ({} cold users{})\n", o.top,
-                      users, o.out, cold,
-                      cold == 0 ? ""
-                      : o.cold_start == eval::ColdStart::kDrop
-                          ? ", left out"
-                          : ", ranked by item bias");
+  context.console.out("wrote the top {} items of {} users to {} ({} cold users{})\n", o.top, users,
+                      writer.to_stdout() ? "standard output" : out, cold,
+                      cold == 0                                ? ""
+                      : o.cold_start == eval::ColdStart::kDrop ? ", left out"
+                                                               : ", ranked by item bias");
   return 0;
 }
 

@@ -1,10 +1,12 @@
 // dmf split: train / validation / test files in the input's own format.
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
 #include "dmf/data/split.hpp"
 #include "dmf/data/split_writer.hpp"
+#include "dmf/dist/ordered_output.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -50,7 +52,7 @@ void declare(ParamSet& params, SplitCommandOptions& o) {
                  "Each user's latest 20% of ratings as the test set");
 }
 
-int run(Context& context, const SplitCommandOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const SplitCommandOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   comm.agree([&] {
     DMF_CHECK(o.split.test_ratio + o.split.validation_ratio < 1.0,
@@ -61,10 +63,23 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& /*params
               "split copies lines as they are, so --duplicates {} cannot apply; use error, first "
               "or last",
               to_string(o.load.duplicates));
+    DMF_CHECK(!dist::is_stdout(o.out_prefix),
+              "--out-prefix -: split writes two or three files, which standard output cannot "
+              "hold apart; give a prefix");
   });
+  const std::array<std::string, 3> paths{
+      o.out_prefix + ".train",
+      o.split.validation_ratio > 0.0 ? o.out_prefix + ".validation" : std::string(),
+      o.out_prefix + ".test"};
+  std::vector<io::NamedPath> outputs;
+  for (const auto& path : paths) {
+    if (!path.empty())
+      outputs.push_back({"--out-prefix", path, io::NamedPath::Kind::kFile, o.overwrite});
+  }
+  check_output_paths(comm, outputs, with_config({{"--data", o.data}}, params));
   Stopwatch clock;
   data::LoadOptions load = o.load;
-  load.threads = resolve_threads(o.threads);
+  load.threads = comm.agree([&] { return resolve_threads(o.threads); });
   load.keep_lines = true;
   load.keep_time = o.split.method == data::SplitMethod::kTime;
   if (load.keep_time) {
@@ -75,10 +90,6 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& /*params
   }
   const data::RatingsData ratings = data::load_ratings(comm, o.data, load);
   const auto decisions = data::assign_subsets(comm, ratings, o.split);
-  const std::array<std::string, 3> paths{
-      o.out_prefix + ".train",
-      o.split.validation_ratio > 0.0 ? o.out_prefix + ".validation" : std::string(),
-      o.out_prefix + ".test"};
   const auto counts =
       data::write_split(comm, ratings, load, decisions, o.split, paths, o.overwrite);
 

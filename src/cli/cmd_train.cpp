@@ -7,6 +7,10 @@
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/metric_text.hpp"
+#include "dmf/cli/output_checks.hpp"
+#include "dmf/cli/train_memory.hpp"
+#include "dmf/cli/train_options.hpp"
+#include "dmf/cli/train_resume.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
@@ -14,10 +18,9 @@
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/data/split.hpp"
 #include "dmf/data/summary.hpp"
+#include "dmf/dist/ordered_output.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
-#include "dmf/cli/train_options.hpp"
-#include "dmf/cli/train_resume.hpp"
 #include "dmf/solvers/als.hpp"
 #include "dmf/solvers/gd.hpp"
 #include "dmf/train/stop_signals.hpp"
@@ -167,6 +170,32 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   return run;
 }
 
+/// Refuses, on every rank, a --rank whose model would not fit in this
+/// machine's memory: before anything of size k is allocated. Without
+/// `ratings` (before the data is read) only what does not depend on the
+/// data counts: ALS's per-thread (k+1)^2 systems alone refuse --rank 1e8
+/// before a large file is read.
+void check_memory(const dist::Comm& comm, const TrainOptions& o, const data::RatingsData* ratings,
+                  int threads) {
+  TrainShape shape;
+  if (ratings != nullptr) {
+    shape.local_users = ratings->users.local_rows();
+    shape.local_items = ratings->items.local_rows();
+    shape.total_users = ratings->users.total_rows();
+    shape.total_items = ratings->items.total_rows();
+    shape.user_ratings = ratings->by_user.nnz();
+    shape.item_ratings = ratings->by_item.nnz();
+  }
+  shape.k = o.model.rank;
+  shape.threads = threads;
+  shape.solver = o.solver;
+  shape.optimizer_slots = o.solver == SolverKind::kGd ? solvers::state_slots(o.optimizer.kind) : 0;
+  comm.agree([&] {
+    const std::string why = memory_refusal(shape, comm.rank(), usable_memory_bytes());
+    if (!why.empty()) throw Error(why);
+  });
+}
+
 /// Is `a` a better run than `b`: lower validation RMSE (ties: lower objective).
 bool better(const Run& a, const Run& b) {
   if (a.validation && b.validation && a.validation->rmse && b.validation->rmse &&
@@ -189,6 +218,33 @@ void print_restarts(const Console& console, const std::vector<nlohmann::json>& t
                     15),
         static_cast<int>(r) == best ? "  <- kept" : "");
   }
+}
+
+/// What train writes: checked before the data is read (README "Outputs and
+/// exit codes").
+std::vector<io::NamedPath> train_outputs(const TrainOptions& o) {
+  using Kind = io::NamedPath::Kind;
+  std::vector<io::NamedPath> outputs{{"--out", o.out, Kind::kReplacedDir, o.overwrite}};
+  // A resumed run rewrites its metrics file from the checkpoint's history.
+  if (!o.metrics_out.empty()) {
+    outputs.push_back(
+        {"--metrics-out", o.metrics_out, Kind::kFile, o.overwrite || !o.resume.empty()});
+  }
+  if (!o.checkpoint_dir.empty()) {
+    outputs.push_back({"--checkpoint-dir", o.checkpoint_dir, Kind::kDirectory});
+  }
+  return outputs;
+}
+
+std::vector<io::NamedPath> train_inputs(const TrainOptions& o) {
+  using Kind = io::NamedPath::Kind;
+  std::vector<io::NamedPath> inputs{{"--data", o.data}};
+  if (!o.validation.empty()) inputs.push_back({"--validation", o.validation});
+  if (!o.test.empty()) inputs.push_back({"--test", o.test});
+  if (!o.resume.empty() && o.resume != "auto") {
+    inputs.push_back({"--resume", o.resume, Kind::kDirectory});
+  }
+  return inputs;
 }
 
 /// Exit code of a run stopped by a signal after its checkpoint (DESIGN.md §7).
@@ -228,6 +284,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto& console = context.console;
   comm.agree([&] { check_train_options(o, params); });
+  check_output_paths(comm, train_outputs(o), with_config(train_inputs(o), params));
+  // With --metrics-out -, standard output carries the JSON lines alone.
+  if (dist::is_stdout(o.metrics_out)) context.console.results_to_stderr();
   // Refuse an existing --out now rather than after training (the write
   // checks again, atomically). A requeued job may find its own model there:
   // whose it is is known once the data is read.
@@ -236,7 +295,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   // From here a stop signal means "checkpoint at the next safe point".
   if (!o.checkpoint_dir.empty()) train::catch_stop_signals();
   Stopwatch clock;
-  const int threads = resolve_threads(o.threads);
+  const int threads = comm.agree([&] { return resolve_threads(o.threads); });
+  check_memory(comm, o, nullptr, threads);
   data::LoadOptions load = o.load;
   load.threads = threads;
   const data::SplitOptions split{data::SplitMethod::kRandom, o.holdout, 0.0, o.split_seed};
@@ -253,6 +313,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
 
+  check_memory(comm, o, &ratings, threads);
   // The first run's initial model. The held-out sets are built against it:
   // they need only its blocks' shape, the same for every restart.
   model::Model first = initial_model(comm, o, ratings, o.model.seed);

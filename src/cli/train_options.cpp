@@ -189,7 +189,9 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
 
   params.section("Output");
   params.add("out", &o.out, "The model directory to write").value_name("DIR").required();
-  params.add("metrics-out", &o.metrics_out, "Also write every epoch's metrics as JSON lines")
+  params
+      .add("metrics-out", &o.metrics_out,
+           "Also write every epoch's metrics as JSON lines (- for standard output)")
       .value_name("FILE");
   params.flag("overwrite", &o.overwrite,
               "Replace an existing model directory (only a model directory) or metrics file");

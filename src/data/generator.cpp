@@ -18,7 +18,7 @@
 #include "dmf/core/timer.hpp"
 #include "dmf/data/generator.hpp"
 #include "dmf/data/partition.hpp"
-#include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/dist/ordered_output.hpp"
 
 namespace dmf::data {
 namespace {
@@ -211,7 +211,7 @@ GenerateReport generate_ratings(const dist::Comm& comm, const GeneratorOptions& 
       plan_rounds(model.counts(), output.ratings_per_round, comm.rank(), comm.size());
   DMF_CHECK(!rounds.empty(), "dmf generate: no rounds planned for {} users", options.users);
 
-  dist::OrderedFileWriter writer(comm, output.path, output.overwrite);
+  dist::OrderedOutput writer(comm, output.path, output.overwrite);
   std::vector<SyntheticModel::UserRatings> scratch(static_cast<std::size_t>(threads));
   std::vector<UserRange> tasks;
   std::vector<Text> pieces;          // one per task of the round being formatted

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "dmf/core/hash.hpp"
+#include "dmf/io/output_path.hpp"
 #include "dmf/io/sync.hpp"
 
 namespace dmf::dist {
@@ -30,18 +31,10 @@ std::string mpi_error_text(int code) {
 }
 
 /// Rank 0's check that the file may be created; nullopt if so.
+/// Only a regular file is ever replaced: a symbolic link, a device or a FIFO
+/// would be turned into a regular file by the rename.
 std::optional<std::string> refusal(const std::string& path, bool overwrite) {
-  std::error_code ec;
-  const fs::path target(path);
-  if (fs::is_directory(target, ec)) return fmt::format("cannot write {}: it is a directory", path);
-  if (!overwrite && fs::exists(target, ec)) {
-    return fmt::format("{} already exists; pass --overwrite to replace it", path);
-  }
-  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(parent, ec)) {
-    return fmt::format("cannot write {}: directory {} does not exist", path, parent.string());
-  }
-  return std::nullopt;
+  return io::file_output_refusal(path, overwrite);
 }
 
 /// Flushes the directory entry of a rename to disk.

@@ -1,5 +1,6 @@
 #include "dmf/train/metrics_log.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "dmf/core/error.hpp"
@@ -38,6 +39,7 @@ std::string not_this_runs(const std::string& path, const nlohmann::json& history
 
 void MetricsLog::check(const dist::Comm& comm, const std::string& path,
                        const MetricsTakeover& takeover) {
+  if (path == "-") return;  // standard output: nothing there to keep
   comm.agree([&] {
     std::error_code ec;
     if (!comm.is_root() || takeover.overwrite || !std::filesystem::exists(path, ec)) return;
@@ -63,6 +65,8 @@ MetricsLog::MetricsLog(const dist::Comm& comm, std::string path, const MetricsTa
   check(comm, path_, takeover);
   comm.agree([&] {
     if (!comm.is_root()) return;
+    to_stdout_ = path_ == "-";
+    if (to_stdout_) return;
     out_.open(path_, std::ios::out | std::ios::trunc);
     DMF_CHECK(out_.good(), "cannot create {}", path_);
   });
@@ -98,9 +102,15 @@ EpochRecord MetricsLog::from_json(const nlohmann::json& line) {
 }
 
 void MetricsLog::write(const EpochRecord& record) {
-  if (!out_.is_open()) return;
+  if (!out_.is_open() && !to_stdout_) return;
   nlohmann::json line = to_json(record);
   if (restart_ > 0) line["restart"] = restart_;
+  if (to_stdout_) {
+    // A write error shows at the exit check of standard output.
+    std::fputs((line.dump() + '\n').c_str(), stdout);
+    std::fflush(stdout);
+    return;
+  }
   out_ << line.dump() << '\n';
   out_.flush();
   DMF_CHECK(out_.good(), "cannot write {}", path_);

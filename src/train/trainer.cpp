@@ -124,7 +124,9 @@ LoopResult Loop::run() {
 
 void Loop::start() {
   const solvers::Objective initial = solver_.objective();
-  DMF_CHECK(std::isfinite(initial.value()), "the initial objective is {}", initial.value());
+  // The objective is allreduced: every rank fails here alike.
+  DMF_CHECK_EVERYWHERE(std::isfinite(initial.value()),
+                       "the initial objective is {}; try a smaller --init-scale", initial.value());
   previous_objective_ = initial.value();
   best_objective_ = initial.value();
   last_good_ = {solver_.snapshot(), 0};
@@ -153,13 +155,15 @@ bool Loop::run_epoch() {
   if (const auto why = divergence(objective->value(), best_objective_, options_.blowup);
       !why.empty()) {
     ++result_.backoffs;
-    DMF_CHECK(solver_.reduce_learning_rate(0.5),
-              "training diverged in epoch {}: {}; {} has no learning rate to lower", epoch_, why,
-              solver_.name());
-    DMF_CHECK(result_.backoffs <= options_.max_backoffs,
-              "training diverged in epoch {}: {}, after {} halvings of the learning rate; "
-              "try a smaller --lr",
-              epoch_, why, options_.max_backoffs);
+    // The objective is allreduced: every rank diverges alike.
+    DMF_CHECK_EVERYWHERE(solver_.reduce_learning_rate(0.5),
+                         "training diverged in epoch {}: {}; {} has no learning rate to lower",
+                         epoch_, why, solver_.name());
+    DMF_CHECK_EVERYWHERE(
+        result_.backoffs <= options_.max_backoffs,
+        "training diverged in epoch {}: {}, after {} halvings of the learning rate; "
+        "try a smaller --lr",
+        epoch_, why, options_.max_backoffs);
     solver_.restore(*last_good_.state);
     if (outputs_.console != nullptr) {
       outputs_.console->warn(

@@ -71,7 +71,7 @@ contains stderr "m1.1 already exists"
 contains stderr "--overwrite"
 not_contains stderr "epoch 1/1"  # refused before training, not after
 expect_fail 1 dmf train --data ratings.csv --rank 4 --epochs 1 --out new --metrics-out metrics.jsonl --quiet
-contains stderr "metrics.jsonl exists"
+contains stderr "metrics.jsonl already exists"
 mkdir mine && echo keep > mine/notes.txt
 expect_fail 1 dmf train --data ratings.csv --rank 4 --epochs 1 --out mine --overwrite --quiet
 [[ "$(cat mine/notes.txt)" == keep ]] || fail "a directory that is not a model was touched"

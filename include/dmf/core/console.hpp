@@ -16,10 +16,13 @@ class Console {
  public:
   explicit Console(bool speaks, bool quiet = false) noexcept : speaks_(speaks), quiet_(quiet) {}
 
-  /// A result line (stdout).
+  /// A result line (stdout, unless results_to_stderr).
   template <class... Args>
   void out(fmt::format_string<Args...> format, Args&&... args) const {
-    if (speaks_) fmt::print(stdout, format, std::forward<Args>(args)...);
+    // On stderr (see results_to_stderr) they are a log that --quiet silences.
+    if (speaks_ && !(quiet_ && results_ == stderr)) {
+      fmt::print(results_, format, std::forward<Args>(args)...);
+    }
   }
   /// A progress or log line (stderr); silenced by --quiet.
   template <class... Args>
@@ -41,11 +44,15 @@ class Console {
   [[nodiscard]] bool speaks() const noexcept { return speaks_; }
   void set_quiet(bool quiet) noexcept { quiet_ = quiet; }
   void set_verbose(bool verbose) noexcept { verbose_ = verbose; }
+  /// Result lines go to stderr from now on: stdout carries a command's data
+  /// (`--out -`), which they must not be mixed into.
+  void results_to_stderr() noexcept { results_ = stderr; }
 
  private:
   bool speaks_;
   bool quiet_;
   bool verbose_ = false;
+  std::FILE* results_ = stdout;
 };
 
 }  // namespace dmf

@@ -32,6 +32,14 @@ template <class... Args>
   throw Error(fmt::format(format, std::forward<Args>(args)...));
 }
 
+/// Throws a collective dmf::Error: for a check of values every rank holds
+/// alike (options, the environment, allreduced figures), so that `main`
+/// reports it once instead of aborting the job.
+template <class... Args>
+[[noreturn]] void fail_everywhere(fmt::format_string<Args...> format, Args&&... args) {
+  throw Error(fmt::format(format, std::forward<Args>(args)...), /*collective=*/true);
+}
+
 }  // namespace dmf
 
 /// Throws dmf::Error(message) unless `condition` holds. The message is only
@@ -41,4 +49,13 @@ template <class... Args>
     if (!(condition)) {             \
       ::dmf::fail(__VA_ARGS__);     \
     }                               \
+  } while (false)
+
+/// DMF_CHECK for a condition every rank evaluates alike: the error is
+/// collective (see fail_everywhere).
+#define DMF_CHECK_EVERYWHERE(condition, ...) \
+  do {                                       \
+    if (!(condition)) {                      \
+      ::dmf::fail_everywhere(__VA_ARGS__);   \
+    }                                        \
   } while (false)

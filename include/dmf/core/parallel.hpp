@@ -11,9 +11,24 @@
 
 namespace dmf {
 
+/// At most this many threads per core a rank may use: more only cost memory
+/// and time, and tens of thousands crash thread creation.
+inline constexpr int kMaxThreadsPerCore = 16;
+
+/// The cores this process may run on (its affinity mask), at least 1.
+[[nodiscard]] int available_cores();
+
 /// The thread count to use when the user asked for `requested` (0 = automatic):
-/// OMP_NUM_THREADS if set, else the cores available to this process.
+/// OMP_NUM_THREADS if set, else the cores available to this process. Throws
+/// dmf::Error when OMP_NUM_THREADS is not a positive integer or either asks
+/// for more than kMaxThreadsPerCore threads per available core. The same
+/// environment gives the same answer on every rank: callers agree on it
+/// (dist::Comm::agree) so the error is reported once.
 [[nodiscard]] int resolve_threads(int requested);
+
+/// resolve_threads with its inputs given: `omp_num_threads` is the variable's
+/// value (nullptr when unset), `cores` the cores available.
+[[nodiscard]] int resolve_threads(int requested, const char* omp_num_threads, int cores);
 
 /// Calls body(i) for i in [0, n) on `threads` threads with a static schedule.
 /// The first exception thrown by any iteration is rethrown after the loop.

@@ -26,7 +26,7 @@ struct MetricsTakeover {
 class MetricsLog {
  public:
   /// Collective. Fails on every rank when `path` exists and `takeover`
-  /// does not allow replacing it (check()), or cannot be created.
+  /// does not allow replacing it (check()), or cannot be created. The path "-" is standard output.
   MetricsLog(const dist::Comm& comm, std::string path, const MetricsTakeover& takeover);
 
   /// Collective: fails on every rank when `path` exists and `takeover` does
@@ -46,6 +46,7 @@ class MetricsLog {
  private:
   std::string path_;
   std::ofstream out_;  // open on rank 0 only
+  bool to_stdout_ = false;  // rank 0, for the path "-"
   int restart_ = 0;
 };
 

@@ -1,0 +1,56 @@
+#include "dmf/cli/train_memory.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dmf::cli {
+namespace {
+
+TrainShape small_als() {
+  TrainShape s;
+  s.local_users = 100;
+  s.local_items = 50;
+  s.total_users = 200;
+  s.total_items = 100;
+  s.user_ratings = 1000;
+  s.item_ratings = 1000;
+  s.k = 9;  // rows of k + 1 = 10 floats: 40 bytes
+  s.threads = 2;
+  return s;
+}
+
+TEST(TrainMemory, AlsCountsRowsFetchedRowsScratchAndTheBackupCopy) {
+  const auto parts = train_memory_estimate(small_als());
+  ASSERT_EQ(parts.size(), 4U);
+  EXPECT_DOUBLE_EQ(parts[0].bytes, 150 * 40.0);                       // own rows
+  EXPECT_DOUBLE_EQ(parts[1].bytes, (100 + 200) * 40.0 + 150 * 40.0);  // fetched + packed
+  EXPECT_DOUBLE_EQ(parts[2].bytes, 2 * 10 * 10 * 24.0);               // per-thread normal equations
+  EXPECT_DOUBLE_EQ(parts[3].bytes, 150 * 40.0);                       // the step-back copy
+  EXPECT_DOUBLE_EQ(total_bytes(parts), 6000 + 18000 + 4800 + 6000);
+}
+
+TEST(TrainMemory, GdReplicatesItemsAndKeepsOptimizerState) {
+  TrainShape s = small_als();
+  s.solver = SolverKind::kGd;
+  s.optimizer_slots = 2;  // adam
+  const auto parts = train_memory_estimate(s);
+  const double params = 150 * 40.0 + 100 * 40.0;
+  EXPECT_DOUBLE_EQ(parts[1].bytes, 100 * 40.0);
+  EXPECT_DOUBLE_EQ(parts[2].bytes, 100 * 11 * 8.0);
+  EXPECT_DOUBLE_EQ(parts[3].bytes, 2 * params);
+  EXPECT_DOUBLE_EQ(parts[4].bytes, 3 * params);
+}
+
+TEST(TrainMemory, RefusesWhatDoesNotFitAndNamesTheEstimate) {
+  TrainShape s = small_als();
+  EXPECT_EQ(memory_refusal(s, 0, 1'000'000), "");
+  EXPECT_EQ(memory_refusal(s, 0, 0), "");  // unknown memory: no refusal
+  s.k = 100'000'000;
+  // The normal equations alone: 2 x (1e8 + 1)^2 x 24 bytes = 480 PB.
+  EXPECT_EQ(memory_refusal(s, 2, 16'000'000'000),
+            "--rank 100000000 needs about 480.0 PB of memory on rank 2 (480.0 PB for 2 thread(s) "
+            "x the (k+1)^2 normal equations), more than the 16.0 GB this machine has; lower "
+            "--rank or --threads, or spread the data over more nodes");
+}
+
+}  // namespace
+}  // namespace dmf::cli
