@@ -23,7 +23,9 @@ namespace dmf::dist {
 
 class FileDigests {
  public:
-  explicit FileDigests(const Comm& comm) : comm_(comm) {}
+  /// `chunk_bytes` other than io::kChecksumChunkBytes only in tests.
+  explicit FileDigests(const Comm& comm, std::uint64_t chunk_bytes = io::kChecksumChunkBytes)
+      : comm_(comm), chunk_(chunk_bytes) {}
 
   /// Collective: every rank's `part`, which lands at byte `offset` of the
   /// file, parts in rank order after those of earlier calls; the file has
@@ -31,7 +33,7 @@ class FileDigests {
   void add(std::string_view part, std::uint64_t offset, std::uint64_t after);
 
   /// Collective: the digest of every chunk of the file, now of `size` bytes,
-  /// on every rank.
+  /// on every rank (one, of nothing, for an empty file).
   [[nodiscard]] std::vector<std::uint64_t> finish(std::uint64_t size);
 
  private:
@@ -40,6 +42,7 @@ class FileDigests {
   void hand_on(io::ChunkHasher&& state);
 
   Comm comm_;
+  std::uint64_t chunk_;
   std::optional<io::ChunkHasher> carry_;  // the file's last, open chunk
   struct Digest {
     std::uint64_t chunk = 0;
