@@ -169,7 +169,14 @@ Checkpoint open_checkpoint(const dist::Comm& comm, const std::string& path) {
               "{} is a model directory, not a dmf checkpoint (its manifest has no \"checkpoint\")",
               checkpoint.path);
     DMF_CHECK(m.contains("files"), "{}/manifest.json lists no checksums", checkpoint.path);
+    for (const auto& [key, state] : m["checkpoint"]["states"].items()) {
+      DMF_CHECK(state.contains("dir") && state["dir"].is_string() &&
+                    model::stays_inside(state["dir"].get<std::string>()),
+                "{}/manifest.json: the directory of state \"{}\" is not inside the checkpoint",
+                checkpoint.path, key);
+    }
   });
+  model::check_all_files_listed(comm, checkpoint.path, checkpoint.manifest);
   dist::verify_files(comm, checkpoint.path, checkpoint.manifest["files"]);
   return checkpoint;
 }
