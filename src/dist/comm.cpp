@@ -190,8 +190,9 @@ void Comm::sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<s
 }
 
 void Comm::send_bytes(std::span<const std::byte> data, int dest, int tag) const {
-  check_mpi(MPI_Send(data.data(), to_int(data.size(), "send"), MPI_BYTE, dest, tag, native(handle_)),
-            "MPI_Send");
+  check_mpi(
+      MPI_Send(data.data(), to_int(data.size(), "send"), MPI_BYTE, dest, tag, native(handle_)),
+      "MPI_Send");
 }
 
 void Comm::receive_bytes(std::span<std::byte> data, int source, int tag) const {

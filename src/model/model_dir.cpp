@@ -49,8 +49,9 @@ void check_manifest_checksum(const std::string& dir, const std::string& text) {
   const std::string line = read_text(sidecar);
   const std::string expected = manifest_checksum_line(text);
   // "<16 hex digits>  manifest.json\n"
-  DMF_CHECK(line.size() == expected.size() && line.compare(16, std::string::npos, expected, 16) == 0,
-            "{} is malformed: it must hold the checksum line of {}", sidecar, kManifestFile);
+  DMF_CHECK(
+      line.size() == expected.size() && line.compare(16, std::string::npos, expected, 16) == 0,
+      "{} is malformed: it must hold the checksum line of {}", sidecar, kManifestFile);
   DMF_CHECK(line == expected,
             "{} does not match its checksum in {} ({} there, {} now): the manifest was changed "
             "after dmf wrote it",
@@ -62,8 +63,8 @@ void check_manifest_checksum(const std::string& dir, const std::string& text) {
 void check_listed_files(const std::string& path, const nlohmann::json& files) {
   DMF_CHECK(files.is_object(), "{}: \"files\" is not an object", path);
   for (const auto& [file, entry] : files.items()) {
-    DMF_CHECK(stays_inside(file), "{}: \"files\" names {}, which is not inside the directory",
-              path, file);
+    DMF_CHECK(stays_inside(file), "{}: \"files\" names {}, which is not inside the directory", path,
+              file);
   }
   for (const auto& side : {kUserFiles, kItemFiles}) {
     for (const auto file : {side.factors, side.bias, side.ids}) {
@@ -200,9 +201,8 @@ void check_all_files_listed(const dist::Comm& comm, const std::string& dir,
       if (!entry.is_regular_file()) continue;
       const std::string file = fs::relative(entry.path(), dir).generic_string();
       if (file == kManifestFile || file == kManifestChecksumFile) continue;
-      DMF_CHECK(files.contains(file),
-                "{}: \"files\" does not list {}, so it cannot be verified", join(dir, kManifestFile),
-                file);
+      DMF_CHECK(files.contains(file), "{}: \"files\" does not list {}, so it cannot be verified",
+                join(dir, kManifestFile), file);
     }
   });
 }
