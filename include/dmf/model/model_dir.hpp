@@ -1,5 +1,6 @@
-// The model directory (DESIGN.md §6): what `dmf train --out DIR` writes and
-// `dmf eval | predict | recommend --model DIR` read.
+// The model directory (README "The model directory"): what
+// `dmf train --out DIR` writes and `dmf eval | predict | recommend --model
+// DIR` read.
 //
 //   DIR/manifest.json       format_version, the checksum of every other file
 //                           ("files", dist/file_checksums.hpp), and what the
