@@ -1,8 +1,9 @@
 // Checksums of files (README "The model directory": the manifest holds one
 // for every file of a model directory or checkpoint). A file's checksum is
-// the XXH3-64 digest of each of its 64 MiB chunks: fixed chunks let ranks share the
-// work, and the digests do not depend on how many ranks computed them. A
-// file of at most one chunk has one digest, XXH3-64 of the whole file.
+// the XXH3-64 digest of each of its 64 MiB chunks: fixed chunks let ranks
+// share the work, and the digests do not depend on how many ranks computed
+// them. A file of at most one chunk has one digest, XXH3-64 of the whole
+// file.
 #pragma once
 
 #include <cstddef>
