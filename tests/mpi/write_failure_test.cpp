@@ -86,7 +86,7 @@ TEST(FileDigests, EqualTheDigestsOfTheWholeFileForAnyLayoutOfParts) {
   // Part sizes per call and rank: empty parts, parts inside one chunk,
   // parts over several chunks, files ending on and off a chunk boundary.
   const std::vector<std::vector<std::size_t>> layouts = {
-      {0}, {3}, {7}, {1, 0, 13}, {29, 2, 0, 7, 7}, {0, 0, 5, 1}, {64, 1, 6}};
+      {0}, {3}, {7}, {1, 0, 13}, {29, 2, 0, 7, 7}, {0, 0, 5, 1}, {64, 1, 6}, {13, 13, 26}};
   for (const std::uint64_t chunk : {1ULL, 7ULL, 10ULL, 1000ULL}) {
     for (const auto& layout : layouts) {
       dist::FileDigests digests(comm, chunk);
@@ -95,8 +95,12 @@ TEST(FileDigests, EqualTheDigestsOfTheWholeFileForAnyLayoutOfParts) {
       for (std::size_t call = 0; call < layout.size(); ++call) {
         std::string mine;
         for (int r = 0; r < comm.size(); ++r) {
-          // Rank r's part in this call: its size varies with r and call.
-          const std::size_t n = layout[call] * static_cast<std::size_t>(r + 1) % 17 + layout[call];
+          // Rank r's part in this call: its size varies with r and call,
+          // with empty parts next to full ones (L = 13: rank 0's is empty),
+          // and long parts for the larger L.
+          const std::size_t l = layout[call];
+          const auto rank = static_cast<std::size_t>(r);
+          const std::size_t n = (l * (rank + 1) + rank) % 13 + (l >= 29 ? l : 0);
           std::string part(n, '\0');
           for (std::size_t b = 0; b < n; ++b) {
             part[b] =
