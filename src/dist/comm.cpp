@@ -189,6 +189,18 @@ void Comm::sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<s
   }
 }
 
+void Comm::send_bytes(std::span<const std::byte> data, int dest, int tag) const {
+  check_mpi(
+      MPI_Send(data.data(), to_int(data.size(), "send"), MPI_BYTE, dest, tag, native(handle_)),
+      "MPI_Send");
+}
+
+void Comm::receive_bytes(std::span<std::byte> data, int source, int tag) const {
+  check_mpi(MPI_Recv(data.data(), to_int(data.size(), "receive"), MPI_BYTE, source, tag,
+                     native(handle_), MPI_STATUS_IGNORE),
+            "MPI_Recv");
+}
+
 void Comm::broadcast_bytes(std::span<std::byte> data, int root) const {
   check_mpi(MPI_Bcast(data.data(), to_int(data.size(), "broadcast"), MPI_BYTE, root,
                       native(handle_)),

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -10,6 +11,10 @@
 namespace dmf::dist {
 
 Environment::Environment(int& argc, char**& argv) {
+  // A write past the file size limit (ulimit -f) then fails with EFBIG,
+  // which dmf reports naming the file, instead of killing the rank with
+  // SIGXFSZ and leaving the others of the job to be torn down.
+  std::signal(SIGXFSZ, SIG_IGN);
   int provided = 0;
   if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
     throw Error("MPI_Init_thread failed");

@@ -45,32 +45,6 @@ std::string path_in(const std::string& dir, const std::string& file) {
 
 }  // namespace
 
-nlohmann::json checksum_files(const Comm& comm, const std::string& dir,
-                              const std::vector<std::string>& files) {
-  std::vector<std::string> paths;
-  std::vector<std::uint64_t> sizes(files.size(), 0);
-  for (const auto& file : files) paths.push_back(path_in(dir, file));
-  comm.agree([&] {
-    if (!comm.is_root()) return;
-    for (std::size_t f = 0; f < files.size(); ++f) {
-      std::error_code ec;
-      sizes[f] = fs::file_size(paths[f], ec);
-      DMF_CHECK(!ec, "cannot read the size of {}: {}", paths[f], ec.message());
-    }
-  });
-  comm.broadcast(std::span<std::uint64_t>(sizes), 0);
-  const auto chunks = chunks_of(sizes);
-  const auto all = digests(comm, paths, chunks);
-  nlohmann::json out = nlohmann::json::object();
-  for (std::size_t f = 0; f < files.size(); ++f) {
-    out[files[f]] = {{"bytes", sizes[f]}, {"xxh3_64", nlohmann::json::array()}};
-  }
-  for (std::size_t c = 0; c < chunks.size(); ++c) {
-    out[files[chunks[c].file]]["xxh3_64"].push_back(io::digest_hex(all[c]));
-  }
-  return out;
-}
-
 void verify_files(const Comm& comm, const std::string& dir, const nlohmann::json& checksums) {
   std::vector<std::string> files;
   std::vector<std::string> paths;

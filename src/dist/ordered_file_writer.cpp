@@ -1,10 +1,8 @@
 #include "dmf/dist/ordered_file_writer.hpp"
 
 #include <fcntl.h>
-#include <mpi.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,15 +18,6 @@ namespace dmf::dist {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::uint64_t kMaxBytesPerCall = 1ULL << 30U;  // MPI counts are int
-
-std::string mpi_error_text(int code) {
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  return {text, static_cast<std::size_t>(length)};
-}
 
 /// Rank 0's check that the file may be created; nullopt if so.
 /// Only a regular file is ever replaced: a symbolic link, a device or a FIFO
@@ -58,18 +47,16 @@ OrderedFileWriter::OrderedFileWriter(const Comm& comm, std::string path, bool ov
   }
   comm_.raise_if_any(error);
   temp_path_ = comm_.broadcast(temp_path_, 0);
-
-  MPI_File file = MPI_FILE_NULL;
-  const int code = MPI_File_open(MPI_Comm_f2c(comm_.handle()), temp_path_.c_str(),
-                                 MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_EXCL, MPI_INFO_NULL,
-                                 &file);
-  // MPI_File_open is collective and either succeeds or fails everywhere, but
-  // agree anyway so every rank reports the same sentence.
-  comm_.raise_if_any(code == MPI_SUCCESS
-                         ? std::nullopt
-                         : std::optional<std::string>(fmt::format(
-                               "cannot create {}: {}", temp_path_, mpi_error_text(code))));
-  file_handle_ = static_cast<int>(MPI_File_c2f(file));
+  // Rank 0 creates the file, then the others open it. Each rank writes its
+  // parts with pwrite, whose counts and errors are exact; MPI-IO reported a
+  // full disk as success with nothing written, and a rank failing inside a
+  // collective MPI-IO call left the others waiting in it.
+  comm_.agree([&] {
+    if (comm_.is_root()) file_.emplace(io::OutputFile::create(temp_path_, path_));
+  });
+  comm_.agree([&] {
+    if (!comm_.is_root()) file_.emplace(io::OutputFile::open(temp_path_, path_));
+  });
 }
 
 OrderedFileWriter::~OrderedFileWriter() {
@@ -77,54 +64,48 @@ OrderedFileWriter::~OrderedFileWriter() {
 }
 
 void OrderedFileWriter::append(std::string_view part) {
-  MPI_File file = MPI_File_f2c(file_handle_);
   const auto mine = static_cast<std::uint64_t>(part.size());
   const std::uint64_t offset = size_ + comm_.exscan_sum(mine);
-  const std::uint64_t rounds =
-      comm_.allreduce<std::uint64_t>((mine + kMaxBytesPerCall - 1) / kMaxBytesPerCall, Op::kMax);
+  const std::uint64_t after = size_ + comm_.allreduce(mine, Op::kSum);
   std::optional<std::string> error;
-  for (std::uint64_t round = 0; round < rounds; ++round) {
-    const std::uint64_t begin = std::min(mine, round * kMaxBytesPerCall);
-    const std::uint64_t count = std::min(mine - begin, kMaxBytesPerCall);
-    MPI_Status status;
-    const int code = MPI_File_write_at_all(file, static_cast<MPI_Offset>(offset + begin),
-                                           part.data() + begin, static_cast<int>(count), MPI_CHAR,
-                                           &status);
-    if (code != MPI_SUCCESS && !error) {
-      error = fmt::format("writing {} failed: {}", path_, mpi_error_text(code));
-    }
+  try {
+    file_->write_at(offset, part);
+  } catch (const std::exception& e) {
+    error = e.what();
   }
+  digests_.add(part, offset, after);  // from the bytes in memory, not the disk
   comm_.raise_if_any(error);
-  size_ += comm_.allreduce(mine, Op::kSum);
+  size_ = after;
 }
 
 void OrderedFileWriter::commit() {
-  MPI_File file = MPI_File_f2c(file_handle_);
-  std::optional<std::string> error;
-  if (const int code = MPI_File_sync(file); code != MPI_SUCCESS) {
-    error = fmt::format("flushing {} failed: {}", path_, mpi_error_text(code));
-  }
-  if (const int code = MPI_File_close(&file); code != MPI_SUCCESS && !error) {
-    error = fmt::format("closing {} failed: {}", path_, mpi_error_text(code));
-  }
-  comm_.raise_if_any(error);
+  comm_.agree([&] { file_->sync_and_close(); });
+  chunk_digests_ = digests_.finish(size_);
+  // Every count was checked; the size on disk is the last word on whether
+  // the file holds everything.
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
+    std::error_code ec;
+    const std::uint64_t on_disk = fs::file_size(temp_path_, ec);
+    DMF_CHECK(!ec && on_disk == size_,
+              "cannot write {}: it has {} bytes on disk, not the {} written", path_,
+              ec ? 0 : on_disk, size_);
+  });
   if (publish_ == Publish::kInPlace) {
     committed_ = true;
     return;
   }
-  if (comm_.is_root()) {
+  comm_.agree([&] {
+    if (!comm_.is_root()) return;
     // RENAME_NOREPLACE closes the window between our existence check and the
     // rename: a file that appeared meanwhile is still never replaced.
     const unsigned flags = overwrite_ ? 0U : RENAME_NOREPLACE;
     if (::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path_.c_str(), flags) != 0) {
-      error = fmt::format("cannot move {} into place as {}: {}", temp_path_, path_,
-                          std::strerror(errno));
-    } else {
-      committed_ = true;
-      sync_directory(path_);
+      fail("cannot move {} into place as {}: {}", temp_path_, path_, std::strerror(errno));
     }
-  }
-  comm_.raise_if_any(error);
+    committed_ = true;
+    sync_directory(path_);
+  });
   committed_ = true;
 }
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+// For the layout of XXH3_state_t, which ChunkHasher copies between ranks.
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include "dmf/core/error.hpp"
@@ -41,6 +43,40 @@ std::uint64_t chunk_digest(const std::string& path, std::uint64_t chunk) {
   XXH3_freeState(state);
   ::close(fd);
   return digest;
+}
+
+struct ChunkHasher::State {
+  XXH3_state_t xxh3;
+};
+
+ChunkHasher::ChunkHasher() : state_(std::make_unique<State>()) { XXH3_64bits_reset(&state_->xxh3); }
+
+ChunkHasher::ChunkHasher(ChunkHasher&&) noexcept = default;
+ChunkHasher& ChunkHasher::operator=(ChunkHasher&&) noexcept = default;
+ChunkHasher::~ChunkHasher() = default;
+
+void ChunkHasher::update(std::string_view bytes) {
+  XXH3_64bits_update(&state_->xxh3, bytes.data(), bytes.size());
+}
+
+std::uint64_t ChunkHasher::digest() const { return XXH3_64bits_digest(&state_->xxh3); }
+
+std::size_t ChunkHasher::state_bytes() noexcept { return sizeof(XXH3_state_t); }
+
+std::vector<std::byte> ChunkHasher::save() const {
+  std::vector<std::byte> out(sizeof(XXH3_state_t));
+  std::memcpy(out.data(), &state_->xxh3, out.size());
+  return out;
+}
+
+void ChunkHasher::load(std::span<const std::byte> state) {
+  DMF_CHECK(state.size() == sizeof(XXH3_state_t), "a checksum state of {} bytes, not {}",
+            state.size(), sizeof(XXH3_state_t));
+  // The state's one pointer is to the library's default secret, which may
+  // sit at another address in the process that saved it: keep ours.
+  const unsigned char* const secret = state_->xxh3.extSecret;
+  std::memcpy(&state_->xxh3, state.data(), state.size());
+  state_->xxh3.extSecret = secret;
 }
 
 std::string digest_hex(std::uint64_t digest) { return fmt::format("{:016x}", digest); }

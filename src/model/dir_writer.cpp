@@ -7,20 +7,17 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "dmf/core/error.hpp"
 #include "dmf/core/hash.hpp"
-#include "dmf/dist/file_checksums.hpp"
-#include "dmf/dist/ordered_file_writer.hpp"
+#include "dmf/io/checksum.hpp"
+#include "dmf/io/output_file.hpp"
 #include "dmf/io/sync.hpp"
 
 namespace dmf::model {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::string_view kManifest = "manifest.json";
 
 std::string join(const std::string& dir, std::string_view file) {
   return (fs::path(dir) / file).string();
@@ -56,6 +53,12 @@ io::NpyShape shape_of(std::uint64_t rows, std::uint64_t width) {
 
 }  // namespace
 
+std::string manifest_checksum_line(std::string_view manifest_text) {
+  io::ChunkHasher hasher;
+  hasher.update(manifest_text);
+  return fmt::format("{}  {}\n", io::digest_hex(hasher.digest()), kManifestFile);
+}
+
 std::string trim_dir(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   return dir;
@@ -71,21 +74,45 @@ std::optional<std::string> dir_refusal(const std::string& dir, bool overwrite) {
   if (!fs::exists(fs::symlink_status(target, ec))) return std::nullopt;
   if (!overwrite) return fmt::format("{} already exists; pass --overwrite to replace it", dir);
   const bool is_dir = fs::is_directory(fs::symlink_status(target, ec));
-  if (!is_dir || !(fs::is_empty(target, ec) || fs::exists(target / kManifest, ec))) {
+  if (!is_dir || !(fs::is_empty(target, ec) || fs::exists(target / kManifestFile, ec))) {
     return fmt::format("{} exists and is not a dmf model directory (no {}); refusing to replace it",
-                       dir, kManifest);
+                       dir, kManifestFile);
   }
   return std::nullopt;
 }
 
 DirWriter::DirWriter(const dist::Comm& comm, std::string dir, bool overwrite)
     : comm_(comm), dir_(trim_dir(std::move(dir))), overwrite_(overwrite) {
+  bool exists = false;
   comm_.agree([&] {
     if (!comm_.is_root()) return;
     if (auto why = dir_refusal(dir_, overwrite_)) throw Error(*why);
+    std::error_code ec;
+    exists = fs::exists(fs::symlink_status(dir_, ec));
     temp_ = make_temp_dir(dir_);
   });
   temp_ = comm_.broadcast(temp_, 0);
+  replaces_ = comm_.broadcast<std::uint8_t>(exists ? 1 : 0, 0) != 0;
+}
+
+template <class Work>
+void DirWriter::guarded(Work&& work) {
+  try {
+    work();
+  } catch (const Error& e) {
+    // Name the files by where they were going, and say what became of the
+    // directory: the hidden one is removed as this error unwinds.
+    std::string message = e.what();
+    for (auto at = message.find(temp_); at != std::string::npos;
+         at = message.find(temp_, at + dir_.size())) {
+      message.replace(at, temp_.size(), dir_);
+    }
+    if (!published_) {
+      message += replaces_ ? fmt::format("; the existing {} is unchanged", dir_)
+                           : fmt::format("; {} was not created", dir_);
+    }
+    throw Error(message, e.collective());
+  }
 }
 
 DirWriter::~DirWriter() {
@@ -95,32 +122,47 @@ DirWriter::~DirWriter() {
 }
 
 void DirWriter::make_subdir(const std::string& name) {
-  comm_.agree([&] {
-    if (!comm_.is_root()) return;
-    std::error_code ec;
-    DMF_CHECK(fs::create_directory(join(temp_, name), ec), "cannot create {}: {}",
-              join(temp_, name), ec ? ec.message() : "it exists");
+  guarded([&] {
+    comm_.agree([&] {
+      if (!comm_.is_root()) return;
+      std::error_code ec;
+      DMF_CHECK(fs::create_directory(join(temp_, name), ec), "cannot create {}: {}",
+                join(temp_, name), ec ? ec.message() : "it exists");
+    });
   });
   subdirs_.push_back(name);
 }
 
+void DirWriter::write_file(const std::string& file,
+                           const std::function<void(dist::OrderedFileWriter&)>& fill) {
+  guarded([&] {
+    dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false,
+                                   dist::OrderedFileWriter::Publish::kInPlace);
+    fill(writer);
+    writer.commit();
+    // The checksum of the bytes sent to the file, never of what a read
+    // returns: a file the disk cut short or changed does not verify.
+    nlohmann::json digests = nlohmann::json::array();
+    for (const auto digest : writer.chunk_digests()) digests.push_back(io::digest_hex(digest));
+    files_[file] = {{"bytes", writer.size()}, {"xxh3_64", digests}};
+    bytes_ += writer.size();
+  });
+}
+
 void DirWriter::write_bytes(const std::string& file, const io::NpyShape& shape, io::NpyType type,
                             std::string_view local) {
-  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false,
-                                 dist::OrderedFileWriter::Publish::kInPlace);
-  writer.append(comm_.is_root() ? io::npy_header(shape, type) : std::string());
-  writer.append(local);
-  const std::uint64_t element = 4;  // float32 and uint32
-  const std::uint64_t expected = shape.elements() * element;
-  const std::uint64_t header = io::npy_header(shape, type).size();
-  comm_.agree([&] {
-    DMF_CHECK(writer.size() == header + expected,
-              "{}: the ranks' rows add up to {} bytes, not the {} of shape ({})", file,
-              writer.size() - header, expected, fmt::join(shape.dims, ", "));
+  write_file(file, [&](dist::OrderedFileWriter& writer) {
+    writer.append(comm_.is_root() ? io::npy_header(shape, type) : std::string());
+    writer.append(local);
+    const std::uint64_t element = 4;  // float32 and uint32
+    const std::uint64_t expected = shape.elements() * element;
+    const std::uint64_t header = io::npy_header(shape, type).size();
+    comm_.agree([&] {
+      DMF_CHECK(writer.size() == header + expected,
+                "{}: the ranks' rows add up to {} bytes, not the {} of shape ({})", file,
+                writer.size() - header, expected, fmt::join(shape.dims, ", "));
+    });
   });
-  writer.commit();
-  files_.push_back(file);
-  bytes_ += writer.size();
 }
 
 void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
@@ -139,25 +181,24 @@ void DirWriter::write_ids(const std::string& file, const data::IdDirectory& ids)
     text += ids.token(r);
     text += '\n';
   }
-  dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false,
-                                 dist::OrderedFileWriter::Publish::kInPlace);
-  writer.append(text);
-  writer.commit();
-  files_.push_back(file);
-  bytes_ += writer.size();
+  write_file(file, [&](dist::OrderedFileWriter& writer) { writer.append(text); });
 }
 
 void DirWriter::publish(nlohmann::json manifest, int format_version) {
   manifest["format_version"] = format_version;
-  manifest["files"] = dist::checksum_files(comm_, temp_, files_);
+  manifest["files"] = files_;
+  guarded([&] { publish_on_root(manifest); });
+  published_ = true;
+}
+
+void DirWriter::publish_on_root(const nlohmann::json& manifest) {
   comm_.agree([&] {
     if (!comm_.is_root()) return;
-    const std::string path = join(temp_, kManifest);
-    std::ofstream out(path);
-    out << manifest.dump(2) << '\n';
-    out.close();
-    DMF_CHECK(out.good(), "cannot write {}", path);
-    io::sync_path(path);
+    // The manifest, and beside it its own checksum: every reader verifies
+    // it before trusting what the manifest says.
+    const std::string text = manifest.dump(2) + '\n';
+    io::write_new_file(join(temp_, kManifestFile), text);
+    io::write_new_file(join(temp_, kManifestChecksumFile), manifest_checksum_line(text));
     for (const auto& sub : subdirs_) io::sync_path(join(temp_, sub));
     io::sync_path(temp_);
     std::error_code ec;
@@ -173,7 +214,6 @@ void DirWriter::publish(nlohmann::json manifest, int format_version) {
     io::sync_path(parent_of(dir_).string());
     if (replacing) fs::remove_all(temp_, ec);  // the old directory, now under the hidden name
   });
-  published_ = true;
 }
 
 }  // namespace dmf::model

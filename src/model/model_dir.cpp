@@ -1,5 +1,6 @@
 #include "dmf/model/model_dir.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kManifest = "manifest.json";
-
 /// The files of a model directory, by side.
 struct SideFiles {
   std::string_view factors;
@@ -28,6 +27,51 @@ constexpr SideFiles kItemFiles{"item_factors.npy", "item_bias.npy", "item_ids.tx
 
 std::string join(const std::string& dir, std::string_view file) {
   return (fs::path(dir) / file).string();
+}
+
+/// Rank 0: the whole content of `path`.
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  DMF_CHECK(in.good() || in.eof(), "cannot read {}", path);
+  return buffer.str();
+}
+
+/// Rank 0: fails unless `text`, the content of DIR/manifest.json, is what
+/// DIR/manifest.xxh3 says dmf wrote. A directory without manifest.xxh3 was
+/// written by a dmf before it existed and is read as it is (README "The
+/// model directory").
+void check_manifest_checksum(const std::string& dir, const std::string& text) {
+  const std::string sidecar = join(dir, kManifestChecksumFile);
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(sidecar, ec))) return;
+  const std::string line = read_text(sidecar);
+  const std::string expected = manifest_checksum_line(text);
+  // "<16 hex digits>  manifest.json\n"
+  DMF_CHECK(
+      line.size() == expected.size() && line.compare(16, std::string::npos, expected, 16) == 0,
+      "{} is malformed: it must hold the checksum line of {}", sidecar, kManifestFile);
+  DMF_CHECK(line == expected,
+            "{} does not match its checksum in {} ({} there, {} now): the manifest was changed "
+            "after dmf wrote it",
+            join(dir, kManifestFile), sidecar, line.substr(0, 16), expected.substr(0, 16));
+}
+
+/// The manifest's "files": every name a relative path inside the directory,
+/// and the files every model directory has among them.
+void check_listed_files(const std::string& path, const nlohmann::json& files) {
+  DMF_CHECK(files.is_object(), "{}: \"files\" is not an object", path);
+  for (const auto& [file, entry] : files.items()) {
+    DMF_CHECK(stays_inside(file), "{}: \"files\" names {}, which is not inside the directory", path,
+              file);
+  }
+  for (const auto& side : {kUserFiles, kItemFiles}) {
+    for (const auto file : {side.factors, side.bias, side.ids}) {
+      DMF_CHECK(files.contains(std::string(file)),
+                "{}: \"files\" does not list {}, so it cannot be verified", path, file);
+    }
+  }
 }
 
 void write_side(DirWriter& writer, const SideFiles& files, const FactorBlock& block,
@@ -109,18 +153,23 @@ FactorBlock read_side(const dist::Comm& comm, const std::string& dir, const Side
 
 }  // namespace
 
+bool stays_inside(const std::string& relative) {
+  const fs::path path(relative);
+  if (path.is_absolute()) return false;
+  return std::none_of(path.begin(), path.end(), [](const fs::path& part) { return part == ".."; });
+}
+
 nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& dir) {
-  const std::string path = join(dir, kManifest);
+  const std::string path = join(dir, kManifestFile);
   std::string text;
   comm.agree([&] {
     if (!comm.is_root()) return;
     std::error_code ec;
     DMF_CHECK(fs::is_directory(dir, ec), "{} is not a directory", dir);
-    std::ifstream in(path);
-    DMF_CHECK(in.good(), "{} is not a dmf model directory: cannot read {}", dir, path);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
+    DMF_CHECK(std::ifstream(path).good(), "{} is not a dmf model directory: cannot read {}", dir,
+              path);
+    text = read_text(path);
+    check_manifest_checksum(dir, text);
   });
   text = comm.broadcast(text, 0);
   return comm.agree([&] {
@@ -138,7 +187,23 @@ nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& di
               "{}: \"k\" must be a positive integer", path);
     DMF_CHECK(manifest["mu"].is_number(), "{}: \"mu\" must be a number", path);
     DMF_CHECK(manifest["biases"].is_string(), "{}: \"biases\" must be a string", path);
+    if (manifest.contains("files")) check_listed_files(path, manifest["files"]);
     return manifest;
+  });
+}
+
+void check_all_files_listed(const dist::Comm& comm, const std::string& dir,
+                            const nlohmann::json& manifest) {
+  comm.agree([&] {
+    if (!comm.is_root()) return;
+    const nlohmann::json& files = manifest.at("files");
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string file = fs::relative(entry.path(), dir).generic_string();
+      if (file == kManifestFile || file == kManifestChecksumFile) continue;
+      DMF_CHECK(files.contains(file), "{}: \"files\" does not list {}, so it cannot be verified",
+                join(dir, kManifestFile), file);
+    }
   });
 }
 
@@ -152,7 +217,7 @@ LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir) {
     Biases biases{};
     const std::string text = loaded.manifest["biases"].get<std::string>();
     DMF_CHECK(from_string(text, biases), "{}: \"biases\" is '{}', not none, user, item or both",
-              join(dir, kManifest), text);
+              join(dir, kManifestFile), text);
     return biases;
   });
   // Directories written before checksums existed have no "files".

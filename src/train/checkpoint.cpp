@@ -67,7 +67,7 @@ nlohmann::json read_manifest(const fs::path& path) {
 /// Files a checkpoint holds besides those its manifest lists: the manifest
 /// and the checksum of the manifest that the directory writer puts beside it.
 bool is_manifest_file(const std::string& file) {
-  return file == "manifest.json" || file == "manifest.xxh3";
+  return file == model::kManifestFile || file == model::kManifestChecksumFile;
 }
 
 /// Rank 0: why the checkpoint at `path` may hold more than a checkpoint
@@ -251,7 +251,14 @@ Checkpoint open_checkpoint(const dist::Comm& comm, const std::string& path) {
               "{} is a model directory, not a dmf checkpoint (its manifest has no \"checkpoint\")",
               checkpoint.path);
     DMF_CHECK(m.contains("files"), "{}/manifest.json lists no checksums", checkpoint.path);
+    for (const auto& [key, state] : m["checkpoint"]["states"].items()) {
+      DMF_CHECK(state.contains("dir") && state["dir"].is_string() &&
+                    model::stays_inside(state["dir"].get<std::string>()),
+                "{}/manifest.json: the directory of state \"{}\" is not inside the checkpoint",
+                checkpoint.path, key);
+    }
   });
+  model::check_all_files_listed(comm, checkpoint.path, checkpoint.manifest);
   dist::verify_files(comm, checkpoint.path, checkpoint.manifest["files"]);
   return checkpoint;
 }

@@ -22,9 +22,12 @@ echo "my notes" >ck/ckpt-000001-epoch-1/notes.txt
 # A directory named like a checkpoint that is not one (no manifest).
 mkdir ck/ckpt-000002-mine
 echo "mine too" >ck/ckpt-000002-mine/keep.txt
+# A file the manifest does not list also makes the checkpoint unverifiable,
+# so the run starts fresh (numbering on after 2) and leaves both alone.
 expect_ok dmf_np 2 "${run[@]}" 4 --out m4 --checkpoint-dir ck --checkpoint-every 1 \
   --keep-checkpoints 1 --resume auto
-[[ "$(checkpoints ck)" == "./ckpt-000001-epoch-1 ./ckpt-000002-mine ./ckpt-000005-epoch-4 " ]] ||
+contains "$WORK/stderr" '"files" does not list notes.txt, so it cannot be verified'
+[[ "$(checkpoints ck)" == "./ckpt-000001-epoch-1 ./ckpt-000002-mine ./ckpt-000006-epoch-4 " ]] ||
   fail "rotation left: $(checkpoints ck)"
 same_bytes <(echo "my notes") ck/ckpt-000001-epoch-1/notes.txt
 same_bytes <(echo "mine too") ck/ckpt-000002-mine/keep.txt
@@ -43,7 +46,7 @@ for other in lambda data; do
   fi
   [[ "$(count_lines stderr 'holds checkpoints of another run')" == 1 ]] ||
     fail "expected the refusal once: $(cat stderr)"
-  contains stderr "ck/ckpt-000005-epoch-4"
+  contains stderr "ck/ckpt-000006-epoch-4"
   not_contains stderr "epoch 1/"
   [[ "$(checkpoints ck)" == "$before" ]] || fail "a refused run changed ck: $(checkpoints ck)"
   [[ ! -e never ]] || fail "a refused run wrote its model"
@@ -52,7 +55,7 @@ contains stderr "was trained on other data"
 # This run's options, started afresh in the same directory: allowed (the
 # checkpoints are this run's), and numbered after the newest.
 expect_ok dmf "${run[@]}" 1 --out m1b --checkpoint-dir ck --checkpoint-every 1 --quiet
-[[ -d ck/ckpt-000006-epoch-1 ]] || fail "the fresh run's checkpoint: $(checkpoints ck)"
+[[ -d ck/ckpt-000007-epoch-1 ]] || fail "the fresh run's checkpoint: $(checkpoints ck)"
 
 # --- --metrics-out: only a resumed run rewrites its own file ---------------------
 echo '{"mine": 1}' >theirs.jsonl

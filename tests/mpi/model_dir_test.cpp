@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "dmf/model/dir_writer.hpp"
 #include "dmf/model/init.hpp"
 #include "support/temp_dir.hpp"
 
@@ -84,6 +85,63 @@ TEST(ModelDir, RefusesToReplaceWhatIsNotAModel) {
   EXPECT_THROW(write_model_dir(comm, mine, model, data.users, data.items, {{"k", 2}, {"biases", "both"}, {"mu", 3.0}}, true), Error);
   EXPECT_EQ(test::read_file(dir.file("mine/notes.txt")), "keep");
   EXPECT_FALSE(fs::exists(dir.file("mine/manifest.json")));
+}
+
+/// The message of the error `work` raises on every rank, or "".
+template <class Work>
+std::string error_of(Work&& work) {
+  try {
+    work();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(ModelDir, ReadsOnlyTheManifestItsChecksumNames) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const auto data = data::load_ratings(comm, dir.write("r.csv", "1,1,3\n2,2,4\n3,1,2\n"), data::LoadOptions{});
+  const Model model = init_model(comm, data, 2, Biases::kBoth, 1, 0.5);
+  const std::string out = dir.file("model");
+  write_model_dir(comm, out, model, data.users, data.items, {{"k", 2}, {"biases", "both"}, {"mu", 3.0}}, false);
+  const std::string manifest = test::read_file(dir.file("model/manifest.json"));
+  EXPECT_EQ(test::read_file(dir.file("model/manifest.xxh3")), manifest_checksum_line(manifest));
+  comm.barrier();  // every rank has read it before rank 0 changes it
+
+  // One byte changed (mu 3.0 -> 4.0): refused, naming the manifest.
+  std::string edited = manifest;
+  edited.replace(edited.find("\"mu\": 3.0"), 10, "\"mu\": 4.0");
+  dir.write("model/manifest.json", edited);
+  EXPECT_EQ(error_of([&] { static_cast<void>(read_model_dir(comm, out)); }),
+            fmt::format("{}/manifest.json does not match its checksum in {}/manifest.xxh3 ({} there, {} now): the manifest was changed after dmf wrote it",
+                        out, out, manifest_checksum_line(manifest).substr(0, 16), manifest_checksum_line(edited).substr(0, 16)));
+
+  // Without manifest.xxh3 (an older dmf): read as it is...
+  if (comm.is_root()) fs::remove(dir.file("model/manifest.xxh3"));
+  comm.barrier();
+  EXPECT_EQ(read_model_dir(comm, out).model.mu, 4.0);
+  // ... but not with names outside the directory or files left unverified.
+  auto m = nlohmann::json::parse(edited);
+  m["files"]["../r.csv"] = m["files"]["user_bias.npy"];
+  dir.write("model/manifest.json", m.dump());
+  EXPECT_NE(error_of([&] { static_cast<void>(read_model_dir(comm, out)); })
+                .find("\"files\" names ../r.csv, which is not inside the directory"),
+            std::string::npos);
+  m["files"] = nlohmann::json::object();
+  dir.write("model/manifest.json", m.dump());
+  EXPECT_EQ(error_of([&] { static_cast<void>(read_model_dir(comm, out)); }),
+            fmt::format("{}/manifest.json: \"files\" does not list user_factors.npy, so it cannot be verified", out));
+}
+
+TEST(StaysInside, RefusesAbsolutePathsAndParents) {
+  EXPECT_TRUE(stays_inside(""));
+  EXPECT_TRUE(stays_inside("epoch-3/user_factors.npy"));
+  EXPECT_TRUE(stays_inside("a/./b..c"));
+  EXPECT_FALSE(stays_inside("/etc/passwd"));
+  EXPECT_FALSE(stays_inside(".."));
+  EXPECT_FALSE(stays_inside("../elsewhere"));
+  EXPECT_FALSE(stays_inside("a/../../b"));
 }
 
 }  // namespace

@@ -128,6 +128,13 @@ class Comm {
   void sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<std::byte> receive,
                       int source) const;
 
+  /// Point to point: `data` to rank `dest`, received there by receive_bytes
+  /// with the same `tag` into a buffer of the same size. For small messages
+  /// in a chain of ranks (each rank receiving from its predecessor), where a
+  /// collective would make every rank wait for the whole chain.
+  void send_bytes(std::span<const std::byte> data, int dest, int tag) const;
+  void receive_bytes(std::span<std::byte> data, int source, int tag) const;
+
   /// Root's `data` copied to every rank (sizes must already agree).
   template <Bytewise T>
   void broadcast(std::span<T> data, int root) const {

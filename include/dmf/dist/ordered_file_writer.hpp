@@ -1,14 +1,20 @@
 // A file that every rank of a communicator writes together, each rank's
-// parts landing in rank order, through MPI-IO. It becomes visible under its
+// parts landing in rank order at their offsets. It becomes visible under its
 // final name only when complete (temporary file, fsync, rename), and never
-// replaces a file the user has unless asked to.
+// replaces a file the user has unless asked to. A failed write (a full disk,
+// a file size limit) is an error on every rank naming the file and the
+// reason, and leaves nothing behind.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dmf/dist/comm.hpp"
+#include "dmf/dist/file_digests.hpp"
+#include "dmf/io/output_file.hpp"
 
 namespace dmf::dist {
 
@@ -34,8 +40,15 @@ class OrderedFileWriter {
   /// far, rank 0's part first. Parts may be empty.
   void append(std::string_view part);
 
-  /// Collective: flushes to stable storage and moves the file into place.
+  /// Collective: flushes to stable storage, checks the size on disk and
+  /// moves the file into place.
   void commit();
+
+  /// After commit(): the XXH3-64 digest of each chunk of the file
+  /// (io/checksum.hpp), computed from the bytes appended, on every rank.
+  [[nodiscard]] const std::vector<std::uint64_t>& chunk_digests() const noexcept {
+    return chunk_digests_;
+  }
 
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   /// Bytes in the file so far (the same on every rank).
@@ -49,7 +62,9 @@ class OrderedFileWriter {
   Publish publish_ = Publish::kRename;
   bool committed_ = false;
   std::uint64_t size_ = 0;
-  int file_handle_ = 0;  // MPI_File_c2f of the open file
+  std::optional<io::OutputFile> file_;  // this rank's handle on temp_path_
+  FileDigests digests_{comm_};
+  std::vector<std::uint64_t> chunk_digests_;
 };
 
 }  // namespace dmf::dist

@@ -6,8 +6,8 @@
 
 namespace dmf::io {
 
-/// fsync of the file or directory at `path`; does nothing when it cannot be
-/// opened (the write it follows has already reported its errors).
+/// fsync of the file or directory at `path`. Errors name the path and the
+/// reason: what was written may not be on the disk.
 void sync_path(const std::string& path);
 
 }  // namespace dmf::io

@@ -1,24 +1,38 @@
-// Writes a directory of arrays the way DESIGN.md §6 wants model directories
-// and checkpoints written: every rank writes its rows of each file at their
-// offsets (MPI-IO), every file is checksummed (dist/file_checksums.hpp) into
-// the manifest, which is written last, everything is fsynced, and the
-// directory appears under its name in one rename. Until then it is a hidden
-// sibling, which an abandoned writer removes: a crash at any instant leaves
-// either nothing or the complete directory.
+// Writes a directory of arrays the way model directories and checkpoints are
+// written (README "The model directory"): every rank writes its rows of each
+// file at their offsets, every file's checksum is computed from the bytes
+// written (dist/file_digests.hpp) into the manifest, which is written last
+// with its own checksum beside it (manifest.xxh3), everything is fsynced,
+// and the directory appears under its name in one rename. Until then it is a
+// hidden sibling, which an abandoned writer removes: a crash or a failed
+// write (a full disk) at any instant leaves either nothing or the complete
+// directory.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "dmf/data/id_directory.hpp"
 #include "dmf/dist/comm.hpp"
+#include "dmf/dist/ordered_file_writer.hpp"
 #include "dmf/io/npy.hpp"
 
 namespace dmf::model {
+
+inline constexpr std::string_view kManifestFile = "manifest.json";
+/// The manifest's own checksum: one line, the XXH3-64 digest of
+/// manifest.json's bytes (16 hex digits), two spaces and the name.
+inline constexpr std::string_view kManifestChecksumFile = "manifest.xxh3";
+
+/// The content of manifest.xxh3 for a manifest.json holding `manifest_text`.
+[[nodiscard]] std::string manifest_checksum_line(std::string_view manifest_text);
 
 /// Rank 0's check that a directory may be written at `dir`: its parent
 /// exists, and it does not, or `overwrite` is set and it is a dmf directory
@@ -51,9 +65,9 @@ class DirWriter {
   void write_ids(const std::string& file, const data::IdDirectory& ids);
 
   /// Collective: adds "format_version" and the checksum of every file
-  /// written ("files") to `manifest`, writes it as manifest.json, syncs and
-  /// moves the directory into place (replacing an existing one atomically
-  /// only with `overwrite`).
+  /// written ("files") to `manifest`, writes it as manifest.json with its
+  /// checksum in manifest.xxh3, syncs and moves the directory into place
+  /// (replacing an existing one atomically only with `overwrite`).
   void publish(nlohmann::json manifest, int format_version);
 
   /// Bytes of the files written so far (the manifest not counted).
@@ -63,16 +77,26 @@ class DirWriter {
   [[nodiscard]] const std::string& temp_dir() const noexcept { return temp_; }
 
  private:
+  /// Runs `work`; an error it raises names the files by their place in the
+  /// directory (not the hidden one) and says that the directory was left
+  /// as it was.
+  template <class Work>
+  void guarded(Work&& work);
+  /// Collective: the file `file`, which `fill` appends to, and its checksum.
+  void write_file(const std::string& file,
+                  const std::function<void(dist::OrderedFileWriter&)>& fill);
   void write_bytes(const std::string& file, const io::NpyShape& shape, io::NpyType type,
                    std::string_view local);
+  void publish_on_root(const nlohmann::json& manifest);
 
   dist::Comm comm_;
   std::string dir_;
   std::string temp_;  // the hidden sibling (every rank knows it)
   bool overwrite_ = false;
+  bool replaces_ = false;  // dir_ existed: with overwrite_, it is replaced
   bool published_ = false;
   std::uint64_t bytes_ = 0;
-  std::vector<std::string> files_;  // relative to the directory
+  nlohmann::json files_ = nlohmann::json::object();  // "files" of the manifest
   std::vector<std::string> subdirs_;
 };
 

@@ -1,9 +1,11 @@
-// The model directory (DESIGN.md §6): what `dmf train --out DIR` writes and
-// `dmf eval | predict | recommend --model DIR` read.
+// The model directory (README "The model directory"): what
+// `dmf train --out DIR` writes and `dmf eval | predict | recommend --model
+// DIR` read.
 //
 //   DIR/manifest.json       format_version, the checksum of every other file
 //                           ("files", dist/file_checksums.hpp), and what the
 //                           trainer puts in it
+//   DIR/manifest.xxh3       the checksum of manifest.json
 //   DIR/user_factors.npy    float32 (users × k), canonical row order
 //   DIR/item_factors.npy    float32 (items × k)
 //   DIR/user_bias.npy       float32 (users,)
@@ -55,9 +57,24 @@ struct LoadedModel {
   nlohmann::json manifest;
 };
 
-/// Collective: `dir`/manifest.json, checked for the keys every model
-/// directory has (format_version, k, biases, mu). Errors name the file.
+/// Collective: `dir`/manifest.json, verified against its checksum in
+/// `dir`/manifest.xxh3 (when there is one: directories written before it
+/// existed have none), and checked for the keys every model directory has
+/// (format_version, k, biases, mu) and, when it lists checksums ("files"),
+/// for names inside `dir` and every file of a model directory among them.
+/// Errors name the file.
 [[nodiscard]] nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& dir);
+
+/// Whether `relative`, a path from a manifest, stays inside the directory:
+/// not absolute, no "..".
+[[nodiscard]] bool stays_inside(const std::string& relative);
+
+/// Collective: fails on every rank unless every file under `dir` but the
+/// manifest and its checksum is listed in `manifest`'s "files". For
+/// directories only dmf writes into (checkpoints): there a file the
+/// manifest does not list is one it lost, and would be read unverified.
+void check_all_files_listed(const dist::Comm& comm, const std::string& dir,
+                            const nlohmann::json& manifest);
 
 /// Collective. Reads `dir`. Errors (missing, malformed or corrupt files,
 /// shapes that disagree, a format_version this build does not read) name
