@@ -1,4 +1,4 @@
-// The dmf executable: MPI lives and dies here (STYLE.md §4).
+// The dmf executable: MPI lives and dies here (docs/design.md §9).
 #include <fcntl.h>
 
 #include <cerrno>

@@ -1,5 +1,5 @@
 // dmf train: a model from a ratings file, with held-out metrics, written as a
-// model directory (DESIGN.md §6).
+// model directory (docs/design.md §6).
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -247,7 +247,7 @@ std::vector<io::NamedPath> train_inputs(const TrainOptions& o) {
   return inputs;
 }
 
-/// Exit code of a run stopped by a signal after its checkpoint (DESIGN.md §7).
+/// Exit code of a run stopped by a signal after its checkpoint (docs/design.md §7).
 constexpr int kExitCheckpointed = 75;
 
 /// What the model directory's manifest and every checkpoint's start with:

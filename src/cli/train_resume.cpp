@@ -51,6 +51,7 @@ const std::set<std::string, std::less<>>& free_options() {
 const std::set<std::string, std::less<>>& outcome_free_options() {
   static const std::set<std::string, std::less<>> kFree{"config",
                                                         "quiet",
+                                                        "verbose",
                                                         "data",
                                                         "format",
                                                         "sep",

@@ -167,7 +167,7 @@ expect_fail 1 dmf_np 2 "${als[@]}" --out never --resume "$latest"
 contains stderr "$latest/user_bias.npy has"
 
 # --- another number of ranks -----------------------------------------------------
-# als: the same bytes on any layout (DESIGN.md §5); gd: the same RMSE within noise.
+# als: the same bytes on any layout (docs/design.md §5); gd: the same RMSE within noise.
 gd_for 3
 expect_ok dmf_np 3 "${gd[@]}" --out gd-3 --checkpoint-dir gd-p --checkpoint-every 3 --quiet
 gd_for 6

@@ -92,7 +92,7 @@ expect_ok dmf_np 2 "${run[@]}" 3 --out done --checkpoint-dir done-ck --checkpoin
 inode="$(stat -c %i done)"
 before="$(checkpoints done-ck)"
 expect_ok dmf_np 2 "${run[@]}" 3 --out done --checkpoint-dir done-ck --checkpoint-every 1 \
-  --resume auto --threads 2
+  --resume auto --threads 2 --verbose
 contains stdout "done is complete"
 [[ "$(count_lines stdout 'is complete')" == 1 ]] || fail "said twice: $(cat stdout)"
 not_contains stderr "epoch 1/"

@@ -1,6 +1,6 @@
 // The gd solver against an independent reference written plainly here: one
 // process, double precision, full-batch steps with each row's gradient
-// summed rating by rating from the objective of DESIGN.md §2. Run at 1-4
+// summed rating by rating from the objective of docs/design.md §2. Run at 1-4
 // ranks: full batch must agree with it (so with every other rank count);
 // mini-batches must repeat exactly at a fixed layout and thread count.
 #include "dmf/solvers/gd.hpp"

@@ -38,7 +38,7 @@ struct DenseModel {
 [[nodiscard]] std::vector<Triple> gather_ratings(const dist::Comm& comm,
                                                  const data::SparseBlock& by_user);
 
-/// L of DESIGN.md §2, term by term.
+/// L of docs/design.md §2, term by term.
 [[nodiscard]] double reference_objective(const std::vector<Triple>& ratings,
                                          const solvers::Regularization& reg, const DenseModel& d);
 

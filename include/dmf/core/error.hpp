@@ -1,4 +1,4 @@
-// The one error type of dmf and the checks that throw it (STYLE.md §7).
+// The one error type of dmf and the checks that throw it (docs/design.md §9).
 #pragma once
 
 #include <stdexcept>

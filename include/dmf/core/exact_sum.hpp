@@ -1,7 +1,7 @@
 // An exact sum of floats whose result does not depend on the order of the
 // additions, nor on how the values were split over ranks: the global mean μ
 // of the ratings must be bitwise the same for any number of ranks, because
-// every factor depends on it (DESIGN.md §5).
+// every factor depends on it (docs/design.md §5).
 //
 // Every float is m · 2^(e-150) with an integer mantissa m < 2^24 and a biased
 // exponent e < 256. Mantissas are added into one 64-bit integer per

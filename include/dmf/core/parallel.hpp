@@ -1,4 +1,4 @@
-// OpenMP with discipline (STYLE.md §8): the thread count is always passed in,
+// OpenMP with discipline (docs/design.md §9): the thread count is always passed in,
 // exceptions thrown inside a parallel loop are captured and rethrown on the
 // calling thread, and a one-thread run is a plain loop.
 #pragma once

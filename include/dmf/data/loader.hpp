@@ -1,4 +1,4 @@
-// Loading a ratings file across ranks (DESIGN.md §3): each rank reads its own
+// Loading a ratings file across ranks (docs/design.md §3): each rank reads its own
 // byte range, parses it, and every rating is routed to its user's owner and
 // its item's owner. No rank holds the whole file or the whole matrix.
 #pragma once

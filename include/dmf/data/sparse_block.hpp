@@ -1,6 +1,6 @@
 // One rank's ratings of the rows it owns: a CSR of its users' ratings (rows =
 // users, columns = items) or a CSC of its items' ratings (rows = items,
-// columns = users). Indices are global canonical row numbers (DESIGN.md §6).
+// columns = users). Indices are global canonical row numbers (docs/design.md §6).
 #pragma once
 
 #include <cstdint>

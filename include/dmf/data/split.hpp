@@ -1,4 +1,4 @@
-// Train / validation / test membership of ratings (DESIGN.md §3): by a hash
+// Train / validation / test membership of ratings (docs/design.md §3): by a hash
 // of the IDs, by a fraction of each user's ratings, or by each user's latest
 // ratings. Every rule is a pure function of the data and the seed, so the
 // same split comes out for any number of ranks and any file order.

@@ -46,7 +46,7 @@ class TokenTable {
 /// "0104257" is not canonical: as an ID it differs from "104257".
 [[nodiscard]] bool is_canonical_integer(std::string_view token) noexcept;
 
-/// The canonical order of IDs (DESIGN.md §6): numeric when every ID of a
+/// The canonical order of IDs (docs/design.md §3): numeric when every ID of a
 /// side is a canonical integer, else bytewise. Numeric comparison works on
 /// the text (sign, then length, then bytes), so integers of any length work.
 class TokenOrder {

@@ -1,4 +1,4 @@
-// The thin MPI layer (STYLE.md §2): typed collectives over spans, passed in,
+// The thin MPI layer (docs/design.md §9): typed collectives over spans, passed in,
 // never global. This header does not include <mpi.h>; all MPI calls live in
 // src/dist/. A one-rank run goes through exactly the same code.
 #pragma once

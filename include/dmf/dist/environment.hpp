@@ -1,4 +1,4 @@
-// MPI lives and dies in main (STYLE.md §4).
+// MPI lives and dies in main (docs/design.md §9).
 #pragma once
 
 #include <string_view>

@@ -1,4 +1,4 @@
-// An exchange plan (DESIGN.md §3): which rows of a distributed matrix each
+// An exchange plan (docs/design.md §3): which rows of a distributed matrix each
 // rank needs from each other rank, worked out once, then used every sweep.
 // Each exchange is one MPI_Alltoallv with counts known on both sides; no
 // rank ever gathers a whole matrix.

@@ -1,4 +1,4 @@
-// μ, the mean of the training ratings (DESIGN.md §2), bitwise the same for
+// μ, the mean of the training ratings (docs/design.md §2), bitwise the same for
 // any number of ranks: every factor depends on it.
 #pragma once
 

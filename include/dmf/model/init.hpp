@@ -1,6 +1,6 @@
 // Initial factors: each row a pure function of (seed, side, original ID), so
 // a model starts the same for any number of ranks and any file order
-// (DESIGN.md §5).
+// (docs/design.md §5).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
-// The latent factor model of DESIGN.md §2, as one rank holds it:
+// The latent factor model of docs/design.md §2, as one rank holds it:
 //   r̂(u,i) = μ + b_u + b_i + p_u · q_i
 // Each rank holds a contiguous block of user rows and a block of item rows
-// (global canonical row numbers, DESIGN.md §6); nobody holds all of them.
+// (global canonical row numbers, docs/design.md §6); nobody holds all of them.
 #pragma once
 
 #include <array>
@@ -13,7 +13,7 @@
 
 namespace dmf::model {
 
-/// Which bias terms the model has (DESIGN.md §2: each can be switched off).
+/// Which bias terms the model has (docs/design.md §2: each can be switched off).
 enum class Biases { kNone, kUser, kItem, kBoth };
 
 inline std::span<const EnumName<Biases>> enum_names(Biases /*tag*/) {

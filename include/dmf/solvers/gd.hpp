@@ -1,4 +1,4 @@
-// Synchronous mini-batch gradient descent (DESIGN.md §4). Ratings stay
+// Synchronous mini-batch gradient descent (docs/design.md §4). Ratings stay
 // where they were loaded, by user block. Each rank keeps its users' rows and
 // their optimizer state; item rows and their state are replicated. A step:
 //   1. every rank takes its share of the global batch from its own ratings;

@@ -1,4 +1,4 @@
-// The pieces of the objective's gradient (DESIGN.md §2), shared by the gd
+// The pieces of the objective's gradient (docs/design.md §2), shared by the gd
 // solver (float rows) and `dmf gradcheck` (double rows), so the check tests
 // the code that trains.
 //

@@ -1,4 +1,4 @@
-// The one objective every solver minimizes (DESIGN.md §2):
+// The one objective every solver minimizes (docs/design.md §2):
 //   L = Σ_Ω (r − r̂)² + λ_u Σ_u w_u (‖p_u‖² + b_u²) + λ_i Σ_i w_i (‖q_i‖² + b_i²)
 // with w = the row's rating count (default) or 1.
 #pragma once

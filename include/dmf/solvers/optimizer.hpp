@@ -1,4 +1,4 @@
-// The classic first-order optimizers (DESIGN.md §4), written once over any
+// The classic first-order optimizers (docs/design.md §4), written once over any
 // parameter array: the gd solver runs the same code on factor rows and
 // biases that the tests run on toy problems.
 //

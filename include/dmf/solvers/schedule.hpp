@@ -1,4 +1,4 @@
-// Learning-rate schedules (DESIGN.md §4). Time t is measured in epochs, as
+// Learning-rate schedules (docs/design.md §4). Time t is measured in epochs, as
 // a fraction (steps taken / steps per epoch), so a schedule means the same
 // whatever the batch size; under full-batch gd t is the iteration count.
 //   constant   η = η0

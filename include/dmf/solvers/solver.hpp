@@ -1,4 +1,4 @@
-// What the trainer loop drives (DESIGN.md §8: "the trainer loop does not
+// What the trainer loop drives (docs/design.md §4: "the trainer loop does not
 // know which solver runs"). A solver owns its working state and updates the
 // model in place, one epoch per call.
 #pragma once

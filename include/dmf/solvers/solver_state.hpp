@@ -1,5 +1,5 @@
 // A point of a solver's run (Solver::snapshot), and how it is saved and
-// loaded by a checkpoint. A solver does not know about files (DESIGN.md §8):
+// loaded by a checkpoint. A solver does not know about files (docs/design.md §8):
 // it lists its state as named arrays of rows, in the sides' global row
 // order, plus a few counters; the trainer writes them, and hands them back
 // through a StateSource.

@@ -1,4 +1,4 @@
-// Checkpoints (DESIGN.md §6): a directory D of numbered checkpoints and a
+// Checkpoints (docs/design.md §6): a directory D of numbered checkpoints and a
 // `latest` pointer.
 //
 //   D/ckpt-000007-epoch-12/          a model directory (model/dir_writer.hpp)

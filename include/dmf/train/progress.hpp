@@ -14,7 +14,7 @@
 
 namespace dmf::train {
 
-/// One epoch's figures (DESIGN.md §2: loss is L / |Ω|).
+/// One epoch's figures (docs/design.md §2: loss is L / |Ω|).
 struct EpochRecord {
   int epoch = 0;
   double loss = 0.0;

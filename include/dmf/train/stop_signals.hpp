@@ -1,5 +1,5 @@
 // SIGTERM, SIGINT and SIGUSR1 ask a training run to checkpoint and stop
-// (DESIGN.md §6, what Slurm's preemption and --signal send). The handler
+// (docs/design.md §6, what Slurm's preemption and --signal send). The handler
 // only records the signal; the trainer acts on it at its next safe point,
 // where all ranks agree. A second signal while the checkpoint is written
 // changes nothing.

@@ -1,4 +1,4 @@
-// The trainer loop (DESIGN.md §8): epochs of whichever solver runs, the
+// The trainer loop (docs/design.md §4): epochs of whichever solver runs, the
 // metrics of each, the stopping rules, divergence backoff and early
 // stopping, progress and the metrics log. It does not know which solver it
 // drives.
