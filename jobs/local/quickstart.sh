@@ -6,10 +6,13 @@
 #
 # Steps: cmake/bootstrap.sh (packages, configure, build in build/), then
 # `dmf generate` into build/quickstart/, then `dmf info` and `dmf train` on 2
-# ranks (model in build/quickstart/model). Output of
+# ranks (model in build/quickstart/model), then `dmf plot` of its learning
+# curves (build/quickstart/curves.svg). Output of
 # each step is shown and also kept in build/quickstart/. Environment:
 #   DMF_BUILD_DIR  build directory (default: build/ at the top of the repository)
 #   DMF_RANKS      number of MPI ranks (default: 2)
+#   DMF            a dmf binary to use instead of setting up and building one
+#   QUICKSTART_OUT where the data, model and logs go (default: BUILD_DIR/quickstart)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,15 +23,19 @@ ranks="${DMF_RANKS:-2}"
 # shellcheck source-path=SCRIPTDIR source=mpi_env.sh
 source "$here/mpi_env.sh"
 
-"$root_dir/cmake/bootstrap.sh" --build-dir "$build_dir"
-build_dir="$(cd "$build_dir" && pwd)"
-dmf="$build_dir/src/dmf"
+if [[ -n "${DMF:-}" ]]; then
+  dmf="$DMF" # a dmf built elsewhere: no set-up, no build
+else
+  "$root_dir/cmake/bootstrap.sh" --build-dir "$build_dir"
+  build_dir="$(cd "$build_dir" && pwd)"
+  dmf="$build_dir/src/dmf"
+fi
 [[ -x "$dmf" ]] || {
-  echo "quickstart: no dmf executable at $dmf after the build" >&2
+  echo "quickstart: no dmf executable at $dmf" >&2
   exit 1
 }
 
-out="$build_dir/quickstart"
+out="${QUICKSTART_OUT:-$build_dir/quickstart}"
 mkdir -p "$out"
 data="$out/ratings.csv"
 
@@ -59,11 +66,13 @@ threads=$(($(nproc) / ranks))
 ((threads >= 1)) || threads=1
 step train "${mpirun[@]}" "$dmf" train --data "$data" --holdout 0.1 --rank 10 --lambda 0.05 \
   --epochs 10 --threads "$threads" --out "$out/model" --metrics-out "$out/metrics.jsonl" --overwrite
+# The learning curves of that run, as an SVG any browser shows.
+step plot "$dmf" plot --metrics "$out/metrics.jsonl" --labels als --out "$out/curves.svg" --overwrite
 
 echo
 echo "quickstart: done."
 echo "  data set:  $data"
 echo "  model:     $out/model (manifest.json, *.npy, *_ids.txt)"
-echo "  metrics:   $out/metrics.jsonl"
+echo "  metrics:   $out/metrics.jsonl (learning curves: $out/curves.svg)"
 echo "  logs:      $out/generate.log, $out/info.log, $out/train.log"
-echo "  build log: $build_dir/bootstrap.log"
+[[ -n "${DMF:-}" ]] || echo "  build log: $build_dir/bootstrap.log"

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "column_lists.hpp"
+
 #include <string>
 #include <vector>
 
@@ -46,8 +48,8 @@ std::vector<Rating> read_all(const std::string& path, const Format& format) {
   return ratings;
 }
 
-const std::vector<Column> kUir{Column::kUser, Column::kItem, Column::kRating};
-const std::vector<Column> kUirt{Column::kUser, Column::kItem, Column::kRating, Column::kTime};
+using fixtures::kUir;
+using fixtures::kUirt;
 
 class DetectFormat : public ::testing::Test {
  protected:

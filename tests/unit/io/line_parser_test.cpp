@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "column_lists.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -25,8 +27,8 @@ Format make_format(std::string separator, std::vector<Column> columns,
   return format;
 }
 
-const std::vector<Column> kUir{Column::kUser, Column::kItem, Column::kRating};
-const std::vector<Column> kUirt{Column::kUser, Column::kItem, Column::kRating, Column::kTime};
+using fixtures::kUir;
+using fixtures::kUirt;
 
 /// Parses one line that must be valid.
 ParsedLine good(const LineParser& parser, std::string_view line) {
