@@ -82,8 +82,13 @@ endfunction()
 # is process and MPI start-up and file I/O, so two of them share 2 cores
 # well (the ASan e2e tests took 156 s two at a time, 245 s one at a time).
 function(dmf_add_e2e_test NAME SCRIPT)
+  if(DMF_SANITIZE)
+    set(sanitized 1)
+  else()
+    set(sanitized 0)
+  endif()
   add_test(NAME e2e.${NAME} COMMAND bash "${SCRIPT}")
   set_tests_properties(e2e.${NAME} PROPERTIES
     LABELS e2e TIMEOUT ${DMF_TEST_TIMEOUT} PROCESSORS 1
-    ENVIRONMENT "${DMF_MPI_TEST_ENV};DMF=$<TARGET_FILE:dmf>;DMF_MPIEXEC=${MPIEXEC_EXECUTABLE};DMF_E2E_LIB=${PROJECT_SOURCE_DIR}/tests/e2e/lib.sh;DMF_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    ENVIRONMENT "${DMF_MPI_TEST_ENV};DMF_E2E_SANITIZED=${sanitized};DMF=$<TARGET_FILE:dmf>;DMF_MPIEXEC=${MPIEXEC_EXECUTABLE};DMF_E2E_LIB=${PROJECT_SOURCE_DIR}/tests/e2e/lib.sh;DMF_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

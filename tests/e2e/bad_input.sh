@@ -62,7 +62,7 @@ contains stderr "all 3 ratings in fours.csv are 4: an explicit-rating model"
 # default, merged under a policy (and then counted once).
 printf '1,1,3\n1,2,4\n2,1,5\n1,1,2\n' > dup.csv
 printf '1,1,2.5\n1,2,4\n2,1,5\n' > dup_mean.csv
-for np in 1 2 3; do
+for np in $(e2e_ranks 1 2 3); do
   expect_fail 1 dmf_np "$np" eval --model model --data dup.csv --quiet
   contains stderr "dup.csv: 1 (user, item) pair is rated more than once: user 1, item 1 on lines 1 and 4"
   [[ "$(count_lines stderr 'rated more than once')" == 1 ]] || fail "the error is not printed once"

@@ -36,7 +36,7 @@ one_error() {
 
 # --- the model: 3000 x 16 factors and more do not fit in 200 KiB -------------
 train=(train --data ratings.csv --rank 16 --epochs 1)
-for np in 1 2 3; do
+for np in $(e2e_ranks 1 2 3); do
   expect_fail 1 dmf_np_within "$np" "${train[@]}" --out disk/model
   one_error "cannot write disk/model/" "No space left on device; disk/model was not created"
   [[ -z "$(ls -A disk)" ]] || fail "left behind on the full disk at $np ranks: $(ls -A disk)"
@@ -48,7 +48,7 @@ umount disk
 mount -t tmpfs -o size=250k tmpfs disk
 als=(train --data ratings.csv --holdout 0.1 --rank 8 --epochs 4)
 expect_ok dmf_np 2 "${als[@]}" --out ref --quiet
-for np in 1 2 3; do
+for np in $(e2e_ranks 1 2 3); do
   expect_fail 1 dmf_np_within "$np" "${als[@]}" --out "model-$np" --checkpoint-dir disk/ck \
     --checkpoint-every 1
   one_error "cannot write disk/ck/ckpt-000002-epoch-2/" "No space left on device" \

@@ -4,13 +4,13 @@
 source "$DMF_E2E_LIB"
 
 args=(--users 300 --items 200 --ratings 9000 --seed 5 --quiet)
-for np in 1 2 3 4; do
+for np in $(e2e_ranks 1 2 3 4); do
   expect_ok dmf_np "$np" generate "${args[@]}" --out "g$np.csv"
   [[ "$np" == 1 ]] || same_bytes g1.csv "g$np.csv"
 done
 [[ "$(head -1 g1.csv)" == "user,item,rating,time" ]] || fail "csv header missing"
 # The summary names what was written and the hidden model.
-contains "$WORK/stdout" "generated 9000 ratings of 300 users on 200 items into g4.csv"
+contains "$WORK/stdout" "generated 9000 ratings of 300 users on 200 items into g$np.csv"
 contains "$WORK/stdout" "hidden model: rank 10, noise sd 0.5"
 [[ "$(($(wc -l < g1.csv) - 1))" == 9000 ]] || fail "not 9000 ratings"
 expect_ok dmf info --data g1.csv --json --quiet

@@ -10,7 +10,7 @@ cat > ratings.dat <<'DATA'
 3::104257::2::1364690145
 DATA
 
-for np in 1 2 3; do
+for np in $(e2e_ranks 1 2 3); do
   expect_ok dmf_np "$np" info --data ratings.dat --json --quiet
   contains "$WORK/stdout" '"users": 3'
   contains "$WORK/stdout" '"items": 3'   # 0104257 and 104257 are different IDs
@@ -30,7 +30,7 @@ user,item,rating
 3,12,five
 4,13,3
 DATA
-for np in 1 2 3 4; do
+for np in $(e2e_ranks 1 2 3 4); do
   expect_fail 1 dmf_np "$np" info --data bad.csv --quiet
   contains "$WORK/stderr" "dmf: error: bad.csv:4: rating 'five' is not a number: 3,12,five"
   [[ "$(count_lines "$WORK/stderr" "dmf: error:")" == 1 ]] || fail "error printed more than once at np=$np"

@@ -90,7 +90,7 @@ PY
 # eval and predict read their pairs by byte range, so 1 and 3 ranks cover
 # them; recommend's ring of item blocks runs at every rank count.
 for np in 1 3; do eval_and_predict_at "$np"; done
-for np in 1 2 3 4; do
+for np in $(e2e_ranks 1 2 3 4); do
   expect_ok dmf_np "$np" recommend --model model --all-users --top 3 --exclude-rated rated.csv \
     --out "top$np.csv" --quiet
   python3 - "top$np.csv" <<'PY'

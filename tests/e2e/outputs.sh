@@ -133,14 +133,12 @@ for np in 1 3; do
   ((np == 1)) || bad_outputs=("${bad_outputs[@]:0:2}")
   for entry in "${bad_outputs[@]}"; do
     read -ra args <<<"${entry%%|*}"
-    start=$(date +%s%N)
     expect_fail 1 dmf_np "$np" train --data ratings.csv --epochs 50 "${args[@]}"
-    elapsed_ms=$((($(date +%s%N) - start) / 1000000))
     one_error "${entry#*|}"
+    # Refused before the data was read: no load line, no epoch (a timing
+    # check would say less and fail on a busy machine).
     not_contains "$WORK/stderr" "epoch "
     not_contains "$WORK/stderr" "loaded "
-    # mpirun's own start-up is most of it; training would take far longer.
-    ((elapsed_ms < 5000)) || fail "a bad output took ${elapsed_ms} ms to refuse"
   done
   expect_fail 1 dmf_np "$np" train --data ratings.csv --out "" --quiet
   one_error "--out is empty; give a path"

@@ -18,7 +18,7 @@ expect_ok dmf generate --users 120 --items 80 --ratings 3000 --true-rank 3 --noi
 expect_ok dmf_np 2 train --data ratings.csv --rank 4 --epochs 5 --out model --quiet
 
 # Pairs: known ones, then a cold user, a cold item, and both cold.
-tail -n +2 ratings.csv | head -n 200 | cut -d, -f1,2 >pairs.csv
+sed -n '2,201p' ratings.csv | cut -d, -f1,2 >pairs.csv  # not tail | head: head's early exit can kill tail with SIGPIPE, failing the pipe under pipefail
 first_item="$(head -n 1 pairs.csv | cut -d, -f2)"
 first_user="$(head -n 1 pairs.csv | cut -d, -f1)"
 printf 'ghost,%s\n%s,phantom\nghost,phantom\n' "$first_item" "$first_user" >>pairs.csv
@@ -51,7 +51,7 @@ for args in (("ghost", rows[0]["item"]), (rows[0]["user"], "phantom")):
 PY
 
 # recommend: users from the file, one cold, the items they rated left out.
-tail -n +2 ratings.csv | cut -d, -f1 | sort -u | head -n 25 >users.txt
+tail -n +2 ratings.csv | cut -d, -f1 | sort -u | sed -n '1,25p' >users.txt
 echo ghost >>users.txt
 expect_ok dmf_np 2 recommend --model model --users users.txt --top 8 --exclude-rated ratings.csv \
   --out recommended.csv

@@ -15,7 +15,7 @@ source "$DMF_E2E_LIB"
 lines=$(( $(wc -l < ratings.csv) - 1 ))
 
 for by in random user time; do
-  for np in 1 2 3 4; do
+  for np in $(e2e_ranks 1 2 3 4); do
     expect_ok dmf_np "$np" split --data ratings.csv --test-ratio 0.2 --validation-ratio 0.1 \
       --by "$by" --seed 7 --out-prefix "$by.np$np" --quiet
     for part in train validation test; do
