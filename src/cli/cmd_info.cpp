@@ -7,6 +7,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/load_with_progress.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/summary.hpp"
@@ -77,7 +78,7 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   const auto& comm = context.comm;
   data::LoadOptions load = o.load;
   load.threads = comm.agree([&] { return resolve_threads(o.threads); });
-  const data::RatingsData ratings = data::load_ratings(comm, o.data, load);
+  const data::RatingsData ratings = load_with_progress(context, o.data, load);
   const data::LoadReport& report = ratings.report;
   const data::DataSummary s = data::summarize(comm, ratings);
 

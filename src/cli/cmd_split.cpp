@@ -1,6 +1,7 @@
 // dmf split: train / validation / test files in the input's own format.
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/load_with_progress.hpp"
 #include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
@@ -88,7 +89,7 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& params) 
                 "--by time needs a time column in {} (see --columns)", o.data);
     });
   }
-  const data::RatingsData ratings = data::load_ratings(comm, o.data, load);
+  const data::RatingsData ratings = load_with_progress(context, o.data, load);
   const auto decisions = data::assign_subsets(comm, ratings, o.split);
   const auto counts =
       data::write_split(comm, ratings, load, decisions, o.split, paths, o.overwrite);

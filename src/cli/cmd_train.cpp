@@ -6,6 +6,7 @@
 
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
+#include "dmf/cli/load_with_progress.hpp"
 #include "dmf/cli/metric_text.hpp"
 #include "dmf/cli/output_checks.hpp"
 #include "dmf/cli/train_memory.hpp"
@@ -307,7 +308,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
       return data::random_subset(split, user, item) == data::Subset::kTrain;
     };
   }
-  const data::RatingsData ratings = data::load_ratings(comm, o.data, train_load);
+  const data::RatingsData ratings = load_with_progress(context, o.data, train_load);
   data::require_varied_ratings(comm, ratings);
   const auto& report = ratings.report;
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,

@@ -50,8 +50,13 @@ struct PartResult {
   std::optional<std::string> failure;
 };
 
+/// Lines between two calls of LoadOptions::on_progress: often enough for a
+/// live line, rare enough to cost nothing.
+constexpr std::uint64_t kProgressEvery = 1U << 16U;
+
+/// `reports`: this part calls options.on_progress (one part per rank does).
 PartResult parse_part(const std::string& path, const io::Format& format, io::ByteRange range,
-                      const LoadOptions& options) {
+                      const LoadOptions& options, bool reports) {
   PartResult part;
   LocalRatings& local = part.ratings;
   TokenInterner users;
@@ -68,7 +73,17 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
   try {
     io::ParsedLine parsed;
     std::optional<io::LineError> error;
+    const auto range_bytes =
+        static_cast<double>(std::max<std::uint64_t>(1, range.end - range.begin));
+    std::uint64_t bytes_read = 0;
+    const bool report = reports && options.on_progress;
     part.lines = io::read_lines(path, range, [&](std::string_view line, std::uint64_t index) {
+      if (report) {
+        bytes_read += line.size() + 1;
+        if (index % kProgressEvery == 0) {
+          options.on_progress(std::min(1.0, static_cast<double>(bytes_read) / range_bytes));
+        }
+      }
       if (!parser.parse(line, parsed, error)) {
         if (!error) return;  // blank line or comment
         ++part.entries;
@@ -224,7 +239,7 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   std::vector<PartResult> parts(static_cast<std::size_t>(threads));
   parallel_for(threads, threads, [&](std::int64_t t) {
     const io::ByteRange sub = io::split_range(range.begin, range.end, static_cast<int>(t), threads);
-    parts[static_cast<std::size_t>(t)] = parse_part(path, format, sub, options);
+    parts[static_cast<std::size_t>(t)] = parse_part(path, format, sub, options, t == 0);
   });
   std::optional<std::string> read_error;
   for (const auto& p : parts) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 namespace dmf::train {
 namespace {
@@ -19,6 +20,11 @@ constexpr double kLogInterval = 60.0;
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+/// A load says nothing before this many seconds: most files are read sooner.
+constexpr double kLoadQuietStart = 1.0;
+/// A batch log gets a load line at most this often.
+constexpr double kLoadLogInterval = 10.0;
 
 /// "42 s", "3 min 50 s", "2 h 05 min".
 std::string duration_text(double seconds) {
@@ -90,6 +96,43 @@ void Progress::status(int next_epoch, double eta_seconds) {
   const std::string eta = eta_seconds < 0.0 ? "" : ", ETA " + duration_text(eta_seconds);
   console_.log("  epoch {}/{} running{}", next_epoch, epochs_, eta);
   std::fflush(stderr);
+}
+
+LoadProgress::LoadProgress(const Console& console, std::string path, std::uint64_t bytes, bool live,
+                           Clock clock)
+    : console_(console),
+      path_(std::move(path)),
+      bytes_(static_cast<double>(bytes)),
+      live_(live && console.speaks()),
+      clock_(clock ? std::move(clock) : Clock(steady_seconds)),
+      start_(clock_()) {}
+
+void LoadProgress::update(double fraction) {
+  if (!console_.speaks()) return;
+  const double now = clock_();
+  const double elapsed = now - start_;
+  if (elapsed < kLoadQuietStart || fraction <= 0.0) return;
+  if (last_shown_ >= 0.0 && now - last_shown_ < (live_ ? kLiveInterval : kLoadLogInterval)) return;
+  last_shown_ = now;
+  constexpr double kMB = 1e6;
+  const double done = fraction * bytes_;
+  const std::string eta = duration_text(elapsed * (1.0 - fraction) / fraction);
+  const std::string text =
+      bytes_ > 0.0 ? fmt::format("reading {}: {:.0f} of {:.0f} MB, {:.0f} MB/s, ETA {}", path_,
+                                 done / kMB, bytes_ / kMB, done / kMB / elapsed, eta)
+                   : fmt::format("reading {}: {:.0f}%, ETA {}", path_, 100.0 * fraction, eta);
+  if (live_) {
+    console_.log("\r\x1b[K{}", text);
+    std::fflush(stderr);
+    drawn_ = true;
+  } else {
+    console_.log("{}\n", text);
+  }
+}
+
+void LoadProgress::finish() {
+  if (drawn_) console_.log("\r\x1b[K");
+  drawn_ = false;
 }
 
 }  // namespace dmf::train

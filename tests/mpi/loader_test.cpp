@@ -447,5 +447,26 @@ TEST(Loader, LookupFindsKnownTokensAndOnlyThem) {
   }
 }
 
+// The read reports its progress: one thread of each rank, with fractions of
+// its part that grow up to at most 1 (a progress line's input).
+TEST(Loader, ReadingReportsGrowingFractionsOfItsPart) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const std::string path =
+      dir.write("r.csv", to_csv(random_ratings(5, 200'000, 20'000, 5'000, false), false));
+  std::vector<double> seen;
+  LoadOptions options;  // one thread: the rank's range is the reporting part
+  options.on_progress = [&seen](double fraction) { seen.push_back(fraction); };
+  const auto data = load_ratings(comm, path, options);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_GT(seen.front(), 0.0);
+  EXPECT_LE(seen.back(), 1.0);
+  EXPECT_TRUE(std::ranges::is_sorted(seen));
+  // At the range's first line and every 65,536 lines after it.
+  const auto rank = static_cast<std::size_t>(comm.rank());
+  const std::uint64_t lines = data.report.first_line[rank + 1] - data.report.first_line[rank];
+  EXPECT_EQ(seen.size(), (lines - 1) / 65'536 + 1) << lines << " lines";
+}
+
 }  // namespace
 }  // namespace dmf::data

@@ -49,6 +49,11 @@ struct LoadOptions {
   /// others are passed over like comments (an in-process split). Called from
   /// several threads at once.
   std::function<bool(std::string_view user, std::string_view item)> keep;
+  /// When set, called now and then while the file is read, by one thread of
+  /// each rank, with the fraction of its first part read so far (ranks and
+  /// threads read alike, so it stands for the whole file's). For a progress
+  /// line; it must not throw.
+  std::function<void(double fraction)> on_progress;
 };
 
 /// What a load did, the same on every rank.

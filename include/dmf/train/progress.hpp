@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "dmf/core/console.hpp"
 
@@ -63,6 +64,38 @@ class Progress {
   std::uint64_t steps_per_epoch_ = 0;
   std::optional<std::pair<double, std::uint64_t>> first_;  // (time, position)
   double last_shown_ = 0.0;  // when a step was last shown (or start())
+};
+
+/// What rank 0 shows while a large file is read: nothing for the first
+/// second (a small file loads without a word), then on a terminal a live
+/// line with the bytes read, the rate and the ETA, redrawn at most five
+/// times a second; in a batch log a plain line at most every 10 s.
+class LoadProgress {
+ public:
+  using Clock = Progress::Clock;
+
+  /// Reading `path`, of `bytes` bytes (0: unknown, the line shows a
+  /// percentage). `live`: stderr is a terminal.
+  LoadProgress(const Console& console, std::string path, std::uint64_t bytes, bool live,
+               Clock clock = {});
+
+  /// `fraction` of the file is read (LoadOptions::on_progress).
+  void update(double fraction);
+  /// Clears the live line, if one was drawn.
+  void finish();
+  ~LoadProgress() { finish(); }
+  LoadProgress(const LoadProgress&) = delete;
+  LoadProgress& operator=(const LoadProgress&) = delete;
+
+ private:
+  const Console& console_;
+  std::string path_;
+  double bytes_;
+  bool live_;
+  Clock clock_;
+  double start_;
+  double last_shown_ = -1.0;  // never shown yet
+  bool drawn_ = false;
 };
 
 }  // namespace dmf::train

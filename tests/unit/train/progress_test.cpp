@@ -101,5 +101,53 @@ TEST(Progress, OnlyTheSpeakingRankShowsAnything) {
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
 
+TEST(LoadProgress, SilentForTheFirstSecondThenALiveLineClearedAtTheEnd) {
+  const Console console(true);
+  FakeClock time;
+  testing::internal::CaptureStderr();
+  {
+    LoadProgress progress(console, "r.csv", 200'000'000, /*live=*/true, time.clock());
+    time.now += 0.5;
+    progress.update(0.2);
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "") << "a fast load says nothing";
+    testing::internal::CaptureStderr();
+    time.now += 1.5;  // 2 s for 40% of 200 MB: 40 MB/s, 3 s left
+    progress.update(0.4);
+    time.now += 0.1;  // within the redraw interval: not drawn again
+    progress.update(0.45);
+  }
+  const std::string shown = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(shown, "\r\x1b[Kreading r.csv: 80 of 200 MB, 40 MB/s, ETA 3 s\r\x1b[K");
+}
+
+TEST(LoadProgress, APlainLineEveryTenSecondsInABatchLog) {
+  const Console console(true);
+  FakeClock time;
+  LoadProgress progress(console, "big.csv", 0, /*live=*/false, time.clock());
+  testing::internal::CaptureStderr();
+  for (int s = 1; s <= 25; ++s) {
+    time.now += 1.0;
+    progress.update(s / 50.0);
+  }
+  progress.finish();
+  const std::string log = testing::internal::GetCapturedStderr();
+  // Unknown size: a percentage. Shown at 1 s, 11 s and 21 s.
+  EXPECT_EQ(log,
+            "reading big.csv: 2%, ETA 49 s\n"
+            "reading big.csv: 22%, ETA 39 s\n"
+            "reading big.csv: 42%, ETA 29 s\n");
+}
+
+TEST(LoadProgress, OnlyTheSpeakingRankShowsAnything) {
+  const Console console(false);
+  FakeClock time;
+  LoadProgress progress(console, "r.csv", 1000, /*live=*/true, time.clock());
+  testing::internal::CaptureStderr();
+  time.now += 5.0;
+  progress.update(0.5);
+  progress.finish();
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
 }  // namespace
 }  // namespace dmf::train
