@@ -13,25 +13,21 @@ namespace dmf::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      generate_command(),
-      split_command(),
-      info_command(),
-      train_command(),
-      eval_command(),
-      predict_command(),
-      recommend_command(),
-      gradcheck_command(),
-      gather_command(),
-      plot_command(),
+      generate_command(), split_command(),   info_command(),      train_command(),
+      eval_command(),     predict_command(), recommend_command(), gradcheck_command(),
+      gather_command(),   plot_command(),
   };
   return all;
 }
 
 void declare_verbosity(ParamSet& params, Verbosity& verbosity) {
   params.section(std::string(ParamSet::kGeneral));
-  params.flag("verbose", &verbosity.verbose,
-              "Also print the effective configuration (to stderr) and other details");
-  params.flag("quiet", &verbosity.quiet, "Print only results, warnings and errors, no progress");
+  params
+      .flag("verbose", &verbosity.verbose,
+            "Also print the effective configuration (to stderr) and other details")
+      .free_on_resume();
+  params.flag("quiet", &verbosity.quiet, "Print only results, warnings and errors, no progress")
+      .outcome_free();
 }
 
 void apply_verbosity(Console& console, Verbosity verbosity, const ParamSet& params) {
