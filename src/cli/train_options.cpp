@@ -43,15 +43,12 @@ namespace {
 
 void declare_solver(ParamSet& params, TrainOptions& o) {
   params.section("Solver");
-  auto solver = params.add("solver", &o.solver,
-                           "als: alternating least squares, each row solved exactly; gd: "
-                           "synchronous mini-batch gradient descent with an --optimizer");
-  // An optimizer's name given as the solver: say where it goes.
-  for (const auto& entry : enum_names(solvers::OptimizerKind{})) {
-    solver.hint(std::string(entry.name),
-                fmt::format("{0} is an optimizer of the gd solver: --solver gd --optimizer {0}",
-                            entry.name));
+  std::vector<std::string> what;
+  for (const auto& entry : solvers::registered_solvers()) {
+    what.push_back(fmt::format("{}: {}", entry.name, entry.summary));
   }
+  auto solver = params.add("solver", &o.solver, fmt::format("{}", fmt::join(what, "; ")))
+                    .one_of(solvers::solver_names());
   declare_threads(params, o.threads);
   params
       .add("restarts", &o.restarts,
@@ -59,79 +56,10 @@ void declare_solver(ParamSet& params, TrainOptions& o) {
            "best validation RMSE")
       .value_name("N")
       .at_least(1);
-}
-
-void declare_optimizer(ParamSet& params, TrainOptions& o) {
-  params.section("Optimizer (--solver gd)");
-  params.add("optimizer", &o.optimizer.kind, "The update rule (see the README for each formula)")
-      .solvers({"gd"});
-  params
-      .add("lr", &o.lr,
-           "Learning rate (default per optimizer: sgd 0.05, momentum 0.005, nesterov 0.005, "
-           "adagrad 0.1, adagrad-avg 0.01, rmsprop 0.01, adam 0.01)")
-      .value_name("ETA")
-      .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive")
-      .solvers({"gd"});
-  params
-      .add("batch-size", &o.batch_size,
-           "Ratings per step over all ranks; 0, or at least the number of ratings, is full-batch "
-           "gradient descent")
-      .value_name("B")
-      .solvers({"gd"});
-  params
-      .add("schedule", &o.schedule.kind,
-           "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
-           "inv lr*t1/(t+t1); step lr*factor^floor(t/every)")
-      .solvers({"gd"});
-  params.add("momentum", &o.optimizer.momentum, "Momentum of momentum and nesterov")
-      .value_name("M")
-      .at_least(0.0)
-      .below(1.0)
-      .solvers({"gd"});
-  params.add("beta1", &o.optimizer.beta1, "Adam's decay of the gradient average")
-      .value_name("B1")
-      .at_least(0.0)
-      .below(1.0)
-      .solvers({"gd"});
-  params.add("beta2", &o.optimizer.beta2, "Adam's decay of the squared-gradient average")
-      .value_name("B2")
-      .at_least(0.0)
-      .below(1.0)
-      .solvers({"gd"});
-  params.add("decay", &o.optimizer.decay, "Decay of rmsprop's average of squared gradients")
-      .value_name("RHO")
-      .at_least(0.0)
-      .below(1.0)
-      .solvers({"gd"});
-  params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
-      .value_name("E")
-      .at_least(0.0)
-      .solvers({"gd"});
-  params
-      .add("eps-placement", &o.optimizer.eps_placement,
-           "outside: g / (sqrt(s) + eps); inside: g / sqrt(s + eps)")
-      .solvers({"gd"});
-  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt")
-      .value_name("C")
-      .positive()
-      .solvers({"gd"});
-  params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
-      .value_name("T1")
-      .positive()
-      .solvers({"gd"});
-  params.add("step-every", &o.schedule.step_every, "Epochs between decays of --schedule step")
-      .value_name("N")
-      .positive()
-      .solvers({"gd"});
-  params.add("step-factor", &o.schedule.step_factor, "Factor of each decay of --schedule step")
-      .value_name("F")
-      .check([](double f) { return f > 0.0 && f <= 1.0; }, "must be in (0, 1]")
-      .solvers({"gd"});
-  params
-      .add("sparse-allreduce", &o.sparse_allreduce,
-           "How item gradients are summed over ranks: on, only the rows a step touched; off, "
-           "one dense allreduce; auto, whichever moves fewer bytes")
-      .solvers({"gd"});
+  // Each solver's own options, in sections of their own.
+  for (const auto& entry : solvers::registered_solvers()) {
+    o.solver_configs[std::string(entry.name)] = entry.declare(params, solver);
+  }
 }
 
 void declare_stopping(ParamSet& params, TrainOptions& o) {
@@ -170,7 +98,7 @@ void declare_stopping(ParamSet& params, TrainOptions& o) {
       .value_name("T")
       .at_least(0.0)
       .free_on_resume()
-      .solvers({"gd"});
+      .solvers(solvers::gradient_solver_names());
 }
 
 void declare_held_out(ParamSet& params, TrainOptions& o) {
@@ -205,7 +133,6 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
   declare_model_options(params, o.model);
   declare_init_options(params, o.model, "Seed of the initial factors and of gd's sampling order");
   declare_solver(params, o);
-  declare_optimizer(params, o);
   declare_stopping(params, o);
   declare_held_out(params, o);
 
@@ -283,7 +210,7 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
               name);
   }
   // An option declared for other solvers is refused: it would be ignored.
-  const std::string solver(to_string(o.solver));
+  const std::string& solver = o.solver;
   for (const auto& spec : params.specs()) {
     if (spec.solvers.empty() || std::ranges::find(spec.solvers, solver) != spec.solvers.end()) {
       continue;
@@ -291,19 +218,6 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
     DMF_CHECK(!params.given(spec.name), "--{} applies to --solver {}, not {}", spec.name,
               fmt::join(spec.solvers, " or --solver "), solver);
   }
-}
-
-solvers::GdOptions gd_options(const TrainOptions& o, int threads) {
-  solvers::GdOptions gd;
-  gd.regularization = regularization(o.model);
-  gd.optimizer = o.optimizer;
-  gd.learning_rate = o.lr.value_or(0.0);
-  gd.schedule = o.schedule;
-  gd.batch_size = o.batch_size;
-  gd.sparse = o.sparse_allreduce;
-  gd.seed = o.model.seed;
-  gd.threads = threads;
-  return gd;
 }
 
 train::LoopOptions loop_options(const TrainOptions& o, int threads) {

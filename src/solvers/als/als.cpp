@@ -1,11 +1,11 @@
-#include "dmf/solvers/als.hpp"
+#include "dmf/solvers/als/als.hpp"
 
 #include <algorithm>
 
 #include "dmf/core/parallel.hpp"
 #include "dmf/model/model_change.hpp"
 #include "dmf/model/row_pack.hpp"
-#include "dmf/solvers/row_solver.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 
 namespace dmf::solvers {
 namespace {

@@ -73,8 +73,8 @@ class AlsSolver final : public Solver {
   std::uint64_t ratings_ = 0;
   Side users_;
   Side items_;
-  std::vector<float> packed_;        // the other side's owned rows, packed for sending
-  std::vector<double> row_errors_;   // per row of the side being solved
+  std::vector<float> packed_;       // the other side's owned rows, packed for sending
+  std::vector<double> row_errors_;  // per row of the side being solved
 };
 
 }  // namespace dmf::solvers
