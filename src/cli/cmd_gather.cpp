@@ -51,7 +51,8 @@ void declare(ParamSet& params, GatherOptions& o) {
   params.section("Output");
   params.add("sort", &o.sort, "Order of the rows, best first (runs without the figure last)");
   params.flag("json", &o.json, "Print one JSON array instead of a table");
-  params.example("dmf gather --runs sweep", "The runs under sweep/, best validation RMSE first");
+  params.example("dmf gather --runs sweep",
+                 "The runs under sweep/, best validation RMSE first");
   params.example("dmf gather --runs sweep --sort name --json",
                  "The same as one JSON array, by directory name");
 }

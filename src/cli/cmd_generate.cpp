@@ -37,10 +37,9 @@ void declare(ParamSet& params, GenerateOptions& o) {
   params.add("noise", &o.model.noise, "Standard deviation of the Gaussian noise on each rating")
       .at_least(0.0);
   params
-      .add(
-          "scale", &o.model.scale,
-          "Ratings are rounded to the grid MIN, MIN+STEP, ..., MAX and clipped to it; STEP 0 keeps "
-          "them continuous")
+      .add("scale", &o.model.scale,
+           "Ratings are rounded to the grid MIN, MIN+STEP, ..., MAX and clipped to it; STEP 0 keeps "
+           "them continuous")
       .value_name("MIN:MAX:STEP");
   params.section("Output");
   params.add("out", &o.out, "The file to write; - for standard output")
@@ -53,10 +52,9 @@ void declare(ParamSet& params, GenerateOptions& o) {
   declare_threads(params, o.threads);
   params.example("dmf generate --out ratings.csv",
                  "A MovieLens-1M-shaped data set (6040 users, 3706 items, 1000209 ratings)");
-  params.example(
-      "dmf generate --users 1000 --items 500 --ratings 20000 --true-rank 5 --out "
-      "small.csv",
-      "A small one from a rank-5 model");
+  params.example("dmf generate --users 1000 --items 500 --ratings 20000 --true-rank 5 --out "
+                 "small.csv",
+                 "A small one from a rank-5 model");
 }
 
 int run(Context& context, const GenerateOptions& o, const ParamSet& params) {

@@ -33,16 +33,13 @@ void declare(ParamSet& params, GradcheckCliOptions& o) {
   params.add("step", &o.check.step, "h of the central difference (L(x+h) - L(x-h)) / 2h")
       .value_name("H")
       .positive();
-  params.add("tolerance", &o.tolerance, "Largest relative error that passes")
-      .value_name("T")
-      .at_least(0.0);
+  params.add("tolerance", &o.tolerance, "Largest relative error that passes").value_name("T").at_least(0.0);
   declare_threads(params, o.threads);
   params.example("dmf gradcheck --data ratings.csv --rank 4",
                  "The analytic gradient against finite differences at a random model");
-  params.example(
-      "dmf gradcheck --data ratings.csv --biases none --reg-weighting uniform "
-      "--samples 200",
-      "Another objective, more coordinates");
+  params.example("dmf gradcheck --data ratings.csv --biases none --reg-weighting uniform "
+                 "--samples 200",
+                 "Another objective, more coordinates");
 }
 
 int run(Context& context, const GradcheckCliOptions& o, const ParamSet& /*params*/) {
@@ -58,11 +55,10 @@ int run(Context& context, const GradcheckCliOptions& o, const ParamSet& /*params
   const auto& w = result.worst;
   const double error = w.relative_error();
   const bool pass = error <= o.tolerance;
-  context.console.out(
-      "gradcheck on {}: {} coordinates, max relative error {:.3e} ({} {} column {}: "
-      "analytic {:.10g}, finite difference {:.10g}) {}\n",
-      o.data, result.checked, error, w.side, w.row, w.column, w.analytic, w.numeric,
-      pass ? "ok" : fmt::format("above {:g}: FAILED", o.tolerance));
+  context.console.out("gradcheck on {}: {} coordinates, max relative error {:.3e} ({} {} column {}: "
+                      "analytic {:.10g}, finite difference {:.10g}) {}\n",
+                      o.data, result.checked, error, w.side, w.row, w.column, w.analytic,
+                      w.numeric, pass ? "ok" : fmt::format("above {:g}: FAILED", o.tolerance));
   return pass ? 0 : 1;
 }
 

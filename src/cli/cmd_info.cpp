@@ -27,9 +27,8 @@ void declare(ParamSet& params, InfoOptions& o) {
   params.add("data", &o.data, "The ratings file").value_name("FILE").required();
   declare_load_options(params, o.load);
   params.section("Report");
-  params
-      .add("ranks", &o.ranks,
-           "Also show the ratings per rank that dmf's partitioner would give P ranks")
+  params.add("ranks", &o.ranks,
+             "Also show the ratings per rank that dmf's partitioner would give P ranks")
       .value_name("P")
       .at_least(0);
   params.flag("json", &o.json, "Print one JSON object instead of text");
@@ -43,8 +42,7 @@ void declare(ParamSet& params, InfoOptions& o) {
 std::string column_list(const io::Format& format) {
   static constexpr std::array<std::string_view, 5> kNames{"user", "item", "rating", "time", "-"};
   std::vector<std::string_view> names;
-  for (const auto column : format.columns)
-    names.push_back(kNames.at(static_cast<std::size_t>(column)));
+  for (const auto column : format.columns) names.push_back(kNames.at(static_cast<std::size_t>(column)));
   return fmt::format("{}", fmt::join(names, ","));
 }
 
@@ -55,15 +53,14 @@ struct Balance {
 };
 
 double imbalance(const std::vector<std::uint64_t>& loads) {
-  const double total =
-      static_cast<double>(std::accumulate(loads.begin(), loads.end(), std::uint64_t{0}));
+  const double total = static_cast<double>(std::accumulate(loads.begin(), loads.end(), std::uint64_t{0}));
   const double max = static_cast<double>(*std::ranges::max_element(loads));
   return total == 0.0 ? 1.0 : max / (total / static_cast<double>(loads.size()));
 }
 
 nlohmann::json degrees_json(const data::DegreeStats& d) {
-  return {{"min", d.min}, {"p50", d.p50}, {"p90", d.p90},
-          {"p99", d.p99}, {"max", d.max}, {"mean", d.mean}};
+  return {{"min", d.min}, {"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}, {"max", d.max},
+          {"mean", d.mean}};
 }
 
 std::string degrees_text(const data::DegreeStats& d) {
@@ -84,16 +81,12 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   const data::LoadReport& report = ratings.report;
   const data::DataSummary s = data::summarize(comm, ratings);
 
-  const std::uint64_t held =
-      comm.allreduce(ratings.by_user.bytes() + ratings.by_item.bytes(), dist::Op::kSum);
-  const double bytes_per_rating =
-      static_cast<double>(held) / (2.0 * static_cast<double>(s.ratings));
+  const std::uint64_t held = comm.allreduce(ratings.by_user.bytes() + ratings.by_item.bytes(), dist::Op::kSum);
+  const double bytes_per_rating = static_cast<double>(held) / (2.0 * static_cast<double>(s.ratings));
   const std::uint64_t peak_rss = comm.allreduce(peak_rss_bytes(), dist::Op::kMax);
   const double seconds = comm.allreduce(report.seconds(), dist::Op::kMax);
-  const double mb_per_s_per_rank =
-      static_cast<double>(report.file_bytes) / 1e6 / seconds / comm.size();
-  const double ratings_per_s_per_rank =
-      static_cast<double>(report.ratings_read) / seconds / comm.size();
+  const double mb_per_s_per_rank = static_cast<double>(report.file_bytes) / 1e6 / seconds / comm.size();
+  const double ratings_per_s_per_rank = static_cast<double>(report.ratings_read) / seconds / comm.size();
 
   std::vector<std::pair<int, Balance>> balances;
   balances.emplace_back(comm.size(), Balance{comm.allgather<std::uint64_t>(ratings.by_user.nnz()),
@@ -126,28 +119,24 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
         {"items", s.items},
         {"ratings", s.ratings},
         {"density", s.density},
-        {"rating",
-         {{"min", s.rating_min},
-          {"max", s.rating_max},
-          {"mean", s.rating_mean},
-          {"histogram", histogram}}},
+        {"rating", {{"min", s.rating_min}, {"max", s.rating_max}, {"mean", s.rating_mean},
+                    {"histogram", histogram}}},
         {"user_degree", degrees_json(s.user_degrees)},
         {"item_degree", degrees_json(s.item_degrees)},
         {"duplicate_pairs", report.duplicate_pairs},
         {"duplicates_merged", report.duplicates_merged},
         {"bad_lines", report.bad_lines},
         {"bad_line_examples", report.bad_line_examples},
-        {"load",
-         {{"ranks", comm.size()},
-          {"threads", load.threads},
-          {"seconds", seconds},
-          {"read_seconds", comm.allreduce(report.read_seconds, dist::Op::kMax)},
-          {"index_seconds", comm.allreduce(report.index_seconds, dist::Op::kMax)},
-          {"route_seconds", comm.allreduce(report.route_seconds, dist::Op::kMax)},
-          {"mb_per_s_per_rank", mb_per_s_per_rank},
-          {"ratings_per_s_per_rank", ratings_per_s_per_rank},
-          {"peak_rss_bytes_max_rank", peak_rss},
-          {"bytes_per_rating_per_copy", bytes_per_rating}}},
+        {"load", {{"ranks", comm.size()},
+                  {"threads", load.threads},
+                  {"seconds", seconds},
+                  {"read_seconds", comm.allreduce(report.read_seconds, dist::Op::kMax)},
+                  {"index_seconds", comm.allreduce(report.index_seconds, dist::Op::kMax)},
+                  {"route_seconds", comm.allreduce(report.route_seconds, dist::Op::kMax)},
+                  {"mb_per_s_per_rank", mb_per_s_per_rank},
+                  {"ratings_per_s_per_rank", ratings_per_s_per_rank},
+                  {"peak_rss_bytes_max_rank", peak_rss},
+                  {"bytes_per_rating_per_copy", bytes_per_rating}}},
         {"balance", balance},
     };
     context.console.out("{}\n", out.dump(2));
@@ -167,14 +156,11 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
               static_cast<float>(s.rating_max), s.rating_mean);
   const std::uint64_t largest = std::ranges::max(s.histogram, {}, &data::HistogramBin::count).count;
   for (const auto& bin : s.histogram) {
-    const std::string label = bin.low == bin.high
-                                  ? fmt::format("{}", bin.low)
-                                  : fmt::format("[{:.3g}, {:.3g})", bin.low, bin.high);
-    const auto bar = static_cast<std::size_t>(40.0 * static_cast<double>(bin.count) /
-                                              static_cast<double>(largest));
+    const std::string label = bin.low == bin.high ? fmt::format("{}", bin.low)
+                                                  : fmt::format("[{:.3g}, {:.3g})", bin.low, bin.high);
+    const auto bar = static_cast<std::size_t>(40.0 * static_cast<double>(bin.count) / static_cast<double>(largest));
     console.out("  {:>12} {:>12} {:6.2f}%  {}\n", label, bin.count,
-                100.0 * static_cast<double>(bin.count) / static_cast<double>(s.ratings),
-                std::string(bar, '#'));
+                100.0 * static_cast<double>(bin.count) / static_cast<double>(s.ratings), std::string(bar, '#'));
   }
   console.out("  user degree   {}\n", degrees_text(s.user_degrees));
   console.out("  item degree   {}\n", degrees_text(s.item_degrees));
@@ -184,20 +170,16 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   }
   if (report.bad_lines > 0) {
     console.out("  bad lines     {} skipped; the first:\n", report.bad_lines);
-    for (const auto& example : report.bad_line_examples)
-      console.out("                {}\n", example);
+    for (const auto& example : report.bad_line_examples) console.out("                {}\n", example);
   }
   for (const auto& [parts, b] : balances) {
-    console.out("  on {} rank{}    user blocks: {}\n", parts, parts == 1 ? " " : "s",
-                loads_text(b.users));
+    console.out("  on {} rank{}    user blocks: {}\n", parts, parts == 1 ? " " : "s", loads_text(b.users));
     console.out("                item blocks: {}\n", loads_text(b.items));
   }
-  console.out(
-      "  loaded in {:.3f} s on {} rank(s) x {} thread(s): {:.1f} MB/s and {:.3g} ratings/s per "
-      "rank; "
-      "{:.1f} bytes per rating per copy; peak RSS {:.1f} MB (largest rank)\n",
-      seconds, comm.size(), load.threads, mb_per_s_per_rank, ratings_per_s_per_rank,
-      bytes_per_rating, static_cast<double>(peak_rss) / 1e6);
+  console.out("  loaded in {:.3f} s on {} rank(s) x {} thread(s): {:.1f} MB/s and {:.3g} ratings/s per rank; "
+              "{:.1f} bytes per rating per copy; peak RSS {:.1f} MB (largest rank)\n",
+              seconds, comm.size(), load.threads, mb_per_s_per_rank, ratings_per_s_per_rank,
+              bytes_per_rating, static_cast<double>(peak_rss) / 1e6);
   return 0;
 }
 

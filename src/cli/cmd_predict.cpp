@@ -25,10 +25,9 @@ struct PredictOptions {
 void declare(ParamSet& params, PredictOptions& o) {
   params.section("Input");
   declare_model(params, o.model);
-  params
-      .add("data", &o.data,
-           "The (user, item) pairs, in any ratings format; a file without ratings needs "
-           "--columns user,item")
+  params.add("data", &o.data,
+             "The (user, item) pairs, in any ratings format; a file without ratings needs "
+             "--columns user,item")
       .value_name("FILE")
       .required();
   declare_load_options(params, o.load);
@@ -45,10 +44,9 @@ void declare(ParamSet& params, PredictOptions& o) {
       .value_name("FILE")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
-  params.example(
-      "dmf predict --model model --data pairs.csv --columns user,item --out "
-      "predictions.csv",
-      "A prediction for every (user, item) pair of a file without ratings");
+  params.example("dmf predict --model model --data pairs.csv --columns user,item --out "
+                 "predictions.csv",
+                 "A prediction for every (user, item) pair of a file without ratings");
   params.example("dmf predict --model model --data ml.test --clip --out predictions.csv",
                  "Predictions for rated pairs, clipped to the training ratings' range");
 }

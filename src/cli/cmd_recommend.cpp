@@ -41,10 +41,9 @@ void declare(ParamSet& params, RecommendOptions& o) {
   params.add("users", &o.users, "Recommend for the user IDs of this file, one per line")
       .value_name("FILE");
   params.flag("all-users", &o.all_users, "Recommend for every user of the model");
-  params
-      .add("exclude-rated", &o.exclude_rated,
-           "Never recommend an item a user rated in this ratings file (e.g. the training "
-           "data; read with the format options below)")
+  params.add("exclude-rated", &o.exclude_rated,
+             "Never recommend an item a user rated in this ratings file (e.g. the training "
+             "data; read with the format options below)")
       .value_name("FILE");
   declare_load_options(params, o.load);
   params.section("Recommendation");
@@ -61,10 +60,9 @@ void declare(ParamSet& params, RecommendOptions& o) {
            "--out writes too")
       .value_name("FILE");
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
-  params.example(
-      "dmf recommend --model model --user 42 --top 10 --exclude-rated ml.train --out "
-      "top.csv",
-      "User 42's 10 best items among those not rated in training");
+  params.example("dmf recommend --model model --user 42 --top 10 --exclude-rated ml.train --out "
+                 "top.csv",
+                 "User 42's 10 best items among those not rated in training");
   params.example("mpirun -n 4 dmf recommend --model model --all-users --top 20 --out top20.csv",
                  "The 20 best items of every user, on 4 ranks");
 }
@@ -116,12 +114,10 @@ Queries read_queries(const dist::Comm& comm, const RecommendOptions& o,
       const io::ByteRange range =
           io::split_range(0, io::file_size(o.users), comm.rank(), comm.size());
       lines_here = io::read_lines(o.users, range, [&](std::string_view line, std::uint64_t index) {
-        while (!line.empty() &&
-               (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
           line.remove_suffix(1);
         }
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-          line.remove_prefix(1);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
         if (line.empty()) return;
         DMF_CHECK(line.size() <= io::kMaxIdLength, "{}: line {}: an ID of {} bytes is too long",
                   o.users, index, line.size());
@@ -165,8 +161,7 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
     const std::uint32_t u = user_rows[rated.users[k]];
     const std::uint32_t i = item_rows[rated.items[k]];
     if (i == data::kUnknownRow) continue;  // an item the model cannot recommend
-    const std::uint64_t key =
-        u == data::kUnknownRow ? hash_bytes(rated.user_tokens[rated.users[k]]) : 0;
+    const std::uint64_t key = u == data::kUnknownRow ? hash_bytes(rated.user_tokens[rated.users[k]]) : 0;
     const int rank = u == data::kUnknownRow ? cold_rank(key, comm.size()) : ownership.owner(u);
     by_rank[static_cast<std::size_t>(rank)].push_back({key, u, i});
   }
@@ -223,11 +218,11 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
     if (rows[q] != data::kUnknownRow) continue;
     ++cold_here;
     if (o.cold_start == eval::ColdStart::kError && !cold_error) {
-      cold_error =
-          queries.lines[q] == 0
-              ? fmt::format("user {} is not in the model (see --cold-start)", queries.tokens[q])
-              : fmt::format("{}:{}: user {} is not in the model (see --cold-start)", o.users,
-                            queries.lines[q], queries.tokens[q]);
+      cold_error = queries.lines[q] == 0
+                       ? fmt::format("user {} is not in the model (see --cold-start)",
+                                     queries.tokens[q])
+                       : fmt::format("{}:{}: user {} is not in the model (see --cold-start)",
+                                     o.users, queries.lines[q], queries.tokens[q]);
     }
   }
   comm.raise_if_any(cold_error);
@@ -272,8 +267,8 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
     }
   }
 
-  const auto best =
-      eval::top_n(comm, loaded.model, local_queries, excluded_of_query, o.top, threads);
+  const auto best = eval::top_n(comm, loaded.model, local_queries, excluded_of_query, o.top,
+                                threads);
 
   // Results back to the rank that read each query, then in query order.
   std::vector<std::vector<Result>> back(static_cast<std::size_t>(comm.size()));

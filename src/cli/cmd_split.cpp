@@ -29,9 +29,8 @@ void declare(ParamSet& params, SplitCommandOptions& o) {
       .value_name("R")
       .at_least(0.0)
       .below(1.0);
-  params
-      .add("validation-ratio", &o.split.validation_ratio,
-           "Fraction held out for validation (its file is written only when above 0)")
+  params.add("validation-ratio", &o.split.validation_ratio,
+             "Fraction held out for validation (its file is written only when above 0)")
       .value_name("R")
       .at_least(0.0)
       .below(1.0);
@@ -40,15 +39,15 @@ void declare(ParamSet& params, SplitCommandOptions& o) {
              "order; user: that fraction of each user's ratings; time: each user's latest ratings");
   params.add("seed", &o.split.seed, "Seed of the split's hashing");
   params.section("Output");
-  params.add("out-prefix", &o.out_prefix, "Write PREFIX.train, PREFIX.validation and PREFIX.test")
+  params.add("out-prefix", &o.out_prefix,
+             "Write PREFIX.train, PREFIX.validation and PREFIX.test")
       .value_name("PREFIX")
       .required();
   params.flag("overwrite", &o.overwrite, "Replace output files that exist");
   declare_threads(params, o.threads);
-  params.example(
-      "dmf split --data ratings.csv --test-ratio 0.1 --validation-ratio 0.1 "
-      "--out-prefix ml",
-      "ml.train, ml.validation and ml.test, 80/10/10 by a hash of the IDs");
+  params.example("dmf split --data ratings.csv --test-ratio 0.1 --validation-ratio 0.1 "
+                 "--out-prefix ml",
+                 "ml.train, ml.validation and ml.test, 80/10/10 by a hash of the IDs");
   params.example("dmf split --data ratings.dat --by time --test-ratio 0.2 --out-prefix ml",
                  "Each user's latest 20% of ratings as the test set");
 }

@@ -13,9 +13,16 @@ namespace dmf::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      generate_command(), split_command(),   info_command(),      train_command(),
-      eval_command(),     predict_command(), recommend_command(), gradcheck_command(),
-      gather_command(),   plot_command(),
+      generate_command(),
+      split_command(),
+      info_command(),
+      train_command(),
+      eval_command(),
+      predict_command(),
+      recommend_command(),
+      gradcheck_command(),
+      gather_command(),
+      plot_command(),
   };
   return all;
 }
