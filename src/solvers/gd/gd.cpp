@@ -7,6 +7,7 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/rng.hpp"
 #include "dmf/model/model_change.hpp"
+#include "dmf/solvers/exact_solver.hpp"
 #include "dmf/solvers/gradient_terms.hpp"
 
 namespace dmf::solvers {
@@ -100,13 +101,10 @@ RowParams::RowParams(model::FactorBlock block, int slots) : rows(std::move(block
 GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
                    GdOptions options)
     : comm_(comm), data_(data), model_(model), options_(options), optimizer_(options.optimizer) {
-  DMF_CHECK(model.users.rows == data.by_user.rows() && model.items.rows == data.by_item.rows(),
-            "gd: the model's blocks ({} users, {} items) differ from the data's ({}, {})",
-            model.users.rows, model.items.rows, data.by_user.rows(), data.by_item.rows());
   base_rate_ = options_.learning_rate > 0.0 ? options_.learning_rate
                                             : default_learning_rate(options_.optimizer.kind);
   const data::SparseBlock& csr = data.by_user;
-  ratings_ = comm.allreduce<std::uint64_t>(csr.nnz(), dist::Op::kSum);
+  ratings_ = checked_ratings(comm, data, model, "gd");
   const std::uint64_t batch = options_.batch_size;
   steps_per_epoch_ = batch == 0 || batch >= ratings_ ? 1 : (ratings_ + batch - 1) / batch;
 

@@ -11,7 +11,7 @@
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_exchange.hpp"
 #include "dmf/model/model.hpp"
-#include "dmf/solvers/solver.hpp"
+#include "dmf/solvers/exact_solver.hpp"
 
 namespace dmf::solvers {
 
@@ -20,7 +20,7 @@ struct AlsOptions {
   int threads = 1;
 };
 
-class AlsSolver final : public Solver {
+class AlsSolver final : public ExactSolver {
  public:
   /// Collective. `data` and `model` must outlive the solver; `model` has the
   /// rows `data` owns on each side.
@@ -31,10 +31,6 @@ class AlsSolver final : public Solver {
   std::optional<Objective> run_epoch(const BetweenSteps& between_steps) override;
   [[nodiscard]] Objective objective() override;
   [[nodiscard]] Traffic traffic_per_epoch() const override;
-  [[nodiscard]] std::unique_ptr<SolverState> snapshot() const override;
-  void restore(const SolverState& state) override;
-  [[nodiscard]] std::unique_ptr<SolverState> load_state(const StateSource& source) const override;
-  [[nodiscard]] double relative_change(const SolverState& before) override;
 
   /// Collective: the user half-sweep (every user row solved given the items).
   void solve_users();
@@ -64,13 +60,8 @@ class AlsSolver final : public Solver {
   double solve(Side& side, bool measure);
   /// Σ (r − r̂)² of `side`'s ratings with the current rows (fetched afresh).
   double squared_error(Side& side);
-  [[nodiscard]] Objective combine(double local_squared_error) const;
 
-  dist::Comm comm_;
-  const data::RatingsData& data_;
-  model::Model& model_;
   AlsOptions options_;
-  std::uint64_t ratings_ = 0;
   Side users_;
   Side items_;
   std::vector<float> packed_;       // the other side's owned rows, packed for sending
