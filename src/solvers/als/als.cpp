@@ -77,8 +77,13 @@ double AlsSolver::solve(Side& side, bool measure) {
     const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
                              side.fetched.data(), model::packed_width(*side.others)};
     const double ridge = side.lambda * options_.regularization.weight(n);
-    const double error = solvers[static_cast<std::size_t>(worker)].solve(
-        ratings, mu, ridge, rows.row(row), rows.bias[row]);
+    RowSolver& solver = solvers[static_cast<std::size_t>(worker)];
+    // cg starts from the row's current factors: the warm start that makes a
+    // few steps enough once the model has settled.
+    const double error =
+        options_.solve == AlsSolve::kCg
+            ? solver.solve_cg(ratings, mu, ridge, options_.cg_steps, rows.row(row), rows.bias[row])
+            : solver.solve(ratings, mu, ridge, rows.row(row), rows.bias[row]);
     if (measure) row_errors_[row] = error;
   });
   double total = 0.0;  // in row order: the same for any thread count
@@ -124,6 +129,12 @@ Traffic AlsSolver::traffic_per_epoch() const {
   };
   return Traffic{users_.plan.remote_sent_rows() * row_bytes(model_.items) +
                  items_.plan.remote_sent_rows() * row_bytes(model_.users)};
+}
+
+nlohmann::json AlsSolver::report() const {
+  nlohmann::json j{{"solve", to_string(options_.solve)}};
+  if (options_.solve == AlsSolve::kCg) j["cg_steps"] = options_.cg_steps;
+  return j;
 }
 
 }  // namespace dmf::solvers

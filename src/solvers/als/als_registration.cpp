@@ -1,5 +1,5 @@
-// The als solver's entry in the registry: what it is built from and what it
-// keeps in memory.
+// The als solver's entry in the registry: its options (how rows are
+// solved), what it is built from and what it keeps in memory.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -38,9 +38,24 @@ struct AlsConfig final : SolverConfig {
   }
 };
 
-std::shared_ptr<SolverConfig> declare_als(cli::ParamSet& /*params*/,
+std::shared_ptr<SolverConfig> declare_als(cli::ParamSet& params,
                                           cli::Param<std::string>& /*solver*/) {
-  return std::make_shared<AlsConfig>();
+  auto config = std::make_shared<AlsConfig>();
+  AlsOptions& o = config->options;
+  const std::vector<std::string> als{"als"};
+  params.section("ALS (--solver als)");
+  params
+      .add("als-solve", &o.solve,
+           "How each row is solved: cholesky, exactly (O(n k^2 + k^3) for n ratings); cg, "
+           "--cg-steps conjugate-gradient steps from the row's current factors (O(n k) each)")
+      .solvers(als);
+  params
+      .add("cg-steps", &o.cg_steps,
+           "Conjugate-gradient steps per row and half-sweep of --als-solve cg")
+      .value_name("N")
+      .at_least(1)
+      .solvers(als);
+  return config;
 }
 
 }  // namespace

@@ -4,9 +4,12 @@
 // through an exchange plan built once (one MPI_Alltoallv per half-sweep).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "dmf/core/enum_names.hpp"
 #include "dmf/data/loader.hpp"
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_exchange.hpp"
@@ -15,9 +18,25 @@
 
 namespace dmf::solvers {
 
+/// How a row's least-squares problem is solved (row_solver.hpp).
+enum class AlsSolve {
+  kCholesky,  // exactly: the normal equations, by Cholesky
+  kCg,        // a few conjugate-gradient steps from the row's current factors
+};
+
+inline std::span<const EnumName<AlsSolve>> enum_names(AlsSolve /*tag*/) {
+  static constexpr std::array<EnumName<AlsSolve>, 2> kNames{{
+      {AlsSolve::kCholesky, "cholesky"},
+      {AlsSolve::kCg, "cg"},
+  }};
+  return kNames;
+}
+
 struct AlsOptions {
   Regularization regularization;
   int threads = 1;
+  AlsSolve solve = AlsSolve::kCholesky;
+  int cg_steps = 3;  // per row and half-sweep, with AlsSolve::kCg
 };
 
 class AlsSolver final : public ExactSolver {
@@ -31,6 +50,8 @@ class AlsSolver final : public ExactSolver {
   std::optional<Objective> run_epoch(const BetweenSteps& between_steps) override;
   [[nodiscard]] Objective objective() override;
   [[nodiscard]] Traffic traffic_per_epoch() const override;
+  /// How rows are solved (and, with cg, in how many steps).
+  [[nodiscard]] nlohmann::json report() const override;
 
   /// Collective: the user half-sweep (every user row solved given the items).
   void solve_users();
