@@ -32,7 +32,7 @@ void declare_verbosity(ParamSet& params, Verbosity& verbosity) {
   params
       .flag("verbose", &verbosity.verbose,
             "Also print the effective configuration (to stderr) and other details")
-      .free_on_resume();
+      .outcome_free();
   params.flag("quiet", &verbosity.quiet, "Print only results, warnings and errors, no progress")
       .outcome_free();
 }

@@ -218,6 +218,13 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
     DMF_CHECK(!params.given(spec.name), "--{} applies to --solver {}, not {}", spec.name,
               fmt::join(spec.solvers, " or --solver "), solver);
   }
+  for (const auto& spec : params.specs()) {
+    const auto& [option, value] = spec.only_with;
+    if (option.empty() || !params.given(spec.name)) continue;
+    const std::string current = params.spec(option).current();
+    DMF_CHECK(current == value, "--{} applies to --{} {}, not {}", spec.name, option, value,
+              current);
+  }
 }
 
 train::LoopOptions loop_options(const TrainOptions& o, int threads) {

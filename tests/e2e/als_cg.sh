@@ -41,5 +41,8 @@ expect_fail 1 dmf train --data ratings.csv --solver gd --als-solve cg --out x --
 contains stderr "--als-solve applies to --solver als, not gd"
 expect_fail 1 dmf train --data ratings.csv --solver gd --cg-steps 2 --out x --quiet
 contains stderr "--cg-steps applies to --solver als, not gd"
-expect_fail 1 dmf train --data ratings.csv --cg-steps 0 --out x --quiet
+expect_fail 1 dmf train --data ratings.csv --als-solve cg --cg-steps 0 --out x --quiet
 contains stderr "--cg-steps: must be at least 1"
+# Steps of an exact solve would be ignored: refused.
+expect_fail 1 dmf train --data ratings.csv --cg-steps 2 --out x --quiet
+contains stderr "--cg-steps applies to --als-solve cg, not cholesky"

@@ -106,9 +106,13 @@ TEST_P(RegisteredSolver, TakesItsOwnOptionsAndRefusesOthers) {
     // Every option is declared for registered solvers.
     for (const auto& s : spec.solvers) EXPECT_NE(std::ranges::find(names, s), names.end()) << s;
     // Given at its default value: what counts is that it was given.
-    const std::vector<std::string> args{"--solver", name, "--" + spec.name, spec.current()};
+    std::vector<std::string> args{"--solver", name, "--" + spec.name, spec.current()};
     if (std::ranges::find(spec.solvers, name) != spec.solvers.end()) {
       ++own;
+      // With what it needs (--cg-steps needs --als-solve cg).
+      if (const auto& [option, value] = spec.only_with; !option.empty()) {
+        args.insert(args.end(), {"--" + option, value});
+      }
       EXPECT_NO_THROW(Parsed{args}) << spec.name;
       continue;
     }

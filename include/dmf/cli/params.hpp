@@ -65,6 +65,9 @@ struct ParamSpec {
   /// The solvers (--solver values) the option applies to; empty: all. Given
   /// under another solver, the option is refused.
   std::vector<std::string> solvers;
+  /// Applies only when option `first` has the value `second` (--cg-steps
+  /// with --als-solve cg); empty: always. Given otherwise, it is refused.
+  std::pair<std::string, std::string> only_with;
   /// May differ when a run is resumed from a checkpoint: it decides how long
   /// the run goes on, where its outputs go, how files are read or how the run
   /// is parallelised, not the path of the model.
@@ -119,6 +122,11 @@ class Param {
   /// Applies only under these --solver values (see ParamSpec::solvers).
   Param& solvers(std::vector<std::string> names) {
     spec_->solvers = std::move(names);
+    return *this;
+  }
+  /// Applies only when --`option` is `value` (see ParamSpec::only_with).
+  Param& only_with(std::string option, std::string value) {
+    spec_->only_with = {std::move(option), std::move(value)};
     return *this;
   }
   /// May differ on resume (see ParamSpec::free_on_resume).

@@ -1,5 +1,5 @@
 // The registered solvers: the one table `dmf train` learns its solvers from
-// (README "Solvers"). An entry gives the solver's name, a line saying what
+// (docs/design.md §4). An entry gives the solver's name, a line saying what
 // it does, and a function that declares the solver's own options in the
 // train command's ParamSet, each marked as applying to that solver, bound to
 // a SolverConfig that then builds the solver and estimates its memory.

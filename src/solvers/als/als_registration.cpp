@@ -54,7 +54,8 @@ std::shared_ptr<SolverConfig> declare_als(cli::ParamSet& params,
            "Conjugate-gradient steps per row and half-sweep of --als-solve cg")
       .value_name("N")
       .at_least(1)
-      .solvers(als);
+      .solvers(als)
+      .only_with("als-solve", "cg");
   return config;
 }
 
