@@ -62,7 +62,7 @@ std::shared_ptr<SolverConfig> declare_als(cli::ParamSet& params,
 }  // namespace
 
 SolverEntry als_solver_entry() {
-  return {"als", "alternating least squares, each row solved exactly",
+  return {"als", "alternating least squares, each row solved given the other side's rows",
           /*follows_gradient=*/false, declare_als};
 }
 
