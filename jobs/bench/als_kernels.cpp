@@ -29,7 +29,7 @@
 #include <Eigen/Core>
 
 #include "dmf/core/rng.hpp"
-#include "dmf/solvers/row_solver.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 
 namespace {
 

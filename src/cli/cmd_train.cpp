@@ -22,8 +22,7 @@
 #include "dmf/dist/ordered_output.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
-#include "dmf/solvers/als.hpp"
-#include "dmf/solvers/gd.hpp"
+#include "dmf/solvers/registry.hpp"
 #include "dmf/train/stop_signals.hpp"
 #include "dmf/train/trainer.hpp"
 
@@ -88,18 +87,9 @@ void check_held_out(const dist::Comm& comm, const Console& console, const TrainO
 }
 
 std::unique_ptr<solvers::Solver> make_solver(const dist::Comm& comm, const TrainOptions& o,
-                                             const data::RatingsData& ratings,
-                                             model::Model& model, std::uint64_t seed,
-                                             int threads) {
-  if (o.solver == SolverKind::kGd) {
-    solvers::GdOptions gd = gd_options(o, threads);
-    gd.seed = seed;
-    return std::make_unique<solvers::GdSolver>(comm, ratings, model, gd);
-  }
-  solvers::AlsOptions als;
-  als.regularization = regularization(o.model);
-  als.threads = threads;
-  return std::make_unique<solvers::AlsSolver>(comm, ratings, model, als);
+                                             const data::RatingsData& ratings, model::Model& model,
+                                             std::uint64_t seed, int threads) {
+  return o.solver_config().make({comm, ratings, model, regularization(o.model), seed, threads});
 }
 
 /// One training run from one initialization, and what it ended with.
@@ -107,27 +97,16 @@ struct Run {
   std::uint64_t seed = 0;
   model::Model model;
   train::LoopResult loop;
-  solvers::Objective objective;          // of the final model
+  solvers::Objective objective;  // of the final model
   std::optional<eval::SetScore> validation;
-  nlohmann::json solver;                 // the solver's settings and counters
+  nlohmann::json solver;  // the solver's settings and counters
   std::uint64_t bytes_sent_per_epoch = 0;
   double seconds = 0.0;
 };
 
-nlohmann::json solver_json(const TrainOptions& o, const solvers::Solver& solver) {
-  nlohmann::json j{{"name", solver.name()}};
-  if (const auto* gd = dynamic_cast<const solvers::GdSolver*>(&solver)) {
-    const auto& stats = gd->allreduce_stats();
-    j["optimizer"] = to_string(o.optimizer.kind);
-    j["learning_rate"] = o.lr.value_or(solvers::default_learning_rate(o.optimizer.kind));
-    j["schedule"] = to_string(o.schedule.kind);
-    j["batch_size"] = o.batch_size;
-    j["steps_per_epoch"] = gd->steps_per_epoch();
-    j["allreduce"] = {{"calls", stats.calls},
-                      {"sparse_calls", stats.sparse_calls},
-                      {"bytes", stats.bytes},
-                      {"seconds", stats.seconds}};
-  }
+nlohmann::json solver_json(const solvers::Solver& solver) {
+  nlohmann::json j = solver.report();
+  j["name"] = solver.name();
   return j;
 }
 
@@ -148,10 +127,8 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   run.model = std::move(initial);
   const auto solver = make_solver(comm, o, ratings, run.model, seed, threads);
   train::Progress progress(context.console, o.epochs, train::Progress::stderr_is_terminal());
-  // gd takes many steps per epoch, which progress shows within the epoch.
-  if (const auto* gd = dynamic_cast<const solvers::GdSolver*>(solver.get())) {
-    progress.set_steps_per_epoch(gd->steps_per_epoch());
-  }
+  // A solver that takes many steps per epoch has them shown within the epoch.
+  progress.set_steps_per_epoch(solver->progress_steps());
   if (metrics != nullptr) metrics->set_restart(o.restarts > 1 ? restart : 0);
   run.loop = train::run_epochs(comm, *solver, run.model, validation, loop_options(o, threads),
                                {&progress, metrics, &context.console}, checkpoints);
@@ -159,14 +136,14 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   // The final figures, measured afresh (also right for --epochs 0).
   run.objective = solver->objective();
   if (validation != nullptr) run.validation = validation->score(comm, run.model, threads);
-  run.solver = solver_json(o, *solver);
+  run.solver = solver_json(*solver);
   run.bytes_sent_per_epoch =
       comm.allreduce<std::uint64_t>(solver->traffic_per_epoch().bytes_sent, dist::Op::kSum);
   run.seconds = clock.seconds();
   const auto& loop = run.loop;
   if (loop.stopped_by != "epochs" || loop.best_epoch != static_cast<int>(loop.history.size())) {
-    context.console.log("stopped by {} after {} epochs; the model is epoch {}'s\n",
-                        loop.stopped_by, loop.history.size(), loop.best_epoch);
+    context.console.log("stopped by {} after {} epochs; the model is epoch {}'s\n", loop.stopped_by,
+                        loop.history.size(), loop.best_epoch);
   }
   return run;
 }
@@ -189,10 +166,9 @@ void check_memory(const dist::Comm& comm, const TrainOptions& o, const data::Rat
   }
   shape.k = o.model.rank;
   shape.threads = threads;
-  shape.solver = o.solver;
-  shape.optimizer_slots = o.solver == SolverKind::kGd ? solvers::state_slots(o.optimizer.kind) : 0;
   comm.agree([&] {
-    const std::string why = memory_refusal(shape, comm.rank(), usable_memory_bytes());
+    const std::string why =
+        memory_refusal(shape, o.solver_config(), comm.rank(), usable_memory_bytes());
     if (!why.empty()) throw Error(why);
   });
 }
@@ -253,9 +229,9 @@ constexpr int kExitCheckpointed = 75;
 
 /// What the model directory's manifest and every checkpoint's start with:
 /// the model's shape, the data and the configuration.
-nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o,
-                             const ParamSet& params, const data::RatingsData& ratings,
-                             const model::Model& model, const std::string& fingerprint) {
+nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o, const ParamSet& params,
+                             const data::RatingsData& ratings, const model::Model& model,
+                             const std::string& fingerprint) {
   const float lowest = ratings.by_user.values.empty()
                            ? std::numeric_limits<float>::max()
                            : *std::ranges::min_element(ratings.by_user.values);
@@ -263,7 +239,7 @@ nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o,
                             ? std::numeric_limits<float>::lowest()
                             : *std::ranges::max_element(ratings.by_user.values);
   return {{"dmf_version", DMF_VERSION},
-          {"solver", to_string(o.solver)},
+          {"solver", o.solver},
           {"k", o.model.rank},
           {"biases", to_string(o.model.biases)},
           {"mu", model.mu},
@@ -335,8 +311,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
 
   const std::string fingerprint = data::fingerprint(comm, ratings);
   const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
-  if (published && is_finished_model(comm, o, *published,
-                                     {fingerprint, base["run_options"], "run_options"})) {
+  if (published &&
+      is_finished_model(comm, o, *published, {fingerprint, base["run_options"], "run_options"})) {
     // Slurm's requeue loop waits for exit 0 (README "Running on a cluster").
     console.out("model {} is complete: this run's model was published before; nothing to do\n",
                 o.out);
@@ -363,8 +339,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
                   run_identity, console);
   }
   const train::LoopCheckpoints checkpoints{store ? &*store : nullptr, o.checkpoint_every,
-                                           o.checkpoint_seconds, base,
-                                           resume ? &*resume : nullptr};
+                                           o.checkpoint_seconds, base, resume ? &*resume : nullptr};
 
   std::optional<train::MetricsLog> metrics;
   if (!o.metrics_out.empty()) metrics.emplace(comm, o.metrics_out, metrics_takeover);
@@ -376,14 +351,14 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     const std::uint64_t seed = o.model.seed + static_cast<std::uint64_t>(r);
     if (o.restarts > 1) console.log("restart {}/{} (seed {})\n", r + 1, o.restarts, seed);
     model::Model initial = r == 0 ? std::move(first) : initial_model(comm, o, ratings, seed);
-    Run run = train_once(context, o, ratings, validation ? &*validation : nullptr,
-                         std::move(initial), seed, threads, r + 1, metrics ? &*metrics : nullptr,
-                         checkpoints);
+    Run run =
+        train_once(context, o, ratings, validation ? &*validation : nullptr, std::move(initial),
+                   seed, threads, r + 1, metrics ? &*metrics : nullptr, checkpoints);
     if (run.loop.stop_signal != 0) {
-      console.out("stopped by {}: checkpoint {} written; run again with --resume auto to go "
-                  "on (exit code {})\n",
-                  train::signal_name(run.loop.stop_signal), run.loop.checkpoint,
-                  kExitCheckpointed);
+      console.out(
+          "stopped by {}: checkpoint {} written; run again with --resume auto to go "
+          "on (exit code {})\n",
+          train::signal_name(run.loop.stop_signal), run.loop.checkpoint, kExitCheckpointed);
       return kExitCheckpointed;
     }
     restarts.push_back(
@@ -418,24 +393,24 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     history_json.push_back(train::MetricsLog::to_json(record));
   }
   nlohmann::json manifest = base;
-  manifest.update({{"epochs", static_cast<int>(chosen.loop.history.size())},
-                   {"best_epoch", chosen.loop.best_epoch},
-                   {"stopped_by", chosen.loop.stopped_by},
-                   {"learning_rate_backoffs", chosen.loop.backoffs},
-                   {"seed", chosen.seed},
-                   {"metrics", final_metrics},
-                   {"history", history_json},
-                   {"solver_state", chosen.solver},
-                   {"bytes_sent_per_epoch", chosen.bytes_sent_per_epoch},
-                   {"peak_rss_bytes",
-                    comm.allreduce<std::uint64_t>(peak_rss_bytes(), dist::Op::kMax)},
-                   {"seconds", {{"setup", setup_seconds}, {"train", train_seconds}}}});
+  manifest.update(
+      {{"epochs", static_cast<int>(chosen.loop.history.size())},
+       {"best_epoch", chosen.loop.best_epoch},
+       {"stopped_by", chosen.loop.stopped_by},
+       {"learning_rate_backoffs", chosen.loop.backoffs},
+       {"seed", chosen.seed},
+       {"metrics", final_metrics},
+       {"history", history_json},
+       {"solver_state", chosen.solver},
+       {"bytes_sent_per_epoch", chosen.bytes_sent_per_epoch},
+       {"peak_rss_bytes", comm.allreduce<std::uint64_t>(peak_rss_bytes(), dist::Op::kMax)},
+       {"seconds", {{"setup", setup_seconds}, {"train", train_seconds}}}});
   if (resume) manifest["resumed_from"] = resume->path;
   if (o.restarts > 1) manifest["restarts"] = restarts;
   model::write_model_dir(comm, o.out, model, ratings.users, ratings.items, manifest, o.overwrite);
 
   console.out("trained {} (k = {}) on {} ratings ({} users, {} items): {} epochs in {:.2f} s\n",
-              to_string(o.solver), o.model.rank, report.ratings, ratings.users.total_rows(),
+              o.solver, o.model.rank, report.ratings, ratings.users.total_rows(),
               ratings.items.total_rows(), chosen.loop.history.size(), train_seconds);
   console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", objective.rmse(),
               objective.per_rating());

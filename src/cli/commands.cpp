@@ -29,9 +29,12 @@ const std::vector<Command>& commands() {
 
 void declare_verbosity(ParamSet& params, Verbosity& verbosity) {
   params.section(std::string(ParamSet::kGeneral));
-  params.flag("verbose", &verbosity.verbose,
-              "Also print the effective configuration (to stderr) and other details");
-  params.flag("quiet", &verbosity.quiet, "Print only results, warnings and errors, no progress");
+  params
+      .flag("verbose", &verbosity.verbose,
+            "Also print the effective configuration (to stderr) and other details")
+      .outcome_free();
+  params.flag("quiet", &verbosity.quiet, "Print only results, warnings and errors, no progress")
+      .outcome_free();
 }
 
 void apply_verbosity(Console& console, Verbosity verbosity, const ParamSet& params) {

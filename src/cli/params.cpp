@@ -149,7 +149,8 @@ ParamSet::ParamSet(std::string command, std::string summary)
   section(std::string(kGeneral));
   add("config", &config_path_,
       "Read options from this INI file (key = value per line); the command line overrides it")
-      .value_name("FILE");
+      .value_name("FILE")
+      .outcome_free();
   flag("print-config", &print_config_,
        "Print the effective configuration as an INI file for --config and exit without running");
 }
@@ -170,6 +171,15 @@ ParamSpec* ParamSet::find(std::string_view name) {
     }
   }
   return nullptr;
+}
+
+const ParamSpec& ParamSet::spec(std::string_view name) const {
+  for (const auto& spec : specs_) {
+    if (spec.name == name || std::ranges::find(spec.aliases, name) != spec.aliases.end()) {
+      return spec;
+    }
+  }
+  fail("no option --{} is declared for 'dmf {}'", name, command_);
 }
 
 bool ParamSet::given(std::string_view name) const {

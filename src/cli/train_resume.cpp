@@ -1,7 +1,6 @@
 #include "dmf/cli/train_resume.hpp"
 
 #include <filesystem>
-#include <set>
 
 #include "dmf/core/error.hpp"
 #include "dmf/dist/file_checksums.hpp"
@@ -9,75 +8,11 @@
 #include "dmf/model/model_dir.hpp"
 
 namespace dmf::cli {
-namespace {
-
-/// Options a resumed run may change: they decide how long it runs, where
-/// its outputs go, how it reads its files (the data fingerprint checks what
-/// was read) and how it is parallelised, not the path of the model.
-const std::set<std::string, std::less<>>& free_options() {
-  static const std::set<std::string, std::less<>> kFree{"config",
-                                                        "quiet",
-                                                        "verbose",
-                                                        "data",
-                                                        "format",
-                                                        "sep",
-                                                        "columns",
-                                                        "header",
-                                                        "duplicates",
-                                                        "bad-lines",
-                                                        "rating-range",
-                                                        "validation",
-                                                        "test",
-                                                        "epochs",
-                                                        "tol-objective",
-                                                        "tol-gradient",
-                                                        "tol-params",
-                                                        "early-stop",
-                                                        "threads",
-                                                        "out",
-                                                        "metrics-out",
-                                                        "overwrite",
-                                                        "checkpoint-dir",
-                                                        "checkpoint-every",
-                                                        "checkpoint-seconds",
-                                                        "keep-checkpoints",
-                                                        "resume"};
-  return kFree;
-}
-
-/// Options that change neither a model nor its metrics: where things go,
-/// how files are read (the fingerprint checks what was read) and how the
-/// run is parallelised.
-const std::set<std::string, std::less<>>& outcome_free_options() {
-  static const std::set<std::string, std::less<>> kFree{"config",
-                                                        "quiet",
-                                                        "verbose",
-                                                        "data",
-                                                        "format",
-                                                        "sep",
-                                                        "columns",
-                                                        "header",
-                                                        "duplicates",
-                                                        "bad-lines",
-                                                        "rating-range",
-                                                        "threads",
-                                                        "out",
-                                                        "metrics-out",
-                                                        "overwrite",
-                                                        "checkpoint-dir",
-                                                        "checkpoint-every",
-                                                        "checkpoint-seconds",
-                                                        "keep-checkpoints",
-                                                        "resume"};
-  return kFree;
-}
-
-}  // namespace
 
 nlohmann::json run_options(const ParamSet& params) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, value] : params.effective_values()) {
-    if (!outcome_free_options().contains(name)) out[name] = value;
+    if (!params.spec(name).outcome_free) out[name] = value;
   }
   return out;
 }
@@ -121,7 +56,7 @@ bool is_finished_model(const dist::Comm& comm, const TrainOptions& o,
 nlohmann::json resume_options(const ParamSet& params) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, value] : params.effective_values()) {
-    if (!free_options().contains(name)) out[name] = value;
+    if (!params.spec(name).free_on_resume) out[name] = value;
   }
   return out;
 }

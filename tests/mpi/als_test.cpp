@@ -2,7 +2,7 @@
 // process, double precision, dense normal equations per row (Eigen LDLT),
 // the objective of docs/design.md §2 summed term by term. Run at 1-4 ranks and 1-2
 // threads; the solver's rows must agree with it after 1 and 5 epochs.
-#include "dmf/solvers/als.hpp"
+#include "dmf/solvers/als/als.hpp"
 
 #include <gtest/gtest.h>
 

@@ -12,8 +12,8 @@
 #include "dmf/core/error.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
-#include "dmf/solvers/als.hpp"
-#include "dmf/solvers/gd.hpp"
+#include "dmf/solvers/als/als.hpp"
+#include "dmf/solvers/gd/gd.hpp"
 #include "support/reference_model.hpp"
 #include "support/temp_dir.hpp"
 

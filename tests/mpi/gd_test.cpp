@@ -3,7 +3,7 @@
 // summed rating by rating from the objective of docs/design.md §2. Run at 1-4
 // ranks: full batch must agree with it (so with every other rank count);
 // mini-batches must repeat exactly at a fixed layout and thread count.
-#include "dmf/solvers/gd.hpp"
+#include "dmf/solvers/gd/gd.hpp"
 
 #include <gtest/gtest.h>
 

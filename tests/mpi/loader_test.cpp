@@ -453,7 +453,7 @@ TEST(Loader, ReadingReportsGrowingFractionsOfItsPart) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
   const std::string path =
-      dir.write("r.csv", to_csv(random_ratings(5, 200'000, 20'000, 5'000, false), false));
+      dir.write("r.csv", to_csv(random_ratings(5, 100'000, 20'000, 5'000, false), false));
   std::vector<double> seen;
   LoadOptions options;  // one thread: the rank's range is the reporting part
   options.on_progress = [&seen](double fraction) { seen.push_back(fraction); };

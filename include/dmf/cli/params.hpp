@@ -6,6 +6,7 @@
 // (--print-config, --verbose, the manifest), and docs/options.md.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <concepts>
@@ -61,6 +62,19 @@ struct ParamSpec {
   /// --solver: sgd -> "use --solver gd --optimizer sgd".
   std::map<std::string, std::string, std::less<>> value_hints;
   bool required = false;
+  /// The solvers (--solver values) the option applies to; empty: all. Given
+  /// under another solver, the option is refused.
+  std::vector<std::string> solvers;
+  /// Applies only when option `first` has the value `second` (--cg-steps
+  /// with --als-solve cg); empty: always. Given otherwise, it is refused.
+  std::pair<std::string, std::string> only_with;
+  /// May differ when a run is resumed from a checkpoint: it decides how long
+  /// the run goes on, where its outputs go, how files are read or how the run
+  /// is parallelised, not the path of the model.
+  bool free_on_resume = false;
+  /// Changes neither the trained model nor its metrics (implies
+  /// free_on_resume).
+  bool outcome_free = false;
   /// Parses, checks and stores a value; throws dmf::Error with the reason.
   std::function<void(std::string_view)> assign;
   /// The current value as text.
@@ -103,6 +117,41 @@ class Param {
   /// The value used when the option is given without one (`--header`).
   Param& implicit(std::string value) {
     spec_->implicit_value = std::move(value);
+    return *this;
+  }
+  /// Applies only under these --solver values (see ParamSpec::solvers).
+  Param& solvers(std::vector<std::string> names) {
+    spec_->solvers = std::move(names);
+    return *this;
+  }
+  /// Applies only when --`option` is `value` (see ParamSpec::only_with).
+  Param& only_with(std::string option, std::string value) {
+    spec_->only_with = {std::move(option), std::move(value)};
+    return *this;
+  }
+  /// May differ on resume (see ParamSpec::free_on_resume).
+  Param& free_on_resume() {
+    spec_->free_on_resume = true;
+    return *this;
+  }
+  /// Changes neither the model nor its metrics (see ParamSpec::outcome_free).
+  Param& outcome_free() {
+    spec_->free_on_resume = true;
+    spec_->outcome_free = true;
+    return *this;
+  }
+  /// The value must be one of `names` (a string naming something from a
+  /// table, such as a registered solver): listed in --help like an enum's
+  /// names, and refused like them.
+  Param& one_of(std::vector<std::string> names) requires std::same_as<T, std::string> {
+    spec_->choices = names;
+    spec_->value_name = "NAME";
+    spec_->assign = [target = target_, names = std::move(names)](std::string_view text) {
+      if (std::ranges::find(names, text) == names.end()) {
+        fail("'{}' is not one of {}", text, fmt::join(names, "|"));
+      }
+      *target = std::string(text);
+    };
     return *this;
   }
   Param& at_least(T bound) requires std::is_arithmetic_v<T> {
@@ -207,6 +256,9 @@ class ParamSet {
 
   [[nodiscard]] const std::string& command() const noexcept { return command_; }
   [[nodiscard]] const std::deque<ParamSpec>& specs() const noexcept { return specs_; }
+  /// The declaration of --name (or of an alias); throws dmf::Error when
+  /// there is none.
+  [[nodiscard]] const ParamSpec& spec(std::string_view name) const;
   /// The canonical names of the options, in declaration order.
   [[nodiscard]] std::vector<std::string> names() const;
   /// The canonical names and the aliases.

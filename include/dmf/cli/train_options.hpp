@@ -1,30 +1,21 @@
-// The options of `dmf train`: data, model, training loop, the gd solver's
-// optimizer and schedule, and output.
+// The options of `dmf train`: data, model, training loop, each registered
+// solver's own options, and output.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "dmf/cli/params.hpp"
 #include "dmf/data/loader.hpp"
-#include "dmf/dist/row_allreduce.hpp"
 #include "dmf/model/model.hpp"
-#include "dmf/solvers/gd.hpp"
 #include "dmf/solvers/objective.hpp"
+#include "dmf/solvers/registry.hpp"
 #include "dmf/train/trainer.hpp"
 
 namespace dmf::cli {
-
-enum class SolverKind { kAls, kGd };
-
-inline std::span<const EnumName<SolverKind>> enum_names(SolverKind /*tag*/) {
-  static constexpr std::array<EnumName<SolverKind>, 2> kNames{{
-      {SolverKind::kAls, "als"},
-      {SolverKind::kGd, "gd"},
-  }};
-  return kNames;
-}
 
 /// The model and its objective: what train and gradcheck share.
 struct ModelOptions {
@@ -57,7 +48,7 @@ struct TrainOptions {
 
   ModelOptions model;
 
-  SolverKind solver = SolverKind::kAls;
+  std::string solver = solvers::default_solver();  // a registered solver's name
   int epochs = 10;
   double tol_objective = 0.0;
   double tol_gradient = 0.0;
@@ -66,11 +57,13 @@ struct TrainOptions {
   int restarts = 1;
   int threads = 0;
 
-  std::uint64_t batch_size = 10000;
-  solvers::OptimizerOptions optimizer;
-  std::optional<double> lr;
-  solvers::Schedule schedule;
-  dist::SparseMode sparse_allreduce = dist::SparseMode::kAuto;
+  /// Every registered solver's options, by name, as declared and parsed.
+  std::map<std::string, std::shared_ptr<solvers::SolverConfig>, std::less<>> solver_configs;
+
+  /// The options of --solver's solver.
+  [[nodiscard]] const solvers::SolverConfig& solver_config() const {
+    return *solver_configs.at(solver);
+  }
 
   std::string out;
   std::string metrics_out;
@@ -88,7 +81,6 @@ void declare_train_options(ParamSet& params, TrainOptions& o);
 /// Collective checks across options (per-solver options, held-out sets).
 void check_train_options(const TrainOptions& o, const ParamSet& params);
 
-[[nodiscard]] solvers::GdOptions gd_options(const TrainOptions& o, int threads);
 [[nodiscard]] train::LoopOptions loop_options(const TrainOptions& o, int threads);
 
 }  // namespace dmf::cli

@@ -17,13 +17,14 @@
 namespace dmf::cli {
 
 /// The options a resumed run must share with the run that wrote the
-/// checkpoint: all but those that change neither the training data nor the
-/// model's path (epochs, stopping rules, threads, file names, outputs).
+/// checkpoint: all but those declared free_on_resume (epochs, stopping
+/// rules, threads, file names, outputs).
 /// Saved in every checkpoint's manifest as "resume_options".
 [[nodiscard]] nlohmann::json resume_options(const ParamSet& params);
 
-/// The options that decide a trained model and its metrics: resume_options
-/// and the epochs, stopping rules and held-out sets. Saved in the model's
+/// The options that decide a trained model and its metrics: all but those
+/// declared outcome_free (resume_options and the epochs, stopping rules and
+/// held-out sets). Saved in the model's
 /// manifest as "run_options".
 [[nodiscard]] nlohmann::json run_options(const ParamSet& params);
 

@@ -46,6 +46,12 @@ class Solver {
   [[nodiscard]] virtual Objective objective() = 0;
   /// What one epoch sends to other ranks.
   [[nodiscard]] virtual Traffic traffic_per_epoch() const = 0;
+  /// The solver's settings and counters, for the model's manifest
+  /// ("solver_state", next to its name).
+  [[nodiscard]] virtual nlohmann::json report() const { return nlohmann::json::object(); }
+  /// Steps within an epoch that the progress display counts (0: an epoch is
+  /// one step, shown as a whole).
+  [[nodiscard]] virtual std::uint64_t progress_steps() const { return 0; }
 
   /// This rank's state now (the trainer keeps the last good and the best).
   [[nodiscard]] virtual std::unique_ptr<SolverState> snapshot() const = 0;
@@ -53,7 +59,8 @@ class Solver {
   virtual void restore(const SolverState& state) = 0;
   /// Collective: a state saved from SolverState::arrays() and counters(),
   /// by any number of ranks, read back for this rank's rows.
-  [[nodiscard]] virtual std::unique_ptr<SolverState> load_state(const StateSource& source) const = 0;
+  [[nodiscard]] virtual std::unique_ptr<SolverState> load_state(
+      const StateSource& source) const = 0;
   /// The solver's own settings that outlive restore() (the learning-rate
   /// backoff), for a checkpoint, and back.
   [[nodiscard]] virtual nlohmann::json settings_state() const { return nlohmann::json::object(); }

@@ -321,3 +321,47 @@ TEST(Params, ClosestName) {
 
 }  // namespace
 }  // namespace dmf::cli
+
+namespace dmf::cli {
+namespace {
+
+TEST(Params, FactsAreDeclaredWithTheOption) {
+  int steps = 3;
+  int epochs = 10;
+  std::string out;
+  ParamSet params("demo", "A demo command");
+  params.add("steps", &steps, "Steps").solvers({"a", "b"});
+  params.add("epochs", &epochs, "Epochs").free_on_resume();
+  params.add("out", &out, "Output").alias("o").outcome_free();
+  EXPECT_EQ(params.spec("steps").solvers, (std::vector<std::string>{"a", "b"}));
+  EXPECT_FALSE(params.spec("steps").free_on_resume);
+  EXPECT_TRUE(params.spec("epochs").free_on_resume);
+  EXPECT_FALSE(params.spec("epochs").outcome_free);
+  // What changes no outcome may also differ on resume.
+  EXPECT_TRUE(params.spec("o").free_on_resume);
+  EXPECT_TRUE(params.spec("out").outcome_free);
+  EXPECT_TRUE(params.spec("config").outcome_free);
+  EXPECT_THROW((void)params.spec("nothing"), Error);
+}
+
+TEST(Params, OneOfListsAndRefusesLikeAnEnum) {
+  std::string solver = "als";
+  ParamSet params("demo", "A demo command");
+  params.add("solver", &solver, "Solver").one_of({"als", "gd"});
+  EXPECT_NE(params.help().find("(als|gd) [default: als]"), std::string::npos);
+  const std::vector<std::string> bad{"--solver", "alss"};
+  try {
+    params.parse(bad);
+    FAIL() << "accepted --solver alss";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "--solver: 'alss' is not one of als|gd; did you mean als?");
+  }
+  ParamSet again("demo", "A demo command");
+  again.add("solver", &solver, "Solver").one_of({"als", "gd"});
+  const std::vector<std::string> good{"--solver", "gd"};
+  again.parse(good);
+  EXPECT_EQ(solver, "gd");
+}
+
+}  // namespace
+}  // namespace dmf::cli

@@ -2,8 +2,25 @@
 
 #include <gtest/gtest.h>
 
+#include "dmf/cli/params.hpp"
+
 namespace dmf::cli {
 namespace {
+
+/// The registered solver `name`'s options, parsed from `args`.
+std::shared_ptr<solvers::SolverConfig> solver_config(std::string_view name,
+                                                     std::vector<std::string> args = {}) {
+  ParamSet params("train", "");
+  std::string solver;
+  auto option = params.add("solver", &solver, "");
+  std::shared_ptr<solvers::SolverConfig> config;
+  for (const auto& entry : solvers::registered_solvers()) {
+    auto declared = entry.declare(params, option);
+    if (entry.name == name) config = declared;
+  }
+  params.parse(args);
+  return config;
+}
 
 TrainShape small_als() {
   TrainShape s;
@@ -19,7 +36,7 @@ TrainShape small_als() {
 }
 
 TEST(TrainMemory, AlsCountsRowsFetchedRowsScratchAndTheBackupCopy) {
-  const auto parts = train_memory_estimate(small_als());
+  const auto parts = train_memory_estimate(small_als(), *solver_config("als"));
   ASSERT_EQ(parts.size(), 4U);
   EXPECT_DOUBLE_EQ(parts[0].bytes, 150 * 40.0);                       // own rows
   EXPECT_DOUBLE_EQ(parts[1].bytes, (100 + 200) * 40.0 + 150 * 40.0);  // fetched + packed
@@ -30,9 +47,8 @@ TEST(TrainMemory, AlsCountsRowsFetchedRowsScratchAndTheBackupCopy) {
 
 TEST(TrainMemory, GdReplicatesItemsAndKeepsOptimizerState) {
   TrainShape s = small_als();
-  s.solver = SolverKind::kGd;
-  s.optimizer_slots = 2;  // adam
-  const auto parts = train_memory_estimate(s);
+  const auto adam = solver_config("gd", {"--optimizer", "adam"});  // 2 state arrays
+  const auto parts = train_memory_estimate(s, *adam);
   const double params = 150 * 40.0 + 100 * 40.0;
   EXPECT_DOUBLE_EQ(parts[1].bytes, 100 * 40.0);
   EXPECT_DOUBLE_EQ(parts[2].bytes, 100 * 11 * 8.0);
@@ -42,11 +58,11 @@ TEST(TrainMemory, GdReplicatesItemsAndKeepsOptimizerState) {
 
 TEST(TrainMemory, RefusesWhatDoesNotFitAndNamesTheEstimate) {
   TrainShape s = small_als();
-  EXPECT_EQ(memory_refusal(s, 0, 1'000'000), "");
-  EXPECT_EQ(memory_refusal(s, 0, 0), "");  // unknown memory: no refusal
+  EXPECT_EQ(memory_refusal(s, *solver_config("als"), 0, 1'000'000), "");
+  EXPECT_EQ(memory_refusal(s, *solver_config("als"), 0, 0), "");  // unknown memory: no refusal
   s.k = 100'000'000;
   // The normal equations alone: 2 x (1e8 + 1)^2 x 24 bytes = 480 PB.
-  EXPECT_EQ(memory_refusal(s, 2, 16'000'000'000),
+  EXPECT_EQ(memory_refusal(s, *solver_config("als"), 2, 16'000'000'000),
             "--rank 100000000 needs about 480.0 PB of memory on rank 2 (480.0 PB for 2 thread(s) "
             "x the (k+1)^2 normal equations), more than the 16.0 GB this machine has; lower "
             "--rank or --threads, or spread the data over more nodes");

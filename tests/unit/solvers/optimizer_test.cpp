@@ -1,14 +1,14 @@
 // The generic optimizer against worked examples (AdaGrad, to the digits
 // published with them) and against one or two steps of every other
 // optimizer written out by hand.
-#include "dmf/solvers/optimizer.hpp"
+#include "dmf/solvers/gd/optimizer.hpp"
 
 #include <cmath>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "dmf/solvers/schedule.hpp"
+#include "dmf/solvers/gd/schedule.hpp"
 
 namespace dmf::solvers {
 namespace {

@@ -3,7 +3,7 @@
 // and without a bias, and for rows longer than one gathered chunk; its Gram
 // build against the plain float/double sums bit for bit on both sides of
 // every blocking threshold; conjugate gradient against the exact solve.
-#include "dmf/solvers/row_solver.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 
 #include <gtest/gtest.h>
 

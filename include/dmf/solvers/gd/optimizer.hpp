@@ -58,7 +58,7 @@ struct OptimizerOptions {
   double momentum = 0.9;  // μ of momentum and nesterov
   double eps = 1e-8;
   EpsPlacement eps_placement = EpsPlacement::kOutside;
-  double decay = 0.9;     // ρ of rmsprop
+  double decay = 0.9;  // ρ of rmsprop
   double beta1 = 0.9;
   double beta2 = 0.999;
 };
@@ -66,9 +66,12 @@ struct OptimizerOptions {
 /// How many state arrays, each the size of the parameters, `kind` keeps.
 [[nodiscard]] constexpr int state_slots(OptimizerKind kind) noexcept {
   switch (kind) {
-    case OptimizerKind::kSgd: return 0;
-    case OptimizerKind::kAdam: return 2;
-    default: return 1;
+    case OptimizerKind::kSgd:
+      return 0;
+    case OptimizerKind::kAdam:
+      return 2;
+    default:
+      return 1;
   }
 }
 
@@ -111,7 +114,8 @@ class Optimizer {
       }
       case OptimizerKind::kAdagrad:
       case OptimizerKind::kAdagradAvg: {
-        const double scale = o_.kind == OptimizerKind::kAdagradAvg ? 1.0 / static_cast<double>(t) : 1.0;
+        const double scale =
+            o_.kind == OptimizerKind::kAdagradAvg ? 1.0 / static_cast<double>(t) : 1.0;
         for (std::size_t j = 0; j < n; ++j) {
           const double s = s0[j] + static_cast<double>(g[j]) * g[j];
           s0[j] = static_cast<T>(s);

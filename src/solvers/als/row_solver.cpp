@@ -1,4 +1,4 @@
-#include "dmf/solvers/row_solver.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 
 #include <algorithm>
 #include <array>

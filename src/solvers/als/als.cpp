@@ -1,11 +1,10 @@
-#include "dmf/solvers/als.hpp"
+#include "dmf/solvers/als/als.hpp"
 
 #include <algorithm>
 
 #include "dmf/core/parallel.hpp"
-#include "dmf/model/model_change.hpp"
 #include "dmf/model/row_pack.hpp"
-#include "dmf/solvers/row_solver.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 
 namespace dmf::solvers {
 namespace {
@@ -29,27 +28,11 @@ std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
   return columns;
 }
 
-/// ALS keeps nothing beyond the model: each epoch starts from its rows.
-struct AlsState final : SolverState {
-  model::Model model;
-
-  [[nodiscard]] std::vector<StateArray> arrays() const override {
-    std::vector<StateArray> out;
-    add_factor_arrays(out, Side::kUser, model.users, 0, model.users.rows);
-    add_factor_arrays(out, Side::kItem, model.items, 0, model.items.rows);
-    return out;
-  }
-};
-
 }  // namespace
 
 AlsSolver::AlsSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
                      AlsOptions options)
-    : comm_(comm), data_(data), model_(model), options_(options) {
-  DMF_CHECK(model.users.rows == data.by_user.rows() && model.items.rows == data.by_item.rows(),
-            "ALS: the model's blocks ({} users, {} items) differ from the data's ({}, {})",
-            model.users.rows, model.items.rows, data.by_user.rows(), data.by_item.rows());
-  ratings_ = comm.allreduce<std::uint64_t>(data.by_user.nnz(), dist::Op::kSum);
+    : ExactSolver(comm, data, model, "ALS"), options_(options) {
   const auto& reg = options_.regularization;
   users_ = make_side(data.by_user, model.users, model.items, reg.lambda_user,
                      model::has_user_bias(model.biases));
@@ -94,8 +77,13 @@ double AlsSolver::solve(Side& side, bool measure) {
     const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
                              side.fetched.data(), model::packed_width(*side.others)};
     const double ridge = side.lambda * options_.regularization.weight(n);
-    const double error = solvers[static_cast<std::size_t>(worker)].solve(
-        ratings, mu, ridge, rows.row(row), rows.bias[row]);
+    RowSolver& solver = solvers[static_cast<std::size_t>(worker)];
+    // cg starts from the row's current factors: the warm start that makes a
+    // few steps enough once the model has settled.
+    const double error =
+        options_.solve == AlsSolve::kCg
+            ? solver.solve_cg(ratings, mu, ridge, options_.cg_steps, rows.row(row), rows.bias[row])
+            : solver.solve(ratings, mu, ridge, rows.row(row), rows.bias[row]);
     if (measure) row_errors_[row] = error;
   });
   double total = 0.0;  // in row order: the same for any thread count
@@ -122,21 +110,18 @@ double AlsSolver::squared_error(Side& side) {
   return total;
 }
 
-Objective AlsSolver::combine(double local_squared_error) const {
-  return total_objective(comm_, local_squared_error, model_, data_, options_.regularization,
-                         ratings_);
-}
-
 void AlsSolver::solve_users() { solve(users_, /*measure=*/false); }
 
-Objective AlsSolver::solve_items() { return combine(solve(items_, /*measure=*/true)); }
+Objective AlsSolver::solve_items() {
+  return combine(solve(items_, /*measure=*/true), options_.regularization);
+}
 
 std::optional<Objective> AlsSolver::run_epoch(const BetweenSteps& /*between_steps*/) {
   solve_users();
   return solve_items();
 }
 
-Objective AlsSolver::objective() { return combine(squared_error(items_)); }
+Objective AlsSolver::objective() { return combine(squared_error(items_), options_.regularization); }
 
 Traffic AlsSolver::traffic_per_epoch() const {
   const auto row_bytes = [](const model::FactorBlock& b) {
@@ -146,32 +131,10 @@ Traffic AlsSolver::traffic_per_epoch() const {
                  items_.plan.remote_sent_rows() * row_bytes(model_.users)};
 }
 
-std::unique_ptr<SolverState> AlsSolver::snapshot() const {
-  auto state = std::make_unique<AlsState>();
-  state->model = model_;
-  return state;
-}
-
-void AlsSolver::restore(const SolverState& state) {
-  model_ = dynamic_cast<const AlsState&>(state).model;
-}
-
-std::unique_ptr<SolverState> AlsSolver::load_state(const StateSource& source) const {
-  auto state = std::make_unique<AlsState>();
-  state->model = model_;
-  const auto load = [&](solvers::Side side, const model::FactorBlock& own) {
-    return load_factor_block(source, side, model_.k, own.first_row, own.rows, own.total_rows);
-  };
-  state->model.users = load(solvers::Side::kUser, model_.users);
-  state->model.items = load(solvers::Side::kItem, model_.items);
-  return state;
-}
-
-double AlsSolver::relative_change(const SolverState& before) {
-  const auto& s = dynamic_cast<const AlsState&>(before);
-  model::SquaredChange change = model::squared_change(model_.users, s.model.users);
-  change += model::squared_change(model_.items, s.model.items);
-  return model::relative_change(comm_, change);
+nlohmann::json AlsSolver::report() const {
+  nlohmann::json j{{"solve", to_string(options_.solve)}};
+  if (options_.solve == AlsSolve::kCg) j["cg_steps"] = options_.cg_steps;
+  return j;
 }
 
 }  // namespace dmf::solvers

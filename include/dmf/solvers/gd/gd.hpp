@@ -26,8 +26,8 @@
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_allreduce.hpp"
 #include "dmf/model/model.hpp"
-#include "dmf/solvers/optimizer.hpp"
-#include "dmf/solvers/schedule.hpp"
+#include "dmf/solvers/gd/optimizer.hpp"
+#include "dmf/solvers/gd/schedule.hpp"
 #include "dmf/solvers/solver.hpp"
 
 namespace dmf::solvers {
@@ -39,7 +39,7 @@ struct GdOptions {
   Schedule schedule;
   std::uint64_t batch_size = 0;  // global ratings per step; 0 or ≥ |Ω|: full batch
   dist::SparseMode sparse = dist::SparseMode::kAuto;
-  std::uint64_t seed = 1;      // of the sampling order
+  std::uint64_t seed = 1;  // of the sampling order
   int threads = 1;
 };
 
@@ -76,6 +76,10 @@ class GdSolver final : public Solver {
   bool reduce_learning_rate(double factor) override;
   [[nodiscard]] double relative_change(const SolverState& before) override;
   [[nodiscard]] std::optional<double> gradient_norm() override;
+  /// The optimizer, learning rate, schedule and batch, the steps per epoch
+  /// and the allreduce counters.
+  [[nodiscard]] nlohmann::json report() const override;
+  [[nodiscard]] std::uint64_t progress_steps() const override { return steps_per_epoch_; }
 
   /// Steps per epoch (the same on every rank).
   [[nodiscard]] std::uint64_t steps_per_epoch() const noexcept { return steps_per_epoch_; }
@@ -122,22 +126,22 @@ class GdSolver final : public Solver {
   std::uint64_t epochs_done_ = 0;
   std::uint64_t steps_done_ = 0;
 
-  RowParams users_;                   // this rank's users
-  RowParams items_;                   // every item, replicated
-  std::vector<double> user_reg_;      // per local user: 2 λ_u w_u / n_u
-  std::vector<double> item_reg_;      // per item: 2 λ_i w_i / n_i (global n_i)
+  RowParams users_;                     // this rank's users
+  RowParams items_;                     // every item, replicated
+  std::vector<double> user_reg_;        // per local user: 2 λ_u w_u / n_u
+  std::vector<double> item_reg_;        // per item: 2 λ_i w_i / n_i (global n_i)
   std::vector<std::uint32_t> user_of_;  // per local rating (CSR position): its local user row
 
-  std::vector<std::uint64_t> order_;      // this epoch's positions, step after step
-  std::vector<std::uint64_t> item_order_; // the same steps, each sorted by (item, position)
-  std::vector<std::uint64_t> step_begin_; // steps_per_epoch + 1 offsets into both
+  std::vector<std::uint64_t> order_;       // this epoch's positions, step after step
+  std::vector<std::uint64_t> item_order_;  // the same steps, each sorted by (item, position)
+  std::vector<std::uint64_t> step_begin_;  // steps_per_epoch + 1 offsets into both
   std::uint64_t planned_epoch_ = ~std::uint64_t{0};
   std::vector<std::uint64_t> all_entries_;  // 0..nnz-1 and by (item, position),
   std::vector<std::uint64_t> by_column_;    // for gradient_norm()'s full batch
 
-  std::vector<float> residual_;       // per CSR position, valid for the current step
+  std::vector<float> residual_;  // per CSR position, valid for the current step
   std::vector<std::uint32_t> item_rows_;
-  std::vector<double> item_values_;   // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
+  std::vector<double> item_values_;  // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
   dist::RowAllreduce item_sums_;
   std::uint64_t bytes_last_epoch_ = 0;
   std::uint64_t epoch_start_bytes_ = 0;

@@ -1,4 +1,4 @@
-#include "dmf/solvers/gd.hpp"
+#include "dmf/solvers/gd/gd.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,7 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/rng.hpp"
 #include "dmf/model/model_change.hpp"
+#include "dmf/solvers/exact_solver.hpp"
 #include "dmf/solvers/gradient_terms.hpp"
 
 namespace dmf::solvers {
@@ -41,9 +42,9 @@ void add_row_params(std::vector<StateArray>& out, Side side, const RowParams& pa
   const std::uint32_t first = params.rows.first_row + local_first;
   const std::string_view name = side_name(side);
   for (int slot = 0; slot < slots; ++slot) {
-    out.push_back({fmt::format("{}_factor_state{}", name, slot), side, k, first,
-                   std::span<const float>(params.factor_state[slot]).subspan(local_first * k,
-                                                                             count * k)});
+    out.push_back(
+        {fmt::format("{}_factor_state{}", name, slot), side, k, first,
+         std::span<const float>(params.factor_state[slot]).subspan(local_first * k, count * k)});
     out.push_back({fmt::format("{}_bias_state{}", name, slot), side, 0, first,
                    std::span<const float>(params.bias_state[slot]).subspan(local_first, count)});
   }
@@ -71,7 +72,7 @@ RowParams load_row_params(const StateSource& source, Side side, int k, std::uint
 
 struct GdSolver::State final : SolverState {
   RowParams users;
-  RowParams items;  // every item
+  RowParams items;                    // every item
   std::uint32_t own_items_first = 0;  // the items this rank saves
   std::uint32_t own_items = 0;
   int slots = 0;
@@ -100,13 +101,10 @@ RowParams::RowParams(model::FactorBlock block, int slots) : rows(std::move(block
 GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
                    GdOptions options)
     : comm_(comm), data_(data), model_(model), options_(options), optimizer_(options.optimizer) {
-  DMF_CHECK(model.users.rows == data.by_user.rows() && model.items.rows == data.by_item.rows(),
-            "gd: the model's blocks ({} users, {} items) differ from the data's ({}, {})",
-            model.users.rows, model.items.rows, data.by_user.rows(), data.by_item.rows());
   base_rate_ = options_.learning_rate > 0.0 ? options_.learning_rate
                                             : default_learning_rate(options_.optimizer.kind);
   const data::SparseBlock& csr = data.by_user;
-  ratings_ = comm.allreduce<std::uint64_t>(csr.nnz(), dist::Op::kSum);
+  ratings_ = checked_ratings(comm, data, model, "gd");
   const std::uint64_t batch = options_.batch_size;
   steps_per_epoch_ = batch == 0 || batch >= ratings_ ? 1 : (ratings_ + batch - 1) / batch;
 
@@ -133,8 +131,8 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
 
   user_of_ = csr.row_of_entries();
   residual_.assign(csr.nnz(), 0.0F);
-  item_sums_ = dist::RowAllreduce(own.total_rows, static_cast<std::size_t>(model.k) + 2,
-                                  options_.sparse);
+  item_sums_ =
+      dist::RowAllreduce(own.total_rows, static_cast<std::size_t>(model.k) + 2, options_.sparse);
 }
 
 GdSolver::~GdSolver() = default;
@@ -162,15 +160,15 @@ void GdSolver::plan_epoch(std::uint64_t epoch) {
   for (std::uint64_t s = 0; s <= steps; ++s) step_begin_[s] = s * n / steps;
   item_order_.resize(n);
   const auto& columns = data_.by_user.columns;
-  parallel_for_dynamic(options_.threads, static_cast<std::int64_t>(steps), 1,
-                       [&](std::int64_t s, int /*worker*/) {
-    const auto first = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s)]);
-    const auto last = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s) + 1]);
-    std::sort(order_.begin() + first, order_.begin() + last);
-    std::copy(order_.begin() + first, order_.begin() + last, item_order_.begin() + first);
-    std::stable_sort(item_order_.begin() + first, item_order_.begin() + last,
-                     [&](std::uint64_t a, std::uint64_t b) { return columns[a] < columns[b]; });
-  });
+  parallel_for_dynamic(
+      options_.threads, static_cast<std::int64_t>(steps), 1, [&](std::int64_t s, int /*worker*/) {
+        const auto first = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s)]);
+        const auto last = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s) + 1]);
+        std::sort(order_.begin() + first, order_.begin() + last);
+        std::copy(order_.begin() + first, order_.begin() + last, item_order_.begin() + first);
+        std::stable_sort(item_order_.begin() + first, item_order_.begin() + last,
+                         [&](std::uint64_t a, std::uint64_t b) { return columns[a] < columns[b]; });
+      });
   planned_epoch_ = epoch;
 }
 
@@ -195,14 +193,15 @@ void GdSolver::sum_item_terms(std::span<const std::uint64_t> by_item) {
   item_values_.assign(groups * width, 0.0);
   parallel_for_dynamic(options_.threads, static_cast<std::int64_t>(groups), kGrain,
                        [&](std::int64_t g, int /*worker*/) {
-    const auto gi = static_cast<std::size_t>(g);
-    item_rows_[gi] = columns[by_item[starts[gi]]];
-    const std::span<double> acc(item_values_.data() + gi * width, width);
-    for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
-      const std::uint64_t pos = by_item[j];
-      add_rating_terms<float>(acc, residual_[pos], users_.rows.row(user_of_[pos]));
-    }
-  });
+                         const auto gi = static_cast<std::size_t>(g);
+                         item_rows_[gi] = columns[by_item[starts[gi]]];
+                         const std::span<double> acc(item_values_.data() + gi * width, width);
+                         for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
+                           const std::uint64_t pos = by_item[j];
+                           add_rating_terms<float>(acc, residual_[pos],
+                                                   users_.rows.row(user_of_[pos]));
+                         }
+                       });
 }
 
 void GdSolver::update_users(std::span<const std::uint64_t> by_user, double lr) {
@@ -215,21 +214,22 @@ void GdSolver::update_users(std::span<const std::uint64_t> by_user, double lr) {
                                            std::vector<double>(2 * k + 2));
   parallel_for_dynamic(threads, static_cast<std::int64_t>(starts.size() - 1), kGrain,
                        [&](std::int64_t g, int worker) {
-    const auto gi = static_cast<std::size_t>(g);
-    auto& buffer = scratch[static_cast<std::size_t>(worker)];
-    const std::span<double> acc(buffer.data(), k + 2);
-    const std::span<double> grad(buffer.data() + k + 2, k);
-    std::fill(acc.begin(), acc.end(), 0.0);
-    const std::uint32_t u = user_of_[by_user[starts[gi]]];
-    for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
-      const std::uint64_t pos = by_user[j];
-      add_rating_terms<float>(acc, residual_[pos], items_.rows.row(columns[pos]));
-    }
-    double grad_bias = 0.0;
-    row_gradient<float>(acc, user_reg_[u], users_.rows.row(u), users_.rows.bias[u], grad,
-                        grad_bias);
-    apply(users_, u, grad, with_bias, grad_bias, lr);
-  });
+                         const auto gi = static_cast<std::size_t>(g);
+                         auto& buffer = scratch[static_cast<std::size_t>(worker)];
+                         const std::span<double> acc(buffer.data(), k + 2);
+                         const std::span<double> grad(buffer.data() + k + 2, k);
+                         std::fill(acc.begin(), acc.end(), 0.0);
+                         const std::uint32_t u = user_of_[by_user[starts[gi]]];
+                         for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
+                           const std::uint64_t pos = by_user[j];
+                           add_rating_terms<float>(acc, residual_[pos],
+                                                   items_.rows.row(columns[pos]));
+                         }
+                         double grad_bias = 0.0;
+                         row_gradient<float>(acc, user_reg_[u], users_.rows.row(u),
+                                             users_.rows.bias[u], grad, grad_bias);
+                         apply(users_, u, grad, with_bias, grad_bias, lr);
+                       });
 }
 
 void GdSolver::update_items(double lr) {
@@ -241,13 +241,13 @@ void GdSolver::update_items(double lr) {
                                            std::vector<double>(k));
   parallel_for_dynamic(threads, static_cast<std::int64_t>(touched.size()), kGrain,
                        [&](std::int64_t j, int worker) {
-    const std::uint32_t i = touched[static_cast<std::size_t>(j)];
-    const std::span<double> grad(scratch[static_cast<std::size_t>(worker)]);
-    double grad_bias = 0.0;
-    row_gradient<float>(item_sums_.row(i), item_reg_[i], items_.rows.row(i), items_.rows.bias[i],
-                        grad, grad_bias);
-    apply(items_, i, grad, with_bias, grad_bias, lr);
-  });
+                         const std::uint32_t i = touched[static_cast<std::size_t>(j)];
+                         const std::span<double> grad(scratch[static_cast<std::size_t>(worker)]);
+                         double grad_bias = 0.0;
+                         row_gradient<float>(item_sums_.row(i), item_reg_[i], items_.rows.row(i),
+                                             items_.rows.bias[i], grad, grad_bias);
+                         apply(items_, i, grad, with_bias, grad_bias, lr);
+                       });
 }
 
 void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const double> grad,
@@ -262,8 +262,8 @@ void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const doubl
                                  state(params.factor_state[0], offset, k),
                                  state(params.factor_state[1], offset, k), lr, t);
   if (with_bias) {
-    optimizer_.step<float, double>(std::span(&params.rows.bias[row], 1),
-                                   std::span(&grad_bias, 1), state(params.bias_state[0], row, 1),
+    optimizer_.step<float, double>(std::span(&params.rows.bias[row], 1), std::span(&grad_bias, 1),
+                                   state(params.bias_state[0], row, 1),
                                    state(params.bias_state[1], row, 1), lr, t);
   }
 }
@@ -373,6 +373,20 @@ std::unique_ptr<SolverState> GdSolver::load_state(const StateSource& source) con
             state->steps_done - std::min(state->steps_done, state->epochs_done * steps_per_epoch_),
             state->epochs_done + 1, steps_per_epoch_);
   return state;
+}
+
+nlohmann::json GdSolver::report() const {
+  const auto& stats = allreduce_stats();
+  return {{"optimizer", to_string(options_.optimizer.kind)},
+          {"learning_rate", base_rate_},
+          {"schedule", to_string(options_.schedule.kind)},
+          {"batch_size", options_.batch_size},
+          {"steps_per_epoch", steps_per_epoch_},
+          {"allreduce",
+           {{"calls", stats.calls},
+            {"sparse_calls", stats.sparse_calls},
+            {"bytes", stats.bytes},
+            {"seconds", stats.seconds}}}};
 }
 
 nlohmann::json GdSolver::settings_state() const { return {{"backoff", backoff_}}; }

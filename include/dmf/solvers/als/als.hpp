@@ -4,23 +4,42 @@
 // through an exchange plan built once (one MPI_Alltoallv per half-sweep).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "dmf/core/enum_names.hpp"
 #include "dmf/data/loader.hpp"
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_exchange.hpp"
 #include "dmf/model/model.hpp"
-#include "dmf/solvers/solver.hpp"
+#include "dmf/solvers/exact_solver.hpp"
 
 namespace dmf::solvers {
+
+/// How a row's least-squares problem is solved (row_solver.hpp).
+enum class AlsSolve {
+  kCholesky,  // exactly: the normal equations, by Cholesky
+  kCg,        // a few conjugate-gradient steps from the row's current factors
+};
+
+inline std::span<const EnumName<AlsSolve>> enum_names(AlsSolve /*tag*/) {
+  static constexpr std::array<EnumName<AlsSolve>, 2> kNames{{
+      {AlsSolve::kCholesky, "cholesky"},
+      {AlsSolve::kCg, "cg"},
+  }};
+  return kNames;
+}
 
 struct AlsOptions {
   Regularization regularization;
   int threads = 1;
+  AlsSolve solve = AlsSolve::kCholesky;
+  int cg_steps = 3;  // per row and half-sweep, with AlsSolve::kCg
 };
 
-class AlsSolver final : public Solver {
+class AlsSolver final : public ExactSolver {
  public:
   /// Collective. `data` and `model` must outlive the solver; `model` has the
   /// rows `data` owns on each side.
@@ -31,10 +50,8 @@ class AlsSolver final : public Solver {
   std::optional<Objective> run_epoch(const BetweenSteps& between_steps) override;
   [[nodiscard]] Objective objective() override;
   [[nodiscard]] Traffic traffic_per_epoch() const override;
-  [[nodiscard]] std::unique_ptr<SolverState> snapshot() const override;
-  void restore(const SolverState& state) override;
-  [[nodiscard]] std::unique_ptr<SolverState> load_state(const StateSource& source) const override;
-  [[nodiscard]] double relative_change(const SolverState& before) override;
+  /// How rows are solved (and, with cg, in how many steps).
+  [[nodiscard]] nlohmann::json report() const override;
 
   /// Collective: the user half-sweep (every user row solved given the items).
   void solve_users();
@@ -64,17 +81,12 @@ class AlsSolver final : public Solver {
   double solve(Side& side, bool measure);
   /// Σ (r − r̂)² of `side`'s ratings with the current rows (fetched afresh).
   double squared_error(Side& side);
-  [[nodiscard]] Objective combine(double local_squared_error) const;
 
-  dist::Comm comm_;
-  const data::RatingsData& data_;
-  model::Model& model_;
   AlsOptions options_;
-  std::uint64_t ratings_ = 0;
   Side users_;
   Side items_;
-  std::vector<float> packed_;        // the other side's owned rows, packed for sending
-  std::vector<double> row_errors_;   // per row of the side being solved
+  std::vector<float> packed_;       // the other side's owned rows, packed for sending
+  std::vector<double> row_errors_;  // per row of the side being solved
 };
 
 }  // namespace dmf::solvers

@@ -1,0 +1,48 @@
+// What every exact solver shares. An exact solver (ALS; CCD++ to come)
+// solves its rows afresh from the model each epoch, so its whole state is
+// the model: snapshot, restore, load_state and relative_change are the
+// model's, written here once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "dmf/data/loader.hpp"
+#include "dmf/dist/comm.hpp"
+#include "dmf/model/model.hpp"
+#include "dmf/solvers/objective.hpp"
+#include "dmf/solvers/solver.hpp"
+
+namespace dmf::solvers {
+
+/// Collective: the number of training ratings over all ranks, after checking
+/// that `model` has the rows `data` owns on each side (`solver` names the
+/// solver in the error).
+[[nodiscard]] std::uint64_t checked_ratings(const dist::Comm& comm, const data::RatingsData& data,
+                                            const model::Model& model, std::string_view solver);
+
+class ExactSolver : public Solver {
+ public:
+  [[nodiscard]] std::unique_ptr<SolverState> snapshot() const final;
+  void restore(const SolverState& state) final;
+  [[nodiscard]] std::unique_ptr<SolverState> load_state(const StateSource& source) const final;
+  [[nodiscard]] double relative_change(const SolverState& before) final;
+
+ protected:
+  /// Collective. `data` and `model` must outlive the solver; `model` has the
+  /// rows `data` owns on each side (checked; `solver` names it in the error).
+  ExactSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+              std::string_view solver);
+
+  /// Collective: the objective of the model, from this rank's Σ (r − r̂)².
+  [[nodiscard]] Objective combine(double local_squared_error,
+                                  const Regularization& regularization) const;
+
+  dist::Comm comm_;
+  const data::RatingsData& data_;
+  model::Model& model_;
+  std::uint64_t ratings_ = 0;  // |Ω| over all ranks
+};
+
+}  // namespace dmf::solvers

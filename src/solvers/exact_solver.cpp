@@ -1,0 +1,71 @@
+#include "dmf/solvers/exact_solver.hpp"
+
+#include "dmf/core/error.hpp"
+#include "dmf/model/model_change.hpp"
+
+namespace dmf::solvers {
+namespace {
+
+/// The model alone: each epoch starts from its rows.
+struct ModelState final : SolverState {
+  model::Model model;
+
+  [[nodiscard]] std::vector<StateArray> arrays() const override {
+    std::vector<StateArray> out;
+    add_factor_arrays(out, Side::kUser, model.users, 0, model.users.rows);
+    add_factor_arrays(out, Side::kItem, model.items, 0, model.items.rows);
+    return out;
+  }
+};
+
+}  // namespace
+
+std::uint64_t checked_ratings(const dist::Comm& comm, const data::RatingsData& data,
+                              const model::Model& model, std::string_view solver) {
+  DMF_CHECK(model.users.rows == data.by_user.rows() && model.items.rows == data.by_item.rows(),
+            "{}: the model's blocks ({} users, {} items) differ from the data's ({}, {})", solver,
+            model.users.rows, model.items.rows, data.by_user.rows(), data.by_item.rows());
+  return comm.allreduce<std::uint64_t>(data.by_user.nnz(), dist::Op::kSum);
+}
+
+ExactSolver::ExactSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+                         std::string_view solver)
+    : comm_(comm),
+      data_(data),
+      model_(model),
+      ratings_(checked_ratings(comm, data, model, solver)) {}
+
+Objective ExactSolver::combine(double local_squared_error,
+                               const Regularization& regularization) const {
+  return total_objective(comm_, local_squared_error, model_, data_, regularization, ratings_);
+}
+
+std::unique_ptr<SolverState> ExactSolver::snapshot() const {
+  auto state = std::make_unique<ModelState>();
+  state->model = model_;
+  return state;
+}
+
+void ExactSolver::restore(const SolverState& state) {
+  model_ = dynamic_cast<const ModelState&>(state).model;
+}
+
+std::unique_ptr<SolverState> ExactSolver::load_state(const StateSource& source) const {
+  auto state = std::make_unique<ModelState>();
+  state->model = model_;
+  const auto load = [&](Side side, const model::FactorBlock& own) {
+    return load_factor_block(source, side, model_.k, own.first_row, own.rows, own.total_rows);
+  };
+  state->model.users = load(Side::kUser, model_.users);
+  state->model.items = load(Side::kItem, model_.items);
+  return state;
+}
+
+double ExactSolver::relative_change(const SolverState& before) {
+  const auto& s = dynamic_cast<const ModelState&>(before);
+  model::SquaredChange change = model::squared_change(model_.users, s.model.users);
+  change += model::squared_change(model_.items, s.model.items);
+  return model::relative_change(comm_, change);
+}
+
+}  // namespace dmf::solvers
