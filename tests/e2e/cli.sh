@@ -155,6 +155,8 @@ round_trip predict --model m --data r.csv --out pred.csv --clip
 round_trip recommend --model m --users users.txt --top 1 --out top.csv
 round_trip gradcheck --data r.csv --rank 2 --samples 5
 round_trip gather --runs runs --sort name
+echo '{"epoch": 1, "loss": 0.5, "objective": 9, "train_rmse": 0.7, "seconds": 0.1, "elapsed": 0.1}' >plot-in.jsonl
+round_trip plot --metrics plot-in.jsonl --labels one --out curves.svg
 # An ALS run prints the gd and checkpoint options at their defaults, which
 # must not be refused when read back (options of another solver are).
 round_trip train --data r.csv --epochs 1 --factors 2 --out m-als --quiet
