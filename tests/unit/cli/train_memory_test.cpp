@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string_view>
+
 #include "dmf/cli/params.hpp"
 
 namespace dmf::cli {
@@ -13,13 +16,14 @@ std::shared_ptr<solvers::SolverConfig> solver_config(std::string_view name,
   ParamSet params("train", "");
   std::string solver;
   auto option = params.add("solver", &solver, "");
-  std::shared_ptr<solvers::SolverConfig> config;
+  // Every solver's config stays alive through the parse, as in train: the
+  // parser writes into each and runs their checks.
+  std::map<std::string_view, std::shared_ptr<solvers::SolverConfig>> configs;
   for (const auto& entry : solvers::registered_solvers()) {
-    auto declared = entry.declare(params, option);
-    if (entry.name == name) config = declared;
+    configs[entry.name] = entry.declare(params, option);
   }
   params.parse(args);
-  return config;
+  return configs.at(name);
 }
 
 TrainShape small_als() {
