@@ -20,8 +20,8 @@ nlohmann::json run_options(const ParamSet& params) {
 std::optional<nlohmann::json> published_model(const dist::Comm& comm, const TrainOptions& o) {
   if (o.resume.empty()) return std::nullopt;
   std::error_code ec;
-  const bool exists =
-      std::filesystem::exists(std::filesystem::path(model::trim_dir(o.out)) / "manifest.json", ec);
+  const bool exists = std::filesystem::exists(
+      std::filesystem::path(model::trim_dir(o.out)) / model::kManifestFile, ec);
   if (comm.allreduce<int>(exists ? 1 : 0, dist::Op::kMax) == 0) return std::nullopt;
   try {
     nlohmann::json manifest = model::read_model_manifest(comm, o.out);
@@ -70,7 +70,7 @@ std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm, co
   std::error_code ec;
   const bool is_store =
       std::filesystem::is_symlink(latest, ec) &&
-      !std::filesystem::exists(std::filesystem::path(o.resume) / "manifest.json", ec);
+      !std::filesystem::exists(std::filesystem::path(o.resume) / model::kManifestFile, ec);
   const bool any_store = comm.allreduce<int>(is_store ? 1 : 0, dist::Op::kMax) != 0;
   return train::open_checkpoint(comm, any_store ? latest.string() : o.resume);
 }

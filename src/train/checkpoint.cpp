@@ -58,7 +58,7 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
 /// Rank 0: `path`/manifest.json as JSON, or null when it is missing or not
 /// a JSON object.
 nlohmann::json read_manifest(const fs::path& path) {
-  std::ifstream in(path / "manifest.json");
+  std::ifstream in(path / model::kManifestFile);
   if (!in) return nullptr;
   nlohmann::json manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   return manifest.is_object() ? manifest : nullptr;
