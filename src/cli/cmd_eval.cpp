@@ -58,8 +58,6 @@ void declare(ParamSet& params, EvalOptions& o) {
   declare_threads(params, o.threads);
   params.example("dmf eval --model model --data ml.test",
                  "RMSE and MAE of the model on the test ratings");
-  params.example("dmf eval --model model --data ml.test --cold-start drop --json",
-                 "Only users and items the model knows, as one JSON object");
   params.example(
       "mpirun -n 4 dmf eval --model model --data ml.test --exclude-rated ml.train "
       "--metrics precision,recall,ndcg,auc --k 10 --relevant-threshold 4",
