@@ -164,5 +164,25 @@ TEST(Ranking, TiesGoToTheLowerItemRowAcrossBlocks) {
 
 TEST(Ranking, MoreRanksThanItems) { expect_matches_reference(9, 2, true); }
 
+TEST(Ranking, NoUserToRankGivesNoFigures) {
+  // Every user skipped: the means are undefined, not 0.
+  const auto comm = dist::Comm::world();
+  const FullModel full = make_full(7, 5, false);
+  model::Model model;
+  model.k = kRank;
+  model.mu = full.mu;
+  const auto [first_user, user_rows] = block_of(comm, 7);
+  const auto [first_item, item_rows] = block_of(comm, 5);
+  model.users = slice(full.p, full.bu, first_user, user_rows, 7);
+  model.items = slice(full.q, full.bi, first_item, item_rows, 5);
+  const std::vector<MetricSpec> metrics{{MetricKind::kNdcg, 3}, {MetricKind::kCoverage, 3}};
+  const RankingFigures got = ranking_figures(comm, model, {}, metrics, 1);
+  EXPECT_EQ(got.users_ranked, 0U);
+  EXPECT_EQ(got.users_skipped, 7U);
+  ASSERT_EQ(got.values.size(), 2U);
+  EXPECT_FALSE(got.values[0].has_value());
+  EXPECT_FALSE(got.values[1].has_value());
+}
+
 }  // namespace
 }  // namespace dmf::eval
