@@ -4,10 +4,12 @@
 // and, for catalogue coverage, the first items of the list.
 //
 // The order is the one `dmf recommend` uses: the higher score first, equal
-// scores by the lower item row (canonical ID order). The scores here are
-// summed in double, in a fixed order, from the float rows: a function of
-// the two rows alone, so the order — and every figure — is the same for any
-// number of ranks and threads (docs/design.md §5).
+// scores by the lower item row (canonical ID order). The score here is
+//   (μ + b_u + b_i) + p_u1 q_i1 + p_u2 q_i2 + ... + p_uk q_ik
+// summed in double in this order from the float rows: a function of the two
+// rows alone (a product of two floats is exact in double, so a fused
+// multiply-add gives the same sum), so the order — and every figure — is
+// the same for any number of ranks and threads (docs/design.md §5).
 #pragma once
 
 #include <cstdint>
@@ -19,19 +21,6 @@
 #include "dmf/model/model.hpp"
 
 namespace dmf::eval {
-
-/// μ + b_u + b_i + Σ_f p_uf q_if in double, in this order. Every product
-/// of two floats is exact in double, so the sum does not depend on whether
-/// the compiler fuses multiply and add.
-[[nodiscard]] inline double ranking_score(double mu, float user_bias, float item_bias,
-                                          std::span<const float> p,
-                                          std::span<const float> q) noexcept {
-  double score = mu + static_cast<double>(user_bias) + static_cast<double>(item_bias);
-  for (std::size_t f = 0; f < p.size(); ++f) {
-    score += static_cast<double>(p[f]) * static_cast<double>(q[f]);
-  }
-  return score;
-}
 
 /// One user to rank.
 struct RankingQuery {
