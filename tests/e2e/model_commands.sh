@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # dmf eval, predict and recommend end to end on a model directory written by
 # hand here (python3, no numpy), so every expected figure is computed
-# independently: eval's RMSE and MAE, predict's values, recommend's lists by
-# brute force, for 1-4 ranks.
+# independently: eval's RMSE and MAE and ranking metrics, predict's values,
+# recommend's lists by brute force, for 1-4 ranks.
 source "$DMF_E2E_LIB"
 
 python3 - <<'PY'
