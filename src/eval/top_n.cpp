@@ -6,7 +6,7 @@
 
 #include "dmf/core/error.hpp"
 #include "dmf/core/parallel.hpp"
-#include "dmf/model/row_pack.hpp"
+#include "dmf/eval/item_ring.hpp"
 
 namespace dmf::eval {
 namespace {
@@ -49,7 +49,7 @@ class Best {
 /// [0, items) of a block whose first global row is `first_item`.
 void score_block(const model::Model& model, std::span<const std::uint32_t> queries,
                  std::span<const std::vector<std::uint32_t>> excluded, std::size_t first,
-                 std::size_t count, const std::vector<float>& block, std::uint32_t first_item,
+                 std::size_t count, std::span<const float> block, std::uint32_t first_item,
                  std::size_t items, std::vector<Best>& best) {
   const auto k = static_cast<Eigen::Index>(model.k);
   const std::size_t width = static_cast<std::size_t>(k) + 1;
@@ -95,43 +95,26 @@ void score_block(const model::Model& model, std::span<const std::uint32_t> queri
 
 }  // namespace
 
-std::vector<std::vector<Recommendation>> top_n(
-    const dist::Comm& comm, const model::Model& model, std::span<const std::uint32_t> queries,
-    std::span<const std::vector<std::uint32_t>> excluded, int n, int threads) {
+std::vector<std::vector<Recommendation>> top_n(const dist::Comm& comm, const model::Model& model,
+                                               std::span<const std::uint32_t> queries,
+                                               std::span<const std::vector<std::uint32_t>> excluded,
+                                               int n, int threads) {
   DMF_CHECK(excluded.empty() || excluded.size() == queries.size(),
             "top_n: {} exclusion lists for {} queries", excluded.size(), queries.size());
   DMF_CHECK(n >= 0, "top_n: n = {}", n);
-  const auto boundaries = model::row_boundaries(comm, model.items);
-  const std::size_t width = model::packed_width(model.items);
   std::vector<Best> best(queries.size(), Best(static_cast<std::size_t>(n)));
-  std::vector<float> block;
-  model::pack_rows(model.items, block);
-  std::vector<float> incoming;
-  const int ranks = comm.size();
-  const int me = comm.rank();
   const std::size_t batches = (queries.size() + kQueryBatch - 1) / kQueryBatch;
-  for (int step = 0; step < ranks; ++step) {
-    const int owner = (me - step + ranks) % ranks;  // whose block we hold
-    const std::uint32_t first_item = boundaries[static_cast<std::size_t>(owner)];
-    const std::size_t items = boundaries[static_cast<std::size_t>(owner) + 1] - first_item;
-    parallel_for_dynamic(threads, static_cast<std::int64_t>(batches), 1,
-                         [&](std::int64_t batch, int /*worker*/) {
-                           const std::size_t first = static_cast<std::size_t>(batch) * kQueryBatch;
-                           const std::size_t count = std::min(kQueryBatch, queries.size() - first);
-                           score_block(model, queries, excluded, first, count, block,
-                                       first_item, items, best);
-                         });
-    if (step + 1 == ranks) break;
-    // Pass our block on to the next rank; take the previous rank's.
-    const int next_owner = (owner - 1 + ranks) % ranks;
-    const std::size_t next_items = boundaries[static_cast<std::size_t>(next_owner) + 1] -
-                                   boundaries[static_cast<std::size_t>(next_owner)];
-    incoming.resize(next_items * width);
-    comm.sendrecv_bytes(std::as_bytes(std::span<const float>(block)), (me + 1) % ranks,
-                        std::as_writable_bytes(std::span<float>(incoming)),
-                        (me - 1 + ranks) % ranks);
-    std::swap(block, incoming);
-  }
+  for_each_item_block(
+      comm, model.items,
+      [&](std::uint32_t first_item, std::size_t items, std::span<const float> block) {
+        parallel_for_dynamic(
+            threads, static_cast<std::int64_t>(batches), 1,
+            [&](std::int64_t batch, int /*worker*/) {
+              const std::size_t first = static_cast<std::size_t>(batch) * kQueryBatch;
+              const std::size_t count = std::min(kQueryBatch, queries.size() - first);
+              score_block(model, queries, excluded, first, count, block, first_item, items, best);
+            });
+      });
   std::vector<std::vector<Recommendation>> out;
   out.reserve(best.size());
   for (auto& b : best) out.push_back(b.take());

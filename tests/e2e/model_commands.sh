@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # dmf eval, predict and recommend end to end on a model directory written by
 # hand here (python3, no numpy), so every expected figure is computed
-# independently: eval's RMSE and MAE, predict's values, recommend's lists by
-# brute force, for 1-4 ranks.
+# independently: eval's RMSE and MAE and ranking metrics, predict's values,
+# recommend's lists by brute force, for 1-4 ranks.
 source "$DMF_E2E_LIB"
 
 python3 - <<'PY'
@@ -52,6 +52,37 @@ with open("expected_top3.csv", "w") as f:
     for u in users:
         cand = sorted((-predict(u, i), i) for i in items if (u, i) not in rated)
         for rank, (s, i) in enumerate(cand[:3], 1): f.write(f"{u},{rank},{i},{-s:g}\n")
+# Ranking metrics by brute force (README "Commands: eval"): ratings >= 3 are
+# relevant, the items 10 rated (a, c) left out of its ranking, ties to the
+# lower item ID (user 30's e ties c at 4 and comes 5th, out of the top 4).
+import math
+rank_test = [("10", "b", 5), ("10", "d", 2), ("10", "a", 4), ("20", "a", 4), ("20", "e", 5),
+             ("20", "c", 1), ("30", "e", 3), ("99", "a", 5), ("30", "zz", 4)]
+with open("rank.csv", "w") as f:
+    for u, i, r in rank_test: f.write(f"{u},{i},{r}\n")
+vals, top1 = {}, set()
+for u in users:
+    cand = [i for i in items if (u, i) not in rated]
+    rel = {i for v, i, r in rank_test if v == u and i in cand and r >= 3}
+    if not rel: continue
+    order = [i for _, i in sorted((-predict(u, i), i) for i in cand)]
+    top1.add(order[0])
+    pos = [j for j, i in enumerate(order, 1) if i in rel]
+    hits = sum(1 for p in pos if p <= 4)
+    ap, h = 0.0, 0
+    for p in pos:
+        if p <= 4: h += 1; ap += h / p
+    ndcg = lambda k: (sum(1 / math.log2(p + 1) for p in pos if p <= k) /
+                      sum(1 / math.log2(j + 1) for j in range(1, min(k, len(rel)) + 1)))
+    pairs = [(a, b) for a in rel for b in cand if b not in rel]
+    for name, v in (("precision@4", hits / 4), ("recall@4", hits / len(rel)),
+                    ("map@4", ap / min(4, len(rel))), ("ndcg@4", ndcg(4)), ("ndcg@10", ndcg(10)),
+                    ("mrr@4", 1 / pos[0] if pos[0] <= 4 else 0), ("hit@4", float(pos[0] <= 4)),
+                    ("auc", sum(order.index(a) < order.index(b) for a, b in pairs) / len(pairs))):
+        vals.setdefault(name, []).append(v)
+want = {name: sum(v) / len(v) for name, v in vals.items()}
+want["coverage@1"] = len(top1) / len(items)
+json.dump(want, open("expected_ranking.json", "w"))
 PY
 printf '10,a,9\n10,c,9\n' > rated.csv
 
@@ -103,6 +134,30 @@ for g, w in zip(got[1:], want[1:]):
 PY
 done
 contains stdout "top 3 items of 3 users"
+
+# eval's ranking metrics: the brute force's figures, the same bytes at every
+# rank count; cold pairs and pairs rated in --exclude-rated left out.
+for np in $(e2e_ranks 1 2 3 4); do
+  expect_ok dmf_np "$np" eval --model model --data rank.csv --exclude-rated rated.csv \
+    --relevant-threshold 3 --metrics 'precision,recall,map@k,ndcg,ndcg@10,mrr,hit,auc,coverage@1' \
+    --k 4 --json --quiet
+  cp stdout "ranking$np.json"
+  same_bytes ranking1.json "ranking$np.json"
+done
+python3 - <<'PY'
+import json
+got = json.load(open("ranking1.json")); want = json.load(open("expected_ranking.json"))
+for name, w in want.items(): assert abs(got[name] - w) < 1e-12, (name, got, want)
+assert "rmse" not in got and got["users_ranked"] == 3 and got["users_skipped"] == 0, got
+assert got["cold_pairs_left_out"] == 2 and got["rated_pairs_left_out"] == 1, got
+PY
+expect_ok dmf eval --model model --data rank.csv --metrics rmse,hit@1 --quiet
+contains stdout "RMSE "
+contains stdout "hit@1 0.66667  (3 users ranked over 5 items, 0 without a relevant test item skipped; 2 cold test pairs left out)"
+expect_fail 1 dmf eval --model model --data rank.csv --metrics ndcg@10,ndgc --quiet
+contains stderr "--metrics: unknown metric 'ndgc'; accepted: rmse, mae, precision@k, recall@k, map@k, ndcg@k, mrr@k, hit@k, auc, coverage@k"
+expect_fail 1 dmf eval --model model --data rank.csv --relevant-threshold 3 --quiet
+contains stderr "--relevant-threshold applies to the ranking metrics"
 
 # Ties go to the lower item ID: for user 10, a (3 + 0.5 + 0 + 1) and c
 # (3 + 0.5 + 1 + 0) both score 4.5, after b (5.75) and d (4.75); a comes first.
