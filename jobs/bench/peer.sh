@@ -42,6 +42,7 @@
 #   DMF_OPTS  more `dmf train` options for every run (e.g. "--lambda 0.03");
 #     OPTS_<solver>  for one solver's runs (e.g. OPTS_gd="--batch-size 100000")
 #   LIBMF_EVERY [3];  TRUE_RANK [10];  NOISE [0.5]  of the generator
+#   PEER_DATA_ONLY=1  prepare (generate, split) the data sets and stop
 #   PEER_QUICK=1  small data (20,000 and 100,000 ratings), k 8, 3 epochs,
 #     5 iterations, one grid point, cg 3 steps, no movietweetings
 # Writes DMF_BENCH_DIR/peer/peer.csv (one line per epoch or iteration of
@@ -176,12 +177,13 @@ run_libmf() {
   python3 "$here/peer_run.py" "$run_dir/$name.json" tool=libmf solver=libmf variant="l2 $3, r $4" \
     data="$1" k="$2" ranks=1 threads="$cores" role="$5" l2="$3" r="$4" -- \
     "$libmf/mf-train" -k "$2" -t "$iters" -s "$cores" -l2 "$3" -r "$4" -p "$test" "$train" \
-    "$run_dir/$name.model" >/dev/null || echo "    FAILED (see $run_dir/$name.json)"
+    "$run_dir/$name.model" </dev/null >/dev/null || echo "    FAILED (see $run_dir/$name.json)"
   rm -f "$run_dir/$name.model"
 }
 
 # run_dmf DATA K SOLVER VARIANT P T OPTIONS...: one dmf training on P ranks
-# of T threads (each rank bound to T cores when they fit).
+# of T threads (each rank bound to T cores when they fit). Its standard
+# input is /dev/null: mpirun would read the list the caller's loop reads.
 run_dmf() {
   local data="$1" k="$2" solver="$3" variant="$4" np="$5" t="$6"
   shift 6
@@ -201,11 +203,12 @@ run_dmf() {
     metrics="$run_dir/$name.jsonl" -- "${launcher[@]}" "$dmf" train --data "$train" \
     --validation "$test" --format libmf --solver "$solver" --rank "$k" --threads "$t" \
     --out "$run_dir/$name" --overwrite --metrics-out "$run_dir/$name.jsonl" "${all_opts[@]}" \
-    >/dev/null || echo "    FAILED (see $run_dir/$name.json)"
+    </dev/null >/dev/null || echo "    FAILED (see $run_dir/$name.json)"
 }
 
 for data in $datasets; do
   prepare "$data" || continue
+  if [[ "${PEER_DATA_ONLY:-0}" == 1 ]]; then continue; fi
   for k in $ks; do
     run_dir="$runs_dir/$data-k$k"
     mkdir -p "$run_dir"
@@ -234,4 +237,6 @@ for data in $datasets; do
   done
 done
 
-python3 "$here/peer_report.py" report "$runs_dir" "$peer_dir"
+if [[ "${PEER_DATA_ONLY:-0}" != 1 ]]; then
+  python3 "$here/peer_report.py" report "$runs_dir" "$peer_dir"
+fi
