@@ -45,10 +45,12 @@
 #   PEER_DATA_ONLY=1  prepare (generate, split) the data sets and stop
 #   PEER_QUICK=1  small data (20,000 and 100,000 ratings), k 8, 3 epochs,
 #     5 iterations, one grid point, cg 3 steps, no movietweetings
-# Writes DMF_BENCH_DIR/peer/peer.csv (one line per epoch or iteration of
-# every run), peer-DATA-kK.svg (held-out RMSE against seconds end to end,
-# one line per solver/tool and layout), the runs in DMF_BENCH_DIR/peer/runs,
-# and prints the summary of peer_report.py.
+# Writes the runs in DMF_BENCH_DIR/peer/runs/DATA-kK (replacing that data
+# set's and k's earlier runs, keeping the others: a data set can be run
+# again with other settings), then over all runs there DMF_BENCH_DIR/peer/
+# peer.csv (one line per epoch or iteration of every run), peer-DATA-kK.svg
+# (held-out RMSE against seconds end to end, one line per solver/tool and
+# layout) and the summary of peer_report.py on stdout.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -79,9 +81,7 @@ read -r -a dmf_opts <<<"${DMF_OPTS:-}"
 peer_dir="$bench_dir/peer"
 data_dir="$peer_dir/data"
 runs_dir="$peer_dir/runs"
-mkdir -p "$data_dir"
-rm -rf "${runs_dir:?}"
-mkdir -p "$runs_dir"
+mkdir -p "$data_dir" "$runs_dir"
 
 if [[ -n "${DMF:-}" ]]; then
   dmf="$DMF"
@@ -211,6 +211,7 @@ for data in $datasets; do
   if [[ "${PEER_DATA_ONLY:-0}" == 1 ]]; then continue; fi
   for k in $ks; do
     run_dir="$runs_dir/$data-k$k"
+    rm -rf "${run_dir:?}"
     mkdir -p "$run_dir"
     echo "$data, k = $k: $(wc -l <"$train") training and $(wc -l <"$test") test ratings"
     for l2 in $l2s; do
