@@ -93,7 +93,9 @@ def load_run(path):
 
 
 def load_runs(run_dir):
-    return [load_run(p) for p in sorted(glob.glob(os.path.join(run_dir, "*.json")))]
+    """The runs of one data set and k, in the order they ended."""
+    paths = sorted(glob.glob(os.path.join(run_dir, "*.json")), key=os.path.getmtime)
+    return [load_run(p) for p in paths]
 
 
 def ok(run):
@@ -230,13 +232,14 @@ def svg(path, title, series, target):
     if target is not None:
         hi = max(hi, target)
     lo, hi = lo - 0.05 * (hi - lo) - 1e-4, hi + 0.02 * (hi - lo) + 1e-4
-    x_hi = max(xs) * 1.02 or 1.0
+    # Log seconds: the slow solvers' minutes and the fast ones' seconds both show.
+    x_lo, x_hi = min(t for t in xs if t > 0) / 1.1, max(xs) * 1.1
     width, height = 900, 520
     left, right, top, bottom = 70, 290, 40, 50
     pw, ph = width - left - right, height - top - bottom
 
     def x(t):
-        return left + pw * t / x_hi
+        return left + pw * math.log(max(t, x_lo) / x_lo) / math.log(x_hi / x_lo)
 
     def y(r):
         return top + ph * (1 - (r - lo) / (hi - lo))
@@ -251,17 +254,16 @@ def svg(path, title, series, target):
         r = lo + (hi - lo) * n / 5
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{left - 6}" y="{y(r) + 4:.1f}" text-anchor="end">{r:.4f}</text>')
-    step = 10 ** math.floor(math.log10(x_hi / 2)) if x_hi > 0 else 1
-    for mult in (1, 2, 5, 10):
-        if x_hi / (step * mult) <= 10:
-            step *= mult
-            break
-    t = 0.0
-    while t <= x_hi:
-        out.append(f'<text x="{x(t):.1f}" y="{top + ph + 18}" text-anchor="middle">{t:g}</text>')
-        t += step
+    for e in range(math.floor(math.log10(x_lo)), math.ceil(math.log10(x_hi)) + 1):
+        for mult in (1, 2, 5):
+            t = mult * 10.0**e
+            if x_lo <= t <= x_hi:
+                out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top}" y2="{top + ph}" '
+                           'stroke="#eee"/>')
+                out.append(f'<text x="{x(t):.1f}" y="{top + ph + 18}" '
+                           f'text-anchor="middle">{t:g}</text>')
     out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">'
-               'seconds since the process started (end to end)</text>')
+               'seconds since the process started, end to end (log scale)</text>')
     out.append(f'<text transform="translate(16,{top + ph / 2}) rotate(-90)" '
                'text-anchor="middle">held-out RMSE</text>')
     if target is not None:
