@@ -38,6 +38,7 @@
 #   LAYOUTS  dmf's ranks,threads pairs ["1,C C,1" for C cores]
 #   EPOCHS  dmf epochs [10];  EPOCHS_<solver>  for one solver (e.g. EPOCHS_gd=3)
 #   ITERS  LIBMF iterations [40];  L2S ["0.01 0.03 0.05 0.1"];  RATES ["0.05 0.1"]
+#   SOLVERS  the dmf solvers to run [every one `dmf train --help` lists]
 #   CG_STEPS  --cg-steps of the als cg runs ["2 3 4"]
 #   DMF_OPTS  more `dmf train` options for every run (e.g. "--lambda 0.03");
 #     OPTS_<solver>  for one solver's runs (e.g. OPTS_gd="--batch-size 100000")
@@ -155,6 +156,7 @@ text = sys.stdin.read()
 entry = re.search(r"^  --solver NAME(.*?)(?=^  --|\Z)", text, re.S | re.M).group(1)
 print("\n".join(re.findall(r"\(([\w|-]+)\)\s*(?:\[|$)", " ".join(entry.split()))[-1].split("|")))' \
   <<<"$train_help")
+if [[ -n "${SOLVERS:-}" ]]; then read -r -a solvers <<<"$SOLVERS"; fi
 echo "dmf solvers: ${solvers[*]}; LIBMF: $libmf"
 
 # variants SOLVER: the runs of one solver, one per line: a label and options.
@@ -174,7 +176,7 @@ run_libmf() {
   local name="libmf-l2_$3-r$4-$libmf_runs"
   libmf_runs=$((libmf_runs + 1))
   echo "  libmf $name: -k $2 -t $iters -s $cores -l2 $3 -r $4"
-  python3 "$here/peer_run.py" "$run_dir/$name.json" tool=libmf solver=libmf variant="l2 $3, r $4" \
+  python3 "$here/peer_run.py" "$run_dir/$name.json" tool=libmf solver=libmf variant="l2=$3 r=$4" \
     data="$1" k="$2" ranks=1 threads="$cores" role="$5" l2="$3" r="$4" -- \
     "$libmf/mf-train" -k "$2" -t "$iters" -s "$cores" -l2 "$3" -r "$4" -p "$test" "$train" \
     "$run_dir/$name.model" </dev/null >/dev/null || echo "    FAILED (see $run_dir/$name.json)"
@@ -219,6 +221,10 @@ for data in $datasets; do
     done
     read -r best_l2 best_rate < <(python3 "$here/peer_report.py" best-libmf "$run_dir")
     echo "  LIBMF's best grid point: -l2 $best_l2 -r $best_rate"
+    read -r -a grid_l2 <<<"$l2s"
+    if ((${#grid_l2[@]} > 1)) && [[ "$best_l2" == "${grid_l2[0]}" || "$best_l2" == "${grid_l2[-1]}" ]]; then
+      echo "  note: -l2 $best_l2 is at the edge of L2S ($l2s): LIBMF may do better beyond it"
+    fi
     since_libmf=0
     for solver in "${solvers[@]}"; do
       while read -r variant options; do

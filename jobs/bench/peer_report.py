@@ -72,7 +72,7 @@ def dmf_points(run):
         pass
     arrived = {}
     for t, line in run["lines"]:
-        m = re.match(r"epoch (\d+)/\d+\s", line)
+        m = re.match(r"epoch\s+(\d+)/\d+\s", line)  # "epoch  1/10 ..."
         if m:
             arrived.setdefault(int(m.group(1)), t)
     points = []
@@ -93,9 +93,9 @@ def load_run(path):
 
 
 def load_runs(run_dir):
-    """The runs of one data set and k, in the order they ended."""
-    paths = sorted(glob.glob(os.path.join(run_dir, "*.json")), key=os.path.getmtime)
-    return [load_run(p) for p in paths]
+    """The runs of one data set and k, in the order they started."""
+    runs = [load_run(p) for p in glob.glob(os.path.join(run_dir, "*.json"))]
+    return sorted(runs, key=lambda r: (r.get("started", 0.0), r["path"]))
 
 
 def ok(run):
@@ -307,9 +307,9 @@ def print_table(rows):
 
 def report(runs_dir, out_dir):
     # Data sets and k in the order they ran.
-    dirs = sorted((d for d in glob.glob(os.path.join(runs_dir, "*")) if os.path.isdir(d)),
-                  key=os.path.getctime)
-    runs = [r for d in dirs for r in load_runs(d)]
+    groups_runs = [load_runs(d) for d in glob.glob(os.path.join(runs_dir, "*")) if os.path.isdir(d)]
+    groups_runs.sort(key=lambda g: g[0].get("started", 0.0) if g else 0.0)
+    runs = [r for g in groups_runs for r in g]
     if not runs:
         sys.exit(f"peer_report.py: no runs under {runs_dir}")
     rows = list(csv_rows(runs))

@@ -27,6 +27,7 @@ def main():
     out, pairs, cmd = sys.argv[1], sys.argv[2:split], sys.argv[split + 1:]
     meta = dict(pair.split("=", 1) for pair in pairs)
     lines = []
+    started = time.time()  # orders the runs in the report
     start = time.monotonic()
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           bufsize=1, errors="replace") as proc:
@@ -35,8 +36,8 @@ def main():
         rc = proc.wait()
     wall = time.monotonic() - start
     with open(out, "w") as f:
-        json.dump({"meta": meta, "cmd": cmd, "rc": rc, "wall": round(wall, 4), "lines": lines}, f,
-                  indent=1)
+        json.dump({"meta": meta, "cmd": cmd, "rc": rc, "started": started, "wall": round(wall, 4),
+                   "lines": lines}, f, indent=1)
         f.write("\n")
     return rc
 
