@@ -1,0 +1,116 @@
+// One step of per-rating SGD on the biased model (docs/design.md §4, sgd).
+//
+// The objective L of docs/design.md §2 is a sum over ratings once each row's
+// penalty is spread over its ratings: with c_u = λ_u w_u / n_u and
+// c_i = λ_i w_i / n_i (n the row's rating count over all ranks, w = n under
+// --reg-weighting count, so c = λ; w = 1 under uniform, so c = λ / n),
+//   L = Σ_(u,i) [ e² + c_u (‖p_u‖² + b_u²) + c_i (‖q_i‖² + b_i²) ],
+//   e = r − (μ + b_u + b_i + p_u · q_i).
+// A step on one rating follows the gradient of its term, halved (the 2 is
+// the learning rate's), every part at the values before the step:
+//   g(p_u) = −e q_i + c_u p_u        g(q_i) = −e p_u + c_i q_i
+//   g(b_u) = −e + c_u b_u            g(b_i) = −e + c_i b_i
+// and each parameter w moves by its own rule:
+//   sgd      w ← w − η g
+//   adagrad  s ← s + g²;  w ← w − η g / (√s + ε)      (s per coordinate)
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <span>
+
+#include "dmf/core/enum_names.hpp"
+
+namespace dmf::solvers::sgd {
+
+/// How a parameter moves along its gradient; the names are --optimizer's.
+enum class StepRule { kAdagrad, kSgd };
+
+inline std::span<const EnumName<StepRule>> enum_names(StepRule /*tag*/) {
+  static constexpr std::array<EnumName<StepRule>, 2> kNames{{
+      {StepRule::kAdagrad, "adagrad"},
+      {StepRule::kSgd, "sgd"},
+  }};
+  return kNames;
+}
+
+/// State arrays (s above) a rule keeps per parameter.
+[[nodiscard]] constexpr int state_slots(StepRule rule) noexcept {
+  return rule == StepRule::kAdagrad ? 1 : 0;
+}
+
+/// What every step of a sub-epoch shares.
+struct StepSettings {
+  StepRule rule = StepRule::kAdagrad;
+  float lr = 0.0F;  // η
+  float eps = 0.0F;
+  float mu = 0.0F;
+  bool user_bias = true;
+  bool item_bias = true;
+};
+
+/// One parameter row as a step sees it: k factors, the bias, and their
+/// adagrad sums (null under sgd), and the row's c.
+struct StepRow {
+  float* factors;
+  float* bias;
+  float* factor_state;
+  float* bias_state;
+  float c;
+};
+
+namespace detail {
+
+// The roundings are spelled out: each a·b + c is one fused multiply-add, so
+// that the compiler's choice of which products to fuse cannot change a bit
+// (the tests replay these steps exactly).
+inline float move(StepRule rule, float w, float g, float* s, float lr, float eps) noexcept {
+  if (rule == StepRule::kSgd) return std::fma(-lr, g, w);
+  *s = std::fma(g, g, *s);
+  return w - lr * g / (std::sqrt(*s) + eps);
+}
+
+}  // namespace detail
+
+/// The step of one rating `r` on user row `u` and item row `i`, k factors
+/// each. Returns e, the residual before the step.
+inline float rating_step(const StepSettings& s, float r, const StepRow& u, const StepRow& i,
+                         int k) noexcept {
+  float dot = 0.0F;
+  for (int f = 0; f < k; ++f) dot = std::fma(u.factors[f], i.factors[f], dot);
+  const float e = r - (s.mu + *u.bias + *i.bias + dot);
+  const float minus_e = -e;
+  if (s.user_bias) {
+    *u.bias =
+        detail::move(s.rule, *u.bias, std::fma(u.c, *u.bias, minus_e), u.bias_state, s.lr, s.eps);
+  }
+  if (s.item_bias) {
+    *i.bias =
+        detail::move(s.rule, *i.bias, std::fma(i.c, *i.bias, minus_e), i.bias_state, s.lr, s.eps);
+  }
+  float* __restrict p = u.factors;
+  float* __restrict q = i.factors;
+  if (s.rule == StepRule::kSgd) {
+    for (int f = 0; f < k; ++f) {
+      const float gp = std::fma(u.c, p[f], minus_e * q[f]);
+      const float gq = std::fma(i.c, q[f], minus_e * p[f]);
+      p[f] = std::fma(-s.lr, gp, p[f]);
+      q[f] = std::fma(-s.lr, gq, q[f]);
+    }
+    return e;
+  }
+  float* __restrict sp = u.factor_state;
+  float* __restrict sq = i.factor_state;
+  for (int f = 0; f < k; ++f) {
+    const float gp = std::fma(u.c, p[f], minus_e * q[f]);
+    const float gq = std::fma(i.c, q[f], minus_e * p[f]);
+    sp[f] = std::fma(gp, gp, sp[f]);
+    sq[f] = std::fma(gq, gq, sq[f]);
+    p[f] -= s.lr * gp / (std::sqrt(sp[f]) + s.eps);
+    q[f] -= s.lr * gq / (std::sqrt(sq[f]) + s.eps);
+  }
+  return e;
+}
+
+}  // namespace dmf::solvers::sgd
