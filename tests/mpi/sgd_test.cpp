@@ -103,8 +103,12 @@ void reference_step(FlatModel& m, const Triple& t, float cu, float ci, const Sgd
   const auto k = static_cast<std::size_t>(m.k);
   const std::size_t pu = t.user * k;
   const std::size_t qi = t.item * k;
-  float dot = 0.0F;
-  for (std::size_t f = 0; f < k; ++f) dot = std::fma(m.p[pu + f], m.q[qi + f], dot);
+  // p · q in the kernel's order: entry f into partial sum f mod 8, then the
+  // sums pairwise.
+  float acc[8] = {};
+  for (std::size_t f = 0; f < k; ++f) acc[f % 8] = std::fma(m.p[pu + f], m.q[qi + f], acc[f % 8]);
+  const float dot =
+      ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
   const float e = t.value - (m.mu + m.bu[t.user] + m.bi[t.item] + dot);
   const bool adagrad = o.rule == StepRule::kAdagrad;
   const auto eps = static_cast<float>(o.eps);
@@ -142,7 +146,7 @@ TEST_P(SgdReference, EpochsAreBitwiseTheNaiveStepsInTheScheduledOrder) {
   test::TempDir dir(comm);
   const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(40, 30, 0.4)),
                                        data::LoadOptions{});
-  model::Model model = model::init_model(comm, data, 5, c.biases, 3, 0.5);
+  model::Model model = model::init_model(comm, data, 11, c.biases, 3, 0.5);
   const auto ratings = test::gather_ratings(comm, data.by_user);
   FlatModel want = flat(test::gather_model(comm, model));
 

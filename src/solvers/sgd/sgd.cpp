@@ -29,8 +29,10 @@ std::vector<std::uint32_t> item_block_starts(const dist::Comm& comm, const model
 }  // namespace
 
 double default_learning_rate(StepRule rule) noexcept {
-  // Tuned on `dmf generate` MovieLens-1M-shaped data at k = 64 (docs/design.md §4).
-  return rule == StepRule::kAdagrad ? 0.01 : 0.01;
+  // Tuned on `dmf generate` MovieLens-1M-shaped data at k = 64, λ = 0.05
+  // (docs/design.md §4): adagrad at 0.05 reaches ALS's best held-out RMSE in
+  // about 12 epochs; plain steps at 0.03 stay within 1.5% of it.
+  return rule == StepRule::kAdagrad ? 0.05 : 0.03;
 }
 
 int grid_cells(int threads) noexcept { return std::max(1, 2 * threads); }
@@ -186,11 +188,9 @@ double SgdSolver::local_squared_error() {
       double sum = 0.0;
       const Cell cell{static_cast<int>(c / g), static_cast<int>(c % g)};
       for (const GridRating& r : grid_.cell(view.index, cell)) {
-        const float e =
-            r.value -
-            model::predict(mu, model_.users.bias[r.user], view.bias[r.item],
-                           std::span<const float>(model_.users.factors).subspan(r.user * kk, kk),
-                           std::span<const float>(view.factors).subspan(r.item * kk, kk));
+        const float e = r.value - (mu + model_.users.bias[r.user] + view.bias[r.item] +
+                                   dot(&model_.users.factors[r.user * kk],
+                                       &view.factors[r.item * kk], model_.k));
         sum += static_cast<double>(e) * e;
       }
       per_cell[static_cast<std::size_t>(c)] = sum;

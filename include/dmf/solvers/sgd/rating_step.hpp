@@ -73,13 +73,26 @@ inline float move(StepRule rule, float w, float g, float* s, float lr, float eps
 
 }  // namespace detail
 
+/// p · q over k entries, summed in 8 interleaved partial sums (entry f into
+/// sum f mod 8, each one fused multiply-add), then the sums pairwise: a
+/// fixed order the compiler can run 8 lanes at a time, where one running
+/// sum would wait on every addition.
+inline float dot(const float* p, const float* q, int k) noexcept {
+  constexpr int kLanes = 8;
+  float acc[kLanes] = {};
+  int f = 0;
+  for (; f + kLanes <= k; f += kLanes) {
+    for (int j = 0; j < kLanes; ++j) acc[j] = std::fma(p[f + j], q[f + j], acc[j]);
+  }
+  for (int j = 0; f + j < k; ++j) acc[j] = std::fma(p[f + j], q[f + j], acc[j]);
+  return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
 /// The step of one rating `r` on user row `u` and item row `i`, k factors
 /// each. Returns e, the residual before the step.
 inline float rating_step(const StepSettings& s, float r, const StepRow& u, const StepRow& i,
                          int k) noexcept {
-  float dot = 0.0F;
-  for (int f = 0; f < k; ++f) dot = std::fma(u.factors[f], i.factors[f], dot);
-  const float e = r - (s.mu + *u.bias + *i.bias + dot);
+  const float e = r - (s.mu + *u.bias + *i.bias + dot(u.factors, i.factors, k));
   const float minus_e = -e;
   if (s.user_bias) {
     *u.bias =
