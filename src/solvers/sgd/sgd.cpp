@@ -141,6 +141,9 @@ void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
   }
 }
 
+// No safe point inside an epoch: between sub-epochs the item blocks are away
+// from their owners, and a saved state lists each side's rows in rank order
+// (docs/design.md §4, sgd; §6). Checkpoints are taken at epoch ends.
 std::optional<Objective> SgdSolver::run_epoch(const BetweenSteps& /*between_steps*/) {
   StepSettings settings;
   settings.rule = options_.rule;
