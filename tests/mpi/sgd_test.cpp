@@ -203,6 +203,30 @@ TEST_P(SgdReference, EpochsAreBitwiseTheNaiveStepsInTheScheduledOrder) {
   }
 }
 
+TEST(Sgd, OneToFourThreadsGiveTheSameBits) {
+  // The grid has 8 cells a side up to 4 threads (grid_cells), and the
+  // cells of a round touch disjoint rows: the thread count cannot show.
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const auto data = data::load_ratings(
+      comm, dir.write("r.csv", test::random_ratings(50, 40, 0.3)), data::LoadOptions{});
+  std::vector<test::DenseModel> models;
+  for (const int threads : {1, 2, 4}) {
+    model::Model model = model::init_model(comm, data, 6, model::Biases::kBoth, 3, 0.5);
+    SgdOptions options;
+    options.threads = threads;
+    SgdSolver solver(comm, data, model, options);
+    EXPECT_EQ(solver.grid().cells(), 8);
+    for (int e = 0; e < 3; ++e) static_cast<void>(solver.epoch());
+    models.push_back(test::gather_model(comm, model));
+  }
+  for (std::size_t m = 1; m < models.size(); ++m) {
+    EXPECT_TRUE(models[m].p == models[0].p && models[m].q == models[0].q &&
+                models[m].bu == models[0].bu && models[m].bi == models[0].bi)
+        << "model " << m;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Layouts, SgdReference,
     testing::Values(Case{StepRule::kAdagrad, model::Biases::kBoth, RegWeighting::kCount, 1},

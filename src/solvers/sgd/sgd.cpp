@@ -35,7 +35,12 @@ double default_learning_rate(StepRule rule) noexcept {
   return rule == StepRule::kAdagrad ? 0.05 : 0.03;
 }
 
-int grid_cells(int threads) noexcept { return std::max(1, 2 * threads); }
+int grid_cells(int threads) noexcept {
+  // 8 cells a side up to 4 threads, so that 1-4 threads give the same model
+  // (docs/design.md §5); beyond, 2 per thread, so that a thread that finished
+  // its cell of a round finds another.
+  return std::max(8, 2 * threads);
+}
 
 /// The state at an epoch boundary: every row this rank owns, with its sums.
 struct SgdSolver::State final : SolverState {
