@@ -45,8 +45,8 @@ expect_ok dmf_np 1 "${sgd[@]}" --out one --checkpoint-dir ck-copy --resume auto
 contains stderr "resuming from ck-copy/ckpt-"
 [[ -s one/item_factors.npy ]] || fail "the 1-rank resume wrote no model"
 
-# sgd's options under another solver, and an option of adagrad under sgd.
+# sgd's options under another solver, and a schedule under an adagrad.
 expect_fail 1 dmf train --data ratings.csv --out x --sgd-lr 0.1
 contains stderr "--sgd-lr applies to --solver sgd, not als"
-expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --sgd-optimizer sgd --sgd-eps 0.1
-contains stderr "--sgd-eps applies to --sgd-optimizer adagrad, not sgd"
+expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --sgd-schedule inv
+contains stderr "--sgd-schedule applies to --sgd-optimizer sgd, not adagrad-row"

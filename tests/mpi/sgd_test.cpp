@@ -49,7 +49,7 @@ TEST(SgdRing, EveryItemBlockVisitsEveryRankAndComesHome) {
     }
   };
   for (const bool with_state : {true, false}) {
-    ItemRing ring(comm, starts, kK, 1);
+    ItemRing ring(comm, starts, kK, /*state_width=*/kK);
     ItemBlock block = ring.empty_block(comm.rank());
     for (std::uint32_t r = 0; r < block.rows; ++r) {
       for (int f = 0; f < kK; ++f) {
@@ -67,11 +67,12 @@ TEST(SgdRing, EveryItemBlockVisitsEveryRankAndComesHome) {
   }
 }
 
-/// The model as flat float arrays in global row order, with adagrad sums.
+/// The model as flat float arrays in global row order, with adagrad sums
+/// (per coordinate, and per row for adagrad-row).
 struct FlatModel {
   int k = 0;
   float mu = 0.0F;
-  std::vector<float> p, q, bu, bi, sp, sq, sbu, sbi;
+  std::vector<float> p, q, bu, bi, sp, sq, sbu, sbi, row_sp, row_sq;
 };
 
 FlatModel flat(const test::DenseModel& d) {
@@ -90,6 +91,8 @@ FlatModel flat(const test::DenseModel& d) {
   m.sq.assign(m.q.size(), 0.0F);
   m.sbu.assign(m.bu.size(), 0.0F);
   m.sbi.assign(m.bi.size(), 0.0F);
+  m.row_sp.assign(m.bu.size(), 0.0F);
+  m.row_sq.assign(m.bi.size(), 0.0F);
   return m;
 }
 
@@ -110,7 +113,7 @@ void reference_step(FlatModel& m, const Triple& t, float cu, float ci, const Sgd
   const float dot =
       ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
   const float e = t.value - (m.mu + m.bu[t.user] + m.bi[t.item] + dot);
-  const bool adagrad = o.rule == StepRule::kAdagrad;
+  const bool adagrad = o.rule != StepRule::kSgd;
   const auto eps = static_cast<float>(o.eps);
   const auto move = [&](float w, float g, float& s) {
     if (!adagrad) return std::fma(-lr, g, w);
@@ -122,6 +125,30 @@ void reference_step(FlatModel& m, const Triple& t, float cu, float ci, const Sgd
   }
   if (model::has_item_bias(biases)) {
     m.bi[t.item] = move(m.bi[t.item], std::fma(ci, m.bi[t.item], -e), m.sbi[t.item]);
+  }
+  if (o.rule == StepRule::kAdagradRow) {
+    // One sum per row: the mean of the squared gradient (its sum in the
+    // kernel's 8 partial sums), then both rows from their values before.
+    float sum_p[8] = {}, sum_q[8] = {};
+    std::vector<float> gp(k), gq(k);
+    for (std::size_t f = 0; f < k; ++f) {
+      gp[f] = std::fma(cu, m.p[pu + f], -e * m.q[qi + f]);
+      gq[f] = std::fma(ci, m.q[qi + f], -e * m.p[pu + f]);
+      sum_p[f % 8] = std::fma(gp[f], gp[f], sum_p[f % 8]);
+      sum_q[f % 8] = std::fma(gq[f], gq[f], sum_q[f % 8]);
+    }
+    const auto lanes = [](const float* a) {
+      return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    };
+    m.row_sp[t.user] += lanes(sum_p) / static_cast<float>(k);
+    m.row_sq[t.item] += lanes(sum_q) / static_cast<float>(k);
+    const float step_p = lr / (std::sqrt(m.row_sp[t.user]) + eps);
+    const float step_q = lr / (std::sqrt(m.row_sq[t.item]) + eps);
+    for (std::size_t f = 0; f < k; ++f) {
+      m.p[pu + f] = std::fma(-step_p, gp[f], m.p[pu + f]);
+      m.q[qi + f] = std::fma(-step_q, gq[f], m.q[qi + f]);
+    }
+    return;
   }
   for (std::size_t f = 0; f < k; ++f) {
     const float p = m.p[pu + f];
@@ -208,8 +235,8 @@ TEST(Sgd, OneToFourThreadsGiveTheSameBits) {
   // cells of a round touch disjoint rows: the thread count cannot show.
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", test::random_ratings(50, 40, 0.3)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(50, 40, 0.3)),
+                                       data::LoadOptions{});
   std::vector<test::DenseModel> models;
   for (const int threads : {1, 2, 4}) {
     model::Model model = model::init_model(comm, data, 6, model::Biases::kBoth, 3, 0.5);
@@ -232,7 +259,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(Case{StepRule::kAdagrad, model::Biases::kBoth, RegWeighting::kCount, 1},
                     Case{StepRule::kSgd, model::Biases::kUser, RegWeighting::kUniform, 1},
                     Case{StepRule::kAdagrad, model::Biases::kItem, RegWeighting::kUniform, 2},
-                    Case{StepRule::kSgd, model::Biases::kNone, RegWeighting::kCount, 3}));
+                    Case{StepRule::kSgd, model::Biases::kNone, RegWeighting::kCount, 3},
+                    Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2},
+                    Case{StepRule::kAdagradRow, model::Biases::kUser, RegWeighting::kUniform, 1}));
 
 }  // namespace
 }  // namespace dmf::solvers::sgd

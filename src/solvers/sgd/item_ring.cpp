@@ -6,8 +6,9 @@
 
 namespace dmf::solvers::sgd {
 
-ItemRing::ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k, int slots)
-    : comm_(comm), item_starts_(std::move(item_starts)), k_(k), slots_(slots) {
+ItemRing::ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k,
+                   int state_width)
+    : comm_(comm), item_starts_(std::move(item_starts)), k_(k), state_width_(state_width) {
   DMF_CHECK(item_starts_.size() == static_cast<std::size_t>(comm.size()) + 1,
             "sgd ring: {} item block starts for {} ranks", item_starts_.size(), comm.size());
 }
@@ -20,8 +21,8 @@ ItemBlock ItemRing::empty_block(int index) const {
   const auto k = static_cast<std::size_t>(k_);
   block.factors.assign(block.rows * k, 0.0F);
   block.bias.assign(block.rows, 0.0F);
-  if (slots_ > 0) {
-    block.factor_state.assign(block.rows * k, 0.0F);
+  if (state_width_ > 0) {
+    block.factor_state.assign(block.rows * static_cast<std::size_t>(state_width_), 0.0F);
     block.bias_state.assign(block.rows, 0.0F);
   }
   return block;
@@ -32,7 +33,8 @@ std::uint64_t ItemRing::shift(ItemBlock& block, bool with_state) {
   if (ranks == 1) return 0;
   const int to = (comm_.rank() + ranks - 1) % ranks;
   const int from = (comm_.rank() + 1) % ranks;
-  const bool state = with_state && slots_ > 0;
+  const bool state = with_state && state_width_ > 0;
+  const auto width = static_cast<std::size_t>(state_width_);
   const auto k = static_cast<std::size_t>(k_);
   // One message: factors, biases, then (with the state) their sums.
   const auto pack = [&](const ItemBlock& b, std::vector<float>& out) {
@@ -48,7 +50,7 @@ std::uint64_t ItemRing::shift(ItemBlock& block, bool with_state) {
   const int next = (block.index + 1) % ranks;
   const std::uint32_t rows = item_starts_[static_cast<std::size_t>(next) + 1] -
                              item_starts_[static_cast<std::size_t>(next)];
-  receive_.resize(static_cast<std::size_t>(rows) * (k + 1) * (state ? 2 : 1));
+  receive_.resize(static_cast<std::size_t>(rows) * (k + 1 + (state ? width + 1 : 0)));
   comm_.sendrecv_bytes(std::as_bytes(std::span<const float>(send_)), to,
                        std::as_writable_bytes(std::span<float>(receive_)), from);
 
@@ -64,7 +66,7 @@ std::uint64_t ItemRing::shift(ItemBlock& block, bool with_state) {
   take(at, block.factors, rows * k);
   take(at, block.bias, rows);
   if (state) {
-    take(at, block.factor_state, rows * k);
+    take(at, block.factor_state, rows * width);
     take(at, block.bias_state, rows);
   } else {
     block.factor_state.clear();

@@ -32,7 +32,15 @@ double default_learning_rate(StepRule rule) noexcept {
   // Tuned on `dmf generate` MovieLens-1M-shaped data at k = 64, λ = 0.05
   // (docs/design.md §4): adagrad at 0.05 reaches ALS's best held-out RMSE in
   // about 12 epochs; plain steps at 0.03 stay within 1.5% of it.
-  return rule == StepRule::kAdagrad ? 0.05 : 0.03;
+  switch (rule) {
+    case StepRule::kAdagrad:
+      return 0.05;
+    case StepRule::kAdagradRow:
+      return 0.05;
+    case StepRule::kSgd:
+      return 0.03;
+  }
+  return 0.03;
 }
 
 int grid_cells(int threads) noexcept {
@@ -42,19 +50,29 @@ int grid_cells(int threads) noexcept {
   return std::max(8, 2 * threads);
 }
 
+namespace {
+
+/// The width of a saved factor-sum array: k per row (a matrix), or 0 (one
+/// per row, a vector).
+std::uint64_t saved_width(StepRule rule, int k) {
+  return rule == StepRule::kAdagrad ? static_cast<std::uint64_t>(k) : 0;
+}
+
+}  // namespace
+
 /// The state at an epoch boundary: every row this rank owns, with its sums.
 struct SgdSolver::State final : SolverState {
   model::FactorBlock users, items;
   std::vector<float> user_factor_state, user_bias_state, item_factor_state, item_bias_state;
   std::uint64_t epochs_done = 0;
-  int slots = 0;
+  StepRule rule = StepRule::kAdagrad;
 
   [[nodiscard]] std::vector<StateArray> arrays() const override {
     std::vector<StateArray> out;
     add_factor_arrays(out, Side::kUser, users, 0, users.rows);
     add_factor_arrays(out, Side::kItem, items, 0, items.rows);
-    if (slots > 0) {
-      const auto k = static_cast<std::uint64_t>(users.k);
+    if (state_slots(rule) > 0) {
+      const std::uint64_t k = saved_width(rule, users.k);
       out.push_back({"user_factor_state0", Side::kUser, k, users.first_row,
                      std::span<const float>(user_factor_state)});
       out.push_back({"user_bias_state0", Side::kUser, 0, users.first_row,
@@ -77,7 +95,8 @@ SgdSolver::SgdSolver(const dist::Comm& comm, const data::RatingsData& data, mode
       options_(options),
       ratings_(checked_ratings(comm, data, model, "sgd")),
       slots_(state_slots(options.rule)),
-      ring_(comm, item_block_starts(comm, model), model.k, slots_) {
+      state_width_(factor_state_width(options.rule, model.k)),
+      ring_(comm, item_block_starts(comm, model), model.k, state_width_) {
   base_rate_ =
       options_.learning_rate > 0.0 ? options_.learning_rate : default_learning_rate(options_.rule);
   if (options_.cells <= 0) options_.cells = grid_cells(options_.threads);
@@ -88,7 +107,8 @@ SgdSolver::SgdSolver(const dist::Comm& comm, const data::RatingsData& data, mode
   held_.factors = model.items.factors;
   held_.bias = model.items.bias;
   if (slots_ > 0) {
-    user_factor_state_.assign(model.users.factors.size(), 0.0F);
+    user_factor_state_.assign(
+        static_cast<std::size_t>(model.users.rows) * static_cast<std::size_t>(state_width_), 0.0F);
     user_bias_state_.assign(model.users.bias.size(), 0.0F);
   }
 
@@ -121,6 +141,7 @@ void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
   const int k = model_.k;
   const auto kk = static_cast<std::size_t>(k);
   const bool adagrad = slots_ > 0;
+  const auto sw = static_cast<std::size_t>(state_width_);
   float* users = model_.users.factors.data();
   float* user_bias = model_.users.bias.data();
   float* items = held_.factors.data();
@@ -135,10 +156,10 @@ void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
             const std::size_t u = r.user;
             const std::size_t i = r.item;
             const StepRow user{users + u * kk, user_bias + u,
-                               adagrad ? user_factor_state_.data() + u * kk : nullptr,
+                               adagrad ? user_factor_state_.data() + u * sw : nullptr,
                                adagrad ? user_bias_state_.data() + u : nullptr, user_c_[u]};
             const StepRow item{items + i * kk, item_bias + i,
-                               adagrad ? held_.factor_state.data() + i * kk : nullptr,
+                               adagrad ? held_.factor_state.data() + i * sw : nullptr,
                                adagrad ? held_.bias_state.data() + i : nullptr, item_c[i]};
             rating_step(settings, r.value, user, item, k);
           }
@@ -223,7 +244,7 @@ std::unique_ptr<SolverState> SgdSolver::snapshot() const {
   state->item_factor_state = held_.factor_state;
   state->item_bias_state = held_.bias_state;
   state->epochs_done = epochs_done_;
-  state->slots = slots_;
+  state->rule = options_.rule;
   return state;
 }
 
@@ -252,9 +273,9 @@ std::unique_ptr<SolverState> SgdSolver::load_state(const StateSource& source) co
       load_factor_block(source, Side::kUser, k, users.first_row, users.rows, users.total_rows);
   state->items =
       load_factor_block(source, Side::kItem, k, items.first_row, items.rows, items.total_rows);
-  state->slots = slots_;
+  state->rule = options_.rule;
   if (slots_ > 0) {
-    const auto width = static_cast<std::uint64_t>(k);
+    const std::uint64_t width = saved_width(options_.rule, k);
     state->user_factor_state =
         source.floats("user_factor_state0", Side::kUser, width, users.first_row, users.rows);
     state->user_bias_state =

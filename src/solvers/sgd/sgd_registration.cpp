@@ -27,12 +27,18 @@ struct SgdConfig final : SolverConfig {
     // its sums), the grid of this rank's ratings (12 bytes each), the sums
     // of the own rows, and a copy of rows and sums to step back after a
     // divergence.
-    const int slots = sgd::state_slots(options.rule);
-    const double ring = 2.0 * static_cast<double>(s.total_items) * s.row_bytes() * (1 + slots);
+    // A row's sums: one per factor (adagrad) or one (adagrad-row), and one
+    // for the bias; none under sgd.
+    const int width = sgd::factor_state_width(options.rule, s.k);
+    const double sums_per_row =
+        width == 0 ? 0.0 : (static_cast<double>(width) + 1.0) * sizeof(float);
+    const double own_rows = static_cast<double>(s.local_users) + static_cast<double>(s.local_items);
+    const double sums = own_rows * sums_per_row;
+    const double ring = 2.0 * static_cast<double>(s.total_items) * (s.row_bytes() + sums_per_row);
     return {{"the item blocks going round the ranks (held and arriving)", ring},
             {"this rank's ratings by grid cell", static_cast<double>(s.user_ratings) * 12.0},
-            {fmt::format("{} adagrad sum array(s)", slots), s.own_bytes() * slots},
-            {"the copy kept to step back after a divergence", s.own_bytes() * (1.0 + slots)}};
+            {"the adagrad sums of the own rows", sums},
+            {"the copy kept to step back after a divergence", s.own_bytes() + sums}};
   }
 };
 
@@ -44,23 +50,20 @@ std::shared_ptr<SolverConfig> declare_sgd(cli::ParamSet& params,
   params.section("Per-rating SGD (--solver sgd)");
   params
       .add("sgd-optimizer", &o.rule,
-           "How each parameter steps along its gradient, one rating at a time: adagrad, "
-           "lr / (sqrt(sum of its squared gradients) + eps) per coordinate; sgd, lr (with "
+           "How each parameter steps along its gradient, one rating at a time: adagrad-row, "
+           "lr / (sqrt(s) + 1e-8) with s the sum of the squared gradients' means over a factor "
+           "row (LIBMF's: one root per row); adagrad, the same per coordinate; sgd, lr (with "
            "--sgd-schedule)")
       .solvers(sgd);
   params
       .add("sgd-lr", &config->lr,
-           fmt::format("Learning rate (default: adagrad {}, sgd {})",
+           fmt::format("Learning rate (default: adagrad-row {}, adagrad {}, sgd {})",
+                       sgd::default_learning_rate(sgd::StepRule::kAdagradRow),
                        sgd::default_learning_rate(sgd::StepRule::kAdagrad),
                        sgd::default_learning_rate(sgd::StepRule::kSgd)))
       .value_name("ETA")
       .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive")
       .solvers(sgd);
-  params.add("sgd-eps", &o.eps, "Epsilon of adagrad's denominator")
-      .value_name("E")
-      .at_least(0.0)
-      .solvers(sgd)
-      .only_with("sgd-optimizer", "adagrad");
   params
       .add("sgd-schedule", &o.schedule.kind,
            "Learning rate over epochs t of --sgd-optimizer sgd: constant; inv-sqrt lr/sqrt(t+1); "

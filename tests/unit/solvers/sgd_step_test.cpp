@@ -57,5 +57,33 @@ TEST(SgdStep, AdagradScalesEachCoordinateByItsOwnSum) {
   EXPECT_EQ(sbi, 0.0F);
 }
 
+TEST(SgdStep, AdagradRowScalesEachRowByTheMeanOfItsSquaredGradients) {
+  float p[2] = {1.0F, 0.0F}, q[2] = {2.0F, 1.0F};
+  float sp = 1.0F, sq = 0.0F;
+  float bu = 0.0F, bi = 0.5F, sbu = 0.0F, sbi = 3.0F;
+  StepSettings s;
+  s.rule = StepRule::kAdagradRow;
+  s.lr = 0.5F;
+  s.eps = 0.0F;
+  s.mu = 1.0F;
+  s.user_bias = false;
+  // e = 5 − (1 + 0 + 0.5 + 2) = 1.5. With c = 0: g(p) = −e q = (−3, −1.5),
+  // mean square 5.625: s = 6.625; g(q) = −e p = (−1.5, 0), mean square
+  // 1.125: s = 1.125. g(b_i) = −1.5: s = 3 + 2.25 = 5.25.
+  const float e =
+      rating_step(s, 5.0F, StepRow{p, &bu, &sp, &sbu, 0.0F}, StepRow{q, &bi, &sq, &sbi, 0.0F}, 2);
+  EXPECT_FLOAT_EQ(e, 1.5F);
+  EXPECT_FLOAT_EQ(sp, 6.625F);
+  EXPECT_FLOAT_EQ(sq, 1.125F);
+  EXPECT_FLOAT_EQ(p[0], 1.0F + 0.5F * 3.0F / std::sqrt(6.625F));
+  EXPECT_FLOAT_EQ(p[1], 0.0F + 0.5F * 1.5F / std::sqrt(6.625F));
+  EXPECT_FLOAT_EQ(q[0], 2.0F + 0.5F * 1.5F / std::sqrt(1.125F));
+  EXPECT_FLOAT_EQ(q[1], 1.0F);
+  EXPECT_FLOAT_EQ(sbi, 5.25F);
+  EXPECT_FLOAT_EQ(bi, 0.5F + 0.5F * 1.5F / std::sqrt(5.25F));
+  EXPECT_EQ(bu, 0.0F);
+  EXPECT_EQ(sbu, 0.0F);
+}
+
 }  // namespace
 }  // namespace dmf::solvers::sgd

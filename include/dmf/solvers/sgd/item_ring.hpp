@@ -21,15 +21,16 @@ struct ItemBlock {
   std::uint32_t rows = 0;
   std::vector<float> factors;       // rows × k
   std::vector<float> bias;          // rows
-  std::vector<float> factor_state;  // rows × k, or empty (no adagrad)
+  std::vector<float> factor_state;  // rows × state width, or empty (no adagrad)
   std::vector<float> bias_state;    // rows, or empty
 };
 
 class ItemRing {
  public:
   /// `item_starts`: the first global row of each rank's items, then the
-  /// total. `slots`: adagrad sums carried with the rows (0 or 1).
-  ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k, int slots);
+  /// total. `state_width`: adagrad sums per factor row carried with the rows
+  /// (0: none, and none for the biases either; else one per bias too).
+  ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k, int state_width);
 
   /// An empty block shaped as block `index` (zero everywhere).
   [[nodiscard]] ItemBlock empty_block(int index) const;
@@ -45,7 +46,7 @@ class ItemRing {
   dist::Comm comm_;
   std::vector<std::uint32_t> item_starts_;
   int k_ = 0;
-  int slots_ = 0;
+  int state_width_ = 0;
   std::vector<float> send_, receive_;
 };
 

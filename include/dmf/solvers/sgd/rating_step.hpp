@@ -25,19 +25,34 @@
 namespace dmf::solvers::sgd {
 
 /// How a parameter moves along its gradient; the names are --optimizer's.
-enum class StepRule { kAdagrad, kSgd };
+enum class StepRule { kAdagrad, kAdagradRow, kSgd };
 
 inline std::span<const EnumName<StepRule>> enum_names(StepRule /*tag*/) {
-  static constexpr std::array<EnumName<StepRule>, 2> kNames{{
+  static constexpr std::array<EnumName<StepRule>, 3> kNames{{
       {StepRule::kAdagrad, "adagrad"},
+      {StepRule::kAdagradRow, "adagrad-row"},
       {StepRule::kSgd, "sgd"},
   }};
   return kNames;
 }
 
-/// State arrays (s above) a rule keeps per parameter.
+/// State arrays (s above) a rule keeps: one for the factors, one for the
+/// biases, or none.
 [[nodiscard]] constexpr int state_slots(StepRule rule) noexcept {
-  return rule == StepRule::kAdagrad ? 1 : 0;
+  return rule == StepRule::kSgd ? 0 : 1;
+}
+
+/// Sums a rule keeps per factor row of k entries.
+[[nodiscard]] constexpr int factor_state_width(StepRule rule, int k) noexcept {
+  switch (rule) {
+    case StepRule::kAdagrad:
+      return k;
+    case StepRule::kAdagradRow:
+      return 1;
+    case StepRule::kSgd:
+      return 0;
+  }
+  return 0;
 }
 
 /// What every step of a sub-epoch shares.
@@ -51,7 +66,8 @@ struct StepSettings {
 };
 
 /// One parameter row as a step sees it: k factors, the bias, and their
-/// adagrad sums (null under sgd), and the row's c.
+/// adagrad sums (factor_state_width of them for the factors; null under
+/// sgd), and the row's c.
 struct StepRow {
   float* factors;
   float* bias;
@@ -65,6 +81,7 @@ namespace detail {
 // The roundings are spelled out: each a·b + c is one fused multiply-add, so
 // that the compiler's choice of which products to fuse cannot change a bit
 // (the tests replay these steps exactly).
+// A bias is a row of one: its adagrad-row step is adagrad's.
 inline float move(StepRule rule, float w, float g, float* s, float lr, float eps) noexcept {
   if (rule == StepRule::kSgd) return std::fma(-lr, g, w);
   *s = std::fma(g, g, *s);
@@ -88,6 +105,47 @@ inline float dot(const float* p, const float* q, int k) noexcept {
   return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 
+namespace detail {
+
+/// adagrad-row's factor step: both gradients' squared norms (summed like
+/// dot), each row's sum, then both rows moved with the values before.
+inline void row_adagrad_factors(const StepSettings& s, float minus_e, const StepRow& u,
+                                const StepRow& i, int k) noexcept {
+  float* __restrict p = u.factors;
+  float* __restrict q = i.factors;
+  constexpr int kLanes = 8;
+  float acc_p[kLanes] = {};
+  float acc_q[kLanes] = {};
+  // Entry f into partial sum f mod 8, as in dot.
+  const auto add = [&](int f, int j) {
+    const float gp = std::fma(u.c, p[f], minus_e * q[f]);
+    const float gq = std::fma(i.c, q[f], minus_e * p[f]);
+    acc_p[j] = std::fma(gp, gp, acc_p[j]);
+    acc_q[j] = std::fma(gq, gq, acc_q[j]);
+  };
+  int f = 0;
+  for (; f + kLanes <= k; f += kLanes) {
+    for (int j = 0; j < kLanes; ++j) add(f + j, j);
+  }
+  for (int j = 0; f + j < k; ++j) add(f + j, j);
+  const auto lanes = [](const float* a) {
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+  };
+  const auto kf = static_cast<float>(k);
+  *u.factor_state += lanes(acc_p) / kf;
+  *i.factor_state += lanes(acc_q) / kf;
+  const float step_p = s.lr / (std::sqrt(*u.factor_state) + s.eps);
+  const float step_q = s.lr / (std::sqrt(*i.factor_state) + s.eps);
+  for (f = 0; f < k; ++f) {
+    const float gp = std::fma(u.c, p[f], minus_e * q[f]);
+    const float gq = std::fma(i.c, q[f], minus_e * p[f]);
+    p[f] = std::fma(-step_p, gp, p[f]);
+    q[f] = std::fma(-step_q, gq, q[f]);
+  }
+}
+
+}  // namespace detail
+
 /// The step of one rating `r` on user row `u` and item row `i`, k factors
 /// each. Returns e, the residual before the step.
 inline float rating_step(const StepSettings& s, float r, const StepRow& u, const StepRow& i,
@@ -101,6 +159,10 @@ inline float rating_step(const StepSettings& s, float r, const StepRow& u, const
   if (s.item_bias) {
     *i.bias =
         detail::move(s.rule, *i.bias, std::fma(i.c, *i.bias, minus_e), i.bias_state, s.lr, s.eps);
+  }
+  if (s.rule == StepRule::kAdagradRow) {
+    detail::row_adagrad_factors(s, minus_e, u, i, k);
+    return e;
   }
   float* __restrict p = u.factors;
   float* __restrict q = i.factors;

@@ -30,9 +30,9 @@ namespace dmf::solvers::sgd {
 
 struct SgdOptions {
   Regularization regularization;
-  StepRule rule = StepRule::kAdagrad;
+  StepRule rule = StepRule::kAdagradRow;
   double learning_rate = 0.0;  // 0: default_learning_rate(rule)
-  double eps = 1e-8;           // adagrad's ε
+  double eps = 1e-8;           // ε of both adagrads
   Schedule schedule;           // of the learning rate, t in epochs
   std::uint64_t seed = 1;      // of the visiting order
   int threads = 1;
@@ -87,11 +87,12 @@ class SgdSolver final : public Solver {
   std::uint64_t ratings_ = 0;  // |Ω|
   std::uint64_t epochs_done_ = 0;
   int slots_ = 0;
+  int state_width_ = 0;  // adagrad sums per factor row (factor_state_width)
 
   BlockGrid grid_;
   ItemRing ring_;
   ItemBlock held_;                        // at epoch boundaries: this rank's own items
-  std::vector<float> user_factor_state_;  // local users × k (adagrad), or empty
+  std::vector<float> user_factor_state_;  // local users × state_width_, or empty
   std::vector<float> user_bias_state_;
   std::vector<float> user_c_;  // per local user: λ_u w_u / n_u
   std::vector<float> item_c_;  // per item (global row): λ_i w_i / n_i
