@@ -11,8 +11,11 @@
 //   g(p_u) = −e q_i + c_u p_u        g(q_i) = −e p_u + c_i q_i
 //   g(b_u) = −e + c_u b_u            g(b_i) = −e + c_i b_i
 // and each parameter w moves by its own rule:
-//   sgd      w ← w − η g
-//   adagrad  s ← s + g²;  w ← w − η g / (√s + ε)      (s per coordinate)
+//   sgd          w ← w − η g
+//   adagrad      s ← s + g²;  w ← w − η g / (√s + ε)      (s per coordinate)
+//   adagrad-row  s ← s + ‖g‖² / k;  w ← w − η g / (√s + ε)
+//                (one s per factor row, LIBMF's form: one square root per row
+//                and step instead of k; a bias is a row of one)
 #pragma once
 
 #include <array>
