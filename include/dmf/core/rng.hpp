@@ -22,6 +22,7 @@ enum class Stream : std::uint64_t {
   kSplit = 6,
   kGenerateLayout = 7,
   kGdSampling = 8,
+  kSgdOrder = 9,
 };
 
 /// xoshiro256** seeded from one 64-bit key by SplitMix64. Small, fast, and

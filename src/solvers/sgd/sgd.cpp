@@ -1,0 +1,318 @@
+#include "dmf/solvers/sgd/sgd.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "dmf/core/enum_names.hpp"
+#include "dmf/core/error.hpp"
+#include "dmf/core/parallel.hpp"
+#include "dmf/model/model_change.hpp"
+#include "dmf/solvers/exact_solver.hpp"
+
+namespace dmf::solvers::sgd {
+namespace {
+
+/// c = λ w / n of a row with n ratings (0 for a row without any): the
+/// row's penalty spread over its ratings (rating_step.hpp).
+float spread_penalty(const Regularization& reg, double lambda, std::uint64_t n) {
+  return n == 0 ? 0.0F : static_cast<float>(lambda * reg.weight(n) / static_cast<double>(n));
+}
+
+/// The first global item row of every rank, then the total.
+std::vector<std::uint32_t> item_block_starts(const dist::Comm& comm, const model::Model& model) {
+  auto starts = comm.allgather<std::uint32_t>(model.items.first_row);
+  starts.push_back(model.items.total_rows);
+  return starts;
+}
+
+}  // namespace
+
+double default_learning_rate(StepRule rule) noexcept {
+  // Tuned on `dmf generate` MovieLens-1M-shaped data at k = 64, λ = 0.05
+  // (docs/design.md §4): adagrad at 0.05 reaches ALS's best held-out RMSE in
+  // about 12 epochs; plain steps at 0.03 stay within 1.5% of it.
+  switch (rule) {
+    case StepRule::kAdagrad:
+      return 0.05;
+    case StepRule::kAdagradRow:
+      return 0.05;
+    case StepRule::kSgd:
+      return 0.03;
+  }
+  return 0.03;
+}
+
+int grid_cells(int threads) noexcept {
+  // 8 cells a side up to 4 threads, so that 1-4 threads give the same model
+  // (docs/design.md §5); beyond, 2 per thread, so that a thread that finished
+  // its cell of a round finds another.
+  return std::max(8, 2 * threads);
+}
+
+namespace {
+
+/// The width of a saved factor-sum array: k per row (a matrix), or 0 (one
+/// per row, a vector).
+std::uint64_t saved_width(StepRule rule, int k) {
+  return rule == StepRule::kAdagrad ? static_cast<std::uint64_t>(k) : 0;
+}
+
+}  // namespace
+
+/// The state at an epoch boundary: every row this rank owns, with its sums.
+struct SgdSolver::State final : SolverState {
+  model::FactorBlock users, items;
+  std::vector<float> user_factor_state, user_bias_state, item_factor_state, item_bias_state;
+  std::uint64_t epochs_done = 0;
+  StepRule rule = StepRule::kAdagrad;
+
+  [[nodiscard]] std::vector<StateArray> arrays() const override {
+    std::vector<StateArray> out;
+    add_factor_arrays(out, Side::kUser, users, 0, users.rows);
+    add_factor_arrays(out, Side::kItem, items, 0, items.rows);
+    if (state_slots(rule) > 0) {
+      const std::uint64_t k = saved_width(rule, users.k);
+      out.push_back({"user_factor_state0", Side::kUser, k, users.first_row,
+                     std::span<const float>(user_factor_state)});
+      out.push_back({"user_bias_state0", Side::kUser, 0, users.first_row,
+                     std::span<const float>(user_bias_state)});
+      out.push_back({"item_factor_state0", Side::kItem, k, items.first_row,
+                     std::span<const float>(item_factor_state)});
+      out.push_back({"item_bias_state0", Side::kItem, 0, items.first_row,
+                     std::span<const float>(item_bias_state)});
+    }
+    return out;
+  }
+  [[nodiscard]] nlohmann::json counters() const override { return {{"epochs_done", epochs_done}}; }
+};
+
+SgdSolver::SgdSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+                     SgdOptions options)
+    : comm_(comm),
+      data_(data),
+      model_(model),
+      options_(options),
+      ratings_(checked_ratings(comm, data, model, "sgd")),
+      slots_(state_slots(options.rule)),
+      state_width_(factor_state_width(options.rule, model.k)),
+      ring_(comm, item_block_starts(comm, model), model.k, state_width_) {
+  base_rate_ =
+      options_.learning_rate > 0.0 ? options_.learning_rate : default_learning_rate(options_.rule);
+  if (options_.cells <= 0) options_.cells = grid_cells(options_.threads);
+  grid_ = BlockGrid(data.by_user, ring_.item_starts(), options_.cells, options_.seed,
+                    static_cast<std::uint64_t>(comm.rank()));
+
+  held_ = ring_.empty_block(comm.rank());
+  held_.factors = model.items.factors;
+  held_.bias = model.items.bias;
+  if (slots_ > 0) {
+    user_factor_state_.assign(
+        static_cast<std::size_t>(model.users.rows) * static_cast<std::size_t>(state_width_), 0.0F);
+    user_bias_state_.assign(model.users.bias.size(), 0.0F);
+  }
+
+  const auto& reg = options_.regularization;
+  const data::SparseBlock& csr = data.by_user;
+  user_c_.resize(csr.rows());
+  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+    user_c_[u] = spread_penalty(reg, reg.lambda_user, csr.degree(u));
+  }
+  const auto degrees = comm.allgatherv<std::uint64_t>(data.by_item.degrees());
+  DMF_CHECK(degrees.size() == model.items.total_rows, "sgd: {} item degrees for {} items",
+            degrees.size(), model.items.total_rows);
+  item_c_.resize(degrees.size());
+  for (std::size_t i = 0; i < degrees.size(); ++i) {
+    item_c_[i] = spread_penalty(reg, reg.lambda_item, degrees[i]);
+  }
+}
+
+SgdSolver::~SgdSolver() = default;
+
+double SgdSolver::rate() const {
+  return options_.schedule.rate(base_rate_, static_cast<double>(epochs_done_)) * backoff_;
+}
+
+void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
+  const int block = held_.index;
+  DMF_CHECK(block == item_block_of(comm_.rank(), s, comm_.size()),
+            "sgd: rank {} holds item block {} in sub-epoch {}", comm_.rank(), block, s);
+  const auto rounds = cell_rounds(grid_.cells(), options_.seed, epochs_done_, comm_.rank(), block);
+  const int k = model_.k;
+  const auto kk = static_cast<std::size_t>(k);
+  const bool adagrad = slots_ > 0;
+  const auto sw = static_cast<std::size_t>(state_width_);
+  float* users = model_.users.factors.data();
+  float* user_bias = model_.users.bias.data();
+  float* items = held_.factors.data();
+  float* item_bias = held_.bias.data();
+  const float* item_c = item_c_.data() + held_.first_row;
+  for (const auto& round : rounds) {
+    // The cells of a round share no row: any thread may take any of them.
+    parallel_for_dynamic(
+        options_.threads, static_cast<std::int64_t>(round.size()), 1,
+        [&](std::int64_t j, int /*worker*/) {
+          for (const GridRating& r : grid_.cell(block, round[static_cast<std::size_t>(j)])) {
+            const std::size_t u = r.user;
+            const std::size_t i = r.item;
+            const StepRow user{users + u * kk, user_bias + u,
+                               adagrad ? user_factor_state_.data() + u * sw : nullptr,
+                               adagrad ? user_bias_state_.data() + u : nullptr, user_c_[u]};
+            const StepRow item{items + i * kk, item_bias + i,
+                               adagrad ? held_.factor_state.data() + i * sw : nullptr,
+                               adagrad ? held_.bias_state.data() + i : nullptr, item_c[i]};
+            rating_step(settings, r.value, user, item, k);
+          }
+        });
+  }
+}
+
+// No safe point inside an epoch: between sub-epochs the item blocks are away
+// from their owners, and a saved state lists each side's rows in rank order
+// (docs/design.md §4, sgd; §6). Checkpoints are taken at epoch ends.
+std::optional<Objective> SgdSolver::run_epoch(const BetweenSteps& /*between_steps*/) {
+  StepSettings settings;
+  settings.rule = options_.rule;
+  settings.lr = static_cast<float>(rate());
+  settings.eps = static_cast<float>(options_.eps);
+  settings.mu = static_cast<float>(model_.mu);
+  settings.user_bias = model::has_user_bias(model_.biases);
+  settings.item_bias = model::has_item_bias(model_.biases);
+  std::uint64_t bytes = 0;
+  for (int s = 0; s < comm_.size(); ++s) {
+    sub_epoch(s, settings);
+    bytes += ring_.shift(held_, /*with_state=*/true);
+  }
+  ++epochs_done_;
+  export_items();
+  const std::uint64_t before = objective_bytes_;
+  const Objective after = objective();
+  bytes_last_epoch_ = bytes + objective_bytes_ - before;
+  return after;
+}
+
+void SgdSolver::export_items() {
+  DMF_CHECK(held_.index == comm_.rank(), "sgd: rank {} ends an epoch with item block {}",
+            comm_.rank(), held_.index);
+  model_.items.factors = held_.factors;
+  model_.items.bias = held_.bias;
+}
+
+double SgdSolver::local_squared_error() {
+  // The item blocks go round once more, factors and biases only; each rank
+  // sums its ratings' squared residuals block by block, cell by cell in
+  // grid order (a fixed order: the same sum for any thread count).
+  ItemBlock view = ring_.empty_block(comm_.rank());
+  view.factors = held_.factors;
+  view.bias = held_.bias;
+  view.factor_state.clear();
+  view.bias_state.clear();
+  const int g = grid_.cells();
+  const auto kk = static_cast<std::size_t>(model_.k);
+  const auto mu = static_cast<float>(model_.mu);
+  std::vector<double> per_cell(static_cast<std::size_t>(g) * static_cast<std::size_t>(g));
+  double total = 0.0;
+  for (int s = 0; s < comm_.size(); ++s) {
+    parallel_for(options_.threads, static_cast<std::int64_t>(per_cell.size()), [&](std::int64_t c) {
+      double sum = 0.0;
+      const Cell cell{static_cast<int>(c / g), static_cast<int>(c % g)};
+      for (const GridRating& r : grid_.cell(view.index, cell)) {
+        const float e = r.value - (mu + model_.users.bias[r.user] + view.bias[r.item] +
+                                   dot(&model_.users.factors[r.user * kk],
+                                       &view.factors[r.item * kk], model_.k));
+        sum += static_cast<double>(e) * e;
+      }
+      per_cell[static_cast<std::size_t>(c)] = sum;
+    });
+    for (const double sum : per_cell) total += sum;
+    objective_bytes_ += ring_.shift(view, /*with_state=*/false);
+  }
+  return total;
+}
+
+Objective SgdSolver::objective() {
+  return total_objective(comm_, local_squared_error(), model_, data_, options_.regularization,
+                         ratings_);
+}
+
+std::unique_ptr<SolverState> SgdSolver::snapshot() const {
+  auto state = std::make_unique<State>();
+  state->users = model_.users;
+  state->items = model_.items;
+  state->user_factor_state = user_factor_state_;
+  state->user_bias_state = user_bias_state_;
+  state->item_factor_state = held_.factor_state;
+  state->item_bias_state = held_.bias_state;
+  state->epochs_done = epochs_done_;
+  state->rule = options_.rule;
+  return state;
+}
+
+void SgdSolver::restore(const SolverState& saved) {
+  const auto& s = dynamic_cast<const State&>(saved);
+  model_.users = s.users;
+  model_.items = s.items;
+  user_factor_state_ = s.user_factor_state;
+  user_bias_state_ = s.user_bias_state;
+  held_ = ring_.empty_block(comm_.rank());
+  held_.factors = s.items.factors;
+  held_.bias = s.items.bias;
+  if (slots_ > 0) {
+    held_.factor_state = s.item_factor_state;
+    held_.bias_state = s.item_bias_state;
+  }
+  epochs_done_ = s.epochs_done;
+}
+
+std::unique_ptr<SolverState> SgdSolver::load_state(const StateSource& source) const {
+  auto state = std::make_unique<State>();
+  const int k = model_.k;
+  const model::FactorBlock& users = model_.users;
+  const model::FactorBlock& items = model_.items;
+  state->users =
+      load_factor_block(source, Side::kUser, k, users.first_row, users.rows, users.total_rows);
+  state->items =
+      load_factor_block(source, Side::kItem, k, items.first_row, items.rows, items.total_rows);
+  state->rule = options_.rule;
+  if (slots_ > 0) {
+    const std::uint64_t width = saved_width(options_.rule, k);
+    state->user_factor_state =
+        source.floats("user_factor_state0", Side::kUser, width, users.first_row, users.rows);
+    state->user_bias_state =
+        source.floats("user_bias_state0", Side::kUser, 0, users.first_row, users.rows);
+    state->item_factor_state =
+        source.floats("item_factor_state0", Side::kItem, width, items.first_row, items.rows);
+    state->item_bias_state =
+        source.floats("item_bias_state0", Side::kItem, 0, items.first_row, items.rows);
+  }
+  state->epochs_done = source.counters().at("epochs_done").get<std::uint64_t>();
+  return state;
+}
+
+nlohmann::json SgdSolver::report() const {
+  return {{"optimizer", to_string(options_.rule)},
+          {"learning_rate", base_rate_},
+          {"schedule", to_string(options_.schedule.kind)},
+          {"grid_cells", grid_.cells()},
+          {"item_blocks", grid_.blocks()}};
+}
+
+nlohmann::json SgdSolver::settings_state() const { return {{"backoff", backoff_}}; }
+
+void SgdSolver::restore_settings(const nlohmann::json& saved) {
+  backoff_ = saved.at("backoff").get<double>();
+}
+
+bool SgdSolver::reduce_learning_rate(double factor) {
+  backoff_ *= factor;
+  return true;
+}
+
+double SgdSolver::relative_change(const SolverState& before) {
+  const auto& s = dynamic_cast<const State&>(before);
+  model::SquaredChange change = model::squared_change(model_.users, s.users);
+  change += model::squared_change(model_.items, s.items);
+  return model::relative_change(comm_, change);
+}
+
+}  // namespace dmf::solvers::sgd
