@@ -108,57 +108,42 @@ void CcdSolver::refresh_residuals() {
 }
 
 void CcdSolver::solve_rows(Side& side, int coordinate, bool add_back) {
-  const data::SparseBlock& block = *side.ratings;
-  model::FactorBlock& rows = *side.rows;
-  const bool bias = coordinate == kBiases;
-  const bool update = !bias || side.with_bias;
-  // The previous coordinate's product comes out in the same pass as this
-  // one's goes back in: one pass over the residuals fewer per coordinate.
-  const int removed = add_back ? pending_ : kNothing;
-  parallel_for_dynamic(options_.threads, rows.rows, kRowGrain, [&](std::int64_t r, int) {
-    const auto row = static_cast<std::uint32_t>(r);
-    float& x = value_of(rows, coordinate, row);
-    const std::uint64_t begin = block.offsets[row];
-    const std::uint64_t end = block.offsets[row + 1];
-    if (removed != kNothing) remove_row(side, removed, row);
-    if (add_back) {
-      for (std::uint64_t j = begin; j < end; ++j) {
-        const float c = side.start[side.slots[j]];
-        side.residuals[j] = bias ? ccd::add_biases(side.residuals[j], x, c)
-                                 : ccd::add_product(side.residuals[j], x, c);
-      }
-    }
-    if (!update) return;
-    ccd::CoordinateSums sums;
-    for (std::uint64_t j = begin; j < end; ++j) {
-      const float c = side.current[side.slots[j]];
-      if (bias) {
-        ccd::add_bias_term(sums, side.residuals[j], c);
-      } else {
-        ccd::add_factor_term(sums, side.residuals[j], c);
-      }
-    }
-    x = sums.solve(side.lambda * options_.regularization.weight(end - begin));
-  });
+  pass_rows(side, add_back ? pending_ : kNothing, add_back ? coordinate : kNothing, coordinate);
 }
 
-void CcdSolver::remove_row(Side& side, int coordinate, std::uint32_t row) {
+// The previous coordinate's product comes out in the same pass as this one's
+// goes back in and its rows are solved: one pass over the residuals per
+// side and coordinate pass.
+void CcdSolver::pass_rows(Side& side, int removed, int added, int solved) {
   const data::SparseBlock& block = *side.ratings;
-  const float x = value_of(*side.rows, coordinate, row);
-  for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
-    const float c = side.previous[side.slots[j]];
-    side.residuals[j] = coordinate == kBiases ? ccd::remove_biases(side.residuals[j], x, c)
-                                              : ccd::remove_product(side.residuals[j], x, c);
-  }
+  model::FactorBlock& rows = *side.rows;
+  const bool solve = solved != kNothing && (solved != kBiases || side.with_bias);
+  const int coordinate = solved != kNothing ? solved : added;
+  parallel_for_dynamic(options_.threads, rows.rows, kRowGrain, [&](std::int64_t r, int) {
+    const auto row = static_cast<std::uint32_t>(r);
+    const std::uint64_t begin = block.offsets[row];
+    const std::uint64_t n = block.degree(row);
+    const ccd::RowPass pass{std::span(side.residuals).subspan(begin, n),
+                            std::span(side.slots).subspan(begin, n), side.previous.data(),
+                            side.start.data(), side.current.data()};
+    ccd::RowStep step;
+    step.remove = removed != kNothing;
+    step.remove_bias = removed == kBiases;
+    if (step.remove) step.removed_value = value_of(rows, removed, row);
+    step.add_back = added != kNothing;
+    step.bias = coordinate == kBiases;
+    if (coordinate != kNothing) step.value = value_of(rows, coordinate, row);
+    step.solve = solve;
+    step.ridge = side.lambda * options_.regularization.weight(n);
+    const float x = ccd::pass_row(pass, step);
+    if (solve) value_of(rows, coordinate, row) = x;
+  });
 }
 
 void CcdSolver::flush_removal() {
   if (pending_ == kNothing) return;
-  for (Side* side : {&users_, &items_}) {
-    parallel_for_dynamic(options_.threads, side->rows->rows, kRowGrain, [&](std::int64_t r, int) {
-      remove_row(*side, pending_, static_cast<std::uint32_t>(r));
-    });
-  }
+  pass_rows(users_, pending_, kNothing, kNothing);
+  pass_rows(items_, pending_, kNothing, kNothing);
   pending_ = kNothing;
 }
 

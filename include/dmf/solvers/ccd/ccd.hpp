@@ -89,12 +89,15 @@ class CcdSolver final : public ExactSolver {
                  const model::FactorBlock& others, double lambda, bool with_bias);
   /// Sends `from`'s own values of `coordinate` to `to`'s fetched `out`.
   void send(const Side& from, Side& to, int coordinate, std::vector<float>& out);
-  /// One pass over `side`'s rows: with `add_back`, first adds the
-  /// coordinate's product (own value before the pass, `start`) back to the
-  /// residuals; then solves each row's value given `current`.
+  /// One pass over `side`'s rows: with `add_back`, first takes the pending
+  /// coordinate's product out of the residuals and adds this one's back
+  /// (own value before the pass, the other side's in `start`); then solves
+  /// each row's value given `current`.
   void solve_rows(Side& side, int coordinate, bool add_back);
-  /// Takes `coordinate`'s final product out of one row's residuals.
-  void remove_row(Side& side, int coordinate, std::uint32_t row);
+  /// One pass over `side`'s rows and their residuals: takes `removed`'s
+  /// product out, adds `added`'s back, solves `solved` (each may be
+  /// kNothing).
+  void pass_rows(Side& side, int removed, int added, int solved);
   /// Takes the pending coordinate's product out of both sides' residuals.
   void flush_removal();
   void update_coordinate(int coordinate);
