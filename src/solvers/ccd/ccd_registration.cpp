@@ -27,11 +27,12 @@ struct CcdConfig final : SolverConfig {
     const double fetched_rows = std::min(rows(s.total_items), rows(s.user_ratings)) +
                                 std::min(rows(s.total_users), rows(s.item_ratings));
     // Per rating of both blocks: its residual and its slot among the
-    // fetched rows. Per fetched row: two values of the coordinate, and its
-    // whole row while the residuals are computed afresh.
+    // fetched rows. Per fetched row: three values of a coordinate (as it
+    // began, as last updated, the previous one's final), and its whole row
+    // while the residuals are computed afresh.
     return {{"the residuals and fetched-row slots of both blocks", ratings * 8.0},
             {"the other side's rows fetched (whole, then one coordinate at a time)",
-             fetched_rows * (s.row_bytes() + 2 * sizeof(float)) + s.own_bytes()},
+             fetched_rows * (s.row_bytes() + 3 * sizeof(float)) + s.own_bytes()},
             {"the copy kept to step back after a divergence", s.own_bytes()}};
   }
 };

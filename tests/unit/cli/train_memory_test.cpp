@@ -65,8 +65,8 @@ TEST(TrainMemory, CcdCountsResidualsFetchedRowsAndTheBackupCopy) {
   ASSERT_EQ(parts.size(), 4U);
   EXPECT_DOUBLE_EQ(parts[0].bytes, 150 * 40.0);           // own rows
   EXPECT_DOUBLE_EQ(parts[1].bytes, (1000 + 1000) * 8.0);  // residual + slot per rating, twice
-  EXPECT_DOUBLE_EQ(parts[2].bytes, (100 + 200) * (40.0 + 8.0) + 150 * 40.0);  // fetched + packed
-  EXPECT_DOUBLE_EQ(parts[3].bytes, 150 * 40.0);                               // the step-back copy
+  EXPECT_DOUBLE_EQ(parts[2].bytes, (100 + 200) * (40.0 + 12.0) + 150 * 40.0);  // fetched + packed
+  EXPECT_DOUBLE_EQ(parts[3].bytes, 150 * 40.0);                                // the step-back copy
 }
 
 TEST(TrainMemory, RefusesWhatDoesNotFitAndNamesTheEstimate) {
