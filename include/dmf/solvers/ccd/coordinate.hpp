@@ -11,36 +11,41 @@
 //
 // Why both copies agree bit for bit: each is updated by these functions with
 // the same operand values (one side's own value, the other side's fetched
-// copy of its own). A product of two floats is exact in double, so whether
-// the compiler contracts `e + p·q` into a fused multiply-add or not, the
-// double result is the same, rounded once to float; p·q = q·p and a + b =
-// b + a exactly, so the order in which a side passes the pair does not
-// matter either.
+// copy of its own), and each update is one correctly rounded operation: an
+// explicit fused multiply-add std::fma(±p, q, e) (one rounding of the exact
+// e ± p·q, whether the CPU or the C library computes it; the compiler
+// neither splits it nor contracts it differently in two places), or
+// e ± (b_u + b_i), which has no product to contract. p·q = q·p and
+// b_u + b_i = b_i + b_u exactly, so the order in which a side passes the
+// pair does not matter either. The sums of a row's closed form are in
+// double, where a product of two floats is exact, so contraction cannot
+// change them either.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 namespace dmf::solvers::ccd {
 
-/// e + p·q: the residual with dimension t's product added back.
+/// e + p·q: the residual with dimension t's product added back, rounded
+/// once (an explicit fused multiply-add, never split or contracted
+/// differently by the compiler).
 [[nodiscard]] inline float add_product(float e, float p, float q) noexcept {
-  return static_cast<float>(static_cast<double>(e) + static_cast<double>(p) * q);
+  return std::fma(p, q, e);
 }
 /// e − p·q: the residual with the new product taken out.
 [[nodiscard]] inline float remove_product(float e, float p, float q) noexcept {
-  return static_cast<float>(static_cast<double>(e) - static_cast<double>(p) * q);
+  return std::fma(-p, q, e);
 }
 /// e + (b_u + b_i): the residual with the biases added back.
 [[nodiscard]] inline float add_biases(float e, float bu, float bi) noexcept {
-  return static_cast<float>(static_cast<double>(e) +
-                            (static_cast<double>(bu) + static_cast<double>(bi)));
+  return e + (bu + bi);
 }
 /// e − (b_u + b_i).
 [[nodiscard]] inline float remove_biases(float e, float bu, float bi) noexcept {
-  return static_cast<float>(static_cast<double>(e) -
-                            (static_cast<double>(bu) + static_cast<double>(bi)));
+  return e - (bu + bi);
 }
 
 /// The residual r − μ − (b_u + b_i) − p·q computed from the model. The dot
