@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dmf/core/error.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/model/row_pack.hpp"
 #include "dmf/solvers/ccd/coordinate.hpp"
@@ -80,8 +81,8 @@ void CcdSolver::refresh(Side& side) {
   const model::FactorBlock& others = *side.others;
   model::pack_rows(others, packed_);
   const std::size_t width = model::packed_width(others);
-  fetched_.resize(side.plan.wanted_rows() * width);
-  side.plan.exchange<float>(comm_, packed_, width, fetched_);
+  side.rows_at_start.resize(side.plan.wanted_rows() * width);
+  side.plan.exchange<float>(comm_, packed_, width, side.rows_at_start);
   const data::SparseBlock& block = *side.ratings;
   model::FactorBlock& rows = *side.rows;
   const bool is_user = &side == &users_;
@@ -91,7 +92,8 @@ void CcdSolver::refresh(Side& side) {
     const std::span<const float> own = rows.row(row);
     const float own_bias = rows.bias[row];
     for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
-      const float* other = fetched_.data() + static_cast<std::size_t>(side.slots[j]) * width;
+      const float* other =
+          side.rows_at_start.data() + static_cast<std::size_t>(side.slots[j]) * width;
       const std::span<const float> theirs(other, k);
       side.residuals[j] =
           is_user
@@ -103,6 +105,7 @@ void CcdSolver::refresh(Side& side) {
 
 void CcdSolver::refresh_residuals() {
   pending_ = kNothing;
+  updated_.assign(static_cast<std::size_t>(model_.k) + 1, false);
   refresh(users_);
   refresh(items_);
 }
@@ -148,14 +151,25 @@ void CcdSolver::flush_removal() {
 }
 
 // One coordinate (docs/design.md §4). Each side adds back the product of the
-// values both had as the coordinate began (its own, and the other side's in
-// `start`); the users are solved first, so on the user side `start` is also
-// the items' current value. The new product is taken out of the residuals
-// by the next coordinate's first pass, or by flush_removal(): each side
-// keeps the other side's final value in `previous` for it.
+// values both had as the coordinate began: its own, and the other side's,
+// which the rows fetched whole for the residuals hold (no coordinate changes
+// twice between two refreshes). The users are solved first, so on the user
+// side `start` is also the items' current value. The new product is taken
+// out of the residuals by the next coordinate's first pass, or by
+// flush_removal(): each side keeps the other side's final value in
+// `previous` for it.
 void CcdSolver::update_coordinate(int coordinate) {
-  send(users_, items_, coordinate, items_.start);
-  send(items_, users_, coordinate, users_.start);
+  const auto index = static_cast<std::size_t>(coordinate == kBiases ? model_.k : coordinate);
+  DMF_CHECK(index < updated_.size() && !updated_[index],
+            "CCD++: coordinate {} updated again before the residuals were computed afresh",
+            coordinate);
+  updated_[index] = true;
+  for (Side* side : {&users_, &items_}) {
+    const std::size_t width = static_cast<std::size_t>(model_.k) + 1;
+    for (std::size_t r = 0; r < side->start.size(); ++r) {
+      side->start[r] = side->rows_at_start[r * width + index];
+    }
+  }
   users_.current = users_.start;
   for (int pass = 0; pass < options_.inner; ++pass) {
     const bool first = pass == 0;
@@ -210,8 +224,8 @@ Objective CcdSolver::objective() {
   const model::FactorBlock& users = model_.users;
   model::pack_rows(users, packed_);
   const std::size_t width = model::packed_width(users);
-  fetched_.resize(items_.plan.wanted_rows() * width);
-  items_.plan.exchange<float>(comm_, packed_, width, fetched_);
+  std::vector<float> fetched(items_.plan.wanted_rows() * width);
+  items_.plan.exchange<float>(comm_, packed_, width, fetched);
   const data::SparseBlock& block = *items_.ratings;
   const model::FactorBlock& items = model_.items;
   const std::size_t k = items.width();
@@ -220,7 +234,7 @@ Objective CcdSolver::objective() {
     const auto row = static_cast<std::uint32_t>(r);
     double sum = 0.0;
     for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
-      const float* user = fetched_.data() + static_cast<std::size_t>(items_.slots[j]) * width;
+      const float* user = fetched.data() + static_cast<std::size_t>(items_.slots[j]) * width;
       const double e = ccd::fresh_residual(block.values[j], model_.mu, user[k], items.bias[row],
                                            std::span(user, k), items.row(row));
       sum += e * e;
@@ -236,11 +250,11 @@ Traffic CcdSolver::traffic_per_epoch() const {
   const std::uint64_t to_users = users_.plan.remote_sent_rows();  // item rows sent
   const std::uint64_t to_items = items_.plan.remote_sent_rows();  // user rows sent
   const auto width = static_cast<std::uint64_t>(model_.k) + 1;
-  // The fresh residuals: whole rows each way. Each coordinate: 1 + inner
+  // The fresh residuals: whole rows each way. Each coordinate: `inner`
   // values of every fetched row each way.
   const std::uint64_t coordinates =
       static_cast<std::uint64_t>(model_.k) + (model_.biases == model::Biases::kNone ? 0 : 1);
-  const auto per_coordinate = static_cast<std::uint64_t>(1 + options_.inner);
+  const auto per_coordinate = static_cast<std::uint64_t>(options_.inner);
   return Traffic{(to_users + to_items) * (width + coordinates * per_coordinate) * sizeof(float)};
 }
 

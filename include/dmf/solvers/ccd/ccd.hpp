@@ -76,6 +76,7 @@ class CcdSolver final : public ExactSolver {
     dist::RowExchange plan;
     std::vector<std::uint32_t> slots;  // per rating: its other row among the fetched
     std::vector<float> residuals;      // per rating
+    std::vector<float> rows_at_start;  // the other side's rows (k + 1 each) at the refresh
     std::vector<float> start;          // the other side's value as the coordinate began
     std::vector<float> current;        // ... and as last updated
     std::vector<float> previous;       // ... of the coordinate before, final
@@ -109,7 +110,7 @@ class CcdSolver final : public ExactSolver {
   int pending_ = kNothing;          // the coordinate whose new product is yet to be taken out
   std::vector<float> column_;       // own values of one coordinate, for sending
   std::vector<float> packed_;       // own whole rows, for the fresh residuals
-  std::vector<float> fetched_;      // the other side's whole rows, fetched
+  std::vector<bool> updated_;       // per coordinate (the biases last): done since the refresh
   std::vector<double> row_errors_;  // per row of the side being summed
 };
 
