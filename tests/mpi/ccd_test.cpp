@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "dmf/core/error.hpp"
 #include "dmf/model/init.hpp"
 #include "support/reference_model.hpp"
 #include "support/temp_dir.hpp"
@@ -224,6 +225,20 @@ TEST(Ccd, KeptResidualCopiesAgreeBitForBitAndMatchTheModel) {
   const double kept = problem.comm.allreduce<double>(solver.kept_squared_error(), dist::Op::kSum);
   const double fresh = solver.objective().squared_error;
   EXPECT_NEAR(kept, fresh, 1e-5 * fresh);
+}
+
+TEST(Ccd, ACoordinateMovesOnceBetweenRefreshes) {
+  // Its starting values come from the rows fetched for the fresh residuals,
+  // which a second update of the same coordinate would contradict.
+  Problem problem(test::random_ratings(20, 15, 0.4), 3, Biases::kBoth, 0.5);
+  CcdSolver solver = problem.solver({Biases::kBoth, RegWeighting::kCount, 0.1, 0.1, 1}, 1);
+  solver.refresh_residuals();
+  solver.update_dimension(1);
+  EXPECT_THROW(solver.update_dimension(1), Error);
+  solver.update_biases();
+  EXPECT_THROW(solver.update_biases(), Error);
+  solver.refresh_residuals();
+  EXPECT_NO_THROW(solver.update_dimension(1));
 }
 
 TEST(Ccd, RanksThatOwnNothingTakePart) {

@@ -52,7 +52,8 @@ class CcdSolver final : public ExactSolver {
   // The steps of an epoch, public for the tests (each collective).
   /// Both copies of the residuals computed from the model.
   void refresh_residuals();
-  /// The bias coordinates (nothing when the model has no bias).
+  /// The bias coordinates (nothing when the model has no bias). Each
+  /// coordinate moves at most once between two refresh_residuals().
   void update_biases();
   /// Latent dimension t in [0, k).
   void update_dimension(int t);
