@@ -8,10 +8,12 @@ namespace dmf::solvers {
 // <name>_solver_entry() in src/solvers/<name>/ and list it here.
 SolverEntry als_solver_entry();
 SolverEntry gd_solver_entry();
+SolverEntry ccd_solver_entry();
 SolverEntry sgd_solver_entry();
 
 std::span<const SolverEntry> registered_solvers() {
-  static const std::array kEntries{als_solver_entry(), gd_solver_entry(), sgd_solver_entry()};
+  static const std::array kEntries{als_solver_entry(), gd_solver_entry(), ccd_solver_entry(),
+                                   sgd_solver_entry()};
   return kEntries;
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checkpoints end to end: a run killed at any instant (SIGKILL to the whole
 # job mid-epoch, or mid-way through writing a checkpoint) and resumed with
-# --resume auto ends with the same bytes as an uninterrupted run, for als
-# and gd; SIGUSR1 checkpoints and exits 75; a corrupt or truncated latest
+# --resume auto ends with the same bytes as an uninterrupted run, for als,
+# ccd and gd; SIGUSR1 checkpoints and exits 75; a corrupt or truncated latest
 # checkpoint is reported and the one before it used; resuming on another
 # number of ranks; checkpoints of other data or other options refused.
 source "$DMF_E2E_LIB"
@@ -75,6 +75,19 @@ expect_ok dmf_np 2 "${als[@]}" --out als-kill --checkpoint-dir als-ck --checkpoi
   --resume auto
 contains stderr "resuming from als-ck/ckpt-"
 same_model als-ref als-kill
+
+# ccd keeps residuals beside both blocks but computes them afresh from the
+# model each epoch, so a checkpoint (the model) resumes to the same bytes:
+# killed on 2 ranks, resumed on 1, the bytes of a run on 1.
+ccd=(train --data ratings.csv --holdout 0.1 --rank 6 --epochs 8 --solver ccd --ccd-inner 2)
+expect_ok dmf "${ccd[@]}" --out ccd-ref --quiet
+start_job ccd-kill "${ccd[@]}" --out ccd-kill --checkpoint-dir ccd-ck --checkpoint-every 1
+wait_for "the third ccd checkpoint" has_checkpoints ccd-ck 3
+kill_job
+[[ ! -e ccd-kill ]] || fail "a killed run wrote its model"
+expect_ok dmf "${ccd[@]}" --out ccd-kill --checkpoint-dir ccd-ck --checkpoint-every 1 --resume auto
+contains stderr "resuming from ccd-ck/ckpt-"
+same_model ccd-ref ccd-kill
 
 # gd checkpoints by time, so also between steps, and keeps the previous
 # state for --tol-params beside the current one.

@@ -51,7 +51,7 @@ done
 # train's options are grouped by task, in this order, the common ones first.
 expect_ok dmf train --help
 sections=$(grep -E '^[A-Z][^:]*:$' "$WORK/stdout" | tr '\n' '|')
-[[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer (--solver gd):|Per-rating SGD (--solver sgd):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
+[[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer (--solver gd):|CCD++ (--solver ccd):|Per-rating SGD (--solver sgd):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
   fail "train's --help sections: $sections"
 contains "$WORK/stdout" "(also --k, --factors)"
 [[ "$(grep -n -- '--rank K' "$WORK/stdout" | cut -d: -f1)" -lt "$(grep -n -- '--reg-weighting' "$WORK/stdout" | cut -d: -f1)" ]] ||
@@ -60,9 +60,9 @@ contains "$WORK/stdout" "(also --k, --factors)"
 # A solver that is an optimizer's name points to where it goes; a near miss
 # of a value gets the nearest one.
 expect_fail 1 dmf train --data x --out y --solver adam
-contains "$WORK/stderr" "--solver: 'adam' is not one of als|gd|sgd; adam is an optimizer of the gd solver: --solver gd --optimizer adam"
+contains "$WORK/stderr" "--solver: 'adam' is not one of als|gd|ccd|sgd; adam is an optimizer of the gd solver: --solver gd --optimizer adam"
 expect_fail 1 dmf train --data x --out y --solver asl
-contains "$WORK/stderr" "--solver: 'asl' is not one of als|gd|sgd; did you mean als?"
+contains "$WORK/stderr" "--solver: 'asl' is not one of als|gd|ccd|sgd; did you mean als?"
 contains "$WORK/help.info" "(error|first|last|mean|sum)"
 
 printf '1,1,5\n1,2,3\n2,1,4\n' > r.csv

@@ -1,4 +1,4 @@
-// What every exact solver shares. An exact solver (ALS; CCD++ to come)
+// What every exact solver shares. An exact solver (ALS, CCD++)
 // solves its rows afresh from the model each epoch, so its whole state is
 // the model: snapshot, restore, load_state and relative_change are the
 // model's, written here once.

@@ -60,6 +60,15 @@ TEST(TrainMemory, GdReplicatesItemsAndKeepsOptimizerState) {
   EXPECT_DOUBLE_EQ(parts[4].bytes, 3 * params);
 }
 
+TEST(TrainMemory, CcdCountsResidualsFetchedRowsAndTheBackupCopy) {
+  const auto parts = train_memory_estimate(small_als(), *solver_config("ccd"));
+  ASSERT_EQ(parts.size(), 4U);
+  EXPECT_DOUBLE_EQ(parts[0].bytes, 150 * 40.0);           // own rows
+  EXPECT_DOUBLE_EQ(parts[1].bytes, (1000 + 1000) * 8.0);  // residual + slot per rating, twice
+  EXPECT_DOUBLE_EQ(parts[2].bytes, (100 + 200) * (40.0 + 12.0) + 150 * 40.0);  // fetched + packed
+  EXPECT_DOUBLE_EQ(parts[3].bytes, 150 * 40.0);                                // the step-back copy
+}
+
 TEST(TrainMemory, RefusesWhatDoesNotFitAndNamesTheEstimate) {
   TrainShape s = small_als();
   EXPECT_EQ(memory_refusal(s, *solver_config("als"), 0, 1'000'000), "");

@@ -1,0 +1,263 @@
+#include "dmf/solvers/ccd/ccd.hpp"
+
+#include <algorithm>
+
+#include "dmf/core/error.hpp"
+#include "dmf/core/parallel.hpp"
+#include "dmf/model/row_pack.hpp"
+#include "dmf/solvers/ccd/coordinate.hpp"
+
+namespace dmf::solvers {
+namespace {
+
+/// Rows handed to a thread at a time: a coordinate's pass is O(n) per row,
+/// so the grain is larger than ALS's.
+constexpr std::int64_t kRowGrain = 64;
+
+/// The ascending distinct columns of `block`, and for each rating the index
+/// of its column among them.
+std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
+                                            std::vector<std::uint32_t>& slots) {
+  std::vector<std::uint32_t> columns(block.columns);
+  std::ranges::sort(columns);
+  columns.erase(std::ranges::unique(columns).begin(), columns.end());
+  slots.resize(block.columns.size());
+  for (std::size_t k = 0; k < block.columns.size(); ++k) {
+    slots[k] = static_cast<std::uint32_t>(std::ranges::lower_bound(columns, block.columns[k]) -
+                                          columns.begin());
+  }
+  return columns;
+}
+
+/// The stored value of `coordinate` for local row `row`.
+float& value_of(model::FactorBlock& rows, int coordinate, std::uint32_t row) {
+  return coordinate < 0 ? rows.bias[row]
+                        : rows.factors[static_cast<std::size_t>(row) * rows.width() +
+                                       static_cast<std::size_t>(coordinate)];
+}
+
+}  // namespace
+
+CcdSolver::CcdSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+                     CcdOptions options)
+    : ExactSolver(comm, data, model, "CCD++"), options_(options) {
+  options_.inner = std::max(1, options_.inner);
+  options_.threads = std::max(1, options_.threads);
+  const auto& reg = options_.regularization;
+  users_ = make_side(data.by_user, model.users, model.items, reg.lambda_user,
+                     model::has_user_bias(model.biases));
+  items_ = make_side(data.by_item, model.items, model.users, reg.lambda_item,
+                     model::has_item_bias(model.biases));
+}
+
+CcdSolver::Side CcdSolver::make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
+                                     const model::FactorBlock& others, double lambda,
+                                     bool with_bias) {
+  Side side;
+  side.ratings = &ratings;
+  side.rows = &rows;
+  side.others = &others;
+  side.lambda = lambda;
+  side.with_bias = with_bias;
+  const auto wanted = distinct_columns(ratings, side.slots);
+  side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, others), wanted);
+  side.residuals.resize(ratings.nnz());
+  side.start.resize(wanted.size());
+  side.current.resize(wanted.size());
+  side.previous.resize(wanted.size());
+  return side;
+}
+
+void CcdSolver::send(const Side& from, Side& to, int coordinate, std::vector<float>& out) {
+  model::FactorBlock& rows = *from.rows;
+  column_.resize(rows.rows);
+  for (std::uint32_t r = 0; r < rows.rows; ++r) column_[r] = value_of(rows, coordinate, r);
+  to.plan.exchange<float>(comm_, column_, 1, out);
+}
+
+// Residuals from the model, both copies by fresh_residual with the same
+// operands: the user's row and the item's row, one of them fetched.
+void CcdSolver::refresh(Side& side) {
+  const model::FactorBlock& others = *side.others;
+  model::pack_rows(others, packed_);
+  const std::size_t width = model::packed_width(others);
+  side.rows_at_start.resize(side.plan.wanted_rows() * width);
+  side.plan.exchange<float>(comm_, packed_, width, side.rows_at_start);
+  const data::SparseBlock& block = *side.ratings;
+  model::FactorBlock& rows = *side.rows;
+  const bool is_user = &side == &users_;
+  const std::size_t k = rows.width();
+  parallel_for_dynamic(options_.threads, rows.rows, kRowGrain, [&](std::int64_t r, int) {
+    const auto row = static_cast<std::uint32_t>(r);
+    const std::span<const float> own = rows.row(row);
+    const float own_bias = rows.bias[row];
+    for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
+      const float* other =
+          side.rows_at_start.data() + static_cast<std::size_t>(side.slots[j]) * width;
+      const std::span<const float> theirs(other, k);
+      side.residuals[j] =
+          is_user
+              ? ccd::fresh_residual(block.values[j], model_.mu, own_bias, other[k], own, theirs)
+              : ccd::fresh_residual(block.values[j], model_.mu, other[k], own_bias, theirs, own);
+    }
+  });
+}
+
+void CcdSolver::refresh_residuals() {
+  pending_ = kNothing;
+  updated_.assign(static_cast<std::size_t>(model_.k) + 1, false);
+  refresh(users_);
+  refresh(items_);
+}
+
+void CcdSolver::solve_rows(Side& side, int coordinate, bool add_back) {
+  pass_rows(side, add_back ? pending_ : kNothing, add_back ? coordinate : kNothing, coordinate);
+}
+
+// The previous coordinate's product comes out in the same pass as this one's
+// goes back in and its rows are solved: one pass over the residuals per
+// side and coordinate pass.
+void CcdSolver::pass_rows(Side& side, int removed, int added, int solved) {
+  const data::SparseBlock& block = *side.ratings;
+  model::FactorBlock& rows = *side.rows;
+  const bool solve = solved != kNothing && (solved != kBiases || side.with_bias);
+  const int coordinate = solved != kNothing ? solved : added;
+  parallel_for_dynamic(options_.threads, rows.rows, kRowGrain, [&](std::int64_t r, int) {
+    const auto row = static_cast<std::uint32_t>(r);
+    const std::uint64_t begin = block.offsets[row];
+    const std::uint64_t n = block.degree(row);
+    const ccd::RowPass pass{std::span(side.residuals).subspan(begin, n),
+                            std::span(side.slots).subspan(begin, n), side.previous.data(),
+                            side.start.data(), side.current.data()};
+    ccd::RowStep step;
+    step.remove = removed != kNothing;
+    step.remove_bias = removed == kBiases;
+    if (step.remove) step.removed_value = value_of(rows, removed, row);
+    step.add_back = added != kNothing;
+    step.bias = coordinate == kBiases;
+    if (coordinate != kNothing) step.value = value_of(rows, coordinate, row);
+    step.solve = solve;
+    step.ridge = side.lambda * options_.regularization.weight(n);
+    const float x = ccd::pass_row(pass, step);
+    if (solve) value_of(rows, coordinate, row) = x;
+  });
+}
+
+void CcdSolver::flush_removal() {
+  if (pending_ == kNothing) return;
+  pass_rows(users_, pending_, kNothing, kNothing);
+  pass_rows(items_, pending_, kNothing, kNothing);
+  pending_ = kNothing;
+}
+
+// One coordinate (docs/design.md §4). Each side adds back the product of the
+// values both had as the coordinate began: its own, and the other side's,
+// which the rows fetched whole for the residuals hold (no coordinate changes
+// twice between two refreshes). The users are solved first, so on the user
+// side `start` is also the items' current value. The new product is taken
+// out of the residuals by the next coordinate's first pass, or by
+// flush_removal(): each side keeps the other side's final value in
+// `previous` for it.
+void CcdSolver::update_coordinate(int coordinate) {
+  const auto index = static_cast<std::size_t>(coordinate == kBiases ? model_.k : coordinate);
+  DMF_CHECK(index < updated_.size() && !updated_[index],
+            "CCD++: coordinate {} updated again before the residuals were computed afresh",
+            coordinate);
+  updated_[index] = true;
+  for (Side* side : {&users_, &items_}) {
+    const std::size_t width = static_cast<std::size_t>(model_.k) + 1;
+    for (std::size_t r = 0; r < side->start.size(); ++r) {
+      side->start[r] = side->rows_at_start[r * width + index];
+    }
+  }
+  users_.current = users_.start;
+  for (int pass = 0; pass < options_.inner; ++pass) {
+    const bool first = pass == 0;
+    if (!first) send(items_, users_, coordinate, users_.current);
+    solve_rows(users_, coordinate, first);
+    send(users_, items_, coordinate, items_.current);
+    solve_rows(items_, coordinate, first);
+  }
+  send(items_, users_, coordinate, users_.previous);
+  std::swap(items_.previous, items_.current);
+  pending_ = coordinate;
+}
+
+void CcdSolver::update_biases() {
+  if (model_.biases == model::Biases::kNone) return;
+  update_coordinate(kBiases);
+  flush_removal();
+}
+
+void CcdSolver::update_dimension(int t) {
+  update_coordinate(t);
+  flush_removal();
+}
+
+double CcdSolver::kept_squared_error() {
+  const data::SparseBlock& block = *items_.ratings;
+  row_errors_.assign(block.rows(), 0.0);
+  parallel_for(options_.threads, block.rows(), [&](std::int64_t r) {
+    const auto row = static_cast<std::uint32_t>(r);
+    double sum = 0.0;
+    for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
+      sum += static_cast<double>(items_.residuals[j]) * items_.residuals[j];
+    }
+    row_errors_[row] = sum;
+  });
+  double total = 0.0;  // in row order: the same for any thread count
+  for (const double e : row_errors_) total += e;
+  return total;
+}
+
+std::optional<Objective> CcdSolver::run_epoch(const BetweenSteps& /*between_steps*/) {
+  refresh_residuals();
+  if (model_.biases != model::Biases::kNone) update_coordinate(kBiases);
+  for (int t = 0; t < model_.k; ++t) update_coordinate(t);
+  flush_removal();
+  return combine(kept_squared_error(), options_.regularization);
+}
+
+Objective CcdSolver::objective() {
+  // The item side's residuals from the model, summed without being kept (the
+  // kept copies stay as they are).
+  const model::FactorBlock& users = model_.users;
+  model::pack_rows(users, packed_);
+  const std::size_t width = model::packed_width(users);
+  std::vector<float> fetched(items_.plan.wanted_rows() * width);
+  items_.plan.exchange<float>(comm_, packed_, width, fetched);
+  const data::SparseBlock& block = *items_.ratings;
+  const model::FactorBlock& items = model_.items;
+  const std::size_t k = items.width();
+  row_errors_.assign(items.rows, 0.0);
+  parallel_for(options_.threads, items.rows, [&](std::int64_t r) {
+    const auto row = static_cast<std::uint32_t>(r);
+    double sum = 0.0;
+    for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
+      const float* user = fetched.data() + static_cast<std::size_t>(items_.slots[j]) * width;
+      const double e = ccd::fresh_residual(block.values[j], model_.mu, user[k], items.bias[row],
+                                           std::span(user, k), items.row(row));
+      sum += e * e;
+    }
+    row_errors_[row] = sum;
+  });
+  double total = 0.0;
+  for (const double e : row_errors_) total += e;
+  return combine(total, options_.regularization);
+}
+
+Traffic CcdSolver::traffic_per_epoch() const {
+  const std::uint64_t to_users = users_.plan.remote_sent_rows();  // item rows sent
+  const std::uint64_t to_items = items_.plan.remote_sent_rows();  // user rows sent
+  const auto width = static_cast<std::uint64_t>(model_.k) + 1;
+  // The fresh residuals: whole rows each way. Each coordinate: `inner`
+  // values of every fetched row each way.
+  const std::uint64_t coordinates =
+      static_cast<std::uint64_t>(model_.k) + (model_.biases == model::Biases::kNone ? 0 : 1);
+  const auto per_coordinate = static_cast<std::uint64_t>(options_.inner);
+  return Traffic{(to_users + to_items) * (width + coordinates * per_coordinate) * sizeof(float)};
+}
+
+nlohmann::json CcdSolver::report() const { return {{"inner", options_.inner}}; }
+
+}  // namespace dmf::solvers
