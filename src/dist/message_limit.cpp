@@ -10,7 +10,7 @@
 namespace dmf::dist::detail {
 namespace {
 
-std::size_t limit = kMaxMessageBytes;  // written once, before any Comm exists
+std::size_t configured_limit = kMaxMessageBytes;  // written once, before any Comm exists
 
 }  // namespace
 
@@ -25,9 +25,9 @@ void load_max_message_bytes() {
           bytes <= kMaxMessageBytes,
       "{} (a setting for tests) must be a whole number of bytes from 1 to {}, not '{}'",
       kMaxMessageBytesVariable, kMaxMessageBytes, text);
-  limit = bytes;
+  configured_limit = bytes;
 }
 
-std::size_t process_max_message_bytes() noexcept { return limit; }
+std::size_t process_max_message_bytes() noexcept { return configured_limit; }
 
 }  // namespace dmf::dist::detail
