@@ -32,8 +32,8 @@ inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30U;
 /// Element types MPI reduces natively.
 template <class T>
 concept Reducible = std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t> ||
-    std::same_as<T, std::uint32_t> || std::same_as<T, std::uint64_t> || std::same_as<T, float> ||
-    std::same_as<T, double>;
+                    std::same_as<T, std::uint32_t> || std::same_as<T, std::uint64_t> ||
+                    std::same_as<T, float> || std::same_as<T, double>;
 
 /// Anything moved as plain bytes: records, PODs.
 template <class T>
@@ -61,6 +61,9 @@ class Comm {
   void barrier() const;
 
   /// Element-wise reduction of `data` across ranks, in place on every rank.
+  /// Beyond max_message_bytes() in consecutive slices: integer sums, min and
+  /// max as one call's bit for bit; a floating-point sum may differ from one
+  /// call's in the last bit (MPI orders the additions by message size).
   template <Reducible T>
   void allreduce(std::span<T> data, Op op) const;
 
@@ -111,8 +114,7 @@ class Comm {
   [[nodiscard]] std::vector<T> gatherv(std::span<const T> data, int root) const {
     const auto all_counts = allgather<std::uint64_t>(data.size());
     std::vector<T> out(rank_ == root ? total(all_counts, sizeof(T), "gatherv") : 0);
-    gatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)),
-                  root);
+    gatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)), root);
     return out;
   }
 
