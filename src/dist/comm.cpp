@@ -143,12 +143,12 @@ bool Comm::sum_of(const std::vector<std::uint64_t>& counts, std::size_t element_
   // spans and pointer differences).
   const std::uint64_t most =
       static_cast<std::uint64_t>(PTRDIFF_MAX) / std::max<std::size_t>(element_size, 1);
-  std::uint64_t total = 0;
+  std::uint64_t running = 0;
   for (const auto c : counts) {
-    if (c > most - total) return false;
-    total += c;
+    if (c > most - running) return false;
+    running += c;
   }
-  sum = static_cast<std::size_t>(total);
+  sum = static_cast<std::size_t>(running);
   return true;
 }
 
