@@ -4,9 +4,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "dmf/core/error.hpp"
+#include "message_limit.hpp"
 
 namespace dmf::dist {
 
@@ -22,6 +24,18 @@ Environment::Environment(int& argc, char**& argv) {
   if (provided < MPI_THREAD_FUNNELED) {
     abort(fmt::format("this MPI provides thread level {}, dmf needs MPI_THREAD_FUNNELED", provided),
           1);
+  }
+  // Before main's error handling exists: every rank reads the same
+  // environment, so every rank fails alike; one of them says why.
+  try {
+    detail::load_max_message_bytes();
+  } catch (const Error& e) {
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0) std::fprintf(stderr, "dmf: error: %s\n", e.what());
+    std::fflush(stderr);
+    MPI_Finalize();
+    std::exit(1);
   }
 }
 

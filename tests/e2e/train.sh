@@ -20,6 +20,12 @@ for layout in "1 1" "1 2" "2 1" "3 1" "4 1" "2 2"; do
   contains "m$np.$threads/manifest.json" "\"ranks\": $np"
 done
 contains stdout "model written to m2.2"
+# With every MPI message cut into pieces of at most 256 bytes (a test-only
+# limit, docs/design.md §3), the same bytes; a bad limit is one error.
+DMF_TEST_MAX_MESSAGE_BYTES=256 expect_ok dmf_np 3 "${train_args[@]}" --out pieces
+for f in "${model_files[@]}"; do same_bytes "m1.1/$f" "pieces/$f"; done
+DMF_TEST_MAX_MESSAGE_BYTES=0 expect_fail 1 dmf_np 3 "${train_args[@]}" --out never
+[[ "$(count_lines stderr 'DMF_TEST_MAX_MESSAGE_BYTES')" == 1 ]] || fail "the bad limit not said once"
 # One row per ID, IDs in numeric order.
 [[ "$(wc -l < m1.1/user_ids.txt)" == 120 ]] || fail "user_ids.txt does not have 120 lines"
 sort -n m1.1/item_ids.txt | cmp -s - m1.1/item_ids.txt || fail "item_ids.txt is not in numeric order"

@@ -1,6 +1,11 @@
 // The thin MPI layer (docs/design.md §9): typed collectives over spans, passed in,
 // never global. This header does not include <mpi.h>; all MPI calls live in
 // src/dist/. A one-rank run goes through exactly the same code.
+//
+// No size limit (docs/design.md §3): MPI counts and displacements are int, so
+// a message of more than max_message_bytes() (1 GiB) between two ranks, or a
+// buffer of more than 2^31 - 1 elements, is moved in pieces of at most that
+// many bytes; the bytes that arrive are the same either way.
 #pragma once
 
 #include <concepts>
@@ -17,6 +22,12 @@
 namespace dmf::dist {
 
 enum class Op { kSum, kMin, kMax };
+
+/// The most bytes one MPI call moves between two ranks; larger messages go
+/// in pieces. Tests lower it (Comm::with_max_message_bytes, or the test-only
+/// environment variable DMF_TEST_MAX_MESSAGE_BYTES read by dist::Environment)
+/// so that the piecewise paths run on small data.
+inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30U;
 
 /// Element types MPI reduces natively.
 template <class T>
@@ -39,9 +50,20 @@ class Comm {
   [[nodiscard]] int size() const noexcept { return size_; }
   [[nodiscard]] bool is_root() const noexcept { return rank_ == 0; }
 
+  /// The most bytes one MPI call of this communicator moves between two
+  /// ranks (kMaxMessageBytes unless a test lowered it).
+  [[nodiscard]] std::size_t max_message_bytes() const noexcept { return max_message_bytes_; }
+
+  /// This communicator with a lower message limit (1 to kMaxMessageBytes):
+  /// for tests of the piecewise paths. Every rank must pass the same limit.
+  [[nodiscard]] Comm with_max_message_bytes(std::size_t bytes) const;
+
   void barrier() const;
 
   /// Element-wise reduction of `data` across ranks, in place on every rank.
+  /// Beyond max_message_bytes() in consecutive slices: integer sums, min and
+  /// max as one call's bit for bit; a floating-point sum may differ from one
+  /// call's in the last bit (MPI orders the additions by message size).
   template <Reducible T>
   void allreduce(std::span<T> data, Op op) const;
 
@@ -72,7 +94,7 @@ class Comm {
   [[nodiscard]] std::vector<T> allgatherv(std::span<const T> data,
                                           std::vector<std::size_t>* counts = nullptr) const {
     const auto all_counts = allgather<std::uint64_t>(data.size());
-    std::vector<T> out(total(all_counts));
+    std::vector<T> out(total(all_counts, sizeof(T), "allgatherv"));
     allgatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)));
     if (counts != nullptr) counts->assign(all_counts.begin(), all_counts.end());
     return out;
@@ -83,7 +105,7 @@ class Comm {
   template <Bytewise T>
   void allgatherv_known(std::span<const T> data, const std::vector<std::uint64_t>& counts,
                         std::vector<T>& out) const {
-    out.resize(total(counts));
+    out.resize(total(counts, sizeof(T), "allgatherv"));
     allgatherv_bytes(as_bytes(data), counts, sizeof(T), as_writable_bytes(std::span<T>(out)));
   }
 
@@ -91,7 +113,7 @@ class Comm {
   template <Bytewise T>
   [[nodiscard]] std::vector<T> gatherv(std::span<const T> data, int root) const {
     const auto all_counts = allgather<std::uint64_t>(data.size());
-    std::vector<T> out(rank_ == root ? total(all_counts) : 0);
+    std::vector<T> out(rank_ == root ? total(all_counts, sizeof(T), "gatherv") : 0);
     gatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)), root);
     return out;
   }
@@ -107,24 +129,29 @@ class Comm {
     std::vector<std::uint64_t> sc(send_counts.begin(), send_counts.end());
     DMF_CHECK(sc.size() == static_cast<std::size_t>(size_),
               "alltoallv: {} send counts for {} ranks", sc.size(), size_);
-    DMF_CHECK(total(sc) == send.size(), "alltoallv: counts sum to {} but {} elements given",
-              total(sc), send.size());
+    std::size_t to_send = 0;
+    DMF_CHECK(sum_of(sc, sizeof(T), to_send) && to_send == send.size(),
+              "alltoallv: the send counts do not sum to the {} elements given", send.size());
     const auto rc = alltoall_counts(sc);
-    std::vector<T> out(total(rc));
-    alltoallv_bytes(as_bytes(send), sc, rc, sizeof(T), as_writable_bytes(std::span<T>(out)));
+    const AlltoallvPlan plan = plan_alltoallv(sc, rc, sizeof(T));
+    std::vector<T> out(plan.receive_elements);
+    alltoallv_planned(as_bytes(send), sc, rc, sizeof(T), as_writable_bytes(std::span<T>(out)),
+                      plan);
     if (recv_counts != nullptr) recv_counts->assign(rc.begin(), rc.end());
     return out;
   }
 
   /// Personalised all-to-all of `element_size`-byte elements whose counts
-  /// both sides already know (exchange plans): no count exchange first.
+  /// both sides already know (exchange plans): no count exchange first, but
+  /// one small allreduce agreeing on whether the messages go in pieces.
   void alltoallv_bytes(std::span<const std::byte> send,
                        const std::vector<std::uint64_t>& send_counts,
                        const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
                        std::span<std::byte> out) const;
 
   /// Sends `send` to rank `dest` while receiving `receive` (whose size the
-  /// caller knows) from rank `source`: one step of a ring.
+  /// caller knows) from rank `source`: one step of a ring. Collective: every
+  /// rank calls it (one allreduce agrees on the number of pieces).
   void sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<std::byte> receive,
                       int source) const;
 
@@ -184,13 +211,34 @@ class Comm {
   [[nodiscard]] int handle() const noexcept { return handle_; }
 
  private:
-  Comm(int handle, int rank, int size) noexcept : handle_(handle), rank_(rank), size_(size) {}
+  Comm(int handle, int rank, int size, std::size_t max_message_bytes) noexcept
+      : handle_(handle), rank_(rank), size_(size), max_message_bytes_(max_message_bytes) {}
 
-  static std::size_t total(const std::vector<std::uint64_t>& counts) noexcept {
-    std::uint64_t sum = 0;
-    for (auto c : counts) sum += c;
-    return static_cast<std::size_t>(sum);
-  }
+  /// The sum of `counts` (elements of `element_size` bytes). Throws a
+  /// collective dmf::Error when the elements would not fit in memory
+  /// arithmetic (size_t, ptrdiff_t): every rank that calls it with the same
+  /// counts fails alike, never wraps around.
+  static std::size_t total(const std::vector<std::uint64_t>& counts, std::size_t element_size,
+                           const char* what);
+  /// The sum of `counts` in `sum`, or false when it does not fit (see total).
+  static bool sum_of(const std::vector<std::uint64_t>& counts, std::size_t element_size,
+                     std::size_t& sum) noexcept;
+
+  /// How an alltoallv goes, agreed by every rank: in one MPI call, or in
+  /// pieces; and how many elements arrive here.
+  struct AlltoallvPlan {
+    std::size_t receive_elements = 0;
+    bool in_pieces = false;
+  };
+  /// Collective: one allreduce. A total that does not fit (see total) on any
+  /// rank is an error on every rank.
+  [[nodiscard]] AlltoallvPlan plan_alltoallv(const std::vector<std::uint64_t>& send_counts,
+                                             const std::vector<std::uint64_t>& recv_counts,
+                                             std::size_t element_size) const;
+  void alltoallv_planned(std::span<const std::byte> send,
+                         const std::vector<std::uint64_t>& send_counts,
+                         const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
+                         std::span<std::byte> out, const AlltoallvPlan& plan) const;
 
   void allgather_bytes(std::span<const std::byte> mine, std::span<std::byte> out) const;
   void allgatherv_bytes(std::span<const std::byte> mine, const std::vector<std::uint64_t>& counts,
@@ -204,6 +252,7 @@ class Comm {
   int handle_ = 0;  // MPI_Comm_c2f of the communicator: keeps <mpi.h> out of headers
   int rank_ = 0;
   int size_ = 1;
+  std::size_t max_message_bytes_ = kMaxMessageBytes;
 };
 
 }  // namespace dmf::dist

@@ -1,7 +1,8 @@
 // An exchange plan (docs/design.md §3): which rows of a distributed matrix each
 // rank needs from each other rank, worked out once, then used every sweep.
-// Each exchange is one MPI_Alltoallv with counts known on both sides; no
-// rank ever gathers a whole matrix.
+// Each exchange is one MPI_Alltoallv with counts known on both sides (in
+// pieces when a message exceeds 1 GiB, see Comm); no rank ever gathers a
+// whole matrix.
 #pragma once
 
 #include <cstddef>
