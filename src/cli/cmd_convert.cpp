@@ -63,9 +63,9 @@ int run(Context& context, const ConvertOptions& o, const ParamSet& params) {
                      with_config({{"--data", o.data}}, params));
   model::check_model_dir_writable(comm, o.out, o.overwrite);
   if (data::is_data_set_dir(comm, o.data)) {
-    throw Error(fmt::format("{} is a data set directory already; convert reads ratings text",
-                            o.data),
-                /*collective=*/true);
+    throw Error(
+        fmt::format("{} is a data set directory already; convert reads ratings text", o.data),
+        /*collective=*/true);
   }
   Stopwatch clock;
   data::LoadOptions load = o.load;

@@ -25,36 +25,48 @@ struct ToItemOwner {
 };
 
 /// Collective: the item side's CSC block from `by_user`, every rank's CSR of
-/// its users. Ratings arrive in source-rank order, which is user order, so
-/// placing them by item in arrival order leaves each item's users ascending:
-/// the canonical order the text load's build_block sorts into.
-/// `times`, `lines`: whether by_user holds them (the same on every rank,
-/// from the options, even where it holds no ratings).
+/// its users; `degrees` are the ratings of each item this rank owns
+/// (item_counts.npy), which lay the block out before anything arrives.
+/// Ratings are placed in source-rank order, which is user order, so each
+/// item's users come out ascending: the canonical order the text load's
+/// build_block sorts into. The ratings this rank keeps for itself are placed
+/// straight from `by_user`. `times`, `lines`: whether by_user holds them
+/// (the same on every rank, from the options, even where it holds no
+/// ratings). Errors (counts that do not fit the arrays) name `counts_path`.
 SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const IdDirectory& items,
+                       std::span<const std::uint64_t> degrees, const std::string& counts_path,
                        bool times, bool lines) {
   const auto parts = static_cast<std::size_t>(comm.size());
+  const auto self = static_cast<std::size_t>(comm.rank());
   const Ownership& owners = items.ownership();
-  std::vector<std::uint32_t> owner_of(by_user.nnz());
+  const std::uint64_t n = by_user.nnz();
+  std::vector<std::uint32_t> owner_of(parts > 1 ? n : 0);
   std::vector<std::size_t> counts(parts, 0);
-  for (std::uint64_t k = 0; k < by_user.nnz(); ++k) {
-    owner_of[k] = static_cast<std::uint32_t>(owners.owner(by_user.columns[k]));
-    ++counts[owner_of[k]];
+  if (parts > 1) {
+    for (std::uint64_t k = 0; k < n; ++k) {
+      owner_of[k] = static_cast<std::uint32_t>(owners.owner(by_user.columns[k]));
+      ++counts[owner_of[k]];
+    }
   }
+  auto owner = [&](std::uint64_t k) { return parts > 1 ? owner_of[k] : 0U; };
+  counts[self] = 0;  // kept here, not sent
   std::vector<std::size_t> cursor(parts, 0);
   for (std::size_t p = 1; p < parts; ++p) cursor[p] = cursor[p - 1] + counts[p - 1];
-  std::vector<ToItemOwner> send(by_user.nnz());
-  std::vector<std::int64_t> send_times(times ? by_user.nnz() : 0);
-  std::vector<std::uint64_t> send_lines(lines ? by_user.nnz() : 0);
-  for (std::uint32_t r = 0; r < by_user.rows(); ++r) {
+  const std::size_t sent = cursor[parts - 1] + counts[parts - 1];
+  std::vector<ToItemOwner> send(sent);
+  std::vector<std::int64_t> send_times(times ? sent : 0);
+  std::vector<std::uint64_t> send_lines(lines ? sent : 0);
+  for (std::uint32_t r = 0; r < by_user.rows() && sent > 0; ++r) {
     for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
-      const std::size_t at = cursor[owner_of[k]]++;
+      if (owner(k) == self) continue;
+      const std::size_t at = cursor[owner(k)]++;
       send[at] = {by_user.first_row + r, by_user.columns[k], by_user.values[k]};
       if (times) send_times[at] = by_user.times[k];
       if (lines) send_lines[at] = by_user.lines[k];
     }
   }
-  owner_of = {};
-  const auto got = comm.alltoallv<ToItemOwner>(send, counts);
+  std::vector<std::size_t> received;
+  const auto got = comm.alltoallv<ToItemOwner>(send, counts, &received);
   send = {};
   const std::vector<std::size_t> none(parts, 0);
   const auto got_times = comm.alltoallv<std::int64_t>(send_times, times ? counts : none);
@@ -62,20 +74,61 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
 
   SparseBlock block;
   block.first_row = items.first_row();
-  block.offsets.assign(std::size_t{items.local_rows()} + 1, 0);
-  for (const auto& g : got) ++block.offsets[g.item - block.first_row + 1];
-  for (std::uint32_t r = 0; r < items.local_rows(); ++r) block.offsets[r + 1] += block.offsets[r];
+  block.offsets.assign(1, 0);
+  for (const auto d : degrees) block.offsets.push_back(block.offsets.back() + d);
+  const std::uint64_t total = block.offsets.back();
   std::vector<std::uint64_t> place(block.offsets.begin(), block.offsets.end() - 1);
-  block.columns.resize(got.size());
-  block.values.resize(got.size());
-  block.times.resize(got_times.size());
-  block.lines.resize(got_lines.size());
-  for (std::size_t k = 0; k < got.size(); ++k) {
-    const std::uint64_t at = place[got[k].item - block.first_row]++;
-    block.columns[at] = got[k].user;
-    block.values[at] = got[k].value;
-    if (times) block.times[at] = got_times[k];
-    if (lines) block.lines[at] = got_lines[k];
+  // Users and values side by side: one scattered write per rating, then
+  // split in order.
+  struct Entry {
+    std::uint32_t user;
+    float value;
+  };
+  std::vector<Entry> entries(total);
+  block.times.resize(times ? total : 0);
+  block.lines.resize(lines ? total : 0);
+  bool fits = true;
+  auto put = [&](std::uint32_t item, std::uint32_t user, float value) {
+    const std::uint32_t row = item - block.first_row;
+    const std::uint64_t at = place[row]++;
+    fits = fits && at < block.offsets[row + 1];
+    if (fits) entries[at] = {user, value};
+    return fits ? at : total;
+  };
+  std::size_t next = 0;  // in got
+  for (std::size_t source = 0; source < parts && fits; ++source) {
+    if (source != self) {
+      for (std::size_t j = 0; j < received[source] && fits; ++j, ++next) {
+        const std::uint64_t at = put(got[next].item, got[next].user, got[next].value);
+        if (times && fits) block.times[at] = got_times[next];
+        if (lines && fits) block.lines[at] = got_lines[next];
+      }
+      continue;
+    }
+    for (std::uint32_t r = 0; r < by_user.rows() && fits; ++r) {
+      for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
+        if (owner(k) != self) continue;
+        const std::uint64_t at = put(by_user.columns[k], by_user.first_row + r, by_user.values[k]);
+        if (!fits) break;
+        if (times) block.times[at] = by_user.times[k];
+        if (lines) block.lines[at] = by_user.lines[k];
+      }
+    }
+  }
+  for (std::size_t row = 0; row < place.size() && fits; ++row) {
+    fits = place[row] == block.offsets[row + 1];
+  }
+  if (!comm.all(fits)) {
+    throw Error(fmt::format("{} does not fit the data set: an item's count differs from its "
+                            "ratings in columns.npy",
+                            counts_path),
+                /*collective=*/true);
+  }
+  block.columns.resize(total);
+  block.values.resize(total);
+  for (std::uint64_t k = 0; k < total; ++k) {
+    block.columns[k] = entries[k].user;
+    block.values[k] = entries[k].value;
   }
   return block;
 }
@@ -103,10 +156,8 @@ bool is_data_set_dir(const dist::Comm& comm, const std::string& path) {
   std::uint8_t yes = 0;
   if (comm.is_root()) {
     std::error_code ec;
-    yes = fs::is_directory(path, ec) &&
-                  fs::exists(fs::path(path) / model::kManifestFile, ec)
-              ? 1
-              : 0;
+    yes =
+        fs::is_directory(path, ec) && fs::exists(fs::path(path) / model::kManifestFile, ec) ? 1 : 0;
   }
   return comm.broadcast(yes, 0) != 0;
 }
@@ -129,8 +180,9 @@ RatingsData load_data_set(const dist::Comm& comm, const std::string& dir,
   report.read_seconds = share.read_seconds;
   report.index_seconds = share.index_seconds;
   Stopwatch clock;
-  data.by_item =
-      item_block(comm, share.by_user, share.items, options.keep_time, options.keep_lines);
+  data.by_item = item_block(comm, share.by_user, share.items, share.item_degrees,
+                            (fs::path(dir) / "item_counts.npy").string(), options.keep_time,
+                            options.keep_lines);
   data.by_user = std::move(share.by_user);
   data.users = std::move(share.users);
   data.items = std::move(share.items);
@@ -146,7 +198,8 @@ RatingsData ratings_from_local(const dist::Comm& comm, LocalRatings& local,
   report.ratings = report.ratings_read;
   report.lines = local.lines_seen;
   report.first_line.assign(1, 1);
-  for (const auto n : local.lines_per_rank) report.first_line.push_back(report.first_line.back() + n);
+  for (const auto n : local.lines_per_rank)
+    report.first_line.push_back(report.first_line.back() + n);
   Stopwatch clock;
   std::vector<std::uint32_t> user_rows;
   std::vector<std::uint32_t> item_rows;
@@ -166,10 +219,11 @@ RatingsData ratings_from_local(const dist::Comm& comm, LocalRatings& local,
   return data;
 }
 
-LocalRatings pick_ratings(
-    const dist::Comm& comm, const SparseBlock& block, const IdDirectory& users,
-    const IdDirectory& items, std::uint64_t first_position,
-    const std::function<bool(std::uint64_t k, std::string_view user, std::string_view item)>& pick) {
+LocalRatings pick_ratings(const dist::Comm& comm, const SparseBlock& block,
+                          const IdDirectory& users, const IdDirectory& items,
+                          std::uint64_t first_position,
+                          const std::function<bool(std::uint64_t k, std::string_view user,
+                                                   std::string_view item)>& pick) {
   // The tokens of the items this rank's ratings name, asked of their owners once.
   std::vector<std::uint32_t> distinct(block.columns);
   std::ranges::sort(distinct);

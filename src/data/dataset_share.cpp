@@ -3,18 +3,21 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <optional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "dmf/core/timer.hpp"
 #include "dmf/data/dataset_dir.hpp"
 #include "dmf/dist/file_checksums.hpp"
+#include "dmf/dist/file_digests.hpp"
 #include "dmf/dist/strings.hpp"
+#include "dmf/io/checksum.hpp"
 #include "dmf/io/npy.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
@@ -29,6 +32,10 @@ namespace fs = std::filesystem;
 constexpr std::array<std::string_view, 8> kFiles{
     "user_ids.txt", "item_ids.txt", "user_counts.npy", "item_counts.npy",
     "rows.npy",     "columns.npy",  "values.npy",      "times.npy"};
+
+/// The arrays of one entry per rating, which ranks read in ranges.
+constexpr std::array<std::string_view, 4> kRatingArrays{"rows.npy", "columns.npy", "values.npy",
+                                                        "times.npy"};
 
 std::string join(const std::string& dir, std::string_view file) {
   return (fs::path(dir) / file).string();
@@ -67,8 +74,10 @@ nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
     if (!comm.is_root()) return;
     text = read_text(path);
     std::error_code ec;
-    DMF_CHECK(fs::exists(sidecar, ec), "{} is missing: every data set has the checksum of its "
-              "manifest", sidecar);
+    DMF_CHECK(fs::exists(sidecar, ec),
+              "{} is missing: every data set has the checksum of its "
+              "manifest",
+              sidecar);
     const std::string line = read_text(sidecar);
     const std::string expected = model::manifest_checksum_line(text);
     DMF_CHECK(line == expected,
@@ -88,8 +97,8 @@ nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
               m.contains("format_version") ? m["format_version"].dump() : "(none)",
               kDataSetFormatVersion);
     for (const char* key : {"users", "items", "ratings"}) {
-      DMF_CHECK(m.contains(key) && m[key].is_number_unsigned(),
-                "{}: \"{}\" must be a count", path, key);
+      DMF_CHECK(m.contains(key) && m[key].is_number_unsigned(), "{}: \"{}\" must be a count", path,
+                key);
     }
     DMF_CHECK(m.contains("has_time") && m["has_time"].is_boolean(),
               "{}: \"has_time\" must be true or false", path);
@@ -106,7 +115,13 @@ nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
     }
     return m;
   });
-  dist::verify_files(comm, dir, manifest["files"]);
+  // The ID and count files are verified here; the rating arrays as each
+  // rank reads its range of them (read_verified), so no byte is read twice.
+  nlohmann::json small = nlohmann::json::object();
+  for (const auto& [file, entry] : manifest["files"].items()) {
+    if (std::ranges::find(kRatingArrays, file) == kRatingArrays.end()) small[file] = entry;
+  }
+  dist::verify_files(comm, dir, small);
   return manifest;
 }
 
@@ -143,11 +158,64 @@ std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uin
   return values;
 }
 
+/// Collective: read_elements of `file` (one of kRatingArrays) in `dir`, each
+/// rank's range following the lower ranks' so that together they cover the
+/// array, and the file checked against its size and digests in `files`
+/// (the manifest's), the digests computed from the bytes read
+/// (dist::FileDigests hands each chunk's state from rank to rank).
+template <class T>
+std::vector<T> read_verified(const dist::Comm& comm, const std::string& dir, std::string_view file,
+                             io::NpyType type, std::uint64_t total, std::uint64_t first,
+                             std::uint64_t count, const nlohmann::json& files) {
+  const std::string path = join(dir, file);
+  const nlohmann::json& entry = files.at(std::string(file));
+  std::string header;
+  std::vector<T> values = comm.agree([&] {
+    DMF_CHECK(entry.contains("bytes") && entry["bytes"].is_number_unsigned() &&
+                  entry.contains("xxh3_64") && entry["xxh3_64"].is_array(),
+              "{}: the manifest's checksum of {} is malformed", dir, file);
+    const std::uint64_t size = io::file_size(path);
+    const auto expected = entry["bytes"].get<std::uint64_t>();
+    DMF_CHECK(size == expected, "{} has {} bytes where the manifest says {}{}", path, size,
+              expected, size < expected ? " (truncated)" : "");
+    if (comm.is_root()) {
+      header.resize(io::read_npy_header(path).data_offset);
+      const int fd = ::open(path.c_str(), O_RDONLY);
+      DMF_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
+      const ssize_t got = ::pread(fd, header.data(), header.size(), 0);
+      ::close(fd);
+      DMF_CHECK(got == static_cast<ssize_t>(header.size()), "cannot read {}", path);
+    }
+    return read_elements<T>(path, type, total, first, count);
+  });
+  const auto header_bytes = comm.broadcast<std::uint64_t>(header.size(), 0);
+  const std::uint64_t size = entry["bytes"].get<std::uint64_t>();
+  dist::FileDigests digests(comm);
+  digests.add(header, comm.is_root() ? 0 : header_bytes, header_bytes);
+  const std::string_view part(reinterpret_cast<const char*>(values.data()),
+                              values.size() * sizeof(T));
+  digests.add(part, header_bytes + first * sizeof(T), size);
+  const auto computed = digests.finish(size);
+  comm.agree([&] {
+    const auto& listed = entry["xxh3_64"];
+    DMF_CHECK(listed.size() == computed.size(), "{}: the manifest lists {} digests for {} chunks",
+              path, listed.size(), computed.size());
+    for (std::size_t c = 0; c < computed.size(); ++c) {
+      DMF_CHECK(
+          listed[c].is_string() && listed[c].get<std::string>() == io::digest_hex(computed[c]),
+          "{} is corrupt: its checksum (XXH3-64 of bytes from {}) is {}, the manifest says "
+          "{}",
+          path, c * io::kChecksumChunkBytes, io::digest_hex(computed[c]), listed[c].dump());
+    }
+  });
+  return values;
+}
+
 /// Collective: the ownership of one side from its counts file, computed as
 /// IdDirectory::build does from the counts it gathers (part_of over the
 /// canonical order), so both loads split rows alike.
-Ownership ownership_from_counts(const dist::Comm& comm, const std::string& path,
-                                std::uint64_t rows, std::uint64_t ratings) {
+Ownership ownership_from_counts(const dist::Comm& comm, const std::string& path, std::uint64_t rows,
+                                std::uint64_t ratings) {
   const io::ByteRange mine = io::split_range(0, rows, comm.rank(), comm.size());
   const auto counts = comm.agree([&] {
     return read_elements<std::uint64_t>(path, io::NpyType::kUInt64, rows, mine.begin,
@@ -205,8 +273,8 @@ IdDirectory read_owned_ids(const dist::Comm& comm, const std::string& path, std:
   std::vector<std::uint32_t> lengths(tokens.size());
   std::string chars;
   for (std::size_t k = 0; k < tokens.size(); ++k) {
-    const auto owner = static_cast<std::size_t>(
-        ownership.owner(static_cast<std::uint32_t>(first_line + k)));
+    const auto owner =
+        static_cast<std::size_t>(ownership.owner(static_cast<std::uint32_t>(first_line + k)));
     ++token_counts[owner];
     byte_counts[owner] += tokens[k].size();
     lengths[k] = static_cast<std::uint32_t>(tokens[k].size());
@@ -235,8 +303,9 @@ IdDirectory read_owned_ids(const dist::Comm& comm, const std::string& path, std:
     }
   }
   comm.raise_if_any(out_of_order);
-  const std::string ends[2] = {owned.empty() ? std::string() : std::string(owned[0]),
-                               owned.empty() ? std::string() : std::string(owned[owned.size() - 1])};
+  const std::string ends[2] = {
+      owned.empty() ? std::string() : std::string(owned[0]),
+      owned.empty() ? std::string() : std::string(owned[owned.size() - 1])};
   const auto all_ends = dist::allgather_strings(comm, ends);
   std::string last;  // of the lower ranks' IDs
   for (std::size_t p = 0; p < parts; ++p) {
@@ -263,28 +332,28 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   const auto users = static_cast<std::uint64_t>(share.users.total_rows());
   const auto items = share.items.total_rows();
   comm.agree([&] {
-    const auto counts = read_elements<std::uint64_t>(join(dir, "user_counts.npy"),
-                                                     io::NpyType::kUInt64, users, block.first_row,
-                                                     rows);
+    const auto counts = read_elements<std::uint64_t>(
+        join(dir, "user_counts.npy"), io::NpyType::kUInt64, users, block.first_row, rows);
     block.offsets.assign(1, 0);
     for (const auto c : counts) block.offsets.push_back(block.offsets.back() + c);
   });
   const std::uint64_t n = block.offsets.back();
   first_rating = comm.exscan_sum(n);
   const std::uint64_t total = share.ratings;
+  const nlohmann::json& files = share.manifest["files"];
+  const std::string rows_path = join(dir, "rows.npy");
+  const std::string columns_path = join(dir, "columns.npy");
+  const auto row_of = read_verified<std::uint32_t>(comm, dir, "rows.npy", io::NpyType::kUInt32,
+                                                   total, first_rating, n, files);
+  block.columns = read_verified<std::uint32_t>(comm, dir, "columns.npy", io::NpyType::kUInt32,
+                                               total, first_rating, n, files);
+  block.values = read_verified<float>(comm, dir, "values.npy", io::NpyType::kFloat32, total,
+                                      first_rating, n, files);
+  if (options.keep_time) {
+    block.times = read_verified<std::int64_t>(comm, dir, "times.npy", io::NpyType::kInt64, total,
+                                              first_rating, n, files);
+  }
   comm.agree([&] {
-    const std::string rows_path = join(dir, "rows.npy");
-    const std::string columns_path = join(dir, "columns.npy");
-    const auto row_of = read_elements<std::uint32_t>(rows_path, io::NpyType::kUInt32, total,
-                                                     first_rating, n);
-    block.columns = read_elements<std::uint32_t>(columns_path, io::NpyType::kUInt32, total,
-                                                 first_rating, n);
-    block.values = read_elements<float>(join(dir, "values.npy"), io::NpyType::kFloat32, total,
-                                        first_rating, n);
-    if (options.keep_time) {
-      block.times = read_elements<std::int64_t>(join(dir, "times.npy"), io::NpyType::kInt64,
-                                                total, first_rating, n);
-    }
     for (std::uint32_t r = 0; r < rows; ++r) {
       for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
         DMF_CHECK(row_of[k] == block.first_row + r,
@@ -323,7 +392,8 @@ DataSetShare read_data_set_share(const dist::Comm& comm, const std::string& dir,
   const nlohmann::json& m = share.manifest;
   share.ratings = m["ratings"].get<std::uint64_t>();
   share.has_time = m["has_time"].get<bool>();
-  for (const auto& [file, entry] : m["files"].items()) share.file_bytes += entry["bytes"].get<std::uint64_t>();
+  for (const auto& [file, entry] : m["files"].items())
+    share.file_bytes += entry["bytes"].get<std::uint64_t>();
   if (options.keep_time && !share.has_time) {
     throw Error(fmt::format("{} has no times (its source had no time column)", dir),
                 /*collective=*/true);
@@ -335,8 +405,10 @@ DataSetShare read_data_set_share(const dist::Comm& comm, const std::string& dir,
                             join(dir, model::kManifestFile), users, items, share.ratings),
                 /*collective=*/true);
   }
-  auto user_owners = ownership_from_counts(comm, join(dir, "user_counts.npy"), users, share.ratings);
-  auto item_owners = ownership_from_counts(comm, join(dir, "item_counts.npy"), items, share.ratings);
+  auto user_owners =
+      ownership_from_counts(comm, join(dir, "user_counts.npy"), users, share.ratings);
+  auto item_owners =
+      ownership_from_counts(comm, join(dir, "item_counts.npy"), items, share.ratings);
   share.read_seconds = clock.seconds();
   clock.restart();
   share.users = read_owned_ids(comm, join(dir, "user_ids.txt"), users, std::move(user_owners));
@@ -344,6 +416,10 @@ DataSetShare read_data_set_share(const dist::Comm& comm, const std::string& dir,
   share.index_seconds = clock.seconds();
   clock.restart();
   share.by_user = read_user_block(comm, dir, share, options, share.first_rating);
+  share.item_degrees = comm.agree([&] {
+    return read_elements<std::uint64_t>(join(dir, "item_counts.npy"), io::NpyType::kUInt64, items,
+                                        share.items.first_row(), share.items.local_rows());
+  });
   share.read_seconds += clock.seconds();
   return share;
 }

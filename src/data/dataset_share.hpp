@@ -7,8 +7,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <string_view>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -22,15 +23,16 @@ namespace dmf::data {
 
 struct DataSetShare {
   nlohmann::json manifest;
-  std::uint64_t ratings = 0;       // in the whole data set
-  std::uint64_t file_bytes = 0;    // of its files, the manifest not counted
+  std::uint64_t ratings = 0;     // in the whole data set
+  std::uint64_t file_bytes = 0;  // of its files, the manifest not counted
   bool has_time = false;
   IdDirectory users;
   IdDirectory items;
-  SparseBlock by_user;             // this rank's users' ratings (times, lines as asked)
-  std::uint64_t first_rating = 0;  // position of by_user's first rating in the arrays
-  double read_seconds = 0.0;       // manifest, checksums, arrays
-  double index_seconds = 0.0;      // IDs
+  SparseBlock by_user;                      // this rank's users' ratings (times, lines as asked)
+  std::vector<std::uint64_t> item_degrees;  // ratings of each item this rank owns
+  std::uint64_t first_rating = 0;           // position of by_user's first rating in the arrays
+  double read_seconds = 0.0;                // manifest, checksums, arrays
+  double index_seconds = 0.0;               // IDs
 };
 
 /// Collective. Refuses options that describe text (one error naming the

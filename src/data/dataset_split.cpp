@@ -43,28 +43,27 @@ SubsetCounts write_data_set_split(const dist::Comm& comm, const RatingsData& dat
                 decisions[k].line);
     }
   });
-  const std::uint64_t first_position = data.report.first_line.at(static_cast<std::size_t>(comm.rank())) - 1;
+  const std::uint64_t first_position =
+      data.report.first_line.at(static_cast<std::size_t>(comm.rank())) - 1;
   SubsetCounts counts{};
   for (std::size_t s = 0; s < paths.size(); ++s) {
     if (paths[s].empty()) continue;
     const auto subset = static_cast<Subset>(s);
-    LocalRatings local = pick_ratings(
-        comm, block, data.users, data.items, first_position,
-        [&](std::uint64_t k, std::string_view user, std::string_view item) {
-          const LineSubset& d = decisions[k];
-          return (d.decided ? d.subset : random_subset(options, user, item)) == subset;
-        });
+    LocalRatings local =
+        pick_ratings(comm, block, data.users, data.items, first_position,
+                     [&](std::uint64_t k, std::string_view user, std::string_view item) {
+                       const LineSubset& d = decisions[k];
+                       return (d.decided ? d.subset : random_subset(options, user, item)) == subset;
+                     });
     counts[s] = comm.allreduce<std::uint64_t>(local.size(), dist::Op::kSum);
     LoadOptions build;
     build.keep_time = !block.times.empty();
     const RatingsData part = ratings_from_local(comm, local, build);
     local = LocalRatings{};
-    const nlohmann::json source = {{"split_of", data.report.path},
-                                   {"subset", std::string(kSubsetNames.at(s))},
-                                   {"by", to_string(options.method)},
-                                   {"seed", options.seed},
-                                   {"test_ratio", options.test_ratio},
-                                   {"validation_ratio", options.validation_ratio}};
+    const nlohmann::json source = {
+        {"split_of", data.report.path},     {"subset", std::string(kSubsetNames.at(s))},
+        {"by", to_string(options.method)},  {"seed", options.seed},
+        {"test_ratio", options.test_ratio}, {"validation_ratio", options.validation_ratio}};
     (void)write_data_set(comm, paths[s], part, source, overwrite);
   }
   return counts;

@@ -36,7 +36,8 @@ std::string ratings_csv(std::uint64_t seed, int count, bool string_ids) {
     const auto u = static_cast<int>(300 * rng.uniform() * rng.uniform());
     const auto i = static_cast<int>(200 * rng.uniform() * rng.uniform());
     if (!seen.emplace(u, i).second) continue;
-    out += string_ids ? fmt::format("u{:03},{:07},", u, i * 7) : fmt::format("{},{},", u + 1, i * 3 - 50);
+    out += string_ids ? fmt::format("u{:03},{:07},", u, i * 7)
+                      : fmt::format("{},{},", u + 1, i * 3 - 50);
     out += fmt::format("{},{}\n", static_cast<float>(1 + rng.below(10)) / 2.0F,
                        1000000 + rng.below(100000));
   }
