@@ -84,10 +84,10 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   const data::DataSummary s = data::summarize(comm, ratings);
   // A data set directory has no text format: it says what it is instead.
   const bool data_set = data::is_data_set_dir(comm, o.data);
-  const std::string format = data_set ? std::string("data set directory")
-                                      : fmt::format("{}{}, columns {}", to_string(report.format.kind),
-                                                    report.format.has_header ? ", header" : "",
-                                                    column_list(report.format));
+  const std::string format =
+      data_set ? std::string("data set directory")
+               : fmt::format("{}{}, columns {}", to_string(report.format.kind),
+                             report.format.has_header ? ", header" : "", column_list(report.format));
 
   const std::uint64_t held = comm.allreduce(ratings.by_user.bytes() + ratings.by_item.bytes(), dist::Op::kSum);
   const double bytes_per_rating = static_cast<double>(held) / (2.0 * static_cast<double>(s.ratings));

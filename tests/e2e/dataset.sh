@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Data set directories end to end: dmf convert writes the same bytes at any
 # rank count, numpy reads the arrays as they are, a model trained on the
-# directory (with --holdout) is byte-identical to one trained on the text,
-# dmf split of the directory holds out the ratings the text split does, a
-# damaged array and a text option are refused, and nothing is overwritten.
+# directory (with and without --holdout) is byte-identical to one trained on
+# the text, eval scores it as it scores the text, dmf split of the directory
+# holds out the ratings the text split does, a damaged array and a text
+# option are refused, and nothing is overwritten.
 source "$DMF_E2E_LIB"
 
 # A CSV with a header, string IDs with leading zeros and a time column.
@@ -41,10 +42,12 @@ assert users[rows[0]] == "u001" and values.dtype == np.float32 and times.dtype =
 PY
 fi
 
-# The same model from the text and from the directory, at 1 and 3 ranks.
+# The same model from the text and from the directory, at 1 rank with
+# --holdout (the kept ratings re-indexed) and at 3 without (the direct load).
 for np in $(e2e_ranks 1 3); do
+  holdout=$([[ "$np" == 1 ]] && echo 0.2 || echo 0)
   for data in ratings.csv r.dmf; do
-    expect_ok dmf_np "$np" train --data "$data" --holdout 0.2 --rank 3 --epochs 3 \
+    expect_ok dmf_np "$np" train --data "$data" --holdout "$holdout" --rank 3 --epochs 3 \
       --out "m.$data.np$np" --quiet
   done
   for f in user_factors.npy item_factors.npy user_bias.npy item_bias.npy user_ids.txt item_ids.txt; do
@@ -54,6 +57,16 @@ for np in $(e2e_ranks 1 3); do
   grep '"fingerprint"' "m.r.dmf.np$np/manifest.json" > fp.binary
   same_bytes fp.text fp.binary
 done
+
+# A scored set read where it lies (eval, --validation, --test) gives the same figures.
+expect_ok dmf eval --model m.ratings.csv.np1 --data ratings.csv --json
+mv "$WORK/stdout" eval.text
+expect_ok dmf eval --model m.ratings.csv.np1 --data r.dmf --json
+sed 's/"data":"[^"]*"//' eval.text > eval.text.figures
+sed 's/"data":"[^"]*"//' "$WORK/stdout" > eval.binary.figures
+same_bytes eval.text.figures eval.binary.figures
+contains eval.binary.figures '"count":'
+
 
 # dmf split of the directory: data set directories holding the ratings the
 # text split puts in each file, as convert writes them.
