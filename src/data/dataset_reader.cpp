@@ -166,6 +166,9 @@ RatingsData load_data_set(const dist::Comm& comm, const std::string& dir,
                           const LoadOptions& options) {
   if (options.keep) return load_kept(comm, dir, options);
   DataSetShare share = read_data_set_share(comm, dir, options);
+  if (share.ratings == 0) {
+    throw Error(fmt::format("{} contains no ratings", dir), /*collective=*/true);
+  }
   RatingsData data;
   LoadReport& report = data.report;
   report.path = dir;

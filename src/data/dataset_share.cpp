@@ -400,9 +400,9 @@ DataSetShare read_data_set_share(const dist::Comm& comm, const std::string& dir,
   }
   const auto users = m["users"].get<std::uint64_t>();
   const auto items = m["items"].get<std::uint64_t>();
-  if (users >= kUnknownRow || items >= kUnknownRow || share.ratings == 0) {
-    throw Error(fmt::format("{}: {} users, {} items and {} ratings: not a data set dmf reads",
-                            join(dir, model::kManifestFile), users, items, share.ratings),
+  if (users >= kUnknownRow || items >= kUnknownRow) {
+    throw Error(fmt::format("{}: {} users and {} items: more than dmf supports ({})",
+                            join(dir, model::kManifestFile), users, items, kUnknownRow - 1),
                 /*collective=*/true);
   }
   auto user_owners =

@@ -71,9 +71,15 @@ contains eval.binary.figures '"count":'
 # dmf split of the directory: data set directories holding the ratings the
 # text split puts in each file, as convert writes them.
 expect_ok dmf split --data ratings.csv --test-ratio 0.25 --seed 5 --out-prefix text --quiet
-expect_ok dmf_np 2 split --data r.dmf --test-ratio 0.25 --seed 5 --out-prefix binary --quiet
+# (--validation-ratio 0.0001 takes none with this seed: an empty data set,
+# which scores as an empty file does.)
+expect_ok dmf_np 2 split --data r.dmf --test-ratio 0.25 --validation-ratio 0.0001 --seed 5 \
+  --out-prefix binary --quiet
 expect_ok dmf convert --data text.test --out text.test.dmf --quiet
 for f in $arrays; do same_bytes "text.test.dmf/$f" "binary.test/$f"; done
+expect_ok dmf train --data binary.train --validation binary.validation --rank 2 --epochs 1 \
+  --out m.empty --quiet
+contains "$WORK/stdout" "validation  RMSE n/a  MAE n/a  (0 ratings"
 
 # A damaged array is refused naming it; so is an option that describes text.
 cp -r r.dmf bad.dmf
