@@ -6,9 +6,11 @@
 #include <filesystem>
 
 #include "dataset_share.hpp"
+#include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
 #include "dmf/data/block_builder.hpp"
 #include "dmf/data/dataset_dir.hpp"
+#include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "routing.hpp"
 
@@ -35,7 +37,7 @@ struct ToItemOwner {
 /// ratings). Errors (counts that do not fit the arrays) name `counts_path`.
 SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const IdDirectory& items,
                        std::span<const std::uint64_t> degrees, const std::string& counts_path,
-                       bool times, bool lines) {
+                       bool times, bool lines, int threads) {
   const auto parts = static_cast<std::size_t>(comm.size());
   const auto self = static_cast<std::size_t>(comm.rank());
   const Ownership& owners = items.ownership();
@@ -87,37 +89,51 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
   std::vector<Entry> entries(total);
   block.times.resize(times ? total : 0);
   block.lines.resize(lines ? total : 0);
-  bool fits = true;
-  auto put = [&](std::uint32_t item, std::uint32_t user, float value) {
-    const std::uint32_t row = item - block.first_row;
-    const std::uint64_t at = place[row]++;
-    fits = fits && at < block.offsets[row + 1];
-    if (fits) entries[at] = {user, value};
-    return fits ? at : total;
-  };
-  std::size_t next = 0;  // in got
-  for (std::size_t source = 0; source < parts && fits; ++source) {
-    if (source != self) {
-      for (std::size_t j = 0; j < received[source] && fits; ++j, ++next) {
-        const std::uint64_t at = put(got[next].item, got[next].user, got[next].value);
-        if (times && fits) block.times[at] = got_times[next];
-        if (lines && fits) block.lines[at] = got_lines[next];
+  // Thread t places the ratings of its range of item rows, visiting every
+  // rating in source order, so each item's users stay in order whatever the
+  // threads.
+  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(place.size())));
+  std::vector<std::uint8_t> fit(static_cast<std::size_t>(workers), 1);
+  parallel_for(workers, workers, [&](std::int64_t t) {
+    const io::ByteRange mine = io::split_range(0, place.size(), static_cast<int>(t), workers);
+    bool fits = true;
+    // Where the rating goes, or `total` when another thread places it.
+    auto slot = [&](std::uint32_t item) {
+      const std::uint64_t row = item - block.first_row;
+      if (row < mine.begin || row >= mine.end) return total;
+      const std::uint64_t at = place[row]++;
+      fits = fits && at < block.offsets[row + 1];
+      return fits ? at : total;
+    };
+    std::size_t next = 0;  // in got
+    for (std::size_t source = 0; source < parts && fits; ++source) {
+      if (source != self) {
+        for (std::size_t j = 0; j < received[source] && fits; ++j, ++next) {
+          const std::uint64_t at = slot(got[next].item);
+          if (at == total) continue;
+          entries[at] = {got[next].user, got[next].value};
+          if (times) block.times[at] = got_times[next];
+          if (lines) block.lines[at] = got_lines[next];
+        }
+        continue;
       }
-      continue;
-    }
-    for (std::uint32_t r = 0; r < by_user.rows() && fits; ++r) {
-      for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
-        if (owner(k) != self) continue;
-        const std::uint64_t at = put(by_user.columns[k], by_user.first_row + r, by_user.values[k]);
-        if (!fits) break;
-        if (times) block.times[at] = by_user.times[k];
-        if (lines) block.lines[at] = by_user.lines[k];
+      for (std::uint32_t r = 0; r < by_user.rows() && fits; ++r) {
+        for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
+          if (owner(k) != self) continue;
+          const std::uint64_t at = slot(by_user.columns[k]);
+          if (at == total) continue;
+          entries[at] = {by_user.first_row + r, by_user.values[k]};
+          if (times) block.times[at] = by_user.times[k];
+          if (lines) block.lines[at] = by_user.lines[k];
+        }
       }
     }
-  }
-  for (std::size_t row = 0; row < place.size() && fits; ++row) {
-    fits = place[row] == block.offsets[row + 1];
-  }
+    for (std::uint64_t row = mine.begin; row < mine.end && fits; ++row) {
+      fits = place[row] == block.offsets[row + 1];
+    }
+    fit[static_cast<std::size_t>(t)] = fits ? 1 : 0;
+  });
+  const bool fits = std::ranges::all_of(fit, [](std::uint8_t f) { return f != 0; });
   if (!comm.all(fits)) {
     throw Error(fmt::format("{} does not fit the data set: an item's count differs from its "
                             "ratings in columns.npy",
@@ -185,7 +201,7 @@ RatingsData load_data_set(const dist::Comm& comm, const std::string& dir,
   Stopwatch clock;
   data.by_item = item_block(comm, share.by_user, share.items, share.item_degrees,
                             (fs::path(dir) / "item_counts.npy").string(), options.keep_time,
-                            options.keep_lines);
+                            options.keep_lines, options.threads);
   data.by_user = std::move(share.by_user);
   data.users = std::move(share.users);
   data.items = std::move(share.items);

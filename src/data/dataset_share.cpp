@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
 #include "dmf/data/dataset_dir.hpp"
 #include "dmf/dist/file_checksums.hpp"
@@ -158,43 +159,47 @@ std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uin
   return values;
 }
 
-/// Collective: read_elements of `file` (one of kRatingArrays) in `dir`, each
-/// rank's range following the lower ranks' so that together they cover the
-/// array, and the file checked against its size and digests in `files`
-/// (the manifest's), the digests computed from the bytes read
+/// read_elements of `file` (one of kRatingArrays) in `dir`, after checking
+/// its size against the manifest's `entry`; rank 0 also keeps the file's
+/// header bytes in `header`, for verify_read. Not collective.
+template <class T>
+std::vector<T> read_checked(const std::string& dir, std::string_view file,
+                            const nlohmann::json& entry, io::NpyType type, std::uint64_t total,
+                            std::uint64_t first, std::uint64_t count, bool root,
+                            std::string& header) {
+  const std::string path = join(dir, file);
+  DMF_CHECK(entry.contains("bytes") && entry["bytes"].is_number_unsigned() &&
+                entry.contains("xxh3_64") && entry["xxh3_64"].is_array(),
+            "{}: the manifest's checksum of {} is malformed", dir, file);
+  const std::uint64_t size = io::file_size(path);
+  const auto expected = entry["bytes"].get<std::uint64_t>();
+  DMF_CHECK(size == expected, "{} has {} bytes where the manifest says {}{}", path, size, expected,
+            size < expected ? " (truncated)" : "");
+  if (root) {
+    header.resize(io::read_npy_header(path).data_offset);
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    DMF_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
+    const ssize_t got = ::pread(fd, header.data(), header.size(), 0);
+    ::close(fd);
+    DMF_CHECK(got == static_cast<ssize_t>(header.size()), "cannot read {}", path);
+  }
+  return read_elements<T>(path, type, total, first, count);
+}
+
+/// Collective: checks `path` against the digests of the manifest's `entry`,
+/// computed from the bytes the ranks read of it: rank 0's `header`, then
+/// each rank's `part`, which starts at element `first` of the array, the
+/// ranks' parts following each other and covering it
 /// (dist::FileDigests hands each chunk's state from rank to rank).
 template <class T>
-std::vector<T> read_verified(const dist::Comm& comm, const std::string& dir, std::string_view file,
-                             io::NpyType type, std::uint64_t total, std::uint64_t first,
-                             std::uint64_t count, const nlohmann::json& files) {
-  const std::string path = join(dir, file);
-  const nlohmann::json& entry = files.at(std::string(file));
-  std::string header;
-  std::vector<T> values = comm.agree([&] {
-    DMF_CHECK(entry.contains("bytes") && entry["bytes"].is_number_unsigned() &&
-                  entry.contains("xxh3_64") && entry["xxh3_64"].is_array(),
-              "{}: the manifest's checksum of {} is malformed", dir, file);
-    const std::uint64_t size = io::file_size(path);
-    const auto expected = entry["bytes"].get<std::uint64_t>();
-    DMF_CHECK(size == expected, "{} has {} bytes where the manifest says {}{}", path, size,
-              expected, size < expected ? " (truncated)" : "");
-    if (comm.is_root()) {
-      header.resize(io::read_npy_header(path).data_offset);
-      const int fd = ::open(path.c_str(), O_RDONLY);
-      DMF_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
-      const ssize_t got = ::pread(fd, header.data(), header.size(), 0);
-      ::close(fd);
-      DMF_CHECK(got == static_cast<ssize_t>(header.size()), "cannot read {}", path);
-    }
-    return read_elements<T>(path, type, total, first, count);
-  });
+void verify_read(const dist::Comm& comm, const std::string& path, const nlohmann::json& entry,
+                 const std::string& header, const std::vector<T>& part, std::uint64_t first) {
   const auto header_bytes = comm.broadcast<std::uint64_t>(header.size(), 0);
   const std::uint64_t size = entry["bytes"].get<std::uint64_t>();
   dist::FileDigests digests(comm);
   digests.add(header, comm.is_root() ? 0 : header_bytes, header_bytes);
-  const std::string_view part(reinterpret_cast<const char*>(values.data()),
-                              values.size() * sizeof(T));
-  digests.add(part, header_bytes + first * sizeof(T), size);
+  const std::string_view bytes(reinterpret_cast<const char*>(part.data()), part.size() * sizeof(T));
+  digests.add(bytes, header_bytes + first * sizeof(T), size);
   const auto computed = digests.finish(size);
   comm.agree([&] {
     const auto& listed = entry["xxh3_64"];
@@ -203,12 +208,10 @@ std::vector<T> read_verified(const dist::Comm& comm, const std::string& dir, std
     for (std::size_t c = 0; c < computed.size(); ++c) {
       DMF_CHECK(
           listed[c].is_string() && listed[c].get<std::string>() == io::digest_hex(computed[c]),
-          "{} is corrupt: its checksum (XXH3-64 of bytes from {}) is {}, the manifest says "
-          "{}",
+          "{} is corrupt: its checksum (XXH3-64 of bytes from {}) is {}, the manifest says {}",
           path, c * io::kChecksumChunkBytes, io::digest_hex(computed[c]), listed[c].dump());
     }
   });
-  return values;
 }
 
 /// Collective: the ownership of one side from its counts file, computed as
@@ -343,30 +346,57 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   const nlohmann::json& files = share.manifest["files"];
   const std::string rows_path = join(dir, "rows.npy");
   const std::string columns_path = join(dir, "columns.npy");
-  const auto row_of = read_verified<std::uint32_t>(comm, dir, "rows.npy", io::NpyType::kUInt32,
-                                                   total, first_rating, n, files);
-  block.columns = read_verified<std::uint32_t>(comm, dir, "columns.npy", io::NpyType::kUInt32,
-                                               total, first_rating, n, files);
-  block.values = read_verified<float>(comm, dir, "values.npy", io::NpyType::kFloat32, total,
-                                      first_rating, n, files);
-  if (options.keep_time) {
-    block.times = read_verified<std::int64_t>(comm, dir, "times.npy", io::NpyType::kInt64, total,
-                                              first_rating, n, files);
-  }
+  // The arrays are read side by side, one thread each, then verified.
+  std::vector<std::uint32_t> row_of;
+  std::array<std::string, kRatingArrays.size()> headers;
+  const bool root = comm.is_root();
+  const auto entry = [&](std::size_t a) -> const nlohmann::json& {
+    return files.at(std::string(kRatingArrays.at(a)));
+  };
+  const std::size_t arrays = options.keep_time ? 4 : 3;
   comm.agree([&] {
-    for (std::uint32_t r = 0; r < rows; ++r) {
-      for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
-        DMF_CHECK(row_of[k] == block.first_row + r,
-                  "{}: rating {} has user row {} where user_counts.npy puts row {}", rows_path,
-                  first_rating + k, row_of[k], block.first_row + r);
-        DMF_CHECK(block.columns[k] < items &&
-                      (k == block.offsets[r] || block.columns[k - 1] < block.columns[k]),
-                  "{}: rating {} has item row {}, {}", columns_path, first_rating + k,
-                  block.columns[k],
-                  block.columns[k] >= items ? fmt::format("past the {} items", items)
-                                            : std::string("out of canonical order or repeated"));
+    parallel_for(options.threads, static_cast<std::int64_t>(arrays), [&](std::int64_t a) {
+      const auto k = static_cast<std::size_t>(a);
+      const std::string_view file = kRatingArrays.at(k);
+      if (k == 0) {
+        row_of = read_checked<std::uint32_t>(dir, file, entry(k), io::NpyType::kUInt32, total,
+                                             first_rating, n, root, headers[k]);
+      } else if (k == 1) {
+        block.columns = read_checked<std::uint32_t>(dir, file, entry(k), io::NpyType::kUInt32,
+                                                    total, first_rating, n, root, headers[k]);
+      } else if (k == 2) {
+        block.values = read_checked<float>(dir, file, entry(k), io::NpyType::kFloat32, total,
+                                           first_rating, n, root, headers[k]);
+      } else {
+        block.times = read_checked<std::int64_t>(dir, file, entry(k), io::NpyType::kInt64, total,
+                                                 first_rating, n, root, headers[k]);
       }
-    }
+    });
+  });
+  verify_read(comm, rows_path, entry(0), headers[0], row_of, first_rating);
+  verify_read(comm, columns_path, entry(1), headers[1], block.columns, first_rating);
+  verify_read(comm, join(dir, "values.npy"), entry(2), headers[2], block.values, first_rating);
+  if (options.keep_time) {
+    verify_read(comm, join(dir, "times.npy"), entry(3), headers[3], block.times, first_rating);
+  }
+  const int threads = std::max(1, options.threads);
+  comm.agree([&] {
+    parallel_for(threads, threads, [&](std::int64_t t) {
+      const io::ByteRange part = io::split_range(0, rows, static_cast<int>(t), threads);
+      for (auto r = static_cast<std::uint32_t>(part.begin); r < part.end; ++r) {
+        for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
+          DMF_CHECK(row_of[k] == block.first_row + r,
+                    "{}: rating {} has user row {} where user_counts.npy puts row {}", rows_path,
+                    first_rating + k, row_of[k], block.first_row + r);
+          DMF_CHECK(block.columns[k] < items &&
+                        (k == block.offsets[r] || block.columns[k - 1] < block.columns[k]),
+                    "{}: rating {} has item row {}, {}", columns_path, first_rating + k,
+                    block.columns[k],
+                    block.columns[k] >= items ? fmt::format("past the {} items", items)
+                                              : std::string("out of canonical order or repeated"));
+        }
+      }
+    });
   });
   if (options.keep_lines) {
     block.lines.resize(n);

@@ -118,6 +118,10 @@ TEST_P(DataSetRoundTrip, LoadsTheBlocksOfTheText) {
   expect_same(text, binary);
   EXPECT_EQ(fingerprint(comm, text), fingerprint(comm, binary));
   EXPECT_EQ(binary.report.ratings, text.report.ratings);
+  // Threads read the arrays and place the item side's ratings alike.
+  LoadOptions threaded = options;
+  threaded.threads = 3;
+  expect_same(text, load_ratings(comm, set, threaded));
 
   // Without times, and read where they are (eval, validation sets).
   const RatingsData no_times = load_ratings(comm, set, LoadOptions{});
