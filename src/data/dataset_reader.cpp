@@ -26,6 +26,22 @@ struct ToItemOwner {
   float value = 0.0F;
 };
 
+/// Calls visit(row, k, owner) for every rating k of `block`, in order, with
+/// the owner of its item. Columns ascend within a row, so their owners do
+/// too: a walk along the boundaries finds them without a search.
+template <class Visit>
+void visit_with_owners(const SparseBlock& block, const Ownership& owners, Visit&& visit) {
+  const auto& begin = owners.boundaries();  // parts + 1 entries
+  const std::size_t parts = begin.size() - 1;
+  for (std::uint32_t r = 0; r < block.rows(); ++r) {
+    std::size_t p = 0;
+    for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
+      while (p + 1 < parts && block.columns[k] >= begin[p + 1]) ++p;
+      visit(r, k, p);
+    }
+  }
+}
+
 /// Collective: the item side's CSC block from `by_user`, every rank's CSR of
 /// its users; `degrees` are the ratings of each item this rank owns
 /// (item_counts.npy), which lay the block out before anything arrives.
@@ -40,17 +56,9 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
                        bool times, bool lines, int threads) {
   const auto parts = static_cast<std::size_t>(comm.size());
   const auto self = static_cast<std::size_t>(comm.rank());
-  const Ownership& owners = items.ownership();
-  const std::uint64_t n = by_user.nnz();
-  std::vector<std::uint32_t> owner_of(parts > 1 ? n : 0);
   std::vector<std::size_t> counts(parts, 0);
-  if (parts > 1) {
-    for (std::uint64_t k = 0; k < n; ++k) {
-      owner_of[k] = static_cast<std::uint32_t>(owners.owner(by_user.columns[k]));
-      ++counts[owner_of[k]];
-    }
-  }
-  auto owner = [&](std::uint64_t k) { return parts > 1 ? owner_of[k] : 0U; };
+  visit_with_owners(by_user, items.ownership(),
+                    [&](std::uint32_t /*r*/, std::uint64_t /*k*/, std::size_t p) { ++counts[p]; });
   counts[self] = 0;  // kept here, not sent
   std::vector<std::size_t> cursor(parts, 0);
   for (std::size_t p = 1; p < parts; ++p) cursor[p] = cursor[p - 1] + counts[p - 1];
@@ -58,14 +66,15 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
   std::vector<ToItemOwner> send(sent);
   std::vector<std::int64_t> send_times(times ? sent : 0);
   std::vector<std::uint64_t> send_lines(lines ? sent : 0);
-  for (std::uint32_t r = 0; r < by_user.rows() && sent > 0; ++r) {
-    for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
-      if (owner(k) == self) continue;
-      const std::size_t at = cursor[owner(k)]++;
-      send[at] = {by_user.first_row + r, by_user.columns[k], by_user.values[k]};
-      if (times) send_times[at] = by_user.times[k];
-      if (lines) send_lines[at] = by_user.lines[k];
-    }
+  if (sent > 0) {
+    visit_with_owners(by_user, items.ownership(),
+                      [&](std::uint32_t r, std::uint64_t k, std::size_t p) {
+                        if (p == self) return;
+                        const std::size_t at = cursor[p]++;
+                        send[at] = {by_user.first_row + r, by_user.columns[k], by_user.values[k]};
+                        if (times) send_times[at] = by_user.times[k];
+                        if (lines) send_lines[at] = by_user.lines[k];
+                      });
   }
   std::vector<std::size_t> received;
   const auto got = comm.alltoallv<ToItemOwner>(send, counts, &received);
@@ -117,16 +126,15 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
         }
         continue;
       }
-      for (std::uint32_t r = 0; r < by_user.rows() && fits; ++r) {
-        for (std::uint64_t k = by_user.offsets[r]; k < by_user.offsets[r + 1]; ++k) {
-          if (owner(k) != self) continue;
-          const std::uint64_t at = slot(by_user.columns[k]);
-          if (at == total) continue;
-          entries[at] = {by_user.first_row + r, by_user.values[k]};
-          if (times) block.times[at] = by_user.times[k];
-          if (lines) block.lines[at] = by_user.lines[k];
-        }
-      }
+      visit_with_owners(by_user, items.ownership(),
+                        [&](std::uint32_t r, std::uint64_t k, std::size_t p) {
+                          if (p != self) return;
+                          const std::uint64_t at = slot(by_user.columns[k]);
+                          if (at == total) return;
+                          entries[at] = {by_user.first_row + r, by_user.values[k]};
+                          if (times) block.times[at] = by_user.times[k];
+                          if (lines) block.lines[at] = by_user.lines[k];
+                        });
     }
     for (std::uint64_t row = mine.begin; row < mine.end && fits; ++row) {
       fits = place[row] == block.offsets[row + 1];
