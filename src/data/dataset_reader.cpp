@@ -89,13 +89,8 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
   for (const auto d : degrees) block.offsets.push_back(block.offsets.back() + d);
   const std::uint64_t total = block.offsets.back();
   std::vector<std::uint64_t> place(block.offsets.begin(), block.offsets.end() - 1);
-  // Users and values side by side: one scattered write per rating, then
-  // split in order.
-  struct Entry {
-    std::uint32_t user;
-    float value;
-  };
-  std::vector<Entry> entries(total);
+  block.columns.resize(total);
+  block.values.resize(total);
   block.times.resize(times ? total : 0);
   block.lines.resize(lines ? total : 0);
   // Thread t places the ratings of its range of item rows, visiting every
@@ -120,7 +115,8 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
         for (std::size_t j = 0; j < received[source] && fits; ++j, ++next) {
           const std::uint64_t at = slot(got[next].item);
           if (at == total) continue;
-          entries[at] = {got[next].user, got[next].value};
+          block.columns[at] = got[next].user;
+          block.values[at] = got[next].value;
           if (times) block.times[at] = got_times[next];
           if (lines) block.lines[at] = got_lines[next];
         }
@@ -131,7 +127,8 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
                           if (p != self) return;
                           const std::uint64_t at = slot(by_user.columns[k]);
                           if (at == total) return;
-                          entries[at] = {by_user.first_row + r, by_user.values[k]};
+                          block.columns[at] = by_user.first_row + r;
+                          block.values[at] = by_user.values[k];
                           if (times) block.times[at] = by_user.times[k];
                           if (lines) block.lines[at] = by_user.lines[k];
                         });
@@ -147,12 +144,6 @@ SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const
                             "ratings in columns.npy",
                             counts_path),
                 /*collective=*/true);
-  }
-  block.columns.resize(total);
-  block.values.resize(total);
-  for (std::uint64_t k = 0; k < total; ++k) {
-    block.columns[k] = entries[k].user;
-    block.values[k] = entries[k].value;
   }
   return block;
 }
