@@ -147,6 +147,23 @@ TEST_P(DataSetRoundTrip, LoadsTheBlocksOfTheText) {
 INSTANTIATE_TEST_SUITE_P(Ids, DataSetRoundTrip, ::testing::Values(false, true),
                          [](const auto& param) { return param.param ? "strings" : "integers"; });
 
+// A file so short that only rank 0 reads a line: the other ranks, holding
+// no ratings and so no times, still join the routing of the times (they
+// skipped it, and the ranks' collectives went out of step).
+TEST(DataSet, TimesOfAFileMostRanksReadNothingOf) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", "1,2,3,100\n");
+  LoadOptions options;
+  options.keep_time = true;
+  const RatingsData text = load_ratings(comm, csv, options);
+  EXPECT_EQ(comm.allreduce<std::uint64_t>(text.by_item.times.size(), dist::Op::kSum), 1U);
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {}, false);
+  const RatingsData binary = load_ratings(comm, set, options);
+  expect_same(text, binary);
+}
+
 TEST(DataSet, DuplicatesAreMergedAtConvertTime) {
   const auto comm = world();
   test::TempDir dir(comm);
