@@ -20,10 +20,10 @@ source "$DMF_E2E_LIB"
 arrays="user_ids.txt item_ids.txt user_counts.npy item_counts.npy rows.npy columns.npy values.npy times.npy"
 for np in $(e2e_ranks 1 3); do
   expect_ok dmf_np "$np" convert --data ratings.csv --out "r$np.dmf" --quiet
+  contains "$WORK/stdout" "with times"
   for f in $arrays; do same_bytes "r1.dmf/$f" "r$np.dmf/$f"; done
 done
-expect_ok dmf convert --data ratings.csv --out r.dmf
-contains "$WORK/stdout" "with times"
+mv r1.dmf r.dmf
 
 # numpy reads the arrays as they are; they agree with each other.
 PYTHON="${DMF_PYTHON:-/usr/bin/python3}"
