@@ -10,6 +10,7 @@
 #include "dmf/cli/load_with_progress.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
+#include "dmf/data/dataset_dir.hpp"
 #include "dmf/data/summary.hpp"
 
 namespace dmf::cli {
@@ -81,6 +82,12 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   const data::RatingsData ratings = load_with_progress(context, o.data, load);
   const data::LoadReport& report = ratings.report;
   const data::DataSummary s = data::summarize(comm, ratings);
+  // A data set directory has no text format: it says what it is instead.
+  const bool data_set = data::is_data_set_dir(comm, o.data);
+  const std::string format =
+      data_set ? std::string("data set directory")
+               : fmt::format("{}{}, columns {}", to_string(report.format.kind),
+                             report.format.has_header ? ", header" : "", column_list(report.format));
 
   const std::uint64_t held = comm.allreduce(ratings.by_user.bytes() + ratings.by_item.bytes(), dist::Op::kSum);
   const double bytes_per_rating = static_cast<double>(held) / (2.0 * static_cast<double>(s.ratings));
@@ -112,7 +119,7 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
     }
     const nlohmann::json out = {
         {"file", o.data},
-        {"format", to_string(report.format.kind)},
+        {"format", data_set ? std::string("data set") : to_string(report.format.kind)},
         {"columns", column_list(report.format)},
         {"header", report.format.has_header},
         {"bytes", report.file_bytes},
@@ -145,9 +152,7 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   }
 
   const auto& console = context.console;
-  console.out("{} ({}{}, columns {}; {:.1f} MB)\n", o.data, to_string(report.format.kind),
-              report.format.has_header ? ", header" : "", column_list(report.format),
-              static_cast<double>(report.file_bytes) / 1e6);
+  console.out("{} ({}; {:.1f} MB)\n", o.data, format, static_cast<double>(report.file_bytes) / 1e6);
   console.out("  ratings       {}\n", s.ratings);
   console.out("  users         {}\n", s.users);
   console.out("  items         {}\n", s.items);

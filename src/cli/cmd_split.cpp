@@ -5,6 +5,7 @@
 #include "dmf/cli/output_checks.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
+#include "dmf/data/dataset_dir.hpp"
 #include "dmf/data/split.hpp"
 #include "dmf/data/split_writer.hpp"
 #include "dmf/dist/ordered_output.hpp"
@@ -72,18 +73,23 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& params) 
       o.out_prefix + ".train",
       o.split.validation_ratio > 0.0 ? o.out_prefix + ".validation" : std::string(),
       o.out_prefix + ".test"};
+  // A data set directory splits into data set directories.
+  const bool data_set = data::is_data_set_dir(comm, o.data);
   std::vector<io::NamedPath> outputs;
   for (const auto& path : paths) {
     if (!path.empty())
-      outputs.push_back({"--out-prefix", path, io::NamedPath::Kind::kFile, o.overwrite});
+      outputs.push_back({"--out-prefix", path,
+                         data_set ? io::NamedPath::Kind::kReplacedDir : io::NamedPath::Kind::kFile,
+                         o.overwrite});
   }
   check_output_paths(comm, outputs, with_config({{"--data", o.data}}, params));
   Stopwatch clock;
   data::LoadOptions load = o.load;
   load.threads = comm.agree([&] { return resolve_threads(o.threads); });
   load.keep_lines = true;
-  load.keep_time = o.split.method == data::SplitMethod::kTime;
-  if (load.keep_time) {
+  load.keep_time = o.split.method == data::SplitMethod::kTime ||
+                   (data_set && data::data_set_has_time(comm, o.data));
+  if (load.keep_time && !data_set) {
     comm.agree([&] {
       DMF_CHECK(io::detect_format(o.data, o.load.format).has_time,
                 "--by time needs a time column in {} (see --columns)", o.data);
@@ -92,7 +98,8 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& params) 
   const data::RatingsData ratings = load_with_progress(context, o.data, load);
   const auto decisions = data::assign_subsets(comm, ratings, o.split);
   const auto counts =
-      data::write_split(comm, ratings, load, decisions, o.split, paths, o.overwrite);
+      data_set ? data::write_data_set_split(comm, ratings, decisions, o.split, paths, o.overwrite)
+               : data::write_split(comm, ratings, load, decisions, o.split, paths, o.overwrite);
 
   const auto& report = ratings.report;
   const auto& console = context.console;

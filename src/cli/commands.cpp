@@ -15,6 +15,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       generate_command(),
       split_command(),
+      convert_command(),
       info_command(),
       train_command(),
       eval_command(),

@@ -4,6 +4,7 @@
 
 #include "dmf/core/timer.hpp"
 #include "dmf/data/block_builder.hpp"
+#include "dmf/data/dataset_dir.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "routing.hpp"
 
@@ -11,6 +12,7 @@ namespace dmf::data {
 
 RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
                          const LoadOptions& options) {
+  if (is_data_set_dir(comm, path)) return load_data_set(comm, path, options);
   RatingsData data;
   LoadReport& report = data.report;
   report.path = path;

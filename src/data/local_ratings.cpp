@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dmf/core/parallel.hpp"
+#include "dmf/data/dataset_dir.hpp"
 #include "dmf/data/token_interner.hpp"
 #include "dmf/dist/strings.hpp"
 #include "dmf/io/line_parser.hpp"
@@ -286,6 +287,7 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
 
 LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
                                const LoadOptions& options, io::Format* format) {
+  if (is_data_set_dir(comm, path)) return read_data_set_here(comm, path, options);
   const io::Format detected = comm.agree([&] { return io::detect_format(path, options.format); });
   const std::uint64_t bytes = comm.agree([&] { return io::file_size(path); });
   const io::ByteRange range = io::split_range(detected.data_begin, bytes, comm.rank(), comm.size());

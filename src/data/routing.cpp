@@ -41,7 +41,8 @@ std::vector<RoutedRating> route(const dist::Comm& comm, const LocalRatings& loca
     if (!send_times.empty()) send_times[at] = local.times[k];
   }
   auto received = comm.alltoallv<RoutedRating>(send, counts);
-  if (!local.times.empty()) {
+  // Collective: a rank that holds no ratings has no times either.
+  if (comm.any(!local.times.empty())) {
     times = comm.alltoallv<std::int64_t>(send_times, counts);
     for (std::size_t k = 0; k < received.size(); ++k) {
       received[k].time_slot = static_cast<std::uint32_t>(k);

@@ -78,7 +78,17 @@ std::uint64_t NpyShape::elements() const noexcept {
 }
 
 std::string_view npy_descr(NpyType type) noexcept {
-  return type == NpyType::kUInt32 ? "<u4" : "<f4";
+  switch (type) {
+    case NpyType::kUInt32: return "<u4";
+    case NpyType::kUInt64: return "<u8";
+    case NpyType::kInt64: return "<i8";
+    case NpyType::kFloat32: break;
+  }
+  return "<f4";
+}
+
+std::size_t npy_element_bytes(NpyType type) noexcept {
+  return type == NpyType::kUInt64 || type == NpyType::kInt64 ? 8 : 4;
 }
 
 std::string npy_header(const NpyShape& shape, NpyType type) {
@@ -126,11 +136,17 @@ NpyHeader parse_npy_header(const std::string& path, std::string_view bytes) {
                       descr.back() == descr.front();
   const std::string_view name = quoted ? descr.substr(1, descr.size() - 2) : std::string_view{};
   NpyType type = NpyType::kFloat32;
-  if (name == npy_descr(NpyType::kUInt32)) {
-    type = NpyType::kUInt32;
-  } else if (name != npy_descr(NpyType::kFloat32)) {
-    fail("{}: dtype {} is neither little-endian float32 ('<f4') nor uint32 ('<u4')", path,
-         descr.empty() ? "(none)" : descr);
+  bool known = false;
+  for (const NpyType t : {NpyType::kFloat32, NpyType::kUInt32, NpyType::kUInt64, NpyType::kInt64}) {
+    if (name == npy_descr(t)) {
+      type = t;
+      known = true;
+    }
+  }
+  if (!known) {
+    fail("{}: dtype {} is none of little-endian float32, uint32, uint64, int64 ('<f4', '<u4', "
+         "'<u8', '<i8')",
+         path, descr.empty() ? "(none)" : descr);
   }
   if (dict_value(dict, "fortran_order") != "False") {
     fail("{}: Fortran-order arrays are not supported", path);

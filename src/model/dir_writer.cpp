@@ -154,7 +154,7 @@ void DirWriter::write_bytes(const std::string& file, const io::NpyShape& shape, 
   write_file(file, [&](dist::OrderedFileWriter& writer) {
     writer.append(comm_.is_root() ? io::npy_header(shape, type) : std::string());
     writer.append(local);
-    const std::uint64_t element = 4;  // float32 and uint32
+    const std::uint64_t element = io::npy_element_bytes(type);
     const std::uint64_t expected = shape.elements() * element;
     const std::uint64_t header = io::npy_header(shape, type).size();
     comm_.agree([&] {
@@ -173,6 +173,16 @@ void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, s
 void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
                             std::span<const std::uint32_t> rows) {
   write_bytes(file, shape_of(total_rows, width), io::NpyType::kUInt32, as_chars(rows));
+}
+
+void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
+                            std::span<const std::uint64_t> rows) {
+  write_bytes(file, shape_of(total_rows, width), io::NpyType::kUInt64, as_chars(rows));
+}
+
+void DirWriter::write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
+                            std::span<const std::int64_t> rows) {
+  write_bytes(file, shape_of(total_rows, width), io::NpyType::kInt64, as_chars(rows));
 }
 
 void DirWriter::write_ids(const std::string& file, const data::IdDirectory& ids) {

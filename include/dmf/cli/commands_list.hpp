@@ -7,6 +7,7 @@ namespace dmf::cli {
 
 Command generate_command();
 Command split_command();
+Command convert_command();
 Command info_command();
 Command train_command();
 Command eval_command();

@@ -32,6 +32,13 @@ class IdDirectory {
                            std::span<const std::uint64_t> local_counts,
                            std::vector<std::uint32_t>& global_of_local);
 
+  /// Collective. The directory of IDs that are already in canonical order
+  /// without repeats (a data set directory's ID files, data/dataset_dir.hpp):
+  /// this rank owns rows [ownership.begin(rank), ownership.end(rank)), whose
+  /// tokens are `owned`. No sorting.
+  static IdDirectory from_canonical(const dist::Comm& comm, TokenTable owned,
+                                    Ownership ownership, TokenOrder order);
+
   /// Rows of this side over all ranks.
   [[nodiscard]] std::uint32_t total_rows() const noexcept { return ownership_.total_rows(); }
   [[nodiscard]] const Ownership& ownership() const noexcept { return ownership_; }

@@ -11,17 +11,22 @@
 // of 64 bytes — byte for byte what numpy.save writes. The data follows.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace dmf::io {
 
-/// The element types dmf reads and writes.
-enum class NpyType { kFloat32, kUInt32 };
+/// The element types dmf reads and writes (the 64-bit ones for data set
+/// directories: per-row counts and timestamps).
+enum class NpyType { kFloat32, kUInt32, kUInt64, kInt64 };
 
-/// The 'descr' of a type: '<f4' or '<u4'.
+/// The 'descr' of a type: '<f4', '<u4', '<u8' or '<i8'.
 [[nodiscard]] std::string_view npy_descr(NpyType type) noexcept;
+
+/// Bytes per element of a type.
+[[nodiscard]] std::size_t npy_element_bytes(NpyType type) noexcept;
 
 /// The shape of an array: one dimension (a vector) or two (a matrix).
 struct NpyShape {
@@ -42,7 +47,7 @@ struct NpyHeader {
 
 /// Parses the header at the start of `bytes` (at least the first 10 bytes
 /// plus the header length). Anything but version 1.0 (or 2.0/3.0 layouts),
-/// little-endian float32 or uint32 and C order is refused; errors name `path`.
+/// a little-endian NpyType and C order is refused; errors name `path`.
 [[nodiscard]] NpyHeader parse_npy_header(const std::string& path, std::string_view bytes);
 
 /// Reads and parses the header of the file at `path`.

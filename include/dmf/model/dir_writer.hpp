@@ -61,6 +61,10 @@ class DirWriter {
                    std::span<const float> rows);
   void write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
                    std::span<const std::uint32_t> rows);
+  void write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
+                   std::span<const std::uint64_t> rows);
+  void write_array(const std::string& file, std::uint64_t total_rows, std::uint64_t width,
+                   std::span<const std::int64_t> rows);
   /// Collective: the original ID of each of this rank's rows, one per line.
   void write_ids(const std::string& file, const data::IdDirectory& ids);
 

@@ -94,6 +94,19 @@ void expect_refused(const std::string& bytes, const std::string& what) {
   }
 }
 
+// A data set directory's counts and times (data/dataset_dir.hpp).
+TEST(Npy, WritesAndParsesSixtyFourBitArrays) {
+  for (const auto& [type, descr] :
+       {std::pair{NpyType::kUInt64, "'<u8'"}, std::pair{NpyType::kInt64, "'<i8'"}}) {
+    const std::string h = npy_header({{7}}, type);
+    EXPECT_NE(h.find(descr), std::string::npos) << h;
+    EXPECT_EQ(h.size() % 64, 0U);
+    EXPECT_EQ(parse_npy_header("c.npy", h).type, type);
+    EXPECT_EQ(npy_element_bytes(type), 8U);
+  }
+  EXPECT_EQ(npy_element_bytes(NpyType::kUInt32), 4U);
+}
+
 TEST(Npy, RefusesWhatItCannotRead) {
   const std::string good = npy_header({{2, 2}});
   expect_refused("", "empty");
@@ -106,7 +119,7 @@ TEST(Npy, RefusesWhatItCannotRead) {
   };
   expect_refused(replaced("'<f4'", "'<f8'"), "float64");
   expect_refused(replaced("'<f4'", "'>f4'"), "big-endian");
-  expect_refused(replaced("'<f4'", "'<u8'"), "uint64");
+  expect_refused(replaced("'<f4'", "'<i4'"), "int32");
   expect_refused(replaced("'<f4'", "<f4  "), "unquoted");
   expect_refused(replaced("False", "True "), "Fortran order");
   expect_refused(replaced("'shape'", "'shope'"), "no shape");

@@ -1,0 +1,246 @@
+// Data set directories (data/dataset_dir.hpp) against the text they were
+// converted from: the same blocks, IDs, owners and fingerprint on every
+// rank, and damaged files refused naming the file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dmf/core/rng.hpp"
+#include "dmf/data/dataset_dir.hpp"
+#include "dmf/data/fingerprint.hpp"
+#include "dmf/data/loader.hpp"
+#include "dmf/data/local_ratings.hpp"
+#include "dmf/data/split.hpp"
+#include "dmf/dist/strings.hpp"
+#include "dmf/model/dir_writer.hpp"
+#include "support/temp_dir.hpp"
+
+namespace dmf::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+dist::Comm world() { return dist::Comm::world(); }
+
+/// A ratings file of distinct (user, item) pairs with skewed degrees and
+/// times; string IDs with leading zeros, or integers.
+std::string ratings_csv(std::uint64_t seed, int count, bool string_ids) {
+  Rng rng(seed);
+  std::set<std::pair<int, int>> seen;
+  std::string out = "user,item,rating,time\n";
+  while (static_cast<int>(seen.size()) < count) {
+    const auto u = static_cast<int>(300 * rng.uniform() * rng.uniform());
+    const auto i = static_cast<int>(200 * rng.uniform() * rng.uniform());
+    if (!seen.emplace(u, i).second) continue;
+    out += string_ids ? fmt::format("u{:03},{:07},", u, i * 7)
+                      : fmt::format("{},{},", u + 1, i * 3 - 50);
+    out += fmt::format("{},{}\n", static_cast<float>(1 + rng.below(10)) / 2.0F,
+                       1000000 + rng.below(100000));
+  }
+  return out;
+}
+
+std::vector<std::string> tokens(const IdDirectory& ids) {
+  std::vector<std::string> out;
+  for (std::uint32_t r = 0; r < ids.local_rows(); ++r) out.emplace_back(ids.token(r));
+  return out;
+}
+
+/// The same rows, owners and blocks on this rank.
+void expect_same(const RatingsData& text, const RatingsData& binary) {
+  for (const bool users : {true, false}) {
+    const IdDirectory& a = users ? text.users : text.items;
+    const IdDirectory& b = users ? binary.users : binary.items;
+    EXPECT_EQ(a.ownership().boundaries(), b.ownership().boundaries());
+    EXPECT_EQ(a.order().numeric(), b.order().numeric());
+    EXPECT_EQ(tokens(a), tokens(b));
+    const SparseBlock& x = users ? text.by_user : text.by_item;
+    const SparseBlock& y = users ? binary.by_user : binary.by_item;
+    EXPECT_EQ(x.first_row, y.first_row);
+    EXPECT_EQ(x.offsets, y.offsets);
+    EXPECT_EQ(x.columns, y.columns);
+    EXPECT_EQ(x.values, y.values);
+    EXPECT_EQ(x.times, y.times);
+  }
+}
+
+/// Every rating of `local` as "user|item|value|time", from all ranks, sorted.
+std::vector<std::string> held_here(const dist::Comm& comm, const LocalRatings& local) {
+  std::vector<std::string> mine;
+  for (std::size_t k = 0; k < local.size(); ++k) {
+    mine.push_back(fmt::format("{}|{}|{}|{}", local.user_tokens[local.users[k]],
+                               local.item_tokens[local.items[k]], local.values[k],
+                               local.times.empty() ? 0 : local.times[k]));
+  }
+  auto all = dist::allgather_strings(comm, mine);
+  std::ranges::sort(all);
+  return all;
+}
+
+template <class F>
+std::string collective_error(F&& load) {
+  try {
+    load();
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.collective()) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return {};
+}
+
+/// Rank 0 changes the file, then every rank goes on.
+template <class F>
+void on_root(const dist::Comm& comm, F&& change) {
+  if (comm.is_root()) change();
+  comm.barrier();
+}
+
+class DataSetRoundTrip : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DataSetRoundTrip, LoadsTheBlocksOfTheText) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", ratings_csv(3, 2500, GetParam()));
+  LoadOptions options;
+  options.keep_time = true;
+  const RatingsData text = load_ratings(comm, csv, options);
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {{"path", csv}}, /*overwrite=*/false);
+  ASSERT_TRUE(is_data_set_dir(comm, set));
+  EXPECT_FALSE(is_data_set_dir(comm, csv));
+
+  const RatingsData binary = load_ratings(comm, set, options);
+  expect_same(text, binary);
+  EXPECT_EQ(fingerprint(comm, text), fingerprint(comm, binary));
+  EXPECT_EQ(binary.report.ratings, text.report.ratings);
+  // Threads read the arrays and place the item side's ratings alike.
+  LoadOptions threaded = options;
+  threaded.threads = 3;
+  expect_same(text, load_ratings(comm, set, threaded));
+
+  // Without times, and read where they are (eval, validation sets).
+  const RatingsData no_times = load_ratings(comm, set, LoadOptions{});
+  EXPECT_TRUE(no_times.by_user.times.empty());
+  EXPECT_EQ(no_times.by_item.columns, text.by_item.columns);
+  EXPECT_EQ(held_here(comm, read_ratings_here(comm, set, options)),
+            held_here(comm, read_ratings_here(comm, csv, options)));
+
+  // --holdout's keep: the IDs the kept ratings use, re-indexed as the text load does.
+  LoadOptions kept = options;
+  const SplitOptions split{SplitMethod::kRandom, 0.3, 0.0, 7};
+  kept.keep = [split](std::string_view user, std::string_view item) {
+    return random_subset(split, user, item) != Subset::kTest;
+  };
+  const RatingsData text_kept = load_ratings(comm, csv, kept);
+  const RatingsData binary_kept = load_ratings(comm, set, kept);
+  expect_same(text_kept, binary_kept);
+  EXPECT_LT(binary_kept.report.ratings, text.report.ratings);
+  EXPECT_EQ(held_here(comm, read_ratings_here(comm, set, kept)),
+            held_here(comm, read_ratings_here(comm, csv, kept)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Ids, DataSetRoundTrip, ::testing::Values(false, true),
+                         [](const auto& param) { return param.param ? "strings" : "integers"; });
+
+// A file so short that only rank 0 reads a line: the other ranks, holding
+// no ratings and so no times, still join the routing of the times (they
+// skipped it, and the ranks' collectives went out of step).
+TEST(DataSet, TimesOfAFileMostRanksReadNothingOf) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", "1,2,3,100\n");
+  LoadOptions options;
+  options.keep_time = true;
+  const RatingsData text = load_ratings(comm, csv, options);
+  EXPECT_EQ(comm.allreduce<std::uint64_t>(text.by_item.times.size(), dist::Op::kSum), 1U);
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {}, false);
+  const RatingsData binary = load_ratings(comm, set, options);
+  expect_same(text, binary);
+}
+
+TEST(DataSet, DuplicatesAreMergedAtConvertTime) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", "1,10,1\n2,10,4\n1,10,3\n2,20,5\n");
+  LoadOptions mean;
+  mean.duplicates = DuplicatePolicy::kMean;
+  const RatingsData text = load_ratings(comm, csv, mean);
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {}, false);
+  const RatingsData binary = load_ratings(comm, set, LoadOptions{});
+  EXPECT_EQ(binary.report.ratings, 3U);
+  EXPECT_EQ(fingerprint(comm, text), fingerprint(comm, binary));
+  // Text options were applied by convert: set again, they are refused.
+  const auto message = collective_error([&] { (void)load_ratings(comm, set, mean); });
+  EXPECT_NE(message.find("--duplicates"), std::string::npos) << message;
+  EXPECT_NE(message.find(set), std::string::npos) << message;
+}
+
+TEST(DataSet, DamagedFilesAreRefusedByName) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", ratings_csv(5, 400, false));
+  LoadOptions options;
+  options.keep_time = true;
+  const RatingsData text = load_ratings(comm, csv, options);
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {}, false);
+  const std::string copy = dir.file("copy.dmf");
+  auto fresh = [&] {
+    on_root(comm, [&] {
+      fs::remove_all(copy);
+      fs::copy(set, copy);
+    });
+  };
+  auto refused = [&](std::string_view file) {
+    const auto message = collective_error([&] { (void)load_ratings(comm, copy, LoadOptions{}); });
+    EXPECT_NE(message.find((fs::path(copy) / file).string()), std::string::npos) << message;
+  };
+
+  fresh();  // one byte of an array changed
+  on_root(comm, [&] {
+    std::fstream f(fs::path(copy) / "columns.npy", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\x7f');
+  });
+  refused("columns.npy");
+
+  fresh();  // an array cut short
+  on_root(comm, [&] { fs::resize_file(fs::path(copy) / "values.npy", 300); });
+  refused("values.npy");
+
+  fresh();  // the manifest edited
+  on_root(comm, [&] {
+    const std::string path = (fs::path(copy) / "manifest.json").string();
+    std::string manifest = test::read_file(path);
+    manifest.replace(manifest.find("\"ratings\": "), 11, "\"ratings\": 1");
+    std::ofstream(path, std::ios::binary) << manifest;
+  });
+  refused("manifest.json");
+
+  fresh();  // an ID file changed
+  on_root(comm, [&] { std::ofstream(fs::path(copy) / "item_ids.txt", std::ios::app) << "x\n"; });
+  refused("item_ids.txt");
+
+  // A directory with a manifest that is not a data set's (a model directory).
+  on_root(comm, [&] {
+    fs::create_directory(dir.file("model"));
+    const std::string manifest = "{\"k\": 2}\n";
+    std::ofstream(fs::path(dir.file("model")) / "manifest.json") << manifest;
+    std::ofstream(fs::path(dir.file("model")) / "manifest.xxh3")
+        << model::manifest_checksum_line(manifest);
+  });
+  const auto message =
+      collective_error([&] { (void)load_ratings(comm, dir.file("model"), LoadOptions{}); });
+  EXPECT_NE(message.find(dir.file("model") + " is not a dmf data set"), std::string::npos)
+      << message;
+}
+
+}  // namespace
+}  // namespace dmf::data
