@@ -170,7 +170,10 @@ PlainSums plain_sums(const Problem& p, bool with_bias, float mu) {
 }
 
 TEST(RowSolver, GramBuildIsThePlainSumOnBothSidesOfEveryBlock) {
-  for (const int k : {5, 15, 16, 17, 33, 64}) {
+  // k on both sides of a SIMD packet, and (where tiles span two packets of
+  // rows) a pair whose second packet is the last (17), a pair and a last
+  // packet alone (33, 48), two pairs (64), two pairs and one alone (80).
+  for (const int k : {5, 15, 16, 17, 33, 48, 64, 80}) {
     for (const bool with_bias : {false, true}) {
       RowSolver solver(k, with_bias);
       const std::size_t block = solver.gather_block();

@@ -93,11 +93,12 @@ class RowSolver {
   }
 
  private:
-  /// One register tile of the Gram build: rows [row, row + one packet) of
-  /// the gathered z_i against their columns [first_column, first_column +
-  /// columns), at most 12.
+  /// One register tile of the Gram build: rows [row, row + packets SIMD
+  /// packets) of the gathered z_i against their columns [first_column,
+  /// first_column + columns), at most 12.
   struct Tile {
     Eigen::Index row;
+    Eigen::Index packets;
     Eigen::Index first_column;
     Eigen::Index columns;
   };
