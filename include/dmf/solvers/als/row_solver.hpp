@@ -136,7 +136,9 @@ class RowSolver {
   double targets_squared_ = 0.0;  // Σ y² of the row, in double
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
-  Eigen::MatrixXd factor_;  // the Cholesky factor (lower), rows padded to packets
+  Eigen::MatrixXd factor_;          // the Cholesky factor (lower), rows padded to packets
+  Eigen::VectorXd inverse_pivots_;  // 1 / its diagonal
+  Eigen::VectorXd solution_;        // the triangular solves' vector, padded like factor_'s rows
   Eigen::MatrixXf dual_chunk_;
   Eigen::MatrixXd dual_;
   Eigen::VectorXd alpha_;
