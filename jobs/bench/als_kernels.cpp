@@ -19,6 +19,9 @@
 //   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
 //   BM_Triad/MiB           a = b + s·c: the memory (or L3) bandwidth figure
 //   BM_SgemmChunk/k        XᵀX with X 256×(k+1): a GEMM of the kernel's shape
+//   BM_DistinctColumns/marks  the exchange plan's wanted rows and per-rating
+//                          slots (AlsSolver's set-up, once per run) for 9M
+//                          ratings over 70,000 rows: marked (1) or sorted (0)
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -29,6 +32,7 @@
 #include <Eigen/Core>
 
 #include "dmf/core/rng.hpp"
+#include "dmf/solvers/als/distinct_columns.hpp"
 #include "dmf/solvers/als/row_solver.hpp"
 
 namespace {
@@ -288,6 +292,30 @@ void BM_SgemmChunk(benchmark::State& state) {
   set_flops(state, 2.0 * static_cast<double>(rows) * static_cast<double>(dim * dim));
 }
 
+// The set-up's column pass at MovieLens-10M's item side (9M ratings whose
+// columns are users, 69,878 of them), each CSR row's columns ascending:
+// marking the range against the sort and binary searches it replaced.
+void BM_DistinctColumns(benchmark::State& state) {
+  constexpr std::size_t kRatings = 9'000'000;
+  constexpr std::uint32_t kColumns = 69878;
+  constexpr std::size_t kDegree = 843;  // 10,677 items
+  dmf::Rng rng(5);
+  std::vector<std::uint32_t> columns(kRatings);
+  for (std::size_t begin = 0; begin < kRatings; begin += kDegree) {
+    const auto end = std::min(kRatings, begin + kDegree);
+    for (std::size_t j = begin; j < end; ++j)
+      columns[j] = static_cast<std::uint32_t>(rng.below(kColumns));
+    std::sort(columns.begin() + static_cast<std::ptrdiff_t>(begin),
+              columns.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  const std::size_t max_marked = state.range(0) != 0 ? kColumns : 0;
+  std::vector<std::uint32_t> slots;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(dmf::solvers::distinct_columns(columns, slots, max_marked).data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRatings));
+}
+
 // Degrees: the MovieLens floor (20), a typical user (150), a popular item
 // (1500, several chunks).
 BENCHMARK(BM_RowSolve)
@@ -308,6 +336,7 @@ BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrose
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Triad)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmChunk)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DistinctColumns)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
