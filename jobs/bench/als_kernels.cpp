@@ -11,6 +11,7 @@
 //                          (the dual n×n system when degree < k+1)
 //   BM_RowSolveCg/k/degree RowSolver::solve_cg, 3 warm-started steps
 //   BM_GramBuild/k/degree  its first phase alone (gather, register tiles)
+//   BM_GramBuildL3/k/1500  the same over 69,878 feature rows (L3, not L2)
 //   BM_GramBuildEigen/k/degree  the same with Eigen's rank update (the kernel
 //                          before its tiles), for comparison
 //   BM_Cholesky/k          its second phase alone (LLT in double, solve)
@@ -52,9 +53,10 @@ struct Rows {
   std::vector<std::vector<std::uint32_t>> slots;
   std::vector<std::vector<float>> values;
 
-  Rows(int k_, std::size_t degree) : k(k_), width(static_cast<std::size_t>(k_) + 1) {
+  Rows(int k_, std::size_t degree, std::uint32_t feature_rows = kFeatureRows)
+      : k(k_), width(static_cast<std::size_t>(k_) + 1) {
     dmf::Rng rng(static_cast<std::uint64_t>(k_) * 1000003 + degree);
-    features.resize(kFeatureRows * width);
+    features.resize(feature_rows * width);
     // Entries N(0, 1/k) as trained factors are, about: a row's norm near 1.
     const double scale = 1.0 / std::sqrt(static_cast<double>(k_));
     for (auto& f : features) f = static_cast<float>(scale * rng.normal());
@@ -64,7 +66,7 @@ struct Rows {
       auto& s = slots[static_cast<std::size_t>(r)];
       auto& v = values[static_cast<std::size_t>(r)];
       for (std::size_t j = 0; j < degree; ++j) {
-        s.push_back(static_cast<std::uint32_t>(rng.below(kFeatureRows)));
+        s.push_back(static_cast<std::uint32_t>(rng.below(feature_rows)));
         v.push_back(static_cast<float>(1 + rng.below(5)));
       }
       std::ranges::sort(s);  // a CSR row's columns are sorted
@@ -132,6 +134,24 @@ void BM_GramBuild(benchmark::State& state) {
   const auto k = static_cast<int>(state.range(0));
   const auto degree = static_cast<std::size_t>(state.range(1));
   const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.build_normal_equations(rows.row(r), 3.5F);
+      benchmark::DoNotOptimize(solver.gram().data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// BM_GramBuild with the features of MovieLens-10M's users (69,878 rows, 18
+// MB at k = 64: beyond L2, in L3), as the item half-sweep reads them: what
+// the gather's cache misses cost.
+void BM_GramBuildL3(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree, 69878);
   dmf::solvers::RowSolver solver(k, true);
   for (auto _ : state) {
     for (int r = 0; r < kRowsPerIteration; ++r) {
@@ -327,6 +347,7 @@ BENCHMARK(BM_RowSolveCg)
 // The split applies to the primal path only: at degree 20 < k+1 the kernel
 // solves the 20 × 20 dual system instead.
 BENCHMARK(BM_GramBuild)->ArgsProduct({{32, 64, 128}, {150, 1500}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GramBuildL3)->ArgsProduct({{64, 128}, {1500}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GramBuildEigen)
     ->ArgsProduct({{32, 64, 128}, {150, 1500}})
     ->Unit(benchmark::kMicrosecond);
