@@ -89,10 +89,13 @@ template <int R, std::size_t... C>
 constexpr std::array<TileKernel, sizeof...(C)> make_tile_kernels(std::index_sequence<C...>) {
   return {&gram_tile<R, static_cast<int>(C + 1)>...};
 }
+using TileKernels = std::array<TileKernel, static_cast<std::size_t>(kMaxTileColumns)>;
+/// Spelled out: with one row packet, `std::array{row}` would deduce a copy
+/// of the row rather than a table of one row.
 template <std::size_t... R>
-constexpr auto make_tile_table(std::index_sequence<R...>) {
-  return std::array{make_tile_kernels<static_cast<int>(R + 1)>(
-      std::make_index_sequence<static_cast<std::size_t>(kMaxTileColumns)>())...};
+constexpr std::array<TileKernels, sizeof...(R)> make_tile_table(std::index_sequence<R...>) {
+  return {{make_tile_kernels<static_cast<int>(R + 1)>(
+      std::make_index_sequence<static_cast<std::size_t>(kMaxTileColumns)>())...}};
 }
 /// gram_tile<r + 1, c + 1> at [r][c]: a tile of up to kMaxTilePackets row
 /// packets and up to kMaxTileColumns columns.
