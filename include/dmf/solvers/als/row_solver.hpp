@@ -8,12 +8,14 @@
 // The normal equations are built in one pass over the row: its ratings are
 // gathered, a block that fits L1 at a time, into rows z_i = [q_i; 1; y_i]
 // padded to whole SIMD packets, and register tiles of Σ z_i z_iᵀ (one packet
-// of rows × up to 12 columns) accumulate rating by rating in float, in the
+// of rows, two with AVX-512, × up to 12 columns) accumulate rating by rating
+// in float, in the
 // row's stored order; every kChunk ratings the float sums are added into the
 // double Gram matrix and right-hand side. Each entry is therefore the same
 // float/double sum whatever the L1 block, the SIMD width or the memory
 // alignment: a row's result depends only on its own ratings in their stored
-// order, never on threads or ranks. The system is solved in double. A row
+// order, never on threads or ranks. The system is solved in double
+// (Cholesky two columns at a time, triangular solves by packets). A row
 // with fewer ratings than unknowns solves the equivalent dual system
 // (XXᵀ + λw I) α = y, x = Xᵀα, which is smaller.
 //
