@@ -9,9 +9,8 @@
 // gathered, a block that fits L1 at a time, into rows z_i = [q_i; 1; y_i]
 // padded to whole SIMD packets, and register tiles of Σ z_i z_iᵀ (one packet
 // of rows, two with AVX-512, × up to 12 columns) accumulate rating by rating
-// in float, in the
-// row's stored order; every kChunk ratings the float sums are added into the
-// double Gram matrix and right-hand side. Each entry is therefore the same
+// in float, in the row's stored order; every kChunk ratings the float sums
+// are added into the double Gram matrix and right-hand side. Each entry is therefore the same
 // float/double sum whatever the L1 block, the SIMD width or the memory
 // alignment: a row's result depends only on its own ratings in their stored
 // order, never on threads or ranks. The system is solved in double
