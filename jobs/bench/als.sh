@@ -3,9 +3,11 @@
 # items, 10,000,054 ratings; 10% held out): seconds per epoch at k = 32, 64,
 # 128 on (P ranks, T threads) = (1,1), (1,2), (2,1); speedups over (1,1);
 # GFLOP/s of the normal-equation build (2 sides × k(k+1) × ratings per epoch)
-# beside an Eigen SGEMM measured in the same run; the row kernel's
-# microseconds per row at degree 150 (exact solve, its Cholesky phase, 3
-# conjugate-gradient steps) from dmf_bench_als; bytes sent per epoch; peak
+# beside an Eigen SGEMM and a triad (L3 and main-memory bandwidth) measured
+# in the same run; the row kernel's microseconds per row at degree 150
+# (exact solve, its Cholesky phase beside Eigen's LLT, 3 conjugate-gradient
+# steps) and the set-up's column pass (marked against sorted) from
+# dmf_bench_als; bytes sent per epoch; peak
 # RSS of the largest rank; train and held-out RMSE. Then the accuracy check:
 # at the generator's true rank, held-out RMSE / σ (target ≤ 1.03). A
 # benchmark, not a test.
@@ -39,9 +41,9 @@ mkdir -p "$bench_dir/runs"
 bench_build dmf dmf_bench_als
 
 # The SGEMM figure and the row kernel at each k, one core, in this run.
-filter="^BM_Sgemm/1024\$"
+filter="^BM_Sgemm/1024\$|^BM_Triad/(16|256)\$|^BM_DistinctColumns/[01]\$"
 for k in $ks; do
-  filter="$filter|^BM_GramBuild/$k/1500\$|^BM_RowSolve/$k/150\$|^BM_Cholesky/$k\$|^BM_RowSolveCg/$k/150\$"
+  filter="$filter|^BM_GramBuild/$k/1500\$|^BM_RowSolve/$k/150\$|^BM_Cholesky/$k\$|^BM_CholeskyEigen/$k\$|^BM_RowSolveCg/$k/150\$"
 done
 echo "kernels (one core): $filter"
 "$build_dir/jobs/bench/dmf_bench_als" --benchmark_filter="$filter" --benchmark_repetitions=3 \
@@ -84,6 +86,11 @@ kernels = {b["run_name"]: b for b in json.load(open(f"{bench_dir}/als-kernels.js
            if b.get("aggregate_name") == "median"}
 sgemm = kernels["BM_Sgemm/1024"]["FLOP/s"] / 1e9
 print(f"\nEigen SGEMM 1024^3, one core, median of 3: {sgemm:.1f} GFLOP/s")
+triad = {m: kernels[f"BM_Triad/{m}"]["bytes_per_second"] / 1e9 for m in (16, 256)}
+print(f"triad a = b + s*c, one core: {triad[16]:.1f} GB/s (16 MiB arrays, L3), "
+      f"{triad[256]:.1f} GB/s (256 MiB, main memory)")
+marked, sorted_ = (1e3 / kernels[f"BM_DistinctColumns/{m}"]["items_per_second"] * 9e6 for m in (1, 0))
+print(f"set-up's column pass, 9M ratings: marked {marked:.0f} ms, sorted {sorted_:.0f} ms")
 for k in ks:
     build = kernels[f"BM_GramBuild/{k}/1500"]["FLOP/s"] / 1e9
     solve = kernels[f"BM_RowSolve/{k}/150"]["FLOP/s"] / 1e9
@@ -92,9 +99,10 @@ for k in ks:
     # items_per_second of the row kernels is rows per second.
     row_us = {name: 1e6 / kernels[key]["items_per_second"] for name, key in (
         ("exact", f"BM_RowSolve/{k}/150"), ("Cholesky", f"BM_Cholesky/{k}"),
-        ("CG", f"BM_RowSolveCg/{k}/150"))}
+        ("CG", f"BM_RowSolveCg/{k}/150"), ("Eigen LLT", f"BM_CholeskyEigen/{k}"))}
     print(f"        per row at degree 150: exact solve {row_us['exact']:.1f} us, of which the "
-          f"Cholesky phase {row_us['Cholesky']:.1f} us; 3 conjugate-gradient steps {row_us['CG']:.1f} us")
+          f"Cholesky phase {row_us['Cholesky']:.1f} us (Eigen's LLT {row_us['Eigen LLT']:.1f}); "
+          f"3 conjugate-gradient steps {row_us['CG']:.1f} us")
 
 def manifest(name):
     return json.load(open(f"{bench_dir}/runs/{name}/manifest.json"))

@@ -11,6 +11,7 @@
 //                          (the dual n×n system when degree < k+1)
 //   BM_RowSolveCg/k/degree RowSolver::solve_cg, 3 warm-started steps
 //   BM_GramBuild/k/degree  its first phase alone (gather, register tiles)
+//   BM_GramBuildL3/k/1500  the same over 69,878 feature rows (L3, not L2)
 //   BM_GramBuildEigen/k/degree  the same with Eigen's rank update (the kernel
 //                          before its tiles), for comparison
 //   BM_Cholesky/k          its second phase alone (LLT in double, solve)
@@ -19,6 +20,9 @@
 //   BM_Sgemm/n             n×n×n float product: the machine's SGEMM figure
 //   BM_Triad/MiB           a = b + s·c: the memory (or L3) bandwidth figure
 //   BM_SgemmChunk/k        XᵀX with X 256×(k+1): a GEMM of the kernel's shape
+//   BM_DistinctColumns/marks  the exchange plan's wanted rows and per-rating
+//                          slots (AlsSolver's set-up, once per run) for 9M
+//                          ratings over 70,000 rows: marked (1) or sorted (0)
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -29,6 +33,7 @@
 #include <Eigen/Core>
 
 #include "dmf/core/rng.hpp"
+#include "dmf/solvers/als/distinct_columns.hpp"
 #include "dmf/solvers/als/row_solver.hpp"
 
 namespace {
@@ -48,9 +53,10 @@ struct Rows {
   std::vector<std::vector<std::uint32_t>> slots;
   std::vector<std::vector<float>> values;
 
-  Rows(int k_, std::size_t degree) : k(k_), width(static_cast<std::size_t>(k_) + 1) {
+  Rows(int k_, std::size_t degree, std::uint32_t feature_rows = kFeatureRows)
+      : k(k_), width(static_cast<std::size_t>(k_) + 1) {
     dmf::Rng rng(static_cast<std::uint64_t>(k_) * 1000003 + degree);
-    features.resize(kFeatureRows * width);
+    features.resize(feature_rows * width);
     // Entries N(0, 1/k) as trained factors are, about: a row's norm near 1.
     const double scale = 1.0 / std::sqrt(static_cast<double>(k_));
     for (auto& f : features) f = static_cast<float>(scale * rng.normal());
@@ -60,7 +66,7 @@ struct Rows {
       auto& s = slots[static_cast<std::size_t>(r)];
       auto& v = values[static_cast<std::size_t>(r)];
       for (std::size_t j = 0; j < degree; ++j) {
-        s.push_back(static_cast<std::uint32_t>(rng.below(kFeatureRows)));
+        s.push_back(static_cast<std::uint32_t>(rng.below(feature_rows)));
         v.push_back(static_cast<float>(1 + rng.below(5)));
       }
       std::ranges::sort(s);  // a CSR row's columns are sorted
@@ -128,6 +134,24 @@ void BM_GramBuild(benchmark::State& state) {
   const auto k = static_cast<int>(state.range(0));
   const auto degree = static_cast<std::size_t>(state.range(1));
   const Rows rows(k, degree);
+  dmf::solvers::RowSolver solver(k, true);
+  for (auto _ : state) {
+    for (int r = 0; r < kRowsPerIteration; ++r) {
+      solver.build_normal_equations(rows.row(r), 3.5F);
+      benchmark::DoNotOptimize(solver.gram().data());
+    }
+  }
+  set_flops(state, dmf::solvers::RowSolver::gram_flops(k, degree * kRowsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kRowsPerIteration);
+}
+
+// BM_GramBuild with the features of MovieLens-10M's users (69,878 rows, 18
+// MB at k = 64: beyond L2, in L3), as the item half-sweep reads them: what
+// the gather's cache misses cost.
+void BM_GramBuildL3(benchmark::State& state) {
+  const auto k = static_cast<int>(state.range(0));
+  const auto degree = static_cast<std::size_t>(state.range(1));
+  const Rows rows(k, degree, 69878);
   dmf::solvers::RowSolver solver(k, true);
   for (auto _ : state) {
     for (int r = 0; r < kRowsPerIteration; ++r) {
@@ -288,6 +312,30 @@ void BM_SgemmChunk(benchmark::State& state) {
   set_flops(state, 2.0 * static_cast<double>(rows) * static_cast<double>(dim * dim));
 }
 
+// The set-up's column pass at MovieLens-10M's item side (9M ratings whose
+// columns are users, 69,878 of them), each CSR row's columns ascending:
+// marking the range against the sort and binary searches it replaced.
+void BM_DistinctColumns(benchmark::State& state) {
+  constexpr std::size_t kRatings = 9'000'000;
+  constexpr std::uint32_t kColumns = 69878;
+  constexpr std::size_t kDegree = 843;  // 10,677 items
+  dmf::Rng rng(5);
+  std::vector<std::uint32_t> columns(kRatings);
+  for (std::size_t begin = 0; begin < kRatings; begin += kDegree) {
+    const auto end = std::min(kRatings, begin + kDegree);
+    for (std::size_t j = begin; j < end; ++j)
+      columns[j] = static_cast<std::uint32_t>(rng.below(kColumns));
+    std::sort(columns.begin() + static_cast<std::ptrdiff_t>(begin),
+              columns.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  const std::size_t max_marked = state.range(0) != 0 ? kColumns : 0;
+  std::vector<std::uint32_t> slots;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(dmf::solvers::distinct_columns(columns, slots, max_marked).data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRatings));
+}
+
 // Degrees: the MovieLens floor (20), a typical user (150), a popular item
 // (1500, several chunks).
 BENCHMARK(BM_RowSolve)
@@ -299,6 +347,7 @@ BENCHMARK(BM_RowSolveCg)
 // The split applies to the primal path only: at degree 20 < k+1 the kernel
 // solves the 20 × 20 dual system instead.
 BENCHMARK(BM_GramBuild)->ArgsProduct({{32, 64, 128}, {150, 1500}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GramBuildL3)->ArgsProduct({{64, 128}, {1500}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GramBuildEigen)
     ->ArgsProduct({{32, 64, 128}, {150, 1500}})
     ->Unit(benchmark::kMicrosecond);
@@ -308,6 +357,7 @@ BENCHMARK(BM_SquaredError)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrose
 BENCHMARK(BM_Sgemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Triad)->Arg(16)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmChunk)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DistinctColumns)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

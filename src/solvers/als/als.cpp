@@ -4,6 +4,7 @@
 
 #include "dmf/core/parallel.hpp"
 #include "dmf/model/row_pack.hpp"
+#include "dmf/solvers/als/distinct_columns.hpp"
 #include "dmf/solvers/als/row_solver.hpp"
 
 namespace dmf::solvers {
@@ -12,21 +13,6 @@ namespace {
 /// Rows handed to a thread at a time: small enough to balance rows of very
 /// different degrees, large enough to keep scheduling cheap.
 constexpr std::int64_t kRowGrain = 16;
-
-/// The ascending distinct columns of `block`, and for each rating the index
-/// of its column among them.
-std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
-                                            std::vector<std::uint32_t>& slots) {
-  std::vector<std::uint32_t> columns(block.columns);
-  std::ranges::sort(columns);
-  columns.erase(std::ranges::unique(columns).begin(), columns.end());
-  slots.resize(block.columns.size());
-  for (std::size_t k = 0; k < block.columns.size(); ++k) {
-    slots[k] = static_cast<std::uint32_t>(std::ranges::lower_bound(columns, block.columns[k]) -
-                                          columns.begin());
-  }
-  return columns;
-}
 
 }  // namespace
 
@@ -49,7 +35,7 @@ AlsSolver::Side AlsSolver::make_side(const data::SparseBlock& ratings, model::Fa
   side.others = &others;
   side.lambda = lambda;
   side.with_bias = with_bias;
-  const auto wanted = distinct_columns(ratings, side.slots);
+  const auto wanted = distinct_columns(ratings.columns, side.slots);
   side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, others), wanted);
   side.fetched.resize(wanted.size() * model::packed_width(others));
   return side;

@@ -23,10 +23,21 @@ constexpr Eigen::Index kLanes = Eigen::internal::packet_traits<float>::size;
 /// Gathered rows are padded to this many floats (a multiple of every
 /// packet), so each starts on a packet boundary.
 constexpr Eigen::Index kRowAlign = 16;
-/// Columns per register tile: one accumulator packet each, plus the row
-/// packet and a broadcast, within the 16 registers of AVX2 and SSE (and
-/// 32 of AVX-512). Every rating costs 12 multiply-adds for 13 loads.
+/// Columns per register tile: one accumulator packet per row packet each,
+/// plus the row packets and a broadcast, within the registers.
 constexpr int kMaxTileColumns = 12;
+/// Row packets per register tile. With the 32 vector registers of AVX-512
+/// a tile spans two packets of rows (24 accumulators): each broadcast
+/// serves two multiply-adds, 14 loads for 24 of them instead of 13 for 12,
+/// which took the Gram build at k = 64 from about 54% of the SGEMM rate
+/// to 61% (k = 128: 61% to 70%; BM_GramBuild against BM_Sgemm in one run). The 16 registers of AVX2
+/// and SSE hold one packet of rows (12 accumulators). Either way each entry is the same chain of
+/// multiply-adds in rating order, so the sums' bits do not depend on the tile shape.
+#ifdef EIGEN_VECTORIZE_AVX512
+constexpr int kMaxTilePackets = 2;
+#else
+constexpr int kMaxTilePackets = 1;
+#endif
 /// Bytes of gathered rows kept in L1 while every tile passes over them.
 constexpr std::size_t kBlockBytes = 32 * 1024;
 
@@ -37,40 +48,59 @@ constexpr std::size_t kCacheLineFloats = 64 / sizeof(float);
 
 Eigen::Index round_up(Eigen::Index n, Eigen::Index to) { return (n + to - 1) / to * to; }
 
-/// sums[(first + c)·ld + row ..][lanes] (+)= Σ_j z_j[row ..] z_j[first + c]
+/// sums[(first + c)·ld + row ..][R lanes] (+)= Σ_j z_j[row ..] z_j[first + c]
 /// for c < C over the `count` gathered rows z_j, in j order: one
-/// multiply-add per rating and entry, whatever the packet width, so the sum
-/// is the same on every build with fused multiply-add. The columns are
-/// contiguous so that each broadcast is a load at a fixed offset from z_j.
-template <int C>
+/// multiply-add per rating and entry, whatever the packet width or the tile
+/// shape, so the sum is the same on every build with fused multiply-add. The
+/// columns are contiguous so that each broadcast is a load at a fixed offset
+/// from z_j.
+template <int R, int C>
 void gram_tile(const float* z, Eigen::Index stride, std::size_t count, Eigen::Index row,
                Eigen::Index first, float* sums, Eigen::Index ld, bool accumulate) {
   using Eigen::internal::pload;
   using Eigen::internal::pmadd;
   using Eigen::internal::pset1;
   float* out = sums + first * ld + row;
-  Packet acc[C];
-  for (int c = 0; c < C; ++c)
-    acc[c] = accumulate ? pload<Packet>(out + c * ld) : pset1<Packet>(0.0F);
+  Packet acc[C][R];
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r < R; ++r) {
+      acc[c][r] = accumulate ? pload<Packet>(out + c * ld + r * kLanes) : pset1<Packet>(0.0F);
+    }
+  }
   const float* zj = z;
   for (std::size_t j = 0; j < count; ++j, zj += stride) {
-    const Packet rows = pload<Packet>(zj + row);
+    Packet rows[R];
+    for (int r = 0; r < R; ++r) rows[r] = pload<Packet>(zj + row + r * kLanes);
     const float* columns = zj + first;
-    for (int c = 0; c < C; ++c) acc[c] = pmadd(rows, pset1<Packet>(columns[c]), acc[c]);
+    for (int c = 0; c < C; ++c) {
+      const Packet column = pset1<Packet>(columns[c]);
+      for (int r = 0; r < R; ++r) acc[c][r] = pmadd(rows[r], column, acc[c][r]);
+    }
   }
-  for (int c = 0; c < C; ++c) Eigen::internal::pstore(out + c * ld, acc[c]);
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r < R; ++r) Eigen::internal::pstore(out + c * ld + r * kLanes, acc[c][r]);
+  }
 }
 
 using TileKernel = void (*)(const float*, Eigen::Index, std::size_t, Eigen::Index, Eigen::Index,
                             float*, Eigen::Index, bool);
 
-template <std::size_t... C>
+template <int R, std::size_t... C>
 constexpr std::array<TileKernel, sizeof...(C)> make_tile_kernels(std::index_sequence<C...>) {
-  return {&gram_tile<static_cast<int>(C + 1)>...};
+  return {&gram_tile<R, static_cast<int>(C + 1)>...};
 }
-/// gram_tile<c + 1> at index c: a tile of any width up to kMaxTileColumns.
+using TileKernels = std::array<TileKernel, static_cast<std::size_t>(kMaxTileColumns)>;
+/// Spelled out: with one row packet, `std::array{row}` would deduce a copy
+/// of the row rather than a table of one row.
+template <std::size_t... R>
+constexpr std::array<TileKernels, sizeof...(R)> make_tile_table(std::index_sequence<R...>) {
+  return {{make_tile_kernels<static_cast<int>(R + 1)>(
+      std::make_index_sequence<static_cast<std::size_t>(kMaxTileColumns)>())...}};
+}
+/// gram_tile<r + 1, c + 1> at [r][c]: a tile of up to kMaxTilePackets row
+/// packets and up to kMaxTileColumns columns.
 constexpr auto kTileKernels =
-    make_tile_kernels(std::make_index_sequence<static_cast<std::size_t>(kMaxTileColumns)>());
+    make_tile_table(std::make_index_sequence<static_cast<std::size_t>(kMaxTilePackets)>());
 
 using PacketD = Eigen::internal::packet_traits<double>::type;
 constexpr Eigen::Index kLanesD = Eigen::internal::packet_traits<double>::size;
@@ -79,25 +109,33 @@ constexpr Eigen::Index kLanesD = Eigen::internal::packet_traits<double>::size;
 /// whole packets of doubles, so every column is whole aligned packets.
 Eigen::Index padded_rows(Eigen::Index n) { return round_up(n, kLanesD); }
 
-/// Rows [i, i + B packets) of column j of the factor, before its scaling:
-/// a[i.., j] − Σ_{p<j} a[i.., p] a[j, p], the sum in registers. Fewer than
-/// 4 packets split the sum over p into interleaved chains (p mod chains,
-/// added at the end in order), so that the multiply-adds do not wait on
-/// each other's latency.
-template <int B>
-void update_column(double* a, Eigen::Index ld, Eigen::Index j, Eigen::Index i) {
+/// Rows [i, i + B packets) of columns j and j + 1 (W = 2) or of column j
+/// alone (W = 1) of the factor, before their scaling: a[i.., j + w] −
+/// Σ_{p<j} a[i.., p] a[j + w, p], the sums in registers. Each load of
+/// column p serves both columns; fewer than 8 accumulators split the sum
+/// over p into interleaved chains (p mod chains, added at the end in order),
+/// so that the multiply-adds do not wait on each other's latency.
+template <int B, int W>
+void update_columns(double* a, Eigen::Index ld, Eigen::Index j, Eigen::Index i) {
   using Eigen::internal::padd;
   using Eigen::internal::pload;
   using Eigen::internal::pmadd;
-  constexpr int kChains = B >= 4 ? 1 : (B == 1 ? 4 : 2);
-  PacketD sum[kChains][B];
+  using Eigen::internal::pset1;
+  constexpr int kChains = B * W >= 8 ? 1 : (B * W >= 4 ? 2 : (B * W >= 2 ? 4 : 8));
+  PacketD sum[kChains][W][B];
   for (auto& chain : sum) {
-    for (auto& packet : chain) packet = Eigen::internal::pset1<PacketD>(0.0);
+    for (auto& column : chain) {
+      for (auto& packet : column) packet = pset1<PacketD>(0.0);
+    }
   }
-  const auto step = [&](Eigen::Index p, PacketD* chain) {
+  const auto step = [&](Eigen::Index p, PacketD(&chain)[W][B]) {
     const double* column = a + p * ld + i;
-    const PacketD l = Eigen::internal::pset1<PacketD>(a[p * ld + j]);
-    for (int b = 0; b < B; ++b) chain[b] = pmadd(pload<PacketD>(column + b * kLanesD), l, chain[b]);
+    PacketD rows[B];
+    for (int b = 0; b < B; ++b) rows[b] = pload<PacketD>(column + b * kLanesD);
+    for (int w = 0; w < W; ++w) {
+      const PacketD l = pset1<PacketD>(a[p * ld + j + w]);
+      for (int b = 0; b < B; ++b) chain[w][b] = pmadd(rows[b], l, chain[w][b]);
+    }
   };
   Eigen::Index p = 0;
   for (; p + kChains <= j; p += kChains) {
@@ -105,59 +143,149 @@ void update_column(double* a, Eigen::Index ld, Eigen::Index j, Eigen::Index i) {
   }
   for (int c = 0; p < j; ++p, ++c) step(p, sum[c]);
   for (int c = 1; c < kChains; ++c) {
-    for (int b = 0; b < B; ++b) sum[0][b] = padd(sum[0][b], sum[c][b]);
+    for (int w = 0; w < W; ++w) {
+      for (int b = 0; b < B; ++b) sum[0][w][b] = padd(sum[0][w][b], sum[c][w][b]);
+    }
   }
-  double* out = a + j * ld + i;
-  for (int b = 0; b < B; ++b) {
-    Eigen::internal::pstore(out + b * kLanesD,
-                            Eigen::internal::psub(pload<PacketD>(out + b * kLanesD), sum[0][b]));
+  for (int w = 0; w < W; ++w) {
+    double* out = a + (j + w) * ld + i;
+    for (int b = 0; b < B; ++b) {
+      Eigen::internal::pstore(
+          out + b * kLanesD,
+          Eigen::internal::psub(pload<PacketD>(out + b * kLanesD), sum[0][w][b]));
+    }
   }
 }
 
+/// update_columns over rows [j's packet, ld): 4 packets at a time, then
+/// the rest.
+template <int W>
+void update_rows(double* a, Eigen::Index ld, Eigen::Index j) {
+  Eigen::Index i = j / kLanesD * kLanesD;
+  for (; i + 4 * kLanesD <= ld; i += 4 * kLanesD) update_columns<4, W>(a, ld, j, i);
+  switch ((ld - i) / kLanesD) {
+    case 3:
+      update_columns<3, W>(a, ld, j, i);
+      break;
+    case 2:
+      update_columns<2, W>(a, ld, j, i);
+      break;
+    case 1:
+      update_columns<1, W>(a, ld, j, i);
+      break;
+    default:
+      break;
+  }
+}
+
+/// column[r] = column[r] · scale + shift[r] · offset for r in [from, ld):
+/// scalars up to the first packet boundary, whole packets beyond (the
+/// padding rows are zero in both and stay zero).
+void scale_rows(double* column, const double* shift, double scale, double offset, Eigen::Index from,
+                Eigen::Index ld) {
+  using Eigen::internal::pload;
+  using Eigen::internal::pmadd;
+  using Eigen::internal::pset1;
+  const Eigen::Index aligned = std::min(ld, round_up(from, kLanesD));
+  for (Eigen::Index r = from; r < aligned; ++r) column[r] = column[r] * scale + shift[r] * offset;
+  const PacketD s = pset1<PacketD>(scale);
+  const PacketD o = pset1<PacketD>(offset);
+  for (Eigen::Index r = aligned; r < ld; r += kLanesD) {
+    Eigen::internal::pstore(
+        column + r,
+        pmadd(pload<PacketD>(shift + r), o, Eigen::internal::pmul(pload<PacketD>(column + r), s)));
+  }
+}
+
+/// Column j's pivot: its root on the diagonal, the rows below divided by it
+/// (a multiply by the inverse, kept in `inverse`). False when not positive.
+bool scale_column(double* a, Eigen::Index ld, Eigen::Index j, double* inverse) {
+  double* column = a + j * ld;
+  if (!(column[j] > 0.0)) return false;  // also a NaN pivot
+  const double root = std::sqrt(column[j]);
+  column[j] = root;
+  inverse[j] = 1.0 / root;
+  scale_rows(column, column, inverse[j], 0.0, j + 1, ld);
+  return true;
+}
+
 /// Factors the first n columns of `a` (padded_rows(n) rows, the padding
-/// rows zero, the upper triangle finite) in place, a = L Lᵀ with L lower;
-/// false when `a` is not positive definite. Left-looking: each column of L
-/// is its column of `a` less a product with the columns before it, kept in
-/// registers 4 packets of rows at a time, then scaled by its pivot's root.
-/// Eigen's unblocked LLT updates each column with a matrix-vector product
-/// through memory: with it the solve phase took 7.6 µs at k = 64, with
-/// this 4.9 (BM_Cholesky, BM_CholeskyEigen). Rows above the
-/// diagonal in a column's first packet are updated too and never read.
-bool factor_in_place(Eigen::MatrixXd& a, Eigen::Index n) {
+/// rows zero, the upper triangle finite) in place, a = L Lᵀ with L lower,
+/// and writes 1/L_jj to inverse[j]; false when `a` is not positive
+/// definite. Left-looking, two columns at a time: both are their columns
+/// of `a` less a product with the columns before them, kept in registers 4
+/// packets of rows at a time (one load for two multiply-adds, 8 independent
+/// chains); then the first is scaled by its pivot's root, and the second
+/// takes the first's term and its own pivot. Eigen's unblocked LLT updates
+/// each column with a matrix-vector product through memory: 9.3 µs at
+/// k = 64; one column at a time in registers, 5.9; two at a time, see
+/// BM_Cholesky. Rows above the diagonal in a column's first packet are
+/// updated too and never read.
+bool factor_in_place(Eigen::MatrixXd& a, Eigen::Index n, double* inverse) {
   const Eigen::Index ld = a.rows();
   double* data = a.data();
-  for (Eigen::Index j = 0; j < n; ++j) {
-    Eigen::Index i = j / kLanesD * kLanesD;
-    for (; i + 4 * kLanesD <= ld; i += 4 * kLanesD) update_column<4>(data, ld, j, i);
-    switch ((ld - i) / kLanesD) {
-      case 3:
-        update_column<3>(data, ld, j, i);
-        break;
-      case 2:
-        update_column<2>(data, ld, j, i);
-        break;
-      case 1:
-        update_column<1>(data, ld, j, i);
-        break;
-      default:
-        break;
-    }
-    double* column = data + j * ld;
-    if (!(column[j] > 0.0)) return false;  // also a NaN pivot
-    const double root = std::sqrt(column[j]);
-    column[j] = root;
-    const double inverse = 1.0 / root;  // a multiply per entry, not a division
-    for (Eigen::Index r = j + 1; r < n; ++r) column[r] *= inverse;
+  Eigen::Index j = 0;
+  for (; j + 2 <= n; j += 2) {
+    update_rows<2>(data, ld, j);
+    if (!scale_column(data, ld, j, inverse)) return false;
+    const double* column = data + j * ld;
+    scale_rows(data + (j + 1) * ld, column, 1.0, -column[j + 1], j + 1, ld);
+    if (!scale_column(data, ld, j + 1, inverse)) return false;
+  }
+  if (j < n) {
+    update_rows<1>(data, ld, j);
+    if (!scale_column(data, ld, j, inverse)) return false;
   }
   return true;
 }
 
-/// x ← (L Lᵀ)⁻¹ x for the factor of factor_in_place.
-void solve_factored(const Eigen::MatrixXd& factor, Eigen::VectorXd& x) {
-  const auto n = x.size();
-  const auto l = factor.topLeftCorner(n, n);
-  l.triangularView<Eigen::Lower>().solveInPlace(x);
-  l.triangularView<Eigen::Lower>().adjoint().solveInPlace(x);
+/// x ← (L Lᵀ)⁻¹ x for the factor and inverse pivots of factor_in_place;
+/// x has padded_rows(n) entries, those beyond n zero (they stay zero).
+/// Blocks of one packet of unknowns: the triangle inside a block by
+/// scalars, the rest of the matrix by packets of rows, each packet of x
+/// loaded once per block and updated in a register (going forward), or
+/// one sum per unknown of the block over the packets (coming back), where
+/// Eigen's triangular solves for one vector go row by row.
+void solve_factored(const Eigen::MatrixXd& factor, Eigen::Index n, const double* inverse,
+                    double* x) {
+  using Eigen::internal::pload;
+  using Eigen::internal::pmadd;
+  using Eigen::internal::pset1;
+  const Eigen::Index ld = factor.rows();
+  const double* l = factor.data();
+  // L y = x, forward.
+  for (Eigen::Index block = 0; block < n; block += kLanesD) {
+    const Eigen::Index end = std::min(block + kLanesD, n);
+    for (Eigen::Index c = block; c < end; ++c) {
+      x[c] *= inverse[c];
+      for (Eigen::Index r = c + 1; r < end; ++r) x[r] -= l[c * ld + r] * x[c];
+    }
+    for (Eigen::Index r = block + kLanesD; r < ld; r += kLanesD) {
+      PacketD rows = pload<PacketD>(x + r);
+      for (Eigen::Index c = block; c < end; ++c) {
+        rows = pmadd(pset1<PacketD>(-x[c]), pload<PacketD>(l + c * ld + r), rows);
+      }
+      Eigen::internal::pstore(x + r, rows);
+    }
+  }
+  // Lᵀ x = y, backward.
+  for (Eigen::Index block = (n - 1) / kLanesD * kLanesD; block >= 0; block -= kLanesD) {
+    const Eigen::Index end = std::min(block + kLanesD, n);
+    const Eigen::Index width = end - block;
+    PacketD sums[kLanesD];
+    for (auto& sum : sums) sum = pset1<PacketD>(0.0);
+    for (Eigen::Index r = block + kLanesD; r < ld; r += kLanesD) {
+      const PacketD rows = pload<PacketD>(x + r);
+      for (Eigen::Index c = 0; c < width; ++c) {
+        sums[c] = pmadd(pload<PacketD>(l + (block + c) * ld + r), rows, sums[c]);
+      }
+    }
+    for (Eigen::Index c = 0; c < width; ++c) x[block + c] -= Eigen::internal::predux(sums[c]);
+    for (Eigen::Index c = end - 1; c >= block; --c) {
+      for (Eigen::Index r = c + 1; r < end; ++r) x[c] -= l[c * ld + r] * x[r];
+      x[c] *= inverse[c];
+    }
+  }
 }
 
 }  // namespace
@@ -179,6 +307,8 @@ RowSolver::RowSolver(int k, bool with_bias)
   // Zeros beyond z stay zero: the tiles of the last packet of rows read them.
   gathered_.setZero(static_cast<Eigen::Index>(block_) * stride_);
   factor_.setZero();  // its padding rows stay zero
+  inverse_pivots_.setZero(padded_rows(dim_));
+  solution_.setZero(padded_rows(dim_));  // entries beyond the unknowns stay zero
   for (auto* v : {&cg_x_, &cg_g_, &cg_r_, &cg_start_r_, &cg_p_, &cg_ap_, &cg_delta_}) {
     v->setZero(dim_);
   }
@@ -189,18 +319,29 @@ RowSolver::RowSolver(int k, bool with_bias)
   // triangle, with the upper part of the diagonal block thrown away), and
   // against the bias and target columns k..dim (their transposes are row k
   // of the Gram matrix and the right-hand side), which continue the range
-  // for the last packet of rows.
-  const auto add_tiles = [&](Eigen::Index row, Eigen::Index first, Eigen::Index end) {
+  // for the last packet of rows. Two packets of rows share a tile over the
+  // first one's columns (a subset of the second's), and the second takes
+  // its extra columns alone.
+  const auto add_tiles = [&](Eigen::Index row, Eigen::Index packets, Eigen::Index first,
+                             Eigen::Index end) {
     for (; first < end; first += kMaxTileColumns) {
-      tiles_.push_back({row, first, std::min<Eigen::Index>(kMaxTileColumns, end - first)});
+      tiles_.push_back({row, packets, first, std::min<Eigen::Index>(kMaxTileColumns, end - first)});
     }
   };
-  for (Eigen::Index row = 0; row < k; row += kLanes) {
+  const auto add_packet_tiles = [&](Eigen::Index row, Eigen::Index packets) {
     if (row + kLanes >= k) {
-      add_tiles(row, 0, dim_ + 1);
+      add_tiles(row, packets, 0, dim_ + 1);
     } else {
-      add_tiles(row, 0, row + kLanes);
-      add_tiles(row, k, dim_ + 1);
+      add_tiles(row, packets, 0, row + kLanes);
+      add_tiles(row, packets, k, dim_ + 1);
+    }
+  };
+  for (Eigen::Index row = 0; row < k; row += kMaxTilePackets * kLanes) {
+    if (kMaxTilePackets == 2 && row + kLanes < k) {
+      add_packet_tiles(row, 2);
+      add_tiles(row + kLanes, 1, row + kLanes, std::min<Eigen::Index>(row + 2 * kLanes, k));
+    } else {
+      add_packet_tiles(row, 1);
     }
   }
 }
@@ -246,9 +387,9 @@ void RowSolver::build_normal_equations(const RowRatings& row, float mu) {
       const std::size_t count = std::min(block_, chunk_end - begin);
       gather(row, mu, begin, count);
       for (const Tile& tile : tiles_) {
-        kTileKernels[static_cast<std::size_t>(tile.columns - 1)](
-            gathered_.data(), stride_, count, tile.row, tile.first_column, tile_sums_.data(),
-            tile_rows_, begin != chunk);
+        kTileKernels[static_cast<std::size_t>(tile.packets - 1)][static_cast<std::size_t>(
+            tile.columns - 1)](gathered_.data(), stride_, count, tile.row, tile.first_column,
+                               tile_sums_.data(), tile_rows_, begin != chunk);
       }
     }
     add_chunk();
@@ -298,9 +439,10 @@ double RowSolver::solve_built(double ridge) {
   // The Gram matrix's upper triangle is zero: the factor starts finite.
   factor_.topRows(dim_) = gram_;
   factor_.diagonal().array() += ridge;
-  if (factor_in_place(factor_, dim_)) {
-    x_ = rhs_;
-    solve_factored(factor_, x_);
+  if (factor_in_place(factor_, dim_, inverse_pivots_.data())) {
+    solution_.head(dim_) = rhs_;
+    solve_factored(factor_, dim_, inverse_pivots_.data(), solution_.data());
+    x_ = solution_.head(dim_);
   } else {
     // Singular (λ = 0 and the row's features span fewer than k+1
     // dimensions): the minimum-norm least-squares solution, which is what
@@ -347,9 +489,11 @@ double RowSolver::solve_dual(const RowRatings& row, float mu, double ridge) {
   dual_.setZero(padded_rows(n), n);
   dual_.topRows(n).triangularView<Eigen::Lower>() = dual_chunk_.cast<double>();
   dual_.diagonal().array() += ridge;
-  if (!factor_in_place(dual_, n)) return solve_primal(row, mu, ridge);
-  alpha_ = targets.cast<double>();
-  solve_factored(dual_, alpha_);
+  if (!factor_in_place(dual_, n, inverse_pivots_.data())) return solve_primal(row, mu, ridge);
+  solution_.setZero();
+  solution_.head(n) = targets.cast<double>();
+  solve_factored(dual_, n, inverse_pivots_.data(), solution_.data());
+  alpha_ = solution_.head(n);
   x_.noalias() = features.transpose().cast<double>() * alpha_;
   // (XXᵀ + λw I) α = y makes the residual y − Xx = y − XXᵀα = λw α.
   return ridge * ridge * alpha_.squaredNorm();

@@ -5,6 +5,8 @@
 // every blocking threshold; conjugate gradient against the exact solve.
 #include "dmf/solvers/als/row_solver.hpp"
 
+#include "dmf/solvers/als/distinct_columns.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -168,7 +170,10 @@ PlainSums plain_sums(const Problem& p, bool with_bias, float mu) {
 }
 
 TEST(RowSolver, GramBuildIsThePlainSumOnBothSidesOfEveryBlock) {
-  for (const int k : {5, 15, 16, 17, 33, 64}) {
+  // k on both sides of a SIMD packet, and (where tiles span two packets of
+  // rows) a pair whose second packet is the last (17), a pair and a last
+  // packet alone (33, 48), two pairs (64), two pairs and one alone (80).
+  for (const int k : {5, 15, 16, 17, 33, 48, 64, 80}) {
     for (const bool with_bias : {false, true}) {
       RowSolver solver(k, with_bias);
       const std::size_t block = solver.gather_block();
@@ -214,6 +219,37 @@ TEST(RowSolver, BuildThenSolveIsTheSolve) {
   EXPECT_EQ(phased, whole);
   EXPECT_EQ(bias_phased, bias_whole);
   EXPECT_NE(again, whole);
+}
+
+TEST(RowSolver, CholeskyPhaseIsEigensLltToDoubleRounding) {
+  // The hand-written factorization (two columns at a time) and triangular
+  // solves (blocks of one packet of doubles) against Eigen's LLT of the same
+  // built equations: unknowns on both sides of a packet of doubles (8 with
+  // AVX-512, 4 with AVX) and of the pairs (odd, even).
+  for (const int k : {1, 2, 3, 6, 7, 8, 9, 15, 16, 17, 31, 64}) {
+    for (const bool with_bias : {false, true}) {
+      SCOPED_TRACE(testing::Message() << "k " << k << ", bias " << with_bias);
+      const Problem p = make_problem(k, static_cast<std::size_t>(3 * k + 10), 13);
+      RowSolver solver(k, with_bias);
+      solver.build_normal_equations({p.slots, p.values, p.features.data(), p.width}, 3.0F);
+      const double ridge = 2.5;
+      Eigen::MatrixXd a = solver.gram().selfadjointView<Eigen::Lower>();
+      a.diagonal().array() += ridge;
+      const Eigen::VectorXd want = a.llt().solve(solver.rhs());
+      std::vector<float> factors(static_cast<std::size_t>(k));
+      float bias = 0.0F;
+      const double error = solver.solve_normal_equations(ridge, factors, bias);
+      // The factors are stored in float: their rounding bounds the difference.
+      const double scale = want.cwiseAbs().maxCoeff();
+      for (int f = 0; f < k; ++f) {
+        EXPECT_NEAR(factors[static_cast<std::size_t>(f)], want[f], 1e-6 * scale) << "factor " << f;
+      }
+      EXPECT_NEAR(bias, with_bias ? want[k] : 0.0, 1e-6 * scale);
+      const double want_error =
+          solver.targets_squared() - want.dot(solver.rhs()) - ridge * want.squaredNorm();
+      EXPECT_NEAR(error, std::max(0.0, want_error), 1e-9 * solver.targets_squared());
+    }
+  }
 }
 
 /// The same row with its feature matrix moved by one float in memory.
@@ -360,6 +396,24 @@ TEST(RowSolver, ConjugateGradientOnARowWithoutRatingsIsZero) {
   EXPECT_EQ(solver.solve_cg({}, 3.0F, 1.0, 3, factors, bias), 0.0);
   EXPECT_EQ(factors, std::vector<float>(4, 0.0F));
   EXPECT_EQ(bias, 0.0F);
+}
+
+TEST(DistinctColumns, MarkedAndSortedGiveTheAscendingDistinctColumnsAndEachSlot) {
+  // The exchange plan's wanted rows and each rating's slot among them,
+  // whether the column range is marked or sorted: duplicates, an unsorted
+  // order across rows, a gap, the range's ends.
+  const std::vector<std::uint32_t> columns{7, 2, 9, 2, 0, 7, 40, 9, 3};
+  const std::vector<std::uint32_t> want{0, 2, 3, 7, 9, 40};
+  for (const std::size_t max_marked : {std::size_t{0}, std::size_t{41}, std::size_t{1000}}) {
+    SCOPED_TRACE(testing::Message() << "marks up to " << max_marked);
+    std::vector<std::uint32_t> slots{99};
+    EXPECT_EQ(distinct_columns(columns, slots, max_marked), want);
+    ASSERT_EQ(slots.size(), columns.size());
+    for (std::size_t j = 0; j < columns.size(); ++j) EXPECT_EQ(want[slots[j]], columns[j]);
+  }
+  std::vector<std::uint32_t> slots{5};
+  EXPECT_TRUE(distinct_columns({}, slots).empty());
+  EXPECT_TRUE(slots.empty());
 }
 
 }  // namespace

@@ -8,12 +8,13 @@
 // The normal equations are built in one pass over the row: its ratings are
 // gathered, a block that fits L1 at a time, into rows z_i = [q_i; 1; y_i]
 // padded to whole SIMD packets, and register tiles of Σ z_i z_iᵀ (one packet
-// of rows × up to 12 columns) accumulate rating by rating in float, in the
-// row's stored order; every kChunk ratings the float sums are added into the
-// double Gram matrix and right-hand side. Each entry is therefore the same
+// of rows, two with AVX-512, × up to 12 columns) accumulate rating by rating
+// in float, in the row's stored order; every kChunk ratings the float sums
+// are added into the double Gram matrix and right-hand side. Each entry is therefore the same
 // float/double sum whatever the L1 block, the SIMD width or the memory
 // alignment: a row's result depends only on its own ratings in their stored
-// order, never on threads or ranks. The system is solved in double. A row
+// order, never on threads or ranks. The system is solved in double
+// (Cholesky two columns at a time, triangular solves by packets). A row
 // with fewer ratings than unknowns solves the equivalent dual system
 // (XXᵀ + λw I) α = y, x = Xᵀα, which is smaller.
 //
@@ -93,11 +94,12 @@ class RowSolver {
   }
 
  private:
-  /// One register tile of the Gram build: rows [row, row + one packet) of
-  /// the gathered z_i against their columns [first_column, first_column +
-  /// columns), at most 12.
+  /// One register tile of the Gram build: rows [row, row + packets SIMD
+  /// packets) of the gathered z_i against their columns [first_column,
+  /// first_column + columns), at most 12.
   struct Tile {
     Eigen::Index row;
+    Eigen::Index packets;
     Eigen::Index first_column;
     Eigen::Index columns;
   };
@@ -135,7 +137,9 @@ class RowSolver {
   double targets_squared_ = 0.0;  // Σ y² of the row, in double
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
-  Eigen::MatrixXd factor_;  // the Cholesky factor (lower), rows padded to packets
+  Eigen::MatrixXd factor_;          // the Cholesky factor (lower), rows padded to packets
+  Eigen::VectorXd inverse_pivots_;  // 1 / its diagonal
+  Eigen::VectorXd solution_;        // the triangular solves' vector, padded like factor_'s rows
   Eigen::MatrixXf dual_chunk_;
   Eigen::MatrixXd dual_;
   Eigen::VectorXd alpha_;
