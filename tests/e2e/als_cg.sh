@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# ALS with --als-solve cg: a few conjugate-gradient steps per row, warm-started
-# from the current factors, land within 0.5% of the exact (Cholesky) solve's
-# held-out RMSE, and give bitwise the same model whatever the layout.
+# ALS with --als-solve cg (the default): a few conjugate-gradient steps per
+# row, warm-started from the current factors, land within 0.5% of the exact
+# (Cholesky) solve's held-out RMSE, and give bitwise the same model whatever
+# the layout.
 source "$DMF_E2E_LIB"
 
 expect_ok dmf generate --users 300 --items 200 --ratings 12000 --true-rank 3 --noise 0.3 \
@@ -13,11 +14,11 @@ model_files=(user_factors.npy item_factors.npy user_bias.npy item_bias.npy)
 # The held-out RMSE of a run's stdout.
 holdout_rmse() { awk '$1 == "holdout" { print $3 }' "$1"; }
 
-expect_ok dmf "${train_args[@]}" --out exact
+expect_ok dmf "${train_args[@]}" --als-solve cholesky --out exact
 cp stdout exact.out
 for layout in "1 1" "1 2" "2 1" "3 1"; do
   read -r np threads <<<"$layout"
-  expect_ok dmf_np "$np" "${train_args[@]}" --als-solve cg --threads "$threads" \
+  expect_ok dmf_np "$np" "${train_args[@]}" --threads "$threads" \
     --out "cg$np.$threads"
   cp stdout "cg$np.$threads.out"
   for f in "${model_files[@]}"; do same_bytes "cg1.1/$f" "cg$np.$threads/$f"; done
@@ -44,5 +45,5 @@ contains stderr "--cg-steps applies to --solver als, not gd"
 expect_fail 1 dmf train --data ratings.csv --als-solve cg --cg-steps 0 --out x --quiet
 contains stderr "--cg-steps: must be at least 1"
 # Steps of an exact solve would be ignored: refused.
-expect_fail 1 dmf train --data ratings.csv --cg-steps 2 --out x --quiet
+expect_fail 1 dmf train --data ratings.csv --als-solve cholesky --cg-steps 2 --out x --quiet
 contains stderr "--cg-steps applies to --als-solve cg, not cholesky"

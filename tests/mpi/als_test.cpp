@@ -22,10 +22,10 @@ namespace {
 using model::Biases;
 
 using test::DenseModel;
-using test::Triple;
 using test::expect_near;
 using test::gather_ratings;
 using test::random_ratings;
+using test::Triple;
 
 struct Settings {
   Biases biases = Biases::kBoth;
@@ -35,8 +35,8 @@ struct Settings {
 };
 
 /// One reference half-sweep: every row of `rows` solved given `others`.
-void reference_half(const std::vector<Triple>& ratings, bool by_user, const Settings& s,
-                    double mu, Eigen::MatrixXd& rows, Eigen::VectorXd& bias, bool with_bias,
+void reference_half(const std::vector<Triple>& ratings, bool by_user, const Settings& s, double mu,
+                    Eigen::MatrixXd& rows, Eigen::VectorXd& bias, bool with_bias,
                     const Eigen::MatrixXd& others, const Eigen::VectorXd& other_bias) {
   const Eigen::Index k = rows.cols();
   const Eigen::Index dim = k + (with_bias ? 1 : 0);
@@ -64,7 +64,8 @@ void reference_half(const std::vector<Triple>& ratings, bool by_user, const Sett
   }
 }
 
-double reference_objective(const std::vector<Triple>& ratings, const Settings& s, const DenseModel& d) {
+double reference_objective(const std::vector<Triple>& ratings, const Settings& s,
+                           const DenseModel& d) {
   return test::reference_objective(ratings, {s.lambda_user, s.lambda_item, s.weighting}, d);
 }
 
@@ -75,8 +76,8 @@ TEST_P(AlsReference, MatchesNaiveDoublePrecisionAls) {
   const auto [biases, weighting, threads] = GetParam();
   const Settings s{biases, weighting, 0.3, 0.1};
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", random_ratings(40, 30, 0.4)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", random_ratings(40, 30, 0.4)),
+                                       data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 4, biases, 3, 0.5);
   const auto ratings = gather_ratings(comm, data.by_user);
   DenseModel want = test::gather_model(comm, model);
@@ -86,11 +87,12 @@ TEST_P(AlsReference, MatchesNaiveDoublePrecisionAls) {
   EXPECT_NEAR(model.mu, mean, 1e-12);
   want.mu = mean;
 
-  AlsSolver solver(comm, data, model, {{s.lambda_user, s.lambda_item, s.weighting}, threads});
+  AlsSolver solver(comm, data, model,
+                   {{s.lambda_user, s.lambda_item, s.weighting}, threads, AlsSolve::kCholesky});
   for (int epoch = 1; epoch <= 5; ++epoch) {
     const Objective after = solver.epoch();
-    reference_half(ratings, true, s, want.mu, want.p, want.bu, model::has_user_bias(biases),
-                   want.q, want.bi);
+    reference_half(ratings, true, s, want.mu, want.p, want.bu, model::has_user_bias(biases), want.q,
+                   want.bi);
     reference_half(ratings, false, s, want.mu, want.q, want.bi, model::has_item_bias(biases),
                    want.p, want.bu);
     if (epoch != 1 && epoch != 5) continue;
@@ -120,10 +122,10 @@ INSTANTIATE_TEST_SUITE_P(TwoThreads, AlsReference,
 TEST(Als, ObjectiveNeverIncreasesBetweenHalfSweeps) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", random_ratings(50, 35, 0.3)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", random_ratings(50, 35, 0.3)),
+                                       data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 6, Biases::kBoth, 9, 1.0);
-  AlsSolver solver(comm, data, model, {{0.05, 0.05, RegWeighting::kCount}, 2});
+  AlsSolver solver(comm, data, model, {{0.05, 0.05, RegWeighting::kCount}, 2, AlsSolve::kCholesky});
   double previous = solver.objective().value();
   for (int half = 0; half < 16; ++half) {
     if (half % 2 == 0) {
@@ -153,7 +155,7 @@ TEST(Als, ExactLowRankWithoutRegularizationIsReconstructed) {
   test::TempDir dir(comm);
   const auto data = data::load_ratings(comm, dir.write("r.csv", text), data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 3, Biases::kNone, 1, 1.0);
-  AlsSolver solver(comm, data, model, {{0.0, 0.0, RegWeighting::kCount}, 1});
+  AlsSolver solver(comm, data, model, {{0.0, 0.0, RegWeighting::kCount}, 1, AlsSolve::kCholesky});
   Objective objective;
   for (int epoch = 0; epoch < 10; ++epoch) objective = solver.epoch();
   EXPECT_LT(objective.rmse(), 1e-4);
@@ -164,12 +166,12 @@ TEST(Als, RanksThatOwnNothingTakePart) {
   // Two users and three items: at 3 or 4 ranks some own no user or item.
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", "1,1,3\n1,2,4\n2,3,5\n2,1,2\n"), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", "1,1,3\n1,2,4\n2,3,5\n2,1,2\n"),
+                                       data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 2, Biases::kBoth, 1, 0.5);
   const auto ratings = gather_ratings(comm, data.by_user);
   DenseModel want = test::gather_model(comm, model);
-  AlsSolver solver(comm, data, model, {{0.1, 0.1, RegWeighting::kCount}, 1});
+  AlsSolver solver(comm, data, model, {{0.1, 0.1, RegWeighting::kCount}, 1, AlsSolve::kCholesky});
   const Settings s{Biases::kBoth, RegWeighting::kCount, 0.1, 0.1};
   for (int epoch = 0; epoch < 3; ++epoch) {
     static_cast<void>(solver.epoch());
