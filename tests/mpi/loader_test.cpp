@@ -462,10 +462,10 @@ TEST(Loader, ReadingReportsGrowingFractionsOfItsPart) {
   EXPECT_GT(seen.front(), 0.0);
   EXPECT_LE(seen.back(), 1.0);
   EXPECT_TRUE(std::ranges::is_sorted(seen));
-  // At the range's first line and every 65,536 lines after it.
-  const auto rank = static_cast<std::size_t>(comm.rank());
-  const std::uint64_t lines = data.report.first_line[rank + 1] - data.report.first_line[rank];
-  EXPECT_EQ(seen.size(), (lines - 1) / 65'536 + 1) << lines << " lines";
+  // After each block read, the last one ending the part (a part starting
+  // within a line skips that line's tail, a few bytes of its 500 KB or more).
+  EXPECT_GE(seen.back(), 0.99);
+  EXPECT_GT(data.report.ratings, 0U);
 }
 
 }  // namespace
