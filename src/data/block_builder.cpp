@@ -63,7 +63,8 @@ void compact(std::vector<T>& v, const std::vector<std::uint64_t>& old_offsets,
 }  // namespace
 
 BlockAssembler::BlockAssembler(std::uint32_t first_row, std::span<const std::uint64_t> counts,
-                               bool times, bool lines) {
+                               bool times, bool lines, bool exact)
+    : exact_(exact) {
   block_.first_row = first_row;
   block_.offsets.assign(counts.size() + 1, 0);
   for (std::size_t r = 0; r < counts.size(); ++r) {
@@ -100,9 +101,12 @@ void BlockAssembler::add(std::span<const BlockEntry> entries, std::span<const st
 BlockBuildResult BlockAssembler::finish(DuplicatePolicy policy, int threads) {
   SparseBlock& block = block_;
   const std::uint32_t rows = block.rows();
+  std::uint64_t missing = 0;  // slots of rows that came up short (not exact)
   for (std::uint32_t r = 0; r < rows; ++r) {
-    DMF_CHECK(cursor_[r] == block.offsets[r + 1], "internal: row {} received {} of its {} ratings",
-              block.first_row + r, cursor_[r] - block.offsets[r], block.degree(r));
+    DMF_CHECK(!exact_ || cursor_[r] == block.offsets[r + 1],
+              "internal: row {} received {} of its {} ratings", block.first_row + r,
+              cursor_[r] - block.offsets[r], block.degree(r));
+    missing += block.offsets[r + 1] - cursor_[r];
   }
   const bool with_times = !block.times.empty();
   const bool with_lines = !block.lines.empty();
@@ -116,7 +120,7 @@ BlockBuildResult BlockAssembler::finish(DuplicatePolicy policy, int threads) {
   parallel_for_dynamic(threads, rows, kRowGrain, [&](std::int64_t row_index, int worker) {
     const auto row = static_cast<std::size_t>(row_index);
     const std::uint64_t begin = block.offsets[row];
-    const std::uint64_t n = block.offsets[row + 1] - begin;
+    const std::uint64_t n = cursor_[row] - begin;
     std::uint32_t* columns = block.columns.data() + begin;
     bool increasing = true;
     for (std::uint64_t k = 1; k < n && increasing; ++k) increasing = columns[k - 1] < columns[k];
@@ -166,8 +170,8 @@ BlockBuildResult BlockAssembler::finish(DuplicatePolicy policy, int threads) {
     offsets[r + 1] = offsets[r] + kept[r];
     result.duplicate_pairs += pairs_per_row[r];
   }
-  result.duplicate_ratings = block.offsets.back() - offsets.back();
-  if (result.duplicate_ratings > 0) {
+  result.duplicate_ratings = block.offsets.back() - missing - offsets.back();
+  if (result.duplicate_ratings > 0 || missing > 0) {
     compact(block.columns, block.offsets, offsets);
     compact(block.values, block.offsets, offsets);
     compact(block.times, block.offsets, offsets);

@@ -21,9 +21,13 @@ LocalRatings merge_duplicate_pairs(const dist::Comm& comm, LocalRatings ratings,
   const IdDirectory items =
       IdDirectory::build(comm, ratings.item_tokens, ratings.item_counts, item_rows);
   RouteBuffers buffers;
-  const BlockBuildResult built = route_and_build(
-      comm, ratings, Side::kUsers, user_rows, item_rows, users, user_counts,
-      {.duplicates = options.duplicates, .lines = true, .threads = options.threads}, buffers);
+  const BlockBuildResult built =
+      route_and_build(comm, ratings, Side::kUsers, user_rows, item_rows, users, user_counts,
+                      {.duplicates = options.duplicates,
+                       .lines = true,
+                       .times = options.keep_time,
+                       .threads = options.threads},
+                      buffers);
   buffers = RouteBuffers{};
   const std::uint64_t pairs = comm.allreduce(built.duplicate_pairs, dist::Op::kSum);
   if (pairs == 0) return ratings;  // as read: nothing moves

@@ -56,6 +56,7 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
   clock.restart();
   RouteOptions route{.duplicates = options.duplicates,
                      .lines = options.keep_lines,
+                     .times = options.keep_time,
                      .threads = options.threads,
                      .round_ratings = options.round_ratings};
   RouteBuffers buffers;  // the user side's, reused by the item side
@@ -81,9 +82,10 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
     report.duplicates_merged = comm.allreduce(built.duplicate_ratings, dist::Op::kSum);
     data.by_user = std::move(built.block);
   }
-  data.by_item = route_and_build(comm, local, Side::kItems, user_rows, item_rows, data.items,
-                                 item_counts, route, buffers)
-                     .block;
+  // The item side from the user side's block: already merged, and it
+  // arrives sorted (docs/design.md §3). The parsed ratings go first.
+  local = LocalRatings{};
+  data.by_item = transpose_block(comm, data.by_user, data.items, item_counts, route, buffers);
   report.ratings = report.ratings_read - report.duplicates_merged;
   report.route_seconds = clock.seconds();
   return data;

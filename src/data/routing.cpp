@@ -42,90 +42,93 @@ std::span<const std::byte> bytes_of(const std::vector<T>& v) {
   return std::as_bytes(std::span<const T>(v));
 }
 
-}  // namespace
-
-BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& local, Side side,
-                                 std::span<const std::uint32_t> user_rows,
-                                 std::span<const std::uint32_t> item_rows,
-                                 const IdDirectory& directory,
-                                 std::span<const std::uint64_t> owned_counts,
-                                 const RouteOptions& options, RouteBuffers& buffers) {
-  const auto parts = static_cast<std::size_t>(comm.size());
-  const bool by_user = side == Side::kUsers;
-  const auto& row_of_rating = by_user ? local.users : local.items;
-  const auto row_rows = by_user ? user_rows : item_rows;
-  const auto& column_of_rating = by_user ? local.items : local.users;
-  const auto column_rows = by_user ? item_rows : user_rows;
-  const bool with_times = !local.times.empty();
-  const bool with_lines = options.lines;
-  DMF_CHECK(!with_lines || local.lines.size() == local.size(),
-            "internal: routing lines that were not kept");
-  DMF_CHECK(local.size() < 0xFFFFFFFFULL, "more than 4 billion ratings on one rank");
-
-  // Rounds: enough that no rank sends or receives much more than
-  // round_ratings ratings in one.
-  std::uint64_t owned_total = 0;
-  for (const auto c : owned_counts) owned_total += c;
-  const std::uint64_t most = comm.allreduce<std::uint64_t>(
-      std::max<std::uint64_t>(local.size(), owned_total), dist::Op::kMax);
-  const std::uint64_t per_round = std::max<std::uint64_t>(1, options.round_ratings);
-  const std::uint64_t rounds = std::max<std::uint64_t>(1, (most + per_round - 1) / per_round);
-  const auto my_bounds = round_bounds(directory.first_row(), owned_counts, rounds);
-  const auto bounds = comm.allgatherv<std::uint32_t>(my_bounds);  // (rounds + 1) per rank
-
-  // The bucket (round * parts + owner) of each distinct local token.
-  const Ownership& ownership = directory.ownership();
-  std::vector<std::uint32_t> bucket(row_rows.size());
-  for (std::size_t t = 0; t < row_rows.size(); ++t) {
-    const std::uint32_t row = row_rows[t];
-    const auto owner = static_cast<std::size_t>(ownership.owner(row));
-    const auto first = bounds.begin() + static_cast<std::ptrdiff_t>(owner * (rounds + 1));
-    const auto round = static_cast<std::uint64_t>(
-        std::upper_bound(first + 1, first + static_cast<std::ptrdiff_t>(rounds), row) -
-        (first + 1));
-    bucket[t] = static_cast<std::uint32_t>(round * parts + owner);
+/// The rounds of one routing: how many, and where each owner's rows are cut.
+class Rounds {
+ public:
+  /// Collective. Enough rounds that no rank sends (`sending`) or receives
+  /// (its `owned_counts`) much more than `per_round` ratings in one.
+  Rounds(const dist::Comm& comm, const IdDirectory& directory,
+         std::span<const std::uint64_t> owned_counts, std::uint64_t sending,
+         std::uint64_t per_round)
+      : ownership_(directory.ownership()), parts_(static_cast<std::size_t>(comm.size())) {
+    std::uint64_t owned = 0;
+    for (const auto c : owned_counts) owned += c;
+    const std::uint64_t most =
+        comm.allreduce<std::uint64_t>(std::max(sending, owned), dist::Op::kMax);
+    per_round = std::max<std::uint64_t>(1, per_round);
+    rounds_ = std::max<std::uint64_t>(1, (most + per_round - 1) / per_round);
+    const auto mine = round_bounds(directory.first_row(), owned_counts, rounds_);
+    bounds_ = comm.allgatherv<std::uint32_t>(mine);  // (rounds + 1) per rank
   }
 
-  // Counting sort of the local ratings by bucket: stable, so each bucket
-  // keeps file order.
-  const std::size_t buckets = rounds * parts;
+  [[nodiscard]] std::uint64_t count() const noexcept { return rounds_; }
+  [[nodiscard]] std::size_t buckets() const noexcept { return rounds_ * parts_; }
+
+  /// The bucket (round * parts + owner) of a global row.
+  [[nodiscard]] std::uint32_t bucket(std::uint32_t row) const {
+    const auto owner = static_cast<std::size_t>(ownership_.owner(row));
+    const auto first = bounds_.begin() + static_cast<std::ptrdiff_t>(owner * (rounds_ + 1));
+    const auto round = static_cast<std::uint64_t>(
+        std::upper_bound(first + 1, first + static_cast<std::ptrdiff_t>(rounds_), row) -
+        (first + 1));
+    return static_cast<std::uint32_t>(round * parts_ + owner);
+  }
+
+ private:
+  const Ownership& ownership_;
+  std::size_t parts_;
+  std::uint64_t rounds_ = 1;
+  std::vector<std::uint32_t> bounds_;
+};
+
+/// The routing itself, over any source of `n` ratings: bucket_of(k) is
+/// rating k's bucket in `rounds`, entry_of(k) its record; time_of(k) and
+/// line_of(k) are called only when the block keeps times or lines.
+template <class BucketOf, class EntryOf, class TimeOf, class LineOf>
+void route_rounds(const dist::Comm& comm, const Rounds& rounds, std::size_t n, BucketOf bucket_of,
+                  EntryOf entry_of, TimeOf time_of, LineOf line_of, bool with_times,
+                  bool with_lines, int threads, BlockAssembler& assembler, RouteBuffers& buffers) {
+  const auto parts = static_cast<std::size_t>(comm.size());
+  DMF_CHECK(n < 0xFFFFFFFFULL, "more than 4 billion ratings on one rank");
+
+  // Counting sort of the ratings by bucket: stable, so each bucket keeps
+  // the source's order.
+  const std::size_t buckets = rounds.buckets();
   std::vector<std::uint64_t> start(buckets + 1, 0);
-  for (const auto r : row_of_rating) ++start[bucket[r] + 1];
+  for (std::size_t k = 0; k < n; ++k) ++start[bucket_of(k) + 1];
   for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-  std::vector<std::uint64_t> send_counts(start.begin(), start.end() - 1);  // reused as cursors
-  buffers.order.resize(local.size());
-  for (std::size_t k = 0; k < local.size(); ++k) {
-    buffers.order[send_counts[bucket[row_of_rating[k]]]++] = static_cast<std::uint32_t>(k);
+  std::vector<std::uint64_t> cursor(start.begin(), start.end() - 1);
+  buffers.order.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    buffers.order[cursor[bucket_of(k)]++] = static_cast<std::uint32_t>(k);
   }
 
   // Every owner learns what each source sends it per round.
+  const std::uint64_t count = rounds.count();
   std::vector<std::uint64_t> counts_to(buckets);
   for (std::size_t p = 0; p < parts; ++p) {
-    for (std::uint64_t r = 0; r < rounds; ++r) {
-      const std::size_t b = r * parts + p;
-      counts_to[p * rounds + r] = start[b + 1] - start[b];
+    for (std::uint64_t r = 0; r < count; ++r) {
+      counts_to[p * count + r] = start[r * parts + p + 1] - start[r * parts + p];
     }
   }
-  const std::vector<std::size_t> per_destination(parts, rounds);
+  const std::vector<std::size_t> per_destination(parts, count);
   const auto counts_from = comm.alltoallv<std::uint64_t>(counts_to, per_destination);
 
-  BlockAssembler assembler(directory.first_row(), owned_counts, with_times, with_lines);
   std::vector<std::uint64_t> sc(parts);
   std::vector<std::uint64_t> rc(parts);
-  for (std::uint64_t round = 0; round < rounds; ++round) {
+  for (std::uint64_t round = 0; round < count; ++round) {
     const std::uint64_t begin = start[round * parts];
     const std::uint64_t end = start[(round + 1) * parts];
     std::uint64_t incoming = 0;
     for (std::size_t p = 0; p < parts; ++p) {
       sc[p] = start[round * parts + p + 1] - start[round * parts + p];
-      rc[p] = counts_from[p * rounds + round];
+      rc[p] = counts_from[p * count + round];
       incoming += rc[p];
     }
     buffers.send.resize(end - begin);
-    parallel_for(options.threads, static_cast<std::int64_t>(end - begin), [&](std::int64_t j) {
-      const std::uint32_t k = buffers.order[begin + static_cast<std::uint64_t>(j)];
-      buffers.send[static_cast<std::size_t>(j)] = {
-          row_rows[row_of_rating[k]], column_rows[column_of_rating[k]], local.values[k]};
+    parallel_for(threads, static_cast<std::int64_t>(end - begin), [&](std::int64_t j) {
+      buffers.send[static_cast<std::size_t>(j)] =
+          entry_of(buffers.order[begin + static_cast<std::uint64_t>(j)]);
     });
     buffers.received.resize(incoming);
     comm.alltoallv_bytes(bytes_of(buffers.send), sc, rc, sizeof(BlockEntry),
@@ -133,7 +136,7 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
     if (with_times) {
       buffers.send_times.resize(end - begin);
       for (std::uint64_t j = begin; j < end; ++j) {
-        buffers.send_times[j - begin] = local.times[buffers.order[j]];
+        buffers.send_times[j - begin] = time_of(buffers.order[j]);
       }
       buffers.received_times.resize(incoming);
       comm.alltoallv_bytes(bytes_of(buffers.send_times), sc, rc, sizeof(std::int64_t),
@@ -142,7 +145,7 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
     if (with_lines) {
       buffers.send_lines.resize(end - begin);
       for (std::uint64_t j = begin; j < end; ++j) {
-        buffers.send_lines[j - begin] = local.lines[buffers.order[j]];
+        buffers.send_lines[j - begin] = line_of(buffers.order[j]);
       }
       buffers.received_lines.resize(incoming);
       comm.alltoallv_bytes(bytes_of(buffers.send_lines), sc, rc, sizeof(std::uint64_t),
@@ -154,7 +157,75 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
                   with_lines ? std::span<const std::uint64_t>(buffers.received_lines)
                              : std::span<const std::uint64_t>());
   }
+}
+
+}  // namespace
+
+BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& local, Side side,
+                                 std::span<const std::uint32_t> user_rows,
+                                 std::span<const std::uint32_t> item_rows,
+                                 const IdDirectory& directory,
+                                 std::span<const std::uint64_t> owned_counts,
+                                 const RouteOptions& options, RouteBuffers& buffers) {
+  const bool by_user = side == Side::kUsers;
+  const auto& row_of_rating = by_user ? local.users : local.items;
+  const auto row_rows = by_user ? user_rows : item_rows;
+  const auto& column_of_rating = by_user ? local.items : local.users;
+  const auto column_rows = by_user ? item_rows : user_rows;
+  const bool with_times = options.times;
+  const bool with_lines = options.lines;
+  DMF_CHECK(!with_lines || local.lines.size() == local.size(),
+            "internal: routing lines that were not kept");
+  DMF_CHECK(!with_times || local.times.size() == local.size(),
+            "internal: routing times that were not kept");
+
+  const Rounds rounds(comm, directory, owned_counts, local.size(), options.round_ratings);
+  std::vector<std::uint32_t> bucket(row_rows.size());  // of each distinct local token
+  for (std::size_t t = 0; t < row_rows.size(); ++t) bucket[t] = rounds.bucket(row_rows[t]);
+
+  BlockAssembler assembler(directory.first_row(), owned_counts, with_times, with_lines);
+  route_rounds(
+      comm, rounds, local.size(), [&](std::size_t k) { return bucket[row_of_rating[k]]; },
+      [&](std::size_t k) {
+        return BlockEntry{row_rows[row_of_rating[k]], column_rows[column_of_rating[k]],
+                          local.values[k]};
+      },
+      [&](std::size_t k) { return local.times[k]; }, [&](std::size_t k) { return local.lines[k]; },
+      with_times, with_lines, options.threads, assembler, buffers);
   return assembler.finish(options.duplicates, options.threads);
+}
+
+SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
+                            const IdDirectory& items, std::span<const std::uint64_t> item_counts,
+                            const RouteOptions& options, RouteBuffers& buffers) {
+  const bool with_times = options.times;
+  const bool with_lines = options.lines;
+  const Rounds rounds(comm, items, item_counts, by_user.nnz(), options.round_ratings);
+  // Per entry its user row, and its bucket by item row (in `order`'s place
+  // until the counting sort needs it: computed once, not twice).
+  std::vector<std::uint32_t> user_of(by_user.nnz());
+  std::vector<std::uint32_t> bucket(by_user.nnz());
+  parallel_for(options.threads, by_user.rows(), [&](std::int64_t r) {
+    const auto row = static_cast<std::uint32_t>(r);
+    for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
+      user_of[k] = by_user.first_row + row;
+      bucket[k] = rounds.bucket(by_user.columns[k]);
+    }
+  });
+  // Counts include merged duplicates: rows may come up short (exact = false).
+  BlockAssembler assembler(items.first_row(), item_counts, with_times, with_lines,
+                           /*exact=*/false);
+  route_rounds(
+      comm, rounds, by_user.nnz(), [&](std::size_t k) { return bucket[k]; },
+      [&](std::size_t k) {
+        return BlockEntry{by_user.columns[k], user_of[k], by_user.values[k]};
+      },
+      [&](std::size_t k) { return by_user.times[k]; },
+      [&](std::size_t k) { return by_user.lines[k]; }, with_times, with_lines, options.threads,
+      assembler, buffers);
+  // Users arrive in ascending order (owners in rank order, each its block in
+  // row order) and without duplicates: nothing to sort or merge.
+  return assembler.finish(DuplicatePolicy::kFirst, options.threads).block;
 }
 
 void raise_duplicates(const dist::Comm& comm, const IdDirectory& users_dir,

@@ -26,6 +26,9 @@ inline constexpr std::uint64_t kRoundRatings = std::uint64_t{1} << 20U;
 struct RouteOptions {
   DuplicatePolicy duplicates = DuplicatePolicy::kError;
   bool lines = false;  // carry LocalRatings::lines into the block (and duplicate examples)
+  bool times = false;  // carry LocalRatings::times into the block
+  // Both the same on every rank (a rank with no ratings has empty arrays,
+  // yet joins the same exchanges).
   int threads = 1;
   std::uint64_t round_ratings = kRoundRatings;
 };
@@ -55,6 +58,17 @@ struct RouteBuffers {
                                                const IdDirectory& directory,
                                                std::span<const std::uint64_t> owned_counts,
                                                const RouteOptions& options, RouteBuffers& buffers);
+
+/// Collective. The item side's block from the user side's (`by_user`, built
+/// by route_and_build): each entry goes from its user's owner to its item's
+/// owner, where a row's users arrive in ascending order, already merged by
+/// the duplicates policy, so nothing is sorted or merged again. The item
+/// block keeps by_user's times and lines. `item_counts`: ratings of each
+/// owned item row before merging (rows with merged pairs come up short).
+[[nodiscard]] SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
+                                          const IdDirectory& items,
+                                          std::span<const std::uint64_t> item_counts,
+                                          const RouteOptions& options, RouteBuffers& buffers);
 
 /// Collective. Raises, on every rank, the error for `pairs` duplicated pairs
 /// under DuplicatePolicy::kError, naming the earliest few and their lines

@@ -102,7 +102,7 @@ void TokenInterner::grow() {
   for (std::uint32_t id = 0; id < tokens_.size(); ++id) {
     std::int64_t value = 0;
     if (small_canonical_integer(tokens_[id], value)) continue;  // in the integer table
-    const std::uint64_t h = hash_bytes(tokens_[id]);  // growth is rare: recompute
+    const std::uint64_t h = hash_bytes(tokens_[id]);            // growth is rare: recompute
     std::uint64_t position = h & mask_;
     while (slots_[position] != 0) position = (position + 1) & mask_;
     slots_[position] = make_slot(h, id);

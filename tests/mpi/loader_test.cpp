@@ -250,6 +250,50 @@ TEST(Loader, DuplicatePoliciesMergeInFileOrder) {
   }
 }
 
+/// Every rank's blocks of both sides, with their times and lines, as text.
+std::vector<std::string> blocks_as_text(const dist::Comm& comm, const RatingsData& data) {
+  std::vector<std::string> mine;
+  for (const SparseBlock* block : {&data.by_user, &data.by_item}) {
+    for (std::uint32_t r = 0; r < block->rows(); ++r) {
+      for (std::uint64_t k = block->offsets[r]; k < block->offsets[r + 1]; ++k) {
+        mine.push_back(fmt::format("{} {} {} {} {} {}", block == &data.by_user,
+                                   block->first_row + r, block->columns[k], block->values[k],
+                                   block->times[k], block->lines[k]));
+      }
+    }
+  }
+  return dist::allgather_strings(comm, mine);
+}
+
+// Routing in rounds of a few ratings gives the blocks of routing all at
+// once, merged duplicates, times and lines included, for every policy.
+TEST(Loader, ManySmallRoundsGiveTheSameBlocks) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  auto ratings = random_ratings(9, 2000, 120, 90, false);
+  for (int k = 0; k < 300; ++k) {  // duplicates, some far from their pair
+    Rating again = ratings[static_cast<std::size_t>(k * 5)];
+    again.value = static_cast<float>(k % 5) + 1.0F;
+    again.time += k;
+    ratings.push_back(again);
+  }
+  const auto path = dir.write("r.csv", to_csv(ratings, false));
+  for (const auto policy : {DuplicatePolicy::kFirst, DuplicatePolicy::kLast, DuplicatePolicy::kMean,
+                            DuplicatePolicy::kSum}) {
+    LoadOptions options;
+    options.duplicates = policy;
+    options.keep_time = true;
+    options.keep_lines = true;
+    options.threads = 2;
+    const auto whole = blocks_as_text(comm, load_ratings(comm, path, options));
+    options.round_ratings = 7;
+    const auto data = load_ratings(comm, path, options);
+    EXPECT_EQ(blocks_as_text(comm, data), whole) << to_string(policy);
+    EXPECT_EQ(data.report.duplicate_pairs, 300U);
+    EXPECT_EQ(held(comm, data, false), held(comm, data, true));
+  }
+}
+
 /// Every (user, item, rating) of `local` on all ranks, sorted.
 std::vector<std::string> held(const dist::Comm& comm, const LocalRatings& local) {
   std::vector<std::string> mine;
