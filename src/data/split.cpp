@@ -30,8 +30,7 @@ int reader_of(const std::vector<std::uint64_t>& first_line, std::uint64_t line) 
 
 Subset random_subset(const SplitOptions& options, std::string_view user,
                      std::string_view item) noexcept {
-  const double u =
-      unit_interval(combine(options.seed, kPairSalt, hash_bytes(user), hash_bytes(item)));
+  const double u = unit_interval(combine(options.seed, kPairSalt, hash_bytes(user), hash_bytes(item)));
   if (u < options.test_ratio) return Subset::kTest;
   if (u < options.test_ratio + options.validation_ratio) return Subset::kValidation;
   return Subset::kTrain;
@@ -44,8 +43,7 @@ HeldOut held_out_counts(const SplitOptions& options, std::string_view user,
   const auto count = static_cast<double>(n);
   HeldOut out;
   out.test = randomized_round(count * options.test_ratio, unit_interval(mix64(key)));
-  out.validation =
-      randomized_round(count * options.validation_ratio, unit_interval(mix64(key + 1)));
+  out.validation = randomized_round(count * options.validation_ratio, unit_interval(mix64(key + 1)));
   // At least one rating stays in train: trim validation first, then test.
   const std::uint64_t room = n - 1;
   out.test = std::min(out.test, room);
@@ -81,11 +79,9 @@ std::vector<LineSubset> assign_subsets(const dist::Comm& comm, const RatingsData
         });
       } else {
         const std::uint64_t key = combine(options.seed, kOrderSalt, hash_bytes(user));
-        std::ranges::sort(order, {},
-                          [&](std::uint64_t k) { return combine(key, block.columns[k]); });
+        std::ranges::sort(order, {}, [&](std::uint64_t k) { return combine(key, block.columns[k]); });
       }
-      for (std::uint64_t j = 0; j < held.test; ++j)
-        decisions[order[n - 1 - j]].subset = Subset::kTest;
+      for (std::uint64_t j = 0; j < held.test; ++j) decisions[order[n - 1 - j]].subset = Subset::kTest;
       for (std::uint64_t j = 0; j < held.validation; ++j) {
         decisions[order[n - 1 - held.test - j]].subset = Subset::kValidation;
       }

@@ -26,8 +26,8 @@ std::string without_cr(std::string_view text) {
 /// MatrixMarket banner with a size line that counts this subset.
 std::string preamble(const io::Format& format, std::uint64_t entries) {
   if (format.kind == io::FormatKind::kMatrixMarket) {
-    return fmt::format("{}{} {} {}\n", without_cr(format.mm_banner), format.mm_rows, format.mm_cols,
-                       entries);
+    return fmt::format("{}{} {} {}\n", without_cr(format.mm_banner), format.mm_rows,
+                       format.mm_cols, entries);
   }
   std::string text = without_cr(format.preamble);
   if (!text.empty() && text.back() != '\n') text += '\n';
@@ -67,8 +67,8 @@ SubsetCounts write_split(const dist::Comm& comm, const RatingsData& data, const 
               const LineSubset& d = decisions[next++];
               Subset subset = d.subset;
               if (!d.decided) {
-                DMF_CHECK(parser.parse(text, parsed, error),
-                          "{}:{}: the line changed while splitting", report.path, line);
+                DMF_CHECK(parser.parse(text, parsed, error), "{}:{}: the line changed while splitting",
+                          report.path, line);
                 subset = random_subset(options, parsed.user, parsed.item);
               }
               place(subset, text);
