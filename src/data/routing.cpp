@@ -205,11 +205,19 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // until the counting sort needs it: computed once, not twice).
   std::vector<std::uint32_t> user_of(by_user.nnz());
   std::vector<std::uint32_t> bucket(by_user.nnz());
+  // Buckets of all item rows at once when that table is no larger than the
+  // block's (the usual case), else a search per entry.
+  std::vector<std::uint32_t> bucket_of_item;
+  if (items.total_rows() <= by_user.nnz()) {
+    bucket_of_item.resize(items.total_rows());
+    for (std::uint32_t i = 0; i < items.total_rows(); ++i) bucket_of_item[i] = rounds.bucket(i);
+  }
   parallel_for(options.threads, by_user.rows(), [&](std::int64_t r) {
     const auto row = static_cast<std::uint32_t>(r);
     for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
       user_of[k] = by_user.first_row + row;
-      bucket[k] = rounds.bucket(by_user.columns[k]);
+      const std::uint32_t item = by_user.columns[k];
+      bucket[k] = bucket_of_item.empty() ? rounds.bucket(item) : bucket_of_item[item];
     }
   });
   // Counts include merged duplicates: rows may come up short (exact = false).
