@@ -201,30 +201,30 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   const bool with_times = options.times;
   const bool with_lines = options.lines;
   const Rounds rounds(comm, items, item_counts, by_user.nnz(), options.round_ratings);
-  // Per entry its user row, and its bucket by item row (in `order`'s place
-  // until the counting sort needs it: computed once, not twice).
+  // Per entry its user row; buckets of all item rows at once when that
+  // table is no larger than the block's (the usual case), else a search
+  // per entry.
   std::vector<std::uint32_t> user_of(by_user.nnz());
-  std::vector<std::uint32_t> bucket(by_user.nnz());
-  // Buckets of all item rows at once when that table is no larger than the
-  // block's (the usual case), else a search per entry.
+  parallel_for(options.threads, by_user.rows(), [&](std::int64_t r) {
+    const auto row = static_cast<std::uint32_t>(r);
+    std::fill(user_of.begin() + static_cast<std::ptrdiff_t>(by_user.offsets[row]),
+              user_of.begin() + static_cast<std::ptrdiff_t>(by_user.offsets[row + 1]),
+              by_user.first_row + row);
+  });
   std::vector<std::uint32_t> bucket_of_item;
   if (items.total_rows() <= by_user.nnz()) {
     bucket_of_item.resize(items.total_rows());
     for (std::uint32_t i = 0; i < items.total_rows(); ++i) bucket_of_item[i] = rounds.bucket(i);
   }
-  parallel_for(options.threads, by_user.rows(), [&](std::int64_t r) {
-    const auto row = static_cast<std::uint32_t>(r);
-    for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
-      user_of[k] = by_user.first_row + row;
-      const std::uint32_t item = by_user.columns[k];
-      bucket[k] = bucket_of_item.empty() ? rounds.bucket(item) : bucket_of_item[item];
-    }
-  });
+  const auto bucket = [&](std::size_t k) {
+    const std::uint32_t item = by_user.columns[k];
+    return bucket_of_item.empty() ? rounds.bucket(item) : bucket_of_item[item];
+  };
   // Counts include merged duplicates: rows may come up short (exact = false).
   BlockAssembler assembler(items.first_row(), item_counts, with_times, with_lines,
                            /*exact=*/false);
   route_rounds(
-      comm, rounds, by_user.nnz(), [&](std::size_t k) { return bucket[k]; },
+      comm, rounds, by_user.nnz(), bucket,
       [&](std::size_t k) {
         return BlockEntry{by_user.columns[k], user_of[k], by_user.values[k]};
       },

@@ -19,8 +19,8 @@ namespace dmf::data {
 enum class Side { kUsers, kItems };
 
 /// Ratings a rank sends (and about as many it receives) per round by
-/// default: 12 MB each way, whatever the file's size.
-inline constexpr std::uint64_t kRoundRatings = std::uint64_t{1} << 20U;
+/// default: 6 MB each way, whatever the file's size.
+inline constexpr std::uint64_t kRoundRatings = std::uint64_t{1} << 19U;
 
 /// What routing needs besides the ratings.
 struct RouteOptions {

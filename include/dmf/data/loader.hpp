@@ -56,7 +56,7 @@ struct LoadOptions {
   std::function<void(double fraction)> on_progress;
   /// Ratings a rank routes per round (docs/design.md §3): bounds the memory
   /// in flight. Tests lower it to run many rounds on small files.
-  std::uint64_t round_ratings = std::uint64_t{1} << 20U;
+  std::uint64_t round_ratings = std::uint64_t{1} << 19U;
 };
 
 /// What a load did, the same on every rank.
