@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Load throughput of `dmf info` (read + parse + route + build blocks) on a
-# generated CSV, at 1 and 2 ranks: MB/s and ratings/s per rank, peak RSS per
-# rank, bytes held per rating per stored copy. A benchmark, not a test.
+# generated `user item rating` text file (LIBMF's format), at 1x1, 1x2 and
+# 2x1 (ranks x threads): seconds, MB/s and ratings/s per rank, peak RSS per
+# rank and per rating, the read/index/route split. When LIBMF is given, its
+# `mf-train -t 1 -k 8 -s 2` (which reads the same file and runs one
+# iteration) runs alternately with dmf, and the table gives dmf's time as a
+# ratio of it, measured in the same run. A benchmark, not a test.
 #
-#   jobs/bench/load.sh [RATINGS]        (default 20000000)
+#   jobs/bench/load.sh [RATINGS]        (default 10000000: 127 MB)
 #
 # Environment: DMF (the binary; default build/src/dmf), BENCH_DIR (scratch,
-# default build/bench), REPEAT (runs per configuration, the best is kept; 3).
+# default build/bench), REPEAT (runs per configuration, the best is kept; 3),
+# LIBMF (a LIBMF build directory holding mf-train; unset: dmf alone).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,39 +19,85 @@ root_dir="$(cd "$here/../.." && pwd)"
 # shellcheck source=../local/mpi_env.sh
 source "$root_dir/jobs/local/mpi_env.sh"
 dmf="${DMF:-$root_dir/build/src/dmf}"
-ratings="${1:-20000000}"
+ratings="${1:-10000000}"
 bench_dir="${BENCH_DIR:-$root_dir/build/bench}"
 repeat="${REPEAT:-3}"
 mkdir -p "$bench_dir"
-data="$bench_dir/load-$ratings.csv"
+data="$bench_dir/load-$ratings.txt"
 
 if [[ ! -s "$data" ]]; then
   echo "generating $data (MovieLens-10M shape: 70k users, 10k items)"
   dmf_mpirun 2 "$dmf" generate --users 70000 --items 10000 --ratings "$ratings" \
-    --out "$data" --quiet
+    --format libmf --out "$data" --quiet
+fi
+
+libmf_train=""
+if [[ -n "${LIBMF:-}" ]]; then
+  if [[ -x "$LIBMF/mf-train" ]]; then
+    libmf_train="$LIBMF/mf-train"
+  else
+    echo "LIBMF=$LIBMF holds no mf-train: running dmf alone"
+  fi
+else
+  echo "LIBMF not set: running dmf alone (LIBMF=DIR compares with LIBMF's mf-train)"
 fi
 
 # field JSON KEY: a number from dmf info --json output.
 field() { grep -o "\"$2\": [0-9.e+-]*" "$1" | head -1 | awk '{print $2}'; }
 
-printf '%-12s %10s %10s %14s %12s %12s %10s\n' config seconds "MB/s/rank" "ratings/s/rank" \
-  "peak RSS MB" "B/rating" "read/index/route s"
+# libmf_seconds: LIBMF's wall seconds (best of REPEAT) and peak RSS in KB,
+# reading $data on one thread; "" when no LIBMF.
+libmf_best=""
+libmf_rss=""
+run_libmf() {
+  [[ -n "$libmf_train" ]] || return 0
+  local out seconds kb
+  out="$( { /usr/bin/time -f "%e %M" "$libmf_train" -t 1 -k 8 -s 2 "$data" \
+    "$bench_dir/libmf.model" >/dev/null; } 2>&1 | tail -1)"
+  read -r seconds kb <<<"$out"
+  if [[ -z "$libmf_best" ]] || awk "BEGIN {exit !($seconds < $libmf_best)}"; then
+    libmf_best=$seconds
+    libmf_rss=$kb
+  fi
+}
+
+rows=()
 for config in "1 1" "1 2" "2 1"; do
   read -r np threads <<<"$config"
   best=""
   for ((k = 0; k < repeat; k++)); do
+    run_libmf  # alternated with dmf: both see the same machine
     dmf_mpirun "$np" "$dmf" info --data "$data" --threads "$threads" --json --quiet \
       > "$bench_dir/load.json"
     seconds=$(field "$bench_dir/load.json" seconds)
     if [[ -z "$best" ]] || awk "BEGIN {exit !($seconds < $best)}"; then
       best=$seconds
-      cp "$bench_dir/load.json" "$bench_dir/load-best.json"
+      cp "$bench_dir/load.json" "$bench_dir/load-best-$np-$threads.json"
     fi
   done
-  j="$bench_dir/load-best.json"
-  printf '%-12s %10.2f %10.1f %14.3g %12.0f %12.1f   %.2f/%.2f/%.2f\n' "P=$np T=$threads" \
-    "$(field "$j" seconds)" "$(field "$j" mb_per_s_per_rank)" "$(field "$j" ratings_per_s_per_rank)" \
-    "$(awk "BEGIN {print $(field "$j" peak_rss_bytes_max_rank) / 1e6}")" \
-    "$(field "$j" bytes_per_rating_per_copy)" "$(field "$j" read_seconds)" \
-    "$(field "$j" index_seconds)" "$(field "$j" route_seconds)"
+  rows+=("$np $threads")
 done
+
+printf '%-10s %8s %8s %10s %12s %10s %12s %18s\n' config seconds "x LIBMF" "MB/s/rank" \
+  "ratings/s/rk" "peak MB" "B/rating/rk" "read/index/route s"
+one_rank=""
+for row in "${rows[@]}"; do
+  read -r np threads <<<"$row"
+  j="$bench_dir/load-best-$np-$threads.json"
+  seconds=$(field "$j" seconds)
+  ratio="-"
+  if [[ -n "$libmf_best" ]]; then ratio=$(awk "BEGIN {printf \"%.2f\", $seconds / $libmf_best}"); fi
+  peak=$(field "$j" peak_rss_bytes_max_rank)
+  printf '%-10s %8.2f %8s %10.1f %12.3g %10.0f %12.1f   %.2f/%.2f/%.2f\n' "P=$np T=$threads" \
+    "$seconds" "$ratio" "$(field "$j" mb_per_s_per_rank)" "$(field "$j" ratings_per_s_per_rank)" \
+    "$(awk "BEGIN {print $peak / 1e6}")" "$(awk "BEGIN {print $peak * $np / $ratings}")" \
+    "$(field "$j" read_seconds)" "$(field "$j" index_seconds)" "$(field "$j" route_seconds)"
+  if [[ "$np" == 1 && "$threads" == 1 ]]; then one_rank=$seconds; fi
+  if [[ "$np" == 2 && -n "$one_rank" ]]; then
+    echo "  speed-up from 1 to 2 ranks: $(awk "BEGIN {printf \"%.2f\", $one_rank / $seconds}")x"
+  fi
+done
+if [[ -n "$libmf_best" ]]; then
+  printf 'LIBMF mf-train -t 1 -k 8 -s 2 (read + 1 iteration): %.2f s, peak RSS %.0f MB\n' \
+    "$libmf_best" "$(awk "BEGIN {print $libmf_rss / 1e3}")"
+fi

@@ -1,8 +1,8 @@
 #include "dmf/data/block_builder.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
-#include <optional>
 
 #include "dmf/core/error.hpp"
 #include "dmf/core/parallel.hpp"
@@ -12,176 +12,205 @@ namespace {
 
 constexpr std::size_t kMaxExamples = 5;
 
-/// Counting sort by row: stable, O(n + rows), parallel over `threads`
-/// chunks of the input (each chunk's ratings of a row land after those of
-/// the chunks before it). Returns the row offsets.
-std::vector<std::uint64_t> group_by_row(std::uint32_t first_row, std::uint32_t rows,
-                                        std::span<const RoutedRating> ratings,
-                                        std::vector<RoutedRating>& grouped, int threads) {
-  const auto chunks = static_cast<std::size_t>(std::max(1, threads));
-  const std::size_t n = ratings.size();
-  auto chunk_begin = [&](std::size_t c) { return n * c / chunks; };
-  // counts[c][r]: ratings of row r in chunk c; then where chunk c writes row r.
-  std::vector<std::vector<std::uint64_t>> counts(chunks, std::vector<std::uint64_t>(rows, 0));
-  parallel_for(threads, static_cast<std::int64_t>(chunks), [&](std::int64_t c) {
-    auto& mine = counts[static_cast<std::size_t>(c)];
-    for (std::size_t k = chunk_begin(static_cast<std::size_t>(c)); k < chunk_begin(static_cast<std::size_t>(c) + 1); ++k) {
-      const auto& r = ratings[k];
-      DMF_CHECK(r.row >= first_row && r.row - first_row < rows,
-                "internal: rating for row {} routed to the owner of rows [{}, {})", r.row,
-                first_row, first_row + rows);
-      ++mine[r.row - first_row];
-    }
-  });
-  std::vector<std::uint64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
-  std::uint64_t at = 0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    offsets[r] = at;
-    for (std::size_t c = 0; c < chunks; ++c) {
-      const std::uint64_t count = counts[c][r];
-      counts[c][r] = at;
-      at += count;
-    }
-  }
-  offsets[rows] = at;
-  grouped.resize(n);
-  parallel_for(threads, static_cast<std::int64_t>(chunks), [&](std::int64_t c) {
-    auto& cursor = counts[static_cast<std::size_t>(c)];
-    for (std::size_t k = chunk_begin(static_cast<std::size_t>(c)); k < chunk_begin(static_cast<std::size_t>(c) + 1); ++k) {
-      grouped[cursor[ratings[k].row - first_row]++] = ratings[k];
-    }
-  });
-  return offsets;
-}
+/// Rows handed to a thread at a time: rows differ wildly in degree.
+constexpr std::int64_t kRowGrain = 64;
 
-/// The merged value of the duplicates group [begin, end) under `policy`.
-float merge_values(std::span<const RoutedRating> group, DuplicatePolicy policy) {
+/// Per-thread space for ordering one row.
+struct RowScratch {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint32_t> columns;
+  std::vector<float> values;
+  std::vector<std::int64_t> times;
+  std::vector<std::uint64_t> lines;
+  std::vector<DuplicateExample> examples;
+};
+
+/// The merged value of a group of duplicates (in line order) under `policy`.
+template <class ValueAt>
+float merge_values(std::size_t size, ValueAt value_at, DuplicatePolicy policy) {
   switch (policy) {
-    case DuplicatePolicy::kLast: return group.back().value;
+    case DuplicatePolicy::kLast:
+      return value_at(size - 1);
     case DuplicatePolicy::kMean:
     case DuplicatePolicy::kSum: {
       double sum = 0.0;  // in line order: the same for any number of ranks
-      for (const auto& r : group) sum += r.value;
-      if (policy == DuplicatePolicy::kMean) sum /= static_cast<double>(group.size());
+      for (std::size_t k = 0; k < size; ++k) sum += value_at(k);
+      if (policy == DuplicatePolicy::kMean) sum /= static_cast<double>(size);
       return static_cast<float>(sum);
     }
     case DuplicatePolicy::kFirst:
-    case DuplicatePolicy::kError: break;
+    case DuplicatePolicy::kError:
+      break;
   }
-  return group.front().value;
+  return value_at(0);
+}
+
+/// Moves vector `v`'s kept entries of each row (the first kept[r] at the
+/// row's old start) together; new starts are never after old ones.
+template <class T>
+void compact(std::vector<T>& v, const std::vector<std::uint64_t>& old_offsets,
+             const std::vector<std::uint64_t>& new_offsets) {
+  if (v.empty()) return;
+  for (std::size_t r = 0; r + 1 < new_offsets.size(); ++r) {
+    const std::uint64_t count = new_offsets[r + 1] - new_offsets[r];
+    if (count > 0 && new_offsets[r] != old_offsets[r]) {
+      std::memmove(v.data() + new_offsets[r], v.data() + old_offsets[r], count * sizeof(T));
+    }
+  }
+  v.resize(new_offsets.back());
 }
 
 }  // namespace
+
+BlockAssembler::BlockAssembler(std::uint32_t first_row, std::span<const std::uint64_t> counts,
+                               bool times, bool lines, bool exact)
+    : exact_(exact) {
+  block_.first_row = first_row;
+  block_.offsets.assign(counts.size() + 1, 0);
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    block_.offsets[r + 1] = block_.offsets[r] + counts[r];
+  }
+  const std::uint64_t n = block_.offsets.back();
+  block_.columns.resize(n);
+  block_.values.resize(n);
+  if (times) block_.times.resize(n);
+  if (lines) block_.lines.resize(n);
+  cursor_.assign(block_.offsets.begin(), block_.offsets.end() - 1);
+}
+
+void BlockAssembler::add(std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
+                         std::span<const std::uint64_t> lines) {
+  const std::uint32_t first_row = block_.first_row;
+  const auto rows = static_cast<std::uint32_t>(cursor_.size());
+  const bool with_times = !block_.times.empty() && !times.empty();
+  const bool with_lines = !block_.lines.empty() && !lines.empty();
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    const BlockEntry& e = entries[k];
+    const std::uint32_t r = e.row - first_row;
+    DMF_CHECK(e.row >= first_row && r < rows && cursor_[r] < block_.offsets[r + 1],
+              "internal: rating for row {} routed to the owner of rows [{}, {}) beyond its count",
+              e.row, first_row, first_row + rows);
+    const std::uint64_t at = cursor_[r]++;
+    block_.columns[at] = e.column;
+    block_.values[at] = e.value;
+    if (with_times) block_.times[at] = times[k];
+    if (with_lines) block_.lines[at] = lines[k];
+  }
+}
+
+BlockBuildResult BlockAssembler::finish(DuplicatePolicy policy, int threads) {
+  SparseBlock& block = block_;
+  const std::uint32_t rows = block.rows();
+  std::uint64_t missing = 0;  // slots of rows that came up short (not exact)
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    DMF_CHECK(!exact_ || cursor_[r] == block.offsets[r + 1],
+              "internal: row {} received {} of its {} ratings", block.first_row + r,
+              cursor_[r] - block.offsets[r], block.degree(r));
+    missing += block.offsets[r + 1] - cursor_[r];
+  }
+  const bool with_times = !block.times.empty();
+  const bool with_lines = !block.lines.empty();
+
+  // Each row: order by column through 8-byte keys, column << 32 | arrival
+  // position (stable: equal columns stay in line order), then write it back
+  // with each group of equal columns merged into its first slot.
+  std::vector<std::uint64_t> kept(rows, 0);
+  std::vector<std::uint64_t> pairs_per_row(rows, 0);
+  std::vector<RowScratch> scratch(static_cast<std::size_t>(std::max(1, threads)));
+  parallel_for_dynamic(threads, rows, kRowGrain, [&](std::int64_t row_index, int worker) {
+    const auto row = static_cast<std::size_t>(row_index);
+    const std::uint64_t begin = block.offsets[row];
+    const std::uint64_t n = cursor_[row] - begin;
+    std::uint32_t* columns = block.columns.data() + begin;
+    bool increasing = true;
+    for (std::uint64_t k = 1; k < n && increasing; ++k) increasing = columns[k - 1] < columns[k];
+    if (increasing) {  // nothing to move or merge (often so for short rows)
+      kept[row] = n;
+      return;
+    }
+    RowScratch& s = scratch[static_cast<std::size_t>(worker)];
+    s.keys.resize(n);
+    for (std::uint64_t k = 0; k < n; ++k) s.keys[k] = std::uint64_t{columns[k]} << 32U | k;
+    std::sort(s.keys.begin(), s.keys.end());
+    float* values = block.values.data() + begin;
+    s.columns.assign(columns, columns + n);
+    s.values.assign(values, values + n);
+    if (with_times) s.times.assign(block.times.begin() + begin, block.times.begin() + begin + n);
+    if (with_lines) s.lines.assign(block.lines.begin() + begin, block.lines.begin() + begin + n);
+    std::uint64_t out = 0;
+    for (std::uint64_t i = 0; i < n;) {
+      const std::uint32_t column = s.columns[s.keys[i] & 0xFFFFFFFFULL];
+      std::uint64_t j = i + 1;
+      while (j < n && (s.keys[j] >> 32U) == column) ++j;
+      const auto at = [&](std::uint64_t k) { return s.keys[i + k] & 0xFFFFFFFFULL; };
+      const std::uint64_t representative = policy == DuplicatePolicy::kLast ? at(j - i - 1) : at(0);
+      columns[out] = column;
+      values[out] = j == i + 1
+                        ? s.values[at(0)]
+                        : merge_values(
+                              j - i, [&](std::uint64_t k) { return s.values[at(k)]; }, policy);
+      if (with_times) block.times[begin + out] = s.times[representative];
+      if (with_lines) block.lines[begin + out] = s.lines[representative];
+      if (j > i + 1) {
+        ++pairs_per_row[row];
+        if (with_lines) {
+          s.examples.push_back({block.first_row + static_cast<std::uint32_t>(row), column,
+                                s.lines[at(0)], s.lines[at(1)]});
+        }
+      }
+      ++out;
+      i = j;
+    }
+    kept[row] = out;
+  });
+
+  BlockBuildResult result;
+  std::vector<std::uint64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    offsets[r + 1] = offsets[r] + kept[r];
+    result.duplicate_pairs += pairs_per_row[r];
+  }
+  result.duplicate_ratings = block.offsets.back() - missing - offsets.back();
+  if (result.duplicate_ratings > 0 || missing > 0) {
+    compact(block.columns, block.offsets, offsets);
+    compact(block.values, block.offsets, offsets);
+    compact(block.times, block.offsets, offsets);
+    compact(block.lines, block.offsets, offsets);
+    block.offsets = std::move(offsets);
+    for (auto& s : scratch) {
+      result.examples.insert(result.examples.end(), s.examples.begin(), s.examples.end());
+    }
+    // The earliest few duplicated pairs, by the line of their first rating.
+    std::ranges::sort(result.examples, {}, &DuplicateExample::first_line);
+    if (result.examples.size() > kMaxExamples) result.examples.resize(kMaxExamples);
+  }
+  cursor_.clear();
+  result.block = std::move(block_);
+  return result;
+}
 
 BlockBuildResult build_block(std::uint32_t first_row, std::uint32_t rows,
                              std::span<const RoutedRating> ratings,
                              std::span<const std::int64_t> times, DuplicatePolicy policy,
                              bool keep_lines, int threads) {
-  std::vector<RoutedRating> grouped;
-  const std::vector<std::uint64_t> offsets =
-      group_by_row(first_row, rows, ratings, grouped, threads);
-
-  // Order each row by column through 8-byte keys, column << 32 | position
-  // in the row, rather than moving 24-byte records (the slowest step of a
-  // load otherwise); count the entries each row keeps.
-  std::vector<std::uint64_t> order(grouped.size());
-  std::vector<std::uint64_t> kept(rows, 0);
-  parallel_for(threads, rows, [&](std::int64_t r) {
-    const auto row = static_cast<std::size_t>(r);
-    const std::uint64_t begin = offsets[row];
-    const std::uint64_t end = offsets[row + 1];
-    for (std::uint64_t k = begin; k < end; ++k) {
-      order[k] = static_cast<std::uint64_t>(grouped[k].column) << 32U | (k - begin);
-    }
-    std::sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
-              order.begin() + static_cast<std::ptrdiff_t>(end));
-    std::uint64_t distinct = 0;
-    std::uint64_t previous = ~0ULL;
-    for (std::uint64_t k = begin; k < end; ++k) {
-      const std::uint64_t column = order[k] >> 32U;
-      if (column != previous) ++distinct;
-      previous = column;
-      order[k] = begin + (order[k] & 0xFFFFFFFFULL);  // now: where the rating is in `grouped`
-    }
-    kept[row] = distinct;
-  });
-
-  BlockBuildResult result;
-  SparseBlock& block = result.block;
-  block.first_row = first_row;
-  block.offsets.assign(static_cast<std::size_t>(rows) + 1, 0);
-  for (std::size_t r = 0; r < rows; ++r) block.offsets[r + 1] = block.offsets[r] + kept[r];
-  result.duplicate_ratings = grouped.size() - block.offsets.back();
-
-  const std::uint64_t n = block.offsets.back();
-  block.columns.resize(n);
-  block.values.resize(n);
-  if (!times.empty()) block.times.resize(n);
-  if (keep_lines) block.lines.resize(n);
-
-  // Fill: each group of equal columns becomes one entry.
-  std::vector<std::uint64_t> pairs_per_row(result.duplicate_ratings > 0 ? rows : 0, 0);
-  parallel_for(threads, rows, [&](std::int64_t r) {
-    const auto row = static_cast<std::size_t>(r);
-    std::uint64_t out = block.offsets[row];
-    std::uint64_t i = offsets[row];
-    std::vector<RoutedRating> group;
-    while (i < offsets[row + 1]) {
-      const RoutedRating& head = grouped[order[i]];
-      std::uint64_t j = i + 1;
-      while (j < offsets[row + 1] && grouped[order[j]].column == head.column) ++j;
-      if (j == i + 1) {  // no duplicate: the common case
-        block.columns[out] = head.column;
-        block.values[out] = head.value;
-        if (!times.empty()) block.times[out] = times[head.time_slot];
-        if (keep_lines) block.lines[out] = head.line;
-        ++out;
-        i = j;
-        continue;
-      }
-      group.clear();
-      for (std::uint64_t k = i; k < j; ++k) group.push_back(grouped[order[k]]);
-      // Ratings arrive in line order; make the merge independent of it.
-      std::ranges::sort(group, {}, &RoutedRating::line);
-      ++pairs_per_row[row];
-      const RoutedRating& representative =
-          policy == DuplicatePolicy::kLast ? group.back() : group.front();
-      block.columns[out] = representative.column;
-      block.values[out] = merge_values(group, policy);
-      if (!times.empty()) block.times[out] = times[representative.time_slot];
-      if (keep_lines) block.lines[out] = representative.line;
-      ++out;
-      i = j;
-    }
-  });
-
-  if (result.duplicate_ratings > 0) {
-    for (const auto count : pairs_per_row) result.duplicate_pairs += count;
-    // The earliest few duplicated pairs, by the line of their first rating.
-    for (std::size_t row = 0; row < rows; ++row) {
-      std::uint64_t i = offsets[row];
-      while (i < offsets[row + 1]) {
-        std::uint64_t j = i + 1;
-        std::uint64_t first = grouped[order[i]].line;
-        std::uint64_t second = ~0ULL;
-        for (; j < offsets[row + 1] && grouped[order[j]].column == grouped[order[i]].column; ++j) {
-          const std::uint64_t line = grouped[order[j]].line;
-          if (line < first) {
-            second = first;
-            first = line;
-          } else {
-            second = std::min(second, line);
-          }
-        }
-        if (j - i > 1) {
-          result.examples.push_back({grouped[order[i]].row, grouped[order[i]].column, first, second});
-        }
-        i = j;
-      }
-    }
-    std::ranges::sort(result.examples, {}, &DuplicateExample::first_line);
-    if (result.examples.size() > kMaxExamples) result.examples.resize(kMaxExamples);
+  std::vector<std::uint64_t> counts(rows, 0);
+  std::vector<BlockEntry> entries(ratings.size());
+  std::vector<std::uint64_t> lines(ratings.size());
+  std::vector<std::int64_t> entry_times(times.empty() ? 0 : ratings.size());
+  for (std::size_t k = 0; k < ratings.size(); ++k) {
+    const RoutedRating& r = ratings[k];
+    DMF_CHECK(r.row >= first_row && r.row - first_row < rows,
+              "internal: rating for row {} routed to the owner of rows [{}, {})", r.row, first_row,
+              first_row + rows);
+    ++counts[r.row - first_row];
+    entries[k] = {r.row, r.column, r.value};
+    lines[k] = r.line;
+    if (!times.empty()) entry_times[k] = times[r.time_slot];
   }
+  BlockAssembler assembler(first_row, counts, !times.empty(), /*lines=*/true);
+  assembler.add(entries, entry_times, lines);
+  BlockBuildResult result = assembler.finish(policy, threads);
+  if (!keep_lines) result.block.lines = {};
   return result;
 }
 

@@ -221,18 +221,27 @@ RatingsData ratings_from_local(const dist::Comm& comm, LocalRatings& local,
   Stopwatch clock;
   std::vector<std::uint32_t> user_rows;
   std::vector<std::uint32_t> item_rows;
-  data.users = IdDirectory::build(comm, local.user_tokens, local.user_counts, user_rows);
-  data.items = IdDirectory::build(comm, local.item_tokens, local.item_counts, item_rows);
+  std::vector<std::uint64_t> user_counts;  // ratings of each owned row, over all ranks
+  std::vector<std::uint64_t> item_counts;
+  data.users =
+      IdDirectory::build(comm, local.user_tokens, local.user_counts, user_rows, &user_counts);
+  data.items =
+      IdDirectory::build(comm, local.item_tokens, local.item_counts, item_rows, &item_counts);
   report.index_seconds = clock.seconds();
   clock.restart();
-  for (const Side side : {Side::kUsers, Side::kItems}) {
-    const IdDirectory& rows = side == Side::kUsers ? data.users : data.items;
-    std::vector<std::int64_t> times;
-    const auto routed = route(comm, local, side, user_rows, item_rows, rows.ownership(), times);
-    auto built = build_block(rows.first_row(), rows.local_rows(), routed, times,
-                             DuplicatePolicy::kError, options.keep_lines, options.threads);
-    (side == Side::kUsers ? data.by_user : data.by_item) = std::move(built.block);
-  }
+  // A data set's pairs are distinct (merged when it was converted), so the
+  // duplicates policy has nothing to do; the item side is sent on from the
+  // user side's block, as a text load does.
+  const RouteOptions route{.duplicates = DuplicatePolicy::kError,
+                           .lines = options.keep_lines,
+                           .times = comm.any(!local.times.empty()),
+                           .threads = options.threads,
+                           .round_ratings = options.round_ratings};
+  RouteBuffers buffers;
+  data.by_user = route_and_build(comm, local, Side::kUsers, user_rows, item_rows, data.users,
+                                 user_counts, route, buffers)
+                     .block;
+  data.by_item = transpose_block(comm, data.by_user, data.items, item_counts, route, buffers);
   report.route_seconds = clock.seconds();
   return data;
 }

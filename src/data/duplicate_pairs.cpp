@@ -15,16 +15,20 @@ LocalRatings merge_duplicate_pairs(const dist::Comm& comm, LocalRatings ratings,
   if (comm.allreduce<std::uint64_t>(ratings.size(), dist::Op::kSum) == 0) return ratings;
   std::vector<std::uint32_t> user_rows;
   std::vector<std::uint32_t> item_rows;
+  std::vector<std::uint64_t> user_counts;
   const IdDirectory users =
-      IdDirectory::build(comm, ratings.user_tokens, ratings.user_counts, user_rows);
+      IdDirectory::build(comm, ratings.user_tokens, ratings.user_counts, user_rows, &user_counts);
   const IdDirectory items =
       IdDirectory::build(comm, ratings.item_tokens, ratings.item_counts, item_rows);
-  std::vector<std::int64_t> times;
-  const auto routed =
-      route(comm, ratings, Side::kUsers, user_rows, item_rows, users.ownership(), times);
+  RouteBuffers buffers;
   const BlockBuildResult built =
-      build_block(users.first_row(), users.local_rows(), routed, times, options.duplicates,
-                  /*keep_lines=*/true, options.threads);
+      route_and_build(comm, ratings, Side::kUsers, user_rows, item_rows, users, user_counts,
+                      {.duplicates = options.duplicates,
+                       .lines = true,
+                       .times = options.keep_time,
+                       .threads = options.threads},
+                      buffers);
+  buffers = RouteBuffers{};
   const std::uint64_t pairs = comm.allreduce(built.duplicate_pairs, dist::Op::kSum);
   if (pairs == 0) return ratings;  // as read: nothing moves
   if (options.duplicates == DuplicatePolicy::kError) {

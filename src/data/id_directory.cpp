@@ -58,7 +58,7 @@ class Unpacker {
 
 /// Sends each rank's packed bytes; `per_rank[p]` is the bytes for rank p.
 std::vector<char> exchange_packed(const dist::Comm& comm, const std::vector<Packer>& per_rank,
-                           std::vector<std::size_t>* recv_counts = nullptr) {
+                                  std::vector<std::size_t>* recv_counts = nullptr) {
   std::vector<char> send;
   std::vector<std::size_t> counts;
   for (const auto& packer : per_rank) {
@@ -110,7 +110,8 @@ struct SortedToken {
 
 IdDirectory IdDirectory::build(const dist::Comm& comm, const TokenTable& local_tokens,
                                std::span<const std::uint64_t> local_counts,
-                               std::vector<std::uint32_t>& global_of_local) {
+                               std::vector<std::uint32_t>& global_of_local,
+                               std::vector<std::uint64_t>* owned_counts) {
   const auto parts = static_cast<std::size_t>(comm.size());
   IdDirectory directory;
 
@@ -213,16 +214,22 @@ IdDirectory IdDirectory::build(const dist::Comm& comm, const TokenTable& local_t
   std::vector<Packer> to_owner(parts);
   for (std::size_t d = 0; d < distinct.size(); ++d) {
     to_owner[static_cast<std::size_t>(owner_of_distinct[d])].token(distinct[d].text);
+    to_owner[static_cast<std::size_t>(owner_of_distinct[d])].value(distinct[d].count);
   }
   const std::vector<char> owned = exchange_packed(comm, to_owner);
   Unpacker in(owned);
-  while (!in.done()) directory.tokens_.push(in.token());
+  if (owned_counts != nullptr) owned_counts->clear();
+  while (!in.done()) {
+    directory.tokens_.push(in.token());
+    const auto count = in.value<std::uint64_t>();
+    if (owned_counts != nullptr) owned_counts->push_back(count);
+  }
   DMF_CHECK(directory.tokens_.size() == directory.ownership_.rows(comm.rank()),
             "internal: rank {} received {} IDs for {} rows", comm.rank(), directory.tokens_.size(),
             directory.ownership_.rows(comm.rank()));
 
-  const std::string first = directory.tokens_.empty() ? std::string()
-                                                      : std::string(directory.tokens_[0]);
+  const std::string first =
+      directory.tokens_.empty() ? std::string() : std::string(directory.tokens_[0]);
   directory.first_tokens_ = dist::allgather_strings(comm, std::span(&first, 1));
   return directory;
 }

@@ -22,7 +22,10 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
   report.file_bytes = comm.agree([&] { return io::file_size(path); });
   const io::ByteRange range =
       io::split_range(report.format.data_begin, report.file_bytes, comm.rank(), comm.size());
-  LocalRatings local = read_local_ratings(comm, path, report.format, range, options);
+  // Line numbers travel only when the blocks keep them: routing keeps file
+  // order, which is all the duplicate policies need (docs/design.md §3).
+  LocalRatings local =
+      read_local_ratings(comm, path, report.format, range, options, options.keep_lines);
   report.lines = local.lines_seen;
   report.first_line.assign(1, report.format.data_begin_line);
   for (const auto n : local.lines_per_rank)
@@ -42,32 +45,49 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
   clock.restart();
   std::vector<std::uint32_t> user_rows;
   std::vector<std::uint32_t> item_rows;
-  data.users = IdDirectory::build(comm, local.user_tokens, local.user_counts, user_rows);
-  data.items = IdDirectory::build(comm, local.item_tokens, local.item_counts, item_rows);
-  local.user_tokens.clear();
-  local.item_tokens.clear();
+  std::vector<std::uint64_t> user_counts;  // ratings of each owned row, over all ranks
+  std::vector<std::uint64_t> item_counts;
+  data.users =
+      IdDirectory::build(comm, local.user_tokens, local.user_counts, user_rows, &user_counts);
+  data.items =
+      IdDirectory::build(comm, local.item_tokens, local.item_counts, item_rows, &item_counts);
+  local.user_tokens = TokenTable();
+  local.item_tokens = TokenTable();
   report.index_seconds = clock.seconds();
 
   clock.restart();
-  for (const Side side : {Side::kUsers, Side::kItems}) {
-    const IdDirectory& rows = side == Side::kUsers ? data.users : data.items;
-    std::vector<std::int64_t> times;
-    const auto routed = route(comm, local, side, user_rows, item_rows, rows.ownership(), times);
-    auto built = build_block(rows.first_row(), rows.local_rows(), routed, times, options.duplicates,
-                             options.keep_lines, options.threads);
-    if (side == Side::kUsers) {
-      // Both sides see the same duplicates; count and report them once.
-      const std::uint64_t pairs = comm.allreduce(built.duplicate_pairs, dist::Op::kSum);
-      if (pairs > 0 && options.duplicates == DuplicatePolicy::kError) {
-        raise_duplicates(comm, data.users, data.items, path, built, pairs);
+  RouteOptions route{.duplicates = options.duplicates,
+                     .lines = options.keep_lines,
+                     .times = options.keep_time,
+                     .threads = options.threads,
+                     .round_ratings = options.round_ratings};
+  RouteBuffers buffers;  // the user side's, reused by the item side
+  {
+    auto built = route_and_build(comm, local, Side::kUsers, user_rows, item_rows, data.users,
+                                 user_counts, route, buffers);
+    // Both sides see the same duplicates; count and report them once.
+    const std::uint64_t pairs = comm.allreduce(built.duplicate_pairs, dist::Op::kSum);
+    if (pairs > 0 && options.duplicates == DuplicatePolicy::kError) {
+      if (!route.lines) {
+        // The error names lines, which were not read: read them now (the
+        // same parse gives the same local numbering) and route again.
+        buffers = RouteBuffers{};
+        built = BlockBuildResult{};
+        local = read_local_ratings(comm, path, report.format, range, options, /*with_lines=*/true);
+        route.lines = true;
+        built = route_and_build(comm, local, Side::kUsers, user_rows, item_rows, data.users,
+                                user_counts, route, buffers);
       }
-      report.duplicate_pairs = pairs;
-      report.duplicates_merged = comm.allreduce(built.duplicate_ratings, dist::Op::kSum);
-      data.by_user = std::move(built.block);
-    } else {
-      data.by_item = std::move(built.block);
+      raise_duplicates(comm, data.users, data.items, path, built, pairs);
     }
+    report.duplicate_pairs = pairs;
+    report.duplicates_merged = comm.allreduce(built.duplicate_ratings, dist::Op::kSum);
+    data.by_user = std::move(built.block);
   }
+  // The item side from the user side's block: already merged, and it
+  // arrives sorted (docs/design.md §3). The parsed ratings go first.
+  local = LocalRatings{};
+  data.by_item = transpose_block(comm, data.by_user, data.items, item_counts, route, buffers);
   report.ratings = report.ratings_read - report.duplicates_merged;
   report.route_seconds = clock.seconds();
   return data;

@@ -39,38 +39,62 @@ std::string printable(std::string_view line) {
 
 namespace {
 
+/// Ratings per chunk of a thread's part: parts grow a chunk at a time and
+/// are copied once into arrays of the exact size (no vector doubling).
+constexpr std::size_t kChunkRatings = std::size_t{1} << 16U;
+
+/// A full or filling chunk of one thread's ratings; IDs are the thread's.
+struct Chunk {
+  std::vector<std::uint32_t> users;
+  std::vector<std::uint32_t> items;
+  std::vector<float> values;
+  std::vector<std::int64_t> times;
+  std::vector<std::uint64_t> lines;  // index among the part's lines
+
+  Chunk(bool with_times, bool with_lines) {
+    users.reserve(kChunkRatings);
+    items.reserve(kChunkRatings);
+    values.reserve(kChunkRatings);
+    if (with_times) times.reserve(kChunkRatings);
+    if (with_lines) lines.reserve(kChunkRatings);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return values.size(); }
+};
+
 /// What one thread parsed of its part of the rank's range. Lines are
 /// numbered from 0 within the part; IDs within the part's interners.
 struct PartResult {
-  LocalRatings ratings;
+  std::vector<Chunk> chunks;
+  TokenTable user_tokens;
+  TokenTable item_tokens;
+  std::vector<std::uint64_t> user_counts;
+  std::vector<std::uint64_t> item_counts;
   std::vector<BadLine> bad;
   std::uint64_t bad_count = 0;
   std::uint64_t lines = 0;
   std::uint64_t entries = 0;  // lines holding a rating, bad or kept or not
   bool stopped = false;       // stopped at a bad line (--bad-lines error)
   std::optional<std::string> failure;
+
+  [[nodiscard]] std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const auto& c : chunks) n += c.size();
+    return n;
+  }
 };
 
-/// Lines between two calls of LoadOptions::on_progress: often enough for a
-/// live line, rare enough to cost nothing.
-constexpr std::uint64_t kProgressEvery = 1U << 16U;
+/// Longer lines are refused as a binary file (as io::read_lines does).
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20U;
 
 /// `reports`: this part calls options.on_progress (one part per rank does).
 PartResult parse_part(const std::string& path, const io::Format& format, io::ByteRange range,
-                      const LoadOptions& options, bool reports) {
+                      const LoadOptions& options, bool with_lines, bool reports) {
   PartResult part;
-  LocalRatings& local = part.ratings;
   TokenInterner users;
   TokenInterner items;
   const io::LineParser parser(format, options.rating_range);
   const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
-
-  // Reserve from the range size: about one rating per 20 bytes is typical.
-  const auto guess = static_cast<std::size_t>((range.end - range.begin) / 20);
-  local.users.reserve(guess);
-  local.items.reserve(guess);
-  local.values.reserve(guess);
-  local.lines.reserve(guess);
+  const bool with_times = options.keep_time;
   try {
     io::ParsedLine parsed;
     std::optional<io::LineError> error;
@@ -78,47 +102,56 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
         static_cast<double>(std::max<std::uint64_t>(1, range.end - range.begin));
     std::uint64_t bytes_read = 0;
     const bool report = reports && options.on_progress;
-    part.lines = io::read_lines(path, range, [&](std::string_view line, std::uint64_t index) {
-      if (report) {
-        bytes_read += line.size() + 1;
-        if (index % kProgressEvery == 0) {
-          options.on_progress(std::min(1.0, static_cast<double>(bytes_read) / range_bytes));
+    Chunk* chunk = nullptr;
+    io::read_line_blocks(path, range, [&](std::string_view block, std::uint64_t offset) {
+      const char* const base = block.data();
+      io::for_each_line(block, [&](std::string_view line) {
+        const std::uint64_t index = part.lines++;
+        if (line.size() > kMaxLineBytes) {
+          fail(
+              "cannot read {}: the line at byte {} is longer than {} bytes (is it a binary "
+              "file?)",
+              path, offset + static_cast<std::uint64_t>(line.data() - base), kMaxLineBytes);
         }
-      }
-      if (!parser.parse(line, parsed, error)) {
-        if (!error) return;  // blank line or comment
+        if (!parser.parse(line, parsed, error)) {
+          if (!error) return;  // blank line or comment
+          ++part.entries;
+          ++part.bad_count;
+          if (part.bad.size() < kMaxBadLineExamples)
+            part.bad.push_back({index, *error, printable(line)});
+          error.reset();
+          if (stop_at_first) throw StopReading{};
+          return;
+        }
         ++part.entries;
-        ++part.bad_count;
-        if (part.bad.size() < kMaxBadLineExamples)
-          part.bad.push_back({index, *error, printable(line)});
-        error.reset();
-        if (stop_at_first) {
-          part.lines = index + 1;
-          throw StopReading{};
+        if (options.keep && !options.keep(parsed.user, parsed.item)) return;
+        const std::uint32_t u = users.intern(parsed.user);
+        const std::uint32_t i = items.intern(parsed.item);
+        if (u == part.user_counts.size()) part.user_counts.push_back(0);
+        if (i == part.item_counts.size()) part.item_counts.push_back(0);
+        ++part.user_counts[u];
+        ++part.item_counts[i];
+        if (chunk == nullptr || chunk->size() == kChunkRatings) {
+          chunk = &part.chunks.emplace_back(with_times, with_lines);
         }
-        return;
-      }
-      ++part.entries;
-      if (options.keep && !options.keep(parsed.user, parsed.item)) return;
-      const std::uint32_t u = users.intern(parsed.user);
-      const std::uint32_t i = items.intern(parsed.item);
-      if (u == local.user_counts.size()) local.user_counts.push_back(0);
-      if (i == local.item_counts.size()) local.item_counts.push_back(0);
-      ++local.user_counts[u];
-      ++local.item_counts[i];
-      local.users.push_back(u);
-      local.items.push_back(i);
-      local.values.push_back(parsed.rating);
-      if (options.keep_time) local.times.push_back(parsed.time);
-      local.lines.push_back(index);
+        chunk->users.push_back(u);
+        chunk->items.push_back(i);
+        chunk->values.push_back(parsed.rating);
+        if (with_times) chunk->times.push_back(parsed.time);
+        if (with_lines) chunk->lines.push_back(index);
+      });
+      // After each block (a few MiB): often enough for a live line, rare
+      // enough to cost nothing.
+      bytes_read += block.size();
+      if (report) options.on_progress(std::min(1.0, static_cast<double>(bytes_read) / range_bytes));
     });
   } catch (const StopReading&) {
-    part.stopped = true;  // part.lines was set where reading stopped
+    part.stopped = true;  // part.lines counts the lines up to the bad one
   } catch (const std::exception& e) {
     part.failure = e.what();
   }
-  local.user_tokens = users.release();
-  local.item_tokens = items.release();
+  part.user_tokens = users.release();
+  part.item_tokens = items.release();
   return part;
 }
 
@@ -180,41 +213,62 @@ std::vector<std::uint32_t> merge_ids(TokenInterner& into, const TokenTable& from
   return ids;
 }
 
-/// Joins the threads' parts, in file order, into one rank's ratings; the
-/// parts' line numbers become offsets in the rank's range.
+/// Joins the threads' parts, in file order, into one rank's ratings, in
+/// arrays of their final size; the parts' line numbers become offsets in
+/// the rank's range. Each chunk is freed once copied.
 void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vector<BadLine>& bad,
-                 std::uint64_t& bad_count, std::uint64_t& lines, std::uint64_t& entries) {
-  if (parts.size() == 1) {  // one thread: nothing to renumber
-    local = std::move(parts[0].ratings);
-    bad = std::move(parts[0].bad);
-    bad_count = parts[0].bad_count;
-    lines = parts[0].lines;
-    entries = parts[0].entries;
-    return;
+                 std::uint64_t& bad_count, std::uint64_t& lines, std::uint64_t& entries,
+                 bool with_times, bool with_lines) {
+  std::size_t total = 0;
+  for (const auto& p : parts) {
+    total += p.size();
+    if (p.stopped) break;  // the first bad line ends the rank's reading
   }
+  local.users.resize(total);
+  local.items.resize(total);
+  local.values.resize(total);
+  if (with_times) local.times.resize(total);
+  if (with_lines) local.lines.resize(total);
+  const bool one_part = parts.size() == 1;
   TokenInterner users;
   TokenInterner items;
-  std::size_t total = 0;
-  for (const auto& p : parts) total += p.ratings.size();
-  local.users.reserve(total);
-  local.items.reserve(total);
-  local.values.reserve(total);
-  local.lines.reserve(total);
+  std::size_t at = 0;
   for (auto& p : parts) {
-    LocalRatings& r = p.ratings;
-    const auto user_ids = merge_ids(users, r.user_tokens);
-    const auto item_ids = merge_ids(items, r.item_tokens);
-    local.user_counts.resize(users.size(), 0);
-    local.item_counts.resize(items.size(), 0);
-    for (std::size_t k = 0; k < user_ids.size(); ++k)
-      local.user_counts[user_ids[k]] += r.user_counts[k];
-    for (std::size_t k = 0; k < item_ids.size(); ++k)
-      local.item_counts[item_ids[k]] += r.item_counts[k];
-    for (const auto u : r.users) local.users.push_back(user_ids[u]);
-    for (const auto i : r.items) local.items.push_back(item_ids[i]);
-    local.values.insert(local.values.end(), r.values.begin(), r.values.end());
-    local.times.insert(local.times.end(), r.times.begin(), r.times.end());
-    for (const auto line : r.lines) local.lines.push_back(lines + line);
+    std::vector<std::uint32_t> user_ids;
+    std::vector<std::uint32_t> item_ids;
+    if (one_part) {  // nothing to renumber
+      local.user_tokens = std::move(p.user_tokens);
+      local.item_tokens = std::move(p.item_tokens);
+      local.user_counts = std::move(p.user_counts);
+      local.item_counts = std::move(p.item_counts);
+    } else {
+      user_ids = merge_ids(users, p.user_tokens);
+      item_ids = merge_ids(items, p.item_tokens);
+      local.user_counts.resize(users.size(), 0);
+      local.item_counts.resize(items.size(), 0);
+      for (std::size_t k = 0; k < user_ids.size(); ++k)
+        local.user_counts[user_ids[k]] += p.user_counts[k];
+      for (std::size_t k = 0; k < item_ids.size(); ++k)
+        local.item_counts[item_ids[k]] += p.item_counts[k];
+    }
+    for (auto& chunk : p.chunks) {
+      const std::size_t n = chunk.size();
+      for (std::size_t k = 0; k < n; ++k) {
+        local.users[at + k] = one_part ? chunk.users[k] : user_ids[chunk.users[k]];
+        local.items[at + k] = one_part ? chunk.items[k] : item_ids[chunk.items[k]];
+      }
+      std::copy(chunk.values.begin(), chunk.values.end(),
+                local.values.begin() + static_cast<std::ptrdiff_t>(at));
+      if (with_times) {
+        std::copy(chunk.times.begin(), chunk.times.end(),
+                  local.times.begin() + static_cast<std::ptrdiff_t>(at));
+      }
+      if (with_lines) {
+        for (std::size_t k = 0; k < n; ++k) local.lines[at + k] = lines + chunk.lines[k];
+      }
+      at += n;
+      chunk = Chunk(false, false);  // free as we go
+    }
     for (auto& b : p.bad) {
       if (bad.size() < kMaxBadLineExamples)
         bad.push_back({lines + b.index, std::move(b.what), std::move(b.text)});
@@ -222,25 +276,28 @@ void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vecto
     bad_count += p.bad_count;
     lines += p.lines;
     entries += p.entries;
-    r = LocalRatings{};    // free as we go
-    if (p.stopped) break;  // the first bad line ends the rank's reading
+    const bool stopped = p.stopped;
+    p = PartResult{};
+    if (stopped) break;  // the first bad line ends the rank's reading
   }
-  local.user_tokens = users.release();
-  local.item_tokens = items.release();
+  if (!one_part) {
+    local.user_tokens = users.release();
+    local.item_tokens = items.release();
+  }
 }
 
 }  // namespace
 
 LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
                                 const io::Format& format, io::ByteRange range,
-                                const LoadOptions& options) {
+                                const LoadOptions& options, bool with_lines) {
   // Threads read consecutive parts of the rank's range (the same line rule
   // as between ranks), then their parts are joined in order.
   const int threads = std::max(1, options.threads);
   std::vector<PartResult> parts(static_cast<std::size_t>(threads));
   parallel_for(threads, threads, [&](std::int64_t t) {
     const io::ByteRange sub = io::split_range(range.begin, range.end, static_cast<int>(t), threads);
-    parts[static_cast<std::size_t>(t)] = parse_part(path, format, sub, options, t == 0);
+    parts[static_cast<std::size_t>(t)] = parse_part(path, format, sub, options, with_lines, t == 0);
   });
   std::optional<std::string> read_error;
   for (const auto& p : parts) {
@@ -253,7 +310,7 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   std::uint64_t bad_here = 0;
   std::uint64_t lines_here = 0;
   std::uint64_t entries_here = 0;
-  merge_parts(parts, local, bad, bad_here, lines_here, entries_here);
+  merge_parts(parts, local, bad, bad_here, lines_here, entries_here, options.keep_time, with_lines);
   const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
 
   // Global line numbers: ranks read consecutive parts of the file. Under

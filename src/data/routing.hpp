@@ -18,18 +18,61 @@ namespace dmf::data {
 /// Which side a block is built for.
 enum class Side { kUsers, kItems };
 
-/// Collective. Sends every local rating to the owner of its row on `side`
-/// (`user_rows`, `item_rows`: the global row of each local token); returns
-/// what this rank receives, in source-rank order, which is file order.
-/// `times` receives the routed timestamps when `local` keeps them.
-[[nodiscard]] std::vector<RoutedRating> route(const dist::Comm& comm, const LocalRatings& local,
-                                              Side side, std::span<const std::uint32_t> user_rows,
-                                              std::span<const std::uint32_t> item_rows,
-                                              const Ownership& ownership,
-                                              std::vector<std::int64_t>& times);
+/// Ratings a rank sends (and about as many it receives) per round by
+/// default: 6 MB each way, whatever the file's size.
+inline constexpr std::uint64_t kRoundRatings = std::uint64_t{1} << 19U;
+
+/// What routing needs besides the ratings.
+struct RouteOptions {
+  DuplicatePolicy duplicates = DuplicatePolicy::kError;
+  bool lines = false;  // carry LocalRatings::lines into the block (and duplicate examples)
+  bool times = false;  // carry LocalRatings::times into the block
+  // Both the same on every rank (a rank with no ratings has empty arrays,
+  // yet joins the same exchanges).
+  int threads = 1;
+  std::uint64_t round_ratings = kRoundRatings;
+};
+
+/// Space kept from one side's routing to the next, so that the second side
+/// reuses the first side's pages instead of faulting in new ones.
+struct RouteBuffers {
+  std::vector<std::uint32_t> order;  // local ratings by (round, destination)
+  std::vector<BlockEntry> send;
+  std::vector<BlockEntry> received;
+  std::vector<std::int64_t> send_times;
+  std::vector<std::int64_t> received_times;
+  std::vector<std::uint64_t> send_lines;
+  std::vector<std::uint64_t> received_lines;
+};
+
+/// Collective. Builds this rank's block of `side` (rows of `directory`,
+/// `owned_counts` ratings each over all ranks) from every rank's `local`
+/// ratings (`user_rows`, `item_rows`: the global row of each local token).
+/// Ratings travel in rounds, each covering a range of every owner's rows
+/// holding about options.round_ratings ratings, so no rank ever holds more
+/// than a round of them in flight; a row's ratings all come in one round,
+/// in file order, which is the order build's duplicate policies follow.
+[[nodiscard]] BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& local,
+                                               Side side, std::span<const std::uint32_t> user_rows,
+                                               std::span<const std::uint32_t> item_rows,
+                                               const IdDirectory& directory,
+                                               std::span<const std::uint64_t> owned_counts,
+                                               const RouteOptions& options, RouteBuffers& buffers);
+
+/// Collective. The item side's block from the user side's (`by_user`, built
+/// by route_and_build): each entry goes from its user's owner to its item's
+/// owner, where a row's users arrive in ascending order, already merged by
+/// the duplicates policy, so nothing is sorted or merged again. The item
+/// block keeps by_user's times and lines. `item_counts`: ratings of each
+/// owned item row before merging (rows with merged pairs come up short).
+[[nodiscard]] SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
+                                          const IdDirectory& items,
+                                          std::span<const std::uint64_t> item_counts,
+                                          const RouteOptions& options, RouteBuffers& buffers);
 
 /// Collective. Raises, on every rank, the error for `pairs` duplicated pairs
-/// under DuplicatePolicy::kError, naming the earliest few and their lines.
+/// under DuplicatePolicy::kError, naming the earliest few and their lines
+/// (`built` must have been built with lines).
 [[noreturn]] void raise_duplicates(const dist::Comm& comm, const IdDirectory& users,
                                    const IdDirectory& items, const std::string& path,
                                    const BlockBuildResult& built, std::uint64_t pairs);

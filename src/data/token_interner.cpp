@@ -8,6 +8,12 @@ namespace {
 
 constexpr std::uint64_t kInitialSlots = 1024;
 
+/// The dense table of small integers: values below kDenseLimit, at most
+/// kDenseEntriesPerId entries per distinct integer (beyond kDenseFloor).
+constexpr std::int64_t kDenseLimit = std::int64_t{1} << 26U;
+constexpr std::uint64_t kDenseEntriesPerId = 8;
+constexpr std::uint64_t kDenseFloor = 1U << 16U;
+
 /// A slot holds the top 32 bits of the token's hash (a tag that rules out
 /// almost every mismatch without touching the text) and its number + 1.
 constexpr std::uint64_t make_slot(std::uint64_t hash, std::uint32_t id) {
@@ -46,10 +52,38 @@ TokenInterner::TokenInterner()
       slots_(kInitialSlots, 0),
       mask_(kInitialSlots - 1) {}
 
+bool TokenInterner::cover_densely(std::int64_t value) {
+  if (value < 0 || value >= kDenseLimit) return false;
+  const auto wanted = static_cast<std::uint64_t>(value) + 1;
+  if (wanted <= dense_.size()) return true;
+  const std::uint64_t size = std::max<std::uint64_t>(wanted, 2 * dense_.size());
+  if (size > kDenseEntriesPerId * (integers_ + kDenseFloor)) return false;
+  const std::size_t old = dense_.size();
+  dense_.resize(size, 0);
+  // Integers hashed before now lie in the dense range: copy them over, so
+  // that each value has one number wherever it is looked up.
+  for (const auto& slot : integer_slots_) {
+    if (slot.id_plus_one != 0 && slot.value >= static_cast<std::int64_t>(old) &&
+        slot.value < static_cast<std::int64_t>(size)) {
+      dense_[static_cast<std::size_t>(slot.value)] = slot.id_plus_one;
+    }
+  }
+  return true;
+}
+
 std::uint32_t TokenInterner::intern_integer(std::int64_t value, std::string_view token) {
   // Files are often sorted by user: the same ID as last time is common.
   if (last_integer_id_ != kNone && value == last_integer_) return last_integer_id_;
   last_integer_ = value;
+  if (cover_densely(value)) {
+    std::uint32_t& entry = dense_[static_cast<std::size_t>(value)];
+    if (entry == 0) {
+      DMF_CHECK(tokens_.size() < 0xFFFFFFFEULL, "more than 4 billion distinct IDs on one rank");
+      entry = tokens_.push(token) + 1;
+      ++integers_;
+    }
+    return last_integer_id_ = entry - 1;
+  }
   std::uint64_t position = mix64(static_cast<std::uint64_t>(value)) & integer_mask_;
   while (integer_slots_[position].id_plus_one != 0) {
     if (integer_slots_[position].value == value) {
@@ -60,7 +94,8 @@ std::uint32_t TokenInterner::intern_integer(std::int64_t value, std::string_view
   DMF_CHECK(tokens_.size() < 0xFFFFFFFEULL, "more than 4 billion distinct IDs on one rank");
   const std::uint32_t id = tokens_.push(token);
   integer_slots_[position] = {value, id + 1};
-  if (2 * ++integers_ > integer_slots_.size()) grow_integers();
+  ++integers_;
+  if (2 * ++hashed_integers_ > integer_slots_.size()) grow_integers();
   return last_integer_id_ = id;
 }
 
@@ -102,7 +137,7 @@ void TokenInterner::grow() {
   for (std::uint32_t id = 0; id < tokens_.size(); ++id) {
     std::int64_t value = 0;
     if (small_canonical_integer(tokens_[id], value)) continue;  // in the integer table
-    const std::uint64_t h = hash_bytes(tokens_[id]);  // growth is rare: recompute
+    const std::uint64_t h = hash_bytes(tokens_[id]);            // growth is rare: recompute
     std::uint64_t position = h & mask_;
     while (slots_[position] != 0) position = (position + 1) & mask_;
     slots_[position] = make_slot(h, id);
@@ -115,8 +150,10 @@ TokenTable TokenInterner::release() {
   slots_.assign(kInitialSlots, 0);
   mask_ = kInitialSlots - 1;
   integer_slots_.assign(kInitialSlots, IntegerSlot{});
+  dense_ = {};
   integer_mask_ = kInitialSlots - 1;
   integers_ = 0;
+  hashed_integers_ = 0;
   last_id_ = kNone;
   last_integer_id_ = kNone;
   return out;

@@ -124,6 +124,11 @@ class FieldCursor {
 [[nodiscard]] inline bool parse_float(std::string_view text, float& value,
                                       bool& out_of_range) noexcept {
   out_of_range = false;
+  // One digit (star ratings, the usual case) needs no general parse.
+  if (text.size() == 1 && text[0] >= '0' && text[0] <= '9') {
+    value = static_cast<float>(text[0] - '0');
+    return true;
+  }
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);  // from_chars refuses it
   if (text.empty()) return false;
   const char* end = text.data() + text.size();

@@ -118,18 +118,18 @@ ByteRange split_range(std::uint64_t begin, std::uint64_t end, int part, int part
 
 std::uint64_t file_size(const std::string& path) { return detail::InputFile(path).size(); }
 
-std::uint64_t read_lines(const std::string& path, ByteRange range,
-                         const std::function<void(std::string_view, std::uint64_t)>& on_line,
-                         std::size_t max_line) {
+void read_line_blocks(const std::string& path, ByteRange range,
+                      const std::function<void(std::string_view, std::uint64_t)>& on_block,
+                      std::size_t max_line) {
   const detail::InputFile file(path);
   DMF_CHECK(range.begin <= range.end, "internal: byte range [{}, {}) of {} is reversed",
             range.begin, range.end, path);
   const std::uint64_t end = std::min(range.end, file.size());
-  if (range.begin >= end) return 0;
+  if (range.begin >= end) return;
 
   Window window(file, end);
   const auto start = first_line_start(file, window, range.begin, max_line);
-  if (!start || *start >= end) return 0;
+  if (!start || *start >= end) return;
 
   // Usually the window already holds the start (it was found there).
   std::size_t line_begin = 0;  // index into the window
@@ -138,27 +138,63 @@ std::uint64_t read_lines(const std::string& path, ByteRange range,
   } else {
     window.load(*start);
   }
-  std::uint64_t count = 0;
   while (window.base() + line_begin < end) {
-    const char* first = window.data() + line_begin;
-    const std::size_t available = window.filled() - line_begin;
-    const void* hit = std::memchr(first, '\n', available);
-    if (hit == nullptr && !window.at_eof()) {
+    const char* data = window.data();
+    const std::size_t filled = window.filled();
+    const std::size_t available = filled - line_begin;
+    // Our lines are those starting before `end`: the last one ends at the
+    // first '\n' at or after byte end - 1.
+    const std::uint64_t limit = end - window.base();  // > line_begin
+    std::size_t cut = 0;                              // 0: no whole line in the window yet
+    bool last = false;
+    if (limit <= filled) {
+      const auto from = static_cast<std::size_t>(limit - 1);
+      const void* hit = std::memchr(data + from, '\n', filled - from);
+      if (hit != nullptr) {
+        cut = static_cast<std::size_t>(static_cast<const char*>(hit) - data) + 1;
+        last = true;
+      }
+    }
+    if (cut == 0 && available > 0) {
+      const void* hit = ::memrchr(data + line_begin, '\n', available);
+      if (hit != nullptr) cut = static_cast<std::size_t>(static_cast<const char*>(hit) - data) + 1;
+    }
+    if (cut == 0 && window.at_eof()) {
+      // The file's last line has no '\n' (or nothing is left: it ends with
+      // one, or shrank since it was opened).
+      if (available > 0)
+        on_block(std::string_view(data + line_begin, available), window.base() + line_begin);
+      return;
+    }
+    if (cut == 0) {
       if (available > max_line) line_too_long(path, window.base() + line_begin, max_line, false);
       window.shift_and_top_up(line_begin);
       line_begin = 0;
       continue;
     }
-    // Nothing left: the file ends with '\n' (or shrank since it was opened).
-    if (hit == nullptr && available == 0) break;
-    // A line ends at its '\n' or, the last line of the file, at the end.
-    const std::size_t length =
-        hit == nullptr ? available
-                       : static_cast<std::size_t>(static_cast<const char*>(hit) - first);
-    if (length > max_line) line_too_long(path, window.base() + line_begin, max_line, false);
-    on_line(std::string_view(first, length), count++);
-    line_begin += length + (hit == nullptr ? 0 : 1);
+    on_block(std::string_view(data + line_begin, cut - line_begin), window.base() + line_begin);
+    if (last) return;
+    line_begin = cut;
   }
+}
+
+std::uint64_t read_lines(const std::string& path, ByteRange range,
+                         const std::function<void(std::string_view, std::uint64_t)>& on_line,
+                         std::size_t max_line) {
+  std::uint64_t count = 0;
+  read_line_blocks(
+      path, range,
+      [&](std::string_view block, std::uint64_t offset) {
+        const char* const base = block.data();
+        for_each_line(block, [&](std::string_view line) {
+          if (line.size() > max_line) {
+            line_too_long(path, offset + static_cast<std::uint64_t>(line.data() - base), max_line,
+                          false);
+          }
+          on_line(line, count++);
+        });
+      },
+      max_line);
   return count;
 }
 

@@ -250,6 +250,49 @@ TEST(Loader, DuplicatePoliciesMergeInFileOrder) {
   }
 }
 
+/// Every rank's blocks of both sides, with their times and lines, as text.
+std::vector<std::string> blocks_as_text(const dist::Comm& comm, const RatingsData& data) {
+  std::vector<std::string> mine;
+  for (const SparseBlock* block : {&data.by_user, &data.by_item}) {
+    for (std::uint32_t r = 0; r < block->rows(); ++r) {
+      for (std::uint64_t k = block->offsets[r]; k < block->offsets[r + 1]; ++k) {
+        mine.push_back(fmt::format("{} {} {} {} {} {}", block == &data.by_user,
+                                   block->first_row + r, block->columns[k], block->values[k],
+                                   block->times[k], block->lines[k]));
+      }
+    }
+  }
+  return dist::allgather_strings(comm, mine);
+}
+
+// Routing in rounds of a few ratings gives the blocks of routing all at
+// once, merged duplicates, times and lines included, for every policy.
+TEST(Loader, ManySmallRoundsGiveTheSameBlocks) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  auto ratings = random_ratings(9, 1000, 120, 90, false);
+  for (int k = 0; k < 150; ++k) {  // duplicates, some far from their pair
+    Rating again = ratings[static_cast<std::size_t>(k * 5)];
+    again.value = static_cast<float>(k % 5) + 1.0F;
+    again.time += k;
+    ratings.push_back(again);
+  }
+  const auto path = dir.write("r.csv", to_csv(ratings, false));
+  for (const auto policy : {DuplicatePolicy::kFirst, DuplicatePolicy::kLast, DuplicatePolicy::kMean,
+                            DuplicatePolicy::kSum}) {
+    LoadOptions options;
+    options.duplicates = policy;
+    options.keep_time = true;
+    options.keep_lines = true;
+    const auto whole = blocks_as_text(comm, load_ratings(comm, path, options));
+    options.round_ratings = 300;  // four rounds
+    const auto data = load_ratings(comm, path, options);
+    EXPECT_EQ(blocks_as_text(comm, data), whole) << to_string(policy);
+    EXPECT_EQ(data.report.duplicate_pairs, 150U);
+    EXPECT_EQ(held(comm, data, false), held(comm, data, true));
+  }
+}
+
 /// Every (user, item, rating) of `local` on all ranks, sorted.
 std::vector<std::string> held(const dist::Comm& comm, const LocalRatings& local) {
   std::vector<std::string> mine;
@@ -462,10 +505,10 @@ TEST(Loader, ReadingReportsGrowingFractionsOfItsPart) {
   EXPECT_GT(seen.front(), 0.0);
   EXPECT_LE(seen.back(), 1.0);
   EXPECT_TRUE(std::ranges::is_sorted(seen));
-  // At the range's first line and every 65,536 lines after it.
-  const auto rank = static_cast<std::size_t>(comm.rank());
-  const std::uint64_t lines = data.report.first_line[rank + 1] - data.report.first_line[rank];
-  EXPECT_EQ(seen.size(), (lines - 1) / 65'536 + 1) << lines << " lines";
+  // After each block read, the last one ending the part (a part starting
+  // within a line skips that line's tail, a few bytes of its 500 KB or more).
+  EXPECT_GE(seen.back(), 0.99);
+  EXPECT_GT(data.report.ratings, 0U);
 }
 
 }  // namespace

@@ -27,10 +27,12 @@ class IdDirectory {
   /// Collective. Builds the directory from every rank's distinct tokens
   /// (`local_tokens`) and how many ratings each has on this rank
   /// (`local_counts`). Returns, via `global_of_local`, the global row of
-  /// each local token.
+  /// each local token and, via `owned_counts` when given, how many ratings
+  /// each row this rank owns has over all ranks (what its block will hold).
   static IdDirectory build(const dist::Comm& comm, const TokenTable& local_tokens,
                            std::span<const std::uint64_t> local_counts,
-                           std::vector<std::uint32_t>& global_of_local);
+                           std::vector<std::uint32_t>& global_of_local,
+                           std::vector<std::uint64_t>* owned_counts = nullptr);
 
   /// Collective. The directory of IDs that are already in canonical order
   /// without repeats (a data set directory's ID files, data/dataset_dir.hpp):
@@ -60,7 +62,7 @@ class IdDirectory {
                                                    std::span<const std::uint32_t> rows) const;
 
  private:
-  TokenTable tokens_;       // owned rows, canonical order
+  TokenTable tokens_;  // owned rows, canonical order
   std::uint32_t first_row_ = 0;
   Ownership ownership_;
   TokenOrder order_;

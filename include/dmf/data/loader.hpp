@@ -54,6 +54,9 @@ struct LoadOptions {
   /// threads read alike, so it stands for the whole file's). For a progress
   /// line; it must not throw.
   std::function<void(double fraction)> on_progress;
+  /// Ratings a rank routes per round (docs/design.md §3): bounds the memory
+  /// in flight. Tests lower it to run many rounds on small files.
+  std::uint64_t round_ratings = std::uint64_t{1} << 19U;
 };
 
 /// What a load did, the same on every rank.

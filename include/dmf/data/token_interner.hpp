@@ -38,15 +38,22 @@ class TokenInterner {
   };
   std::uint32_t intern_integer(std::int64_t value, std::string_view token);
   void grow_integers();
+  /// Makes dense_ cover `value` if that costs little; false if not.
+  bool cover_densely(std::int64_t value);
 
   TokenTable tokens_;
+  /// Small non-negative integers (IDs 1..n, the usual case) are found by
+  /// one load: dense_[value] = number + 1 (0 = not seen). Kept to at most
+  /// a few entries per distinct integer; larger ones go to integer_slots_.
+  std::vector<std::uint32_t> dense_;
   std::vector<IntegerSlot> integer_slots_;
   std::uint64_t integer_mask_ = 0;
-  std::uint64_t integers_ = 0;
-  std::vector<std::uint64_t> slots_;  // hash tag << 32 | (token number + 1); 0 = empty
+  std::uint64_t integers_ = 0;         // integer tokens, dense or hashed
+  std::uint64_t hashed_integers_ = 0;  // those in integer_slots_
+  std::vector<std::uint64_t> slots_;   // hash tag << 32 | (token number + 1); 0 = empty
   std::uint64_t mask_ = 0;
-  std::uint32_t last_id_ = kNone;     // the text token returned last
-  std::int64_t last_integer_ = 0;     // the integer token returned last
+  std::uint32_t last_id_ = kNone;  // the text token returned last
+  std::int64_t last_integer_ = 0;  // the integer token returned last
   std::uint32_t last_integer_id_ = kNone;
 };
 

@@ -3,8 +3,9 @@
 // line is read by exactly one rank whatever the ranges are.
 #pragma once
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -37,5 +38,33 @@ struct ByteRange {
 std::uint64_t read_lines(const std::string& path, ByteRange range,
                          const std::function<void(std::string_view, std::uint64_t)>& on_line,
                          std::size_t max_line = 1U << 20U);
+
+/// The same lines as read_lines, handed over a few MiB at a time: each call
+/// of `on_block` gets whole lines, each ending with '\n' except perhaps the
+/// last line of the file. For loops that split lines themselves
+/// (for_each_line): no call per line. `on_block` also gets the file offset
+/// of the block's first byte. Lines are not checked against `max_line`
+/// unless they do not fit in a buffer (read_lines checks every line).
+void read_line_blocks(const std::string& path, ByteRange range,
+                      const std::function<void(std::string_view, std::uint64_t)>& on_block,
+                      std::size_t max_line = 1U << 20U);
+
+/// Calls on_line(line) for each line of a block from read_line_blocks, the
+/// line without its '\n'; returns the number of lines.
+template <class OnLine>
+std::uint64_t for_each_line(std::string_view block, OnLine&& on_line) {
+  std::uint64_t count = 0;
+  const char* at = block.data();
+  const char* const end = at + block.size();
+  while (at < end) {
+    const auto* newline =
+        static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+    const char* line_end = newline == nullptr ? end : newline;
+    on_line(std::string_view(at, static_cast<std::size_t>(line_end - at)));
+    ++count;
+    at = newline == nullptr ? end : newline + 1;
+  }
+  return count;
+}
 
 }  // namespace dmf::io

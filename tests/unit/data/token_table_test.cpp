@@ -80,17 +80,47 @@ TEST(TokenInterner, IntegerAndTextTokensNeverMerge) {
     const auto v = static_cast<long long>(rng.below(3000));
     std::string token;
     switch (rng.below(4)) {
-      case 0: token = std::to_string(v); break;
-      case 1: token = fmt::format("-{}", v); break;  // "-0" is text
-      case 2: token = fmt::format("00{}", v); break;
-      default: token = fmt::format("{}123456789012345678", v); break;  // too long for int64
+      case 0:
+        token = std::to_string(v);
+        break;
+      case 1:
+        token = fmt::format("-{}", v);
+        break;  // "-0" is text
+      case 2:
+        token = fmt::format("00{}", v);
+        break;
+      default:
+        token = fmt::format("{}123456789012345678", v);
+        break;  // too long for int64
     }
-    const auto [it, inserted] = reference.emplace(token, static_cast<std::uint32_t>(reference.size()));
+    const auto [it, inserted] =
+        reference.emplace(token, static_cast<std::uint32_t>(reference.size()));
     ASSERT_EQ(interner.intern(token), it->second) << token;
     ASSERT_EQ(interner.intern(token), it->second) << token << " (repeated)";
   }
   EXPECT_EQ(interner.size(), reference.size());
   for (const auto& [token, id] : reference) EXPECT_EQ(interner.tokens()[id], token);
+}
+
+}  // namespace
+}  // namespace dmf::data
+
+namespace dmf::data {
+namespace {
+
+TEST(TokenInterner, IntegersKeepTheirNumberWhenTheDenseTableGrowsOverThem) {
+  // 3,000,000 is too large for the dense table at first (hashed); 400,000
+  // small IDs later let the table grow over it: it must keep its number.
+  TokenInterner interner;
+  EXPECT_EQ(interner.intern("3000000"), 0U);
+  EXPECT_EQ(interner.intern("-5"), 1U);
+  for (std::uint32_t v = 0; v < 400'000; ++v) {
+    ASSERT_EQ(interner.intern(std::to_string(v * 7)), v + 2) << v * 7;
+  }
+  EXPECT_EQ(interner.intern("3000000"), 0U);
+  EXPECT_EQ(interner.intern("-5"), 1U);
+  EXPECT_EQ(interner.intern("2799993"), 399'999U + 2);
+  EXPECT_EQ(interner.size(), 400'002U);
 }
 
 }  // namespace

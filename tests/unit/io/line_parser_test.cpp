@@ -215,6 +215,16 @@ TEST(LineParser, AcceptsNumberSpellings) {
   EXPECT_EQ(good(parser, "a,b,.5").rating, 0.5F);
 }
 
+TEST(LineParser, OneDigitRatingsTakeTheShortPathToTheSameValues) {
+  const LineParser parser(make_format(",", kUir));
+  for (char digit = '0'; digit <= '9'; ++digit) {
+    EXPECT_EQ(good(parser, fmt::format("a,b,{}", digit)).rating, static_cast<float>(digit - '0'));
+  }
+  EXPECT_EQ(good(parser, "a,b,7 ").rating, 7.0F);
+  EXPECT_NE(bad(parser, "a,b,x").find("is not a number"), std::string::npos);
+  EXPECT_EQ(good(parser, "a,b,10").rating, 10.0F);
+}
+
 TEST(LineParser, WrongFieldCounts) {
   const LineParser parser(make_format(",", kUirt));
   EXPECT_EQ(bad(parser, "1,2,3"), "expected 4 fields, found 3");
