@@ -38,6 +38,10 @@ struct GdConfig final : SolverConfig {
             {"the item gradient sums", items * (width + 1.0) * sizeof(double)},
             {fmt::format("{} optimizer state array(s)", slots), params * slots},
             {"the copy kept to step back after a divergence", params * (1.0 + slots)},
+            // users, items, ratings, by-item order and the two group lists
+            // (4 bytes each), the step each rating is dealt to and the
+            // shuffle that deals them while it is planned (epoch_plan.hpp).
+            {"the epoch plan", static_cast<double>(s.user_ratings) * (6 * 4 + 4 + 8)},
             {fmt::format("{} thread(s) x gradient scratch", s.threads),
              static_cast<double>(s.threads) * (3.0 * width + 2.0) * sizeof(double)}};
   }
