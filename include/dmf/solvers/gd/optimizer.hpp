@@ -24,6 +24,7 @@
 
 #include "dmf/core/enum_names.hpp"
 #include "dmf/core/error.hpp"
+#include "dmf/solvers/gd/schedule.hpp"
 
 namespace dmf::solvers {
 
@@ -78,6 +79,11 @@ struct OptimizerOptions {
 /// The learning rate used when none is given: one that converges on
 /// MovieLens-shaped data with gd's per-row scaling (jobs/bench/gd.sh).
 [[nodiscard]] double default_learning_rate(OptimizerKind kind) noexcept;
+
+/// The schedule used when none is given: step (halving every --step-every
+/// epochs) for sgd, momentum and nesterov, whose steps at a constant rate
+/// stall at the noise of their batches; constant for the adaptive ones.
+[[nodiscard]] ScheduleKind default_schedule(OptimizerKind kind) noexcept;
 
 /// The factors of a step that depend only on the parameter's step count t:
 /// adam's bias corrections, adagrad-avg's 1 / t.
