@@ -174,6 +174,7 @@ TEST(Gd, MiniBatchesRepeatExactlyAtAFixedLayoutAndAnyThreadCount) {
     const DenseModel again = train(comm, data, options, 3);
     expect_identical(once, again);
     options.threads = 2;
+    options.work_per_thread = 1;  // every step on both threads
     expect_identical(once, train(comm, data, options, 3));
     // Another seed samples other batches: a different model.
     options.seed = 5;

@@ -305,7 +305,10 @@ void GdSolver::step(std::uint64_t s) {
   // the residuals of every user group), the sum over ranks on the master
   // thread (MPI_THREAD_FUNNELED), then the items' updates.
   FirstFailure failure;
-  const int threads = std::max(1, options_.threads);
+  const auto useful = static_cast<int>(std::min<std::uint64_t>(
+      std::max(1, options_.threads),
+      1 + size * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread)));
+  const int threads = std::max(1, useful);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const std::span<double> scratch(scratch_[static_cast<std::size_t>(omp_get_thread_num())]);

@@ -47,6 +47,14 @@ struct GdOptions {
   dist::SparseMode sparse = dist::SparseMode::kAuto;
   std::uint64_t seed = 1;  // of the sampling order
   int threads = 1;
+  /// Work (ratings × (k + 1)) a step must have per thread to run on more
+  /// than one: about a millisecond. A step synchronizes its threads four
+  /// times, and on a machine with more threads than cores a barrier can wait
+  /// a whole time slice for a thread that is not running: at batch 10^4 and
+  /// k = 10, two threads made an epoch 25 times slower than one on a shared
+  /// 2-core machine. The thread count does not change the result (§5); tests
+  /// set 1 to run every step on every thread.
+  std::uint64_t work_per_thread = std::uint64_t{1} << 20;
 };
 
 /// One side's parameters with their optimizer state: factors (rows × k) and
