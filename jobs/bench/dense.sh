@@ -3,9 +3,10 @@
 # dense 501 × 100 rating table with 10 features, 1,000 iterations, which took
 # about 15 s in NumPy. Times
 #
-#   dmf train --solver gd --batch-size 0 --optimizer sgd --rank 10 --epochs 1000
+#   dmf train --solver gd --batch-size 0 --optimizer sgd --lr 0.05 --schedule constant \
+#     --rank 10 --epochs 1000
 #
-# (default lr 0.05, λ 0.05, both biases) on one rank with 1 thread and with
+# (the NumPy loop's constant rate 0.05, λ 0.05, both biases) on one rank with 1 thread and with
 # every core, and, when python3 has numpy, the same full-batch loop written in
 # NumPy (float64, vectorized: E = R − (μ + b_u + b_i + P Qᵀ), the per-row mean
 # gradients dmf uses, 1000 iterations) on the same table in the same run.
@@ -60,7 +61,8 @@ best_dmf() {
   local threads="$1" name="dense-t$1" all="" r
   for ((r = 0; r < repeats; r++)); do
     DMF_MPIRUN_FLAGS="--bind-to none ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun 1 "$dmf" train \
-      --data "$data" --solver gd --batch-size 0 --optimizer sgd --rank 10 --epochs "$epochs" \
+      --data "$data" --solver gd --batch-size 0 --optimizer sgd --lr 0.05 --schedule constant \
+      --rank 10 --epochs "$epochs" \
       --threads "$threads" --out "$bench_dir/runs/$name" --overwrite --quiet \
       >"$bench_dir/runs/$name.log" 2>&1 || { cat "$bench_dir/runs/$name.log"; return 1; }
     all="$all $("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"]["train"])' \
@@ -77,7 +79,7 @@ EOF
 }
 
 for threads in $threads_list; do
-  echo "dmf train --solver gd --batch-size 0 --optimizer sgd --rank 10 --epochs $epochs --threads $threads"
+  echo "dmf train --solver gd --batch-size 0 --optimizer sgd --lr 0.05 --schedule constant --rank 10 --epochs $epochs --threads $threads"
   best_dmf "$threads"
 done
 

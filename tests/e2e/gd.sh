@@ -39,6 +39,20 @@ assert len(got) == 4 and all(abs(r - 1.0 / (t + 10)) < 1e-12 for t, r in enumera
 assert rates(sys.argv[3]) == [0.1, 0.1, 0.05, 0.05], rates(sys.argv[3])
 PY
 
+# With neither --lr nor --schedule, sgd, momentum and nesterov start at their
+# default rate and halve it every 4 epochs; adam keeps its rate.
+for pair in sgd:0.1 nesterov:0.01 adam:0.01; do
+  expect_ok dmf "${gd[@]}" --optimizer "${pair%%:*}" --epochs 5 --out "d-${pair%%:*}" \
+    --metrics-out "d-${pair%%:*}.jsonl"
+done
+python3 - d-sgd.jsonl d-nesterov.jsonl d-adam.jsonl <<'PY'
+import json, sys
+def rates(path): return [json.loads(l)["learning_rate"] for l in open(path)]
+assert rates(sys.argv[1]) == [0.1] * 4 + [0.05], rates(sys.argv[1])
+assert rates(sys.argv[2]) == [0.01] * 4 + [0.005], rates(sys.argv[2])
+assert rates(sys.argv[3]) == [0.01] * 5, rates(sys.argv[3])
+PY
+
 # The layout fixes the model: the same run twice gives the same bytes.
 expect_ok dmf_np 3 "${gd[@]}" --optimizer adam --epochs 3 --batch-size 300 --out again
 expect_ok dmf_np 3 "${gd[@]}" --optimizer adam --epochs 3 --batch-size 300 --out again2

@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "dmf/core/error.hpp"
 #include "dmf/model/init.hpp"
+#include "dmf/solvers/gd/epoch_plan.hpp"
 #include "dmf/train/trainer.hpp"
 #include "support/reference_model.hpp"
 #include "support/temp_dir.hpp"
@@ -25,21 +28,23 @@ using test::Triple;
 
 /// Per row of one side, its state for the reference optimizer.
 struct ReferenceRows {
-  Eigen::MatrixXd s0, s1;     // factor state
-  Eigen::VectorXd b0, b1;     // bias state
+  Eigen::MatrixXd s0, s1;  // factor state
+  Eigen::VectorXd b0, b1;  // bias state
   std::vector<std::uint64_t> steps;
   ReferenceRows(Eigen::Index rows, Eigen::Index k)
-      : s0(Eigen::MatrixXd::Zero(rows, k)), s1(Eigen::MatrixXd::Zero(rows, k)),
-        b0(Eigen::VectorXd::Zero(rows)), b1(Eigen::VectorXd::Zero(rows)),
+      : s0(Eigen::MatrixXd::Zero(rows, k)),
+        s1(Eigen::MatrixXd::Zero(rows, k)),
+        b0(Eigen::VectorXd::Zero(rows)),
+        b1(Eigen::VectorXd::Zero(rows)),
         steps(static_cast<std::size_t>(rows), 0) {}
 };
 
 /// One full-batch step of the reference: every rating's residual with the
 /// current model, then every row moved along its gradient divided by its
 /// rating count, both sides from the same model.
-void reference_step(const std::vector<Triple>& ratings, const Regularization& reg,
-                    Biases biases, const Optimizer& opt, double lr, DenseModel& d,
-                    ReferenceRows& user_state, ReferenceRows& item_state) {
+void reference_step(const std::vector<Triple>& ratings, const Regularization& reg, Biases biases,
+                    const Optimizer& opt, double lr, DenseModel& d, ReferenceRows& user_state,
+                    ReferenceRows& item_state) {
   const Eigen::Index k = d.k;
   Eigen::MatrixXd gp = Eigen::MatrixXd::Zero(d.p.rows(), k);
   Eigen::MatrixXd gq = Eigen::MatrixXd::Zero(d.q.rows(), k);
@@ -64,7 +69,8 @@ void reference_step(const std::vector<Triple>& ratings, const Regularization& re
       if (count == 0) continue;
       const double weight = reg.weighting == RegWeighting::kCount ? count : 1.0;
       // ∂L/∂w = Σ −2 e x + 2 λ w_row w, divided by the row's count.
-      Eigen::VectorXd grad = (g.row(r).transpose() + 2.0 * lambda * weight * w.row(r).transpose()) / count;
+      Eigen::VectorXd grad =
+          (g.row(r).transpose() + 2.0 * lambda * weight * w.row(r).transpose()) / count;
       Eigen::VectorXd row = w.row(r).transpose();
       Eigen::VectorXd s0 = state.s0.row(r).transpose();
       Eigen::VectorXd s1 = state.s1.row(r).transpose();
@@ -100,8 +106,8 @@ TEST_P(GdReference, FullBatchMatchesNaiveDoublePrecisionSteps) {
   const auto comm = dist::Comm::world();
   const Case c = GetParam();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", test::random_ratings(40, 30, 0.4)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(40, 30, 0.4)),
+                                       data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 4, c.biases, 3, 0.5);
   const auto ratings = test::gather_ratings(comm, data.by_user);
   DenseModel want = test::gather_model(comm, model);
@@ -155,8 +161,8 @@ void expect_identical(const DenseModel& a, const DenseModel& b) {
 TEST(Gd, MiniBatchesRepeatExactlyAtAFixedLayoutAndAnyThreadCount) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)),
+                                       data::LoadOptions{});
   for (const auto kind : {OptimizerKind::kSgd, OptimizerKind::kAdam}) {
     SCOPED_TRACE(std::string(to_string(kind)));
     GdOptions options;
@@ -168,6 +174,7 @@ TEST(Gd, MiniBatchesRepeatExactlyAtAFixedLayoutAndAnyThreadCount) {
     const DenseModel again = train(comm, data, options, 3);
     expect_identical(once, again);
     options.threads = 2;
+    options.work_per_thread = 1;  // every step on both threads
     expect_identical(once, train(comm, data, options, 3));
     // Another seed samples other batches: a different model.
     options.seed = 5;
@@ -176,11 +183,84 @@ TEST(Gd, MiniBatchesRepeatExactlyAtAFixedLayoutAndAnyThreadCount) {
   }
 }
 
+TEST(GdPlan, EveryRatingIsInOneBatchReadInBothSumOrders) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)),
+                                       data::LoadOptions{});
+  const data::SparseBlock& csr = data.by_user;
+  const auto row_of = csr.row_of_entries();
+  const std::uint64_t n = csr.nnz();
+  const auto rank = static_cast<std::uint64_t>(comm.rank());
+  for (const std::uint64_t steps : {std::uint64_t{1}, std::uint64_t{7}, n + 3}) {
+    SCOPED_TRACE(steps);
+    const auto step_of = deal_to_steps(n, steps, 4, 2, rank);
+    // A pure function of (seed, epoch, rank); another epoch deals otherwise.
+    EXPECT_EQ(step_of, deal_to_steps(n, steps, 4, 2, rank));
+    if (steps == 7) {
+      EXPECT_NE(step_of, deal_to_steps(n, steps, 4, 3, rank));
+    }
+    // Any thread count lays out the same plan.
+    const EpochPlan plan = plan_epoch(step_of, steps, row_of, csr.columns, csr.values, 40, 1);
+    const EpochPlan threaded = plan_epoch(step_of, steps, row_of, csr.columns, csr.values, 40, 3);
+    EXPECT_TRUE(plan.users == threaded.users && plan.by_item == threaded.by_item &&
+                plan.user_groups == threaded.user_groups &&
+                plan.item_groups == threaded.item_groups);
+    ASSERT_EQ(plan.steps(), steps);
+    // Each step's ratings, as (user, item, value) in the step's order, are the
+    // CSR positions dealt to it, in position order.
+    std::vector<std::vector<std::uint64_t>> dealt(steps);
+    for (std::uint64_t pos = 0; pos < n; ++pos) dealt[step_of[pos]].push_back(pos);
+    for (std::uint64_t s = 0; s < steps; ++s) {
+      const std::size_t size = plan.step_size(s);
+      // Steps of (nearly) equal size.
+      EXPECT_LE(size, (n + steps - 1) / steps);
+      EXPECT_GE(size, n / steps);
+      ASSERT_EQ(size, dealt[s].size());
+      const auto users = plan.slice(plan.users, s);
+      const auto items = plan.slice(plan.items, s);
+      const auto values = plan.slice(plan.values, s);
+      for (std::size_t j = 0; j < size; ++j) {
+        const std::uint64_t pos = dealt[s][j];
+        EXPECT_TRUE(users[j] == row_of[pos] && items[j] == csr.columns[pos] &&
+                    values[j] == csr.values[pos]);
+      }
+      // by_item: the same places ordered by (item, place).
+      const auto by_item = plan.slice(plan.by_item, s);
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> got, want;
+      for (const auto j : by_item) got.emplace_back(items[j], j);
+      for (std::uint32_t j = 0; j < size; ++j) want.emplace_back(items[j], j);
+      std::ranges::sort(want);
+      EXPECT_EQ(got, want);
+      // The groups: one per run of a user (an item), ending at the step's size.
+      const auto user_groups = plan.step_user_groups(s);
+      const auto item_groups = plan.step_item_groups(s);
+      EXPECT_EQ(user_groups.back(), size);
+      EXPECT_EQ(item_groups.back(), size);
+      std::set<std::uint32_t> user_rows, item_rows;
+      for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+        ASSERT_LT(user_groups[g], user_groups[g + 1]);
+        const std::uint32_t u = users[user_groups[g]];
+        EXPECT_TRUE(user_rows.insert(u).second);
+        for (auto j = user_groups[g]; j < user_groups[g + 1]; ++j) EXPECT_EQ(users[j], u);
+      }
+      for (std::size_t h = 0; h + 1 < item_groups.size(); ++h) {
+        ASSERT_LT(item_groups[h], item_groups[h + 1]);
+        const std::uint32_t i = items[by_item[item_groups[h]]];
+        EXPECT_TRUE(item_rows.insert(i).second);
+        for (auto j = item_groups[h]; j < item_groups[h + 1]; ++j) {
+          EXPECT_EQ(items[by_item[j]], i);
+        }
+      }
+    }
+  }
+}
+
 TEST(Gd, SparseAndDenseItemSumsGiveTheSameSteps) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)),
+                                       data::LoadOptions{});
   GdOptions options;
   options.optimizer.kind = OptimizerKind::kAdagrad;
   options.batch_size = 30;
@@ -197,8 +277,8 @@ TEST(Gd, SparseAndDenseItemSumsGiveTheSameSteps) {
 TEST(Gd, GradientNormIsThatOfTheObjective) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", test::random_ratings(30, 20, 0.5)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(30, 20, 0.5)),
+                                       data::LoadOptions{});
   model::Model model = model::init_model(comm, data, 3, Biases::kBoth, 2, 0.5);
   GdOptions options;
   options.regularization = {0.2, 0.4, RegWeighting::kCount};
@@ -226,7 +306,8 @@ TEST(Gd, GradientNormIsThatOfTheObjective) {
     gq.row(i).head(d.k) += 2.0 * 0.4 * ni[static_cast<std::uint32_t>(i)] * d.q.row(i);
     gq(i, d.k) += 2.0 * 0.4 * ni[static_cast<std::uint32_t>(i)] * d.bi[i];
   }
-  const double want = std::sqrt(gp.squaredNorm() + gq.squaredNorm()) / static_cast<double>(ratings.size());
+  const double want =
+      std::sqrt(gp.squaredNorm() + gq.squaredNorm()) / static_cast<double>(ratings.size());
   const auto got = solver.gradient_norm();
   ASSERT_TRUE(got.has_value());
   EXPECT_NEAR(*got, want, 1e-5 * want);
@@ -235,8 +316,8 @@ TEST(Gd, GradientNormIsThatOfTheObjective) {
 TEST(Gd, DivergenceHalvesTheLearningRateThenGivesUp) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(
-      comm, dir.write("r.csv", test::random_ratings(30, 20, 0.5)), data::LoadOptions{});
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(30, 20, 0.5)),
+                                       data::LoadOptions{});
   const auto run = [&](double lr) {
     model::Model model = model::init_model(comm, data, 3, Biases::kBoth, 2, 0.5);
     GdOptions options;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <numeric>
+
+#include <omp.h>
 
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/rng.hpp"
@@ -15,6 +18,27 @@ namespace {
 
 /// Rows handed to a thread at a time.
 constexpr std::int64_t kGrain = 64;
+
+/// The first exception thrown by any piece of work inside a parallel region,
+/// kept to be rethrown after it (every thread still reaches every barrier).
+class FirstFailure {
+ public:
+  template <class Work>
+  void run(Work&& work) noexcept {
+    try {
+      work();
+    } catch (...) {
+      std::call_once(captured_, [&] { failure_ = std::current_exception(); });
+    }
+  }
+  void rethrow() const {
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  std::exception_ptr failure_;
+  std::once_flag captured_;
+};
 
 /// Where each run of equal keys starts in `positions`, plus the end.
 template <class Key>
@@ -130,7 +154,8 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
   }
 
   user_of_ = csr.row_of_entries();
-  residual_.assign(csr.nnz(), 0.0F);
+  scratch_.assign(static_cast<std::size_t>(std::max(1, options_.threads)),
+                  std::vector<double>(2 * static_cast<std::size_t>(model.k) + 2));
   item_sums_ =
       dist::RowAllreduce(own.total_rows, static_cast<std::size_t>(model.k) + 2, options_.sparse);
 }
@@ -144,47 +169,32 @@ double GdSolver::rate() const {
   return options_.schedule.rate(base_rate_, t) * backoff_;
 }
 
-void GdSolver::plan_epoch(std::uint64_t epoch) {
-  const std::uint64_t n = data_.by_user.nnz();
-  const std::uint64_t steps = steps_per_epoch_;
+void GdSolver::plan(std::uint64_t epoch) {
   // Full batch: one step over every rating, the same every epoch.
-  if (steps == 1 && planned_epoch_ != ~std::uint64_t{0}) return;
-  order_.resize(n);
-  std::iota(order_.begin(), order_.end(), std::uint64_t{0});
-  if (steps > 1) {
-    auto rng = Rng::for_stream(options_.seed, Stream::kGdSampling, epoch,
-                               static_cast<std::uint64_t>(comm_.rank()));
-    for (std::uint64_t j = n; j > 1; --j) std::swap(order_[j - 1], order_[rng.below(j)]);
-  }
-  step_begin_.resize(steps + 1);
-  for (std::uint64_t s = 0; s <= steps; ++s) step_begin_[s] = s * n / steps;
-  item_order_.resize(n);
-  const auto& columns = data_.by_user.columns;
-  parallel_for_dynamic(
-      options_.threads, static_cast<std::int64_t>(steps), 1, [&](std::int64_t s, int /*worker*/) {
-        const auto first = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s)]);
-        const auto last = static_cast<std::ptrdiff_t>(step_begin_[static_cast<std::size_t>(s) + 1]);
-        std::sort(order_.begin() + first, order_.begin() + last);
-        std::copy(order_.begin() + first, order_.begin() + last, item_order_.begin() + first);
-        std::stable_sort(item_order_.begin() + first, item_order_.begin() + last,
-                         [&](std::uint64_t a, std::uint64_t b) { return columns[a] < columns[b]; });
-      });
+  if (steps_per_epoch_ == 1 && planned_epoch_ != ~std::uint64_t{0}) return;
+  const data::SparseBlock& csr = data_.by_user;
+  const auto step_of = deal_to_steps(csr.nnz(), steps_per_epoch_, options_.seed, epoch,
+                                     static_cast<std::uint64_t>(comm_.rank()));
+  plan_ = plan_epoch(step_of, steps_per_epoch_, user_of_, csr.columns, csr.values,
+                     model_.items.total_rows, options_.threads);
   planned_epoch_ = epoch;
 }
 
-void GdSolver::residuals(std::span<const std::uint64_t> positions) {
+void GdSolver::residuals(std::span<const std::uint64_t> positions, std::vector<float>& out) const {
   const data::SparseBlock& csr = data_.by_user;
   const auto mu = static_cast<float>(model_.mu);
+  out.resize(csr.nnz());
   parallel_for(options_.threads, static_cast<std::int64_t>(positions.size()), [&](std::int64_t j) {
     const std::uint64_t pos = positions[static_cast<std::size_t>(j)];
     const std::uint32_t u = user_of_[pos];
     const std::uint32_t i = csr.columns[pos];
-    residual_[pos] = residual<float>(csr.values[pos], mu, users_.rows.bias[u], items_.rows.bias[i],
-                                     users_.rows.row(u), items_.rows.row(i));
+    out[pos] = residual<float>(csr.values[pos], mu, users_.rows.bias[u], items_.rows.bias[i],
+                               users_.rows.row(u), items_.rows.row(i));
   });
 }
 
-void GdSolver::sum_item_terms(std::span<const std::uint64_t> by_item) {
+void GdSolver::sum_item_terms(std::span<const std::uint64_t> by_item,
+                              std::span<const float> residual) {
   const auto& columns = data_.by_user.columns;
   const auto starts = group_starts(by_item, [&](std::uint64_t pos) { return columns[pos]; });
   const std::size_t groups = starts.size() - 1;
@@ -198,61 +208,72 @@ void GdSolver::sum_item_terms(std::span<const std::uint64_t> by_item) {
                          const std::span<double> acc(item_values_.data() + gi * width, width);
                          for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
                            const std::uint64_t pos = by_item[j];
-                           add_rating_terms<float>(acc, residual_[pos],
+                           add_rating_terms<float>(acc, residual[pos],
                                                    users_.rows.row(user_of_[pos]));
                          }
                        });
 }
 
-void GdSolver::update_users(std::span<const std::uint64_t> by_user, double lr) {
-  const auto& columns = data_.by_user.columns;
-  const auto starts = group_starts(by_user, [&](std::uint64_t pos) { return user_of_[pos]; });
+void GdSolver::update_user_group(std::uint64_t s, std::uint32_t g, double lr,
+                                 std::span<double> scratch) {
   const auto k = static_cast<std::size_t>(model_.k);
-  const bool with_bias = model::has_user_bias(model_.biases);
-  const int threads = std::max(1, options_.threads);
-  std::vector<std::vector<double>> scratch(static_cast<std::size_t>(threads),
-                                           std::vector<double>(2 * k + 2));
-  parallel_for_dynamic(threads, static_cast<std::int64_t>(starts.size() - 1), kGrain,
-                       [&](std::int64_t g, int worker) {
-                         const auto gi = static_cast<std::size_t>(g);
-                         auto& buffer = scratch[static_cast<std::size_t>(worker)];
-                         const std::span<double> acc(buffer.data(), k + 2);
-                         const std::span<double> grad(buffer.data() + k + 2, k);
-                         std::fill(acc.begin(), acc.end(), 0.0);
-                         const std::uint32_t u = user_of_[by_user[starts[gi]]];
-                         for (std::size_t j = starts[gi]; j < starts[gi + 1]; ++j) {
-                           const std::uint64_t pos = by_user[j];
-                           add_rating_terms<float>(acc, residual_[pos],
-                                                   items_.rows.row(columns[pos]));
-                         }
-                         double grad_bias = 0.0;
-                         row_gradient<float>(acc, user_reg_[u], users_.rows.row(u),
-                                             users_.rows.bias[u], grad, grad_bias);
-                         apply(users_, u, grad, with_bias, grad_bias, lr);
-                       });
+  const auto mu = static_cast<float>(model_.mu);
+  const std::uint64_t first = plan_.step_begin[s];
+  const auto groups = plan_.step_user_groups(s);
+  const std::span<double> acc = scratch.first(k + 2);
+  const std::span<double> grad = scratch.subspan(k + 2, k);
+  std::fill(acc.begin(), acc.end(), 0.0);
+  const std::uint32_t u = plan_.users[first + groups[g]];
+  const std::span<const float> p = users_.rows.row(u);
+  const float bias = users_.rows.bias[u];
+  // The residuals with the rows before the step, each rating's terms added
+  // in position order (docs/design.md §5).
+  for (std::uint32_t j = groups[g]; j < groups[g + 1]; ++j) {
+    const std::uint32_t i = plan_.items[first + j];
+    const std::span<const float> q = items_.rows.row(i);
+    const float e = residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
+    residual_[j] = e;
+    user_group_of_[j] = g;
+    add_rating_terms<float>(acc, e, q);
+  }
+  std::copy(p.begin(), p.end(), user_copy_.begin() + static_cast<std::ptrdiff_t>(g * k));
+  double grad_bias = 0.0;
+  row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
+  apply(users_, u, grad, model::has_user_bias(model_.biases), grad_bias, lr);
 }
 
-void GdSolver::update_items(double lr) {
-  const auto touched = item_sums_.touched();
+void GdSolver::sum_item_group(std::uint64_t s, std::uint32_t h) {
   const auto k = static_cast<std::size_t>(model_.k);
-  const bool with_bias = model::has_item_bias(model_.biases);
-  const int threads = std::max(1, options_.threads);
-  std::vector<std::vector<double>> scratch(static_cast<std::size_t>(threads),
-                                           std::vector<double>(k));
-  parallel_for_dynamic(threads, static_cast<std::int64_t>(touched.size()), kGrain,
-                       [&](std::int64_t j, int worker) {
-                         const std::uint32_t i = touched[static_cast<std::size_t>(j)];
-                         const std::span<double> grad(scratch[static_cast<std::size_t>(worker)]);
-                         double grad_bias = 0.0;
-                         row_gradient<float>(item_sums_.row(i), item_reg_[i], items_.rows.row(i),
-                                             items_.rows.bias[i], grad, grad_bias);
-                         apply(items_, i, grad, with_bias, grad_bias, lr);
-                       });
+  const std::size_t width = k + 2;
+  const std::uint64_t first = plan_.step_begin[s];
+  const auto groups = plan_.step_item_groups(s);
+  const std::span<const std::uint32_t> by_item = plan_.slice(plan_.by_item, s);
+  item_rows_[h] = plan_.items[first + by_item[groups[h]]];
+  const std::span<double> acc(item_values_.data() + std::size_t{h} * width, width);
+  std::fill(acc.begin(), acc.end(), 0.0);
+  for (std::uint32_t jj = groups[h]; jj < groups[h + 1]; ++jj) {
+    const std::uint32_t j = by_item[jj];
+    const std::span<const float> p(user_copy_.data() + std::size_t{user_group_of_[j]} * k, k);
+    add_rating_terms<float>(acc, residual_[j], p);
+  }
+}
+
+void GdSolver::update_item(std::uint32_t i, double lr, std::span<double> scratch) {
+  const std::span<double> grad = scratch.first(static_cast<std::size_t>(model_.k));
+  double grad_bias = 0.0;
+  row_gradient<float>(item_sums_.row(i), item_reg_[i], items_.rows.row(i), items_.rows.bias[i],
+                      grad, grad_bias);
+  apply(items_, i, grad, model::has_item_bias(model_.biases), grad_bias, lr);
+}
+
+void GdSolver::extend_scales() {
+  while (scales_.size() < steps_done_ + 2) scales_.push_back(optimizer_.scale(scales_.size()));
 }
 
 void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const double> grad,
                      bool with_bias, double grad_bias, double lr) const {
   const std::uint64_t t = ++params.steps[row];
+  const StepScale& scale = t < scales_.size() ? scales_[t] : optimizer_.scale(t);
   const auto k = static_cast<std::size_t>(model_.k);
   const auto state = [&](std::vector<float>& s, std::size_t offset, std::size_t n) {
     return s.empty() ? std::span<float>() : std::span(s).subspan(offset, n);
@@ -260,36 +281,66 @@ void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const doubl
   const std::size_t offset = static_cast<std::size_t>(row) * k;
   optimizer_.step<float, double>(params.rows.row(row), grad,
                                  state(params.factor_state[0], offset, k),
-                                 state(params.factor_state[1], offset, k), lr, t);
+                                 state(params.factor_state[1], offset, k), lr, scale);
   if (with_bias) {
     optimizer_.step<float, double>(std::span(&params.rows.bias[row], 1), std::span(&grad_bias, 1),
                                    state(params.bias_state[0], row, 1),
-                                   state(params.bias_state[1], row, 1), lr, t);
+                                   state(params.bias_state[1], row, 1), lr, scale);
   }
 }
 
-void GdSolver::step(std::span<const std::uint64_t> by_user,
-                    std::span<const std::uint64_t> by_item) {
+void GdSolver::step(std::uint64_t s) {
   const double lr = rate();
-  residuals(by_user);
-  // The item terms read the users' rows before their update, the user
-  // update reads the items' rows before theirs: both use the same model.
-  sum_item_terms(by_item);
-  update_users(by_user, lr);
-  item_sums_.reduce(comm_, item_rows_, item_values_);
-  update_items(lr);
+  const std::size_t size = plan_.step_size(s);
+  const auto users = static_cast<std::int64_t>(plan_.user_group_count[s]);
+  const auto items = static_cast<std::int64_t>(plan_.item_group_count[s]);
+  const auto k = static_cast<std::size_t>(model_.k);
+  residual_.resize(size);
+  user_group_of_.resize(size);
+  user_copy_.resize(static_cast<std::size_t>(users) * k);
+  item_rows_.resize(static_cast<std::size_t>(items));
+  item_values_.resize(static_cast<std::size_t>(items) * (k + 2));
+  extend_scales();
+  // One parallel region: the users' pass, then the items' terms (which read
+  // the residuals of every user group), the sum over ranks on the master
+  // thread (MPI_THREAD_FUNNELED), then the items' updates.
+  FirstFailure failure;
+  const auto useful = static_cast<int>(std::min<std::uint64_t>(
+      std::max(1, options_.threads),
+      1 + size * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread)));
+  const int threads = std::max(1, useful);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const std::span<double> scratch(scratch_[static_cast<std::size_t>(omp_get_thread_num())]);
+#pragma omp for schedule(dynamic, kGrain)
+    for (std::int64_t g = 0; g < users; ++g) {
+      failure.run([&] { update_user_group(s, static_cast<std::uint32_t>(g), lr, scratch); });
+    }
+#pragma omp for schedule(dynamic, kGrain)
+    for (std::int64_t h = 0; h < items; ++h) {
+      failure.run([&] { sum_item_group(s, static_cast<std::uint32_t>(h)); });
+    }
+#pragma omp master
+    failure.run([&] { item_sums_.reduce(comm_, item_rows_, item_values_); });
+#pragma omp barrier
+    const auto touched = item_sums_.touched();
+    const auto count = static_cast<std::int64_t>(touched.size());
+#pragma omp for schedule(dynamic, kGrain)
+    for (std::int64_t j = 0; j < count; ++j) {
+      failure.run([&] { update_item(touched[static_cast<std::size_t>(j)], lr, scratch); });
+    }
+  }
+  failure.rethrow();
   ++steps_done_;
 }
 
 std::optional<Objective> GdSolver::run_epoch(const BetweenSteps& between_steps) {
-  plan_epoch(epochs_done_);
+  plan(epochs_done_);
   // An epoch ended early by between_steps goes on where it stopped.
   const std::uint64_t resume_at = steps_done_ - epochs_done_ * steps_per_epoch_;
   if (resume_at == 0) epoch_start_bytes_ = item_sums_.stats().bytes;
   for (std::uint64_t s = resume_at; s < steps_per_epoch_; ++s) {
-    const std::size_t first = step_begin_[s];
-    const std::size_t count = step_begin_[s + 1] - first;
-    step(std::span(order_).subspan(first, count), std::span(item_order_).subspan(first, count));
+    step(s);
     if (s + 1 < steps_per_epoch_ && between_steps && between_steps()) return std::nullopt;
   }
   bytes_last_epoch_ = item_sums_.stats().bytes - epoch_start_bytes_;
@@ -422,13 +473,14 @@ double GdSolver::relative_change(const SolverState& before) {
 std::optional<double> GdSolver::gradient_norm() {
   // One full-batch gradient, without a step: the terms of every rating.
   const data::SparseBlock& csr = data_.by_user;
-  if (by_column_.size() != csr.nnz()) {  // worked out once, at the first call
+  if (all_entries_.size() != csr.nnz()) {  // worked out once, at the first call
     all_entries_.resize(csr.nnz());
     std::iota(all_entries_.begin(), all_entries_.end(), std::uint64_t{0});
     by_column_ = csr.entries_by_column();
   }
-  residuals(all_entries_);
-  sum_item_terms(by_column_);
+  std::vector<float> residual;
+  residuals(all_entries_, residual);
+  sum_item_terms(by_column_, residual);
   item_sums_.reduce(comm_, item_rows_, item_values_);
   const auto k = static_cast<std::size_t>(model_.k);
   const bool user_bias = model::has_user_bias(model_.biases);
@@ -440,7 +492,7 @@ std::optional<double> GdSolver::gradient_norm() {
     if (csr.degree(u) == 0) continue;
     std::fill(acc.begin(), acc.end(), 0.0);
     for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {
-      add_rating_terms<float>(acc, residual_[pos], items_.rows.row(csr.columns[pos]));
+      add_rating_terms<float>(acc, residual[pos], items_.rows.row(csr.columns[pos]));
     }
     double grad_bias = 0.0;
     row_gradient<float>(acc, user_reg_[u], users_.rows.row(u), users_.rows.bias[u], grad,

@@ -12,7 +12,8 @@ namespace {
 
 struct GdConfig final : SolverConfig {
   GdOptions options;
-  std::optional<double> lr;  // unset: the optimizer's default
+  std::optional<double> lr;              // unset: the optimizer's default
+  std::optional<ScheduleKind> schedule;  // unset: the optimizer's default
 
   GdConfig() { options.batch_size = 10000; }
 
@@ -20,6 +21,7 @@ struct GdConfig final : SolverConfig {
     GdOptions gd = options;
     gd.regularization = in.regularization;
     gd.learning_rate = lr.value_or(0.0);
+    gd.schedule.kind = schedule.value_or(default_schedule(gd.optimizer.kind));
     gd.seed = in.seed;
     gd.threads = in.threads;
     return std::make_unique<GdSolver>(in.comm, in.ratings, in.model, gd);
@@ -38,6 +40,10 @@ struct GdConfig final : SolverConfig {
             {"the item gradient sums", items * (width + 1.0) * sizeof(double)},
             {fmt::format("{} optimizer state array(s)", slots), params * slots},
             {"the copy kept to step back after a divergence", params * (1.0 + slots)},
+            // users, items, ratings, by-item order and the two group lists
+            // (4 bytes each), the step each rating is dealt to and the
+            // shuffle that deals them while it is planned (epoch_plan.hpp).
+            {"the epoch plan", static_cast<double>(s.user_ratings) * (6 * 4 + 4 + 8)},
             {fmt::format("{} thread(s) x gradient scratch", s.threads),
              static_cast<double>(s.threads) * (3.0 * width + 2.0) * sizeof(double)}};
   }
@@ -58,7 +64,7 @@ std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::
       .solvers(gd);
   params
       .add("lr", &config->lr,
-           "Learning rate (default per optimizer: sgd 0.05, momentum 0.005, nesterov 0.005, "
+           "Learning rate (default per optimizer: sgd 0.1, momentum 0.01, nesterov 0.01, "
            "adagrad 0.1, adagrad-avg 0.01, rmsprop 0.01, adam 0.01)")
       .value_name("ETA")
       .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive")
@@ -70,9 +76,10 @@ std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::
       .value_name("B")
       .solvers(gd);
   params
-      .add("schedule", &o.schedule.kind,
+      .add("schedule", &config->schedule,
            "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
-           "inv lr*t1/(t+t1); step lr*factor^floor(t/every)")
+           "inv lr*t1/(t+t1); step lr*factor^floor(t/every) (default: step for sgd, momentum "
+           "and nesterov, constant for the others)")
       .solvers(gd);
   params.add("momentum", &o.optimizer.momentum, "Momentum of momentum and nesterov")
       .value_name("M")

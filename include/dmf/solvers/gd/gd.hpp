@@ -7,6 +7,11 @@
 //   4. updates its touched users locally;
 //   5. sums the item terms over ranks (dist::RowAllreduce, dense or sparse);
 //   6. applies the same item update on every rank.
+// A step is one OpenMP parallel region (steps 2-4 fused into two passes:
+// per user in the step, its residuals, its terms and its update; per item,
+// its terms from the residuals and a copy of the users' rows as they were
+// before the update), and the epoch's batches are planned once when it
+// starts (epoch_plan.hpp).
 // Each row's gradient is the gradient of the objective L divided by the
 // row's number of ratings in the step (over all ranks): a per-row diagonal
 // scaling that lets one learning rate fit rows of any degree and any batch
@@ -26,6 +31,7 @@
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_allreduce.hpp"
 #include "dmf/model/model.hpp"
+#include "dmf/solvers/gd/epoch_plan.hpp"
 #include "dmf/solvers/gd/optimizer.hpp"
 #include "dmf/solvers/gd/schedule.hpp"
 #include "dmf/solvers/solver.hpp"
@@ -41,6 +47,14 @@ struct GdOptions {
   dist::SparseMode sparse = dist::SparseMode::kAuto;
   std::uint64_t seed = 1;  // of the sampling order
   int threads = 1;
+  /// Work (ratings × (k + 1)) a step must have per thread to run on more
+  /// than one: about a millisecond. A step synchronizes its threads four
+  /// times, and on a machine with more threads than cores a barrier can wait
+  /// a whole time slice for a thread that is not running: at batch 10^4 and
+  /// k = 10, two threads made an epoch 25 times slower than one on a shared
+  /// 2-core machine. The thread count does not change the result (§5); tests
+  /// set 1 to run every step on every thread.
+  std::uint64_t work_per_thread = std::uint64_t{1} << 20;
 };
 
 /// One side's parameters with their optimizer state: factors (rows × k) and
@@ -95,21 +109,33 @@ class GdSolver final : public Solver {
   [[nodiscard]] std::unique_ptr<State> empty_state() const;
   /// The learning rate of the next step: the schedule's, times the backoff.
   [[nodiscard]] double rate() const;
-  /// The residual r − r̂ of every rating at `positions` (CSR positions).
-  void residuals(std::span<const std::uint64_t> positions);
-  void step(std::span<const std::uint64_t> by_user, std::span<const std::uint64_t> by_item);
-  /// The terms (gradient_terms.hpp) of every item in `by_item` into
-  /// item_rows_ / item_values_.
-  void sum_item_terms(std::span<const std::uint64_t> by_item);
-  void update_users(std::span<const std::uint64_t> by_user, double lr);
-  void update_items(double lr);
+  /// The residual r − r̂ of every rating at `positions` (CSR positions) into
+  /// `out` (indexed by CSR position).
+  void residuals(std::span<const std::uint64_t> positions, std::vector<float>& out) const;
+  /// Step `s` of the planned epoch.
+  void step(std::uint64_t s);
+  /// Group `g` of step `s`'s users: its ratings' residuals (into residual_,
+  /// by place in the step), its gradient terms and its update; the row as it
+  /// was into user_copy_.
+  void update_user_group(std::uint64_t s, std::uint32_t g, double lr, std::span<double> scratch);
+  /// Group `h` of step `s`'s items: the item's terms into item_rows_ /
+  /// item_values_ from residual_ and user_copy_.
+  void sum_item_group(std::uint64_t s, std::uint32_t h);
+  void update_item(std::uint32_t i, double lr, std::span<double> scratch);
+  /// The terms of every item in `by_item` (CSR positions by (item,
+  /// position)) into item_rows_ / item_values_, from `residual` (by CSR
+  /// position) and the current user rows.
+  void sum_item_terms(std::span<const std::uint64_t> by_item, std::span<const float> residual);
   /// One optimizer step on `row` of `params` (factors, and the bias when
   /// the side has one).
   void apply(RowParams& params, std::uint32_t row, std::span<const double> grad, bool with_bias,
              double grad_bias, double lr) const;
-  /// The batches of one epoch: per step, this rank's CSR positions, sorted
-  /// ascending (grouped by user) and by (item, position).
-  void plan_epoch(std::uint64_t epoch);
+  /// The optimizer's factors of every step count up to steps_done_ + 1 (no
+  /// row takes more steps than the solver).
+  void extend_scales();
+  /// Plans the batches of `epoch` (epoch_plan.hpp), once per epoch; full
+  /// batch: once.
+  void plan(std::uint64_t epoch);
   void export_items();
   [[nodiscard]] Objective combine(double local_squared_error) const;
   [[nodiscard]] double local_squared_error() const;
@@ -132,14 +158,18 @@ class GdSolver final : public Solver {
   std::vector<double> item_reg_;        // per item: 2 λ_i w_i / n_i (global n_i)
   std::vector<std::uint32_t> user_of_;  // per local rating (CSR position): its local user row
 
-  std::vector<std::uint64_t> order_;       // this epoch's positions, step after step
-  std::vector<std::uint64_t> item_order_;  // the same steps, each sorted by (item, position)
-  std::vector<std::uint64_t> step_begin_;  // steps_per_epoch + 1 offsets into both
+  EpochPlan plan_;
   std::uint64_t planned_epoch_ = ~std::uint64_t{0};
   std::vector<std::uint64_t> all_entries_;  // 0..nnz-1 and by (item, position),
   std::vector<std::uint64_t> by_column_;    // for gradient_norm()'s full batch
+  std::vector<StepScale> scales_;           // per row step count t (optimizer.hpp)
 
-  std::vector<float> residual_;  // per CSR position, valid for the current step
+  // The current step's work arrays, indexed by place in the step's by_user
+  // slice (residual_, user_group_of_) or by user group (user_copy_).
+  std::vector<float> residual_;
+  std::vector<std::uint32_t> user_group_of_;
+  std::vector<float> user_copy_;              // user groups × k: the rows before the step
+  std::vector<std::vector<double>> scratch_;  // per thread, 2 k + 2
   std::vector<std::uint32_t> item_rows_;
   std::vector<double> item_values_;  // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
   dist::RowAllreduce item_sums_;

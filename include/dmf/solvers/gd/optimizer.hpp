@@ -24,6 +24,7 @@
 
 #include "dmf/core/enum_names.hpp"
 #include "dmf/core/error.hpp"
+#include "dmf/solvers/gd/schedule.hpp"
 
 namespace dmf::solvers {
 
@@ -79,6 +80,19 @@ struct OptimizerOptions {
 /// MovieLens-shaped data with gd's per-row scaling (jobs/bench/gd.sh).
 [[nodiscard]] double default_learning_rate(OptimizerKind kind) noexcept;
 
+/// The schedule used when none is given: step (halving every --step-every
+/// epochs) for sgd, momentum and nesterov, whose steps at a constant rate
+/// stall at the noise of their batches; constant for the adaptive ones.
+[[nodiscard]] ScheduleKind default_schedule(OptimizerKind kind) noexcept;
+
+/// The factors of a step that depend only on the parameter's step count t:
+/// adam's bias corrections, adagrad-avg's 1 / t.
+struct StepScale {
+  double correct1 = 1.0;  // 1 / (1 − β1^t)
+  double correct2 = 1.0;  // 1 / (1 − β2^t)
+  double average = 1.0;   // adagrad-avg: 1 / t
+};
+
 class Optimizer {
  public:
   explicit Optimizer(const OptimizerOptions& options) : o_(options) {}
@@ -93,6 +107,25 @@ class Optimizer {
   template <class T, class G>
   void step(std::span<T> w, std::span<const G> g, std::span<T> s0, std::span<T> s1, double lr,
             std::uint64_t t) const {
+    step(w, g, s0, s1, lr, scale(t));
+  }
+
+  /// The factors of step `t` (≥ 1), to compute once for many parameters.
+  [[nodiscard]] StepScale scale(std::uint64_t t) const {
+    const double td = static_cast<double>(t);
+    StepScale out;
+    if (o_.kind == OptimizerKind::kAdam) {
+      out.correct1 = 1.0 / (1.0 - std::pow(o_.beta1, td));
+      out.correct2 = 1.0 / (1.0 - std::pow(o_.beta2, td));
+    }
+    if (o_.kind == OptimizerKind::kAdagradAvg) out.average = 1.0 / td;
+    return out;
+  }
+
+  /// step() with the factors of its t worked out already.
+  template <class T, class G>
+  void step(std::span<T> w, std::span<const G> g, std::span<T> s0, std::span<T> s1, double lr,
+            const StepScale& scale) const {
     DMF_CHECK(g.size() == w.size() && s0.size() >= (slots() >= 1 ? w.size() : 0) &&
                   s1.size() >= (slots() >= 2 ? w.size() : 0),
               "optimizer step: {} parameters, {} gradients, state {} and {}", w.size(), g.size(),
@@ -114,12 +147,11 @@ class Optimizer {
       }
       case OptimizerKind::kAdagrad:
       case OptimizerKind::kAdagradAvg: {
-        const double scale =
-            o_.kind == OptimizerKind::kAdagradAvg ? 1.0 / static_cast<double>(t) : 1.0;
+        const double average = scale.average;
         for (std::size_t j = 0; j < n; ++j) {
           const double s = s0[j] + static_cast<double>(g[j]) * g[j];
           s0[j] = static_cast<T>(s);
-          w[j] = static_cast<T>(w[j] - lr * g[j] / denominator(s * scale));
+          w[j] = static_cast<T>(w[j] - lr * g[j] / denominator(s * average));
         }
         return;
       }
@@ -131,9 +163,8 @@ class Optimizer {
         }
         return;
       case OptimizerKind::kAdam: {
-        const double td = static_cast<double>(t);
-        const double correct1 = 1.0 / (1.0 - std::pow(o_.beta1, td));
-        const double correct2 = 1.0 / (1.0 - std::pow(o_.beta2, td));
+        const double correct1 = scale.correct1;
+        const double correct2 = scale.correct2;
         for (std::size_t j = 0; j < n; ++j) {
           const double m = o_.beta1 * s0[j] + (1.0 - o_.beta1) * g[j];
           const double v = o_.beta2 * s1[j] + (1.0 - o_.beta2) * g[j] * g[j];

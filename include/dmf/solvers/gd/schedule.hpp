@@ -30,7 +30,7 @@ struct Schedule {
   ScheduleKind kind = ScheduleKind::kConstant;
   double c = 1.0;            // inv-sqrt
   double t1 = 10.0;          // inv, in epochs
-  double step_every = 10.0;  // step, in epochs
+  double step_every = 4.0;   // step, in epochs
   double step_factor = 0.5;  // step
 
   /// The learning rate at time `t` (epochs) for a base rate `lr0`.
