@@ -1,6 +1,6 @@
 // Alternating least squares over user and item blocks (docs/design.md §4): every
-// user row solved exactly given the items, then every item row given the
-// users. A rank solves the rows it owns; the other side's rows it needs come
+// user row solved given the items (a few conjugate-gradient steps, or exactly),
+// then every item row given the users. A rank solves the rows it owns; the other side's rows it needs come
 // through an exchange plan built once (one MPI_Alltoallv per half-sweep).
 #pragma once
 
