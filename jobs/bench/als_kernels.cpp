@@ -33,8 +33,8 @@
 #include <Eigen/Core>
 
 #include "dmf/core/rng.hpp"
-#include "dmf/solvers/als/distinct_columns.hpp"
 #include "dmf/solvers/als/row_solver.hpp"
+#include "dmf/solvers/distinct_columns.hpp"
 
 namespace {
 

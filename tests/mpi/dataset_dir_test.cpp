@@ -242,5 +242,28 @@ TEST(DataSet, DamagedFilesAreRefusedByName) {
       << message;
 }
 
+TEST(DataSet, ItemCountsThatDisagreeWithTheColumnsAreRefusedByName) {
+  // item_counts.npy moves one rating from an item to the next: the same
+  // total, no empty row, valid checksums, yet one item row receives more
+  // ratings than its count while the item block is built.
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", ratings_csv(5, 400, false));
+  RatingsData text = load_ratings(comm, csv, LoadOptions{});
+  if (comm.is_root()) {
+    SparseBlock& items = text.by_item;
+    std::uint32_t r = 0;
+    while (r + 1 < items.rows() && items.degree(r) < 2) ++r;
+    EXPECT_LT(r + 1, items.rows());  // no early return before the collectives
+    if (r + 1 < items.rows()) --items.offsets[r + 1];
+  }
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {}, false);
+  const auto message = collective_error([&] { (void)load_ratings(comm, set, LoadOptions{}); });
+  EXPECT_NE(message.find((fs::path(set) / "item_counts.npy").string()), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("differs from its ratings"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace dmf::data

@@ -9,60 +9,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 #include <set>
 
 #include "dmf/dist/comm.hpp"
+#include "support/uneven_model.hpp"
 
 namespace dmf::eval {
 namespace {
 
 constexpr int kRank = 3;
-
-struct FullModel {
-  double mu = 3.5;
-  std::vector<float> p, q, bu, bi;  // all rows
-};
-
-FullModel make_full(std::uint32_t users, std::uint32_t items, bool ties) {
-  FullModel m;
-  std::mt19937 rng(5);
-  std::uniform_int_distribution<int> step(-2, 2);
-  auto value = [&] {
-    // Quarter steps: many exactly equal scores when `ties`.
-    return ties ? static_cast<float>(step(rng)) / 4.0F
-                : std::normal_distribution<float>(0.0F, 1.0F)(rng);
-  };
-  for (std::uint32_t u = 0; u < users * kRank; ++u) m.p.push_back(value());
-  for (std::uint32_t i = 0; i < items * kRank; ++i) m.q.push_back(value());
-  for (std::uint32_t u = 0; u < users; ++u) m.bu.push_back(value());
-  for (std::uint32_t i = 0; i < items; ++i) m.bi.push_back(value());
-  return m;
-}
-
-/// Rank r's rows of `total`: uneven; rank 1 gets nothing when there are 3+ ranks.
-std::pair<std::uint32_t, std::uint32_t> block_of(const dist::Comm& comm, std::uint32_t total) {
-  std::vector<std::uint32_t> weight(static_cast<std::size_t>(comm.size()), 2);
-  if (comm.size() >= 3) weight[1] = 0;
-  weight[0] = 3;
-  std::uint32_t sum = 0;
-  for (auto w : weight) sum += w;
-  std::uint32_t begin = 0;
-  for (int r = 0; r < comm.rank(); ++r) begin += total * weight[static_cast<std::size_t>(r)] / sum;
-  const std::uint32_t end =
-      comm.rank() + 1 == comm.size()
-          ? total
-          : begin + total * weight[static_cast<std::size_t>(comm.rank())] / sum;
-  return {begin, end - begin};
-}
-
-model::FactorBlock slice(const std::vector<float>& factors, const std::vector<float>& bias,
-                         std::uint32_t first, std::uint32_t rows, std::uint32_t total) {
-  model::FactorBlock b(first, rows, total, kRank);
-  std::copy_n(factors.begin() + first * kRank, rows * kRank, b.factors.begin());
-  std::copy_n(bias.begin() + first, rows, b.bias.begin());
-  return b;
-}
 
 /// User u's relevant test items and excluded items, as global item rows.
 /// Every fourth user has no test item.
@@ -75,14 +30,15 @@ bool is_excluded(std::uint32_t u, std::uint32_t i) {
 
 void expect_matches_reference(std::uint32_t users, std::uint32_t items, bool ties) {
   const auto comm = dist::Comm::world();
-  const FullModel full = make_full(users, items, ties);
+  const test::WholeModel full =
+      test::random_whole_model(users, items, kRank, ties, /*seed=*/5, /*max_step=*/2);
   model::Model model;
   model.k = kRank;
   model.mu = full.mu;
-  const auto [first_user, user_rows] = block_of(comm, users);
-  const auto [first_item, item_rows] = block_of(comm, items);
-  model.users = slice(full.p, full.bu, first_user, user_rows, users);
-  model.items = slice(full.q, full.bi, first_item, item_rows, items);
+  const auto [first_user, user_rows] = test::uneven_rows(comm, users);
+  const auto [first_item, item_rows] = test::uneven_rows(comm, items);
+  model.users = test::slice_rows(full.p, full.bu, first_user, user_rows, users, kRank);
+  model.items = test::slice_rows(full.q, full.bi, first_item, item_rows, items, kRank);
 
   std::vector<RankingQuery> queries;
   for (std::uint32_t r = 0; r < user_rows; ++r) {
@@ -167,14 +123,15 @@ TEST(Ranking, MoreRanksThanItems) { expect_matches_reference(9, 2, true); }
 TEST(Ranking, NoUserToRankGivesNoFigures) {
   // Every user skipped: the means are undefined, not 0.
   const auto comm = dist::Comm::world();
-  const FullModel full = make_full(7, 5, false);
+  const test::WholeModel full =
+      test::random_whole_model(7, 5, kRank, false, /*seed=*/5, /*max_step=*/2);
   model::Model model;
   model.k = kRank;
   model.mu = full.mu;
-  const auto [first_user, user_rows] = block_of(comm, 7);
-  const auto [first_item, item_rows] = block_of(comm, 5);
-  model.users = slice(full.p, full.bu, first_user, user_rows, 7);
-  model.items = slice(full.q, full.bi, first_item, item_rows, 5);
+  const auto [first_user, user_rows] = test::uneven_rows(comm, 7);
+  const auto [first_item, item_rows] = test::uneven_rows(comm, 5);
+  model.users = test::slice_rows(full.p, full.bu, first_user, user_rows, 7, kRank);
+  model.items = test::slice_rows(full.q, full.bi, first_item, item_rows, 5, kRank);
   const std::vector<MetricSpec> metrics{{MetricKind::kNdcg, 3}, {MetricKind::kCoverage, 3}};
   const RankingFigures got = ranking_figures(comm, model, {}, metrics, 1);
   EXPECT_EQ(got.users_ranked, 0U);

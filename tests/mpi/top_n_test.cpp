@@ -6,66 +6,24 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 
 #include "dmf/dist/comm.hpp"
+#include "support/uneven_model.hpp"
 
 namespace dmf::eval {
 namespace {
 
-struct FullModel {
-  int k = 3;
-  double mu = 3.5;
-  std::vector<float> p, q, bu, bi;  // all rows
-};
-
-FullModel make_full(std::uint32_t users, std::uint32_t items, bool ties) {
-  FullModel m;
-  std::mt19937 rng(7);
-  // Quarter steps: many exact ties when `ties`.
-  std::uniform_int_distribution<int> step(-4, 4);
-  auto value = [&] { return ties ? static_cast<float>(step(rng)) / 4.0F
-                                 : std::normal_distribution<float>(0.0F, 1.0F)(rng); };
-  for (std::uint32_t u = 0; u < users * 3; ++u) m.p.push_back(value());
-  for (std::uint32_t i = 0; i < items * 3; ++i) m.q.push_back(value());
-  for (std::uint32_t u = 0; u < users; ++u) m.bu.push_back(value());
-  for (std::uint32_t i = 0; i < items; ++i) m.bi.push_back(value());
-  return m;
-}
-
-/// Rank r's rows of `total`: uneven, rank 1 gets nothing when there are 3+ ranks.
-std::pair<std::uint32_t, std::uint32_t> block_of(const dist::Comm& comm, std::uint32_t total) {
-  std::vector<std::uint32_t> weight(static_cast<std::size_t>(comm.size()), 2);
-  if (comm.size() >= 3) weight[1] = 0;
-  weight[0] = 3;
-  std::uint32_t sum = 0;
-  for (auto w : weight) sum += w;
-  std::uint32_t begin = 0;
-  for (int r = 0; r < comm.rank(); ++r) begin += total * weight[static_cast<std::size_t>(r)] / sum;
-  std::uint32_t end = comm.rank() + 1 == comm.size()
-                          ? total
-                          : begin + total * weight[static_cast<std::size_t>(comm.rank())] / sum;
-  return {begin, end - begin};
-}
-
-model::FactorBlock slice(const std::vector<float>& factors, const std::vector<float>& bias,
-                         std::uint32_t first, std::uint32_t rows, std::uint32_t total) {
-  model::FactorBlock b(first, rows, total, 3);
-  std::copy_n(factors.begin() + first * 3, rows * 3, b.factors.begin());
-  std::copy_n(bias.begin() + first, rows, b.bias.begin());
-  return b;
-}
-
 void expect_matches_brute_force(std::uint32_t users, std::uint32_t items, int n, bool ties) {
   const auto comm = dist::Comm::world();
-  const FullModel full = make_full(users, items, ties);
+  const test::WholeModel full =
+      test::random_whole_model(users, items, 3, ties, /*seed=*/7, /*max_step=*/4);
   model::Model model;
   model.k = 3;
   model.mu = full.mu;
-  const auto [first_user, user_rows] = block_of(comm, users);
-  const auto [first_item, item_rows] = block_of(comm, items);
-  model.users = slice(full.p, full.bu, first_user, user_rows, users);
-  model.items = slice(full.q, full.bi, first_item, item_rows, items);
+  const auto [first_user, user_rows] = test::uneven_rows(comm, users);
+  const auto [first_item, item_rows] = test::uneven_rows(comm, items);
+  model.users = test::slice_rows(full.p, full.bu, first_user, user_rows, users, 3);
+  model.items = test::slice_rows(full.q, full.bi, first_item, item_rows, items, 3);
 
   // Queries: every owned user, plus one cold user; user u excludes items
   // u, u+7, u+14... (global rows).

@@ -4,8 +4,8 @@
 
 #include "dmf/core/parallel.hpp"
 #include "dmf/model/row_pack.hpp"
-#include "dmf/solvers/als/distinct_columns.hpp"
 #include "dmf/solvers/als/row_solver.hpp"
+#include "dmf/solvers/distinct_columns.hpp"
 
 namespace dmf::solvers {
 namespace {

@@ -6,6 +6,7 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/model/row_pack.hpp"
 #include "dmf/solvers/ccd/coordinate.hpp"
+#include "dmf/solvers/distinct_columns.hpp"
 
 namespace dmf::solvers {
 namespace {
@@ -13,21 +14,6 @@ namespace {
 /// Rows handed to a thread at a time: a coordinate's pass is O(n) per row,
 /// so the grain is larger than ALS's.
 constexpr std::int64_t kRowGrain = 64;
-
-/// The ascending distinct columns of `block`, and for each rating the index
-/// of its column among them.
-std::vector<std::uint32_t> distinct_columns(const data::SparseBlock& block,
-                                            std::vector<std::uint32_t>& slots) {
-  std::vector<std::uint32_t> columns(block.columns);
-  std::ranges::sort(columns);
-  columns.erase(std::ranges::unique(columns).begin(), columns.end());
-  slots.resize(block.columns.size());
-  for (std::size_t k = 0; k < block.columns.size(); ++k) {
-    slots[k] = static_cast<std::uint32_t>(std::ranges::lower_bound(columns, block.columns[k]) -
-                                          columns.begin());
-  }
-  return columns;
-}
 
 /// The stored value of `coordinate` for local row `row`.
 float& value_of(model::FactorBlock& rows, int coordinate, std::uint32_t row) {
@@ -59,7 +45,7 @@ CcdSolver::Side CcdSolver::make_side(const data::SparseBlock& ratings, model::Fa
   side.others = &others;
   side.lambda = lambda;
   side.with_bias = with_bias;
-  const auto wanted = distinct_columns(ratings, side.slots);
+  const auto wanted = distinct_columns(ratings.columns, side.slots);
   side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, others), wanted);
   side.residuals.resize(ratings.nnz());
   side.start.resize(wanted.size());

@@ -5,8 +5,6 @@
 // every blocking threshold; conjugate gradient against the exact solve.
 #include "dmf/solvers/als/row_solver.hpp"
 
-#include "dmf/solvers/als/distinct_columns.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -396,24 +394,6 @@ TEST(RowSolver, ConjugateGradientOnARowWithoutRatingsIsZero) {
   EXPECT_EQ(solver.solve_cg({}, 3.0F, 1.0, 3, factors, bias), 0.0);
   EXPECT_EQ(factors, std::vector<float>(4, 0.0F));
   EXPECT_EQ(bias, 0.0F);
-}
-
-TEST(DistinctColumns, MarkedAndSortedGiveTheAscendingDistinctColumnsAndEachSlot) {
-  // The exchange plan's wanted rows and each rating's slot among them,
-  // whether the column range is marked or sorted: duplicates, an unsorted
-  // order across rows, a gap, the range's ends.
-  const std::vector<std::uint32_t> columns{7, 2, 9, 2, 0, 7, 40, 9, 3};
-  const std::vector<std::uint32_t> want{0, 2, 3, 7, 9, 40};
-  for (const std::size_t max_marked : {std::size_t{0}, std::size_t{41}, std::size_t{1000}}) {
-    SCOPED_TRACE(testing::Message() << "marks up to " << max_marked);
-    std::vector<std::uint32_t> slots{99};
-    EXPECT_EQ(distinct_columns(columns, slots, max_marked), want);
-    ASSERT_EQ(slots.size(), columns.size());
-    for (std::size_t j = 0; j < columns.size(); ++j) EXPECT_EQ(want[slots[j]], columns[j]);
-  }
-  std::vector<std::uint32_t> slots{5};
-  EXPECT_TRUE(distinct_columns({}, slots).empty());
-  EXPECT_TRUE(slots.empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Which rows of the other side a rank's ratings need, and where each rating
-// finds its row among them: the wanted list of the ALS exchange plan
-// (docs/design.md §4) and the per-rating slots of the row kernel.
+// finds its row among them: the wanted list of a solver's exchange plan
+// (ALS, CCD++; docs/design.md §4) and the per-rating slots its row kernels
+// read fetched rows by.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "dmf/solvers/als/distinct_columns.hpp"
+#include "dmf/solvers/distinct_columns.hpp"
 
 #include <algorithm>
 
