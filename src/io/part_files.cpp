@@ -181,7 +181,7 @@ PartFiles PartFiles::open(const std::string& path, const FormatOptions& options)
   }
   if (first == input.parts_.end()) {
     if (first_error) throw Error(*first_error);
-    fail("{} contains no ratings: its part files are empty", path);
+    fail("{} contains no ratings: every file of the directory is empty", path);
   }
   if (format.kind == FormatKind::kMatrixMarket) {
     fail(

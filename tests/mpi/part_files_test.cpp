@@ -116,6 +116,25 @@ TEST(PartFiles, DirectoryLoadsAsItsConcatenation) {
   }
 }
 
+// Spark writes a part holding the header alone for an empty partition:
+// such parts, first or not, hold no ratings and the format comes from the next.
+TEST(PartFiles, HeaderOnlyPartsHoldNoRatings) {
+  const auto comm = world();
+  const test::TempDir dir(comm);
+  const test::TempDir parts(comm);
+  const auto lines = rating_lines(5, 120);
+  (void)parts.write("part-00000.csv", kHeader);
+  (void)parts.write("part-00001.csv", std::string(kHeader) + join(lines, 0, 70));
+  (void)parts.write("part-00002.csv", kHeader);
+  (void)parts.write("part-00003.csv", std::string(kHeader) + join(lines, 70, 120));
+  const auto whole = dir.write("whole.csv", std::string(kHeader) + join(lines, 0, 120));
+  const auto from_parts = load_ratings(comm, parts.path().string(), LoadOptions{});
+  const auto from_file = load_ratings(comm, whole, LoadOptions{});
+  EXPECT_EQ(blocks_as_text(comm, from_parts), blocks_as_text(comm, from_file));
+  EXPECT_EQ(from_parts.report.ratings, 120U);
+  EXPECT_TRUE(from_parts.report.format.has_header);
+}
+
 TEST(PartFiles, BadLineNamesItsPartAndItsLine) {
   const auto comm = world();
   const test::TempDir parts(comm);
@@ -171,7 +190,8 @@ TEST(PartFiles, DirectoryWithoutDataFilesIsOneSentence) {
   (void)parts.write("part-00000", "");
   const std::string empty =
       collective_error([&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
-  EXPECT_NE(empty.find("contains no ratings: its part files are empty"), std::string::npos)
+  EXPECT_NE(empty.find("contains no ratings: every file of the directory is empty"),
+            std::string::npos)
       << empty;
 }
 
