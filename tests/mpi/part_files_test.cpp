@@ -139,13 +139,16 @@ TEST(PartFiles, BadLineNamesItsPartAndItsLine) {
   const auto comm = world();
   const test::TempDir parts(comm);
   const auto lines = rating_lines(4, 300);
+  // Parts without data lines before the bad one count no lines.
   (void)parts.write("part-00000.csv", std::string(kHeader) + join(lines, 0, 100));
-  (void)parts.write("part-00001.csv", std::string(kHeader) + join(lines, 100, 200));
-  // Line 17 of the third part: its header, then 15 good lines.
-  (void)parts.write("part-00002.csv", std::string(kHeader) + join(lines, 200, 215) +
+  (void)parts.write("part-00001.csv", "");
+  (void)parts.write("part-00002.csv", kHeader);
+  (void)parts.write("part-00003.csv", std::string(kHeader) + join(lines, 100, 200));
+  // Line 17 of the last part: its header, then 15 good lines.
+  (void)parts.write("part-00004.csv", std::string(kHeader) + join(lines, 200, 215) +
                                           "u1,9,oops,1\n" + join(lines, 215, 300));
   write_markers(parts);
-  const std::string where = (parts.path() / "part-00002.csv").string() + ":17: ";
+  const std::string where = (parts.path() / "part-00004.csv").string() + ":17: ";
   for (const int threads : {1, 3}) {
     LoadOptions options;
     options.threads = threads;
