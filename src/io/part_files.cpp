@@ -94,15 +94,17 @@ std::optional<HeadLine> first_data_line(const PartHead& head, const PartFile& pa
 
 /// Sets part.data_begin after the part's BOM and header line. The header
 /// rule applies per file: the parts of an export with a header each start
-/// with it (--header yes: whatever the first line is).
+/// with it. Only a line equal to the first part's header is one (also under
+/// --header yes): a part without it loses no rating, and a header that
+/// differs is a bad line, named, not a rating silently dropped.
 void find_data_begin(const PartHead& head, PartFile& part, const Format& format,
-                     const FormatOptions& options, std::string_view header) {
+                     std::string_view header) {
   part.data_begin = head.bom();
   part.data_begin_line = 1;
   if (!format.has_header) return;
   const auto first = head.content_line(head.bom(), 1);
   if (!first) return;
-  if (options.header == HeaderMode::kYes || first->text == header) {
+  if (first->text == header) {
     part.data_begin = first->next;
     part.data_begin_line = first->number + 1;
   }
@@ -200,7 +202,7 @@ PartFiles PartFiles::open(const std::string& path, const FormatOptions& options)
   for (auto part = input.parts_.begin(); part != input.parts_.end(); ++part) {
     if (part->size == 0 || part == first) continue;
     const PartHead head(*part);
-    find_data_begin(head, *part, format, options, header_text);
+    find_data_begin(head, *part, format, header_text);
     const auto line = first_data_line(head, *part);
     if (!line || !model_line) continue;
     const std::size_t found = count_fields(line->text, format.separator);

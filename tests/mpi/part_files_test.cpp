@@ -135,6 +135,22 @@ TEST(PartFiles, HeaderOnlyPartsHoldNoRatings) {
   EXPECT_TRUE(from_parts.report.format.has_header);
 }
 
+// A part skips its first line only when it repeats the first part's header,
+// --header yes or not: a part without it loses no rating.
+TEST(PartFiles, OnlyARepeatedHeaderIsSkipped) {
+  const auto comm = world();
+  const test::TempDir parts(comm);
+  const auto lines = rating_lines(6, 30);
+  (void)parts.write("part-00000.csv", std::string(kHeader) + join(lines, 0, 10));
+  (void)parts.write("part-00001.csv", join(lines, 10, 20));
+  (void)parts.write("part-00002.csv", std::string(kHeader) + join(lines, 20, 30));
+  for (const auto header : {io::HeaderMode::kAuto, io::HeaderMode::kYes}) {
+    LoadOptions options;
+    options.format.header = header;
+    EXPECT_EQ(load_ratings(comm, parts.path().string(), options).report.ratings, 30U);
+  }
+}
+
 TEST(PartFiles, BadLineNamesItsPartAndItsLine) {
   const auto comm = world();
   const test::TempDir parts(comm);
