@@ -337,7 +337,7 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const io::PartFiles& inp
   comm.allreduce(std::span<std::uint64_t>(file_lines), dist::Op::kSum);
   local.line_names = io::LineNames(input, file_lines);
   auto describe = [&](const BadLine& b) {
-    return fmt::format("{}: {}: {}", local.line_names(first_line + b.index), b.what, b.text);
+    return fmt::format("{}: {}: {}", local.line_names(path, first_line + b.index), b.what, b.text);
   };
   if (stop_at_first) {
     comm.raise_if_any(bad.empty() ? std::nullopt : std::optional<std::string>(describe(bad[0])));

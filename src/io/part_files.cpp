@@ -271,8 +271,7 @@ std::uint64_t read_lines(const PartFiles& input, ByteRange range,
   return count;
 }
 
-LineNames::LineNames(const PartFiles& input, const std::vector<std::uint64_t>& part_lines)
-    : path_(input.path()) {
+LineNames::LineNames(const PartFiles& input, const std::vector<std::uint64_t>& part_lines) {
   const auto& parts = input.parts();
   DMF_CHECK(part_lines.size() == parts.size(), "internal: {} line counts for {} parts",
             part_lines.size(), parts.size());
@@ -286,8 +285,8 @@ LineNames::LineNames(const PartFiles& input, const std::vector<std::uint64_t>& p
   }
 }
 
-std::string LineNames::operator()(std::uint64_t virtual_line) const {
-  if (paths_.empty()) return fmt::format("{}:{}", path_, virtual_line);  // a file
+std::string LineNames::operator()(std::string_view path, std::uint64_t virtual_line) const {
+  if (paths_.empty()) return fmt::format("{}:{}", path, virtual_line);  // a file
   // The last part starting at or before the line: parts without lines
   // start where the next one does, so they are passed over.
   const auto after = std::ranges::upper_bound(first_, virtual_line);

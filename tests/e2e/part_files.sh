@@ -4,7 +4,7 @@
 # newline, _SUCCESS and .crc files beside them) writes the model it writes
 # from the concatenated file, dmf split of the directory writes the files
 # the split of the concatenation writes, and a bad line is named by its part
-# and its own line.
+# and its own line, as is an unknown user in eval.
 source "$DMF_E2E_LIB"
 
 header='userId,movieId,rating'
@@ -48,3 +48,11 @@ same_bytes s.whole.test s.parts.test
 sed -i '17s/.*/u099,5,oops/' parts/part-00003.csv
 expect_fail 1 dmf train --data parts --rank 2 --epochs 1 --out m.bad
 contains "$WORK/stderr" "parts/part-00003.csv:17: rating 'oops' is not a number"
+
+# eval's unknown user in a later part: named by that part and its own line.
+mkdir cold
+{ echo "$header"; rows 1 3; } > cold/part-00000.csv
+{ echo "$header"; rows 4 5; echo 'nobody,31,4'; } > cold/part-00001.csv
+cold_line=$(grep -n nobody cold/part-00001.csv | cut -d: -f1)
+expect_fail 1 dmf eval --model m.parts.np1 --data cold --cold-start error
+contains "$WORK/stderr" "cold/part-00001.csv:$cold_line: user nobody is not in the model"

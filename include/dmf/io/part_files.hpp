@@ -79,19 +79,19 @@ std::uint64_t read_lines(const PartFiles& input, ByteRange range,
                          std::size_t max_line = 1U << 20U);
 
 /// Turns the virtual line numbers of an input into "file:line" of the part
-/// holding each line. Built from the number of lines of each part.
+/// holding each line. Built from the number of lines of each part; default
+/// constructed (or for a file) it names lines as they are.
 class LineNames {
  public:
   LineNames() = default;
   /// `part_lines[k]`: lines read of part k (all ranks summed).
   LineNames(const PartFiles& input, const std::vector<std::uint64_t>& part_lines);
 
-  /// "path:line", the part's path and its own line number for a directory,
-  /// the file's otherwise.
-  [[nodiscard]] std::string operator()(std::uint64_t virtual_line) const;
+  /// "part:line", the part's path and its own line number, when built for
+  /// a directory; else "path:line".
+  [[nodiscard]] std::string operator()(std::string_view path, std::uint64_t virtual_line) const;
 
  private:
-  std::string path_;
   std::vector<std::string> paths_;        // empty for a file
   std::vector<std::uint64_t> first_;      // virtual number of each part's first data line
   std::vector<std::uint64_t> own_first_;  // the part's own number of that line
