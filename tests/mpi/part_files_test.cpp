@@ -3,6 +3,7 @@
 // errors name the part file and its own line; marker files are not read.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -212,6 +213,27 @@ TEST(PartFiles, DirectoryWithoutDataFilesIsOneSentence) {
   EXPECT_NE(empty.find("contains no ratings: every file of the directory is empty"),
             std::string::npos)
       << empty;
+}
+
+// A partitioned export (user=1/part-00000.csv) is not read half; nor are
+// MatrixMarket parts, each with its own size line.
+TEST(PartFiles, SubdirectoriesAndMatrixMarketPartsAreRefused) {
+  const auto comm = world();
+  const test::TempDir parts(comm);
+  (void)parts.write("part-00000.csv", "1,2,3\n");
+  if (comm.is_root()) std::filesystem::create_directory(parts.path() / "user=1");
+  comm.barrier();
+  const std::string message =
+      collective_error([&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
+  EXPECT_NE(message.find("holds the directory user=1"), std::string::npos) << message;
+
+  const test::TempDir mm(comm);
+  (void)mm.write("part-00000.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 5\n");
+  const std::string refused =
+      collective_error([&] { (void)load_ratings(comm, mm.path().string(), LoadOptions{}); });
+  EXPECT_NE(refused.find("a directory of MatrixMarket files cannot be read as one"),
+            std::string::npos)
+      << refused;
 }
 
 }  // namespace
