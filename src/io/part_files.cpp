@@ -110,6 +110,17 @@ void find_data_begin(const PartHead& head, PartFile& part, const Format& format,
   }
 }
 
+/// The part's share of the global `range`, in the part's own offsets: its
+/// lines start at data_begin at the earliest. nullopt if it has none.
+std::optional<ByteRange> share_of(const PartFile& part, ByteRange range) {
+  const std::uint64_t end = std::min(range.end, part.offset + part.size);
+  if (range.begin >= end || part.offset >= range.end) return std::nullopt;
+  const std::uint64_t begin =
+      std::max(range.begin > part.offset ? range.begin - part.offset : 0, part.data_begin);
+  if (begin >= end - part.offset) return std::nullopt;
+  return ByteRange{begin, end - part.offset};
+}
+
 }  // namespace
 
 std::vector<std::string> list_part_files(const std::string& dir) {
@@ -222,12 +233,6 @@ std::uint64_t PartFiles::size() const noexcept {
   return parts_.empty() ? 0 : parts_.back().offset + parts_.back().size;
 }
 
-std::size_t PartFiles::part_at(std::uint64_t offset) const {
-  const auto after = std::ranges::upper_bound(parts_, offset, {}, &PartFile::offset);
-  DMF_CHECK(after != parts_.begin(), "internal: offset {} before the first part", offset);
-  return static_cast<std::size_t>(after - parts_.begin()) - 1;
-}
-
 void read_line_blocks(
     const PartFiles& input, ByteRange range,
     const std::function<void(std::string_view, std::uint64_t, std::size_t)>& on_block,
@@ -235,16 +240,10 @@ void read_line_blocks(
   const auto& parts = input.parts();
   for (std::size_t k = 0; k < parts.size(); ++k) {
     const PartFile& part = parts[k];
-    // The part's share of the range, in its own offsets; its lines start
-    // at data_begin at the earliest.
-    const std::uint64_t end = std::min(range.end, part.offset + part.size);
-    if (range.begin >= end || part.offset >= range.end) continue;
-    const std::uint64_t begin =
-        std::max(range.begin > part.offset ? range.begin - part.offset : 0, part.data_begin);
-    const std::uint64_t local_end = end - part.offset;
-    if (begin >= local_end) continue;
+    const auto share = share_of(part, range);
+    if (!share) continue;
     read_line_blocks(
-        part.path, {begin, local_end},
+        part.path, *share,
         [&](std::string_view block, std::uint64_t offset) {
           on_block(block, part.offset + offset, k);
         },
@@ -257,14 +256,10 @@ std::uint64_t read_lines(const PartFiles& input, ByteRange range,
                          std::size_t max_line) {
   std::uint64_t count = 0;
   for (const PartFile& part : input.parts()) {
-    const std::uint64_t end = std::min(range.end, part.offset + part.size);
-    if (range.begin >= end || part.offset >= range.end) continue;
-    const std::uint64_t begin =
-        std::max(range.begin > part.offset ? range.begin - part.offset : 0, part.data_begin);
-    const std::uint64_t local_end = end - part.offset;
-    if (begin >= local_end) continue;
+    const auto share = share_of(part, range);
+    if (!share) continue;
     count += read_lines(
-        part.path, {begin, local_end},
+        part.path, *share,
         [&](std::string_view line, std::uint64_t index) { on_line(line, count + index); },
         max_line);
   }

@@ -53,8 +53,6 @@ class PartFiles {
   [[nodiscard]] bool is_directory() const noexcept { return directory_; }
   /// Total bytes of all parts.
   [[nodiscard]] std::uint64_t size() const noexcept;
-  /// Index of the part holding global offset `offset` (< size()).
-  [[nodiscard]] std::size_t part_at(std::uint64_t offset) const;
 
  private:
   std::string path_;
