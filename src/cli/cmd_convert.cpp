@@ -9,6 +9,7 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
 #include "dmf/data/dataset_dir.hpp"
+#include "dmf/io/part_files.hpp"
 #include "dmf/model/model_dir.hpp"
 
 namespace dmf::cli {
@@ -71,7 +72,8 @@ int run(Context& context, const ConvertOptions& o, const ParamSet& params) {
   data::LoadOptions load = o.load;
   load.threads = comm.agree([&] { return resolve_threads(o.threads); });
   // Times are kept whenever the source has them: --by time splits need them.
-  load.keep_time = comm.agree([&] { return io::detect_format(o.data, o.load.format).has_time; });
+  load.keep_time =
+      comm.agree([&] { return io::PartFiles::open(o.data, o.load.format).format().has_time; });
   const data::RatingsData ratings = load_with_progress(context, o.data, load);
   const double load_seconds = clock.seconds();
   clock.restart();

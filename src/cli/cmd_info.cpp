@@ -26,7 +26,9 @@ struct InfoOptions {
 
 void declare(ParamSet& params, InfoOptions& o) {
   params.section("Data");
-  params.add("data", &o.data, "The ratings file").value_name("FILE").required();
+  params.add("data", &o.data, "The ratings file (or a directory of part files)")
+      .value_name("FILE")
+      .required();
   declare_load_options(params, o.load);
   params.section("Report");
   params.add("ranks", &o.ranks,

@@ -9,6 +9,7 @@
 #include "dmf/data/split.hpp"
 #include "dmf/data/split_writer.hpp"
 #include "dmf/dist/ordered_output.hpp"
+#include "dmf/io/part_files.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -24,7 +25,9 @@ struct SplitCommandOptions {
 
 void declare(ParamSet& params, SplitCommandOptions& o) {
   params.section("Data");
-  params.add("data", &o.data, "The ratings file to split").value_name("FILE").required();
+  params.add("data", &o.data, "The ratings file (or a directory of part files) to split")
+      .value_name("FILE")
+      .required();
   declare_load_options(params, o.load);
   params.section("Split");
   params.add("test-ratio", &o.split.test_ratio, "Fraction of the ratings held out for testing")
@@ -91,7 +94,7 @@ int run(Context& context, const SplitCommandOptions& o, const ParamSet& params) 
                    (data_set && data::data_set_has_time(comm, o.data));
   if (load.keep_time && !data_set) {
     comm.agree([&] {
-      DMF_CHECK(io::detect_format(o.data, o.load.format).has_time,
+      DMF_CHECK(io::PartFiles::open(o.data, o.load.format).format().has_time,
                 "--by time needs a time column in {} (see --columns)", o.data);
     });
   }

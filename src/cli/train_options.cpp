@@ -125,7 +125,7 @@ void declare_held_out(ParamSet& params, TrainOptions& o) {
 
 void declare_train_options(ParamSet& params, TrainOptions& o) {
   params.section("Data");
-  params.add("data", &o.data, "The training ratings file")
+  params.add("data", &o.data, "The training ratings file (or a directory of part files)")
       .value_name("FILE")
       .required()
       .outcome_free();

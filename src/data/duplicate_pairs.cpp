@@ -43,6 +43,7 @@ LocalRatings merge_duplicate_pairs(const dist::Comm& comm, LocalRatings ratings,
   merged.lines_per_rank = std::move(ratings.lines_per_rank);
   merged.bad_lines = ratings.bad_lines;
   merged.bad_line_examples = std::move(ratings.bad_line_examples);
+  merged.line_names = std::move(ratings.line_names);
   TokenInterner user_ids;
   TokenInterner item_ids;
   for (std::uint32_t r = 0; r < block.rows(); ++r) {

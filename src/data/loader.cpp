@@ -18,14 +18,15 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
   report.path = path;
   Stopwatch clock;
 
-  report.format = comm.agree([&] { return io::detect_format(path, options.format); });
-  report.file_bytes = comm.agree([&] { return io::file_size(path); });
+  // A file, or a directory of part files read as their concatenation.
+  const auto input = comm.agree([&] { return io::PartFiles::open(path, options.format); });
+  report.format = input.format();
+  report.file_bytes = input.size();
   const io::ByteRange range =
       io::split_range(report.format.data_begin, report.file_bytes, comm.rank(), comm.size());
   // Line numbers travel only when the blocks keep them: routing keeps file
   // order, which is all the duplicate policies need (docs/design.md §3).
-  LocalRatings local =
-      read_local_ratings(comm, path, report.format, range, options, options.keep_lines);
+  LocalRatings local = read_local_ratings(comm, input, range, options, options.keep_lines);
   report.lines = local.lines_seen;
   report.first_line.assign(1, report.format.data_begin_line);
   for (const auto n : local.lines_per_rank)
@@ -73,7 +74,7 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
         // same parse gives the same local numbering) and route again.
         buffers = RouteBuffers{};
         built = BlockBuildResult{};
-        local = read_local_ratings(comm, path, report.format, range, options, /*with_lines=*/true);
+        local = read_local_ratings(comm, input, range, options, /*with_lines=*/true);
         route.lines = true;
         built = route_and_build(comm, local, Side::kUsers, user_rows, item_rows, data.users,
                                 user_counts, route, buffers);

@@ -72,6 +72,7 @@ struct PartResult {
   std::vector<BadLine> bad;
   std::uint64_t bad_count = 0;
   std::uint64_t lines = 0;
+  std::vector<std::uint64_t> file_lines;  // lines read of each file of the input
   std::uint64_t entries = 0;  // lines holding a rating, bad or kept or not
   bool stopped = false;       // stopped at a bad line (--bad-lines error)
   std::optional<std::string> failure;
@@ -87,9 +88,11 @@ struct PartResult {
 constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20U;
 
 /// `reports`: this part calls options.on_progress (one part per rank does).
-PartResult parse_part(const std::string& path, const io::Format& format, io::ByteRange range,
-                      const LoadOptions& options, bool with_lines, bool reports) {
+PartResult parse_part(const io::PartFiles& input, io::ByteRange range, const LoadOptions& options,
+                      bool with_lines, bool reports) {
   PartResult part;
+  const io::Format& format = input.format();
+  part.file_lines.assign(input.parts().size(), 0);
   TokenInterner users;
   TokenInterner items;
   const io::LineParser parser(format, options.rating_range);
@@ -103,48 +106,55 @@ PartResult parse_part(const std::string& path, const io::Format& format, io::Byt
     std::uint64_t bytes_read = 0;
     const bool report = reports && options.on_progress;
     Chunk* chunk = nullptr;
-    io::read_line_blocks(path, range, [&](std::string_view block, std::uint64_t offset) {
-      const char* const base = block.data();
-      io::for_each_line(block, [&](std::string_view line) {
-        const std::uint64_t index = part.lines++;
-        if (line.size() > kMaxLineBytes) {
-          fail(
-              "cannot read {}: the line at byte {} is longer than {} bytes (is it a binary "
-              "file?)",
-              path, offset + static_cast<std::uint64_t>(line.data() - base), kMaxLineBytes);
-        }
-        if (!parser.parse(line, parsed, error)) {
-          if (!error) return;  // blank line or comment
-          ++part.entries;
-          ++part.bad_count;
-          if (part.bad.size() < kMaxBadLineExamples)
-            part.bad.push_back({index, *error, printable(line)});
-          error.reset();
-          if (stop_at_first) throw StopReading{};
-          return;
-        }
-        ++part.entries;
-        if (options.keep && !options.keep(parsed.user, parsed.item)) return;
-        const std::uint32_t u = users.intern(parsed.user);
-        const std::uint32_t i = items.intern(parsed.item);
-        if (u == part.user_counts.size()) part.user_counts.push_back(0);
-        if (i == part.item_counts.size()) part.item_counts.push_back(0);
-        ++part.user_counts[u];
-        ++part.item_counts[i];
-        if (chunk == nullptr || chunk->size() == kChunkRatings) {
-          chunk = &part.chunks.emplace_back(with_times, with_lines);
-        }
-        chunk->users.push_back(u);
-        chunk->items.push_back(i);
-        chunk->values.push_back(parsed.rating);
-        if (with_times) chunk->times.push_back(parsed.time);
-        if (with_lines) chunk->lines.push_back(index);
-      });
-      // After each block (a few MiB): often enough for a live line, rare
-      // enough to cost nothing.
-      bytes_read += block.size();
-      if (report) options.on_progress(std::min(1.0, static_cast<double>(bytes_read) / range_bytes));
-    });
+    io::read_line_blocks(
+        input, range, [&](std::string_view block, std::uint64_t offset, std::size_t file) {
+          const char* const base = block.data();
+          std::uint64_t& file_lines = part.file_lines[file];
+          io::for_each_line(block, [&](std::string_view line) {
+            const std::uint64_t index = part.lines++;
+            ++file_lines;
+            if (line.size() > kMaxLineBytes) {
+              fail(
+                  "cannot read {}: the line at byte {} is longer than {} bytes (is it a binary "
+                  "file?)",
+                  input.parts()[file].path,
+                  offset - input.parts()[file].offset +
+                      static_cast<std::uint64_t>(line.data() - base),
+                  kMaxLineBytes);
+            }
+            if (!parser.parse(line, parsed, error)) {
+              if (!error) return;  // blank line or comment
+              ++part.entries;
+              ++part.bad_count;
+              if (part.bad.size() < kMaxBadLineExamples)
+                part.bad.push_back({index, *error, printable(line)});
+              error.reset();
+              if (stop_at_first) throw StopReading{};
+              return;
+            }
+            ++part.entries;
+            if (options.keep && !options.keep(parsed.user, parsed.item)) return;
+            const std::uint32_t u = users.intern(parsed.user);
+            const std::uint32_t i = items.intern(parsed.item);
+            if (u == part.user_counts.size()) part.user_counts.push_back(0);
+            if (i == part.item_counts.size()) part.item_counts.push_back(0);
+            ++part.user_counts[u];
+            ++part.item_counts[i];
+            if (chunk == nullptr || chunk->size() == kChunkRatings) {
+              chunk = &part.chunks.emplace_back(with_times, with_lines);
+            }
+            chunk->users.push_back(u);
+            chunk->items.push_back(i);
+            chunk->values.push_back(parsed.rating);
+            if (with_times) chunk->times.push_back(parsed.time);
+            if (with_lines) chunk->lines.push_back(index);
+          });
+          // After each block (a few MiB): often enough for a live line, rare
+          // enough to cost nothing.
+          bytes_read += block.size();
+          if (report)
+            options.on_progress(std::min(1.0, static_cast<double>(bytes_read) / range_bytes));
+        });
   } catch (const StopReading&) {
     part.stopped = true;  // part.lines counts the lines up to the bad one
   } catch (const std::exception& e) {
@@ -218,7 +228,7 @@ std::vector<std::uint32_t> merge_ids(TokenInterner& into, const TokenTable& from
 /// the rank's range. Each chunk is freed once copied.
 void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vector<BadLine>& bad,
                  std::uint64_t& bad_count, std::uint64_t& lines, std::uint64_t& entries,
-                 bool with_times, bool with_lines) {
+                 std::vector<std::uint64_t>& file_lines, bool with_times, bool with_lines) {
   std::size_t total = 0;
   for (const auto& p : parts) {
     total += p.size();
@@ -276,6 +286,7 @@ void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vecto
     bad_count += p.bad_count;
     lines += p.lines;
     entries += p.entries;
+    for (std::size_t f = 0; f < p.file_lines.size(); ++f) file_lines[f] += p.file_lines[f];
     const bool stopped = p.stopped;
     p = PartResult{};
     if (stopped) break;  // the first bad line ends the rank's reading
@@ -288,16 +299,17 @@ void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vecto
 
 }  // namespace
 
-LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
-                                const io::Format& format, io::ByteRange range,
-                                const LoadOptions& options, bool with_lines) {
+LocalRatings read_local_ratings(const dist::Comm& comm, const io::PartFiles& input,
+                                io::ByteRange range, const LoadOptions& options, bool with_lines) {
+  const std::string& path = input.path();
+  const io::Format& format = input.format();
   // Threads read consecutive parts of the rank's range (the same line rule
   // as between ranks), then their parts are joined in order.
   const int threads = std::max(1, options.threads);
   std::vector<PartResult> parts(static_cast<std::size_t>(threads));
   parallel_for(threads, threads, [&](std::int64_t t) {
     const io::ByteRange sub = io::split_range(range.begin, range.end, static_cast<int>(t), threads);
-    parts[static_cast<std::size_t>(t)] = parse_part(path, format, sub, options, with_lines, t == 0);
+    parts[static_cast<std::size_t>(t)] = parse_part(input, sub, options, with_lines, t == 0);
   });
   std::optional<std::string> read_error;
   for (const auto& p : parts) {
@@ -310,7 +322,9 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   std::uint64_t bad_here = 0;
   std::uint64_t lines_here = 0;
   std::uint64_t entries_here = 0;
-  merge_parts(parts, local, bad, bad_here, lines_here, entries_here, options.keep_time, with_lines);
+  std::vector<std::uint64_t> file_lines(input.parts().size(), 0);
+  merge_parts(parts, local, bad, bad_here, lines_here, entries_here, file_lines, options.keep_time,
+              with_lines);
   const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
 
   // Global line numbers: ranks read consecutive parts of the file. Under
@@ -318,8 +332,12 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
   // they read their whole range.
   const std::uint64_t first_line = format.data_begin_line + comm.exscan_sum(lines_here);
   for (auto& line : local.lines) line += first_line;
+  // Line numbers count the lines of all part files in sequence; messages
+  // name the part and its own line (docs/design.md §3).
+  comm.allreduce(std::span<std::uint64_t>(file_lines), dist::Op::kSum);
+  local.line_names = io::LineNames(input, file_lines);
   auto describe = [&](const BadLine& b) {
-    return fmt::format("{}:{}: {}: {}", path, first_line + b.index, b.what, b.text);
+    return fmt::format("{}: {}: {}", local.line_names(path, first_line + b.index), b.what, b.text);
   };
   if (stop_at_first) {
     comm.raise_if_any(bad.empty() ? std::nullopt : std::optional<std::string>(describe(bad[0])));
@@ -345,11 +363,11 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
 LocalRatings read_ratings_here(const dist::Comm& comm, const std::string& path,
                                const LoadOptions& options, io::Format* format) {
   if (is_data_set_dir(comm, path)) return read_data_set_here(comm, path, options);
-  const io::Format detected = comm.agree([&] { return io::detect_format(path, options.format); });
-  const std::uint64_t bytes = comm.agree([&] { return io::file_size(path); });
-  const io::ByteRange range = io::split_range(detected.data_begin, bytes, comm.rank(), comm.size());
-  if (format != nullptr) *format = detected;
-  LocalRatings ratings = read_local_ratings(comm, path, detected, range, options);
+  const auto input = comm.agree([&] { return io::PartFiles::open(path, options.format); });
+  const io::ByteRange range =
+      io::split_range(input.format().data_begin, input.size(), comm.rank(), comm.size());
+  if (format != nullptr) *format = input.format();
+  LocalRatings ratings = read_local_ratings(comm, input, range, options);
   if (!options.pairs_once) return ratings;
   return merge_duplicate_pairs(comm, std::move(ratings), path, options);
 }

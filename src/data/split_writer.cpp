@@ -5,6 +5,7 @@
 
 #include "dmf/dist/ordered_file_writer.hpp"
 #include "dmf/io/line_parser.hpp"
+#include "dmf/io/part_files.hpp"
 #include "dmf/io/range_reader.hpp"
 
 namespace dmf::data {
@@ -43,6 +44,10 @@ SubsetCounts write_split(const dist::Comm& comm, const RatingsData& data, const 
   const io::Format& format = report.format;
 
   const io::LineParser parser(format, load.rating_range);
+  // The input again, as the load read it: a file or a directory of part
+  // files (one output file each way, in the input's format).
+  const auto input = comm.agree([&] { return io::PartFiles::open(report.path, load.format); });
+  DMF_CHECK(input.size() == report.file_bytes, "{} changed while it was being split", report.path);
   const io::ByteRange range =
       io::split_range(format.data_begin, report.file_bytes, comm.rank(), comm.size());
   const std::uint64_t rounds_here = (range.end - range.begin + kRoundBytes - 1) / kRoundBytes;
@@ -62,7 +67,7 @@ SubsetCounts write_split(const dist::Comm& comm, const RatingsData& data, const 
         try {
           const io::ByteRange part{range.begin + round * kRoundBytes,
                                    std::min(range.end, range.begin + (round + 1) * kRoundBytes)};
-          io::read_lines(report.path, part, [&](std::string_view text, std::uint64_t /*index*/) {
+          io::read_lines(input, part, [&](std::string_view text, std::uint64_t /*index*/) {
             if (next < decisions.size() && decisions[next].line == line) {
               const LineSubset& d = decisions[next++];
               Subset subset = d.subset;

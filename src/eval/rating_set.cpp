@@ -44,8 +44,8 @@ Mapped map_ratings(const dist::Comm& comm, const data::IdDirectory& users,
       for (std::size_t k = 0; k < ratings.size(); ++k) {
         if (ratings.lines[k] != first) continue;
         const bool user_cold = user_rows[ratings.users[k]] == data::kUnknownRow;
-        what = fmt::format("{}:{}: {} {} is not in the model (see --cold-start)", path, first,
-                           user_cold ? "user" : "item",
+        what = fmt::format("{}: {} {} is not in the model (see --cold-start)",
+                           ratings.line_names(path, first), user_cold ? "user" : "item",
                            user_cold ? ratings.user_tokens[ratings.users[k]]
                                      : ratings.item_tokens[ratings.items[k]]);
       }

@@ -11,6 +11,7 @@
 #include "dmf/data/loader.hpp"
 #include "dmf/data/token_table.hpp"
 #include "dmf/io/format.hpp"
+#include "dmf/io/part_files.hpp"
 #include "dmf/io/range_reader.hpp"
 
 namespace dmf::data {
@@ -29,17 +30,19 @@ struct LocalRatings {
   std::vector<std::uint64_t> lines_per_rank;   // lines of each rank's range
   std::uint64_t bad_lines = 0;                 // all ranks summed
   std::vector<std::string> bad_line_examples;  // the first few of the file
+  io::LineNames line_names;  // "file:line" of a line number: the part's, for a directory
 
   [[nodiscard]] std::size_t size() const noexcept { return values.size(); }
 };
 
-/// Collective. Reads and parses this rank's `range` of `path`. Under
+/// Collective. Reads and parses this rank's `range` of `input` (a file or
+/// a directory of part files, docs/design.md §3). Under
 /// --bad-lines error, the first bad line of the file is raised on every rank.
 /// `with_lines`: fill LocalRatings::lines (else it stays empty, 8 bytes a
 /// rating saved: arrival order stands for line order when routing).
-[[nodiscard]] LocalRatings read_local_ratings(const dist::Comm& comm, const std::string& path,
-                                              const io::Format& format, io::ByteRange range,
-                                              const LoadOptions& options, bool with_lines = true);
+[[nodiscard]] LocalRatings read_local_ratings(const dist::Comm& comm, const io::PartFiles& input,
+                                              io::ByteRange range, const LoadOptions& options,
+                                              bool with_lines = true);
 
 /// Collective. Applies options.duplicates to the (user, item) pairs that
 /// `ratings` (all ranks' together, read from `path`) holds more than once,
