@@ -32,7 +32,7 @@ LocalRatings merge_duplicate_pairs(const dist::Comm& comm, LocalRatings ratings,
   const std::uint64_t pairs = comm.allreduce(built.duplicate_pairs, dist::Op::kSum);
   if (pairs == 0) return ratings;  // as read: nothing moves
   if (options.duplicates == DuplicatePolicy::kError) {
-    raise_duplicates(comm, users, items, path, built, pairs);
+    raise_duplicates(comm, users, items, path, ratings.line_names, built, pairs);
   }
 
   // The merged block back as ratings with tokens.

@@ -79,7 +79,7 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
         built = route_and_build(comm, local, Side::kUsers, user_rows, item_rows, data.users,
                                 user_counts, route, buffers);
       }
-      raise_duplicates(comm, data.users, data.items, path, built, pairs);
+      raise_duplicates(comm, data.users, data.items, path, local.line_names, built, pairs);
     }
     report.duplicate_pairs = pairs;
     report.duplicates_merged = comm.allreduce(built.duplicate_ratings, dist::Op::kSum);

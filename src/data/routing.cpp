@@ -238,7 +238,8 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
 
 void raise_duplicates(const dist::Comm& comm, const IdDirectory& users_dir,
                       const IdDirectory& items_dir, const std::string& path,
-                      const BlockBuildResult& built, std::uint64_t pairs) {
+                      const io::LineNames& names, const BlockBuildResult& built,
+                      std::uint64_t pairs) {
   auto examples = comm.allgatherv<DuplicateExample>(built.examples);
   std::ranges::sort(examples, {}, &DuplicateExample::first_line);
   if (examples.size() > kShownDuplicates) examples.resize(kShownDuplicates);
@@ -250,10 +251,14 @@ void raise_duplicates(const dist::Comm& comm, const IdDirectory& users_dir,
   }
   const auto users = users_dir.tokens_of(comm, user_rows);
   const auto items = items_dir.tokens_of(comm, item_rows);
+  // A file's lines by number; a directory's as part:line, the part's own.
+  const auto line = [&](std::uint64_t number) {
+    return names.names_parts() ? names(path, number) : std::to_string(number);
+  };
   std::string shown;
   for (std::size_t k = 0; k < examples.size(); ++k) {
     shown += fmt::format("{}user {}, item {} on lines {} and {}", k == 0 ? "" : "; ", users[k],
-                         items[k], examples[k].first_line, examples[k].second_line);
+                         items[k], line(examples[k].first_line), line(examples[k].second_line));
   }
   throw Error(fmt::format("{}: {} (user, item) pair{} rated more than once: {}{}. Pass "
                           "--duplicates first|last|mean|sum to merge them",

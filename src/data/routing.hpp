@@ -72,9 +72,11 @@ struct RouteBuffers {
 
 /// Collective. Raises, on every rank, the error for `pairs` duplicated pairs
 /// under DuplicatePolicy::kError, naming the earliest few and their lines
-/// (`built` must have been built with lines).
+/// (`built` must have been built with lines; `names`: the read's, so that a
+/// directory's lines are named by their part).
 [[noreturn]] void raise_duplicates(const dist::Comm& comm, const IdDirectory& users,
                                    const IdDirectory& items, const std::string& path,
-                                   const BlockBuildResult& built, std::uint64_t pairs);
+                                   const io::LineNames& names, const BlockBuildResult& built,
+                                   std::uint64_t pairs);
 
 }  // namespace dmf::data

@@ -13,6 +13,8 @@ namespace dmf::io::detail {
 
 /// The separator value that means "runs of spaces and tabs".
 inline constexpr std::string_view kBlankSeparator = " ";
+/// The UTF-8 byte order mark some editors put at the start of a file.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 [[nodiscard]] constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 

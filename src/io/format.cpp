@@ -14,7 +14,6 @@
 namespace dmf::io {
 namespace {
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::string_view kMatrixMarketBanner = "%%MatrixMarket";
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -44,7 +43,7 @@ class Head {
  public:
   Head(const std::string& path, std::string bytes, bool whole)
       : path_(path), bytes_(std::move(bytes)), whole_(whole) {
-    bom_ = std::string_view(bytes_).starts_with(kBom) ? kBom.size() : 0;
+    bom_ = std::string_view(bytes_).starts_with(detail::kUtf8Bom) ? detail::kUtf8Bom.size() : 0;
     std::size_t begin = bom_;
     std::uint64_t number = 1;
     while (begin < bytes_.size()) {

@@ -14,8 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
-
 /// Files beside the parts that hold no data: hidden files, markers such as
 /// _SUCCESS and _committed_*, Hadoop's .crc checksums.
 bool is_marker(const std::string& name) {
@@ -23,7 +21,7 @@ bool is_marker(const std::string& name) {
 }
 
 /// A complete line of a part's head.
-struct HeadLine {
+struct PartHeadLine {
   std::uint64_t next = 0;    // offset just after its '\n' (or the end of the file)
   std::uint64_t number = 0;  // 1-based
   std::string_view text;     // trailing '\r' and blanks trimmed
@@ -39,7 +37,7 @@ class PartHead {
     bytes_.resize(size);
     bytes_.resize(file.read_at(0, bytes_.data(), size));
     whole_ = file.size() <= kFormatHeadBytes;
-    bom_ = std::string_view(bytes_).starts_with(kBom) ? kBom.size() : 0;
+    bom_ = std::string_view(bytes_).starts_with(detail::kUtf8Bom) ? detail::kUtf8Bom.size() : 0;
   }
 
   [[nodiscard]] std::uint64_t bom() const noexcept { return bom_; }
@@ -48,8 +46,8 @@ class PartHead {
   /// The first non-blank line starting at or after `from` (a line start),
   /// numbered from `number`; nullopt when none, or when it is cut off by
   /// the end of the head.
-  [[nodiscard]] std::optional<HeadLine> content_line(std::uint64_t from,
-                                                     std::uint64_t number) const {
+  [[nodiscard]] std::optional<PartHeadLine> content_line(std::uint64_t from,
+                                                         std::uint64_t number) const {
     auto begin = static_cast<std::size_t>(from);
     while (begin < bytes_.size()) {
       const std::size_t newline = bytes_.find('\n', begin);
@@ -58,7 +56,7 @@ class PartHead {
       const std::string_view text =
           detail::trim_back(std::string_view(bytes_).substr(begin, end - begin));
       const std::size_t next = newline == std::string::npos ? end : newline + 1;
-      if (!detail::trim_front(text).empty()) return HeadLine{next, number, text};
+      if (!detail::trim_front(text).empty()) return PartHeadLine{next, number, text};
       begin = next;
       ++number;
     }
@@ -88,7 +86,7 @@ bool at_most_one_line(const PartHead& head) {
 
 /// The first data line of `part` (whose data_begin is set), if its head
 /// holds one whole.
-std::optional<HeadLine> first_data_line(const PartHead& head, const PartFile& part) {
+std::optional<PartHeadLine> first_data_line(const PartHead& head, const PartFile& part) {
   return head.content_line(part.data_begin, part.data_begin_line);
 }
 

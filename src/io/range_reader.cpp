@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "dmf/core/error.hpp"
+#include "fields.hpp"
 #include "input_file.hpp"
 
 namespace dmf::io {
@@ -15,7 +16,6 @@ constexpr std::size_t kBufferBytes = std::size_t{4} << 20U;
 // A range is read in full plus a little, so a small range of a big file does
 // not pull a whole buffer; the tail of the last line comes in this step.
 constexpr std::uint64_t kMinReadBytes = std::uint64_t{64} << 10U;
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 [[noreturn]] void line_too_long(const std::string& path, std::uint64_t offset, std::size_t max_line,
                                 bool around) {
@@ -84,8 +84,8 @@ class Window {
 std::optional<std::uint64_t> first_line_start(const detail::InputFile& file, Window& window,
                                               std::uint64_t begin, std::size_t max_line) {
   char head[3] = {};
-  const bool bom = file.read_at(0, head, 3) == 3 && std::string_view(head, 3) == kBom;
-  const std::uint64_t file_start = bom ? kBom.size() : 0;
+  const bool bom = file.read_at(0, head, 3) == 3 && std::string_view(head, 3) == detail::kUtf8Bom;
+  const std::uint64_t file_start = bom ? detail::kUtf8Bom.size() : 0;
   if (begin <= file_start) return file_start;
   // The line holding byte begin-1 started before the range; skip to its end.
   window.load(begin - 1);

@@ -4,7 +4,7 @@
 # newline, _SUCCESS and .crc files beside them) writes the model it writes
 # from the concatenated file, dmf split of the directory writes the files
 # the split of the concatenation writes, and a bad line is named by its part
-# and its own line, as is an unknown user in eval.
+# and its own line, as are a repeated pair and an unknown user in eval.
 source "$DMF_E2E_LIB"
 
 header='userId,movieId,rating'
@@ -48,6 +48,13 @@ same_bytes s.whole.test s.parts.test
 sed -i '17s/.*/u099,5,oops/' parts/part-00003.csv
 expect_fail 1 dmf train --data parts --rank 2 --epochs 1 --out m.bad
 contains "$WORK/stderr" "parts/part-00003.csv:17: rating 'oops' is not a number"
+
+# A pair rated in two parts: both named by their part and own line.
+mkdir dup
+{ echo "$header"; echo 'u001,5,3'; echo 'u002,5,4'; } > dup/part-00000.csv
+{ echo "$header"; echo 'u003,6,2'; echo 'u001,5,1'; } > dup/part-00001.csv
+expect_fail 1 dmf info --data dup
+contains "$WORK/stderr" "user u001, item 5 on lines dup/part-00000.csv:2 and dup/part-00001.csv:3"
 
 # eval's unknown user in a later part: named by that part and its own line.
 mkdir cold

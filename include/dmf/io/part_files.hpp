@@ -88,6 +88,8 @@ class LineNames {
   /// "part:line", the part's path and its own line number, when built for
   /// a directory; else "path:line".
   [[nodiscard]] std::string operator()(std::string_view path, std::uint64_t virtual_line) const;
+  /// Whether it was built for a directory (lines are named by part).
+  [[nodiscard]] bool names_parts() const noexcept { return !paths_.empty(); }
 
  private:
   std::vector<std::string> paths_;        // empty for a file
