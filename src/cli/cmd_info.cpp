@@ -1,5 +1,6 @@
 // dmf info: what is in a ratings file, and how dmf would spread it over ranks.
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 #include <fmt/ranges.h>
@@ -8,9 +9,12 @@
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/load_with_progress.hpp"
+#include "dmf/cli/train_memory.hpp"
+#include "dmf/cli/train_options.hpp"
 #include "dmf/core/memory.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/dataset_dir.hpp"
+#include "dmf/data/partition.hpp"
 #include "dmf/data/summary.hpp"
 
 namespace dmf::cli {
@@ -20,6 +24,7 @@ struct InfoOptions {
   std::string data;
   data::LoadOptions load;
   int ranks = 0;
+  int rank = ModelOptions{}.rank;  // train's --rank K, for the memory estimate
   bool json = false;
   int threads = 0;
 };
@@ -35,12 +40,23 @@ void declare(ParamSet& params, InfoOptions& o) {
              "Also show the ratings per rank that dmf's partitioner would give P ranks")
       .value_name("P")
       .at_least(0);
+  // Spelled as in train, so a job is sized with the --rank it will train
+  // with; the parser guesses no abbreviations, so --rank is never --ranks.
+  params
+      .add("rank", &o.rank,
+           "The k (train's --rank) to estimate the memory each rank needs to train for")
+      .value_name("K")
+      .alias("k")
+      .alias("factors")
+      .at_least(1);
   params.flag("json", &o.json, "Print one JSON object instead of text");
   declare_threads(params, o.threads);
   params.example("dmf info --data ratings.csv",
                  "Users, items, ratings, density and the rating histogram");
   params.example("dmf info --data ratings.csv --ranks 64 --json",
                  "The same as JSON, with the ratings each of 64 ranks would hold");
+  params.example("dmf info --data ratings.csv --ranks 64 --rank 128",
+                 "The memory each of 64 ranks would need to train k = 128 factors");
 }
 
 std::string column_list(const io::Format& format) {
@@ -50,11 +66,67 @@ std::string column_list(const io::Format& format) {
   return fmt::format("{}", fmt::join(names, ","));
 }
 
-/// Ratings per rank in user blocks and item blocks, for one rank count.
+/// Ratings per rank in user blocks and item blocks, for one rank count, and
+/// the memory each rank would need to train.
 struct Balance {
   std::vector<std::uint64_t> users;
   std::vector<std::uint64_t> items;
+  std::vector<RankMemory> memory;
 };
+
+/// Collective: the Balance of `parts` ranks under the loader's partition
+/// rule, with each rank's training memory for `k` factors, `threads`
+/// threads and `solver`.
+Balance balance_of(const dist::Comm& comm, const data::RatingsData& ratings, int parts, int k,
+                   int threads, const solvers::SolverConfig& solver) {
+  const data::PartSizes users = data::partition_sizes(comm, ratings.by_user, parts);
+  const data::PartSizes items = data::partition_sizes(comm, ratings.by_item, parts);
+  Balance b{users.ratings, items.ratings, {}};
+  for (std::size_t p = 0; p < static_cast<std::size_t>(parts); ++p) {
+    TrainShape shape;
+    shape.local_users = users.rows[p];
+    shape.local_items = items.rows[p];
+    shape.total_users = ratings.users.total_rows();
+    shape.total_items = ratings.items.total_rows();
+    shape.user_ratings = users.ratings[p];
+    shape.item_ratings = items.ratings[p];
+    shape.k = k;
+    shape.threads = threads;
+    b.memory.push_back(rank_memory(shape, solver));
+  }
+  return b;
+}
+
+/// The smallest and largest of one part of the ranks' memory, and the rank
+/// with the largest.
+struct Spread {
+  double min = 0.0;
+  double max = 0.0;
+  std::size_t max_rank = 0;
+};
+
+Spread spread(const std::vector<RankMemory>& ranks, double (*part)(const RankMemory&)) {
+  Spread result{part(ranks.front()), part(ranks.front()), 0};
+  for (std::size_t p = 1; p < ranks.size(); ++p) {
+    const double bytes = part(ranks[p]);
+    result.min = std::min(result.min, bytes);
+    if (bytes > result.max) result = {result.min, bytes, p};
+  }
+  return result;
+}
+
+/// The parts of a RankMemory `dmf info` reports, by JSON key and text label.
+struct MemoryRow {
+  const char* key;
+  const char* label;
+  double (*bytes)(const RankMemory&);
+};
+constexpr std::array<MemoryRow, 4> kMemoryRows{{
+    {"rating_blocks", "rating blocks", [](const RankMemory& m) { return m.blocks; }},
+    {"factor_rows", "factor rows", [](const RankMemory& m) { return m.factors; }},
+    {"solver_buffers", "solver buffers", [](const RankMemory& m) { return m.solver; }},
+    {"total", "total", [](const RankMemory& m) { return m.total(); }},
+}};
 
 double imbalance(const std::vector<std::uint64_t>& loads) {
   const double total = static_cast<double>(std::accumulate(loads.begin(), loads.end(), std::uint64_t{0}));
@@ -98,12 +170,16 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   const double mb_per_s_per_rank = static_cast<double>(report.file_bytes) / 1e6 / seconds / comm.size();
   const double ratings_per_s_per_rank = static_cast<double>(report.ratings_read) / seconds / comm.size();
 
+  // The current layout is computed by the same rule as --ranks P: it is the
+  // layout the loader made (tests/mpi/rank_memory_test.cpp).
+  const auto solver = default_solver_config();
+  const std::string solver_name = solvers::default_solver();
   std::vector<std::pair<int, Balance>> balances;
-  balances.emplace_back(comm.size(), Balance{comm.allgather<std::uint64_t>(ratings.by_user.nnz()),
-                                             comm.allgather<std::uint64_t>(ratings.by_item.nnz())});
+  balances.emplace_back(comm.size(),
+                        balance_of(comm, ratings, comm.size(), o.rank, load.threads, *solver));
   if (o.ranks > 0 && o.ranks != comm.size()) {
-    balances.emplace_back(o.ranks, Balance{data::partition_loads(comm, ratings.by_user, o.ranks),
-                                           data::partition_loads(comm, ratings.by_item, o.ranks)});
+    balances.emplace_back(o.ranks,
+                          balance_of(comm, ratings, o.ranks, o.rank, load.threads, *solver));
   }
 
   if (o.json) {
@@ -113,11 +189,20 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
     }
     nlohmann::json balance = nlohmann::json::array();
     for (const auto& [parts, b] : balances) {
+      nlohmann::json memory = {
+          {"estimate", true}, {"solver", solver_name}, {"k", o.rank}, {"threads", load.threads}};
+      for (const auto& row : kMemoryRows) {
+        const Spread spread_of_row = spread(b.memory, row.bytes);
+        memory[row.key] = {{"min_bytes", spread_of_row.min},
+                           {"max_bytes", spread_of_row.max},
+                           {"max_on_rank", spread_of_row.max_rank}};
+      }
       balance.push_back({{"ranks", parts},
                          {"user_block_ratings", b.users},
                          {"item_block_ratings", b.items},
                          {"user_imbalance", imbalance(b.users)},
-                         {"item_imbalance", imbalance(b.items)}});
+                         {"item_imbalance", imbalance(b.items)},
+                         {"train_memory", memory}});
     }
     const nlohmann::json out = {
         {"file", o.data},
@@ -183,6 +268,16 @@ int run(Context& context, const InfoOptions& o, const ParamSet& /*params*/) {
   for (const auto& [parts, b] : balances) {
     console.out("  on {} rank{}    user blocks: {}\n", parts, parts == 1 ? " " : "s", loads_text(b.users));
     console.out("                item blocks: {}\n", loads_text(b.items));
+    console.out(
+        "                memory to train ({}, --rank {}, {} thread(s) per rank; an "
+        "estimate):\n",
+        solver_name, o.rank, load.threads);
+    for (const auto& row : kMemoryRows) {
+      const Spread spread_of_row = spread(b.memory, row.bytes);
+      console.out("                  {:<15} max {:>10} (rank {}), min {:>10}\n", row.label,
+                  human_bytes(spread_of_row.max), spread_of_row.max_rank,
+                  human_bytes(spread_of_row.min));
+    }
   }
   console.out("  loaded in {:.3f} s on {} rank(s) x {} thread(s): {:.1f} MB/s and {:.3g} ratings/s per rank; "
               "{:.1f} bytes per rating per copy; peak RSS {:.1f} MB (largest rank)\n",

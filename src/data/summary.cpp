@@ -161,18 +161,7 @@ void require_varied_ratings(const dist::Comm& comm, const RatingsData& data) {
 
 std::vector<std::uint64_t> partition_loads(const dist::Comm& comm, const SparseBlock& block,
                                            int parts) {
-  std::vector<std::uint64_t> loads(static_cast<std::size_t>(parts), 0);
-  const std::uint64_t total = comm.allreduce<std::uint64_t>(block.nnz(), dist::Op::kSum);
-  // Rows are in canonical order across ranks, so a prefix sum over ranks
-  // places each row exactly where the partitioner sees it.
-  std::uint64_t prefix = comm.exscan_sum<std::uint64_t>(block.nnz());
-  for (std::uint32_t r = 0; r < block.rows(); ++r) {
-    const std::uint64_t degree = block.degree(r);
-    loads[static_cast<std::size_t>(part_of(prefix, degree, total, parts))] += degree;
-    prefix += degree;
-  }
-  comm.allreduce(std::span(loads), dist::Op::kSum);
-  return loads;
+  return partition_sizes(comm, block, parts).ratings;
 }
 
 }  // namespace dmf::data

@@ -21,6 +21,26 @@ done
 expect_ok dmf info --data ratings.dat --ranks 4 --quiet
 contains "$WORK/stdout" "on 4 ranks"
 contains "$WORK/stdout" "user degree   min 1, p50 1, p90 2, p99 2, max 2"
+# The memory to train, per layout, at train's default --rank 32: 3 users and
+# 3 items of (32 + 1) floats each on one rank.
+contains "$WORK/stdout" "memory to train (als, --rank 32,"
+contains "$WORK/stdout" "factor rows     max      792 B (rank 0)"
+contains "$WORK/stdout" "an estimate"
+
+# The same in JSON at --k 7 (train's alias): factor rows scale with k, the
+# blocks (offsets + column and value per rating) do not.
+expect_ok dmf info --data ratings.dat --ranks 4 --k 7 --json --quiet
+python3 - "$WORK/stdout" <<'PY' || fail "info --json train_memory: $(cat "$WORK/stdout")"
+import json, sys
+layouts = {b["ranks"]: b["train_memory"] for b in json.load(open(sys.argv[1]))["balance"]}
+one, four = layouts[1], layouts[4]
+assert one["estimate"] and one["solver"] == "als" and one["k"] == 7, one
+assert one["factor_rows"]["max_bytes"] == 6 * (7 + 1) * 4, one
+assert one["rating_blocks"]["max_bytes"] == 2 * ((3 + 1) * 8 + 4 * (4 + 4)), one
+assert one["total"]["max_bytes"] == sum(one[p]["max_bytes"] for p in ("rating_blocks", "factor_rows", "solver_buffers")), one
+# On 4 ranks the largest rank holds 2 of the 4 ratings of each side.
+assert four["rating_blocks"]["min_bytes"] < four["rating_blocks"]["max_bytes"] < one["rating_blocks"]["max_bytes"], four
+PY
 
 # Bad input: the message names file and line and shows the line, once.
 cat > bad.csv <<'DATA'

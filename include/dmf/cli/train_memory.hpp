@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,27 @@ using solvers::MemoryPart;
 [[nodiscard]] std::string memory_refusal(const TrainShape& shape,
                                          const solvers::SolverConfig& solver, int rank,
                                          std::uint64_t usable);
+
+/// Bytes of a rating block of `rows` rows and `ratings` entries as the loader
+/// builds it for train (data::SparseBlock: offsets, columns, values; train
+/// keeps no times or line numbers).
+[[nodiscard]] double block_bytes(std::uint64_t rows, std::uint64_t ratings);
+
+/// What one rank holds to train, in the three parts `dmf info` sizes a job
+/// by: its user and item rating blocks, the factor rows it owns, and the
+/// solver's parts of train_memory_estimate. An estimate, like it.
+struct RankMemory {
+  double blocks = 0.0;
+  double factors = 0.0;
+  double solver = 0.0;
+  [[nodiscard]] double total() const noexcept { return blocks + factors + solver; }
+};
+
+/// The RankMemory of a rank of `shape` trained by `solver`.
+[[nodiscard]] RankMemory rank_memory(const TrainShape& shape, const solvers::SolverConfig& solver);
+
+/// The default solver's config with its default options (what `dmf train`
+/// uses without --solver and the solver's own options).
+[[nodiscard]] std::shared_ptr<solvers::SolverConfig> default_solver_config();
 
 }  // namespace dmf::cli

@@ -6,7 +6,13 @@
 #include <cstdint>
 #include <vector>
 
+namespace dmf::dist {
+class Comm;
+}
+
 namespace dmf::data {
+
+struct SparseBlock;
 
 /// The rank, of `parts`, that owns a row whose ratings occupy positions
 /// [prefix, prefix + count) of the `total` ratings of its side, laid out in
@@ -41,5 +47,19 @@ class Ownership {
  private:
   std::vector<std::uint32_t> begin_;
 };
+
+/// What each of `parts` ranks would own of one side: its rows and the
+/// ratings in them.
+struct PartSizes {
+  std::vector<std::uint64_t> rows;
+  std::vector<std::uint64_t> ratings;
+};
+
+/// Collective: the rows and ratings each of `parts` ranks would own of
+/// `block`'s side under the loader's rule (part_of over the side's rows in
+/// canonical order), whatever the number of ranks holding `block` now: how
+/// `dmf info --ranks P` sizes a run it does not make.
+[[nodiscard]] PartSizes partition_sizes(const dist::Comm& comm, const SparseBlock& block,
+                                        int parts);
 
 }  // namespace dmf::data
