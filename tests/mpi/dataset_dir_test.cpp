@@ -17,6 +17,7 @@
 #include "dmf/data/split.hpp"
 #include "dmf/dist/strings.hpp"
 #include "dmf/model/dir_writer.hpp"
+#include "support/collective_error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dmf::data {
@@ -79,18 +80,6 @@ std::vector<std::string> held_here(const dist::Comm& comm, const LocalRatings& l
   auto all = dist::allgather_strings(comm, mine);
   std::ranges::sort(all);
   return all;
-}
-
-template <class F>
-std::string collective_error(F&& load) {
-  try {
-    load();
-  } catch (const Error& e) {
-    EXPECT_TRUE(e.collective()) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
 }
 
 /// Rank 0 changes the file, then every rank goes on.
@@ -177,7 +166,7 @@ TEST(DataSet, DuplicatesAreMergedAtConvertTime) {
   EXPECT_EQ(binary.report.ratings, 3U);
   EXPECT_EQ(fingerprint(comm, text), fingerprint(comm, binary));
   // Text options were applied by convert: set again, they are refused.
-  const auto message = collective_error([&] { (void)load_ratings(comm, set, mean); });
+  const auto message = test::collective_error([&] { (void)load_ratings(comm, set, mean); });
   EXPECT_NE(message.find("--duplicates"), std::string::npos) << message;
   EXPECT_NE(message.find(set), std::string::npos) << message;
 }
@@ -199,7 +188,8 @@ TEST(DataSet, DamagedFilesAreRefusedByName) {
     });
   };
   auto refused = [&](std::string_view file) {
-    const auto message = collective_error([&] { (void)load_ratings(comm, copy, LoadOptions{}); });
+    const auto message =
+        test::collective_error([&] { (void)load_ratings(comm, copy, LoadOptions{}); });
     EXPECT_NE(message.find((fs::path(copy) / file).string()), std::string::npos) << message;
   };
 
@@ -237,7 +227,7 @@ TEST(DataSet, DamagedFilesAreRefusedByName) {
         << model::manifest_checksum_line(manifest);
   });
   const auto message =
-      collective_error([&] { (void)load_ratings(comm, dir.file("model"), LoadOptions{}); });
+      test::collective_error([&] { (void)load_ratings(comm, dir.file("model"), LoadOptions{}); });
   EXPECT_NE(message.find(dir.file("model") + " is not a dmf data set"), std::string::npos)
       << message;
 }
@@ -259,7 +249,8 @@ TEST(DataSet, ItemCountsThatDisagreeWithTheColumnsAreRefusedByName) {
   }
   const std::string set = dir.file("r.dmf");
   (void)write_data_set(comm, set, text, {}, false);
-  const auto message = collective_error([&] { (void)load_ratings(comm, set, LoadOptions{}); });
+  const auto message =
+      test::collective_error([&] { (void)load_ratings(comm, set, LoadOptions{}); });
   EXPECT_NE(message.find((fs::path(set) / "item_counts.npy").string()), std::string::npos)
       << message;
   EXPECT_NE(message.find("differs from its ratings"), std::string::npos) << message;

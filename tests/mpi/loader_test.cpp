@@ -13,6 +13,7 @@
 #include "dmf/data/loader.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/strings.hpp"
+#include "support/collective_error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dmf::data {
@@ -81,19 +82,6 @@ std::vector<std::string> expected(const std::vector<Rating>& ratings) {
   for (const auto& r : ratings) out.push_back(fmt::format("{}|{}|{}", r.user, r.item, r.value));
   std::ranges::sort(out);
   return out;
-}
-
-/// Runs `load` expecting the same collective dmf::Error on every rank.
-template <class F>
-std::string collective_error(F&& load) {
-  try {
-    load();
-  } catch (const Error& e) {
-    EXPECT_TRUE(e.collective()) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
 }
 
 /// Checks one side's directory: contiguous canonical ranges and sorted rows.
@@ -220,7 +208,7 @@ TEST(Loader, DuplicatesAreAnErrorNamingTheirLines) {
   const auto path =
       dir.write("d.csv", "user,item,rating\n1,5,3\n2,5,4\n1,6,2\n1,5,5\n2,5,1\n3,3,3\n");
   const std::string message =
-      collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
+      test::collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
   EXPECT_NE(message.find(path + ": 2 (user, item) pairs are rated more than once: "
                                 "user 1, item 5 on lines 2 and 5; user 2, item 5 on lines 3 and 6"),
             std::string::npos)
@@ -329,7 +317,7 @@ TEST(Loader, SetsReadWhereTheyLieFollowTheDuplicatesPolicy) {
     }
   }
   const std::string message =
-      collective_error([&] { (void)read_ratings_here(comm, path, LoadOptions{}); });
+      test::collective_error([&] { (void)read_ratings_here(comm, path, LoadOptions{}); });
   EXPECT_NE(message.find(path + ": 14 (user, item) pairs are rated more than once: user " +
                          ratings[0].user + ", item " + ratings[0].item + " on lines 1 and 501"),
             std::string::npos)
@@ -355,7 +343,8 @@ TEST(Loader, BadLineIsOneErrorWithItsGlobalLineOnEveryRank) {
   for (const int threads : {1, 2, 3}) {
     LoadOptions options;
     options.threads = threads;
-    const std::string message = collective_error([&] { (void)load_ratings(comm, path, options); });
+    const std::string message =
+        test::collective_error([&] { (void)load_ratings(comm, path, options); });
     EXPECT_NE(message.find(path + ":301: rating 'oops' is not a number: 7,8,oops,1000"),
               std::string::npos)
         << message << " (threads " << threads << ")";
@@ -396,12 +385,12 @@ TEST(Loader, MatrixMarketEntriesMustMatchTheSizeLine) {
     LoadOptions options;
     options.threads = threads;
     EXPECT_EQ(load_ratings(comm, exact, options).report.ratings, 300U);
-    std::string message = collective_error([&] { (void)load_ratings(comm, fewer, options); });
+    std::string message = test::collective_error([&] { (void)load_ratings(comm, fewer, options); });
     EXPECT_NE(message.find(fewer + ": the size line (line 3) declares 300 entries, but the file "
                                    "holds 299"),
               std::string::npos)
         << message << " (threads " << threads << ")";
-    message = collective_error([&] { (void)load_ratings(comm, more, options); });
+    message = test::collective_error([&] { (void)load_ratings(comm, more, options); });
     EXPECT_NE(message.find(fmt::format("{}:{}: entry 301, beyond the 300 entries the size line "
                                        "(line 3) declares: 1 7 1",
                                        more, extra_line)),
@@ -412,7 +401,7 @@ TEST(Loader, MatrixMarketEntriesMustMatchTheSizeLine) {
     some.keep = [](std::string_view user, std::string_view) { return user != "1"; };
     EXPECT_EQ(load_ratings(comm, exact, some).report.ratings, 294U);
     // The same rule for files read where they lie (eval, validation sets).
-    message = collective_error([&] { (void)read_ratings_here(comm, fewer, options); });
+    message = test::collective_error([&] { (void)read_ratings_here(comm, fewer, options); });
     EXPECT_NE(message.find("declares 300 entries, but the file holds 299"), std::string::npos)
         << message;
   }
@@ -424,29 +413,30 @@ TEST(Loader, MatrixMarketBadIndexNamesItsLine) {
   const auto path = dir.write("zero.mtx",
                               "%%MatrixMarket matrix coordinate integer general\n3 3 3\n"
                               "1 1 4\n0 2 3\n2 2 5\n");
-  std::string message = collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
+  std::string message =
+      test::collective_error([&] { (void)load_ratings(comm, path, LoadOptions{}); });
   EXPECT_NE(message.find(path + ":4: row index 0 is outside 1..3, the size line's rows: 0 2 3"),
             std::string::npos)
       << message;
   const auto half = dir.write("half.mtx",
                               "%%MatrixMarket matrix coordinate integer general\n3 3 2\n"
                               "1 1 4\n2 2 3.5\n");
-  message = collective_error([&] { (void)load_ratings(comm, half, LoadOptions{}); });
+  message = test::collective_error([&] { (void)load_ratings(comm, half, LoadOptions{}); });
   EXPECT_NE(message.find(half + ":4: value 3.5 is not an integer"), std::string::npos) << message;
 }
 
 TEST(Loader, MissingAndEmptyFilesAreOneSentence) {
   const auto comm = world();
   test::TempDir dir(comm);
-  const std::string missing =
-      collective_error([&] { (void)load_ratings(comm, dir.file("nope.csv"), LoadOptions{}); });
+  const std::string missing = test::collective_error(
+      [&] { (void)load_ratings(comm, dir.file("nope.csv"), LoadOptions{}); });
   EXPECT_NE(missing.find("nope.csv"), std::string::npos) << missing;
   const auto empty = dir.write("empty.csv", "");
   const std::string message =
-      collective_error([&] { (void)load_ratings(comm, empty, LoadOptions{}); });
+      test::collective_error([&] { (void)load_ratings(comm, empty, LoadOptions{}); });
   EXPECT_NE(message.find("empty.csv"), std::string::npos) << message;
   const std::string directory =
-      collective_error([&] { (void)load_ratings(comm, dir.path().string(), LoadOptions{}); });
+      test::collective_error([&] { (void)load_ratings(comm, dir.path().string(), LoadOptions{}); });
   EXPECT_NE(directory.find("directory"), std::string::npos) << directory;
 }
 

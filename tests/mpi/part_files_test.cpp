@@ -12,6 +12,7 @@
 #include "dmf/data/loader.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/strings.hpp"
+#include "support/collective_error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dmf::data {
@@ -54,18 +55,6 @@ std::vector<std::string> blocks_as_text(const dist::Comm& comm, const RatingsDat
     }
   }
   return dist::allgather_strings(comm, mine);
-}
-
-template <class F>
-std::string collective_error(F&& load) {
-  try {
-    load();
-  } catch (const Error& e) {
-    EXPECT_TRUE(e.collective()) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
 }
 
 /// Spark's companions of the parts, none of them ratings.
@@ -170,9 +159,8 @@ TEST(PartFiles, BadLineNamesItsPartAndItsLine) {
     LoadOptions options;
     options.threads = threads;
     const std::string message =
-        collective_error([&] { (void)load_ratings(comm, parts.path().string(), options); });
-    EXPECT_NE(message.find(where + "rating 'oops' is not a number: u1,9,oops,1"),
-              std::string::npos)
+        test::collective_error([&] { (void)load_ratings(comm, parts.path().string(), options); });
+    EXPECT_NE(message.find(where + "rating 'oops' is not a number: u1,9,oops,1"), std::string::npos)
         << message << " (threads " << threads << ")";
 
     options.bad_lines = BadLinePolicy::kSkip;
@@ -189,8 +177,8 @@ TEST(PartFiles, PartsWithOtherColumnsAreOneErrorNamingThePart) {
   const test::TempDir parts(comm);
   (void)parts.write("part-00000.csv", "1,2,3\n4,5,6\n");
   (void)parts.write("part-00001.csv", "\n7,8,9,10\n");
-  const std::string message =
-      collective_error([&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
+  const std::string message = test::collective_error(
+      [&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
   EXPECT_NE(message.find((parts.path() / "part-00001.csv").string() +
                          ":2: found 4 fields separated by ','"),
             std::string::npos)
@@ -201,15 +189,15 @@ TEST(PartFiles, DirectoryWithoutDataFilesIsOneSentence) {
   const auto comm = world();
   const test::TempDir parts(comm);
   write_markers(parts);
-  const std::string message =
-      collective_error([&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
+  const std::string message = test::collective_error(
+      [&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
   EXPECT_NE(message.find(parts.path().string() + " is a directory without data files"),
             std::string::npos)
       << message;
 
   (void)parts.write("part-00000", "");
-  const std::string empty =
-      collective_error([&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
+  const std::string empty = test::collective_error(
+      [&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
   EXPECT_NE(empty.find("contains no ratings: every file of the directory is empty"),
             std::string::npos)
       << empty;
@@ -223,14 +211,14 @@ TEST(PartFiles, SubdirectoriesAndMatrixMarketPartsAreRefused) {
   (void)parts.write("part-00000.csv", "1,2,3\n");
   if (comm.is_root()) std::filesystem::create_directory(parts.path() / "user=1");
   comm.barrier();
-  const std::string message =
-      collective_error([&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
+  const std::string message = test::collective_error(
+      [&] { (void)load_ratings(comm, parts.path().string(), LoadOptions{}); });
   EXPECT_NE(message.find("holds the directory user=1"), std::string::npos) << message;
 
   const test::TempDir mm(comm);
   (void)mm.write("part-00000.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 5\n");
   const std::string refused =
-      collective_error([&] { (void)load_ratings(comm, mm.path().string(), LoadOptions{}); });
+      test::collective_error([&] { (void)load_ratings(comm, mm.path().string(), LoadOptions{}); });
   EXPECT_NE(refused.find("a directory of MatrixMarket files cannot be read as one"),
             std::string::npos)
       << refused;

@@ -16,6 +16,7 @@
 #include "dmf/dist/ordered_file_writer.hpp"
 #include "dmf/model/init.hpp"
 #include "dmf/model/model_dir.hpp"
+#include "support/collective_error.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dmf {
@@ -44,19 +45,6 @@ class FileSizeLimit {
   bool here_;
   rlimit saved_{};
 };
-
-/// Runs `work`, which must throw on every rank; returns the message.
-template <class Work>
-std::string error_of(Work&& work) {
-  try {
-    work();
-  } catch (const Error& e) {
-    EXPECT_TRUE(e.collective()) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
 
 /// Names in `dir`, hidden ones included.
 std::vector<std::string> names_in(const fs::path& dir) {
@@ -150,7 +138,7 @@ TEST_P(FailedWrite, OfAModelDirectoryIsOneErrorAndLeavesNothing) {
   {
     const bool here = !GetParam() || comm.rank() + 1 == comm.size();
     const FileSizeLimit limit(here, 4096);
-    message = error_of([&] {
+    message = test::collective_error([&] {
       model::write_model_dir(comm, out, w.model, w.data.users, w.data.items, kManifest, false);
     });
   }
@@ -173,7 +161,7 @@ TEST_P(FailedWrite, OverAModelLeavesItAsItWas) {
     const FileSizeLimit limit(here, 4096);
     nlohmann::json other = kManifest;
     other["mu"] = 1.0;
-    message = error_of([&] {
+    message = test::collective_error([&] {
       model::write_model_dir(comm, out, w.model, w.data.users, w.data.items, other, true);
     });
   }
@@ -191,7 +179,7 @@ TEST_P(FailedWrite, OfAFileIsOneErrorNamingItAndLeavesNothing) {
   {
     const bool here = !GetParam() || comm.rank() + 1 == comm.size();
     const FileSizeLimit limit(here, 1000);
-    message = error_of([&] {
+    message = test::collective_error([&] {
       dist::OrderedFileWriter writer(comm, path, false);
       writer.append(std::string(600, 'x'));  // past 1000 bytes from rank 1 on
       writer.append(std::string(comm.size() == 1 ? 600 : 0, 'y'));
