@@ -2,6 +2,7 @@
 
 #include "dmf/core/error.hpp"
 #include "dmf/model/model_change.hpp"
+#include "dmf/solvers/distinct_columns.hpp"
 
 namespace dmf::solvers {
 namespace {
@@ -34,6 +35,19 @@ ExactSolver::ExactSolver(const dist::Comm& comm, const data::RatingsData& data, 
       data_(data),
       model_(model),
       ratings_(checked_ratings(comm, data, model, solver)) {}
+
+std::size_t ExactSolver::make_sweep_side(SweepSide& side, bool users,
+                                         const Regularization& regularization) const {
+  side.ratings = users ? &data_.by_user : &data_.by_item;
+  side.rows = users ? &model_.users : &model_.items;
+  side.others = users ? &model_.items : &model_.users;
+  side.lambda = users ? regularization.lambda_user : regularization.lambda_item;
+  side.with_bias =
+      users ? model::has_user_bias(model_.biases) : model::has_item_bias(model_.biases);
+  const auto wanted = distinct_columns(side.ratings->columns, side.slots);
+  side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, *side.others), wanted);
+  return wanted.size();
+}
 
 Objective ExactSolver::combine(double local_squared_error,
                                const Regularization& regularization) const {

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "dmf/data/loader.hpp"
 #include "dmf/dist/comm.hpp"
+#include "dmf/dist/row_exchange.hpp"
 #include "dmf/model/model.hpp"
 #include "dmf/solvers/objective.hpp"
 #include "dmf/solvers/solver.hpp"
@@ -30,6 +32,25 @@ class ExactSolver : public Solver {
   [[nodiscard]] double relative_change(const SolverState& before) final;
 
  protected:
+  /// One side as an exact solver sweeps it: the CSR/CSC of the rows it
+  /// solves, the other side's rows those ratings touch (an exchange plan
+  /// worked out once), and for each rating its other row among the fetched.
+  /// A solver's own side extends it with its buffers.
+  struct SweepSide {
+    const data::SparseBlock* ratings = nullptr;
+    model::FactorBlock* rows = nullptr;
+    const model::FactorBlock* others = nullptr;
+    double lambda = 0.0;
+    bool with_bias = false;
+    dist::RowExchange plan;
+    std::vector<std::uint32_t> slots;  // per rating: its other row among the fetched
+  };
+  /// Fills `side` as the user side (`users`) or the item side of `data_`
+  /// and `model_`, with that side's λ of `regularization`. Collective (the
+  /// exchange plan); returns how many distinct other rows are fetched.
+  std::size_t make_sweep_side(SweepSide& side, bool users,
+                              const Regularization& regularization) const;
+
   /// Collective. `data` and `model` must outlive the solver; `model` has the
   /// rows `data` owns on each side (checked; `solver` names it in the error).
   ExactSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,

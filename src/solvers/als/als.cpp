@@ -19,25 +19,14 @@ constexpr std::int64_t kRowGrain = 16;
 AlsSolver::AlsSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
                      AlsOptions options)
     : ExactSolver(comm, data, model, "ALS"), options_(options) {
-  const auto& reg = options_.regularization;
-  users_ = make_side(data.by_user, model.users, model.items, reg.lambda_user,
-                     model::has_user_bias(model.biases));
-  items_ = make_side(data.by_item, model.items, model.users, reg.lambda_item,
-                     model::has_item_bias(model.biases));
+  users_ = make_side(/*users=*/true);
+  items_ = make_side(/*users=*/false);
 }
 
-AlsSolver::Side AlsSolver::make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
-                                     const model::FactorBlock& others, double lambda,
-                                     bool with_bias) {
+AlsSolver::Side AlsSolver::make_side(bool users) {
   Side side;
-  side.ratings = &ratings;
-  side.rows = &rows;
-  side.others = &others;
-  side.lambda = lambda;
-  side.with_bias = with_bias;
-  const auto wanted = distinct_columns(ratings.columns, side.slots);
-  side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, others), wanted);
-  side.fetched.resize(wanted.size() * model::packed_width(others));
+  const std::size_t wanted = make_sweep_side(side, users, options_.regularization);
+  side.fetched.resize(wanted * model::packed_width(*side.others));
   return side;
 }
 

@@ -29,28 +29,17 @@ CcdSolver::CcdSolver(const dist::Comm& comm, const data::RatingsData& data, mode
     : ExactSolver(comm, data, model, "CCD++"), options_(options) {
   options_.inner = std::max(1, options_.inner);
   options_.threads = std::max(1, options_.threads);
-  const auto& reg = options_.regularization;
-  users_ = make_side(data.by_user, model.users, model.items, reg.lambda_user,
-                     model::has_user_bias(model.biases));
-  items_ = make_side(data.by_item, model.items, model.users, reg.lambda_item,
-                     model::has_item_bias(model.biases));
+  users_ = make_side(/*users=*/true);
+  items_ = make_side(/*users=*/false);
 }
 
-CcdSolver::Side CcdSolver::make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
-                                     const model::FactorBlock& others, double lambda,
-                                     bool with_bias) {
+CcdSolver::Side CcdSolver::make_side(bool users) {
   Side side;
-  side.ratings = &ratings;
-  side.rows = &rows;
-  side.others = &others;
-  side.lambda = lambda;
-  side.with_bias = with_bias;
-  const auto wanted = distinct_columns(ratings.columns, side.slots);
-  side.plan = dist::RowExchange(comm_, model::row_boundaries(comm_, others), wanted);
-  side.residuals.resize(ratings.nnz());
-  side.start.resize(wanted.size());
-  side.current.resize(wanted.size());
-  side.previous.resize(wanted.size());
+  const std::size_t wanted = make_sweep_side(side, users, options_.regularization);
+  side.residuals.resize(side.ratings->nnz());
+  side.start.resize(wanted);
+  side.current.resize(wanted);
+  side.previous.resize(wanted);
   return side;
 }
 

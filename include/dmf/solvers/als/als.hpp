@@ -1,7 +1,8 @@
-// Alternating least squares over user and item blocks (docs/design.md §4): every
-// user row solved given the items (a few conjugate-gradient steps, or exactly),
-// then every item row given the users. A rank solves the rows it owns; the other side's rows it needs come
-// through an exchange plan built once (one MPI_Alltoallv per half-sweep).
+// Alternating least squares over user and item blocks (docs/design.md §4):
+// every user row solved given the items (a few conjugate-gradient steps, or
+// exactly), then every item row given the users. A rank solves the rows it
+// owns; the other side's rows it needs come through an exchange plan built
+// once (one MPI_Alltoallv per half-sweep).
 #pragma once
 
 #include <array>
@@ -35,7 +36,8 @@ inline std::span<const EnumName<AlsSolve>> enum_names(AlsSolve /*tag*/) {
 struct AlsOptions {
   Regularization regularization;
   int threads = 1;
-  AlsSolve solve = AlsSolve::kCg;  // the default: sooner to a given held-out RMSE (README, Benchmarks)
+  // The default: sooner to a given held-out RMSE (README, Benchmarks).
+  AlsSolve solve = AlsSolve::kCg;
   int cg_steps = 3;  // per row and half-sweep, with AlsSolve::kCg
 };
 
@@ -59,22 +61,13 @@ class AlsSolver final : public ExactSolver {
   Objective solve_items();
 
  private:
-  /// One side's view: the CSR/CSC of the rows it solves, the exchange plan
-  /// for the other side's rows, and for each rating its row in the fetched
-  /// buffer.
-  struct Side {
-    const data::SparseBlock* ratings = nullptr;
-    model::FactorBlock* rows = nullptr;
-    const model::FactorBlock* others = nullptr;
-    double lambda = 0.0;
-    bool with_bias = false;
-    dist::RowExchange plan;
-    std::vector<std::uint32_t> slots;  // per rating: its other row among the fetched
-    std::vector<float> fetched;        // the other side's rows this rank needs, packed
+  /// One side as ALS sweeps it, with the buffer its fetched rows arrive in.
+  struct Side : SweepSide {
+    std::vector<float> fetched;  // the other side's rows this rank needs, packed
   };
 
-  Side make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
-                 const model::FactorBlock& others, double lambda, bool with_bias);
+  /// The user side (`users`) or the item side, with its fetch buffer.
+  Side make_side(bool users);
   void fetch(Side& side);
   /// Solves every row of `side`; returns Σ (r − r̂)² of its ratings after
   /// when `measure` (0 otherwise: the user half-sweep needs no figure).

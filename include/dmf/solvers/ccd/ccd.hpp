@@ -68,14 +68,7 @@ class CcdSolver final : public ExactSolver {
   /// One side's view: its block of ratings and their residuals, its rows,
   /// the plan that brings it the other side's rows, and the other side's
   /// value of the current coordinate per fetched row.
-  struct Side {
-    const data::SparseBlock* ratings = nullptr;
-    model::FactorBlock* rows = nullptr;
-    const model::FactorBlock* others = nullptr;
-    double lambda = 0.0;
-    bool with_bias = false;
-    dist::RowExchange plan;
-    std::vector<std::uint32_t> slots;  // per rating: its other row among the fetched
+  struct Side : SweepSide {
     std::vector<float> residuals;      // per rating
     std::vector<float> rows_at_start;  // the other side's rows (k + 1 each) at the refresh
     std::vector<float> start;          // the other side's value as the coordinate began
@@ -87,8 +80,8 @@ class CcdSolver final : public ExactSolver {
   static constexpr int kBiases = -1;
   static constexpr int kNothing = -2;
 
-  Side make_side(const data::SparseBlock& ratings, model::FactorBlock& rows,
-                 const model::FactorBlock& others, double lambda, bool with_bias);
+  /// The user side (`users`) or the item side, with its buffers.
+  Side make_side(bool users);
   /// Sends `from`'s own values of `coordinate` to `to`'s fetched `out`.
   void send(const Side& from, Side& to, int coordinate, std::vector<float>& out);
   /// One pass over `side`'s rows: with `add_back`, first takes the pending
