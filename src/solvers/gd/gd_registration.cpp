@@ -1,6 +1,8 @@
 // The gd solver's entry in the registry: its options (the optimizer, the
 // learning rate and its schedule, the batch), what it is built from and
 // what it keeps in memory.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "dmf/cli/params.hpp"
@@ -52,8 +54,11 @@ struct GdConfig final : SolverConfig {
 std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::string>& solver) {
   auto config = std::make_shared<GdConfig>();
   GdOptions& o = config->options;
-  // An optimizer's name given as the solver: say where it goes.
+  // An optimizer's name given as the solver: say where it goes (unless the
+  // name is a solver too: --solver sgd is per-rating SGD).
+  const auto solvers = solver_names();
   for (const auto& entry : enum_names(OptimizerKind{})) {
+    if (std::ranges::find(solvers, entry.name) != solvers.end()) continue;
     solver.hint(std::string(entry.name),
                 fmt::format("{0} is an optimizer of the gd solver: --solver gd --optimizer {0}",
                             entry.name));
