@@ -53,10 +53,9 @@ void declare(ParamSet& params, InfoOptions& o) {
   declare_threads(params, o.threads);
   params.example("dmf info --data ratings.csv",
                  "Users, items, ratings, density and the rating histogram");
-  params.example("dmf info --data ratings.csv --ranks 64 --json",
-                 "The same as JSON, with the ratings each of 64 ranks would hold");
-  params.example("dmf info --data ratings.csv --ranks 64 --rank 128",
-                 "The memory each of 64 ranks would need to train k = 128 factors");
+  params.example("dmf info --data ratings.csv --ranks 64 --rank 128 --json",
+                 "As JSON, with the ratings each of 64 ranks would hold and the memory each "
+                 "would need to train k = 128 factors");
 }
 
 std::string column_list(const io::Format& format) {
