@@ -5,6 +5,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include <fmt/ranges.h>
+
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
@@ -13,8 +15,8 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/ordered_output.hpp"
+#include "dmf/eval/id_list.hpp"
 #include "dmf/eval/top_n.hpp"
-#include "dmf/io/range_reader.hpp"
 #include "dmf/model/model_dir.hpp"
 
 namespace dmf::cli {
@@ -27,6 +29,8 @@ struct RecommendOptions {
   bool all_users = false;
   int top = 10;
   std::string exclude_rated;
+  std::string candidates;
+  std::string exclude;
   data::LoadOptions load;
   eval::ColdStart cold_start = eval::ColdStart::kMean;
   std::string out;
@@ -41,9 +45,19 @@ void declare(ParamSet& params, RecommendOptions& o) {
   params.add("users", &o.users, "Recommend for the user IDs of this file, one per line")
       .value_name("FILE");
   params.flag("all-users", &o.all_users, "Recommend for every user of the model");
-  params.add("exclude-rated", &o.exclude_rated,
-             "Never recommend an item a user rated in this ratings file (e.g. the training "
-             "data; read with the format options below)")
+  params
+      .add("exclude-rated", &o.exclude_rated,
+           "Never recommend an item a user rated in this ratings file (e.g. the training "
+           "data; read with the format options below)")
+      .value_name("FILE");
+  params
+      .add("candidates", &o.candidates,
+           "Rank only the items of this file, one ID a line (an allow-list); IDs the model "
+           "does not have are counted and ignored")
+      .value_name("FILE");
+  params
+      .add("exclude", &o.exclude,
+           "Never recommend the items of this file, one ID a line (a deny-list), for any user")
       .value_name("FILE");
   declare_load_options(params, o.load);
   params.section("Recommendation");
@@ -60,9 +74,10 @@ void declare(ParamSet& params, RecommendOptions& o) {
            "--out writes too")
       .value_name("FILE");
   params.flag("overwrite", &o.overwrite, "Replace --out if it exists");
-  params.example("dmf recommend --model model --user 42 --top 10 --exclude-rated ml.train --out "
-                 "top.csv",
-                 "User 42's 10 best items among those not rated in training");
+  params.example(
+      "dmf recommend --model model --user 42 --top 10 --exclude-rated ml.train --out "
+      "top.csv",
+      "User 42's 10 best items among those not rated in training");
   params.example("mpirun -n 4 dmf recommend --model model --all-users --top 20 --out top20.csv",
                  "The 20 best items of every user, on 4 ranks");
 }
@@ -109,25 +124,9 @@ Queries read_queries(const dist::Comm& comm, const RecommendOptions& o,
       q.lines.push_back(0);
     }
   } else {
-    std::uint64_t lines_here = 0;
-    comm.agree([&] {
-      const io::ByteRange range =
-          io::split_range(0, io::file_size(o.users), comm.rank(), comm.size());
-      lines_here = io::read_lines(o.users, range, [&](std::string_view line, std::uint64_t index) {
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
-          line.remove_suffix(1);
-        }
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-        if (line.empty()) return;
-        DMF_CHECK(line.size() <= io::kMaxIdLength, "{}: line {}: an ID of {} bytes is too long",
-                  o.users, index, line.size());
-        q.tokens.push(line);
-        q.lines.push_back(index);
-      });
-    });
-    // Line numbers in the file: ranks read consecutive ranges.
-    const std::uint64_t first = comm.exscan_sum(lines_here) + 1;
-    for (auto& line : q.lines) line += first;
+    eval::IdLines lines = eval::read_id_lines(comm, o.users);
+    q.tokens = std::move(lines.ids);
+    q.lines = std::move(lines.lines);
   }
   return q;
 }
@@ -161,7 +160,8 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
     const std::uint32_t u = user_rows[rated.users[k]];
     const std::uint32_t i = item_rows[rated.items[k]];
     if (i == data::kUnknownRow) continue;  // an item the model cannot recommend
-    const std::uint64_t key = u == data::kUnknownRow ? hash_bytes(rated.user_tokens[rated.users[k]]) : 0;
+    const std::uint64_t key =
+        u == data::kUnknownRow ? hash_bytes(rated.user_tokens[rated.users[k]]) : 0;
     const int rank = u == data::kUnknownRow ? cold_rank(key, comm.size()) : ownership.owner(u);
     by_rank[static_cast<std::size_t>(rank)].push_back({key, u, i});
   }
@@ -187,6 +187,46 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
   return excluded;
 }
 
+/// The item lists of --candidates and --exclude, and what they said.
+struct ItemLists {
+  eval::ItemFilter filter;
+  std::string note;  // for the summary line: how many items were left, unknown IDs
+};
+
+ItemLists read_item_lists(const dist::Comm& comm, const RecommendOptions& o,
+                          const model::LoadedModel& loaded) {
+  ItemLists lists;
+  std::vector<std::string> notes;
+  const auto unknown = [](const eval::ItemList& list) {
+    return list.unknown == 0 ? std::string()
+                             : fmt::format(", {} of its {} IDs not in the model, ignored",
+                                           list.unknown, list.ids);
+  };
+  if (!o.candidates.empty()) {
+    eval::ItemList list = eval::read_item_list(comm, o.candidates, loaded.items);
+    // An allow-list that matches nothing would write empty lists for every
+    // user: surely a wrong file (or a model of other IDs), so say so.
+    comm.agree([&] {
+      DMF_CHECK(list.ids > 0, "--candidates {} holds no item ID", o.candidates);
+      DMF_CHECK(!list.rows.empty(), "--candidates {}: none of its {} item IDs is in the model {}",
+                o.candidates, list.ids, o.model);
+    });
+    notes.push_back(fmt::format("--candidates: {} items{}", list.rows.size(), unknown(list)));
+    lists.filter.allowed = std::move(list.rows);
+  }
+  if (!o.exclude.empty()) {
+    eval::ItemList list = eval::read_item_list(comm, o.exclude, loaded.items);
+    notes.push_back(fmt::format("--exclude: {} items{}", list.rows.size(), unknown(list)));
+    lists.filter.denied = std::move(list.rows);
+  }
+  if (!notes.empty()) {
+    lists.note = fmt::format("; {} of {} items may be recommended ({})",
+                             lists.filter.admitted(loaded.items.total_rows()),
+                             loaded.items.total_rows(), fmt::join(notes, "; "));
+  }
+  return lists;
+}
+
 int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   comm.agree([&] {
@@ -202,11 +242,14 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   std::vector<io::NamedPath> inputs{{"--model", o.model, Kind::kDirectory}};
   if (!o.users.empty()) inputs.push_back({"--users", o.users});
   if (!o.exclude_rated.empty()) inputs.push_back({"--exclude-rated", o.exclude_rated});
+  if (!o.candidates.empty()) inputs.push_back({"--candidates", o.candidates});
+  if (!o.exclude.empty()) inputs.push_back({"--exclude", o.exclude});
   check_output_paths(comm, {{"--out", out, Kind::kFile, o.overwrite}},
                      with_config(std::move(inputs), params));
   if (dist::is_stdout(out)) context.console.results_to_stderr();
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
+  const ItemLists item_lists = read_item_lists(comm, o, loaded);
   const Queries queries = read_queries(comm, o, loaded);
   const auto rows = loaded.users.lookup(comm, queries.tokens);
   const std::uint64_t first_sequence = comm.exscan_sum<std::uint64_t>(rows.size());
@@ -218,11 +261,11 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
     if (rows[q] != data::kUnknownRow) continue;
     ++cold_here;
     if (o.cold_start == eval::ColdStart::kError && !cold_error) {
-      cold_error = queries.lines[q] == 0
-                       ? fmt::format("user {} is not in the model (see --cold-start)",
-                                     queries.tokens[q])
-                       : fmt::format("{}:{}: user {} is not in the model (see --cold-start)",
-                                     o.users, queries.lines[q], queries.tokens[q]);
+      cold_error =
+          queries.lines[q] == 0
+              ? fmt::format("user {} is not in the model (see --cold-start)", queries.tokens[q])
+              : fmt::format("{}:{}: user {} is not in the model (see --cold-start)", o.users,
+                            queries.lines[q], queries.tokens[q]);
     }
   }
   comm.raise_if_any(cold_error);
@@ -268,7 +311,7 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   }
 
   const auto best = eval::top_n(comm, loaded.model, local_queries, excluded_of_query, o.top,
-                                threads);
+                                threads, item_lists.filter);
 
   // Results back to the rank that read each query, then in query order.
   std::vector<std::vector<Result>> back(static_cast<std::size_t>(comm.size()));
@@ -302,11 +345,12 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   writer.append(text);
   writer.commit();
   const auto users = comm.allreduce<std::uint64_t>(rows.size(), dist::Op::kSum);
-  context.console.out("wrote the top {} items of {} users to {} ({} cold users{})\n", o.top, users,
-                      writer.to_stdout() ? "standard output" : out, cold,
+  context.console.out("wrote the top {} items of {} users to {} ({} cold users{}{})\n", o.top,
+                      users, writer.to_stdout() ? "standard output" : out, cold,
                       cold == 0                                ? ""
                       : o.cold_start == eval::ColdStart::kDrop ? ", left out"
-                                                               : ", ranked by item bias");
+                                                               : ", ranked by item bias",
+                      item_lists.note);
   return 0;
 }
 

@@ -46,14 +46,16 @@ class Best {
 };
 
 /// Scores queries [first, first + count) against the packed item rows
-/// [0, items) of a block whose first global row is `first_item`.
-void score_block(const model::Model& model, std::span<const std::uint32_t> queries,
+/// [0, items) of a block whose first global row is `first_item`, of which
+/// only those with `admits[j]` may be listed.
+void score_block(double model_mu, const model::FactorBlock& user_rows,
+                 std::span<const std::uint32_t> queries,
                  std::span<const std::vector<std::uint32_t>> excluded, std::size_t first,
                  std::size_t count, std::span<const float> block, std::uint32_t first_item,
-                 std::size_t items, std::vector<Best>& best) {
-  const auto k = static_cast<Eigen::Index>(model.k);
+                 std::size_t items, const std::vector<char>& admits, std::vector<Best>& best) {
+  const auto k = static_cast<Eigen::Index>(user_rows.k);
   const std::size_t width = static_cast<std::size_t>(k) + 1;
-  const auto mu = static_cast<float>(model.mu);
+  const auto mu = static_cast<float>(model_mu);
   RowMajorF users(static_cast<Eigen::Index>(count), k);
   Eigen::VectorXf user_bias(static_cast<Eigen::Index>(count));
   for (std::size_t q = 0; q < count; ++q) {
@@ -63,8 +65,8 @@ void score_block(const model::Model& model, std::span<const std::uint32_t> queri
       users.row(at).setZero();
       user_bias[at] = 0.0F;
     } else {
-      users.row(at) = Eigen::Map<const Eigen::RowVectorXf>(model.users.row(row).data(), k);
-      user_bias[at] = model.users.bias[row];
+      users.row(at) = Eigen::Map<const Eigen::RowVectorXf>(user_rows.row(row).data(), k);
+      user_bias[at] = user_rows.bias[row];
     }
   }
   RowMajorF scores;
@@ -84,6 +86,7 @@ void score_block(const model::Model& model, std::span<const std::uint32_t> queri
           ++next_skip;
           continue;
         }
+        if (admits[begin + j] == 0) continue;
         const float bias = block[(begin + j) * width + static_cast<std::size_t>(k)];
         const float score = mu + user_bias[static_cast<Eigen::Index>(q)] + bias +
                             scores(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j));
@@ -98,21 +101,32 @@ void score_block(const model::Model& model, std::span<const std::uint32_t> queri
 std::vector<std::vector<Recommendation>> top_n(const dist::Comm& comm, const model::Model& model,
                                                std::span<const std::uint32_t> queries,
                                                std::span<const std::vector<std::uint32_t>> excluded,
-                                               int n, int threads) {
+                                               int n, int threads, const ItemFilter& filter) {
+  return top_n(comm, model.mu, model.users, model.items, queries, excluded, n, threads, filter);
+}
+
+std::vector<std::vector<Recommendation>> top_n(const dist::Comm& comm, double mu,
+                                               const model::FactorBlock& users,
+                                               const model::FactorBlock& items,
+                                               std::span<const std::uint32_t> queries,
+                                               std::span<const std::vector<std::uint32_t>> excluded,
+                                               int n, int threads, const ItemFilter& filter) {
   DMF_CHECK(excluded.empty() || excluded.size() == queries.size(),
             "top_n: {} exclusion lists for {} queries", excluded.size(), queries.size());
   DMF_CHECK(n >= 0, "top_n: n = {}", n);
   std::vector<Best> best(queries.size(), Best(static_cast<std::size_t>(n)));
   const std::size_t batches = (queries.size() + kQueryBatch - 1) / kQueryBatch;
+  std::vector<char> admits;  // of the block's items, those the filter lets through
   for_each_item_block(
-      comm, model.items,
-      [&](std::uint32_t first_item, std::size_t items, std::span<const float> block) {
+      comm, items, [&](std::uint32_t first_item, std::size_t count, std::span<const float> block) {
+        filter.mark(first_item, count, admits);
         parallel_for_dynamic(
             threads, static_cast<std::int64_t>(batches), 1,
             [&](std::int64_t batch, int /*worker*/) {
               const std::size_t first = static_cast<std::size_t>(batch) * kQueryBatch;
-              const std::size_t count = std::min(kQueryBatch, queries.size() - first);
-              score_block(model, queries, excluded, first, count, block, first_item, items, best);
+              const std::size_t batch_size = std::min(kQueryBatch, queries.size() - first);
+              score_block(mu, users, queries, excluded, first, batch_size, block, first_item, count,
+                          admits, best);
             });
       });
   std::vector<std::vector<Recommendation>> out;

@@ -13,7 +13,8 @@
 namespace dmf::eval {
 namespace {
 
-void expect_matches_brute_force(std::uint32_t users, std::uint32_t items, int n, bool ties) {
+void expect_matches_brute_force(std::uint32_t users, std::uint32_t items, int n, bool ties,
+                                const ItemFilter& filter = {}) {
   const auto comm = dist::Comm::world();
   const test::WholeModel full =
       test::random_whole_model(users, items, 3, ties, /*seed=*/7, /*max_step=*/4);
@@ -37,7 +38,7 @@ void expect_matches_brute_force(std::uint32_t users, std::uint32_t items, int n,
   }
   queries.push_back(kColdUser);
   excluded.emplace_back();
-  const auto got = top_n(comm, model, queries, excluded, n, /*threads=*/2);
+  const auto got = top_n(comm, model, queries, excluded, n, /*threads=*/2, filter);
   ASSERT_EQ(got.size(), queries.size());
 
   for (std::size_t q = 0; q < queries.size(); ++q) {
@@ -46,6 +47,8 @@ void expect_matches_brute_force(std::uint32_t users, std::uint32_t items, int n,
     std::vector<Recommendation> all;
     for (std::uint32_t i = 0; i < items; ++i) {
       if (std::ranges::binary_search(excluded[q], i)) continue;
+      if (filter.allowed && !std::ranges::binary_search(*filter.allowed, i)) continue;
+      if (std::ranges::binary_search(filter.denied, i)) continue;
       double s = full.mu + full.bi[i];
       if (!cold) {
         s += full.bu[u];
@@ -75,6 +78,39 @@ TEST(TopN, TiesGoToTheLowerItemRow) {
 
 TEST(TopN, MoreRanksThanItemsAndNAboveTheItemCount) {
   expect_matches_brute_force(5, 2, 10, /*ties=*/false);
+}
+
+// --candidates and --exclude: the top N of the items the lists leave, among
+// them items a user's own exclusions also name, and ties.
+TEST(TopN, AllowAndDenyListsGiveTheTopOfTheItemsLeft) {
+  ItemFilter allow;
+  allow.allowed.emplace();
+  for (std::uint32_t i = 3; i < 300; i += 4) allow.allowed->push_back(i);
+  expect_matches_brute_force(40, 300, 12, /*ties=*/true, allow);
+
+  ItemFilter deny;
+  for (std::uint32_t i = 0; i < 300; i += 3) deny.denied.push_back(i);
+  expect_matches_brute_force(40, 300, 12, /*ties=*/true, deny);
+
+  ItemFilter both = allow;
+  for (std::uint32_t i = 3; i < 300; i += 8) both.denied.push_back(i);
+  expect_matches_brute_force(40, 300, 12, /*ties=*/true, both);
+  // Fewer items admitted than N: the whole admitted set, in order.
+  ItemFilter few;
+  few.allowed = std::vector<std::uint32_t>{1, 150, 299};
+  expect_matches_brute_force(40, 300, 12, /*ties=*/true, few);
+}
+
+TEST(ItemFilter, AdmittedCountsTheItemsLeft) {
+  ItemFilter f;
+  EXPECT_EQ(f.admitted(10), 10U);
+  f.denied = {2, 5, 12};
+  EXPECT_EQ(f.admitted(10), 8U);
+  f.allowed = std::vector<std::uint32_t>{1, 2, 3};
+  EXPECT_EQ(f.admitted(10), 2U);
+  std::vector<char> admits;
+  f.mark(2, 3, admits);
+  EXPECT_EQ(admits, (std::vector<char>{0, 1, 0}));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dmf/dist/comm.hpp"
+#include "dmf/eval/item_filter.hpp"
 #include "dmf/model/model.hpp"
 
 namespace dmf::eval {
@@ -30,9 +31,20 @@ inline constexpr std::uint32_t kColdUser = 0xFFFFFFFFU;
 
 /// Collective. For each of this rank's queries, its `n` best items over the
 /// whole model, best first, never one of `excluded[q]` (ascending global item
-/// rows). `excluded` is empty or has one list per query.
+/// rows) nor an item `filter` leaves out. `excluded` is empty or has one
+/// list per query.
 [[nodiscard]] std::vector<std::vector<Recommendation>> top_n(
     const dist::Comm& comm, const model::Model& model, std::span<const std::uint32_t> queries,
-    std::span<const std::vector<std::uint32_t>> excluded, int n, int threads);
+    std::span<const std::vector<std::uint32_t>> excluded, int n, int threads,
+    const ItemFilter& filter = {});
+
+/// The same with the queries' rows in `users` (local rows; kColdUser as
+/// above) rather than the model's: users whose factors were solved after
+/// training (fold-in), scored against the model's `items` and μ.
+[[nodiscard]] std::vector<std::vector<Recommendation>> top_n(
+    const dist::Comm& comm, double mu, const model::FactorBlock& users,
+    const model::FactorBlock& items, std::span<const std::uint32_t> queries,
+    std::span<const std::vector<std::uint32_t>> excluded, int n, int threads,
+    const ItemFilter& filter = {});
 
 }  // namespace dmf::eval
