@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
       eval_command(),
       predict_command(),
       recommend_command(),
+      similar_command(),
       gradcheck_command(),
       gather_command(),
       plot_command(),

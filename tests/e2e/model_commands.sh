@@ -183,6 +183,32 @@ contains stderr "none of its 2 item IDs is in the model"
 expect_fail 1 dmf recommend --model model --all-users --exclude nothing.txt --out x.csv --quiet
 contains stderr "nothing.txt"
 
+# dmf similar: cosine of the item factors, the item itself left out, ties
+# to the lower ID (a and b are equally close to d), c's zero factors
+# (cosine 0 with every item), an unknown item left out and counted.
+printf 'd\nc\nghost\n' > queries.txt
+for np in $(e2e_ranks 1 3); do
+  expect_ok dmf_np "$np" similar --model model --items queries.txt --top 3 --out "similar$np.csv" --quiet
+  same_bytes similar1.csv "similar$np.csv"
+done
+contains stdout "wrote the 3 most similar items of 3 items to similar"
+contains stdout "1 not in the model, left out; 1 with all-zero factors"
+python3 - <<'PY'
+import math
+got = [l.split(",") for l in open("similar1.csv").read().splitlines()]
+want = [["item", "rank", "similar", "score"],
+        ["d", "1", "a", 4.5 / (math.sqrt(4.5) * math.sqrt(5))], ["d", "2", "b", 4.5 / (math.sqrt(4.5) * math.sqrt(5))],
+        ["d", "3", "e", 3.0 / (math.sqrt(4.5) * math.sqrt(10))],
+        ["c", "1", "a", 0.0], ["c", "2", "b", 0.0], ["c", "3", "d", 0.0]]
+assert got[0] == want[0] and len(got) == len(want), got
+for g, w in zip(got[1:], want[1:]):
+    assert g[:3] == w[:3] and abs(float(g[3]) - w[3]) < 1e-6, (g, w)
+PY
+expect_fail 1 dmf similar --model model --item ghost --top 2
+contains stderr "item ghost is not in the model"
+expect_fail 1 dmf similar --model model --item a --topn 2
+contains stderr "topn"
+
 # eval's ranking metrics: the brute force's figures, the same bytes at every
 # rank count; cold pairs and pairs rated in --exclude-rated left out.
 for np in $(e2e_ranks 1 2 3 4); do

@@ -13,6 +13,7 @@ Command train_command();
 Command eval_command();
 Command predict_command();
 Command recommend_command();
+Command similar_command();
 Command gradcheck_command();
 Command gather_command();
 Command plot_command();
