@@ -15,9 +15,12 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/dist/ordered_output.hpp"
+#include "dmf/eval/fold_in.hpp"
 #include "dmf/eval/id_list.hpp"
 #include "dmf/eval/top_n.hpp"
+#include "dmf/model/dir_writer.hpp"
 #include "dmf/model/model_dir.hpp"
+#include "dmf/model/model_objective.hpp"
 
 namespace dmf::cli {
 namespace {
@@ -27,6 +30,7 @@ struct RecommendOptions {
   std::string user;
   std::string users;
   bool all_users = false;
+  std::string fold_in;
   int top = 10;
   std::string exclude_rated;
   std::string candidates;
@@ -46,9 +50,16 @@ void declare(ParamSet& params, RecommendOptions& o) {
       .value_name("FILE");
   params.flag("all-users", &o.all_users, "Recommend for every user of the model");
   params
+      .add("fold-in", &o.fold_in,
+           "Recommend for the users of this ratings file (format options below), new or with a "
+           "changed history: each user's factors are solved from its rows against the model's "
+           "item factors with the model's objective; lists in order of each user's first line")
+      .value_name("FILE");
+  params
       .add("exclude-rated", &o.exclude_rated,
            "Never recommend an item a user rated in this ratings file (e.g. the training "
-           "data; read with the format options below)")
+           "data; read with the format options below); with --fold-in, nor the items of the "
+           "user's rows there")
       .value_name("FILE");
   params
       .add("candidates", &o.candidates,
@@ -92,11 +103,6 @@ struct Query {
   std::int32_t reader = 0;  // the rank that read it, where its result goes
 };
 
-/// The rank that scores a cold user, from the hash of its ID.
-int cold_rank(std::uint64_t key, int ranks) {
-  return static_cast<int>(key % static_cast<std::uint64_t>(ranks));
-}
-
 /// One recommendation on its way back to the rank that read the query.
 struct Result {
   std::uint64_t sequence = 0;
@@ -138,8 +144,10 @@ struct Exclusions {
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> of_cold;
 };
 
+/// `by_id`: every user keyed by the hash of its ID, on the rank it hashes to
+/// (the fold-in users' ranks), known to the model or not.
 Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
-                           const model::LoadedModel& loaded, int threads) {
+                           const model::LoadedModel& loaded, int threads, bool by_id = false) {
   Exclusions excluded;
   excluded.of_row.resize(loaded.users.local_rows());
   if (o.exclude_rated.empty()) return excluded;
@@ -157,12 +165,13 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
   const auto& ownership = loaded.users.ownership();
   std::vector<std::vector<Pair>> by_rank(static_cast<std::size_t>(comm.size()));
   for (std::size_t k = 0; k < rated.size(); ++k) {
-    const std::uint32_t u = user_rows[rated.users[k]];
+    const std::uint32_t u = by_id ? data::kUnknownRow : user_rows[rated.users[k]];
     const std::uint32_t i = item_rows[rated.items[k]];
     if (i == data::kUnknownRow) continue;  // an item the model cannot recommend
     const std::uint64_t key =
         u == data::kUnknownRow ? hash_bytes(rated.user_tokens[rated.users[k]]) : 0;
-    const int rank = u == data::kUnknownRow ? cold_rank(key, comm.size()) : ownership.owner(u);
+    const int rank =
+        u == data::kUnknownRow ? eval::rank_of_key(key, comm.size()) : ownership.owner(u);
     by_rank[static_cast<std::size_t>(rank)].push_back({key, u, i});
   }
   std::vector<Pair> send;
@@ -227,11 +236,99 @@ ItemLists read_item_lists(const dist::Comm& comm, const RecommendOptions& o,
   return lists;
 }
 
+/// --fold-in: the file's users solved against the model's items
+/// (eval/fold_in), ranked on the rank each hashes to, their lists written by
+/// the rank that read each user's first line, so in first-line order.
+int run_fold_in(Context& context, const RecommendOptions& o, const model::LoadedModel& loaded,
+                const ItemLists& item_lists, int threads, const std::string& out) {
+  const auto& comm = context.comm;
+  const model::ModelObjective objective = comm.agree([&] {
+    return model::model_objective(loaded.manifest, model::trim_dir(o.model) + "/manifest.json");
+  });
+  comm.raise_if_any(eval::fold_in_refusal(objective));
+  data::LoadOptions load = o.load;
+  load.threads = threads;
+  const eval::FoldInUsers users = eval::read_fold_in_users(comm, o.fold_in, load, loaded);
+  const model::FactorBlock solved =
+      eval::fold_in(comm, loaded.model, users.rows, objective, threads);
+
+  // A user's rated items (--exclude-rated) and, then, its fold-in rows.
+  std::vector<std::vector<std::uint32_t>> excluded(users.rows.size());
+  if (!o.exclude_rated.empty()) {
+    const Exclusions rated = read_exclusions(comm, o, loaded, threads, /*by_id=*/true);
+    for (std::size_t q = 0; q < users.rows.size(); ++q) {
+      std::vector<std::uint32_t>& items = excluded[q];
+      items = users.rows[q].items;
+      const auto found = rated.of_cold.find(users.keys[q]);
+      if (found != rated.of_cold.end()) {
+        items.insert(items.end(), found->second.begin(), found->second.end());
+      }
+      std::ranges::sort(items);
+      items.erase(std::ranges::unique(items).begin(), items.end());
+    }
+  }
+  std::vector<std::uint32_t> queries(users.rows.size());
+  for (std::size_t q = 0; q < queries.size(); ++q) queries[q] = static_cast<std::uint32_t>(q);
+  const auto best = eval::top_n(comm, loaded.model.mu, solved, loaded.model.items, queries,
+                                excluded, o.top, threads, item_lists.filter);
+
+  // Lists to the rank that read each user's first line, then in line order.
+  struct Ranked {
+    std::uint64_t line = 0;
+    std::uint32_t item = 0;
+    float score = 0.0F;
+  };
+  std::vector<std::vector<Ranked>> back(static_cast<std::size_t>(comm.size()));
+  for (std::size_t q = 0; q < best.size(); ++q) {
+    for (const auto& r : best[q]) {
+      back[static_cast<std::size_t>(users.readers[q])].push_back(
+          {users.first_lines[q], r.item, r.score});
+    }
+  }
+  std::vector<Ranked> send;
+  std::vector<std::size_t> counts;
+  for (const auto& part : back) {
+    send.insert(send.end(), part.begin(), part.end());
+    counts.push_back(part.size());
+  }
+  std::vector<Ranked> results = comm.alltoallv<Ranked>(send, counts);
+  std::ranges::stable_sort(results, {}, &Ranked::line);  // each user's best first from one rank
+  std::vector<std::uint32_t> items(results.size());
+  std::ranges::transform(results, items.begin(), &Ranked::item);
+  const auto item_tokens = loaded.items.tokens_of(comm, items);
+
+  dist::OrderedOutput writer(comm, out, o.overwrite);
+  writer.append(comm.is_root() ? "user,rank,item,score\n" : "");
+  std::string text;
+  for (std::size_t k = 0, rank = 1; k < results.size(); ++k, ++rank) {
+    if (k > 0 && results[k].line != results[k - 1].line) rank = 1;
+    const auto id = std::ranges::lower_bound(users.ids_by_line, results[k].line, {},
+                                             &std::pair<std::uint64_t, std::string>::first);
+    fmt::format_to(std::back_inserter(text), "{},{},{},{}\n", id->second, rank, item_tokens[k],
+                   results[k].score);
+  }
+  writer.append(text);
+  writer.commit();
+  context.console.out(
+      "wrote the top {} items of {} folded-in users to {} ({} ratings{}; solved with lambda-user "
+      "{} and {} weighting{}{})\n",
+      o.top, users.users, writer.to_stdout() ? "standard output" : out, users.ratings,
+      users.unknown_items == 0
+          ? std::string()
+          : fmt::format(", {} of them of items not in the model, ignored", users.unknown_items),
+      objective.lambda_user, objective.count_weighting ? "count" : "uniform",
+      objective.recorded ? "" : " (the manifest records no options: dmf train's defaults)",
+      item_lists.note);
+  return 0;
+}
+
 int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   comm.agree([&] {
-    const int given = (o.all_users ? 1 : 0) + (o.user.empty() ? 0 : 1) + (o.users.empty() ? 0 : 1);
-    DMF_CHECK(given == 1, "give exactly one of --user ID, --users FILE and --all-users");
+    const int given = (o.all_users ? 1 : 0) + (o.user.empty() ? 0 : 1) + (o.users.empty() ? 0 : 1) +
+                      (o.fold_in.empty() ? 0 : 1);
+    DMF_CHECK(given == 1,
+              "give exactly one of --user ID, --users FILE, --all-users and --fold-in FILE");
     DMF_CHECK(!o.out.empty() || !o.user.empty(),
               "give --out FILE for the recommendations (or --out - for standard output)");
   });
@@ -241,6 +338,7 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   using Kind = io::NamedPath::Kind;
   std::vector<io::NamedPath> inputs{{"--model", o.model, Kind::kDirectory}};
   if (!o.users.empty()) inputs.push_back({"--users", o.users});
+  if (!o.fold_in.empty()) inputs.push_back({"--fold-in", o.fold_in});
   if (!o.exclude_rated.empty()) inputs.push_back({"--exclude-rated", o.exclude_rated});
   if (!o.candidates.empty()) inputs.push_back({"--candidates", o.candidates});
   if (!o.exclude.empty()) inputs.push_back({"--exclude", o.exclude});
@@ -250,6 +348,7 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
   const ItemLists item_lists = read_item_lists(comm, o, loaded);
+  if (!o.fold_in.empty()) return run_fold_in(context, o, loaded, item_lists, threads, out);
   const Queries queries = read_queries(comm, o, loaded);
   const auto rows = loaded.users.lookup(comm, queries.tokens);
   const std::uint64_t first_sequence = comm.exscan_sum<std::uint64_t>(rows.size());
@@ -279,7 +378,7 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
     const bool is_cold = rows[q] == data::kUnknownRow;
     if (is_cold && o.cold_start == eval::ColdStart::kDrop) continue;
     const std::uint64_t key = is_cold ? hash_bytes(queries.tokens[q]) : 0;
-    const int rank = is_cold ? cold_rank(key, comm.size()) : ownership.owner(rows[q]);
+    const int rank = is_cold ? eval::rank_of_key(key, comm.size()) : ownership.owner(rows[q]);
     by_rank[static_cast<std::size_t>(rank)].push_back(
         {first_sequence + q, key, rows[q], comm.rank()});
   }

@@ -28,7 +28,9 @@ npy("model/user_bias.npy", bu); npy("model/item_bias.npy", bi)
 open("model/user_ids.txt", "w").write("\n".join(users) + "\n")
 open("model/item_ids.txt", "w").write("\n".join(items) + "\n")
 json.dump({"format_version": 1, "k": 2, "biases": "both", "mu": 3.0,
-           "rating_min": 1.0, "rating_max": 5.0}, open("model/manifest.json", "w"))
+           "rating_min": 1.0, "rating_max": 5.0,
+           "run_options": {"lambda": "0.1", "lambda-user": "0.5", "reg-weighting": "uniform"}},
+          open("model/manifest.json", "w"))
 def predict(u, i):
     if u not in users or i not in items:
         return 3.0 + (bu[users.index(u)] if u in users else 0) + (bi[items.index(i)] if i in items else 0)
@@ -154,6 +156,37 @@ with open("expected_filtered.csv", "w") as f:
         cand = sorted((-score(p, b, i), items[i]) for i in range(5)
                       if items[i] in "abe" and (u, items[i]) not in rated)
         for rank, (s, i) in enumerate(cand[:3], 1): f.write(f"{u},{rank},{i},{-s:g}\n")
+# Fold-in (README "Commands: recommend"): each user's [p; b_u] minimizes
+# sum (r - mu - b_i - b_u - p.q_i)^2 + 0.5 (|p|^2 + b_u^2) (the manifest's
+# lambda-user 0.5, uniform weighting) over its rows of known items; solved
+# here by Gaussian elimination of the 3 x 3 normal equations.
+fold = [("77", "a", 5), ("20", "c", 5), ("77", "b", 1), ("20", "a", 2), ("77", "e", 4), ("77", "zz", 3)]
+with open("fold.csv", "w") as f:
+    for u, i, r in fold: f.write(f"{u},{i},{r}\n")
+def solve(rows):
+    A = [[0.0] * 3 for _ in range(3)]; y = [0.0] * 3
+    for i, r in rows:
+        z = Q[i] + [1.0]
+        for a in range(3):
+            y[a] += (r - mu - bi[i]) * z[a]
+            for b in range(3): A[a][b] += z[a] * z[b]
+    for a in range(3): A[a][a] += 0.5
+    for c in range(3):
+        for a in range(c + 1, 3):
+            m = A[a][c] / A[c][c]
+            for b in range(3): A[a][b] -= m * A[c][b]
+            y[a] -= m * y[c]
+    x = [0.0] * 3
+    for a in (2, 1, 0): x[a] = (y[a] - sum(A[a][b] * x[b] for b in range(a + 1, 3))) / A[a][a]
+    return x
+with open("expected_fold.csv", "w") as f:
+    f.write("user,rank,item,score\n")
+    for u in ("77", "20"):  # the order of their first lines
+        rows = [(items.index(i), r) for v, i, r in fold if v == u and i in items]
+        x = solve(rows)
+        seen = {i for i, _ in rows}
+        cand = sorted((-score(x[:2], x[2], i), items[i]) for i in range(5) if i not in seen)
+        for rank, (s, i) in enumerate(cand[:2], 1): f.write(f"{u},{rank},{i},{-s!r}\n")
 PY
 check_lists() {  # check_lists GOT WANT: same users, ranks and items; scores within 1e-4
   python3 - "$1" "$2" <<'PY'
@@ -174,6 +207,14 @@ for np in $(e2e_ranks 1 3); do
   same_bytes filtered1.csv "filtered$np.csv"
 done
 contains stdout "3 of 5 items may be recommended (--candidates: 4 items, 1 of its 5 IDs not in the model, ignored; --exclude: 1 items, 1 of its 2 IDs not in the model, ignored)"
+for np in $(e2e_ranks 1 3); do
+  expect_ok dmf_np "$np" recommend --model model --fold-in fold.csv --exclude-rated rated.csv \
+    --top 2 --out "fold$np.csv" --quiet
+  check_lists "fold$np.csv" expected_fold.csv
+  same_bytes fold1.csv "fold$np.csv"
+done
+contains stdout "2 folded-in users"
+contains stdout "(6 ratings, 1 of them of items not in the model, ignored; solved with lambda-user 0.5 and uniform weighting)"
 printf 'a\nb,3\n' > cand_bad.txt
 expect_fail 1 dmf_np 2 recommend --model model --all-users --candidates cand_bad.txt --out x.csv --quiet
 contains stderr "cand_bad.txt:2: one ID per line expected, found 'b,3'"
@@ -182,6 +223,17 @@ expect_fail 1 dmf recommend --model model --all-users --candidates cand_none.txt
 contains stderr "none of its 2 item IDs is in the model"
 expect_fail 1 dmf recommend --model model --all-users --exclude nothing.txt --out x.csv --quiet
 contains stderr "nothing.txt"
+printf '77,a,5\n77,b,five\n' > fold_bad.csv
+expect_fail 1 dmf recommend --model model --fold-in fold_bad.csv --out x.csv --quiet
+contains stderr "fold_bad.csv:2"
+cp -r model implicit && python3 - <<'PY'
+import json
+m = json.load(open("implicit/manifest.json")); m["feedback"] = "implicit"
+json.dump(m, open("implicit/manifest.json", "w"))
+PY
+expect_fail 1 dmf recommend --model implicit --fold-in fold.csv --out x.csv --quiet
+contains stderr "implicit-feedback model is not available yet"
+[[ ! -e x.csv ]] || fail "x.csv written by a refused command"
 
 # dmf similar: cosine of the item factors, the item itself left out, ties
 # to the lower ID (a and b are equally close to d), c's zero factors
