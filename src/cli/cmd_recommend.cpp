@@ -5,8 +5,6 @@
 #include <limits>
 #include <unordered_map>
 
-#include <fmt/ranges.h>
-
 #include "dmf/cli/commands_list.hpp"
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
@@ -196,51 +194,11 @@ Exclusions read_exclusions(const dist::Comm& comm, const RecommendOptions& o,
   return excluded;
 }
 
-/// The item lists of --candidates and --exclude, and what they said.
-struct ItemLists {
-  eval::ItemFilter filter;
-  std::string note;  // for the summary line: how many items were left, unknown IDs
-};
-
-ItemLists read_item_lists(const dist::Comm& comm, const RecommendOptions& o,
-                          const model::LoadedModel& loaded) {
-  ItemLists lists;
-  std::vector<std::string> notes;
-  const auto unknown = [](const eval::ItemList& list) {
-    return list.unknown == 0 ? std::string()
-                             : fmt::format(", {} of its {} IDs not in the model, ignored",
-                                           list.unknown, list.ids);
-  };
-  if (!o.candidates.empty()) {
-    eval::ItemList list = eval::read_item_list(comm, o.candidates, loaded.items);
-    // An allow-list that matches nothing would write empty lists for every
-    // user: surely a wrong file (or a model of other IDs), so say so.
-    comm.agree([&] {
-      DMF_CHECK(list.ids > 0, "--candidates {} holds no item ID", o.candidates);
-      DMF_CHECK(!list.rows.empty(), "--candidates {}: none of its {} item IDs is in the model {}",
-                o.candidates, list.ids, o.model);
-    });
-    notes.push_back(fmt::format("--candidates: {} items{}", list.rows.size(), unknown(list)));
-    lists.filter.allowed = std::move(list.rows);
-  }
-  if (!o.exclude.empty()) {
-    eval::ItemList list = eval::read_item_list(comm, o.exclude, loaded.items);
-    notes.push_back(fmt::format("--exclude: {} items{}", list.rows.size(), unknown(list)));
-    lists.filter.denied = std::move(list.rows);
-  }
-  if (!notes.empty()) {
-    lists.note = fmt::format("; {} of {} items may be recommended ({})",
-                             lists.filter.admitted(loaded.items.total_rows()),
-                             loaded.items.total_rows(), fmt::join(notes, "; "));
-  }
-  return lists;
-}
-
 /// --fold-in: the file's users solved against the model's items
 /// (eval/fold_in), ranked on the rank each hashes to, their lists written by
 /// the rank that read each user's first line, so in first-line order.
 int run_fold_in(Context& context, const RecommendOptions& o, const model::LoadedModel& loaded,
-                const ItemLists& item_lists, int threads, const std::string& out) {
+                const eval::ItemLists& item_lists, int threads, const std::string& out) {
   const auto& comm = context.comm;
   const model::ModelObjective objective = comm.agree([&] {
     return model::model_objective(loaded.manifest, model::trim_dir(o.model) + "/manifest.json");
@@ -347,7 +305,8 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
   if (dist::is_stdout(out)) context.console.results_to_stderr();
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
-  const ItemLists item_lists = read_item_lists(comm, o, loaded);
+  const eval::ItemLists item_lists =
+      eval::read_item_lists(comm, o.candidates, o.exclude, o.model, loaded.items);
   if (!o.fold_in.empty()) return run_fold_in(context, o, loaded, item_lists, threads, out);
   const Queries queries = read_queries(comm, o, loaded);
   const auto rows = loaded.users.lookup(comm, queries.tokens);

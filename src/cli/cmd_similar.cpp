@@ -23,6 +23,8 @@ struct SimilarOptions {
   std::string model;
   std::string item;
   std::string items;
+  std::string candidates;
+  std::string exclude;
   int top = 10;
   std::string out;
   bool overwrite = false;
@@ -37,6 +39,14 @@ void declare(ParamSet& params, SimilarOptions& o) {
       .add("items", &o.items,
            "The items most similar to each item ID of this file, one per line; IDs the model "
            "does not have are left out and counted")
+      .value_name("FILE");
+  params
+      .add("candidates", &o.candidates,
+           "List only the items of this file, one ID a line (an allow-list); IDs the model does "
+           "not have are counted and ignored")
+      .value_name("FILE");
+  params
+      .add("exclude", &o.exclude, "Never list the items of this file, one ID a line (a deny-list)")
       .value_name("FILE");
   params.section("Similarity");
   params
@@ -86,11 +96,15 @@ int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
   using Kind = io::NamedPath::Kind;
   std::vector<io::NamedPath> inputs{{"--model", o.model, Kind::kDirectory}};
   if (!o.items.empty()) inputs.push_back({"--items", o.items});
+  if (!o.candidates.empty()) inputs.push_back({"--candidates", o.candidates});
+  if (!o.exclude.empty()) inputs.push_back({"--exclude", o.exclude});
   check_output_paths(comm, {{"--out", out, Kind::kFile, o.overwrite}},
                      with_config(std::move(inputs), params));
   if (dist::is_stdout(out)) context.console.results_to_stderr();
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   const model::LoadedModel loaded = model::read_model_dir(comm, o.model);
+  const eval::ItemLists item_lists =
+      eval::read_item_lists(comm, o.candidates, o.exclude, o.model, loaded.items);
 
   eval::IdLines queries;
   if (!o.item.empty()) {
@@ -129,7 +143,8 @@ int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
   std::vector<std::uint32_t> local_rows;
   local_rows.reserve(mine.size());
   for (const Query& q : mine) local_rows.push_back(q.row - loaded.items.first_row());
-  const auto lists = eval::similar_items(comm, loaded.model.items, local_rows, o.top, threads);
+  const auto lists =
+      eval::similar_items(comm, loaded.model.items, local_rows, o.top, threads, item_lists.filter);
   std::uint64_t zero_here = 0;
   for (const std::uint32_t row : local_rows) {
     const auto factors = loaded.model.items.row(row);
@@ -173,8 +188,8 @@ int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
   std::string notes;
   if (unknown > 0) notes += fmt::format("; {} not in the model, left out", unknown);
   if (zero > 0) notes += fmt::format("; {} with all-zero factors, cosine 0 with every item", zero);
-  context.console.out("wrote the {} most similar items of {} items to {}{}\n", o.top, asked,
-                      writer.to_stdout() ? "standard output" : out, notes);
+  context.console.out("wrote the {} most similar items of {} items to {}{}{}\n", o.top, asked,
+                      writer.to_stdout() ? "standard output" : out, notes, item_lists.note);
   return 0;
 }
 

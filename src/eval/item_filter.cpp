@@ -2,6 +2,11 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "dmf/core/error.hpp"
+
 #include "dmf/eval/id_list.hpp"
 
 namespace dmf::eval {
@@ -50,6 +55,39 @@ std::uint64_t ItemFilter::admitted(std::uint32_t total) const {
   std::uint64_t denied_here = 0;
   for (const std::uint32_t row : denied) denied_here += row < total ? 1 : 0;
   return total - denied_here;
+}
+
+ItemLists read_item_lists(const dist::Comm& comm, const std::string& candidates,
+                          const std::string& exclude, const std::string& model,
+                          const data::IdDirectory& items) {
+  ItemLists lists;
+  std::vector<std::string> notes;
+  const auto unknown = [](const ItemList& list) {
+    return list.unknown == 0 ? std::string()
+                             : fmt::format(", {} of its {} IDs not in the model, ignored",
+                                           list.unknown, list.ids);
+  };
+  if (!candidates.empty()) {
+    ItemList list = read_item_list(comm, candidates, items);
+    comm.agree([&] {
+      DMF_CHECK(list.ids > 0, "--candidates {} holds no item ID", candidates);
+      DMF_CHECK(!list.rows.empty(), "--candidates {}: none of its {} item IDs is in the model {}",
+                candidates, list.ids, model);
+    });
+    notes.push_back(fmt::format("--candidates: {} items{}", list.rows.size(), unknown(list)));
+    lists.filter.allowed = std::move(list.rows);
+  }
+  if (!exclude.empty()) {
+    ItemList list = read_item_list(comm, exclude, items);
+    notes.push_back(fmt::format("--exclude: {} items{}", list.rows.size(), unknown(list)));
+    lists.filter.denied = std::move(list.rows);
+  }
+  if (!notes.empty()) {
+    lists.note = fmt::format("; {} of {} items may be listed ({})",
+                             lists.filter.admitted(items.total_rows()), items.total_rows(),
+                             fmt::join(notes, "; "));
+  }
+  return lists;
 }
 
 }  // namespace dmf::eval

@@ -206,7 +206,7 @@ for np in $(e2e_ranks 1 3); do
   check_lists "filtered$np.csv" expected_filtered.csv
   same_bytes filtered1.csv "filtered$np.csv"
 done
-contains stdout "3 of 5 items may be recommended (--candidates: 4 items, 1 of its 5 IDs not in the model, ignored; --exclude: 1 items, 1 of its 2 IDs not in the model, ignored)"
+contains stdout "3 of 5 items may be listed (--candidates: 4 items, 1 of its 5 IDs not in the model, ignored; --exclude: 1 items, 1 of its 2 IDs not in the model, ignored)"
 for np in $(e2e_ranks 1 3); do
   expect_ok dmf_np "$np" recommend --model model --fold-in fold.csv --exclude-rated rated.csv \
     --top 2 --out "fold$np.csv" --quiet
@@ -256,6 +256,12 @@ assert got[0] == want[0] and len(got) == len(want), got
 for g, w in zip(got[1:], want[1:]):
     assert g[:3] == w[:3] and abs(float(g[3]) - w[3]) < 1e-6, (g, w)
 PY
+# The item lists of recommend apply: a denied (a) and the allowed only (b, e).
+printf 'a\n' > deny_a.txt
+printf 'e\nb\nc\n' > allow_bec.txt
+expect_ok dmf similar --model model --item d --top 2 --exclude deny_a.txt --candidates allow_bec.txt
+[[ "$(grep -c '^d,' stdout)" == 2 ]] && contains stdout "d,1,b," && contains stdout "d,2,e," ||
+  fail "similar ignored its item lists: $(cat stdout)"
 expect_fail 1 dmf similar --model model --item ghost --top 2
 contains stderr "item ghost is not in the model"
 expect_fail 1 dmf similar --model model --item a --topn 2

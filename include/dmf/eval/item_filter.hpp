@@ -38,4 +38,19 @@ struct ItemFilter {
   [[nodiscard]] std::uint64_t admitted(std::uint32_t total) const;
 };
 
+/// The filter of `--candidates` and `--exclude` (either may be "", not
+/// given) and a note for the summary line: how many items may be listed,
+/// how many IDs of each file the model does not have.
+struct ItemLists {
+  ItemFilter filter;
+  std::string note;  // "" without lists, else "; N of M items may be listed (...)"
+};
+
+/// Collective. A --candidates file none of whose IDs `items` has (model
+/// directory `model`, for the message) is an error on every rank: every
+/// list would be empty, surely a wrong file or a model of other IDs.
+[[nodiscard]] ItemLists read_item_lists(const dist::Comm& comm, const std::string& candidates,
+                                        const std::string& exclude, const std::string& model,
+                                        const data::IdDirectory& items);
+
 }  // namespace dmf::eval
