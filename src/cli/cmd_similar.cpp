@@ -72,14 +72,14 @@ void declare(ParamSet& params, SimilarOptions& o) {
 }
 
 /// A query item on its way to the rank that owns its row.
-struct Query {
+struct SimilarQuery {
   std::uint64_t sequence = 0;  // among all queries: the output order
   std::uint32_t row = 0;       // global item row
   std::int32_t reader = 0;     // the rank that read it, where its list goes
 };
 
 /// One similar item on its way back to the rank that read the query.
-struct Result {
+struct SimilarResult {
   std::uint64_t sequence = 0;
   std::uint32_t item = 0;
   float score = 0.0F;
@@ -127,22 +127,22 @@ int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
   // Queries to the owners of their rows.
   const std::uint64_t first_sequence = comm.exscan_sum<std::uint64_t>(rows.size());
   const auto& ownership = loaded.items.ownership();
-  std::vector<std::vector<Query>> by_rank(static_cast<std::size_t>(comm.size()));
+  std::vector<std::vector<SimilarQuery>> by_rank(static_cast<std::size_t>(comm.size()));
   for (std::size_t q = 0; q < rows.size(); ++q) {
     if (rows[q] == data::kUnknownRow) continue;
     by_rank[static_cast<std::size_t>(ownership.owner(rows[q]))].push_back(
         {first_sequence + q, rows[q], comm.rank()});
   }
-  std::vector<Query> send;
+  std::vector<SimilarQuery> send;
   std::vector<std::size_t> counts;
   for (const auto& part : by_rank) {
     send.insert(send.end(), part.begin(), part.end());
     counts.push_back(part.size());
   }
-  const std::vector<Query> mine = comm.alltoallv<Query>(send, counts);
+  const std::vector<SimilarQuery> mine = comm.alltoallv<SimilarQuery>(send, counts);
   std::vector<std::uint32_t> local_rows;
   local_rows.reserve(mine.size());
-  for (const Query& q : mine) local_rows.push_back(q.row - loaded.items.first_row());
+  for (const SimilarQuery& q : mine) local_rows.push_back(q.row - loaded.items.first_row());
   const auto lists =
       eval::similar_items(comm, loaded.model.items, local_rows, o.top, threads, item_lists.filter);
   std::uint64_t zero_here = 0;
@@ -153,24 +153,24 @@ int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
   const std::uint64_t zero = comm.allreduce(zero_here, dist::Op::kSum);
 
   // Lists back to the rank that read each query, then in query order.
-  std::vector<std::vector<Result>> back(static_cast<std::size_t>(comm.size()));
+  std::vector<std::vector<SimilarResult>> back(static_cast<std::size_t>(comm.size()));
   for (std::size_t q = 0; q < lists.size(); ++q) {
     for (const auto& s : lists[q]) {
       back[static_cast<std::size_t>(mine[q].reader)].push_back(
           {mine[q].sequence, s.item, static_cast<float>(s.score)});
     }
   }
-  std::vector<Result> results_send;
+  std::vector<SimilarResult> results_send;
   counts.clear();
   for (const auto& part : back) {
     results_send.insert(results_send.end(), part.begin(), part.end());
     counts.push_back(part.size());
   }
-  std::vector<Result> results = comm.alltoallv<Result>(results_send, counts);
+  std::vector<SimilarResult> results = comm.alltoallv<SimilarResult>(results_send, counts);
   // Stable: each query's items arrive best first from one rank.
-  std::ranges::stable_sort(results, {}, &Result::sequence);
+  std::ranges::stable_sort(results, {}, &SimilarResult::sequence);
   std::vector<std::uint32_t> items(results.size());
-  std::ranges::transform(results, items.begin(), &Result::item);
+  std::ranges::transform(results, items.begin(), &SimilarResult::item);
   const auto item_tokens = loaded.items.tokens_of(comm, items);
 
   dist::OrderedOutput writer(comm, out, o.overwrite);

@@ -20,6 +20,7 @@
 #include "dmf/dist/strings.hpp"
 #include "dmf/io/checksum.hpp"
 #include "dmf/io/npy.hpp"
+#include "dmf/io/output_path.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "dmf/model/model_dir.hpp"
@@ -37,10 +38,6 @@ constexpr std::array<std::string_view, 8> kFiles{
 /// The arrays of one entry per rating, which ranks read in ranges.
 constexpr std::array<std::string_view, 4> kRatingArrays{"rows.npy", "columns.npy", "values.npy",
                                                         "times.npy"};
-
-std::string join(const std::string& dir, std::string_view file) {
-  return (fs::path(dir) / file).string();
-}
 
 /// The first load option set that describes text, which a data set
 /// directory, converted already, has no use for; empty when none is.
@@ -68,8 +65,8 @@ std::string read_text(const std::string& path) {
 /// Collective: the manifest of the data set `dir`, checked against
 /// manifest.xxh3 and for its keys, and every file it lists verified.
 nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
-  const std::string path = join(dir, model::kManifestFile);
-  const std::string sidecar = join(dir, model::kManifestChecksumFile);
+  const std::string path = io::path_in(dir, model::kManifestFile);
+  const std::string sidecar = io::path_in(dir, model::kManifestChecksumFile);
   std::string text;
   comm.agree([&] {
     if (!comm.is_root()) return;
@@ -133,8 +130,8 @@ std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uin
                              std::uint64_t first, std::uint64_t count) {
   const io::NpyHeader header = io::read_npy_header(path);
   DMF_CHECK(header.shape.dims == std::vector<std::uint64_t>{total},
-            "{}: shape ({}) where ({},) was expected", path, fmt::join(header.shape.dims, ", "),
-            total);
+            "{}: shape ({}) where ({},) was expected", path,
+            fmt::join(header.shape.dims, ", "), total);
   DMF_CHECK(header.type == type, "{}: dtype '{}' where '{}' was expected", path,
             io::npy_descr(header.type), io::npy_descr(type));
   const std::uint64_t need = header.data_offset + total * sizeof(T);
@@ -167,7 +164,7 @@ std::vector<T> read_checked(const std::string& dir, std::string_view file,
                             const nlohmann::json& entry, io::NpyType type, std::uint64_t total,
                             std::uint64_t first, std::uint64_t count, bool root,
                             std::string& header) {
-  const std::string path = join(dir, file);
+  const std::string path = io::path_in(dir, file);
   DMF_CHECK(entry.contains("bytes") && entry["bytes"].is_number_unsigned() &&
                 entry.contains("xxh3_64") && entry["xxh3_64"].is_array(),
             "{}: the manifest's checksum of {} is malformed", dir, file);
@@ -336,7 +333,7 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   const auto items = share.items.total_rows();
   comm.agree([&] {
     const auto counts = read_elements<std::uint64_t>(
-        join(dir, "user_counts.npy"), io::NpyType::kUInt64, users, block.first_row, rows);
+        io::path_in(dir, "user_counts.npy"), io::NpyType::kUInt64, users, block.first_row, rows);
     block.offsets.assign(1, 0);
     for (const auto c : counts) block.offsets.push_back(block.offsets.back() + c);
   });
@@ -344,8 +341,8 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   first_rating = comm.exscan_sum(n);
   const std::uint64_t total = share.ratings;
   const nlohmann::json& files = share.manifest["files"];
-  const std::string rows_path = join(dir, "rows.npy");
-  const std::string columns_path = join(dir, "columns.npy");
+  const std::string rows_path = io::path_in(dir, "rows.npy");
+  const std::string columns_path = io::path_in(dir, "columns.npy");
   // The arrays are read side by side, one thread each, then verified.
   std::vector<std::uint32_t> row_of;
   std::array<std::string, kRatingArrays.size()> headers;
@@ -375,9 +372,11 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   });
   verify_read(comm, rows_path, entry(0), headers[0], row_of, first_rating);
   verify_read(comm, columns_path, entry(1), headers[1], block.columns, first_rating);
-  verify_read(comm, join(dir, "values.npy"), entry(2), headers[2], block.values, first_rating);
+  verify_read(comm, io::path_in(dir, "values.npy"), entry(2), headers[2], block.values,
+              first_rating);
   if (options.keep_time) {
-    verify_read(comm, join(dir, "times.npy"), entry(3), headers[3], block.times, first_rating);
+    verify_read(comm, io::path_in(dir, "times.npy"), entry(3), headers[3], block.times,
+                first_rating);
   }
   const int threads = std::max(1, options.threads);
   comm.agree([&] {
@@ -432,23 +431,25 @@ DataSetShare read_data_set_share(const dist::Comm& comm, const std::string& dir,
   const auto items = m["items"].get<std::uint64_t>();
   if (users >= kUnknownRow || items >= kUnknownRow) {
     throw Error(fmt::format("{}: {} users and {} items: more than dmf supports ({})",
-                            join(dir, model::kManifestFile), users, items, kUnknownRow - 1),
+                            io::path_in(dir, model::kManifestFile), users, items, kUnknownRow - 1),
                 /*collective=*/true);
   }
   auto user_owners =
-      ownership_from_counts(comm, join(dir, "user_counts.npy"), users, share.ratings);
+      ownership_from_counts(comm, io::path_in(dir, "user_counts.npy"), users, share.ratings);
   auto item_owners =
-      ownership_from_counts(comm, join(dir, "item_counts.npy"), items, share.ratings);
+      ownership_from_counts(comm, io::path_in(dir, "item_counts.npy"), items, share.ratings);
   share.read_seconds = clock.seconds();
   clock.restart();
-  share.users = read_owned_ids(comm, join(dir, "user_ids.txt"), users, std::move(user_owners));
-  share.items = read_owned_ids(comm, join(dir, "item_ids.txt"), items, std::move(item_owners));
+  share.users =
+      read_owned_ids(comm, io::path_in(dir, "user_ids.txt"), users, std::move(user_owners));
+  share.items =
+      read_owned_ids(comm, io::path_in(dir, "item_ids.txt"), items, std::move(item_owners));
   share.index_seconds = clock.seconds();
   clock.restart();
   share.by_user = read_user_block(comm, dir, share, options, share.first_rating);
   share.item_degrees = comm.agree([&] {
-    return read_elements<std::uint64_t>(join(dir, "item_counts.npy"), io::NpyType::kUInt64, items,
-                                        share.items.first_row(), share.items.local_rows());
+    return read_elements<std::uint64_t>(io::path_in(dir, "item_counts.npy"), io::NpyType::kUInt64,
+                                        items, share.items.first_row(), share.items.local_rows());
   });
   share.read_seconds += clock.seconds();
   return share;

@@ -66,6 +66,10 @@ std::string special_file_kind(const std::string& path) {
   }
 }
 
+std::string path_in(const std::string& dir, std::string_view file) {
+  return (std::filesystem::path(dir) / file).string();
+}
+
 std::string parent_directory(const std::string& path) {
   const fs::path p(path);
   return p.has_parent_path() && p.parent_path() != p ? p.parent_path().string() : ".";

@@ -12,16 +12,13 @@
 #include "dmf/core/hash.hpp"
 #include "dmf/io/checksum.hpp"
 #include "dmf/io/output_file.hpp"
+#include "dmf/io/output_path.hpp"
 #include "dmf/io/sync.hpp"
 
 namespace dmf::model {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string join(const std::string& dir, std::string_view file) {
-  return (fs::path(dir) / file).string();
-}
 
 fs::path parent_of(const std::string& dir) {
   const fs::path target(dir);
@@ -126,8 +123,8 @@ void DirWriter::make_subdir(const std::string& name) {
     comm_.agree([&] {
       if (!comm_.is_root()) return;
       std::error_code ec;
-      DMF_CHECK(fs::create_directory(join(temp_, name), ec), "cannot create {}: {}",
-                join(temp_, name), ec ? ec.message() : "it exists");
+      DMF_CHECK(fs::create_directory(io::path_in(temp_, name), ec), "cannot create {}: {}",
+                io::path_in(temp_, name), ec ? ec.message() : "it exists");
     });
   });
   subdirs_.push_back(name);
@@ -136,7 +133,7 @@ void DirWriter::make_subdir(const std::string& name) {
 void DirWriter::write_file(const std::string& file,
                            const std::function<void(dist::OrderedFileWriter&)>& fill) {
   guarded([&] {
-    dist::OrderedFileWriter writer(comm_, join(temp_, file), /*overwrite=*/false,
+    dist::OrderedFileWriter writer(comm_, io::path_in(temp_, file), /*overwrite=*/false,
                                    dist::OrderedFileWriter::Publish::kInPlace);
     fill(writer);
     writer.commit();
@@ -207,9 +204,9 @@ void DirWriter::publish_on_root(const nlohmann::json& manifest) {
     // The manifest, and beside it its own checksum: every reader verifies
     // it before trusting what the manifest says.
     const std::string text = manifest.dump(2) + '\n';
-    io::write_new_file(join(temp_, kManifestFile), text);
-    io::write_new_file(join(temp_, kManifestChecksumFile), manifest_checksum_line(text));
-    for (const auto& sub : subdirs_) io::sync_path(join(temp_, sub));
+    io::write_new_file(io::path_in(temp_, kManifestFile), text);
+    io::write_new_file(io::path_in(temp_, kManifestChecksumFile), manifest_checksum_line(text));
+    for (const auto& sub : subdirs_) io::sync_path(io::path_in(temp_, sub));
     io::sync_path(temp_);
     std::error_code ec;
     const bool replacing = overwrite_ && fs::exists(fs::symlink_status(dir_, ec));

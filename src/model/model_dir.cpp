@@ -8,6 +8,7 @@
 #include "dmf/core/error.hpp"
 #include "dmf/dist/file_checksums.hpp"
 #include "dmf/io/npy_rows.hpp"
+#include "dmf/io/output_path.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
 
@@ -25,10 +26,6 @@ struct SideFiles {
 constexpr SideFiles kUserFiles{"user_factors.npy", "user_bias.npy", "user_ids.txt"};
 constexpr SideFiles kItemFiles{"item_factors.npy", "item_bias.npy", "item_ids.txt"};
 
-std::string join(const std::string& dir, std::string_view file) {
-  return (fs::path(dir) / file).string();
-}
-
 /// Rank 0: the whole content of `path`.
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,7 +40,7 @@ std::string read_text(const std::string& path) {
 /// written by a dmf before it existed and is read as it is (README "The
 /// model directory").
 void check_manifest_checksum(const std::string& dir, const std::string& text) {
-  const std::string sidecar = join(dir, kManifestChecksumFile);
+  const std::string sidecar = io::path_in(dir, kManifestChecksumFile);
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(sidecar, ec))) return;
   const std::string line = read_text(sidecar);
@@ -55,7 +52,7 @@ void check_manifest_checksum(const std::string& dir, const std::string& text) {
   DMF_CHECK(line == expected,
             "{} does not match its checksum in {} ({} there, {} now): the manifest was changed "
             "after dmf wrote it",
-            join(dir, kManifestFile), sidecar, line.substr(0, 16), expected.substr(0, 16));
+            io::path_in(dir, kManifestFile), sidecar, line.substr(0, 16), expected.substr(0, 16));
 }
 
 /// The manifest's "files": every name a relative path inside the directory,
@@ -143,10 +140,10 @@ FactorBlock read_side(const dist::Comm& comm, const std::string& dir, const Side
   FactorBlock block(ids.first_row(), ids.local_rows(), ids.total_rows(), k);
   comm.agree([&] {
     const std::uint64_t rows = ids.total_rows();
-    block.factors = io::read_float_rows(join(dir, files.factors), rows,
-                                        static_cast<std::uint64_t>(k), block.first_row,
-                                        block.rows);
-    block.bias = io::read_float_rows(join(dir, files.bias), rows, 0, block.first_row, block.rows);
+    block.factors = io::read_float_rows(io::path_in(dir, files.factors), rows,
+                                        static_cast<std::uint64_t>(k), block.first_row, block.rows);
+    block.bias =
+        io::read_float_rows(io::path_in(dir, files.bias), rows, 0, block.first_row, block.rows);
   });
   return block;
 }
@@ -160,7 +157,7 @@ bool stays_inside(const std::string& relative) {
 }
 
 nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& dir) {
-  const std::string path = join(dir, kManifestFile);
+  const std::string path = io::path_in(dir, kManifestFile);
   std::string text;
   comm.agree([&] {
     if (!comm.is_root()) return;
@@ -202,7 +199,7 @@ void check_all_files_listed(const dist::Comm& comm, const std::string& dir,
       const std::string file = fs::relative(entry.path(), dir).generic_string();
       if (file == kManifestFile || file == kManifestChecksumFile) continue;
       DMF_CHECK(files.contains(file), "{}: \"files\" does not list {}, so it cannot be verified",
-                join(dir, kManifestFile), file);
+                io::path_in(dir, kManifestFile), file);
     }
   });
 }
@@ -217,13 +214,13 @@ LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir) {
     Biases biases{};
     const std::string text = loaded.manifest["biases"].get<std::string>();
     DMF_CHECK(from_string(text, biases), "{}: \"biases\" is '{}', not none, user, item or both",
-              join(dir, kManifestFile), text);
+              io::path_in(dir, kManifestFile), text);
     return biases;
   });
   // Directories written before checksums existed have no "files".
   if (loaded.manifest.contains("files")) dist::verify_files(comm, dir, loaded.manifest["files"]);
-  loaded.users = read_ids(comm, join(dir, kUserFiles.ids));
-  loaded.items = read_ids(comm, join(dir, kItemFiles.ids));
+  loaded.users = read_ids(comm, io::path_in(dir, kUserFiles.ids));
+  loaded.items = read_ids(comm, io::path_in(dir, kItemFiles.ids));
   model.users = read_side(comm, dir, kUserFiles, loaded.users, model.k);
   model.items = read_side(comm, dir, kItemFiles, loaded.items, model.k);
   return loaded;

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dmf::io {
@@ -29,6 +30,9 @@ namespace dmf::io {
 
 /// The directory a new file or directory at `path` is created in.
 [[nodiscard]] std::string parent_directory(const std::string& path);
+
+/// The path of `file` inside the directory `dir`.
+[[nodiscard]] std::string path_in(const std::string& dir, std::string_view file);
 
 /// A path a command reads or writes, named by its option.
 struct NamedPath {
