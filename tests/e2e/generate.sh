@@ -16,6 +16,19 @@ contains "$WORK/stdout" "hidden model: rank 10, noise sd 0.5"
 expect_ok dmf info --data g1.csv --json --quiet
 contains "$WORK/stdout" '"ratings": 9000'
 
+# Implicit feedback: play counts under a "count" column, the same bytes on
+# 1 and 3 ranks (the MPI test covers 1-4 against a serial reference); the
+# explicit model's options are refused rather than ignored.
+for np in $(e2e_ranks 1 3); do
+  expect_ok dmf_np "$np" generate --feedback implicit "${args[@]}" --out "i$np.csv"
+done
+same_bytes i1.csv i3.csv
+[[ "$(head -1 i1.csv)" == "user,item,count,time" ]] || fail "implicit csv header: $(head -1 i1.csv)"
+contains "$WORK/stdout" "generated 9000 play counts of 300 users on 200 items"
+contains "$WORK/stdout" "hidden model: 10 tastes, activity exponent 0.3, popularity exponent 0.75"
+expect_fail 1 dmf generate --feedback implicit --noise 1 --out x.csv
+contains "$WORK/stderr" "--noise applies to --feedback explicit: implicit feedback has play counts"
+
 # Big enough for several write rounds per rank: still the same bytes.
 big=(--users 20000 --items 4000 --ratings 2500000 --seed 3 --quiet)
 expect_ok dmf generate "${big[@]}" --out big1.tsv
@@ -30,7 +43,8 @@ cmp -s g1.csv other.csv && fail "--seed changed nothing"
 
 # --help lists every option.
 expect_ok dmf generate --help
-for option in users items ratings true-rank noise skew scale seed out format overwrite threads; do
+for option in feedback users items ratings true-rank noise skew popularity-exponent scale seed out \
+  format overwrite threads; do
   contains "$WORK/stdout" "--$option"
 done
 
