@@ -114,6 +114,7 @@ TEST(Generator, ImplicitFeedbackIsTheSameBytesForAnyRanksAndThreads) {
   test::TempDir dir(comm);
   auto o = small();
   o.feedback = GeneratedFeedback::kImplicit;
+  o.ratings = 6000;  // rounds of 997 per rank: several rounds at 1-4 ranks
   o.skew = 0.3;
   o.popularity_exponent = 0.75;
   for (const auto& [name, kind] : {std::pair{"i.csv", io::FormatKind::kCsv},
