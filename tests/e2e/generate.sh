@@ -29,17 +29,20 @@ contains "$WORK/stdout" "hidden model: 10 tastes, activity exponent 0.3, popular
 expect_fail 1 dmf generate --feedback implicit --noise 1 --out x.csv
 contains "$WORK/stderr" "--noise applies to --feedback explicit: implicit feedback has play counts"
 # The popularity baseline ranks its held-out items, the same figures on 1
-# and 3 ranks (tests/mpi/popularity_test.cpp checks them by brute force).
-expect_ok dmf split --data i1.csv --by user --test-ratio 0.2 --out-prefix i --quiet
-for np in $(e2e_ranks 1 3); do
-  expect_ok dmf_np "$np" eval --baseline popularity --train i.train --data i.test \
-    --exclude-rated i.train --metrics precision@10,ndcg@10 --quiet
-  cp "$WORK/stdout" "baseline$np.txt"
-done
-contains baseline1.txt "popularity in i.train on i.test: precision@10 0."
-same_bytes baseline1.txt baseline3.txt
-expect_fail 1 dmf eval --baseline popularity --train i.train --data i.test
-contains "$WORK/stderr" "--baseline popularity ranks items; rmse and mae need --model"
+# and 3 ranks (tests/mpi/popularity_test.cpp checks them by brute force, and
+# runs its code under the sanitizers, where these four starts are left out).
+if [[ "${DMF_E2E_SANITIZED:-0}" != 1 ]]; then
+  expect_ok dmf split --data i1.csv --by user --test-ratio 0.2 --out-prefix i --quiet
+  for np in 1 3; do
+    expect_ok dmf_np "$np" eval --baseline popularity --train i.train --data i.test \
+      --exclude-rated i.train --metrics precision@10,ndcg@10 --quiet
+    cp "$WORK/stdout" "baseline$np.txt"
+  done
+  contains baseline1.txt "popularity in i.train on i.test: precision@10 0."
+  same_bytes baseline1.txt baseline3.txt
+  expect_fail 1 dmf eval --baseline popularity --train i.train --data i.test
+  contains "$WORK/stderr" "--baseline popularity ranks items; rmse and mae need --model"
+fi
 
 # Big enough for several write rounds per rank: still the same bytes.
 big=(--users 20000 --items 4000 --ratings 2500000 --seed 3 --quiet)
