@@ -119,7 +119,7 @@ std::string ranking_text(const EvalOptions& o, std::span<const eval::MetricSpec>
   return text + ")";
 }
 
-int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const EvalOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto metrics = comm.agree([&] { return eval::parse_metrics(o.metrics, o.k); });
   std::vector<eval::MetricSpec> ranking;
@@ -141,6 +141,9 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
               baseline ? "not both" : "one of them");
     DMF_CHECK(baseline == !o.train.empty(), "--baseline popularity and --train FILE go together");
     DMF_CHECK(!baseline || !rating, "--baseline popularity ranks items; rmse and mae need --model");
+    DMF_CHECK(!baseline || !params.given("cold-start"),
+              "--cold-start applies to rmse and mae; --baseline popularity leaves out the test "
+              "pairs it cannot rank and counts them");
   });
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
   ModelAndRatings input;

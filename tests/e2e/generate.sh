@@ -42,6 +42,9 @@ if [[ "${DMF_E2E_SANITIZED:-0}" != 1 ]]; then
   same_bytes baseline1.txt baseline3.txt
   expect_fail 1 dmf eval --baseline popularity --train i.train --data i.test
   contains "$WORK/stderr" "--baseline popularity ranks items; rmse and mae need --model"
+  expect_fail 1 dmf eval --baseline popularity --train i.train --data i.test --metrics ndcg \
+    --cold-start drop
+  contains "$WORK/stderr" "--cold-start applies to rmse and mae; --baseline popularity leaves out"
 fi
 
 # Big enough for several write rounds per rank: still the same bytes.
