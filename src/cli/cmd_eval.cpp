@@ -10,6 +10,7 @@
 #include "dmf/cli/metric_text.hpp"
 #include "dmf/cli/model_input.hpp"
 #include "dmf/core/parallel.hpp"
+#include "dmf/eval/popularity.hpp"
 #include "dmf/eval/ranking_eval.hpp"
 
 namespace dmf::cli {
@@ -17,6 +18,8 @@ namespace {
 
 struct EvalOptions {
   std::string model;
+  eval::Baseline baseline = eval::Baseline::kNone;
+  std::string train;  // what --baseline popularity counts
   std::string data;
   std::string exclude_rated;
   data::LoadOptions load;
@@ -30,7 +33,13 @@ struct EvalOptions {
 
 void declare(ParamSet& params, EvalOptions& o) {
   params.section("Input");
-  declare_model(params, o.model);
+  params.add("model", &o.model, "The model directory (dmf train --out), unless --baseline")
+      .value_name("DIR");
+  params.add("baseline", &o.baseline,
+             "Rank by a baseline instead of a model: popularity ranks every user's items by "
+             "their users in --train, most first (ranking metrics only)");
+  params.add("train", &o.train, "--baseline popularity: the training ratings it counts")
+      .value_name("FILE");
   params.add("data", &o.data, "The ratings to measure the model on").value_name("FILE").required();
   params
       .add("exclude-rated", &o.exclude_rated,
@@ -110,7 +119,7 @@ std::string ranking_text(const EvalOptions& o, std::span<const eval::MetricSpec>
   return text + ")";
 }
 
-int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
+int run(Context& context, const EvalOptions& o, const ParamSet& params) {
   const auto& comm = context.comm;
   const auto metrics = comm.agree([&] { return eval::parse_metrics(o.metrics, o.k); });
   std::vector<eval::MetricSpec> ranking;
@@ -126,9 +135,27 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
                 eval::accepted_metrics(), o.metrics);
     }
   });
+  const bool baseline = o.baseline != eval::Baseline::kNone;
+  comm.agree([&] {
+    DMF_CHECK(baseline == o.model.empty(), "give --model DIR or --baseline popularity, {}",
+              baseline ? "not both" : "one of them");
+    DMF_CHECK(baseline == !o.train.empty(), "--baseline popularity and --train FILE go together");
+    DMF_CHECK(!baseline || !rating, "--baseline popularity ranks items; rmse and mae need --model");
+    DMF_CHECK(!baseline || !params.given("cold-start"),
+              "--cold-start applies to rmse and mae; --baseline popularity leaves out the test "
+              "pairs it cannot rank and counts them");
+  });
   const int threads = comm.agree([&] { return resolve_threads(o.threads); });
-  const ModelAndRatings input =
-      read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
+  ModelAndRatings input;
+  if (baseline) {
+    data::LoadOptions load = o.load;
+    load.threads = threads;
+    input.loaded = eval::popularity_model(comm, data::load_ratings(comm, o.train, load));
+    input.ratings = data::read_ratings_here(comm, o.data, load);
+  } else {
+    input = read_model_and_ratings(comm, o.model, o.data, o.load, o.cold_start, threads);
+  }
+  const std::string source = baseline ? fmt::format("popularity in {}", o.train) : o.model;
   eval::SetScore score;
   if (rating) {
     score = input.set->score(comm, input.loaded.model, threads);
@@ -170,7 +197,12 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
       out["rated_pairs_left_out"] = ranked.rated;
       out["relevant_threshold"] = metric_json(o.relevant_threshold);
     }
-    out["model"] = o.model;
+    if (baseline) {
+      out["baseline"] = "popularity";
+      out["train"] = o.train;
+    } else {
+      out["model"] = o.model;
+    }
     out["data"] = o.data;
     context.console.out("{}\n", out.dump());
     return 0;
@@ -191,7 +223,7 @@ int run(Context& context, const EvalOptions& o, const ParamSet& /*params*/) {
                         cold);
   }
   if (!ranking.empty()) {
-    context.console.out("{} on {}: {}\n", o.model, o.data, ranking_text(o, ranking, ranked));
+    context.console.out("{} on {}: {}\n", source, o.data, ranking_text(o, ranking, ranked));
   }
   return 0;
 }

@@ -88,22 +88,40 @@ LineFormat line_format(io::FormatKind kind) {
   }
 }
 
-std::string header(io::FormatKind kind, const GeneratorOptions& o) {
+}  // namespace
+
+std::string generated_header(io::FormatKind kind, const GeneratorOptions& o) {
+  // The value column of implicit feedback holds play counts.
+  const bool implicit = o.feedback == GeneratedFeedback::kImplicit;
+  const std::string_view value = implicit ? "count" : "rating";
   switch (kind) {
     case io::FormatKind::kCsv:
-      return "user,item,rating,time\n";
+      return fmt::format("user,item,{},time\n", value);
     case io::FormatKind::kTsv:
-      return "user\titem\trating\ttime\n";
-    case io::FormatKind::kMatrixMarket:
+      return fmt::format("user\titem\t{}\ttime\n", value);
+    case io::FormatKind::kMatrixMarket: {
       // fmt has no %-escapes: "%%" is the banner's literal "%%".
+      const std::string model =
+          implicit ? fmt::format(
+                         "implicit feedback (play counts), true rank {}, activity exponent "
+                         "{}, popularity exponent {}",
+                         o.true_rank, o.skew, o.popularity_exponent)
+          : o.skew == o.popularity_exponent
+              ? fmt::format("true rank {}, noise {}, skew {}, scale {}", o.true_rank, o.noise,
+                            o.skew, format_value(o.scale))
+              : fmt::format("true rank {}, noise {}, skew {} (item popularity {}), scale {}",
+                            o.true_rank, o.noise, o.skew, o.popularity_exponent,
+                            format_value(o.scale));
       return fmt::format(
-          "%%MatrixMarket matrix coordinate real general\n"
-          "% dmf generate: true rank {}, noise {}, skew {}, scale {}, seed {}\n{} {} {}\n",
-          o.true_rank, o.noise, o.skew, format_value(o.scale), o.seed, o.users, o.items, o.ratings);
+          "%%MatrixMarket matrix coordinate {} general\n% dmf generate: {}, seed {}\n{} {} {}\n",
+          implicit ? "integer" : "real", model, o.seed, o.users, o.items, o.ratings);
+    }
     default:
       return {};
   }
 }
+
+namespace {
 
 /// The shortest text that reads back as the same float: "4", "3.5", "3.8172753".
 char* put_value(char* at, char* end, float value) {
@@ -276,7 +294,7 @@ GenerateReport generate_ratings(const dist::Comm& comm, const GeneratorOptions& 
           if (failure == nullptr && formatting) {
             // Rank 0's first part carries the header.
             ready.clear();
-            if (round == 0 && comm.is_root()) ready.append(header(kind, options));
+            if (round == 0 && comm.is_root()) ready.append(generated_header(kind, options));
             offsets.assign(tasks.size() + 1, ready.size());
             for (std::size_t t = 0; t < tasks.size(); ++t) {
               offsets[t + 1] = offsets[t] + pieces[t].size();

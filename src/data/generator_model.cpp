@@ -1,5 +1,6 @@
 // The hidden model of dmf generate and one user's draw: which items, when,
-// and what rating. Every random number comes from a stream keyed by
+// and what rating (explicit feedback; the implicit model's own parts are in
+// generator_implicit.cpp). Every random number comes from a stream keyed by
 // (seed, purpose, user or item), so a user's ratings do not depend on which
 // rank or thread draws them.
 #include <algorithm>
@@ -14,25 +15,27 @@
 namespace dmf::data {
 namespace {
 
-// Sub-streams of Stream::kGenerateRatings for one user.
-constexpr std::uint64_t kItemStream = 0;   // which items, and their order in time
-constexpr std::uint64_t kValueStream = 1;  // times and noise
-/// Users drawing more than this share of the items use the exact sampler.
-constexpr std::uint64_t kDenseShareInverse = 4;
+using detail::kDenseShareInverse;
+using detail::kItemStream;
+using detail::kValueStream;
 constexpr double kHour = 3600.0;
 constexpr double kYear = 365.0 * 24 * kHour;
 
-/// Efraimidis-Spirakis: the `want` items with the largest keys
-/// log(u_i) / p_i, u_i uniform in (0, 1], are a popularity-weighted sample
-/// without replacement. Items already stamped are excluded, which continues a
-/// partial draw. O(I): a linear-time selection, then the winners in item order.
-void draw_exactly(std::uint64_t want, const std::vector<double>& popularity, Rng& rng,
+}  // namespace
+
+namespace detail {
+
+// Efraimidis-Spirakis: the `want` items with the largest keys
+// log(u_i) / w_i, u_i uniform in (0, 1], are a weight-proportional sample
+// without replacement. Items already stamped are excluded, which continues a
+// partial draw. O(I): a linear-time selection, then the winners in item order.
+void draw_exactly(std::uint64_t want, const std::vector<double>& weight, Rng& rng,
                   SyntheticModel::UserRatings& out) {
   if (want == 0) return;
   out.keys.clear();
-  for (std::uint32_t i = 0; i < popularity.size(); ++i) {
+  for (std::uint32_t i = 0; i < weight.size(); ++i) {
     if (out.stamp[i] == out.epoch) continue;
-    out.keys.emplace_back(std::log(1.0 - rng.uniform()) / popularity[i], i);
+    out.keys.emplace_back(std::log(1.0 - rng.uniform()) / weight[i], i);
   }
   // (key, item) pairs are distinct, so "among the `want` largest" is exact.
   out.selection.assign(out.keys.begin(), out.keys.end());
@@ -44,7 +47,11 @@ void draw_exactly(std::uint64_t want, const std::vector<double>& popularity, Rng
   }
 }
 
-}  // namespace
+void shuffle_in_time(Rng& rng, std::vector<std::uint32_t>& items) {
+  for (std::size_t j = items.size(); j > 1; --j) std::swap(items[j - 1], items[rng.below(j)]);
+}
+
+}  // namespace detail
 
 SyntheticModel::SyntheticModel(const GeneratorOptions& options, int threads) : options_(options) {
   validate(options_);
@@ -70,8 +77,8 @@ SyntheticModel::SyntheticModel(const GeneratorOptions& options, int threads) : o
   counts_.resize(o.users);
   for (std::uint64_t r = 0; r < o.users; ++r) counts_[user_order[r]] = by_rank[r] + floor_count;
 
-  // Item popularity: the same power law over a seeded order of the items.
-  const auto weight = detail::power_law(o.items, o.skew);
+  // Item popularity: a power law over a seeded order of the items.
+  const auto weight = detail::power_law(o.items, o.popularity_exponent);
   const double mass = std::accumulate(weight.rbegin(), weight.rend(), 0.0);
   const auto item_order = detail::popularity_order(o.items, o.seed, detail::Side::kItems);
   popularity_.resize(o.items);
@@ -79,6 +86,10 @@ SyntheticModel::SyntheticModel(const GeneratorOptions& options, int threads) : o
   auto alias = detail::alias_table(popularity_);
   alias_probability_ = std::move(alias.probability);
   alias_ = std::move(alias.alias);
+  if (o.feedback == GeneratedFeedback::kImplicit) {
+    build_implicit();
+    return;
+  }
 
   // q_i and b_i: a pure function of (seed, item).
   item_factors_.resize(o.items * k);
@@ -118,9 +129,8 @@ double SyntheticModel::true_rating(std::uint64_t user, std::uint64_t item) const
   return predict(mean_, bias, p.data(), item_bias_.at(item), &item_factors_.at(item * k), k);
 }
 
-void SyntheticModel::draw_items(std::uint64_t user, std::uint64_t count, UserRatings& out) const {
+void SyntheticModel::start_draw(UserRatings& out) const {
   const std::uint64_t n = options_.items;
-  auto rng = Rng::for_stream(options_.seed, Stream::kGenerateRatings, user, kItemStream);
   out.items.clear();
   if (out.stamp.size() != n) {
     out.stamp.assign(n, 0);
@@ -130,6 +140,12 @@ void SyntheticModel::draw_items(std::uint64_t user, std::uint64_t count, UserRat
     std::ranges::fill(out.stamp, 0U);
     out.epoch = 1;
   }
+}
+
+void SyntheticModel::draw_items(std::uint64_t user, std::uint64_t count, UserRatings& out) const {
+  const std::uint64_t n = options_.items;
+  auto rng = Rng::for_stream(options_.seed, Stream::kGenerateRatings, user, kItemStream);
+  start_draw(out);
   if (count * kDenseShareInverse <= n) {
     // Successive draws by popularity with repeats rejected: a weighted sample
     // without replacement. When the popular items are used up rejections
@@ -145,35 +161,26 @@ void SyntheticModel::draw_items(std::uint64_t user, std::uint64_t count, UserRat
       }
     }
   }
-  if (out.items.size() < count) draw_exactly(count - out.items.size(), popularity_, rng, out);
-  // Draws come popular-first; shuffle so that time order is independent of
-  // popularity (a temporal split then holds out typical items).
-  for (std::size_t j = out.items.size(); j > 1; --j) {
-    std::swap(out.items[j - 1], out.items[rng.below(j)]);
+  if (out.items.size() < count) {
+    detail::draw_exactly(count - out.items.size(), popularity_, rng, out);
   }
+  detail::shuffle_in_time(rng, out.items);
 }
 
 void SyntheticModel::draw(std::uint64_t user, UserRatings& out) const {
   const auto& o = options_;
   const std::uint64_t count = counts_.at(user);
-  draw_items(user, count, out);
+  const bool implicit = o.feedback == GeneratedFeedback::kImplicit;
+  if (implicit) {
+    draw_preferred_items(user, count, out);
+  } else {
+    draw_items(user, count, out);
+  }
   auto rng = Rng::for_stream(o.seed, Stream::kGenerateRatings, user, kValueStream);
-
-  // Times: active from a start in the first eight years for an hour to two
-  // years, ratings at the points of a Poisson process over that span:
-  // t_k = start + span * G_k / G_count with G_k the sum of k + 1 Exp(1) gaps
-  // (uniform order statistics without a sort), one second apart at least.
-  const double start = static_cast<double>(o.start_time) + std::floor(rng.uniform() * 8 * kYear);
-  const double span = kHour + rng.uniform() * 2 * kYear;
-  out.gaps.resize(count + 1);
-  double total = 0.0;
-  for (auto& g : out.gaps) g = total += -std::log(1.0 - rng.uniform());
-  out.times.resize(count);
-  std::int64_t last = 0;
-  for (std::uint64_t j = 0; j < count; ++j) {
-    auto t = static_cast<std::int64_t>(start + std::floor(span * out.gaps[j] / total));
-    if (j > 0) t = std::max(t, last + 1);
-    out.times[j] = last = t;
+  draw_times(count, rng, out);
+  if (implicit) {
+    draw_counts(count, rng, out);
+    return;
   }
 
   // Values: r = mu + b_u + b_i + p_u . q_i + sigma * eps, eps ~ N(0, 1),
@@ -193,6 +200,26 @@ void SyntheticModel::draw(std::uint64_t user, UserRatings& out) const {
             ? s.min + std::clamp(std::round((r - s.min) / s.step), 0.0, grid_points_) * s.step
             : r;
     out.values[j] = static_cast<float>(std::clamp(v, s.min, s.max));
+  }
+}
+
+void SyntheticModel::draw_times(std::uint64_t count, Rng& rng, UserRatings& out) const {
+  const auto& o = options_;
+  // Times: active from a start in the first eight years for an hour to two
+  // years, ratings at the points of a Poisson process over that span:
+  // t_k = start + span * G_k / G_count with G_k the sum of k + 1 Exp(1) gaps
+  // (uniform order statistics without a sort), one second apart at least.
+  const double start = static_cast<double>(o.start_time) + std::floor(rng.uniform() * 8 * kYear);
+  const double span = kHour + rng.uniform() * 2 * kYear;
+  out.gaps.resize(count + 1);
+  double total = 0.0;
+  for (auto& g : out.gaps) g = total += -std::log(1.0 - rng.uniform());
+  out.times.resize(count);
+  std::int64_t last = 0;
+  for (std::uint64_t j = 0; j < count; ++j) {
+    auto t = static_cast<std::int64_t>(start + std::floor(span * out.gaps[j] / total));
+    if (j > 0) t = std::max(t, last + 1);
+    out.times[j] = last = t;
   }
 }
 

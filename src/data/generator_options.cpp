@@ -71,11 +71,25 @@ void validate(const GeneratorOptions& o) {
   // Beyond 10 the tail weights (rank^-skew) underflow towards zero.
   DMF_CHECK(std::isfinite(o.skew) && o.skew >= 0 && o.skew <= 10,
             "--skew must be between 0 and 10 (got {})", o.skew);
+  DMF_CHECK(std::isfinite(o.popularity_exponent) && o.popularity_exponent >= 0 &&
+                o.popularity_exponent <= 10,
+            "--popularity-exponent must be between 0 and 10 (got {})", o.popularity_exponent);
+  // Every taste of the implicit model needs an item to draw.
+  DMF_CHECK(o.feedback != GeneratedFeedback::kImplicit ||
+                static_cast<std::uint64_t>(o.true_rank) <= o.items,
+            "--true-rank {} is more than --items {}: with --feedback implicit every one of the "
+            "K tastes needs an item",
+            o.true_rank, o.items);
   try {
     check_scale(o.scale);
   } catch (const Error& e) {
     fail("--scale: {}", e.what());
   }
+}
+
+DefaultExponents default_exponents(GeneratedFeedback feedback) noexcept {
+  return feedback == GeneratedFeedback::kImplicit ? DefaultExponents{0.3, 0.75}
+                                                  : DefaultExponents{0.8, 0.8};
 }
 
 std::uint64_t min_ratings_per_user(const GeneratorOptions& o) {

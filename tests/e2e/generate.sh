@@ -16,6 +16,37 @@ contains "$WORK/stdout" "hidden model: rank 10, noise sd 0.5"
 expect_ok dmf info --data g1.csv --json --quiet
 contains "$WORK/stdout" '"ratings": 9000'
 
+# Implicit feedback: play counts under a "count" column, the same bytes on
+# 1 and 3 ranks (the MPI test covers 1-4 against a serial reference); the
+# explicit model's options are refused rather than ignored.
+for np in $(e2e_ranks 1 3); do
+  expect_ok dmf_np "$np" generate --feedback implicit "${args[@]}" --out "i$np.csv"
+done
+same_bytes i1.csv i3.csv
+[[ "$(head -1 i1.csv)" == "user,item,count,time" ]] || fail "implicit csv header: $(head -1 i1.csv)"
+contains "$WORK/stdout" "generated 9000 play counts of 300 users on 200 items"
+contains "$WORK/stdout" "hidden model: 10 tastes, activity exponent 0.3, popularity exponent 0.75"
+expect_fail 1 dmf generate --feedback implicit --noise 1 --out x.csv
+contains "$WORK/stderr" "--noise applies to --feedback explicit: implicit feedback has play counts"
+# The popularity baseline ranks its held-out items, the same figures on 1
+# and 3 ranks (tests/mpi/popularity_test.cpp checks them by brute force, and
+# runs its code under the sanitizers, where these four starts are left out).
+if [[ "${DMF_E2E_SANITIZED:-0}" != 1 ]]; then
+  expect_ok dmf split --data i1.csv --by user --test-ratio 0.2 --out-prefix i --quiet
+  for np in 1 3; do
+    expect_ok dmf_np "$np" eval --baseline popularity --train i.train --data i.test \
+      --exclude-rated i.train --metrics precision@10,ndcg@10 --quiet
+    cp "$WORK/stdout" "baseline$np.txt"
+  done
+  contains baseline1.txt "popularity in i.train on i.test: precision@10 0."
+  same_bytes baseline1.txt baseline3.txt
+  expect_fail 1 dmf eval --baseline popularity --train i.train --data i.test
+  contains "$WORK/stderr" "--baseline popularity ranks items; rmse and mae need --model"
+  expect_fail 1 dmf eval --baseline popularity --train i.train --data i.test --metrics ndcg \
+    --cold-start drop
+  contains "$WORK/stderr" "--cold-start applies to rmse and mae; --baseline popularity leaves out"
+fi
+
 # Big enough for several write rounds per rank: still the same bytes.
 big=(--users 20000 --items 4000 --ratings 2500000 --seed 3 --quiet)
 expect_ok dmf generate "${big[@]}" --out big1.tsv
@@ -30,7 +61,8 @@ cmp -s g1.csv other.csv && fail "--seed changed nothing"
 
 # --help lists every option.
 expect_ok dmf generate --help
-for option in users items ratings true-rank noise skew scale seed out format overwrite threads; do
+for option in feedback users items ratings true-rank noise skew popularity-exponent scale seed out \
+  format overwrite threads; do
   contains "$WORK/stdout" "--$option"
 done
 

@@ -34,13 +34,14 @@ std::string reference(const GeneratorOptions& o, io::FormatKind kind) {
   std::string out;
   std::string_view sep = "\t";
   bool time = true;
+  const bool implicit = o.feedback == GeneratedFeedback::kImplicit;
   switch (kind) {
     case io::FormatKind::kCsv:
-      out = "user,item,rating,time\n";
+      out = implicit ? "user,item,count,time\n" : "user,item,rating,time\n";
       sep = ",";
       break;
     case io::FormatKind::kTsv:
-      out = "user\titem\trating\ttime\n";
+      out = implicit ? "user\titem\tcount\ttime\n" : "user\titem\trating\ttime\n";
       break;
     case io::FormatKind::kMovieLens:
       sep = "::";
@@ -50,10 +51,19 @@ std::string reference(const GeneratorOptions& o, io::FormatKind kind) {
       time = false;
       break;
     case io::FormatKind::kMatrixMarket:
-      out = fmt::format(
-          "%%MatrixMarket matrix coordinate real general\n"
-          "% dmf generate: true rank {}, noise {}, skew {}, scale {}, seed {}\n{} {} {}\n",
-          o.true_rank, o.noise, o.skew, format_value(o.scale), o.seed, o.users, o.items, o.ratings);
+      out =
+          implicit
+              ? fmt::format(
+                    "%%MatrixMarket matrix coordinate integer general\n% dmf generate: "
+                    "implicit feedback (play counts), true rank {}, activity exponent {}, "
+                    "popularity exponent {}, seed {}\n{} {} {}\n",
+                    o.true_rank, o.skew, o.popularity_exponent, o.seed, o.users, o.items, o.ratings)
+              : fmt::format(
+                    "%%MatrixMarket matrix coordinate real general\n"
+                    "% dmf generate: true rank {}, noise {}, skew {}, scale {}, seed {}\n{} {} "
+                    "{}\n",
+                    o.true_rank, o.noise, o.skew, format_value(o.scale), o.seed, o.users, o.items,
+                    o.ratings);
       sep = " ";
       time = false;
       break;
@@ -97,6 +107,25 @@ TEST(Generator, SameBytesForAnyRanksThreadsAndRoundSize) {
   }
   const auto report = generate_ratings(comm, o, to(dir.file("rounds.csv"), 1, 997));
   EXPECT_GE(report.rounds, o.ratings / (997 * static_cast<std::uint64_t>(comm.size())));
+}
+
+TEST(Generator, ImplicitFeedbackIsTheSameBytesForAnyRanksAndThreads) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  auto o = small();
+  o.feedback = GeneratedFeedback::kImplicit;
+  o.ratings = 6000;  // rounds of 997 per rank: several rounds at 1-4 ranks
+  o.skew = 0.3;
+  o.popularity_exponent = 0.75;
+  for (const auto& [name, kind] : {std::pair{"i.csv", io::FormatKind::kCsv},
+                                   std::pair{"i.mtx", io::FormatKind::kMatrixMarket}}) {
+    const std::string expected = reference(o, kind);
+    for (const int threads : {1, 2}) {
+      const auto path = dir.file(fmt::format("t{}-{}", threads, name));
+      (void)generate_ratings(comm, o, to(path, threads, 997));
+      EXPECT_TRUE(test::read_file(path) == expected) << name << ", threads " << threads;
+    }
+  }
 }
 
 TEST(Generator, EveryFormatMatchesItsReference) {
@@ -185,8 +214,8 @@ TEST(Generator, FileHoldsExactlyNDistinctPairsOnTheScaleInUserThenTimeOrder) {
 
 /// Counts, distinctness and caps straight from the model, over edge shapes.
 void expect_valid_layout(const GeneratorOptions& o) {
-  SCOPED_TRACE(
-      fmt::format("users {} items {} ratings {} skew {}", o.users, o.items, o.ratings, o.skew));
+  SCOPED_TRACE(fmt::format("users {} items {} ratings {} skew {} popularity {}", o.users, o.items,
+                           o.ratings, o.skew, o.popularity_exponent));
   const SyntheticModel model(o);
   std::uint64_t total = 0;
   for (std::uint64_t u = 0; u < o.users; ++u) {
@@ -216,9 +245,10 @@ TEST(Generator, ExactCountsForEdgeShapes) {
   o.items = 1;
   expect_valid_layout(o);
   o = small();
-  o.skew = 0.0;  // uniform
+  o.skew = o.popularity_exponent = 0.0;  // uniform
   expect_valid_layout(o);
-  o.skew = 3.0;  // so skewed that rejection gives up and the exact sampler finishes
+  // So skewed that rejection gives up and the exact sampler finishes.
+  o.skew = o.popularity_exponent = 3.0;
   expect_valid_layout(o);
   o.users = 3;
   o.items = 5000;
@@ -261,9 +291,9 @@ TEST(Generator, PopularityAndActivityAreSkewedButNotByID) {
   EXPECT_NEAR(mean_top_id(items), 0.5, 0.2);
   EXPECT_NEAR(mean_top_id(model.counts()), 0.5, 0.2);
 
-  // Skew 0: no item stands out.
+  // Popularity exponent 0: no item stands out.
   auto o = small();
-  o.skew = 0.0;
+  o.popularity_exponent = 0.0;
   EXPECT_LT(top_decile_share(item_counts(SyntheticModel(o))), 0.13);
 }
 
