@@ -214,8 +214,9 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
             "--holdout R",
             o.validation_metric);
   DMF_CHECK(!o.relevant_threshold || eval::is_ranking(metric.kind),
-            "--relevant-threshold applies to a ranking --validation-metric ({}), not {}",
-            eval::accepted_metrics(/*per_user_only=*/true), metric.name());
+            "--relevant-threshold applies to a ranking --validation-metric (such as ndcg@10), "
+            "not {}",
+            metric.name());
   DMF_CHECK(o.early_stop == 0 || has_validation,
             "--early-stop watches validation {}; give --validation FILE or --holdout R",
             train::metric_label(metric));
