@@ -65,11 +65,11 @@ void check_ranked_users(const dist::Comm& comm, const Console& console, const Tr
   }
   const std::string name = validation.metric().name();
   const std::string why = fmt::format(
-      "no validation user has a relevant item to rank ({} of the validation pairs were rated in "
-      "the training data{})",
-      validation.rated_left_out(),
+      "no validation user has a relevant item to rank: of the {} validation ratings, {} are of a "
+      "user or item not in the training data and {} were rated in it{}",
+      validation.ratings().count(), validation.ratings().cold(), validation.rated_left_out(),
       o.relevant_threshold
-          ? fmt::format(", the others are below --relevant-threshold {}", *o.relevant_threshold)
+          ? fmt::format(", and the others are below --relevant-threshold {}", *o.relevant_threshold)
           : "");
   comm.agree([&] {
     DMF_CHECK(o.early_stop == 0, "--early-stop watches validation {}, but {}", name, why);

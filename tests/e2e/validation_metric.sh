@@ -62,4 +62,15 @@ contains stdout "validation ndcg@10"
   fail "the run of the lowest NDCG is not last: $(cat stdout)"
 ndcg="$(python3 -c 'import json; print("%.5f" % json.load(open("runs/short/manifest.json"))["metrics"]["validation"]["ndcg@10"])')"
 grep -E "^short " stdout | grep -qF " $ndcg " || fail "short's row does not show its NDCG $ndcg"
+
+# No user with a relevant item (every rating is below 6): the metric is n/a,
+# which nothing may watch.
+no_relevant=(train --data part.train --validation part.test --validation-metric ndcg@10
+  --relevant-threshold 6 --epochs 1)
+expect_fail 1 dmf "${no_relevant[@]}" --early-stop 1 --out never
+contains stderr "--early-stop watches validation ndcg@10, but no validation user has a relevant item to rank"
+[[ ! -e never ]] || fail "a refused run wrote a model"
+expect_ok dmf "${no_relevant[@]}" --out unwatched
+contains stderr "warning: validation ndcg@10 is n/a"
+contains stderr "ndcg@10 n/a"
 echo "validation_metric: ok"
