@@ -442,8 +442,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   nlohmann::json final_metrics{{"loss", objective.per_rating()},
                                {"objective", objective.value()},
                                {"train_rmse", objective.rmse()}};
-  if (chosen.validation)
+  if (chosen.validation) {
     final_metrics["validation"] = validation_json(*validation, *chosen.validation);
+  }
   std::optional<eval::SetScore> test_score;
   if (test) {
     test_score = test->score(comm, model, threads);

@@ -9,7 +9,12 @@ source "$DMF_E2E_LIB"
 
 expect_ok dmf generate --users 200 --items 150 --ratings 6000 --true-rank 3 --noise 0.3 \
   --out ratings.csv --quiet
-expect_ok dmf split --data ratings.csv --test-ratio 0.2 --out-prefix part --quiet
+# Every fifth line to validation (by Python: one dmf start less under ASan).
+python3 - <<'PY'
+lines = open("ratings.csv").read().splitlines(keepends=True)
+open("part.train", "w").writelines(l for n, l in enumerate(lines) if n % 5 != 4)
+open("part.test", "w").writelines(l for n, l in enumerate(lines) if n % 5 == 4)
+PY
 mkdir runs
 # λ = 0 overfits: NDCG rises, then falls within 20 epochs.
 common=(train --data part.train --validation part.test --validation-metric ndcg@10
