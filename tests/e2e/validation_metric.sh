@@ -59,14 +59,23 @@ assert got == json.load(open(sys.argv[2]))["metrics"]["validation"]["ndcg@10"], 
 PY
 
 # gather: the column, and the runs by NDCG, highest first (one epoch is
-# below the best epochs of the others).
+# below the best epochs of the others); a run that watched RMSE has no
+# NDCG ("-", last).
 expect_ok dmf "${common[@]}" --epochs 1 --out runs/short
-expect_ok dmf gather --runs runs
+expect_ok dmf train --data part.train --validation part.test --rank 8 --epochs 1 --quiet \
+  --out runs/rmse
+expect_ok dmf gather --runs runs --sort ndcg@10
 contains stdout "validation ndcg@10"
-[[ "$(tail -n +2 stdout | awk '{print $1}' | tail -1)" == short ]] ||
-  fail "the run of the lowest NDCG is not last: $(cat stdout)"
+[[ "$(tail -n +2 stdout | awk '{print $1}' | tail -2 | xargs)" == "short rmse" ]] ||
+  fail "not by NDCG, highest first, the run without it last: $(cat stdout)"
 ndcg="$(python3 -c 'import json; print("%.5f" % json.load(open("runs/short/manifest.json"))["metrics"]["validation"]["ndcg@10"])')"
 grep -E "^short " stdout | grep -qF " $ndcg " || fail "short's row does not show its NDCG $ndcg"
+grep -E "^rmse " stdout | grep -qE " - +- *$" || fail "rmse's row shows an NDCG: $(cat stdout)"
+# By default the metric the runs watched; they watched two: RMSE, said so.
+expect_ok dmf gather --runs runs
+contains stderr "the runs watched different validation metrics (ndcg@10, rmse): sorted by validation RMSE"
+expect_fail 1 dmf gather --runs runs --sort ndgc
+contains stderr "--sort: 'ndgc' is none of validation, train, test, name or a validation metric (rmse, mae, precision@k"
 
 # No user with a relevant item (every rating is below 6): the metric is n/a,
 # which nothing may watch.
