@@ -54,15 +54,41 @@ std::string score_text(std::string_view name, const eval::SetScore& s) {
                      metric_text(s.mae), s.count, s.cold);
 }
 
+/// Collective: a ranking metric of a validation set that has ratings but no
+/// user with a relevant item the user did not rate in training is n/a every
+/// epoch: an error when something must watch it, else a warning.
+void check_ranked_users(const dist::Comm& comm, const Console& console, const TrainOptions& o,
+                        const train::Validation& validation) {
+  if (!eval::is_ranking(validation.metric().kind) || validation.ratings().count() == 0 ||
+      validation.users_ranked() > 0) {
+    return;
+  }
+  const std::string name = validation.metric().name();
+  const std::string why = fmt::format(
+      "no validation user has a relevant item to rank: of the {} validation ratings, {} are of a "
+      "user or item not in the training data and {} were rated in it{}",
+      validation.ratings().count(), validation.ratings().cold(), validation.rated_left_out(),
+      o.relevant_threshold
+          ? fmt::format(", and the others are below --relevant-threshold {}", *o.relevant_threshold)
+          : "");
+  comm.agree([&] {
+    DMF_CHECK(o.early_stop == 0, "--early-stop watches validation {}, but {}", name, why);
+    DMF_CHECK(o.restarts == 1, "--restarts keeps the run with the best validation {}, but {}", name,
+              why);
+  });
+  console.warn("validation {} is n/a: {}", name, why);
+}
+
 /// Collective: a held-out set of no ratings measures nothing. --holdout
 /// that picks none is an error (see the message); an empty --validation or
 /// --test file gets a warning and metrics of n/a, unless something must
-/// watch its RMSE.
+/// watch its figures. So does a ranking metric without a user to rank.
 void check_held_out(const dist::Comm& comm, const Console& console, const TrainOptions& o,
-                    const data::RatingsData& ratings, const eval::RatingSet* validation,
+                    const data::RatingsData& ratings, const train::Validation* validation,
                     const eval::RatingSet* test) {
+  if (validation != nullptr) check_ranked_users(comm, console, o, *validation);
   comm.agree([&] {
-    if (validation == nullptr || validation->count() > 0) return;
+    if (validation == nullptr || validation->ratings().count() > 0) return;
     DMF_CHECK(o.holdout == 0.0,
               "--holdout {} held out none of the {} ratings of {} (about {:.0f} expected): "
               "with --split-seed {} it picks the ratings that `dmf split --seed {}` puts in its "
@@ -71,14 +97,16 @@ void check_held_out(const dist::Comm& comm, const Console& console, const TrainO
               "test file as --validation",
               o.holdout, ratings.report.ratings, o.data,
               o.holdout * static_cast<double>(ratings.report.ratings), o.split_seed, o.split_seed);
+    const std::string watched = train::metric_label(validation->metric());
     DMF_CHECK(o.early_stop == 0,
-              "--early-stop watches validation RMSE, but {} has no ratings to score", o.validation);
-    DMF_CHECK(o.restarts == 1,
-              "--restarts keeps the run with the best validation RMSE, but {} has no ratings to "
-              "score",
+              "--early-stop watches validation {}, but {} has no ratings to score", watched,
               o.validation);
+    DMF_CHECK(o.restarts == 1,
+              "--restarts keeps the run with the best validation {}, but {} has no ratings to "
+              "score",
+              watched, o.validation);
   });
-  if (validation != nullptr && validation->count() == 0) {
+  if (validation != nullptr && validation->ratings().count() == 0) {
     console.warn("{} has no ratings to score; validation RMSE and MAE are n/a", o.validation);
   }
   if (test != nullptr && test->count() == 0) {
@@ -98,7 +126,7 @@ struct Run {
   model::Model model;
   train::LoopResult loop;
   solvers::Objective objective;  // of the final model
-  std::optional<eval::SetScore> validation;
+  std::optional<train::ValidationFigures> validation;
   nlohmann::json solver;  // the solver's settings and counters
   std::uint64_t bytes_sent_per_epoch = 0;
   double seconds = 0.0;
@@ -117,7 +145,7 @@ model::Model initial_model(const dist::Comm& comm, const TrainOptions& o,
 
 /// Trains `initial` (drawn with `seed`) to the end.
 Run train_once(Context& context, const TrainOptions& o, const data::RatingsData& ratings,
-               const eval::RatingSet* validation, model::Model initial, std::uint64_t seed,
+               const train::Validation* validation, model::Model initial, std::uint64_t seed,
                int threads, int restart, train::MetricsLog* metrics,
                const train::LoopCheckpoints& checkpoints) {
   const auto& comm = context.comm;
@@ -135,7 +163,7 @@ Run train_once(Context& context, const TrainOptions& o, const data::RatingsData&
   if (run.loop.stop_signal != 0) return run;
   // The final figures, measured afresh (also right for --epochs 0).
   run.objective = solver->objective();
-  if (validation != nullptr) run.validation = validation->score(comm, run.model, threads);
+  if (validation != nullptr) run.validation = validation->measure(comm, run.model, threads);
   run.solver = solver_json(*solver);
   run.bytes_sent_per_epoch =
       comm.allreduce<std::uint64_t>(solver->traffic_per_epoch().bytes_sent, dist::Op::kSum);
@@ -173,28 +201,52 @@ void check_memory(const dist::Comm& comm, const TrainOptions& o, const data::Rat
   });
 }
 
-/// Is `a` a better run than `b`: lower validation RMSE (ties: lower objective).
-bool better(const Run& a, const Run& b) {
-  if (a.validation && b.validation && a.validation->rmse && b.validation->rmse &&
-      *a.validation->rmse != *b.validation->rmse) {
-    return *a.validation->rmse < *b.validation->rmse;
+/// Is `a` a better run than `b`: the better value of the validation metric
+/// (ties: lower objective).
+bool better(const Run& a, const Run& b, const train::Validation* validation) {
+  if (validation != nullptr && a.validation && b.validation && a.validation->watched &&
+      b.validation->watched && *a.validation->watched != *b.validation->watched) {
+    return validation->better(*a.validation->watched, *b.validation->watched);
   }
   return a.objective.value() < b.objective.value();
 }
 
-void print_restarts(const Console& console, const std::vector<nlohmann::json>& table, int best) {
-  console.out("{:>7}  {:>6}  {:>6}  {:>10}  {:>15}\n", "restart", "seed", "epochs", "train RMSE",
-              "validation RMSE");
+/// The --restarts table; `watched` names the validation metric's column
+/// when it is not RMSE ("" otherwise).
+void print_restarts(const Console& console, const std::vector<nlohmann::json>& table, int best,
+                    const std::string& watched) {
+  const std::string column = "validation " + watched;
+  const std::size_t width = std::max<std::size_t>(column.size(), 10);
+  const auto number = [](const nlohmann::json& v) {
+    return v.is_number() ? v.get<double>() : std::optional<double>();
+  };
+  console.out("{:>7}  {:>6}  {:>6}  {:>10}  {:>15}{}\n", "restart", "seed", "epochs", "train RMSE",
+              "validation RMSE", watched.empty() ? "" : fmt::format("  {:>{}}", column, width));
   for (std::size_t r = 0; r < table.size(); ++r) {
     const auto& row = table[r];
-    const auto& validation = row["validation_rmse"];
-    console.out(
-        "{:>7}  {:>6}  {:>6}  {:>10.5f}  {}{}\n", r + 1, row["seed"].get<std::uint64_t>(),
-        row["epochs"].get<int>(), row["train_rmse"].get<double>(),
-        metric_text(validation.is_number() ? validation.get<double>() : std::optional<double>(),
-                    15),
-        static_cast<int>(r) == best ? "  <- kept" : "");
+    const std::string extra =
+        watched.empty()
+            ? ""
+            : "  " + metric_text(number(row["validation_" + watched]), static_cast<int>(width));
+    console.out("{:>7}  {:>6}  {:>6}  {:>10.5f}  {}{}{}\n", r + 1, row["seed"].get<std::uint64_t>(),
+                row["epochs"].get<int>(), row["train_rmse"].get<double>(),
+                metric_text(number(row["validation_rmse"]), 15), extra,
+                static_cast<int>(r) == best ? "  <- kept" : "");
   }
+}
+
+/// The validation figures of the manifest's metrics: RMSE and MAE, the
+/// metric watched and, for a ranking metric, its value and users ranked.
+nlohmann::json validation_json(const train::Validation& validation,
+                               const train::ValidationFigures& figures) {
+  nlohmann::json j = score_json(figures.score);
+  const eval::MetricSpec& metric = validation.metric();
+  j["metric"] = metric.name();
+  if (eval::is_ranking(metric.kind)) {
+    j[metric.name()] = metric_json(figures.watched);
+    j["users_ranked"] = validation.users_ranked();
+  }
+  return j;
 }
 
 /// What train writes: checked before the data is read (README "Outputs and
@@ -295,10 +347,10 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   // they need only its blocks' shape, the same for every restart.
   model::Model first = initial_model(comm, o, ratings, o.model.seed);
   // Validation and test ratings are read as they are, one prediction each.
-  std::optional<eval::RatingSet> validation;
+  std::optional<train::Validation> validation;
   if (auto local = read_validation(comm, o, load, split)) {
-    validation.emplace(comm, first, ratings.users, ratings.items, *local,
-                       o.validation.empty() ? o.data : o.validation, eval::ColdStart::kMean);
+    validation.emplace(comm, first, ratings, *local, o.validation.empty() ? o.data : o.validation,
+                       validation_metric(o), o.relevant_threshold);
   }
   std::optional<eval::RatingSet> test;
   if (!o.test.empty()) {
@@ -347,6 +399,11 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   std::optional<Run> best;
   int best_index = 0;
   std::vector<nlohmann::json> restarts;
+  // The watched metric's own column when it is not RMSE, as in the metrics log.
+  const std::string watched_column =
+      validation && validation->metric().kind != eval::MetricKind::kRmse
+          ? validation->metric().name()
+          : "";
   for (int r = 0; r < o.restarts; ++r) {
     const std::uint64_t seed = o.model.seed + static_cast<std::uint64_t>(r);
     if (o.restarts > 1) console.log("restart {}/{} (seed {})\n", r + 1, o.restarts, seed);
@@ -361,19 +418,23 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
           train::signal_name(run.loop.stop_signal), run.loop.checkpoint, kExitCheckpointed);
       return kExitCheckpointed;
     }
-    restarts.push_back(
-        {{"seed", seed},
-         {"epochs", static_cast<int>(run.loop.history.size())},
-         {"best_epoch", run.loop.best_epoch},
-         {"train_rmse", run.objective.rmse()},
-         {"validation_rmse", metric_json(run.validation ? run.validation->rmse : std::nullopt)}});
-    if (!best || better(run, *best)) {
+    restarts.push_back({{"seed", seed},
+                        {"epochs", static_cast<int>(run.loop.history.size())},
+                        {"best_epoch", run.loop.best_epoch},
+                        {"train_rmse", run.objective.rmse()},
+                        {"validation_rmse",
+                         metric_json(run.validation ? run.validation->score.rmse : std::nullopt)}});
+    if (!watched_column.empty()) {
+      restarts.back()["validation_" + watched_column] =
+          metric_json(run.validation ? run.validation->watched : std::nullopt);
+    }
+    if (!best || better(run, *best, validation ? &*validation : nullptr)) {
       best = std::move(run);
       best_index = r;
     }
   }
   const double train_seconds = clock.seconds() - setup_seconds;
-  if (o.restarts > 1) print_restarts(console, restarts, best_index);
+  if (o.restarts > 1) print_restarts(console, restarts, best_index, watched_column);
 
   const Run& chosen = *best;
   const model::Model& model = chosen.model;
@@ -381,7 +442,9 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   nlohmann::json final_metrics{{"loss", objective.per_rating()},
                                {"objective", objective.value()},
                                {"train_rmse", objective.rmse()}};
-  if (chosen.validation) final_metrics["validation"] = score_json(*chosen.validation);
+  if (chosen.validation) {
+    final_metrics["validation"] = validation_json(*validation, *chosen.validation);
+  }
   std::optional<eval::SetScore> test_score;
   if (test) {
     test_score = test->score(comm, model, threads);
@@ -415,7 +478,13 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", objective.rmse(),
               objective.per_rating());
   if (chosen.validation) {
-    console.out("{}", score_text(o.holdout > 0.0 ? "holdout" : "validation", *chosen.validation));
+    const std::string set = o.holdout > 0.0 ? "holdout" : "validation";
+    console.out("{}", score_text(set, chosen.validation->score));
+    if (eval::is_ranking(validation->metric().kind)) {
+      console.out("  {:<11} {} {}  ({} users ranked, their training items left out)\n", set,
+                  validation->metric().name(), metric_text(chosen.validation->watched),
+                  validation->users_ranked());
+    }
   }
   if (test_score) console.out("{}", score_text("test", *test_score));
   console.out("model written to {}\n", o.out);

@@ -53,7 +53,7 @@ void declare_solver(ParamSet& params, TrainOptions& o) {
   params
       .add("restarts", &o.restarts,
            "Train from this many initializations (seeds S, S+1, ...) and keep the one with the "
-           "best validation RMSE")
+           "best value of --validation-metric")
       .value_name("N")
       .at_least(1);
   // Each solver's own options, in sections of their own.
@@ -73,7 +73,7 @@ void declare_stopping(ParamSet& params, TrainOptions& o) {
       .free_on_resume();
   params
       .add("early-stop", &o.early_stop,
-           "Stop when validation RMSE has not improved for this many epochs, and write the "
+           "Stop when --validation-metric has not improved for this many epochs, and write the "
            "best epoch's model (0: off; needs --validation or --holdout)")
       .value_name("PATIENCE")
       .at_least(0)
@@ -119,6 +119,19 @@ void declare_held_out(ParamSet& params, TrainOptions& o) {
       .value_name("FILE")
       .free_on_resume();
   params.add("split-seed", &o.split_seed, "Seed of --holdout's split").value_name("S");
+  params
+      .add("validation-metric", &o.validation_metric,
+           "The figure of the validation set logged every epoch and watched by --early-stop and "
+           "--restarts (higher is better for a ranking metric): " +
+               eval::accepted_metrics(/*per_user_only=*/true) +
+               " (ndcg means ndcg@10; formulas as for dmf eval; a user's ranking leaves out the "
+               "user's training items, as dmf eval --exclude-rated does; default: rmse)")
+      .value_name("METRIC");
+  params
+      .add("relevant-threshold", &o.relevant_threshold,
+           "A ranking --validation-metric counts a validation rating as relevant when it is at "
+           "least R (default: every validation rating is relevant)")
+      .value_name("R");
 }
 
 }  // namespace
@@ -195,11 +208,22 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
   DMF_CHECK(o.holdout == 0.0 || o.validation.empty(),
             "--holdout and --validation both name a validation set; give one");
   const bool has_validation = o.holdout > 0.0 || !o.validation.empty();
+  const eval::MetricSpec metric = validation_metric(o);
+  DMF_CHECK(o.validation_metric.empty() || has_validation,
+            "--validation-metric {} is measured on the validation set; give --validation FILE or "
+            "--holdout R",
+            o.validation_metric);
+  DMF_CHECK(!o.relevant_threshold || eval::is_ranking(metric.kind),
+            "--relevant-threshold applies to a ranking --validation-metric (such as ndcg@10), "
+            "not {}",
+            metric.name());
   DMF_CHECK(o.early_stop == 0 || has_validation,
-            "--early-stop watches validation RMSE; give --validation FILE or --holdout R");
+            "--early-stop watches validation {}; give --validation FILE or --holdout R",
+            train::metric_label(metric));
   DMF_CHECK(o.restarts == 1 || has_validation,
-            "--restarts keeps the run with the best validation RMSE; give --validation FILE or "
-            "--holdout R");
+            "--restarts keeps the run with the best validation {}; give --validation FILE or "
+            "--holdout R",
+            train::metric_label(metric));
   DMF_CHECK(o.resume != "auto" || !o.checkpoint_dir.empty(),
             "--resume auto looks in --checkpoint-dir; give --checkpoint-dir DIR");
   DMF_CHECK(o.restarts == 1 || (o.checkpoint_dir.empty() && o.resume.empty()),
@@ -236,6 +260,17 @@ train::LoopOptions loop_options(const TrainOptions& o, int threads) {
   loop.tol_params = o.tol_params;
   loop.early_stop = o.early_stop;
   return loop;
+}
+
+eval::MetricSpec validation_metric(const TrainOptions& o) {
+  // A ranking metric written without @k (ndcg) is taken at 10, as by dmf eval.
+  constexpr int kDefaultCutOff = 10;
+  if (o.validation_metric.empty()) return default_validation_metric(o);
+  return eval::parse_per_user_metric(o.validation_metric, kDefaultCutOff, "--validation-metric");
+}
+
+eval::MetricSpec default_validation_metric(const TrainOptions& /*o*/) {
+  return {eval::MetricKind::kRmse, 0};
 }
 
 }  // namespace dmf::cli

@@ -43,22 +43,24 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-MetricSpec parse_one(std::string_view text, int default_k) {
+/// One metric's name as `option` takes it; errors list `accepted`.
+MetricSpec parse_one(std::string_view text, int default_k, std::string_view option,
+                     const std::string& accepted) {
   const std::size_t at = text.find('@');
   const std::string_view base = text.substr(0, at);
   const auto* found = std::ranges::find(kMetrics, base, &Named::name);
-  DMF_CHECK(found != kMetrics.end(), "--metrics: unknown metric '{}'; accepted: {}", text,
-            accepted_metrics());
+  DMF_CHECK(found != kMetrics.end(), "{}: unknown metric '{}'; accepted: {}", option, text,
+            accepted);
   MetricSpec spec{found->kind, takes_k(found->kind) ? default_k : 0};
   if (at == std::string_view::npos) return spec;
   const std::string_view k = text.substr(at + 1);
-  DMF_CHECK(takes_k(spec.kind), "--metrics: '{}': {} has no cut-off @k; accepted: {}", text, base,
-            accepted_metrics());
+  DMF_CHECK(takes_k(spec.kind), "{}: '{}': {} has no cut-off @k; accepted: {}", option, text, base,
+            accepted);
   if (k == "k") return spec;
   int value = 0;
   const auto [end, error] = std::from_chars(k.data(), k.data() + k.size(), value);
   DMF_CHECK(error == std::errc() && end == k.data() + k.size() && value >= 1,
-            "--metrics: '{}': the cut-off after @ must be a whole number of at least 1", text);
+            "{}: '{}': the cut-off after @ must be a whole number of at least 1", option, text);
   spec.k = value;
   return spec;
 }
@@ -78,9 +80,12 @@ bool is_ranking(MetricKind kind) noexcept {
 
 bool takes_k(MetricKind kind) noexcept { return is_ranking(kind) && kind != MetricKind::kAuc; }
 
-std::string accepted_metrics() {
+bool higher_is_better(MetricKind kind) noexcept { return is_ranking(kind); }
+
+std::string accepted_metrics(bool per_user_only) {
   std::string out;
   for (const Named& m : kMetrics) {
+    if (per_user_only && m.kind == MetricKind::kCoverage) continue;
     if (!out.empty()) out += ", ";
     out += m.name;
     if (takes_k(m.kind)) out += "@k";
@@ -94,7 +99,7 @@ std::vector<MetricSpec> parse_metrics(std::string_view list, int default_k) {
     const std::size_t comma = list.find(',');
     const std::string_view item = trim(list.substr(0, comma));
     if (!item.empty()) {
-      const MetricSpec spec = parse_one(item, default_k);
+      const MetricSpec spec = parse_one(item, default_k, "--metrics", accepted_metrics());
       if (std::ranges::find(specs, spec) == specs.end()) specs.push_back(spec);
     }
     if (comma == std::string_view::npos) break;
@@ -102,6 +107,19 @@ std::vector<MetricSpec> parse_metrics(std::string_view list, int default_k) {
   }
   DMF_CHECK(!specs.empty(), "--metrics names no metric; accepted: {}", accepted_metrics());
   return specs;
+}
+
+MetricSpec parse_per_user_metric(std::string_view text, int default_k, std::string_view option) {
+  const std::string accepted = accepted_metrics(/*per_user_only=*/true);
+  text = trim(text);
+  DMF_CHECK(!text.empty(), "{} names no metric; accepted: {}", option, accepted);
+  DMF_CHECK(text.find(',') == std::string_view::npos,
+            "{} takes one metric, not the list '{}'; accepted: {}", option, text, accepted);
+  const MetricSpec spec = parse_one(text, default_k, option, accepted);
+  DMF_CHECK(spec.kind != MetricKind::kCoverage,
+            "{}: '{}' is a figure of the whole catalogue, not a mean over users; accepted: {}",
+            option, text, accepted);
+  return spec;
 }
 
 std::optional<double> user_metric(const MetricSpec& metric, const UserRanking& ranking) {

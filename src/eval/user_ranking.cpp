@@ -21,6 +21,29 @@ constexpr bool ahead(const Scored& a, const Scored& b) noexcept {
   return a.score > b.score || (a.score == b.score && a.item < b.item);
 }
 
+/// ahead() without branches: which way a comparison goes is unpredictable.
+constexpr bool ahead_branchless(const Scored& a, const Scored& b) noexcept {
+  return static_cast<bool>(
+      static_cast<int>(a.score > b.score) |
+      (static_cast<int>(a.score == b.score) & static_cast<int>(a.item < b.item)));
+}
+
+/// In `order` (best first, not empty), the index of the first item that
+/// `candidate` is ahead of, or order.size(): a binary search whose steps
+/// are conditional moves, not branches (it runs for every candidate item
+/// of every ranked user).
+std::size_t first_behind(std::span<const Scored> order, const Scored& candidate) noexcept {
+  std::size_t base = 0;
+  std::size_t n = order.size();
+  // The answer lies in [base, base + n].
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = ahead_branchless(candidate, order[base + half]) ? base : base + half;
+    n -= half;
+  }
+  return base + static_cast<std::size_t>(!ahead_branchless(candidate, order[base]));
+}
+
 /// The first n items seen so far, as a heap with the last on top.
 class FirstItems {
  public:
@@ -72,6 +95,38 @@ void score_tile(double mu, float user_bias, std::span<const float> p, const floa
       sums[t] += pf * static_cast<double>(rows[t * width + f]);
   }
   std::copy_n(sums.begin(), count, out);
+}
+
+/// The packed rows of an item block regrouped kTile items at a time, each
+/// group factor-major ([f][t]; the bias as factor k; missing items 0), so
+/// that a group's kTile products of one factor are one contiguous load.
+std::vector<float> transposed_tiles(std::span<const float> rows, std::size_t count,
+                                    std::size_t width) {
+  const std::size_t groups = (count + kTile - 1) / kTile;
+  std::vector<float> tiles(groups * width * kTile, 0.0F);
+  for (std::size_t j = 0; j < count; ++j) {
+    float* tile = tiles.data() + (j / kTile) * width * kTile + j % kTile;
+    for (std::size_t f = 0; f < width; ++f) tile[f * kTile] = rows[j * width + f];
+  }
+  return tiles;
+}
+
+/// score_tile over one group of transposed_tiles: the same sums in the same
+/// order, so the same bits.
+void score_transposed_tile(double mu, float user_bias, std::span<const float> p, const float* tile,
+                           double* out) {
+  const std::size_t k = p.size();
+  std::array<double, kTile> sums{};
+  for (std::size_t t = 0; t < kTile; ++t) {
+    sums[t] = mu + static_cast<double>(user_bias) + static_cast<double>(tile[k * kTile + t]);
+  }
+  for (std::size_t f = 0; f < k; ++f) {
+    const auto pf = static_cast<double>(p[f]);
+    for (std::size_t t = 0; t < kTile; ++t) {
+      sums[t] += pf * static_cast<double>(tile[f * kTile + t]);
+    }
+  }
+  std::copy(sums.begin(), sums.end(), out);
 }
 
 /// A query's working state.
@@ -134,6 +189,8 @@ std::vector<RankedUser> rank_users(const dist::Comm& comm, const model::Model& m
   for_each_item_block(
       comm, model.items,
       [&](std::uint32_t first_item, std::size_t count, std::span<const float> rows) {
+        // Every query scores every item of the block: regrouped once for it.
+        const std::vector<float> tiles = transposed_tiles(rows, count, width);
         parallel_for_dynamic(threads, n, 1, [&](std::int64_t q, int /*worker*/) {
           const RankingQuery& query = queries[static_cast<std::size_t>(q)];
           State& state = states[static_cast<std::size_t>(q)];
@@ -141,7 +198,9 @@ std::vector<RankedUser> rank_users(const dist::Comm& comm, const model::Model& m
           std::array<double, kTile> tile{};
           for (std::size_t j = 0; j < count; ++j) {
             if (j % kTile == 0) {
-              score(query, rows.data() + j * width, std::min(kTile, count - j), tile.data());
+              score_transposed_tile(model.mu, model.users.bias[query.user],
+                                    model.users.row(query.user),
+                                    tiles.data() + (j / kTile) * width * kTile, tile.data());
             }
             const auto item = static_cast<std::uint32_t>(first_item + j);
             if (next_excluded != query.excluded.end() && *next_excluded == item) {
@@ -151,11 +210,8 @@ std::vector<RankedUser> rank_users(const dist::Comm& comm, const model::Model& m
             const Scored candidate{tile[j % kTile], item};
             // The relevant items are best first, so those the candidate is
             // ahead of are a suffix.
-            const auto at = std::ranges::partition_point(
-                state.relevant_order, [&](const Scored& r) { return !ahead(candidate, r); });
-            if (at != state.relevant_order.end()) {
-              ++state.overtaken[static_cast<std::size_t>(at - state.relevant_order.begin())];
-            }
+            const std::size_t at = first_behind(state.relevant_order, candidate);
+            if (at != state.relevant_order.size()) ++state.overtaken[at];
             state.top.offer(candidate);
           }
         });

@@ -9,6 +9,9 @@ namespace dmf::train {
 
 namespace {
 
+/// The prefix of the validation figures' keys.
+constexpr std::string_view kValidationPrefix = "validation_";
+
 /// Rank 0: why the metrics file at `path` is not the one of the run whose
 /// checkpoint has `history`, or "". Its lines must begin as the history
 /// does; lines after it are epochs the killed run finished after the
@@ -77,6 +80,11 @@ nlohmann::json MetricsLog::to_json(const EpochRecord& r) {
                       {"objective", r.objective}, {"train_rmse", r.train_rmse},
                       {"seconds", r.seconds},     {"elapsed", r.elapsed}};
   if (r.validation_rmse) line["validation_rmse"] = *r.validation_rmse;
+  // The watched metric's column is named after it: "validation_ndcg@10".
+  if (!r.validation_metric.empty()) {
+    line[std::string(kValidationPrefix) + r.validation_metric] =
+        r.validation_value ? nlohmann::json(*r.validation_value) : nlohmann::json(nullptr);
+  }
   if (r.learning_rate) line["learning_rate"] = *r.learning_rate;
   if (r.parameter_change) line["parameter_change"] = *r.parameter_change;
   if (r.gradient_norm) line["gradient_norm"] = *r.gradient_norm;
@@ -95,6 +103,11 @@ EpochRecord MetricsLog::from_json(const nlohmann::json& line) {
     if (line.contains(key)) value = line[key].get<double>();
   };
   optional("validation_rmse", r.validation_rmse);
+  for (const auto& [key, value] : line.items()) {
+    if (!key.starts_with(kValidationPrefix) || key == "validation_rmse") continue;
+    r.validation_metric = key.substr(kValidationPrefix.size());
+    if (value.is_number()) r.validation_value = value.get<double>();
+  }
   optional("learning_rate", r.learning_rate);
   optional("parameter_change", r.parameter_change);
   optional("gradient_norm", r.gradient_norm);

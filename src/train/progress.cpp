@@ -77,8 +77,13 @@ void Progress::step(int epoch, std::uint64_t done) {
 
 void Progress::epoch(const EpochRecord& r) {
   if (live_) console_.log("\r\x1b[K");
-  const std::string validation =
+  std::string validation =
       r.validation_rmse ? fmt::format("  validation RMSE {:.5f}", *r.validation_rmse) : "";
+  if (!r.validation_metric.empty()) {
+    validation += fmt::format(
+        "  {} {}", r.validation_metric == "mae" ? "MAE" : r.validation_metric,
+        r.validation_value ? fmt::format("{:.5f}", *r.validation_value) : std::string("n/a"));
+  }
   console_.log("epoch {:>{}}/{}  loss {:.6f}  train RMSE {:.5f}{}  {:.2f} s\n", r.epoch,
                fmt::formatted_size("{}", epochs_), epochs_, r.loss, r.train_rmse, validation,
                r.seconds);

@@ -52,7 +52,7 @@ void delay_for_tests() {
 class Loop {
  public:
   Loop(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
-       const eval::RatingSet* validation, const LoopOptions& options, LoopOutputs outputs,
+       const Validation* validation, const LoopOptions& options, LoopOutputs outputs,
        const LoopCheckpoints& checkpoints)
       : comm_(comm),
         solver_(solver),
@@ -79,7 +79,7 @@ class Loop {
   const dist::Comm& comm_;
   solvers::Solver& solver_;
   const model::Model& model_;
-  const eval::RatingSet* validation_;
+  const Validation* validation_;
   const LoopOptions& options_;
   LoopOutputs outputs_;
   const LoopCheckpoints& checkpoints_;
@@ -179,9 +179,17 @@ bool Loop::run_epoch() {
   record.loss = objective->per_rating();
   record.train_rmse = objective->rmse();
   record.learning_rate = epoch_rate_;
+  // The value early stopping watches: absent for a set of no ratings, or of
+  // no user with a relevant item (the caller warned about it).
+  std::optional<double> watched;
   if (validation_ != nullptr) {
-    // Absent for a set of no ratings (the caller warned about it).
-    record.validation_rmse = validation_->score(comm_, model_, options_.threads).rmse;
+    const ValidationFigures figures = validation_->measure(comm_, model_, options_.threads);
+    record.validation_rmse = figures.score.rmse;
+    watched = figures.watched;
+    if (validation_->metric().kind != eval::MetricKind::kRmse) {
+      record.validation_metric = validation_->metric().name();
+      record.validation_value = watched;
+    }
   }
   const double change = previous_ ? solver_.relative_change(*previous_.state) : 0.0;
   if (previous_) {
@@ -209,9 +217,9 @@ bool Loop::run_epoch() {
       std::abs(previous_objective_ - objective->value()) /
       std::max(std::abs(previous_objective_), std::numeric_limits<double>::min());
   previous_objective_ = objective->value();
-  if (options_.early_stop > 0 && record.validation_rmse) {
-    if (!best_state_ || *record.validation_rmse < best_validation_) {
-      best_validation_ = *record.validation_rmse;
+  if (options_.early_stop > 0 && watched) {
+    if (!best_state_ || validation_->better(*watched, best_validation_)) {
+      best_validation_ = *watched;
       best_state_ = {solver_.snapshot(), epoch_};
       since_best_ = 0;
     } else if (++since_best_ >= options_.early_stop) {
@@ -354,8 +362,8 @@ void Loop::resume(const Checkpoint& checkpoint) {
 }  // namespace
 
 LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
-                      const eval::RatingSet* validation, const LoopOptions& options,
-                      LoopOutputs outputs, const LoopCheckpoints& checkpoints) {
+                      const Validation* validation, const LoopOptions& options, LoopOutputs outputs,
+                      const LoopCheckpoints& checkpoints) {
   return Loop(comm, solver, model, validation, options, outputs, checkpoints).run();
 }
 

@@ -10,6 +10,7 @@
 
 #include "dmf/cli/params.hpp"
 #include "dmf/data/loader.hpp"
+#include "dmf/eval/ranking_metrics.hpp"
 #include "dmf/model/model.hpp"
 #include "dmf/solvers/objective.hpp"
 #include "dmf/solvers/registry.hpp"
@@ -45,6 +46,8 @@ struct TrainOptions {
   std::string test;
   double holdout = 0.0;
   std::uint64_t split_seed = 1;
+  std::string validation_metric;  // as given; "" for the default (see validation_metric())
+  std::optional<double> relevant_threshold;
 
   ModelOptions model;
 
@@ -82,5 +85,14 @@ void declare_train_options(ParamSet& params, TrainOptions& o);
 void check_train_options(const TrainOptions& o, const ParamSet& params);
 
 [[nodiscard]] train::LoopOptions loop_options(const TrainOptions& o, int threads);
+
+/// The metric of the validation set that is logged every epoch and watched
+/// by --early-stop and --restarts: --validation-metric, or when it is not
+/// given default_validation_metric(o). Throws dmf::Error for a bad name.
+[[nodiscard]] eval::MetricSpec validation_metric(const TrainOptions& o);
+
+/// The validation metric of a run that names none: rmse. The one place that
+/// decides it (a model whose kind calls for a ranking metric gets it here).
+[[nodiscard]] eval::MetricSpec default_validation_metric(const TrainOptions& o);
 
 }  // namespace dmf::cli

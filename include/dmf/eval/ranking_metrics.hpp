@@ -44,14 +44,27 @@ struct MetricSpec {
 /// Whether the metric has a cut-off k.
 [[nodiscard]] bool takes_k(MetricKind kind) noexcept;
 
-/// The accepted names, for --help and errors: "rmse, mae, precision@k, ...".
-[[nodiscard]] std::string accepted_metrics();
+/// Whether a higher value is the better one: true for the ranking metrics,
+/// false for rmse and mae (the comparison of early stopping and --restarts).
+[[nodiscard]] bool higher_is_better(MetricKind kind) noexcept;
+
+/// The accepted names, for --help and errors: "rmse, mae, precision@k, ...";
+/// with `per_user_only`, without catalogue coverage (a figure of the whole
+/// catalogue, not a mean over users).
+[[nodiscard]] std::string accepted_metrics(bool per_user_only = false);
 
 /// Parses a comma-separated list such as "rmse,ndcg@20,precision": a top-k
 /// metric written without @k (or with the letter k) takes `default_k`. A name
 /// given twice counts once; the order is kept. Throws dmf::Error naming the
 /// accepted metrics for an unknown name, a bad or misplaced @k, an empty list.
 [[nodiscard]] std::vector<MetricSpec> parse_metrics(std::string_view list, int default_k);
+
+/// Parses one name as `option` takes it (`dmf train --validation-metric
+/// ndcg@10`), by the rules of parse_metrics, but catalogue coverage is
+/// refused: the option takes a metric that is a mean over users. Errors
+/// name `option` and the accepted metrics.
+[[nodiscard]] MetricSpec parse_per_user_metric(std::string_view text, int default_k,
+                                               std::string_view option);
 
 /// One user's ranking, as the metrics need it: the items ranked for the user
 /// (the catalogue minus the items excluded for the user) in order, best

@@ -45,7 +45,7 @@ class MetricsLog {
 
  private:
   std::string path_;
-  std::ofstream out_;  // open on rank 0 only
+  std::ofstream out_;       // open on rank 0 only
   bool to_stdout_ = false;  // rank 0, for the path "-"
   int restart_ = 0;
 };

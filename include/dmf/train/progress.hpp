@@ -1,5 +1,5 @@
 // What rank 0 tells the user while training: one line per epoch (loss,
-// train and validation RMSE, seconds), and on a terminal a live status line
+// train and validation RMSE, the validation metric, seconds), and on a terminal a live status line
 // with the ETA under it; in a batch log only the plain lines. Solvers that
 // take steps within an epoch (gd) also show the steps done, with an ETA
 // from the first steps on: redrawn live at most five times a second, or as
@@ -22,6 +22,10 @@ struct EpochRecord {
   double objective = 0.0;
   double train_rmse = 0.0;
   std::optional<double> validation_rmse;
+  /// The --validation-metric when it is not rmse ("ndcg@10", "mae"; empty
+  /// otherwise) and its value, absent when undefined.
+  std::string validation_metric;
+  std::optional<double> validation_value;
   std::optional<double> learning_rate;     // at the epoch's start (gd)
   std::optional<double> parameter_change;  // ‖Δθ‖ / ‖θ‖ (when --tol-params)
   std::optional<double> gradient_norm;     // ‖∇L‖ / |Ω| (when --tol-gradient)

@@ -9,12 +9,12 @@
 
 #include "dmf/core/console.hpp"
 #include "dmf/dist/comm.hpp"
-#include "dmf/eval/rating_set.hpp"
 #include "dmf/model/model.hpp"
 #include "dmf/solvers/solver.hpp"
 #include "dmf/train/checkpoint.hpp"
 #include "dmf/train/metrics_log.hpp"
 #include "dmf/train/progress.hpp"
+#include "dmf/train/validation.hpp"
 
 namespace dmf::train {
 
@@ -24,7 +24,7 @@ struct LoopOptions {
   double tol_objective = 0.0;  // stop when |ΔL| / L falls below (0: never)
   double tol_gradient = 0.0;   // stop when ‖∇L‖ / |Ω| falls below (0: never)
   double tol_params = 0.0;     // stop when ‖Δθ‖ / ‖θ‖ falls below (0: never)
-  int early_stop = 0;          // patience in epochs on validation RMSE (0: off)
+  int early_stop = 0;          // patience in epochs on the validation metric (0: off)
   int max_backoffs = 5;        // halvings of the learning rate before giving up
   double blowup = 10.0;        // an objective above this × its best diverged
 };
@@ -45,27 +45,28 @@ struct LoopCheckpoints {
   CheckpointStore* store = nullptr;  // none: no checkpoints, signals not watched
   int every_epochs = 0;
   double every_seconds = 0.0;
-  nlohmann::json manifest;           // what every checkpoint's manifest starts with
+  nlohmann::json manifest;             // what every checkpoint's manifest starts with
   const Checkpoint* resume = nullptr;  // go on from here instead of the solver's state
 };
 
 struct LoopResult {
   std::vector<EpochRecord> history;  // every epoch that completed
   std::string stopped_by;            // "epochs", "tol-objective", ..., "early-stop"
-  int best_epoch = 0;  // the epoch whose model the solver holds at the end (0: the initial one)
-  int backoffs = 0;    // learning-rate halvings after divergence
-  int stop_signal = 0;  // the signal that stopped the run after a checkpoint (0: none)
+  int best_epoch = 0;      // the epoch whose model the solver holds at the end (0: the initial one)
+  int backoffs = 0;        // learning-rate halvings after divergence
+  int stop_signal = 0;     // the signal that stopped the run after a checkpoint (0: none)
   std::string checkpoint;  // the last checkpoint written ("" if none)
 };
 
 /// Collective: runs up to `options.epochs` epochs of `solver` on `model`,
-/// scoring `validation` (when given) after each. With early stopping the
-/// solver ends holding the best epoch's state. Throws dmf::Error when the
+/// measuring `validation` (when given) after each. With early stopping the
+/// solver ends holding the state of the epoch with the best value of the
+/// validation metric. Throws dmf::Error when the
 /// run diverges beyond max_backoffs (or the solver cannot back off). A run
 /// stopped by a signal returns with stop_signal set and the solver holding
 /// the state it checkpointed.
 LoopResult run_epochs(const dist::Comm& comm, solvers::Solver& solver, const model::Model& model,
-                      const eval::RatingSet* validation, const LoopOptions& options,
-                      LoopOutputs outputs, const LoopCheckpoints& checkpoints = {});
+                      const Validation* validation, const LoopOptions& options, LoopOutputs outputs,
+                      const LoopCheckpoints& checkpoints = {});
 
 }  // namespace dmf::train

@@ -223,6 +223,34 @@ TEST(MetricList, RefusesWithTheAcceptedNames) {
   }
 }
 
+TEST(MetricList, OneMetricOfAnOptionWithoutCoverage) {
+  EXPECT_EQ(parse_per_user_metric(" ndcg@20 ", 10, "--validation-metric"),
+            (MetricSpec{MetricKind::kNdcg, 20}));
+  EXPECT_EQ(parse_per_user_metric("precision", 10, "--validation-metric"),
+            (MetricSpec{MetricKind::kPrecision, 10}));
+  EXPECT_EQ(parse_per_user_metric("mae", 10, "--validation-metric"),
+            (MetricSpec{MetricKind::kMae, 0}));
+  EXPECT_TRUE(higher_is_better(MetricKind::kAuc));
+  EXPECT_FALSE(higher_is_better(MetricKind::kRmse));
+  // One name, not a list; coverage is a figure of the catalogue.
+  for (const char* bad : {"ndcg@10,auc", "nDCG", "coverage@5", "auc@3", "", "recall@0"}) {
+    try {
+      (void)parse_per_user_metric(bad, 10, "--validation-metric");
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_TRUE(message.starts_with("--validation-metric")) << message;
+      if (std::string_view(bad) != "recall@0") {
+        EXPECT_NE(message.find("accepted: rmse, mae, precision@k, recall@k, map@k, ndcg@k, "
+                               "mrr@k, hit@k, auc"),
+                  std::string::npos)
+            << message;
+        EXPECT_EQ(message.find("coverage@k"), std::string::npos) << message;
+      }
+    }
+  }
+}
+
 TEST(UnitIntervalSum, SameBitsForAnyOrderAndSplit) {
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
