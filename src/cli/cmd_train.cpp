@@ -112,7 +112,11 @@ nlohmann::json solver_json(const solvers::Solver& solver) {
 
 model::Model initial_model(const dist::Comm& comm, const TrainOptions& o,
                            const data::RatingsData& ratings, std::uint64_t seed) {
-  return model::init_model(comm, ratings, o.model.rank, o.model.biases, seed, o.model.init_scale);
+  model::Model model =
+      model::init_model(comm, ratings, o.model.rank, model_biases(o), seed, o.model.init_scale);
+  // The implicit model is p_u·q_i alone (docs/design.md §2): no μ.
+  if (o.feedback == model::Feedback::kImplicit) model.mu = 0.0;
+  return model;
 }
 
 /// Trains `initial` (drawn with `seed`) to the end.
@@ -241,7 +245,8 @@ nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o, cons
   return {{"dmf_version", DMF_VERSION},
           {"solver", o.solver},
           {"k", o.model.rank},
-          {"biases", to_string(o.model.biases)},
+          {"feedback", to_string(o.feedback)},
+          {"biases", to_string(model_biases(o))},
           {"mu", model.mu},
           {"rating_min", comm.allreduce(lowest, dist::Op::kMin)},
           {"rating_max", comm.allreduce(highest, dist::Op::kMax)},
@@ -285,7 +290,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     };
   }
   const data::RatingsData ratings = load_with_progress(context, o.data, train_load);
-  data::require_varied_ratings(comm, ratings);
+  // Implicit feedback is all ones when it has no counts: that is its data.
+  if (o.feedback == model::Feedback::kExplicit) data::require_varied_ratings(comm, ratings);
   const auto& report = ratings.report;
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
@@ -380,7 +386,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const solvers::Objective& objective = chosen.objective;
   nlohmann::json final_metrics{{"loss", objective.per_rating()},
                                {"objective", objective.value()},
-                               {"train_rmse", objective.rmse()}};
+                               {"train_rmse", metric_json(objective.train_rmse())}};
   if (chosen.validation) final_metrics["validation"] = score_json(*chosen.validation);
   std::optional<eval::SetScore> test_score;
   if (test) {
@@ -412,8 +418,11 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.out("trained {} (k = {}) on {} ratings ({} users, {} items): {} epochs in {:.2f} s\n",
               o.solver, o.model.rank, report.ratings, ratings.users.total_rows(),
               ratings.items.total_rows(), chosen.loop.history.size(), train_seconds);
-  console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", objective.rmse(),
-              objective.per_rating());
+  if (const auto rmse = objective.train_rmse()) {
+    console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", *rmse, objective.per_rating());
+  } else {
+    console.out("  {:<11} loss {:.6f}\n", "train", objective.per_rating());
+  }
   if (chosen.validation) {
     console.out("{}", score_text(o.holdout > 0.0 ? "holdout" : "validation", *chosen.validation));
   }

@@ -79,9 +79,9 @@ void Progress::epoch(const EpochRecord& r) {
   if (live_) console_.log("\r\x1b[K");
   const std::string validation =
       r.validation_rmse ? fmt::format("  validation RMSE {:.5f}", *r.validation_rmse) : "";
-  console_.log("epoch {:>{}}/{}  loss {:.6f}  train RMSE {:.5f}{}  {:.2f} s\n", r.epoch,
-               fmt::formatted_size("{}", epochs_), epochs_, r.loss, r.train_rmse, validation,
-               r.seconds);
+  const std::string train = r.train_rmse ? fmt::format("  train RMSE {:.5f}", *r.train_rmse) : "";
+  console_.log("epoch {:>{}}/{}  loss {:.6f}{}{}  {:.2f} s\n", r.epoch,
+               fmt::formatted_size("{}", epochs_), epochs_, r.loss, train, validation, r.seconds);
   if (live_ && r.epoch < epochs_) {
     const double per_epoch = r.elapsed / r.epoch;
     status(r.epoch + 1, per_epoch * (epochs_ - r.epoch));

@@ -177,7 +177,7 @@ bool Loop::run_epoch() {
   record.epoch = epoch_;
   record.objective = objective->value();
   record.loss = objective->per_rating();
-  record.train_rmse = objective->rmse();
+  record.train_rmse = objective->train_rmse();
   record.learning_rate = epoch_rate_;
   if (validation_ != nullptr) {
     // Absent for a set of no ratings (the caller warned about it).

@@ -20,7 +20,7 @@ struct EpochRecord {
   int epoch = 0;
   double loss = 0.0;
   double objective = 0.0;
-  double train_rmse = 0.0;
+  std::optional<double> train_rmse;  // none under implicit feedback (no ratings to fit)
   std::optional<double> validation_rmse;
   std::optional<double> learning_rate;     // at the epoch's start (gd)
   std::optional<double> parameter_change;  // ‖Δθ‖ / ‖θ‖ (when --tol-params)
