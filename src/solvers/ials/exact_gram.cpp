@@ -11,6 +11,8 @@ namespace {
 
 /// Totals stay below 2^kTotalBits, so that 64-bit integers never overflow.
 constexpr int kTotalBits = 62;
+/// Products a thread sums at least (about 0.1 ms of work).
+constexpr std::uint64_t kMinTerms = 1 << 18;
 
 }  // namespace
 
@@ -63,8 +65,11 @@ std::vector<double> exact_gram(const dist::Comm& comm, const model::FactorBlock&
   const int exponent = gram_exponent(largest, block.total_rows);
 
   // Each thread sums a contiguous share of the rows; integer sums make the
-  // split irrelevant to the result.
-  const int parts = std::max(1, std::min<int>(threads, static_cast<int>(block.rows)));
+  // split irrelevant to the result. A thread takes at least kMinTerms
+  // products: waking threads for less costs more than it saves.
+  const std::uint64_t terms = static_cast<std::uint64_t>(block.rows) * k * (k + 1) / 2;
+  const auto most = static_cast<int>(std::min<std::uint64_t>(terms / kMinTerms, 1024));
+  const int parts = std::max(1, std::min(threads, most));
   std::vector<std::vector<std::int64_t>> partial(static_cast<std::size_t>(parts),
                                                  std::vector<std::int64_t>(k * k, 0));
   parallel_for(parts, parts, [&](std::int64_t t) {

@@ -10,34 +10,39 @@ const float* feature(const RowRatings& row, std::size_t j) {
   return row.features + static_cast<std::size_t>(row.slots[j]) * row.feature_width;
 }
 
-/// y·v in double, the k products in index order.
-double dot(const float* y, const Eigen::VectorXd& v) {
-  double s = 0.0;
-  for (Eigen::Index a = 0; a < v.size(); ++a) s += static_cast<double>(y[a]) * v[a];
-  return s;
+/// Observation j's other row as an Eigen vector of k floats.
+Eigen::Map<const Eigen::VectorXf> feature_vector(const RowRatings& row, std::size_t j,
+                                                 Eigen::Index k) {
+  return {feature(row, j), k};
 }
 
 }  // namespace
 
 void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidence) {
-  extra_.resize(row.values.size());
+  extra_.resize(static_cast<Eigen::Index>(row.values.size()));
   rhs_.setZero();
   for (std::size_t j = 0; j < row.values.size(); ++j) {
     const double c = confidence.of(row.values[j]);
-    extra_[j] = c - 1.0;
+    extra_[static_cast<Eigen::Index>(j)] = c - 1.0;
     const double weight = c * Confidence::preference(row.values[j]);
     if (weight == 0.0) continue;
-    const float* y = feature(row, j);
-    for (Eigen::Index a = 0; a < k_; ++a) rhs_[a] += weight * static_cast<double>(y[a]);
+    rhs_.noalias() += weight * feature_vector(row, j, k_).cast<double>();
+  }
+}
+
+void ImplicitRowSolver::gather(const RowRatings& row, Eigen::Index begin, Eigen::Index m) {
+  for (Eigen::Index j = 0; j < m; ++j) {
+    gathered_.col(j) = feature_vector(row, static_cast<std::size_t>(begin + j), k_).cast<double>();
   }
 }
 
 ImplicitRowSolver::ImplicitRowSolver(int k)
     : k_(k),
       matrix_(k, k),
-      features_(k, kChunk),
-      weighted_(k, kChunk),
+      scaled_(k, kChunk),
       cholesky_(k),
+      gathered_(k, kGather),
+      projections_(kGather),
       rhs_(k),
       x_(k),
       residual_(k),
@@ -50,20 +55,18 @@ void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram
   weigh(row, confidence);
   matrix_ = gram;
   matrix_.diagonal().array() += ridge;
-  // Σ_obs (c_j − 1) y_j y_jᵀ, kChunk observations a product: the chunks
-  // follow the stored order, so the sums do not depend on anything else.
+  // Σ_obs (c_j − 1) y_j y_jᵀ = Σ z_j z_jᵀ with z_j = √(c_j − 1) y_j, kChunk
+  // observations a symmetric rank update of the lower triangle (which is
+  // all the factorization reads). The chunks follow the stored order, so
+  // the sums do not depend on anything else.
   const auto n = static_cast<Eigen::Index>(row.values.size());
   for (Eigen::Index begin = 0; begin < n; begin += kChunk) {
     const Eigen::Index m = std::min(kChunk, n - begin);
     for (Eigen::Index j = 0; j < m; ++j) {
       const auto at = static_cast<std::size_t>(begin + j);
-      const float* y = feature(row, at);
-      for (Eigen::Index a = 0; a < k_; ++a) {
-        features_(a, j) = y[a];
-        weighted_(a, j) = extra_[at] * static_cast<double>(y[a]);
-      }
+      scaled_.col(j) = std::sqrt(extra_[begin + j]) * feature_vector(row, at, k_).cast<double>();
     }
-    matrix_.noalias() += weighted_.leftCols(m) * features_.leftCols(m).transpose();
+    matrix_.selfadjointView<Eigen::Lower>().rankUpdate(scaled_.leftCols(m));
   }
   cholesky_.compute(matrix_);
   if (cholesky_.info() == Eigen::Success) {
@@ -78,14 +81,19 @@ void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram
 }
 
 void ImplicitRowSolver::apply(const RowRatings& row, const Eigen::MatrixXd& gram, double ridge,
-                              const Eigen::VectorXd& v, Eigen::VectorXd& out) const {
+                              bool gathered, const Eigen::VectorXd& v, Eigen::VectorXd& out) {
   out.noalias() = gram * v;
   out += ridge * v;
-  for (std::size_t j = 0; j < row.values.size(); ++j) {
-    if (extra_[j] == 0.0) continue;
-    const float* y = feature(row, j);
-    const double scaled = extra_[j] * dot(y, v);
-    for (Eigen::Index a = 0; a < k_; ++a) out[a] += scaled * static_cast<double>(y[a]);
+  // Σ_obs (c_j − 1)(y_j·v) y_j = Y ((c − 1) ∘ Yᵀv), kGather columns of Y at a time.
+  const auto n = static_cast<Eigen::Index>(row.values.size());
+  for (Eigen::Index begin = 0; begin < n; begin += kGather) {
+    const Eigen::Index m = std::min(kGather, n - begin);
+    if (!gathered) gather(row, begin, m);
+    const auto y = gathered_.leftCols(m);
+    auto projections = projections_.head(m);
+    projections.noalias() = y.transpose() * v;
+    projections.array() *= extra_.segment(begin, m).array();
+    out.noalias() += y * projections;
   }
 }
 
@@ -94,12 +102,14 @@ void ImplicitRowSolver::solve_cg(const RowRatings& row, const Eigen::MatrixXd& g
                                  std::span<float> factors) {
   for (Eigen::Index a = 0; a < k_; ++a) x_[a] = factors[static_cast<std::size_t>(a)];
   weigh(row, confidence);
-  apply(row, gram, ridge, x_, product_);
+  const bool gathered = static_cast<Eigen::Index>(row.values.size()) <= kGather;
+  if (gathered) gather(row, 0, static_cast<Eigen::Index>(row.values.size()));
+  apply(row, gram, ridge, gathered, x_, product_);
   residual_ = rhs_ - product_;
   direction_ = residual_;
   double residual_norm = residual_.squaredNorm();
   for (int step = 0; step < steps && residual_norm > 0.0; ++step) {
-    apply(row, gram, ridge, direction_, product_);
+    apply(row, gram, ridge, gathered, direction_, product_);
     const double curvature = direction_.dot(product_);
     if (!(curvature > 0.0)) break;  // the residual is below what double resolves
     const double length = residual_norm / curvature;
@@ -115,13 +125,11 @@ void ImplicitRowSolver::solve_cg(const RowRatings& row, const Eigen::MatrixXd& g
 
 double ImplicitRowSolver::observed_loss(const RowRatings& row, const Confidence& confidence,
                                         std::span<const float> factors) {
+  const auto k = static_cast<Eigen::Index>(factors.size());
+  const Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXf>(factors.data(), k).cast<double>();
   double total = 0.0;
   for (std::size_t j = 0; j < row.values.size(); ++j) {
-    const float* y = feature(row, j);
-    double s = 0.0;
-    for (std::size_t a = 0; a < factors.size(); ++a) {
-      s += static_cast<double>(factors[a]) * static_cast<double>(y[a]);
-    }
+    const double s = feature_vector(row, j, k).cast<double>().dot(x);
     const double miss = Confidence::preference(row.values[j]) - s;
     total += confidence.of(row.values[j]) * miss * miss - s * s;
   }

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <span>
-#include <vector>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -28,8 +27,13 @@ namespace dmf::solvers {
 class ImplicitRowSolver {
  public:
   /// Observations whose rank-one terms are added to the matrix as one
-  /// product of two k × kChunk blocks (solve()).
+  /// symmetric rank update of a k × kChunk block (solve()).
   static constexpr Eigen::Index kChunk = 64;
+  /// Observations solve_cg() gathers at once, as double columns: a row of
+  /// at most this many is gathered once and each step is two matrix-vector
+  /// products over it; a longer row is gathered afresh, this many at a
+  /// time, in every step (bounding the scratch to k × kGather doubles).
+  static constexpr Eigen::Index kGather = 2048;
 
   explicit ImplicitRowSolver(int k);
 
@@ -50,17 +54,21 @@ class ImplicitRowSolver {
  private:
   /// extra_ = c_j − 1 per observation and rhs_ = Σ_obs c_j p_j y_j.
   void weigh(const RowRatings& row, const Confidence& confidence);
+  /// gathered_'s first m columns = the other rows of observations
+  /// [begin, begin + m).
+  void gather(const RowRatings& row, Eigen::Index begin, Eigen::Index m);
   /// out = A v (see the file comment), one pass over the observations
-  /// (after weigh()).
-  void apply(const RowRatings& row, const Eigen::MatrixXd& gram, double ridge,
-             const Eigen::VectorXd& v, Eigen::VectorXd& out) const;
+  /// (after weigh(); with `gathered`, gathered_ holds the whole row).
+  void apply(const RowRatings& row, const Eigen::MatrixXd& gram, double ridge, bool gathered,
+             const Eigen::VectorXd& v, Eigen::VectorXd& out);
 
   Eigen::Index k_;
   Eigen::MatrixXd matrix_;                // A, for solve()
-  Eigen::MatrixXd features_;              // k × kChunk: y_j
-  Eigen::MatrixXd weighted_;              // k × kChunk: (c_j − 1) y_j
+  Eigen::MatrixXd scaled_;                // k × kChunk: √(c_j − 1) y_j
   Eigen::LLT<Eigen::MatrixXd> cholesky_;  // of A
-  std::vector<double> extra_;             // c_j − 1 per observation
+  Eigen::MatrixXd gathered_;              // k × kGather: y_j, for solve_cg()
+  Eigen::VectorXd projections_;           // kGather: (c_j − 1) y_j·v
+  Eigen::VectorXd extra_;                 // c_j − 1 per observation
   Eigen::VectorXd rhs_, x_, residual_, direction_, product_;
 };
 
