@@ -41,13 +41,13 @@ struct IalsConfig final : SolverConfig {
     const double fetched = (std::min(rows(s.total_items), rows(s.user_ratings)) +
                             std::min(rows(s.total_users), rows(s.item_ratings))) *
                            s.row_bytes();
-    // Per thread: the k × k system and its Cholesky factor, two k × 64
-    // blocks of observations, in double; the Gram matrices (double, and the
-    // 64-bit integer sums per thread).
+    // Per thread, in double: the k × k system and its Cholesky factor, the
+    // integer Gram sums, a k × 64 block of observations for the exact solve
+    // and a k × 2048 one for conjugate gradient; and the Gram matrices.
+    const double per_thread = 3 * k * k + 64 * k + 2049 * k + 2048;
     return {{"the other side's rows fetched per half-sweep", fetched + s.own_bytes()},
-            {fmt::format("{} thread(s) x the k^2 systems and Gram sums", s.threads),
-             static_cast<double>(s.threads) * (3 * k * k + 2 * 64 * k) * sizeof(double) +
-                 3 * k * k * sizeof(double)},
+            {fmt::format("{} thread(s) x the k^2 systems and gathered observations", s.threads),
+             (static_cast<double>(s.threads) * per_thread + 3 * k * k) * sizeof(double)},
             {"the copy kept to step back after a divergence", s.own_bytes()}};
   }
 };
