@@ -15,7 +15,7 @@ void declare_model_options(ParamSet& params, ModelOptions& o) {
       .value_name("L")
       .at_least(0.0);
   params.add("biases", &o.biases,
-             "Which bias terms the model has (none under --feedback implicit)");
+             "Which bias terms the model has (an implicit-feedback model has none)");
   params.add("lambda-user", &o.lambda_user, "Regularization of the user side (default: --lambda)")
       .value_name("L")
       .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
@@ -217,7 +217,7 @@ void check_implicit(const TrainOptions& o, const ParamSet& params) {
   // does not predict: it ranks.
   for (const char* name : {"validation", "holdout", "test", "early-stop", "restarts"}) {
     DMF_CHECK(!params.given(name),
-              "--{} measures validation or test RMSE, which means nothing under --feedback "
+              "--{} is about validation or test RMSE, which means nothing under --feedback "
               "implicit; score the model with `dmf eval --model DIR --data TEST --metrics "
               "ndcg@10,recall@10 --exclude-rated TRAIN`",
               name);

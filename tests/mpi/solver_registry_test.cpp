@@ -194,7 +194,7 @@ TEST(Feedback, ImplicitPicksTheSolversImplicitEntryAndRefusesWhatMeansNothingThe
       {"--holdout", "0.1"}, {"--validation", "v.csv"}, {"--early-stop", "2"}};
   for (const auto& [option, value] : watch_rmse) {
     EXPECT_TRUE(refusal({"--feedback", "implicit", option, value})
-                    .starts_with(fmt::format("{} measures validation or test RMSE, which means "
+                    .starts_with(fmt::format("{} is about validation or test RMSE, which means "
                                              "nothing under --feedback implicit",
                                              option)))
         << option;
