@@ -332,6 +332,20 @@ TEST(ExactGram, IsTheGramMatrixToDoublePrecisionTheSameForAnyThreads) {
   const std::vector<double> one = exact_gram(comm, block, 1);
   EXPECT_EQ(exact_gram(comm, block, 2), one);
   EXPECT_EQ(exact_gram(comm, block, 3), one);
+  // The same bits as one process summing every row: any rank count agrees.
+  model::FactorBlock whole(0, kRows, kRows, k);
+  float largest = 0.0F;
+  for (Eigen::Index r = 0; r < all.rows(); ++r) {
+    for (int c = 0; c < k; ++c) {
+      const auto v = static_cast<float>(all(r, c));
+      whole.row(static_cast<std::uint32_t>(r))[static_cast<std::size_t>(c)] = v;
+      largest = std::max(largest, std::abs(v));
+    }
+  }
+  const int exponent = gram_exponent(largest, kRows);
+  std::vector<std::int64_t> sums(k * k, 0);
+  add_gram_terms(whole, 0, kRows, exponent, sums);
+  EXPECT_EQ(gram_from_sums(sums, k, exponent), one);
   const Eigen::MatrixXd want = all.transpose() * all;
   const Eigen::MatrixXd got = Eigen::Map<const Eigen::MatrixXd>(one.data(), k, k);
   EXPECT_LE((got - want).cwiseAbs().maxCoeff(), 1e-12 * want.cwiseAbs().maxCoeff());
