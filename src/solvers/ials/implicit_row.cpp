@@ -1,19 +1,49 @@
 #include "dmf/solvers/ials/implicit_row.hpp"
 
+#include <array>
+#include <vector>
+
 #include <Eigen/Cholesky>
 
 namespace dmf::solvers {
 namespace {
+
+/// Ranks up to which observed_loss() keeps x on the stack.
+constexpr Eigen::Index kMaxStackRank = 256;
 
 /// Observation j's other row, k floats.
 const float* feature(const RowRatings& row, std::size_t j) {
   return row.features + static_cast<std::size_t>(row.slots[j]) * row.feature_width;
 }
 
-/// Observation j's other row as an Eigen vector of k floats.
-Eigen::Map<const Eigen::VectorXf> feature_vector(const RowRatings& row, std::size_t j,
-                                                 Eigen::Index k) {
-  return {feature(row, j), k};
+// Plain loops over the k entries of a float row: the compiler vectorizes
+// them with the float-to-double conversion, which Eigen's cast<double>()
+// expressions here did not.
+
+/// out += weight · y, y converted to double.
+void add_scaled(double weight, const float* y, Eigen::Index k, double* out) {
+  for (Eigen::Index a = 0; a < k; ++a) out[a] += weight * static_cast<double>(y[a]);
+}
+
+/// out = weight · y, y converted to double.
+void set_scaled(double weight, const float* y, Eigen::Index k, double* out) {
+  for (Eigen::Index a = 0; a < k; ++a) out[a] = weight * static_cast<double>(y[a]);
+}
+
+/// y·x in double, summed in kLanes interleaved partial sums (a fixed order).
+double dot(const float* y, const double* x, Eigen::Index k) {
+  constexpr Eigen::Index kLanes = 8;
+  std::array<double, kLanes> partial{};
+  Eigen::Index a = 0;
+  for (; a + kLanes <= k; a += kLanes) {
+    for (Eigen::Index l = 0; l < kLanes; ++l) {
+      partial[static_cast<std::size_t>(l)] += static_cast<double>(y[a + l]) * x[a + l];
+    }
+  }
+  double s = 0.0;
+  for (; a < k; ++a) s += static_cast<double>(y[a]) * x[a];
+  for (const double p : partial) s += p;
+  return s;
 }
 
 }  // namespace
@@ -26,13 +56,13 @@ void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidenc
     extra_[static_cast<Eigen::Index>(j)] = c - 1.0;
     const double weight = c * Confidence::preference(row.values[j]);
     if (weight == 0.0) continue;
-    rhs_.noalias() += weight * feature_vector(row, j, k_).cast<double>();
+    add_scaled(weight, feature(row, j), k_, rhs_.data());
   }
 }
 
 void ImplicitRowSolver::gather(const RowRatings& row, Eigen::Index begin, Eigen::Index m) {
   for (Eigen::Index j = 0; j < m; ++j) {
-    gathered_.col(j) = feature_vector(row, static_cast<std::size_t>(begin + j), k_).cast<double>();
+    set_scaled(1.0, feature(row, static_cast<std::size_t>(begin + j)), k_, gathered_.col(j).data());
   }
 }
 
@@ -64,7 +94,7 @@ void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram
     const Eigen::Index m = std::min(kChunk, n - begin);
     for (Eigen::Index j = 0; j < m; ++j) {
       const auto at = static_cast<std::size_t>(begin + j);
-      scaled_.col(j) = std::sqrt(extra_[begin + j]) * feature_vector(row, at, k_).cast<double>();
+      set_scaled(std::sqrt(extra_[begin + j]), feature(row, at), k_, scaled_.col(j).data());
     }
     matrix_.selfadjointView<Eigen::Lower>().rankUpdate(scaled_.leftCols(m));
   }
@@ -126,10 +156,17 @@ void ImplicitRowSolver::solve_cg(const RowRatings& row, const Eigen::MatrixXd& g
 double ImplicitRowSolver::observed_loss(const RowRatings& row, const Confidence& confidence,
                                         std::span<const float> factors) {
   const auto k = static_cast<Eigen::Index>(factors.size());
-  const Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXf>(factors.data(), k).cast<double>();
+  std::array<double, kMaxStackRank> stack{};
+  std::vector<double> heap;
+  double* x = stack.data();
+  if (k > kMaxStackRank) {
+    heap.resize(static_cast<std::size_t>(k));
+    x = heap.data();
+  }
+  for (Eigen::Index a = 0; a < k; ++a) x[a] = factors[static_cast<std::size_t>(a)];
   double total = 0.0;
   for (std::size_t j = 0; j < row.values.size(); ++j) {
-    const double s = feature_vector(row, j, k).cast<double>().dot(x);
+    const double s = dot(feature(row, j), x, k);
     const double miss = Confidence::preference(row.values[j]) - s;
     total += confidence.of(row.values[j]) * miss * miss - s * s;
   }
