@@ -140,7 +140,11 @@ nlohmann::json solver_json(const solvers::Solver& solver) {
 
 model::Model initial_model(const dist::Comm& comm, const TrainOptions& o,
                            const data::RatingsData& ratings, std::uint64_t seed) {
-  return model::init_model(comm, ratings, o.model.rank, o.model.biases, seed, o.model.init_scale);
+  model::Model model =
+      model::init_model(comm, ratings, o.model.rank, model_biases(o), seed, o.model.init_scale);
+  // The implicit model is p_u·q_i alone (docs/design.md §2): no μ.
+  if (o.feedback == model::Feedback::kImplicit) model.mu = 0.0;
+  return model;
 }
 
 /// Trains `initial` (drawn with `seed`) to the end.
@@ -228,8 +232,8 @@ void print_restarts(const Console& console, const std::vector<nlohmann::json>& t
         watched.empty()
             ? ""
             : "  " + metric_text(number(row["validation_" + watched]), static_cast<int>(width));
-    console.out("{:>7}  {:>6}  {:>6}  {:>10.5f}  {}{}{}\n", r + 1, row["seed"].get<std::uint64_t>(),
-                row["epochs"].get<int>(), row["train_rmse"].get<double>(),
+    console.out("{:>7}  {:>6}  {:>6}  {}  {}{}{}\n", r + 1, row["seed"].get<std::uint64_t>(),
+                row["epochs"].get<int>(), metric_text(number(row["train_rmse"]), 10),
                 metric_text(number(row["validation_rmse"]), 15), extra,
                 static_cast<int>(r) == best ? "  <- kept" : "");
   }
@@ -293,7 +297,8 @@ nlohmann::json base_manifest(const dist::Comm& comm, const TrainOptions& o, cons
   return {{"dmf_version", DMF_VERSION},
           {"solver", o.solver},
           {"k", o.model.rank},
-          {"biases", to_string(o.model.biases)},
+          {"feedback", to_string(o.feedback)},
+          {"biases", to_string(model_biases(o))},
           {"mu", model.mu},
           {"rating_min", comm.allreduce(lowest, dist::Op::kMin)},
           {"rating_max", comm.allreduce(highest, dist::Op::kMax)},
@@ -337,7 +342,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     };
   }
   const data::RatingsData ratings = load_with_progress(context, o.data, train_load);
-  data::require_varied_ratings(comm, ratings);
+  // Implicit feedback is all ones when it has no counts: that is its data.
+  if (o.feedback == model::Feedback::kExplicit) data::require_varied_ratings(comm, ratings);
   const auto& report = ratings.report;
   console.log("loaded {} ratings ({} users, {} items) from {} in {:.2f} s\n", report.ratings,
               ratings.users.total_rows(), ratings.items.total_rows(), o.data, report.seconds());
@@ -350,7 +356,8 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   std::optional<train::Validation> validation;
   if (auto local = read_validation(comm, o, load, split)) {
     validation.emplace(comm, first, ratings, *local, o.validation.empty() ? o.data : o.validation,
-                       validation_metric(o), o.relevant_threshold);
+                       validation_metric(o), o.relevant_threshold,
+                       o.feedback == model::Feedback::kExplicit);
   }
   std::optional<eval::RatingSet> test;
   if (!o.test.empty()) {
@@ -421,7 +428,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
     restarts.push_back({{"seed", seed},
                         {"epochs", static_cast<int>(run.loop.history.size())},
                         {"best_epoch", run.loop.best_epoch},
-                        {"train_rmse", run.objective.rmse()},
+                        {"train_rmse", metric_json(run.objective.train_rmse())},
                         {"validation_rmse",
                          metric_json(run.validation ? run.validation->score.rmse : std::nullopt)}});
     if (!watched_column.empty()) {
@@ -441,7 +448,7 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const solvers::Objective& objective = chosen.objective;
   nlohmann::json final_metrics{{"loss", objective.per_rating()},
                                {"objective", objective.value()},
-                               {"train_rmse", objective.rmse()}};
+                               {"train_rmse", metric_json(objective.train_rmse())}};
   if (chosen.validation) {
     final_metrics["validation"] = validation_json(*validation, *chosen.validation);
   }
@@ -475,11 +482,16 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   console.out("trained {} (k = {}) on {} ratings ({} users, {} items): {} epochs in {:.2f} s\n",
               o.solver, o.model.rank, report.ratings, ratings.users.total_rows(),
               ratings.items.total_rows(), chosen.loop.history.size(), train_seconds);
-  console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", objective.rmse(),
-              objective.per_rating());
+  if (const auto rmse = objective.train_rmse()) {
+    console.out("  {:<11} RMSE {:.5f}  loss {:.6f}\n", "train", *rmse, objective.per_rating());
+  } else {
+    console.out("  {:<11} loss {:.6f}\n", "train", objective.per_rating());
+  }
   if (chosen.validation) {
     const std::string set = o.holdout > 0.0 ? "holdout" : "validation";
-    console.out("{}", score_text(set, chosen.validation->score));
+    if (o.feedback == model::Feedback::kExplicit) {
+      console.out("{}", score_text(set, chosen.validation->score));
+    }
     if (eval::is_ranking(validation->metric().kind)) {
       console.out("  {:<11} {} {}  ({} users ranked, their training items left out)\n", set,
                   validation->metric().name(), metric_text(chosen.validation->watched),

@@ -14,7 +14,8 @@ void declare_model_options(ParamSet& params, ModelOptions& o) {
   params.add("lambda", &o.lambda, "Regularization weight of both sides")
       .value_name("L")
       .at_least(0.0);
-  params.add("biases", &o.biases, "Which bias terms the model has");
+  params.add("biases", &o.biases,
+             "Which bias terms the model has (an implicit-feedback model has none)");
   params.add("lambda-user", &o.lambda_user, "Regularization of the user side (default: --lambda)")
       .value_name("L")
       .check([](const std::optional<double>& l) { return !l || *l >= 0.0; }, "must be at least 0");
@@ -45,10 +46,17 @@ void declare_solver(ParamSet& params, TrainOptions& o) {
   params.section("Solver");
   std::vector<std::string> what;
   for (const auto& entry : solvers::registered_solvers()) {
-    what.push_back(fmt::format("{}: {}", entry.name, entry.summary));
+    what.push_back(entry.feedback == model::Feedback::kExplicit
+                       ? fmt::format("{}: {}", entry.name, entry.summary)
+                       : fmt::format("{} with --feedback {}: {}", entry.name,
+                                     to_string(entry.feedback), entry.summary));
   }
   auto solver = params.add("solver", &o.solver, fmt::format("{}", fmt::join(what, "; ")))
                     .one_of(solvers::solver_names());
+  params.add("feedback", &o.feedback,
+             "explicit: the values are ratings to predict; implicit: they are counts of what "
+             "users did (plays, clicks; 1 without a value column), and the model ranks items by "
+             "preference (confidence-weighted, over all user-item pairs)");
   declare_threads(params, o.threads);
   params
       .add("restarts", &o.restarts,
@@ -58,7 +66,7 @@ void declare_solver(ParamSet& params, TrainOptions& o) {
       .at_least(1);
   // Each solver's own options, in sections of their own.
   for (const auto& entry : solvers::registered_solvers()) {
-    o.solver_configs[std::string(entry.name)] = entry.declare(params, solver);
+    o.solver_configs[{std::string(entry.name), entry.feedback}] = entry.declare(params, solver);
   }
 }
 
@@ -125,7 +133,7 @@ void declare_held_out(ParamSet& params, TrainOptions& o) {
            "--restarts (higher is better for a ranking metric): " +
                eval::accepted_metrics(/*per_user_only=*/true) +
                " (ndcg means ndcg@10; formulas as for dmf eval; a user's ranking leaves out the "
-               "user's training items, as dmf eval --exclude-rated does; default: rmse)")
+               "user's training items, as dmf eval --exclude-rated does; default: rmse, and ndcg@10 under --feedback implicit)")
       .value_name("METRIC");
   params
       .add("relevant-threshold", &o.relevant_threshold,
@@ -204,7 +212,38 @@ void declare_train_options(ParamSet& params, TrainOptions& o) {
       "Adam on 4 ranks, stopping when validation RMSE has not improved for 3 epochs");
 }
 
+namespace {
+
+/// Under --feedback implicit: a solver that has that form, and none of the
+/// options that mean nothing for it.
+void check_implicit(const TrainOptions& o, const ParamSet& params) {
+  DMF_CHECK(solvers::find_solver(o.solver, o.feedback) != nullptr,
+            "--solver {} trains on explicit ratings only; --feedback implicit trains with "
+            "--solver {}",
+            o.solver,
+            fmt::join(solvers::solver_names(model::Feedback::kImplicit), " or --solver "));
+  DMF_CHECK(!params.given("biases") || o.model.biases == model::Biases::kNone,
+            "--biases {}: an implicit-feedback model has no biases (it fits preferences 0 and 1 "
+            "over all pairs); leave --biases out",
+            to_string(o.model.biases));
+  // An implicit model predicts no ratings: it ranks. The validation set is
+  // watched by a ranking metric (ndcg@10 by default), never by RMSE; the
+  // test set is scored by dmf eval.
+  const eval::MetricSpec metric = validation_metric(o);
+  DMF_CHECK(eval::is_ranking(metric.kind),
+            "--validation-metric {}: an implicit-feedback model predicts no ratings; watch a "
+            "ranking metric such as ndcg@10 (the default)",
+            metric.name());
+  DMF_CHECK(!params.given("test"),
+            "--test is scored by RMSE, which means nothing under --feedback implicit; score the "
+            "model with `dmf eval --model DIR --data TEST --metrics ndcg@10,recall@10 "
+            "--exclude-rated TRAIN`");
+}
+
+}  // namespace
+
 void check_train_options(const TrainOptions& o, const ParamSet& params) {
+  if (o.feedback == model::Feedback::kImplicit) check_implicit(o, params);
   DMF_CHECK(o.holdout == 0.0 || o.validation.empty(),
             "--holdout and --validation both name a validation set; give one");
   const bool has_validation = o.holdout > 0.0 || !o.validation.empty();
@@ -251,6 +290,10 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
   }
 }
 
+model::Biases model_biases(const TrainOptions& o) {
+  return o.feedback == model::Feedback::kImplicit ? model::Biases::kNone : o.model.biases;
+}
+
 train::LoopOptions loop_options(const TrainOptions& o, int threads) {
   train::LoopOptions loop;
   loop.epochs = o.epochs;
@@ -269,7 +312,8 @@ eval::MetricSpec validation_metric(const TrainOptions& o) {
   return eval::parse_per_user_metric(o.validation_metric, kDefaultCutOff, "--validation-metric");
 }
 
-eval::MetricSpec default_validation_metric(const TrainOptions& /*o*/) {
+eval::MetricSpec default_validation_metric(const TrainOptions& o) {
+  if (o.feedback == model::Feedback::kImplicit) return {eval::MetricKind::kNdcg, 10};
   return {eval::MetricKind::kRmse, 0};
 }
 

@@ -152,8 +152,8 @@ void require_varied_ratings(const dist::Comm& comm, const RatingsData& data) {
   if (low != high) return;
   const auto& report = data.report;
   throw Error(fmt::format("all {} ratings in {} are {}{}: an explicit-rating model cannot learn "
-                          "from them; implicit-feedback training (clicks, plays) is not "
-                          "supported yet",
+                          "from them; for clicks, plays or purchases train with --feedback "
+                          "implicit",
                           report.ratings, report.path, low,
                           report.format.has_rating ? "" : " (it has no rating column)"),
               /*collective=*/true);

@@ -184,9 +184,22 @@ nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& di
               "{}: \"k\" must be a positive integer", path);
     DMF_CHECK(manifest["mu"].is_number(), "{}: \"mu\" must be a number", path);
     DMF_CHECK(manifest["biases"].is_string(), "{}: \"biases\" must be a string", path);
+    if (const auto feedback = manifest.find("feedback"); feedback != manifest.end()) {
+      Feedback kind{};
+      DMF_CHECK(feedback->is_string() && from_string(feedback->get<std::string>(), kind),
+                "{}: \"feedback\" is {}, not \"explicit\" or \"implicit\"", path, feedback->dump());
+    }
     if (manifest.contains("files")) check_listed_files(path, manifest["files"]);
     return manifest;
   });
+}
+
+Feedback feedback_of(const nlohmann::json& manifest) {
+  Feedback kind = Feedback::kExplicit;
+  if (const auto feedback = manifest.find("feedback"); feedback != manifest.end()) {
+    static_cast<void>(from_string(feedback->get<std::string>(), kind));
+  }
+  return kind;
 }
 
 void check_all_files_listed(const dist::Comm& comm, const std::string& dir,
@@ -210,6 +223,7 @@ LoadedModel read_model_dir(const dist::Comm& comm, const std::string& dir) {
   Model& model = loaded.model;
   model.k = loaded.manifest["k"].get<int>();
   model.mu = loaded.manifest["mu"].get<double>();
+  loaded.feedback = feedback_of(loaded.manifest);
   model.biases = comm.agree([&] {
     Biases biases{};
     const std::string text = loaded.manifest["biases"].get<std::string>();

@@ -76,9 +76,10 @@ MetricsLog::MetricsLog(const dist::Comm& comm, std::string path, const MetricsTa
 }
 
 nlohmann::json MetricsLog::to_json(const EpochRecord& r) {
-  nlohmann::json line{{"epoch", r.epoch},         {"loss", r.loss},
-                      {"objective", r.objective}, {"train_rmse", r.train_rmse},
-                      {"seconds", r.seconds},     {"elapsed", r.elapsed}};
+  nlohmann::json line{{"epoch", r.epoch},      {"loss", r.loss},       {"objective", r.objective},
+                      {"train_rmse", nullptr}, {"seconds", r.seconds}, {"elapsed", r.elapsed}};
+  // null under implicit feedback: the key stays, as readers expect it.
+  if (r.train_rmse) line["train_rmse"] = *r.train_rmse;
   if (r.validation_rmse) line["validation_rmse"] = *r.validation_rmse;
   // The watched metric's column is named after it: "validation_ndcg@10".
   if (!r.validation_metric.empty()) {
@@ -96,7 +97,7 @@ EpochRecord MetricsLog::from_json(const nlohmann::json& line) {
   r.epoch = line.at("epoch").get<int>();
   r.loss = line.at("loss").get<double>();
   r.objective = line.at("objective").get<double>();
-  r.train_rmse = line.at("train_rmse").get<double>();
+  if (!line.at("train_rmse").is_null()) r.train_rmse = line["train_rmse"].get<double>();
   r.seconds = line.at("seconds").get<double>();
   r.elapsed = line.at("elapsed").get<double>();
   const auto optional = [&](const char* key, std::optional<double>& value) {

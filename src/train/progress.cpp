@@ -84,9 +84,9 @@ void Progress::epoch(const EpochRecord& r) {
         "  {} {}", r.validation_metric == "mae" ? "MAE" : r.validation_metric,
         r.validation_value ? fmt::format("{:.5f}", *r.validation_value) : std::string("n/a"));
   }
-  console_.log("epoch {:>{}}/{}  loss {:.6f}  train RMSE {:.5f}{}  {:.2f} s\n", r.epoch,
-               fmt::formatted_size("{}", epochs_), epochs_, r.loss, r.train_rmse, validation,
-               r.seconds);
+  const std::string train = r.train_rmse ? fmt::format("  train RMSE {:.5f}", *r.train_rmse) : "";
+  console_.log("epoch {:>{}}/{}  loss {:.6f}{}{}  {:.2f} s\n", r.epoch,
+               fmt::formatted_size("{}", epochs_), epochs_, r.loss, train, validation, r.seconds);
   if (live_ && r.epoch < epochs_) {
     const double per_epoch = r.elapsed / r.epoch;
     status(r.epoch + 1, per_epoch * (epochs_ - r.epoch));

@@ -177,7 +177,7 @@ bool Loop::run_epoch() {
   record.epoch = epoch_;
   record.objective = objective->value();
   record.loss = objective->per_rating();
-  record.train_rmse = objective->rmse();
+  record.train_rmse = objective->train_rmse();
   record.learning_rate = epoch_rate_;
   // The value early stopping watches: absent for a set of no ratings, or of
   // no user with a relevant item (the caller warned about it).

@@ -17,9 +17,12 @@ std::string metric_label(const eval::MetricSpec& metric) {
 Validation::Validation(const dist::Comm& comm, const model::Model& model,
                        const data::RatingsData& train, const data::LocalRatings& ratings,
                        const std::string& path, eval::MetricSpec metric,
-                       std::optional<double> relevant_threshold)
+                       std::optional<double> relevant_threshold, bool predicts_ratings)
     : set_(comm, model, train.users, train.items, ratings, path, eval::ColdStart::kMean),
-      metric_(metric) {
+      metric_(metric),
+      predicts_ratings_(predicts_ratings) {
+  DMF_CHECK(predicts_ratings_ || eval::is_ranking(metric_.kind),
+            "Validation: a model that predicts no ratings is measured by a ranking metric");
   if (!eval::is_ranking(metric_.kind)) return;
   // The validation pairs by user, on the user's owner: where the training
   // data's CSR already holds the user's rated items, the ones left out.
@@ -44,7 +47,12 @@ Validation::Validation(const dist::Comm& comm, const model::Model& model,
 ValidationFigures Validation::measure(const dist::Comm& comm, const model::Model& model,
                                       int threads) const {
   ValidationFigures figures;
-  figures.score = set_.score(comm, model, threads);
+  if (predicts_ratings_) {
+    figures.score = set_.score(comm, model, threads);
+  } else {
+    figures.score.count = set_.count();
+    figures.score.cold = set_.cold();
+  }
   switch (metric_.kind) {
     case eval::MetricKind::kRmse:
       figures.watched = figures.score.rmse;

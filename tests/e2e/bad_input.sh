@@ -47,7 +47,7 @@ contains stderr "within -1e9:1e9"
 # nothing: refused before training, nothing written.
 printf '1,1\n1,2\n2,1\n3,2\n' > clicks.csv
 expect_fail 1 dmf_np 2 train --data clicks.csv --rank 2 --epochs 1 --out m5
-contains stderr "all 4 ratings in clicks.csv are 1 (it has no rating column): an explicit-rating model cannot learn from them; implicit-feedback training (clicks, plays) is not supported yet"
+contains stderr "all 4 ratings in clicks.csv are 1 (it has no rating column): an explicit-rating model cannot learn from them; for clicks, plays or purchases train with --feedback implicit"
 [[ "$(count_lines stderr 'all 4 ratings')" == 1 ]] || fail "the error is not printed once"
 not_contains stderr "epoch 1"
 expect_fail 1 dmf train --data ratings.csv --columns user,item,- --rank 2 --epochs 1 --out m5

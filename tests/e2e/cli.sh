@@ -51,7 +51,7 @@ done
 # train's options are grouped by task, in this order, the common ones first.
 expect_ok dmf train --help
 sections=$(grep -E '^[A-Z][^:]*:$' "$WORK/stdout" | tr '\n' '|')
-[[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer (--solver gd):|CCD++ (--solver ccd):|Per-rating SGD (--solver sgd):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
+[[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer (--solver gd):|CCD++ (--solver ccd):|Per-rating SGD (--solver sgd):|Implicit feedback (--feedback implicit):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
   fail "train's --help sections: $sections"
 contains "$WORK/stdout" "(also --k, --factors)"
 [[ "$(grep -n -- '--rank K' "$WORK/stdout" | cut -d: -f1)" -lt "$(grep -n -- '--reg-weighting' "$WORK/stdout" | cut -d: -f1)" ]] ||

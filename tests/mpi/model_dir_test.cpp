@@ -134,6 +134,28 @@ TEST(ModelDir, ReadsOnlyTheManifestItsChecksumNames) {
             fmt::format("{}/manifest.json: \"files\" does not list user_factors.npy, so it cannot be verified", out));
 }
 
+TEST(ModelDir, ReadsTheFeedbackKindAbsentMeaningExplicit) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const auto data =
+      data::load_ratings(comm, dir.write("r.csv", "1,1,3\n2,2,4\n3,1,2\n"), data::LoadOptions{});
+  const Model model = init_model(comm, data, 2, Biases::kNone, 1, 0.5);
+  const auto write = [&](const char* name, const nlohmann::json& manifest) {
+    write_model_dir(comm, dir.file(name), model, data.users, data.items, manifest, false);
+    return dir.file(name);
+  };
+  nlohmann::json manifest{{"k", 2}, {"biases", "none"}, {"mu", 0.0}};
+  EXPECT_EQ(read_model_dir(comm, write("old", manifest)).feedback, Feedback::kExplicit);
+  manifest["feedback"] = "implicit";
+  EXPECT_EQ(read_model_dir(comm, write("implicit", manifest)).feedback, Feedback::kImplicit);
+  manifest["feedback"] = "clicks";
+  const std::string bad = write("bad", manifest);
+  EXPECT_EQ(error_of([&] { static_cast<void>(read_model_dir(comm, bad)); }),
+            fmt::format("{}/manifest.json: \"feedback\" is \"clicks\", not \"explicit\" or "
+                        "\"implicit\"",
+                        bad));
+}
+
 TEST(StaysInside, RefusesAbsolutePathsAndParents) {
   EXPECT_TRUE(stays_inside(""));
   EXPECT_TRUE(stays_inside("epoch-3/user_factors.npy"));

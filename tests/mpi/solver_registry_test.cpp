@@ -1,7 +1,8 @@
 // Every registered solver against one behaviour suite, under 1-4 ranks: it
 // trains, its state goes through a checkpoint and resumes exactly, it takes
 // its own options and refuses every other solver's. A new solver is tested
-// here by being registered.
+// here by being registered (an entry for implicit feedback as --solver NAME
+// --feedback implicit).
 #include "dmf/solvers/registry.hpp"
 
 #include <gtest/gtest.h>
@@ -33,6 +34,26 @@ struct Parsed {
   }
 };
 
+/// A registry entry: --solver NAME, and --feedback implicit when it is one.
+struct Entry {
+  std::string name;
+  model::Feedback feedback = model::Feedback::kExplicit;
+
+  [[nodiscard]] bool implicit() const { return feedback == model::Feedback::kImplicit; }
+  /// The arguments that select it.
+  [[nodiscard]] std::vector<std::string> args() const {
+    std::vector<std::string> out{"--solver", name};
+    if (implicit()) out.insert(out.end(), {"--feedback", "implicit"});
+    return out;
+  }
+};
+
+std::vector<Entry> entries() {
+  std::vector<Entry> out;
+  for (const auto& e : registered_solvers()) out.push_back({std::string(e.name), e.feedback});
+  return out;
+}
+
 struct Fixture {
   dist::Comm comm = dist::Comm::world();
   test::TempDir dir{comm};
@@ -40,8 +61,12 @@ struct Fixture {
       comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)), data::LoadOptions{});
   Console console{comm.is_root()};
 
-  [[nodiscard]] model::Model initial(std::uint64_t seed) const {
-    return model::init_model(comm, data, 4, model::Biases::kBoth, seed, 0.3);
+  /// An implicit-feedback model has no biases and no μ.
+  [[nodiscard]] model::Model initial(std::uint64_t seed, const Entry& entry) const {
+    if (!entry.implicit()) return model::init_model(comm, data, 4, model::Biases::kBoth, seed, 0.3);
+    model::Model m = model::init_model(comm, data, 4, model::Biases::kNone, seed, 0.3);
+    m.mu = 0.0;
+    return m;
   }
   [[nodiscard]] std::unique_ptr<Solver> make(const Parsed& parsed, model::Model& model) const {
     return parsed.options.solver_config().make(
@@ -49,14 +74,14 @@ struct Fixture {
   }
 };
 
-class RegisteredSolver : public testing::TestWithParam<std::string> {};
+class RegisteredSolver : public testing::TestWithParam<Entry> {};
 
 TEST_P(RegisteredSolver, Trains) {
   Fixture f;
-  const Parsed parsed({"--solver", GetParam()});
-  model::Model model = f.initial(5);
+  const Parsed parsed(GetParam().args());
+  model::Model model = f.initial(5, GetParam());
   const auto solver = f.make(parsed, model);
-  EXPECT_EQ(solver->name(), GetParam());
+  EXPECT_EQ(solver->name(), GetParam().name);
   const double before = solver->objective().value();
   double after = before;
   // Enough epochs for any solver's defaults (gd's are full-batch Adam steps).
@@ -69,8 +94,8 @@ TEST_P(RegisteredSolver, Trains) {
 
 TEST_P(RegisteredSolver, CheckpointsAndResumesExactly) {
   Fixture f;
-  const Parsed parsed({"--solver", GetParam()});
-  model::Model model = f.initial(5);
+  const Parsed parsed(GetParam().args());
+  model::Model model = f.initial(5, GetParam());
   const auto solver = f.make(parsed, model);
   for (int e = 0; e < 2; ++e) static_cast<void>(solver->epoch());
   train::CheckpointStore store(f.comm, f.dir.file("ck"), 1, f.data.users, f.data.items,
@@ -81,7 +106,7 @@ TEST_P(RegisteredSolver, CheckpointsAndResumesExactly) {
   const auto written = store.write("test", {{"current", "", state.get()}}, manifest);
 
   // Another solver from another start, resumed from the checkpoint.
-  model::Model other_model = f.initial(6);
+  model::Model other_model = f.initial(6, GetParam());
   const auto other = f.make(parsed, other_model);
   const train::Checkpoint checkpoint = train::open_checkpoint(f.comm, written.path);
   other->restore(*other->load_state(train::CheckpointSource(checkpoint, "current")));
@@ -96,7 +121,7 @@ TEST_P(RegisteredSolver, CheckpointsAndResumesExactly) {
 }
 
 TEST_P(RegisteredSolver, TakesItsOwnOptionsAndRefusesOthers) {
-  const std::string name = GetParam();
+  const std::string name = GetParam().name;
   const Parsed declared({});
   const auto names = solver_names();
   int own = 0;
@@ -106,12 +131,18 @@ TEST_P(RegisteredSolver, TakesItsOwnOptionsAndRefusesOthers) {
     // Every option is declared for registered solvers.
     for (const auto& s : spec.solvers) EXPECT_NE(std::ranges::find(names, s), names.end()) << s;
     // Given at its default value: what counts is that it was given.
-    std::vector<std::string> args{"--solver", name, "--" + spec.name, spec.current()};
+    std::vector<std::string> args = GetParam().args();
+    args.insert(args.end(), {"--" + spec.name, spec.current()});
     if (std::ranges::find(spec.solvers, name) != spec.solvers.end()) {
       ++own;
-      // With what it needs (--cg-steps needs --als-solve cg).
-      if (const auto& [option, value] = spec.only_with; !option.empty()) {
-        args.insert(args.end(), {"--" + option, value});
+      // With what it needs (--cg-steps needs --als-solve cg; --confidence-epsilon
+      // needs --confidence log, which needs --feedback implicit), once each.
+      for (const cli::ParamSpec* need = &spec; !need->only_with.first.empty();
+           need = &declared.params.spec(need->only_with.first)) {
+        const auto& [option, value] = need->only_with;
+        if (std::ranges::find(args, "--" + option) == args.end()) {
+          args.insert(args.end(), {"--" + option, value});
+        }
       }
       EXPECT_NO_THROW(Parsed{args}) << spec.name;
       continue;
@@ -135,10 +166,49 @@ TEST_P(RegisteredSolver, TakesItsOwnOptionsAndRefusesOthers) {
   }
 }
 
-std::string solver_name(const testing::TestParamInfo<std::string>& param) { return param.param; }
+/// The error `args` are refused with ("" if accepted).
+std::string refusal(std::vector<std::string> args) {
+  try {
+    const Parsed parsed(std::move(args));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
-INSTANTIATE_TEST_SUITE_P(Registry, RegisteredSolver, testing::ValuesIn(solver_names()),
-                         solver_name);
+TEST(Feedback, ImplicitPicksTheSolversImplicitEntryAndRefusesWhatMeansNothingThere) {
+  Fixture f;
+  const Parsed parsed({"--feedback", "implicit"});
+  model::Model model = f.initial(5, {"als", model::Feedback::kImplicit});
+  const auto solver = f.make(parsed, model);
+  EXPECT_EQ(solver->report().value("feedback", ""), "implicit");
+  EXPECT_EQ(cli::model_biases(parsed.options), model::Biases::kNone);
+
+  EXPECT_EQ(refusal({"--solver", "gd", "--feedback", "implicit"}),
+            "--solver gd trains on explicit ratings only; --feedback implicit trains with "
+            "--solver als");
+  EXPECT_TRUE(refusal({"--feedback", "implicit", "--biases", "both"})
+                  .starts_with("--biases both: an implicit-feedback model has no biases"));
+  EXPECT_EQ(refusal({"--feedback", "implicit", "--biases", "none"}), "");
+  const std::vector<std::pair<std::string, std::string>> watch_rmse{
+      {"--holdout", "0.1"}, {"--validation", "v.csv"}, {"--early-stop", "2"}};
+  for (const auto& [option, value] : watch_rmse) {
+    EXPECT_TRUE(refusal({"--feedback", "implicit", option, value})
+                    .starts_with(fmt::format("{} is about validation or test RMSE, which means "
+                                             "nothing under --feedback implicit",
+                                             option)))
+        << option;
+  }
+  EXPECT_EQ(refusal({"--alpha", "2"}), "--alpha applies to --feedback implicit, not explicit");
+  EXPECT_EQ(refusal({"--feedback", "implicit", "--confidence", "log", "--confidence-epsilon", "0"}),
+            "--confidence-epsilon: must be positive (got 0)");
+}
+
+std::string solver_name(const testing::TestParamInfo<Entry>& param) {
+  return param.param.name + (param.param.implicit() ? "_implicit" : "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, RegisteredSolver, testing::ValuesIn(entries()), solver_name);
 
 }  // namespace
 }  // namespace dmf::solvers

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "dmf/cli/params.hpp"
 #include "dmf/data/loader.hpp"
@@ -52,6 +53,7 @@ struct TrainOptions {
   ModelOptions model;
 
   std::string solver = solvers::default_solver();  // a registered solver's name
+  model::Feedback feedback = model::Feedback::kExplicit;
   int epochs = 10;
   double tol_objective = 0.0;
   double tol_gradient = 0.0;
@@ -60,12 +62,14 @@ struct TrainOptions {
   int restarts = 1;
   int threads = 0;
 
-  /// Every registered solver's options, by name, as declared and parsed.
-  std::map<std::string, std::shared_ptr<solvers::SolverConfig>, std::less<>> solver_configs;
+  /// Every registered solver's options, by name and feedback, as declared
+  /// and parsed.
+  std::map<std::pair<std::string, model::Feedback>, std::shared_ptr<solvers::SolverConfig>>
+      solver_configs;
 
-  /// The options of --solver's solver.
+  /// The options of --solver's solver for --feedback.
   [[nodiscard]] const solvers::SolverConfig& solver_config() const {
-    return *solver_configs.at(solver);
+    return *solver_configs.at({solver, feedback});
   }
 
   std::string out;
@@ -94,5 +98,9 @@ void check_train_options(const TrainOptions& o, const ParamSet& params);
 /// The validation metric of a run that names none: rmse. The one place that
 /// decides it (a model whose kind calls for a ranking metric gets it here).
 [[nodiscard]] eval::MetricSpec default_validation_metric(const TrainOptions& o);
+
+/// The biases the model has: --biases, and none under implicit feedback
+/// (whose model is p_u·q_i alone).
+[[nodiscard]] model::Biases model_biases(const TrainOptions& o);
 
 }  // namespace dmf::cli

@@ -47,6 +47,7 @@ struct DataSummary {
 /// Collective: throws the same dmf::Error on every rank when every rating of
 /// `data` has one value (a click file, a file without a rating column):
 /// an explicit-rating model fits them with RMSE 0 and learns no ranking.
+/// The message names --feedback implicit, what such data is trained with.
 void require_varied_ratings(const dist::Comm& comm, const RatingsData& data);
 
 /// Collective: the ratings each of `parts` ranks would hold in `block`'s

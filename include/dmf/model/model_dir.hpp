@@ -26,6 +26,7 @@
 
 #include "dmf/data/id_directory.hpp"
 #include "dmf/dist/comm.hpp"
+#include "dmf/model/feedback.hpp"
 #include "dmf/model/model.hpp"
 
 namespace dmf::model {
@@ -52,6 +53,9 @@ void check_model_dir_writable(const dist::Comm& comm, const std::string& dir, bo
 /// over ranks evenly by count; `users` / `items` map original IDs to rows.
 struct LoadedModel {
   Model model;
+  /// The manifest's "feedback" (absent in directories written before it
+  /// existed: explicit).
+  Feedback feedback = Feedback::kExplicit;
   data::IdDirectory users;
   data::IdDirectory items;
   nlohmann::json manifest;
@@ -60,10 +64,14 @@ struct LoadedModel {
 /// Collective: `dir`/manifest.json, verified against its checksum in
 /// `dir`/manifest.xxh3 (when there is one: directories written before it
 /// existed have none), and checked for the keys every model directory has
-/// (format_version, k, biases, mu) and, when it lists checksums ("files"),
+/// (format_version, k, biases, mu), for a known "feedback" when it has one,
+/// and, when it lists checksums ("files"),
 /// for names inside `dir` and every file of a model directory among them.
 /// Errors name the file.
 [[nodiscard]] nlohmann::json read_model_manifest(const dist::Comm& comm, const std::string& dir);
+
+/// The feedback kind of a manifest read_model_manifest() accepted.
+[[nodiscard]] Feedback feedback_of(const nlohmann::json& manifest);
 
 /// Whether `relative`, a path from a manifest, stays inside the directory:
 /// not absolute, no "..".

@@ -1,10 +1,12 @@
 // The one objective every solver minimizes (docs/design.md §2):
 //   L = Σ_Ω (r − r̂)² + λ_u Σ_u w_u (‖p_u‖² + b_u²) + λ_i Σ_i w_i (‖q_i‖² + b_i²)
-// with w = the row's rating count (default) or 1.
+// with w = the row's rating count (default) or 1; under implicit feedback
+// the squared error is the confidence-weighted sum over all pairs (§2).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "dmf/core/enum_names.hpp"
@@ -38,9 +40,12 @@ struct Regularization {
 
 /// The objective's parts, summed over all ranks.
 struct Objective {
-  double squared_error = 0.0;   // Σ_Ω (r − r̂)²
+  double squared_error = 0.0;   // Σ_Ω (r − r̂)² (all_pairs: Σ_all c (p − r̂)²)
   double regularization = 0.0;  // the λ terms
   std::uint64_t ratings = 0;    // |Ω|
+  /// The implicit-feedback objective (§2): squared_error sums over every
+  /// user-item pair, so it is no RMSE of the ratings.
+  bool all_pairs = false;
 
   [[nodiscard]] double value() const noexcept { return squared_error + regularization; }
   /// L / |Ω|, the reported "loss".
@@ -48,6 +53,10 @@ struct Objective {
     return ratings == 0 ? 0.0 : value() / static_cast<double>(ratings);
   }
   [[nodiscard]] double rmse() const noexcept;
+  /// The RMSE of the training ratings, when the objective has one.
+  [[nodiscard]] std::optional<double> train_rmse() const noexcept {
+    return all_pairs ? std::nullopt : std::optional<double>(rmse());
+  }
 };
 
 /// Collective: the objective from this rank's Σ (r − r̂)² and the

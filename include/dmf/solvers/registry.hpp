@@ -5,7 +5,9 @@
 // a SolverConfig that then builds the solver and estimates its memory.
 // Nothing else in dmf names a solver: adding one is a folder
 // src/solvers/<name>/ (+ include/dmf/solvers/<name>/) and a line in
-// src/solvers/registry.cpp.
+// src/solvers/registry.cpp. An entry serves one kind of feedback; a --solver
+// name may have an entry for each (als: explicit ALS, and implicit ALS under
+// --feedback implicit).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 
 #include "dmf/data/loader.hpp"
 #include "dmf/dist/comm.hpp"
+#include "dmf/model/feedback.hpp"
 #include "dmf/model/model.hpp"
 #include "dmf/solvers/objective.hpp"
 #include "dmf/solvers/solver.hpp"
@@ -96,15 +99,21 @@ struct SolverEntry {
   /// --solver option, for hints on values that belong elsewhere.
   std::shared_ptr<SolverConfig> (*declare)(cli::ParamSet& params,
                                            cli::Param<std::string>& solver) = nullptr;
+  /// The feedback it trains on (--feedback): (name, feedback) is unique.
+  model::Feedback feedback = model::Feedback::kExplicit;
 };
 
 /// Every registered solver, the default (als) first.
 [[nodiscard]] std::span<const SolverEntry> registered_solvers();
 /// The name of the first, the default --solver.
 [[nodiscard]] std::string default_solver();
-/// Their names, in the same order.
+/// Their names, in the same order, each once.
 [[nodiscard]] std::vector<std::string> solver_names();
+/// The names of those that train on `feedback`.
+[[nodiscard]] std::vector<std::string> solver_names(model::Feedback feedback);
 /// The names of those that follow the gradient.
 [[nodiscard]] std::vector<std::string> gradient_solver_names();
+/// The entry of --solver `name` for `feedback`, or nullptr.
+[[nodiscard]] const SolverEntry* find_solver(std::string_view name, model::Feedback feedback);
 
 }  // namespace dmf::solvers

@@ -20,7 +20,7 @@ struct EpochRecord {
   int epoch = 0;
   double loss = 0.0;
   double objective = 0.0;
-  double train_rmse = 0.0;
+  std::optional<double> train_rmse;  // none under implicit feedback (no ratings to fit)
   std::optional<double> validation_rmse;
   /// The --validation-metric when it is not rmse ("ndcg@10", "mae"; empty
   /// otherwise) and its value, absent when undefined.

@@ -39,10 +39,12 @@ class Validation {
   /// the training data (its users' items are left out of their rankings)
   /// and `model` a model of it (its blocks' shape). `relevant_threshold`:
   /// a ranking metric counts only validation ratings of at least this value
-  /// as relevant (every one when absent).
+  /// as relevant (every one when absent). `predicts_ratings`: false for an
+  /// implicit-feedback model, whose scores are no ratings, so RMSE and MAE
+  /// are not measured (they would mean nothing).
   Validation(const dist::Comm& comm, const model::Model& model, const data::RatingsData& train,
              const data::LocalRatings& ratings, const std::string& path, eval::MetricSpec metric,
-             std::optional<double> relevant_threshold);
+             std::optional<double> relevant_threshold, bool predicts_ratings = true);
 
   /// Collective: the figures of `model` as it is now.
   [[nodiscard]] ValidationFigures measure(const dist::Comm& comm, const model::Model& model,
@@ -66,6 +68,7 @@ class Validation {
  private:
   eval::RatingSet set_;
   eval::MetricSpec metric_;
+  bool predicts_ratings_ = true;
   std::vector<eval::RankingQuery> queries_;  // this rank's users, for a ranking metric
   std::uint64_t users_ranked_ = 0;
   std::uint64_t rated_left_out_ = 0;

@@ -19,8 +19,11 @@ std::shared_ptr<solvers::SolverConfig> solver_config(std::string_view name,
   // Every solver's config stays alive through the parse, as in train: the
   // parser writes into each and runs their checks.
   std::map<std::string_view, std::shared_ptr<solvers::SolverConfig>> configs;
+  std::vector<std::shared_ptr<solvers::SolverConfig>> alive;
   for (const auto& entry : solvers::registered_solvers()) {
-    configs[entry.name] = entry.declare(params, option);
+    alive.push_back(entry.declare(params, option));
+    // The first entry of a name: its explicit-feedback form.
+    configs.emplace(entry.name, alive.back());
   }
   params.parse(args);
   return configs.at(name);

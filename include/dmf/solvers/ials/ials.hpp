@@ -1,0 +1,79 @@
+// Implicit-feedback ALS (docs/design.md §4, implicit ALS; Hu, Koren,
+// Volinsky, ICDM 2008): the confidence-weighted objective of §2 over all
+// user-item pairs, minimized by alternating exact (or conjugate-gradient)
+// solves of every user row given the items and every item row given the
+// users. Each half-sweep computes the other side's Gram matrix once over all
+// its rows (exact_gram: bitwise the same for any ranks × threads), then
+// solves each row from it plus its observed pairs, which arrive through the
+// same exchange plan as explicit ALS (no rank gathers a factor matrix).
+#pragma once
+
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "dmf/solvers/als/als.hpp"
+#include "dmf/solvers/exact_solver.hpp"
+#include "dmf/solvers/ials/confidence.hpp"
+
+namespace dmf::solvers {
+
+struct IalsOptions {
+  Regularization regularization;
+  int threads = 1;
+  AlsSolve solve = AlsSolve::kCg;  // as explicit ALS's default
+  int cg_steps = 3;                // per row and half-sweep, with AlsSolve::kCg
+  Confidence confidence;
+};
+
+class IalsSolver final : public ExactSolver {
+ public:
+  /// Collective. `data` and `model` must outlive the solver; `model` has the
+  /// rows `data` owns on each side, no biases and μ = 0 (the implicit model
+  /// is p_u·q_i alone).
+  IalsSolver(const dist::Comm& comm, const data::RatingsData& data, model::Model& model,
+             IalsOptions options);
+
+  /// The --solver it is: als, under --feedback implicit.
+  [[nodiscard]] std::string_view name() const override { return "als"; }
+  std::optional<Objective> run_epoch(const BetweenSteps& between_steps) override;
+  /// The implicit objective: Σ_all c (p − p_u·q_i)² + the λ terms.
+  [[nodiscard]] Objective objective() override;
+  [[nodiscard]] Traffic traffic_per_epoch() const override;
+  /// The feedback kind, the confidence and how rows are solved.
+  [[nodiscard]] nlohmann::json report() const override;
+
+  /// Collective: the user half-sweep (every user row solved given the items).
+  void solve_users();
+  /// Collective: the item half-sweep; returns the objective after it.
+  Objective solve_items();
+
+ private:
+  /// One side as implicit ALS sweeps it, with the buffer its fetched rows
+  /// arrive in.
+  struct Side : SweepSide {
+    std::vector<float> fetched;
+  };
+
+  Side make_side(bool users);
+  void fetch(Side& side);
+  /// Solves every row of `side` given `gram`, the other side's; returns this
+  /// rank's Σ of the rows' observed_loss after, when `measure`.
+  double solve(Side& side, const Eigen::MatrixXd& gram, bool measure);
+  /// This rank's Σ of observed_loss over `side`'s rows (fetched afresh).
+  double observed_loss(Side& side);
+  /// Collective: the other side's Gram matrix, bitwise the same everywhere.
+  [[nodiscard]] Eigen::MatrixXd gram(const model::FactorBlock& rows) const;
+  /// Collective: the objective from this rank's observed-pair part and the
+  /// two Gram matrices (Σ_all s² = trace(PᵀP QᵀQ)).
+  [[nodiscard]] Objective total(double local_observed, const Eigen::MatrixXd& user_gram,
+                                const Eigen::MatrixXd& item_gram) const;
+
+  IalsOptions options_;
+  Side users_;
+  Side items_;
+  std::vector<float> packed_;       // the other side's owned rows, packed for sending
+  std::vector<double> row_losses_;  // per row of the side being solved
+};
+
+}  // namespace dmf::solvers
