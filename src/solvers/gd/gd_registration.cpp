@@ -135,8 +135,9 @@ std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::
       .solvers(gd);
   params
       .add("sparse-allreduce", &o.sparse,
-           "How item gradients are summed over ranks: on, only the rows a step touched; off, "
-           "one dense allreduce; auto, whichever moves fewer bytes")
+           "How item gradients are summed over ranks (the same bits either way): on, only the "
+           "rows a step touched; off, the whole matrix; auto, whichever moves fewer bytes, where "
+           "their measured times cross (docs/design.md §4)")
       .solvers(gd);
   return config;
 }
