@@ -61,7 +61,7 @@ state = json.load(open(sys.argv[1]))["solver_state"]
 sys.exit(0 if (state["optimizer"], state["learning_rate"]) == ("adagrad", 0.07) else 1)
 PY
 expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --optimizer adam
-contains stderr "--optimizer: 'adam' is not one of adagrad|adagrad-row|sgd; --optimizer adam applies to --solver gd, not sgd"
+contains stderr "--optimizer: 'adam' is not one of adagrad-row|adagrad|sgd; --optimizer adam applies to --solver gd, not sgd"
 expect_fail 1 dmf train --data ratings.csv --out x --lr 0.1
 contains stderr "--lr applies to --solver gd or --solver sgd, not als"
 expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --schedule inv
