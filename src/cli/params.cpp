@@ -126,6 +126,43 @@ std::string help_text(const ParamSpec& spec) {
   return text;
 }
 
+bool is_named(const ParamSpec& spec, std::string_view name) {
+  return spec.name == name || std::ranges::find(spec.aliases, name) != spec.aliases.end();
+}
+
+/// True for the first declaration of its option (the one listed, parsed by
+/// Boost and carrying the aliases); false for another solver's.
+bool is_first(const std::deque<ParamSpec>& specs, const ParamSpec& spec) {
+  for (const auto& one : specs) {
+    if (one.name == spec.name) return &one == &spec;
+  }
+  return false;
+}
+
+/// An option's declarations as --help and docs/options.md show them: those
+/// of equal text and default as one, with "gd, sgd: " before each text when
+/// there are several.
+struct Shown {
+  const ParamSpec* spec;
+  std::string prefix;
+};
+std::vector<Shown> shown(const std::vector<const ParamSpec*>& all) {
+  std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> groups;
+  for (const ParamSpec* one : all) {
+    auto same = std::ranges::find_if(groups, [&](const auto& g) {
+      return g.first->help == one->help && g.first->choices == one->choices &&
+             g.first->default_text == one->default_text && g.first->required == one->required;
+    });
+    if (same == groups.end()) same = groups.insert(groups.end(), {one, {}});
+    same->second.insert(same->second.end(), one->solvers.begin(), one->solvers.end());
+  }
+  std::vector<Shown> out;
+  for (const auto& [spec, solvers] : groups) {
+    out.push_back({spec, all.size() > 1 ? fmt::format("{}: ", fmt::join(solvers, ", ")) : ""});
+  }
+  return out;
+}
+
 /// Options that are actions of this run, not part of its configuration.
 bool is_action(const std::string& name) { return name == "config" || name == "print-config"; }
 
@@ -156,7 +193,8 @@ ParamSet::ParamSet(std::string command, std::string summary)
 }
 
 ParamSpec& ParamSet::declare(std::string name, std::string help) {
-  DMF_CHECK(find(name) == nullptr, "option --{} declared twice for '{}'", name, command_);
+  // Declared again: allowed for another solver, which .solvers() says after
+  // this returns (check_declarations).
   ParamSpec& spec = specs_.emplace_back();
   spec.name = std::move(name);
   spec.section = section_;
@@ -166,20 +204,77 @@ ParamSpec& ParamSet::declare(std::string name, std::string help) {
 
 ParamSpec* ParamSet::find(std::string_view name) {
   for (auto& spec : specs_) {
-    if (spec.name == name || std::ranges::find(spec.aliases, name) != spec.aliases.end()) {
-      return &spec;
-    }
+    if (is_named(spec, name)) return &spec;
   }
   return nullptr;
 }
 
-const ParamSpec& ParamSet::spec(std::string_view name) const {
+std::vector<const ParamSpec*> ParamSet::declarations(std::string_view name) const {
+  // A later declaration of a shared option is found by its name, also when
+  // `name` is an alias the first one declared.
+  std::vector<const ParamSpec*> out;
   for (const auto& spec : specs_) {
-    if (spec.name == name || std::ranges::find(spec.aliases, name) != spec.aliases.end()) {
-      return spec;
+    if (is_named(spec, name) || (!out.empty() && spec.name == out.front()->name)) {
+      out.push_back(&spec);
     }
   }
-  fail("no option --{} is declared for 'dmf {}'", name, command_);
+  return out;
+}
+
+std::vector<std::string> ParamSet::solvers_of(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const ParamSpec* spec : declarations(name)) {
+    if (spec->solvers.empty()) return {};
+    out.insert(out.end(), spec->solvers.begin(), spec->solvers.end());
+  }
+  return out;
+}
+
+void ParamSet::check_declarations() const {
+  std::set<std::string_view> seen;
+  for (const auto& spec : specs_) {
+    if (!seen.insert(spec.name).second) continue;
+    const auto all = declarations(spec.name);
+    if (all.size() == 1) continue;
+    std::set<std::string_view> solvers;
+    std::size_t count = 0;
+    for (const ParamSpec* one : all) {
+      DMF_CHECK(!one->solvers.empty(), "option --{} declared twice for '{}'", spec.name, command_);
+      solvers.insert(one->solvers.begin(), one->solvers.end());
+      count += one->solvers.size();
+    }
+    DMF_CHECK(solvers.size() == count, "option --{} declared twice for one solver of '{}'",
+              spec.name, command_);
+  }
+}
+
+std::string ParamSet::chosen_solver() const {
+  for (const auto& spec : specs_) {
+    if (spec.name == kSolverOption) return spec.current();
+  }
+  return {};
+}
+
+std::ptrdiff_t ParamSet::applying(std::string_view name) const {
+  const auto all = declarations(name);
+  if (all.empty()) return -1;
+  const ParamSpec* chosen = all.front();
+  if (all.size() > 1) {
+    const std::string solver = chosen_solver();
+    for (const ParamSpec* one : all) {
+      if (std::ranges::find(one->solvers, solver) != one->solvers.end()) chosen = one;
+    }
+  }
+  for (std::size_t k = 0; k < specs_.size(); ++k) {
+    if (&specs_[k] == chosen) return static_cast<std::ptrdiff_t>(k);
+  }
+  return -1;
+}
+
+const ParamSpec& ParamSet::spec(std::string_view name) const {
+  const std::ptrdiff_t k = applying(name);
+  if (k < 0) fail("no option --{} is declared for 'dmf {}'", name, command_);
+  return specs_[static_cast<std::size_t>(k)];
 }
 
 bool ParamSet::given(std::string_view name) const {
@@ -194,13 +289,16 @@ bool ParamSet::on_command_line(std::string_view name) const {
 
 std::vector<std::string> ParamSet::names() const {
   std::vector<std::string> out;
-  for (const auto& spec : specs_) out.push_back(spec.name);
+  for (const auto& spec : specs_) {
+    if (is_first(specs_, spec)) out.push_back(spec.name);
+  }
   return out;
 }
 
 std::vector<std::string> ParamSet::names_and_aliases() const {
   std::vector<std::string> out;
   for (const auto& spec : specs_) {
+    if (!is_first(specs_, spec)) continue;
     out.push_back(spec.name);
     out.insert(out.end(), spec.aliases.begin(), spec.aliases.end());
   }
@@ -210,6 +308,7 @@ std::vector<std::string> ParamSet::names_and_aliases() const {
 std::vector<std::pair<std::string, std::vector<const ParamSpec*>>> ParamSet::by_section() const {
   std::vector<std::pair<std::string, std::vector<const ParamSpec*>>> out;
   for (const auto& spec : specs_) {
+    if (!is_first(specs_, spec)) continue;
     auto it = std::ranges::find(out, spec.section, [](const auto& s) { return s.first; });
     if (it == out.end()) it = out.insert(out.end(), {spec.section, {}});
     it->second.push_back(&spec);
@@ -229,8 +328,18 @@ void ParamSet::apply(ParamSpec& spec, std::string_view value, Origin origin) {
     spec.assign(value);
   } catch (const Error& e) {
     std::string hint;
+    // A value of another solver's declaration of the option.
+    const ParamSpec* other = nullptr;
+    for (const ParamSpec* one : declarations(spec.name)) {
+      if (one != &spec && std::ranges::find(one->choices, value) != one->choices.end()) {
+        other = one;
+      }
+    }
     if (const auto it = spec.value_hints.find(value); it != spec.value_hints.end()) {
       hint = "; " + it->second;
+    } else if (other != nullptr) {
+      hint = fmt::format("; --{} {} applies to --solver {}, not {}", spec.name, value,
+                         fmt::join(other->solvers, " or --solver "), chosen_solver());
     } else if (const std::string near = closest_name(value, spec.choices); !near.empty()) {
       hint = fmt::format("; did you mean {}?", near);
     }
@@ -239,10 +348,17 @@ void ParamSet::apply(ParamSpec& spec, std::string_view value, Origin origin) {
   origins_[spec.name] = std::move(origin);
 }
 
+void ParamSet::apply_from_file(ParamSpec& spec, std::string_view value, Origin origin) {
+  apply(spec, value, std::move(origin));
+  if (spec.current() == spec.default_text) origins_.erase(spec.name);
+}
+
 void ParamSet::parse(std::span<const std::string> args, const std::set<std::string>& other_keys) {
+  check_declarations();
   po::options_description description;
   description.add_options()("help,h", "");
   for (const auto& spec : specs_) {
+    if (!is_first(specs_, spec)) continue;
     for (const auto& name : names_of(spec)) {
       auto* semantic = po::value<std::vector<std::string>>();
       if (spec.implicit_value) {
@@ -283,6 +399,15 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
       return;
     }
   }
+  // Values of options declared by several solvers wait until --solver has
+  // its value, which says whose declaration takes them.
+  struct Waiting {
+    std::string name;
+    std::string value;
+    Origin origin;
+  };
+  std::vector<Waiting> waiting;
+  const auto shared = [this](const ParamSpec& spec) { return declarations(spec.name).size() > 1; };
   for (const auto& option : parsed.options) {
     ParamSpec* spec = find(option.string_key);
     if (spec == nullptr) {  // a positional token: there are no positional arguments
@@ -294,6 +419,11 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
     // An option given without its (implicit) value arrives with none.
     const std::string value =
         option.value.empty() ? spec->implicit_value.value_or("") : option.value.front();
+    if (shared(*spec)) {
+      origins_[spec->name] = {Origin::Kind::kCommandLine, ""};
+      waiting.push_back({spec->name, value, {Origin::Kind::kCommandLine, ""}});
+      continue;
+    }
     apply(*spec, value, {Origin::Kind::kCommandLine, ""});
   }
 
@@ -317,13 +447,39 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
       }
       in_file.emplace(spec->name, where);
       if (given(spec->name)) continue;  // the command line wins
-      apply(*spec, entry.value, {Origin::Kind::kConfigFile, where});
+      if (shared(*spec)) {
+        origins_[spec->name] = {Origin::Kind::kConfigFile, where};
+        waiting.push_back({spec->name, entry.value, {Origin::Kind::kConfigFile, where}});
+        continue;
+      }
       // A default spelled out in a file is no request (see given()).
-      if (spec->current() == spec->default_text) origins_.erase(spec->name);
+      apply_from_file(*spec, entry.value, {Origin::Kind::kConfigFile, where});
+    }
+  }
+  const std::string solver = chosen_solver();
+  for (auto& [name, value, origin] : waiting) {
+    ParamSpec& spec = specs_[static_cast<std::size_t>(applying(name))];
+    if (std::ranges::find(spec.solvers, solver) == spec.solvers.end()) {
+      // No declaration for this solver: given, the option is refused for
+      // it (not its value for another); a default of one spelled out in a
+      // file is no request.
+      const auto all = declarations(name);
+      if (origin.kind == Origin::Kind::kConfigFile &&
+          std::ranges::any_of(all,
+                              [&](const ParamSpec* one) { return one->default_text == value; })) {
+        origins_.erase(name);
+      }
+      continue;
+    }
+    if (origin.kind == Origin::Kind::kConfigFile) {
+      apply_from_file(spec, value, std::move(origin));
+    } else {
+      apply(spec, value, std::move(origin));
     }
   }
 
   for (auto& spec : specs_) {
+    if (&spec != &this->spec(spec.name)) continue;  // another solver's declaration
     const auto it = origins_.find(spec.name);
     const Origin origin = it == origins_.end() ? Origin{} : it->second;
     if (spec.required && origin.kind == Origin::Kind::kDefault && !print_config_) {
@@ -340,6 +496,7 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
 }
 
 std::string ParamSet::help() const {
+  check_declarations();
   constexpr std::size_t kColumn = 30;
   constexpr std::size_t kWidth = 100;
   std::ostringstream out;
@@ -371,18 +528,24 @@ std::string ParamSet::help() const {
     for (const ParamSpec* spec : specs) {
       std::string head = "  --" + spec->name;
       head += spec->implicit_value ? " [" + spec->value_name + "]" : " " + spec->value_name;
-      std::string text = help_text(*spec);
-      if (spec->required) {
-        text += " [required]";
-      } else if (!spec->default_text.empty()) {
-        text += " [default: " + spec->default_text + "]";
-      }
       if (head.size() + 2 > kColumn) {
         out << head << "\n" << std::string(kColumn, ' ');
       } else {
         out << head << std::string(kColumn - head.size(), ' ');
       }
-      wrapped(text);
+      // An option of several solvers: each one's text on lines of its own.
+      const auto all = shown(declarations(spec->name));
+      for (std::size_t d = 0; d < all.size(); ++d) {
+        const ParamSpec& one = *all[d].spec;
+        std::string text = all[d].prefix + help_text(one);
+        if (one.required) {
+          text += " [required]";
+        } else if (!one.default_text.empty()) {
+          text += " [default: " + one.default_text + "]";
+        }
+        if (d > 0) out << std::string(kColumn, ' ');
+        wrapped(text);
+      }
     }
     if (title == kGeneral)
       out << "  --help" << std::string(kColumn - 8, ' ') << "Show this help and exit\n";
@@ -398,8 +561,8 @@ std::string ParamSet::help() const {
 
 std::vector<std::pair<std::string, std::string>> ParamSet::effective_values() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& spec : specs_) {
-    if (spec.name != "print-config") out.emplace_back(spec.name, spec.current());
+  for (const auto& name : names()) {
+    if (name != "print-config") out.emplace_back(name, spec(name).current());
   }
   return out;
 }
@@ -412,7 +575,7 @@ std::string ParamSet::effective_config(bool origins) const {
     std::ostringstream lines;
     for (const ParamSpec* spec : specs) {
       if (is_action(spec->name)) continue;
-      lines << spec->name << " = " << ini_value(spec->current());
+      lines << spec->name << " = " << ini_value(this->spec(spec->name).current());
       const auto it = origins_.find(spec->name);
       if (origins && it != origins_.end()) {
         switch (it->second.kind) {
@@ -434,27 +597,38 @@ std::string ParamSet::effective_config(bool origins) const {
 }
 
 std::string ParamSet::markdown() const {
+  check_declarations();
   std::ostringstream out;
   for (const auto& [title, specs] : by_section()) {
     out << "### " << title << "\n\n| option | default | description |\n|---|---|---|\n";
     for (const ParamSpec* spec : specs) {
-      std::string text;
-      for (const char c : spec->help) {
-        if (c == '|') text += '\\';  // a bare '|' would end the table cell
-        text += c;
+      // An option of several solvers: each one's text and default, one line
+      // of the cell each.
+      std::vector<std::string> defaults;
+      std::vector<std::string> texts;
+      for (const auto& [one, prefix] : shown(declarations(spec->name))) {
+        std::string text = prefix;
+        for (const char c : one->help) {
+          if (c == '|') text += '\\';  // a bare '|' would end the table cell
+          text += c;
+        }
+        if (!one->choices.empty() && one->value_name != "BOOL") {
+          if (!text.ends_with('.')) text += '.';
+          text += fmt::format(" One of `{}`.", fmt::join(one->choices, "`, `"));
+        }
+        if (!one->aliases.empty()) {
+          if (!text.ends_with('.')) text += '.';
+          text += fmt::format(" Also `--{}`.", fmt::join(one->aliases, "`, `--"));
+        }
+        texts.push_back(std::move(text));
+        if (one->required) {
+          defaults.push_back(prefix + "required");
+        } else if (!one->default_text.empty()) {
+          defaults.push_back(prefix + "`" + one->default_text + "`");
+        }
       }
-      if (!spec->choices.empty() && spec->value_name != "BOOL") {
-        if (!text.ends_with('.')) text += '.';
-        text += fmt::format(" One of `{}`.", fmt::join(spec->choices, "`, `"));
-      }
-      if (!spec->aliases.empty()) {
-        if (!text.ends_with('.')) text += '.';
-        text += fmt::format(" Also `--{}`.", fmt::join(spec->aliases, "`, `--"));
-      }
-      const std::string def = spec->required               ? "required"
-                              : spec->default_text.empty() ? ""
-                                                           : "`" + spec->default_text + "`";
-      out << "| `--" << spec->name << "` | " << def << " | " << text << " |\n";
+      out << "| `--" << spec->name << "` | " << fmt::format("{}", fmt::join(defaults, "<br>"))
+          << " | " << fmt::format("{}", fmt::join(texts, "<br>")) << " |\n";
     }
     out << "\n";
   }

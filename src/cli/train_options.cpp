@@ -274,14 +274,14 @@ void check_train_options(const TrainOptions& o, const ParamSet& params) {
   }
   // An option declared for other solvers is refused: it would be ignored.
   const std::string& solver = o.solver;
-  for (const auto& spec : params.specs()) {
-    if (spec.solvers.empty() || std::ranges::find(spec.solvers, solver) != spec.solvers.end()) {
-      continue;
-    }
-    DMF_CHECK(!params.given(spec.name), "--{} applies to --solver {}, not {}", spec.name,
-              fmt::join(spec.solvers, " or --solver "), solver);
+  for (const auto& name : params.names()) {
+    const auto takers = params.solvers_of(name);
+    if (takers.empty() || std::ranges::find(takers, solver) != takers.end()) continue;
+    DMF_CHECK(!params.given(name), "--{} applies to --solver {}, not {}", name,
+              fmt::join(takers, " or --solver "), solver);
   }
-  for (const auto& spec : params.specs()) {
+  for (const auto& name : params.names()) {
+    const ParamSpec& spec = params.spec(name);  // the --solver's own declaration
     const auto& [option, value] = spec.only_with;
     if (option.empty() || !params.given(spec.name)) continue;
     const std::string current = params.spec(option).current();

@@ -51,7 +51,7 @@ done
 # train's options are grouped by task, in this order, the common ones first.
 expect_ok dmf train --help
 sections=$(grep -E '^[A-Z][^:]*:$' "$WORK/stdout" | tr '\n' '|')
-[[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer (--solver gd):|CCD++ (--solver ccd):|Per-rating SGD (--solver sgd):|Implicit feedback (--feedback implicit):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
+[[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer and learning rate:|Gradient descent (--solver gd):|CCD++ (--solver ccd):|Implicit feedback (--feedback implicit):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
   fail "train's --help sections: $sections"
 contains "$WORK/stdout" "(also --k, --factors)"
 [[ "$(grep -n -- '--rank K' "$WORK/stdout" | cut -d: -f1)" -lt "$(grep -n -- '--reg-weighting' "$WORK/stdout" | cut -d: -f1)" ]] ||
@@ -118,7 +118,7 @@ contains "$WORK/stderr" "verbose = true  # verbose.ini:2"
 
 # An error is the first thing printed, even when raised after parsing.
 expect_fail 1 dmf train --data r.csv --out never --lr 0.1
-[[ "$(head -n 1 "$WORK/stderr")" == "dmf: error: --lr applies to --solver gd, not als" ]] ||
+[[ "$(head -n 1 "$WORK/stderr")" == "dmf: error: --lr applies to --solver gd or --solver sgd, not als" ]] ||
   fail "the error is not the first line: $(head -n 3 "$WORK/stderr")"
 [[ ! -s "$WORK/stdout" ]] || fail "stdout before the error"
 

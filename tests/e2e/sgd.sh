@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # --solver sgd end to end: a run killed with SIGKILL after a checkpoint and
 # resumed with --resume auto ends with the bytes of the uninterrupted run
-# (docs/design.md §5); a 2-rank checkpoint resumes on 1 rank; sgd's own
-# options are refused where they do not apply.
+# (docs/design.md §5); a 2-rank checkpoint resumes on 1 rank; the step
+# options sgd shares with gd take sgd's values and are refused where they do
+# not apply.
 source "$DMF_E2E_LIB"
 
 expect_ok dmf generate --users 1500 --items 400 --ratings 60000 --true-rank 4 --noise 0.3 \
@@ -44,9 +45,24 @@ same_model ref killed
 expect_ok dmf_np 1 "${sgd[@]}" --out one --checkpoint-dir ck-copy --resume auto
 contains stderr "resuming from ck-copy/ckpt-"
 [[ -s one/item_factors.npy ]] || fail "the 1-rank resume wrote no model"
+# The step options are sgd's, and a resumed run must share them.
+expect_fail 1 dmf_np 1 "${sgd[@]}" --out other --checkpoint-dir ck-copy --resume auto \
+  --optimizer adagrad
+contains stderr "--optimizer adagrad-row there, adagrad here"
 
-# sgd's options under another solver, and a schedule under an adagrad.
-expect_fail 1 dmf train --data ratings.csv --out x --sgd-lr 0.1
-contains stderr "--sgd-lr applies to --solver sgd, not als"
-expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --sgd-schedule inv
-contains stderr "--sgd-schedule applies to --sgd-optimizer sgd, not adagrad-row"
+# The step options gd and sgd both declare, each for itself: sgd's values
+# and defaults under --solver sgd (the manifest says what ran), gd's values
+# refused naming gd, none of them under als, a schedule only of plain steps.
+expect_ok dmf train --data ratings.csv --rank 4 --epochs 1 --solver sgd --optimizer adagrad \
+  --lr 0.07 --out named --quiet
+python3 - named/manifest.json <<'PY' || fail "--optimizer adagrad --lr 0.07 did not reach sgd"
+import json, sys
+state = json.load(open(sys.argv[1]))["solver_state"]
+sys.exit(0 if (state["optimizer"], state["learning_rate"]) == ("adagrad", 0.07) else 1)
+PY
+expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --optimizer adam
+contains stderr "--optimizer: 'adam' is not one of adagrad-row|adagrad|sgd; --optimizer adam applies to --solver gd, not sgd"
+expect_fail 1 dmf train --data ratings.csv --out x --lr 0.1
+contains stderr "--lr applies to --solver gd or --solver sgd, not als"
+expect_fail 1 dmf train --data ratings.csv --out x --solver sgd --schedule inv
+contains stderr "--schedule applies to --optimizer sgd, not adagrad-row"

@@ -10,6 +10,7 @@
 #include <array>
 #include <charconv>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -63,7 +64,12 @@ struct ParamSpec {
   std::map<std::string, std::string, std::less<>> value_hints;
   bool required = false;
   /// The solvers (--solver values) the option applies to; empty: all. Given
-  /// under another solver, the option is refused.
+  /// under another solver, the option is refused. Several solvers may each
+  /// declare the same option (--optimizer of gd and of sgd), each bound to
+  /// its own field with its own default, values, checks and help, as long as
+  /// every declaration names its solvers and no solver has two: the option
+  /// is parsed, checked and shown by the declaration of the --solver given
+  /// (docs/design.md §4), and --help lists it once with each one's values.
   std::vector<std::string> solvers;
   /// Applies only when option `first` has the value `second` (--cg-steps
   /// with --als-solve cg); empty: always. Given otherwise, it is refused.
@@ -119,7 +125,8 @@ class Param {
     spec_->implicit_value = std::move(value);
     return *this;
   }
-  /// Applies only under these --solver values (see ParamSpec::solvers).
+  /// Applies only under these --solver values (see ParamSpec::solvers: with
+  /// it, another solver may declare the same option for itself).
   Param& solvers(std::vector<std::string> names) {
     spec_->solvers = std::move(names);
     return *this;
@@ -204,6 +211,9 @@ class ParamSet {
   /// The section of the options every command has (--config, --print-config,
   /// --verbose, --quiet); --help lists it last.
   static constexpr std::string_view kGeneral = "General";
+  /// The option whose value picks which declaration of an option declared by
+  /// several solvers applies (ParamSpec::solvers).
+  static constexpr std::string_view kSolverOption = "solver";
 
   ParamSet(std::string command, std::string summary);
 
@@ -255,11 +265,19 @@ class ParamSet {
   [[nodiscard]] bool on_command_line(std::string_view name) const;
 
   [[nodiscard]] const std::string& command() const noexcept { return command_; }
+  /// Every declaration, in order: an option declared by several solvers
+  /// comes once per declaration.
   [[nodiscard]] const std::deque<ParamSpec>& specs() const noexcept { return specs_; }
-  /// The declaration of --name (or of an alias); throws dmf::Error when
-  /// there is none.
+  /// The declaration of --name (or of an alias) that applies: of an option
+  /// declared by several solvers, the one for the --solver given (the first
+  /// when none is for it). Throws dmf::Error when there is none.
   [[nodiscard]] const ParamSpec& spec(std::string_view name) const;
-  /// The canonical names of the options, in declaration order.
+  /// Every declaration of --name (or of an alias), in order; empty when
+  /// there is none.
+  [[nodiscard]] std::vector<const ParamSpec*> declarations(std::string_view name) const;
+  /// The solvers --name applies to, over all its declarations; empty: all.
+  [[nodiscard]] std::vector<std::string> solvers_of(std::string_view name) const;
+  /// The canonical names of the options, in declaration order, once each.
   [[nodiscard]] std::vector<std::string> names() const;
   /// The canonical names and the aliases.
   [[nodiscard]] std::vector<std::string> names_and_aliases() const;
@@ -280,10 +298,22 @@ class ParamSet {
 
  private:
   ParamSpec& declare(std::string name, std::string help);
-  /// The declared options grouped by section, in listing order.
+  /// Throws unless every option declared more than once is declared by
+  /// solvers, no solver twice (ParamSpec::solvers).
+  void check_declarations() const;
+  /// The value of --solver, or "" when the command has none.
+  [[nodiscard]] std::string chosen_solver() const;
+  /// Index in specs_ of the declaration of `name` that applies (see spec()),
+  /// or -1.
+  [[nodiscard]] std::ptrdiff_t applying(std::string_view name) const;
+  /// The first declaration of each option grouped by section, in listing
+  /// order (an option declared by several solvers is listed where it was
+  /// first declared).
   [[nodiscard]] std::vector<std::pair<std::string, std::vector<const ParamSpec*>>> by_section()
       const;
   void apply(ParamSpec& spec, std::string_view value, Origin origin);
+  /// Applies a config file's value; a default spelled out is no request.
+  void apply_from_file(ParamSpec& spec, std::string_view value, Origin origin);
   [[nodiscard]] std::string describe(const Origin& origin, const std::string& name) const;
   [[nodiscard]] ParamSpec* find(std::string_view name);
 

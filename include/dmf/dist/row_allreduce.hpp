@@ -1,12 +1,16 @@
 // Summing rows of a replicated matrix across ranks when each rank touched
 // only some of them (the item gradients of a gd step). Two ways:
-//   dense   MPI_Allreduce of the whole matrix; its cost does not depend on
-//           how many rows were touched;
+//   dense   the whole matrix summed over ranks (each rank sums a slice of
+//           the rows from every rank, then the slices are gathered: the
+//           bytes of a ring allreduce); its cost does not depend on how
+//           many rows were touched;
 //   sparse  every rank sends only its touched rows (their indices and
 //           values) to every other (MPI_Allgatherv), and each sums them in
 //           rank order; cheaper when few rows are touched.
-// `auto` picks per call from the bytes each would move, a rule that depends
-// only on the touched counts, so a run is reproducible at a fixed layout.
+// Both add every row's values in rank order, so they give the same bits at
+// any rank count, and `auto` (a rule of the touched counts alone, set from
+// a measured crossover: docs/design.md §4, gd) changes the time, never the
+// model.
 #pragma once
 
 #include <array>
@@ -71,11 +75,13 @@ class RowAllreduce {
   std::uint32_t rows_ = 0;
   std::size_t width_ = 0;
   SparseMode mode_ = SparseMode::kAuto;
-  std::vector<double> sums_;            // rows × width; zero outside touched_
+  std::vector<double> sums_;  // rows × width; zero outside touched_
   std::vector<std::uint32_t> touched_;
-  std::vector<std::uint8_t> seen_;      // per row, during a sparse merge
+  std::vector<std::uint8_t> seen_;       // per row, during a sparse merge
   std::vector<std::uint32_t> all_rows_;  // every rank's rows, in rank order (sparse)
   std::vector<double> all_values_;
+  std::vector<double> parts_;  // every rank's copy of this rank's slice (dense)
+  std::vector<double> slice_;  // their sum
   RowAllreduceStats stats_;
 };
 

@@ -103,6 +103,11 @@ struct SolverEntry {
   model::Feedback feedback = model::Feedback::kExplicit;
 };
 
+/// The help section of the options several solvers declare, each for itself
+/// (--optimizer, --lr, --schedule and theirs: gd and sgd), so that --help
+/// lists them together, once each (docs/design.md §4).
+inline constexpr std::string_view kStepSection = "Optimizer and learning rate";
+
 /// Every registered solver, the default (als) first.
 [[nodiscard]] std::span<const SolverEntry> registered_solvers();
 /// The name of the first, the default --solver.

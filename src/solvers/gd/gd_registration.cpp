@@ -64,7 +64,8 @@ std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::
                             entry.name));
   }
   const std::vector<std::string> gd{"gd"};
-  params.section("Optimizer (--solver gd)");
+  // The step options sgd declares too, each for itself (docs/design.md §4).
+  params.section(std::string(kStepSection));
   params.add("optimizer", &o.optimizer.kind, "The update rule (see the README for each formula)")
       .solvers(gd);
   params
@@ -75,16 +76,38 @@ std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::
       .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive")
       .solvers(gd);
   params
-      .add("batch-size", &o.batch_size,
-           "Ratings per step over all ranks; 0, or at least the number of ratings, is full-batch "
-           "gradient descent")
-      .value_name("B")
-      .solvers(gd);
-  params
       .add("schedule", &config->schedule,
            "Learning rate over time t in epochs: constant; inv-sqrt lr/sqrt(t+c); "
            "inv lr*t1/(t+t1); step lr*factor^floor(t/every) (default: step for sgd, momentum "
            "and nesterov, constant for the others)")
+      .solvers(gd);
+  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt")
+      .value_name("C")
+      .positive()
+      .solvers(gd);
+  params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
+      .value_name("T1")
+      .positive()
+      .solvers(gd);
+  params.add("step-every", &o.schedule.step_every, "Epochs between decays of --schedule step")
+      .value_name("N")
+      .positive()
+      .solvers(gd);
+  params.add("step-factor", &o.schedule.step_factor, "Factor of each decay of --schedule step")
+      .value_name("F")
+      .check([](double f) { return f > 0.0 && f <= 1.0; }, "must be in (0, 1]")
+      .solvers(gd);
+  params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
+      .value_name("E")
+      .at_least(0.0)
+      .solvers(gd);
+
+  params.section("Gradient descent (--solver gd)");
+  params
+      .add("batch-size", &o.batch_size,
+           "Ratings per step over all ranks; 0, or at least the number of ratings, is full-batch "
+           "gradient descent")
+      .value_name("B")
       .solvers(gd);
   params.add("momentum", &o.optimizer.momentum, "Momentum of momentum and nesterov")
       .value_name("M")
@@ -106,34 +129,15 @@ std::shared_ptr<SolverConfig> declare_gd(cli::ParamSet& params, cli::Param<std::
       .at_least(0.0)
       .below(1.0)
       .solvers(gd);
-  params.add("eps", &o.optimizer.eps, "Epsilon of adagrad, adagrad-avg, rmsprop and adam")
-      .value_name("E")
-      .at_least(0.0)
-      .solvers(gd);
   params
       .add("eps-placement", &o.optimizer.eps_placement,
            "outside: g / (sqrt(s) + eps); inside: g / sqrt(s + eps)")
       .solvers(gd);
-  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt")
-      .value_name("C")
-      .positive()
-      .solvers(gd);
-  params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
-      .value_name("T1")
-      .positive()
-      .solvers(gd);
-  params.add("step-every", &o.schedule.step_every, "Epochs between decays of --schedule step")
-      .value_name("N")
-      .positive()
-      .solvers(gd);
-  params.add("step-factor", &o.schedule.step_factor, "Factor of each decay of --schedule step")
-      .value_name("F")
-      .check([](double f) { return f > 0.0 && f <= 1.0; }, "must be in (0, 1]")
-      .solvers(gd);
   params
       .add("sparse-allreduce", &o.sparse,
-           "How item gradients are summed over ranks: on, only the rows a step touched; off, "
-           "one dense allreduce; auto, whichever moves fewer bytes")
+           "How item gradients are summed over ranks (the same bits either way): on, only the "
+           "rows a step touched; off, the whole matrix; auto, whichever moves fewer bytes, where "
+           "their measured times cross (docs/design.md §4)")
       .solvers(gd);
   return config;
 }

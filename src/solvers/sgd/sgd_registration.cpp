@@ -47,16 +47,19 @@ std::shared_ptr<SolverConfig> declare_sgd(cli::ParamSet& params,
   auto config = std::make_shared<SgdConfig>();
   sgd::SgdOptions& o = config->options;
   const std::vector<std::string> sgd{"sgd"};
-  params.section("Per-rating SGD (--solver sgd)");
+  // gd's step options, declared again for sgd with sgd's defaults and
+  // values: where they mean the same thing they have the same name
+  // (docs/design.md §4).
+  params.section(std::string(kStepSection));
   params
-      .add("sgd-optimizer", &o.rule,
+      .add("optimizer", &o.rule,
            "How each parameter steps along its gradient, one rating at a time: adagrad-row, "
-           "lr / (sqrt(s) + 1e-8) with s the sum of the squared gradients' means over a factor "
+           "lr / (sqrt(s) + eps) with s the sum of the squared gradients' means over a factor "
            "row (LIBMF's: one root per row); adagrad, the same per coordinate; sgd, lr (with "
-           "--sgd-schedule)")
+           "--schedule)")
       .solvers(sgd);
   params
-      .add("sgd-lr", &config->lr,
+      .add("lr", &config->lr,
            fmt::format("Learning rate (default: adagrad-row {}, adagrad {}, sgd {})",
                        sgd::default_learning_rate(sgd::StepRule::kAdagradRow),
                        sgd::default_learning_rate(sgd::StepRule::kAdagrad),
@@ -64,12 +67,30 @@ std::shared_ptr<SolverConfig> declare_sgd(cli::ParamSet& params,
       .value_name("ETA")
       .check([](const std::optional<double>& l) { return !l || *l > 0.0; }, "must be positive")
       .solvers(sgd);
+  // The schedule and its constants: only of plain steps.
   params
-      .add("sgd-schedule", &o.schedule.kind,
-           "Learning rate over epochs t of --sgd-optimizer sgd: constant; inv-sqrt lr/sqrt(t+1); "
-           "inv lr*10/(t+10); step lr*0.5^floor(t/10)")
+      .add("schedule", &o.schedule.kind,
+           "Learning rate over epochs t of --optimizer sgd: constant; inv-sqrt lr/sqrt(t+c); "
+           "inv lr*t1/(t+t1); step lr*factor^floor(t/every)")
       .solvers(sgd)
-      .only_with("sgd-optimizer", "sgd");
+      .only_with("optimizer", "sgd");
+  params.add("schedule-c", &o.schedule.c, "c of --schedule inv-sqrt")
+      .positive()
+      .solvers(sgd)
+      .only_with("optimizer", "sgd");
+  params.add("schedule-t1", &o.schedule.t1, "t1 of --schedule inv, in epochs")
+      .positive()
+      .solvers(sgd)
+      .only_with("optimizer", "sgd");
+  params.add("step-every", &o.schedule.step_every, "Epochs between decays of --schedule step")
+      .positive()
+      .solvers(sgd)
+      .only_with("optimizer", "sgd");
+  params.add("step-factor", &o.schedule.step_factor, "Factor of each decay of --schedule step")
+      .check([](double f) { return f > 0.0 && f <= 1.0; }, "must be in (0, 1]")
+      .solvers(sgd)
+      .only_with("optimizer", "sgd");
+  params.add("eps", &o.eps, "Epsilon of adagrad-row and adagrad").at_least(0.0).solvers(sgd);
   return config;
 }
 

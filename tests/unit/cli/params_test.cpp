@@ -365,3 +365,182 @@ TEST(Params, OneOfListsAndRefusesLikeAnEnum) {
 
 }  // namespace
 }  // namespace dmf::cli
+
+namespace dmf::cli {
+namespace {
+
+// One option declared by two solvers, each bound to its own field with its
+// own default, values and checks (docs/design.md §4).
+struct SharedFixture {
+  std::string solver = "a";
+  std::string a_rule = "x";
+  std::string b_rule = "w";
+  double a_lr = 0.1;
+  double b_lr = 0.05;
+  int a_only = 1;
+  ParamSet params{"demo", "A demo command"};
+  SharedFixture() {
+    params.add("solver", &solver, "Solver").one_of({"a", "b", "c"});
+    params.section("Steps");
+    params.add("rule", &a_rule, "Rule of a").one_of({"x", "y", "z"}).solvers({"a"});
+    params.add("lr", &a_lr, "Rate of a").positive().solvers({"a"});
+    params.add("a-only", &a_only, "Only a's").solvers({"a"});
+    params.section("Other");
+    params.add("rule", &b_rule, "Rule of b").one_of({"w", "x"}).solvers({"b"});
+    params.add("lr", &b_lr, "Rate of b").positive().at_most(1.0).solvers({"b"});
+  }
+};
+
+std::string error_of(SharedFixture& f, std::vector<std::string> args) {
+  try {
+    f.params.parse(args);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(SharedOption, EachSolverTakesItsOwnValueAndDefault) {
+  SharedFixture f;
+  // The option may come before --solver: the value waits for it.
+  f.params.parse(std::vector<std::string>{"--rule", "x", "--lr", "0.5", "--solver", "b"});
+  EXPECT_EQ(f.b_rule, "x");
+  EXPECT_EQ(f.b_lr, 0.5);
+  EXPECT_EQ(f.a_rule, "x");
+  EXPECT_EQ(f.a_lr, 0.1);
+  EXPECT_TRUE(f.params.given("rule"));
+  EXPECT_EQ(f.params.spec("rule").solvers, std::vector<std::string>{"b"});
+  EXPECT_EQ(f.params.solvers_of("rule"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(f.params.solvers_of("solver").empty());
+  EXPECT_EQ(f.params.names(),
+            (std::vector<std::string>{"config", "print-config", "solver", "rule", "lr", "a-only"}));
+
+  SharedFixture defaults;
+  defaults.params.parse(std::vector<std::string>{"--solver", "b"});
+  const auto values = defaults.params.effective_values();
+  const auto value_of = [&](const std::string& name) {
+    return std::ranges::find(values, name, [](const auto& v) { return v.first; })->second;
+  };
+  EXPECT_EQ(value_of("rule"), "w");
+  EXPECT_EQ(value_of("lr"), "0.05");
+  EXPECT_FALSE(defaults.params.given("rule"));
+  // A solver with no declaration of its own reads the first one's.
+  SharedFixture other;
+  other.params.parse(std::vector<std::string>{"--solver", "c"});
+  EXPECT_EQ(other.params.spec("rule").current(), "x");
+}
+
+TEST(SharedOption, ChecksAndValuesAreTheChosenSolvers) {
+  SharedFixture f;
+  EXPECT_EQ(error_of(f, {"--solver", "a", "--rule", "w"}),
+            "--rule: 'w' is not one of x|y|z; --rule w applies to --solver b, not a");
+  SharedFixture g;
+  EXPECT_EQ(error_of(g, {"--rule", "y", "--solver", "b"}),
+            "--rule: 'y' is not one of w|x; --rule y applies to --solver a, not b");
+  SharedFixture h;
+  EXPECT_EQ(error_of(h, {"--solver", "b", "--lr", "2"}), "--lr: must be at most 1 (got 2)");
+  SharedFixture i;
+  EXPECT_EQ(error_of(i, {"--solver", "a", "--lr", "2"}), "no error");
+  SharedFixture twice;
+  EXPECT_EQ(error_of(twice, {"--lr", "2", "--lr", "3"}), "--lr is given more than once");
+}
+
+TEST(SharedOption, UnderASolverWithoutOneTheOptionIsOnlyGiven) {
+  // Neither a's value nor b's is checked under c: the option is c's to
+  // refuse whatever its value (train: "--rule applies to --solver a or
+  // --solver b, not c").
+  SharedFixture f;
+  EXPECT_EQ(error_of(f, {"--solver", "c", "--rule", "w"}), "no error");
+  EXPECT_TRUE(f.params.given("rule"));
+  EXPECT_EQ(f.a_rule, "x");
+  EXPECT_EQ(f.b_rule, "w");
+  // Any declaration's default spelled out in a file is no request.
+  test::TempDir dir;
+  const std::string file = dir.write("c.ini", "rule = w\nlr = 0.1\n");
+  SharedFixture g;
+  g.params.parse(std::vector<std::string>{"--config", file, "--solver", "c"});
+  EXPECT_FALSE(g.params.given("rule"));
+  EXPECT_FALSE(g.params.given("lr"));
+}
+
+TEST(SharedOption, ConfigFileValuesWaitForTheSolver) {
+  test::TempDir dir;
+  const std::string file = dir.write("c.ini", "rule = x\nlr = 0.05\n");
+  SharedFixture f;
+  f.params.parse(std::vector<std::string>{"--config", file, "--solver", "b"});
+  EXPECT_EQ(f.b_rule, "x");
+  EXPECT_NE(f.params.effective_config().find("rule = x  # " + file + ":1"), std::string::npos);
+  // b's default spelled out is no request; it would be a's value.
+  EXPECT_FALSE(f.params.given("lr"));
+  // --print-config under b prints b's values, once, and reads back.
+  SharedFixture printed;
+  printed.params.parse(std::vector<std::string>{"--solver", "b", "--rule", "x"});
+  const std::string text = printed.params.effective_config(false);
+  EXPECT_NE(text.find("rule = x\nlr = 0.05\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("rule ="), text.rfind("rule =")) << text;
+  const std::string back = dir.write("printed.ini", text);
+  SharedFixture again;
+  again.params.parse(std::vector<std::string>{"--config", back});
+  EXPECT_EQ(again.params.effective_config(false), text);
+}
+
+TEST(SharedOption, HelpListsTheOptionOnceWithEachSolversValues) {
+  SharedFixture f;
+  const std::string help = f.params.help();
+  EXPECT_EQ(help.find("--rule NAME"), help.rfind("--rule NAME")) << help;
+  // In the section of its first declaration; the other section has nothing.
+  EXPECT_LT(help.find("Steps:"), help.find("--rule NAME"));
+  EXPECT_EQ(help.find("Other:"), std::string::npos) << help;
+  EXPECT_NE(help.find("a: Rule of a (x|y|z) [default: x]\n"
+                      "                              b: Rule of b (w|x) [default: w]\n"),
+            std::string::npos)
+      << help;
+  const std::string md = f.params.markdown();
+  EXPECT_NE(md.find("| `--lr` | a: `0.1`<br>b: `0.05` | a: Rate of a<br>b: Rate of b |"),
+            std::string::npos)
+      << md;
+}
+
+TEST(SharedOption, DeclarationsOfTheSameTextAreShownOnce) {
+  std::string solver = "a";
+  double a_every = 4.0;
+  double b_every = 4.0;
+  std::optional<double> a_rate;
+  std::optional<double> b_rate;
+  ParamSet params("demo", "A demo command");
+  params.add("solver", &solver, "Solver").one_of({"a", "b"});
+  params.add("every", &a_every, "Epochs between decays").solvers({"a"});
+  params.add("rate", &a_rate, "Rate of a").solvers({"a"});
+  params.add("every", &b_every, "Epochs between decays").solvers({"b"});
+  params.add("rate", &b_rate, "Rate of b").solvers({"b"});
+  const std::string help = params.help();
+  EXPECT_NE(help.find("--every NUM                 a, b: Epochs between decays [default: 4]\n"),
+            std::string::npos)
+      << help;
+  const std::string md = params.markdown();
+  EXPECT_NE(md.find("| `--every` | a, b: `4` | a, b: Epochs between decays |"), std::string::npos)
+      << md;
+  // No default to show: the cell is empty.
+  EXPECT_NE(md.find("| `--rate` |  | a: Rate of a<br>b: Rate of b |"), std::string::npos) << md;
+}
+
+TEST(SharedOption, DeclaredTwiceOnlyBySolvers) {
+  int x = 0;
+  int y = 0;
+  ParamSet plain("demo", "A demo command");
+  plain.add("x", &x, "X");
+  plain.add("x", &y, "X again");
+  EXPECT_THROW(plain.parse(std::vector<std::string>{}), Error);
+  ParamSet same("demo", "A demo command");
+  same.add("x", &x, "X").solvers({"a", "b"});
+  same.add("x", &y, "X again").solvers({"b"});
+  try {
+    same.parse(std::vector<std::string>{});
+    FAIL() << "accepted two declarations for solver b";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "option --x declared twice for one solver of 'demo'");
+  }
+}
+
+}  // namespace
+}  // namespace dmf::cli

@@ -32,8 +32,8 @@ enum class StepRule { kAdagrad, kAdagradRow, kSgd };
 
 inline std::span<const EnumName<StepRule>> enum_names(StepRule /*tag*/) {
   static constexpr std::array<EnumName<StepRule>, 3> kNames{{
+      {StepRule::kAdagradRow, "adagrad-row"},  // the default first, as in --help
       {StepRule::kAdagrad, "adagrad"},
-      {StepRule::kAdagradRow, "adagrad-row"},
       {StepRule::kSgd, "sgd"},
   }};
   return kNames;
