@@ -2,6 +2,7 @@
 
 #include "dmf/core/error.hpp"
 #include "dmf/model/model_change.hpp"
+#include "dmf/model/row_pack.hpp"
 #include "dmf/solvers/distinct_columns.hpp"
 
 namespace dmf::solvers {

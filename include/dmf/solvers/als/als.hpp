@@ -15,6 +15,7 @@
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_exchange.hpp"
 #include "dmf/model/model.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 #include "dmf/solvers/exact_solver.hpp"
 
 namespace dmf::solvers {
@@ -68,7 +69,14 @@ class AlsSolver final : public ExactSolver {
 
   /// The user side (`users`) or the item side, with its fetch buffer.
   Side make_side(bool users);
+  /// One rank reads the other side's rows in the model, where they lie:
+  /// no exchange, no copy.
+  [[nodiscard]] bool in_place() const noexcept { return comm_.size() == 1; }
+  /// Brings the other side's rows `side` needs into side.fetched (nothing
+  /// in place).
   void fetch(Side& side);
+  /// Where row `row` of `side` finds its ratings and their features.
+  [[nodiscard]] RowRatings row_ratings(const Side& side, std::uint32_t row) const;
   /// Solves every row of `side`; returns Σ (r − r̂)² of its ratings after
   /// when `measure` (0 otherwise: the user half-sweep needs no figure).
   double solve(Side& side, bool measure);
