@@ -25,15 +25,22 @@ AlsSolver::AlsSolver(const dist::Comm& comm, const data::RatingsData& data, mode
 
 AlsSolver::Side AlsSolver::make_side(bool users) {
   Side side;
-  const std::size_t wanted = make_sweep_side(side, users, options_.regularization);
-  if (!in_place()) side.fetched.resize(wanted * model::packed_width(*side.others));
+  // The fetched rows' storage grows at the first fetch (FeatureRows).
+  make_sweep_side(side, users, options_.regularization);
   return side;
 }
 
 void AlsSolver::fetch(Side& side) {
-  if (in_place()) return;
+  const int threads = std::max(1, options_.threads);
+  if (in_place()) {
+    side.features.assign(*side.others, threads);
+    return;
+  }
   model::pack_rows(*side.others, packed_);
-  side.plan.exchange<float>(comm_, packed_, model::packed_width(*side.others), side.fetched);
+  const std::size_t width = model::packed_width(*side.others);
+  exchanged_.resize(side.plan.wanted_rows() * width);
+  side.plan.exchange<float>(comm_, packed_, width, exchanged_);
+  side.features.assign_packed(exchanged_, side.plan.wanted_rows(), model_.k, threads);
 }
 
 RowRatings AlsSolver::row_ratings(const Side& side, std::uint32_t row) const {
@@ -43,11 +50,11 @@ RowRatings AlsSolver::row_ratings(const Side& side, std::uint32_t row) const {
   if (in_place()) {
     // One rank owns every row of the other side, from row 0: a rating's
     // column is its row there, read where it lies.
-    return RowRatings{block.row_columns(row), block.row_values(row), side.others->factors.data(),
-                      side.others->width(), side.others->bias.data()};
+    return RowRatings{block.row_columns(row), block.row_values(row), side.features.factors(),
+                      side.features.stride(), side.features.biases()};
   }
   return RowRatings{std::span(side.slots).subspan(begin, n), block.row_values(row),
-                    side.fetched.data(), model::packed_width(*side.others)};
+                    side.features.factors(), side.features.stride(), side.features.biases()};
 }
 
 double AlsSolver::solve(Side& side, bool measure) {
