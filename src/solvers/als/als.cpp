@@ -25,14 +25,36 @@ AlsSolver::AlsSolver(const dist::Comm& comm, const data::RatingsData& data, mode
 
 AlsSolver::Side AlsSolver::make_side(bool users) {
   Side side;
-  const std::size_t wanted = make_sweep_side(side, users, options_.regularization);
-  side.fetched.resize(wanted * model::packed_width(*side.others));
+  // The fetched rows' storage grows at the first fetch (FeatureRows).
+  make_sweep_side(side, users, options_.regularization);
   return side;
 }
 
 void AlsSolver::fetch(Side& side) {
+  const int threads = std::max(1, options_.threads);
+  if (in_place()) {
+    side.features.assign(*side.others, threads);
+    return;
+  }
   model::pack_rows(*side.others, packed_);
-  side.plan.exchange<float>(comm_, packed_, model::packed_width(*side.others), side.fetched);
+  const std::size_t width = model::packed_width(*side.others);
+  exchanged_.resize(side.plan.wanted_rows() * width);
+  side.plan.exchange<float>(comm_, packed_, width, exchanged_);
+  side.features.assign_packed(exchanged_, side.plan.wanted_rows(), model_.k, threads);
+}
+
+RowRatings AlsSolver::row_ratings(const Side& side, std::uint32_t row) const {
+  const data::SparseBlock& block = *side.ratings;
+  const std::size_t begin = block.offsets[row];
+  const std::size_t n = block.degree(row);
+  if (in_place()) {
+    // One rank owns every row of the other side, from row 0: a rating's
+    // column is its row there, read where it lies.
+    return RowRatings{block.row_columns(row), block.row_values(row), side.features.factors(),
+                      side.features.stride(), side.features.biases()};
+  }
+  return RowRatings{std::span(side.slots).subspan(begin, n), block.row_values(row),
+                    side.features.factors(), side.features.stride(), side.features.biases()};
 }
 
 double AlsSolver::solve(Side& side, bool measure) {
@@ -47,10 +69,8 @@ double AlsSolver::solve(Side& side, bool measure) {
   row_errors_.assign(rows.rows, 0.0);
   parallel_for_dynamic(threads, rows.rows, kRowGrain, [&](std::int64_t r, int worker) {
     const auto row = static_cast<std::uint32_t>(r);
-    const std::size_t begin = block.offsets[row];
     const std::size_t n = block.degree(row);
-    const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
-                             side.fetched.data(), model::packed_width(*side.others)};
+    const RowRatings ratings = row_ratings(side, row);
     const double ridge = side.lambda * options_.regularization.weight(n);
     RowSolver& solver = solvers[static_cast<std::size_t>(worker)];
     // cg starts from the row's current factors: the warm start that makes a
@@ -68,16 +88,12 @@ double AlsSolver::solve(Side& side, bool measure) {
 
 double AlsSolver::squared_error(Side& side) {
   fetch(side);
-  const data::SparseBlock& block = *side.ratings;
   const model::FactorBlock& rows = *side.rows;
   const auto mu = static_cast<float>(model_.mu);
   row_errors_.assign(rows.rows, 0.0);
   parallel_for(std::max(1, options_.threads), rows.rows, [&](std::int64_t r) {
     const auto row = static_cast<std::uint32_t>(r);
-    const std::size_t begin = block.offsets[row];
-    const std::size_t n = block.degree(row);
-    const RowRatings ratings{std::span(side.slots).subspan(begin, n), block.row_values(row),
-                             side.fetched.data(), model::packed_width(*side.others)};
+    const RowRatings ratings = row_ratings(side, row);
     row_errors_[row] = RowSolver::squared_error(ratings, mu, rows.row(row), rows.bias[row]);
   });
   double total = 0.0;

@@ -1,5 +1,7 @@
 #include "dmf/solvers/als/row_solver.hpp"
 
+#include "dmf/solvers/als/cg_pass.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -312,8 +314,7 @@ RowSolver::RowSolver(int k, bool with_bias)
   for (auto* v : {&cg_x_, &cg_g_, &cg_r_, &cg_start_r_, &cg_p_, &cg_ap_, &cg_delta_}) {
     v->setZero(dim_);
   }
-  cg_direction_.setZero(stride_);
-  cg_sums_.setZero(stride_);
+  cg_direction_.setZero(static_cast<Eigen::Index>(cg_direction_size(k)));
   tile_sums_.setZero(tile_rows_ * (dim_ + 1));
   // Row packet [row, row + lanes) against columns c ≤ its last row (the lower
   // triangle, with the upper part of the diagonal block thrown away), and
@@ -368,7 +369,7 @@ void RowSolver::gather(const RowRatings& row, float mu, std::size_t begin, std::
     for (Eigen::Index c = 0; c < whole; c += kLanes) pstore(z + c, ploadu<Packet>(feature + c));
     for (Eigen::Index c = whole; c < k; ++c) z[c] = feature[c];
     if (with_bias_) z[k] = 1.0F;
-    const float target = row.values[begin + j] - mu - feature[k];
+    const float target = row.values[begin + j] - mu - row.bias(row.slots[begin + j], k_);
     z[dim_] = target;
     chunk_targets_ += target;
     targets_squared_ += static_cast<double>(target) * target;
@@ -501,49 +502,19 @@ double RowSolver::solve_dual(const RowRatings& row, float mu, double ridge) {
 
 double RowSolver::cg_pass(const RowRatings& row, float mu, const Eigen::VectorXd& v,
                           bool with_targets, Eigen::VectorXd& out) {
-  using Eigen::internal::pload;
-  using Eigen::internal::ploadu;
-  using Eigen::internal::pmadd;
-  using Eigen::internal::pset1;
-  using Eigen::internal::pstore;
-  const Eigen::Index k = k_;
-  const Eigen::Index whole = k / kLanes * kLanes;
-  float* direction = cg_direction_.data();
-  float* sums = cg_sums_.data();
-  for (Eigen::Index c = 0; c < dim_; ++c) direction[c] = static_cast<float>(v[c]);
-  const float v_bias = with_bias_ ? direction[k] : 0.0F;
-  out.setZero();
-  double squares = 0.0;
-  const std::size_t n = row.values.size();
-  for (std::size_t chunk = 0; chunk < n; chunk += kChunk) {
-    const std::size_t chunk_end = std::min(n, chunk + kChunk);
-    cg_sums_.setZero();
-    for (std::size_t j = chunk; j < chunk_end; ++j) {
-      const float* feature = row.features + row.slots[j] * row.feature_width;
-      // e = y − zᵀv (or −zᵀv): the dot in packets of lanes, summed across
-      // lanes in Eigen's fixed order, then the tail; rounding never depends
-      // on where the row sits in memory.
-      Packet dot = pset1<Packet>(0.0F);
-      for (Eigen::Index c = 0; c < whole; c += kLanes) {
-        dot = pmadd(ploadu<Packet>(feature + c), pload<Packet>(direction + c), dot);
-      }
-      float product = Eigen::internal::predux(dot);
-      for (Eigen::Index c = whole; c < k; ++c) product += feature[c] * direction[c];
-      product += v_bias;
-      const float target = with_targets ? row.values[j] - mu - feature[k] : 0.0F;
-      const float e = target - product;
-      squares += static_cast<double>(e) * e;
-      // sums += e z, z = [q; 1]
-      const Packet scale = pset1<Packet>(e);
-      for (Eigen::Index c = 0; c < whole; c += kLanes) {
-        pstore(sums + c, pmadd(scale, ploadu<Packet>(feature + c), pload<Packet>(sums + c)));
-      }
-      for (Eigen::Index c = whole; c < k; ++c) sums[c] += e * feature[c];
-      if (with_bias_) sums[k] += e;
-    }
-    out += cg_sums_.head(dim_).cast<double>();
-  }
-  return squares;
+  for (Eigen::Index c = 0; c < dim_; ++c) cg_direction_[c] = static_cast<float>(v[c]);
+  const bool own_biases = row.biases != nullptr;
+  const CgPassInput input{row.slots.data(),
+                          row.values.data(),
+                          row.values.size(),
+                          row.features,
+                          row.feature_width,
+                          own_biases ? row.biases : row.features + k_,
+                          own_biases ? 1 : row.feature_width,
+                          k_,
+                          with_bias_,
+                          mu};
+  return solvers::cg_pass(input, cg_direction_.data(), with_targets, out.data());
 }
 
 double RowSolver::solve_cg(const RowRatings& row, float mu, double ridge, int steps,
@@ -596,7 +567,8 @@ double RowSolver::squared_error(const RowRatings& row, float mu, std::span<const
   for (std::size_t j = 0; j < row.values.size(); ++j) {
     const float* feature = row.features + row.slots[j] * row.feature_width;
     const float dot = x.dot(Eigen::Map<const Eigen::VectorXf>(feature, k));
-    const double error = static_cast<double>(row.values[j]) - (mu + bias + feature[k] + dot);
+    const double error = static_cast<double>(row.values[j]) -
+                         (mu + bias + row.bias(row.slots[j], static_cast<std::size_t>(k)) + dot);
     total += error * error;
   }
   return total;

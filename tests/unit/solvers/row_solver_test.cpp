@@ -5,6 +5,8 @@
 // every blocking threshold; conjugate gradient against the exact solve.
 #include "dmf/solvers/als/row_solver.hpp"
 
+#include "dmf/solvers/als/cg_pass.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -384,6 +386,89 @@ TEST(RowSolver, ConjugateGradientReachesTheExactSolve) {
       EXPECT_NEAR(factors[f], converged[f], 1e-5 * std::max(1.0F, std::abs(converged[f])));
     }
     EXPECT_NEAR(bias, converged_bias, 1e-5 * std::max(1.0F, std::abs(converged_bias)));
+  }
+}
+
+TEST(RowSolver, ConjugateGradientPassIsThePlainSum) {
+  // The pass against Σ e z in double, e = y − zᵀv, for k below, at and
+  // above whole SIMD packets (1 packet is 4 to 16 lanes) and beyond the
+  // widths kept in registers (150), over more than one chunk: within float
+  // rounding of sums of kChunk terms.
+  for (const int k : {3, 8, 15, 16, 17, 33, 64, 150}) {
+    for (const bool with_bias : {false, true}) {
+      for (const bool with_targets : {false, true}) {
+        SCOPED_TRACE(testing::Message()
+                     << "k " << k << ", bias " << with_bias << ", targets " << with_targets);
+        const Problem p = make_problem(k, RowSolver::kChunk + 77, 11);
+        const float mu = 3.0F;
+        const int dim = k + (with_bias ? 1 : 0);
+        std::vector<float> direction(cg_direction_size(k), 0.0F);
+        for (int c = 0; c < dim; ++c)
+          direction[static_cast<std::size_t>(c)] = 0.1F * static_cast<float>(c % 7) - 0.3F;
+        const CgPassInput input{p.slots.data(),  p.values.data(),
+                                p.values.size(), p.features.data(),
+                                p.width,         p.features.data() + k,
+                                p.width,         k,
+                                with_bias,       mu};
+        std::vector<double> out(static_cast<std::size_t>(dim), 7.0);
+        const double squares = cg_pass(input, direction.data(), with_targets, out.data());
+        std::vector<double> expected(static_cast<std::size_t>(dim), 0.0);
+        double expected_squares = 0.0;
+        double scale = 0.0;  // Σ |e| ‖z‖∞: what the sums' rounding is relative to
+        for (std::size_t j = 0; j < p.values.size(); ++j) {
+          const float* f = &p.features[p.slots[j] * p.width];
+          double e = with_targets ? static_cast<double>(p.values[j]) - mu - f[k] : 0.0;
+          for (int c = 0; c < k; ++c)
+            e -= static_cast<double>(f[c]) * direction[static_cast<std::size_t>(c)];
+          if (with_bias) e -= direction[static_cast<std::size_t>(k)];
+          for (int c = 0; c < k; ++c) expected[static_cast<std::size_t>(c)] += e * f[c];
+          if (with_bias) expected[static_cast<std::size_t>(k)] += e;
+          expected_squares += e * e;
+          scale += std::abs(e) * 2.0;
+        }
+        for (int c = 0; c < dim; ++c) {
+          EXPECT_NEAR(out[static_cast<std::size_t>(c)], expected[static_cast<std::size_t>(c)],
+                      1e-5 * scale)
+              << "entry " << c;
+        }
+        EXPECT_NEAR(squares, with_targets ? expected_squares : 0.0, 1e-5 * expected_squares);
+      }
+    }
+  }
+}
+
+TEST(RowSolver, SeparateBiasesGiveThePackedRowsResult) {
+  // One rank reads the model's rows in place: k factors a row, the biases
+  // apart. The same values give the same bits as the packed rows.
+  for (const int k : {5, 16, 37, 64}) {
+    for (const std::size_t degree : {3UL, 300UL}) {
+      SCOPED_TRACE(testing::Message() << "k " << k << ", degree " << degree);
+      const Problem p = make_problem(k, degree, 13);
+      const std::size_t rows = p.features.size() / p.width;
+      std::vector<float> factors(rows * static_cast<std::size_t>(k));
+      std::vector<float> biases(rows);
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::copy_n(&p.features[r * p.width], k, &factors[r * static_cast<std::size_t>(k)]);
+        biases[r] = p.features[r * p.width + static_cast<std::size_t>(k)];
+      }
+      const RowRatings packed{p.slots, p.values, p.features.data(), p.width};
+      const RowRatings apart{p.slots, p.values, factors.data(), static_cast<std::size_t>(k),
+                             biases.data()};
+      RowSolver solver(k, true);
+      std::vector<float> a(static_cast<std::size_t>(k)), b(a.size()), c(a.size(), 0.1F),
+          d(a.size(), 0.1F);
+      float bias_a = 0.0F, bias_b = 0.0F, bias_c = 0.2F, bias_d = 0.2F;
+      EXPECT_EQ(solver.solve(packed, 3.0F, 5.0, a, bias_a),
+                solver.solve(apart, 3.0F, 5.0, b, bias_b));
+      EXPECT_EQ(a, b);
+      EXPECT_EQ(bias_a, bias_b);
+      EXPECT_EQ(solver.solve_cg(packed, 3.0F, 5.0, 3, c, bias_c),
+                solver.solve_cg(apart, 3.0F, 5.0, 3, d, bias_d));
+      EXPECT_EQ(c, d);
+      EXPECT_EQ(bias_c, bias_d);
+      EXPECT_EQ(RowSolver::squared_error(packed, 3.0F, a, bias_a),
+                RowSolver::squared_error(apart, 3.0F, a, bias_a));
+    }
   }
 }
 

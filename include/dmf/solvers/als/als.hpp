@@ -15,6 +15,8 @@
 #include "dmf/dist/comm.hpp"
 #include "dmf/dist/row_exchange.hpp"
 #include "dmf/model/model.hpp"
+#include "dmf/solvers/als/feature_rows.hpp"
+#include "dmf/solvers/als/row_solver.hpp"
 #include "dmf/solvers/exact_solver.hpp"
 
 namespace dmf::solvers {
@@ -61,14 +63,23 @@ class AlsSolver final : public ExactSolver {
   Objective solve_items();
 
  private:
-  /// One side as ALS sweeps it, with the buffer its fetched rows arrive in.
+  /// One side as ALS sweeps it, with the rows of the other side it reads.
   struct Side : SweepSide {
-    std::vector<float> fetched;  // the other side's rows this rank needs, packed
+    /// The other side's rows this rank needs (on one rank, all of them) as
+    /// the row kernels read them.
+    FeatureRows features;
   };
 
-  /// The user side (`users`) or the item side, with its fetch buffer.
+  /// The user side (`users`) or the item side.
   Side make_side(bool users);
+  /// One rank reads the other side's rows in the model, where they lie:
+  /// no exchange, no copy.
+  [[nodiscard]] bool in_place() const noexcept { return comm_.size() == 1; }
+  /// Brings the other side's rows `side` needs into side.features (through
+  /// the exchange, or from the model on one rank).
   void fetch(Side& side);
+  /// Where row `row` of `side` finds its ratings and their features.
+  [[nodiscard]] RowRatings row_ratings(const Side& side, std::uint32_t row) const;
   /// Solves every row of `side`; returns Σ (r − r̂)² of its ratings after
   /// when `measure` (0 otherwise: the user half-sweep needs no figure).
   double solve(Side& side, bool measure);
@@ -79,6 +90,7 @@ class AlsSolver final : public ExactSolver {
   Side users_;
   Side items_;
   std::vector<float> packed_;       // the other side's owned rows, packed for sending
+  std::vector<float> exchanged_;    // the rows received, packed, before they go to features
   std::vector<double> row_errors_;  // per row of the side being solved
 };
 

@@ -38,6 +38,15 @@ struct RowRatings {
   std::span<const float> values;         // per rating: the rating
   const float* features = nullptr;       // packed rows: k factors then the bias
   std::size_t feature_width = 0;         // k + 1
+  /// When set, the biases of the feature rows, one per slot, and
+  /// `features` holds rows of k factors (feature_width ≥ k) without them:
+  /// the model's own rows read in place (one rank fetches nothing).
+  const float* biases = nullptr;
+
+  /// The bias of feature row `slot`.
+  [[nodiscard]] float bias(std::uint32_t slot, std::size_t k) const noexcept {
+    return biases != nullptr ? biases[slot] : features[slot * feature_width + k];
+  }
 };
 
 class RowSolver {
@@ -113,9 +122,9 @@ class RowSolver {
   double solve_primal(const RowRatings& row, float mu, double ridge);
   /// x_ from the equations built by build_normal_equations().
   double solve_built(double ridge);
-  /// One pass of conjugate gradient over the row: out = Σ e_j z_j with
-  /// e_j = y_j − z_jᵀv (or −z_jᵀv without targets), z_j = [q_j; 1]; returns
-  /// Σ e_j². Float within chunks of kChunk ratings, double across.
+  /// One pass of conjugate gradient over the row (cg_pass.hpp): out = Σ e_j
+  /// z_j with e_j = y_j − z_jᵀv (or −z_jᵀv without targets), z_j = [q_j; 1];
+  /// returns Σ e_j².
   double cg_pass(const RowRatings& row, float mu, const Eigen::VectorXd& v, bool with_targets,
                  Eigen::VectorXd& out);
   /// Writes x_ to the caller's factors and bias.
@@ -148,7 +157,6 @@ class RowSolver {
   // at the start), the direction and its image, the step from the start.
   Eigen::VectorXd cg_x_, cg_g_, cg_r_, cg_start_r_, cg_p_, cg_ap_, cg_delta_;
   Eigen::VectorXf cg_direction_;  // the vector of a pass, in float, padded
-  Eigen::VectorXf cg_sums_;       // a chunk's Σ e z in float
 };
 
 }  // namespace dmf::solvers
