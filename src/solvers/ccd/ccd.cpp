@@ -18,10 +18,13 @@ namespace {
 /// its step's set-up), for balancing the threads' row ranges.
 constexpr std::uint64_t kRowCost = 8;
 
-/// Row ranges [bounds[p], bounds[p + 1]), one per thread, of about equal
-/// work. Each pass splits the rows this way, set once: handing out chunks as
-/// threads come free cost more than the imbalance, since a pass is short and
-/// there are two per coordinate.
+/// Row ranges a pass is cut into per thread: enough that a thread the
+/// machine takes away for a while (a shared node) leaves its share to the
+/// others, few enough that handing them out costs nothing.
+constexpr int kRangesPerThread = 8;
+
+/// Row ranges [bounds[p], bounds[p + 1]) of about equal work, set once per
+/// side: every pass hands them out to the threads as they come free.
 std::vector<std::uint32_t> balanced_ranges(const data::SparseBlock& block, int parts) {
   const std::uint32_t rows = block.rows();
   const std::uint64_t total = block.nnz() + std::uint64_t{rows} * kRowCost;
@@ -39,19 +42,20 @@ std::vector<std::uint32_t> balanced_ranges(const data::SparseBlock& block, int p
   return bounds;
 }
 
-/// Calls body(begin, end) for each range of `bounds` on its own thread. The
-/// first exception thrown is rethrown after the region (docs/design.md §9).
+/// Calls body(begin, end) for each range of `bounds` on `threads` threads.
+/// The first exception thrown is rethrown after the region
+/// (docs/design.md §9).
 template <class Body>
-void for_each_range(const std::vector<std::uint32_t>& bounds, Body&& body) {
-  const int parts = static_cast<int>(bounds.size()) - 1;
-  if (parts <= 1) {
+void for_each_range(int threads, const std::vector<std::uint32_t>& bounds, Body&& body) {
+  const auto parts = static_cast<std::int64_t>(bounds.size()) - 1;
+  if (threads <= 1 || parts <= 1) {
     body(bounds.front(), bounds.back());
     return;
   }
   std::exception_ptr failure;
   std::once_flag captured;
-#pragma omp parallel num_threads(parts)
-  for (int p = omp_get_thread_num(); p < parts; p += omp_get_num_threads()) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (std::int64_t p = 0; p < parts; ++p) {
     try {
       body(bounds[static_cast<std::size_t>(p)], bounds[static_cast<std::size_t>(p) + 1]);
     } catch (...) {
@@ -86,7 +90,7 @@ CcdSolver::Side CcdSolver::make_side(bool users) {
   side.start.resize(wanted);
   side.current.resize(wanted);
   side.previous.resize(wanted);
-  side.ranges = balanced_ranges(*side.ratings, options_.threads);
+  side.ranges = balanced_ranges(*side.ratings, options_.threads * kRangesPerThread);
   return side;
 }
 
@@ -107,7 +111,7 @@ void CcdSolver::refresh(Side& side) {
   side.plan.exchange<float>(comm_, packed_, width, side.rows_at_start);
   const data::SparseBlock& block = *side.ratings;
   const model::FactorBlock& rows = *side.rows;
-  for_each_range(side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+  for_each_range(options_.threads, side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
     for (std::uint32_t row = begin; row < end; ++row) {
       const std::uint64_t first = block.offsets[row];
       const std::uint64_t n = block.degree(row);
@@ -138,7 +142,7 @@ void CcdSolver::pass_rows(Side& side, int removed, int added, int solved) {
   model::FactorBlock& rows = *side.rows;
   const bool solve = solved != kNothing && (solved != kBiases || side.with_bias);
   const int coordinate = solved != kNothing ? solved : added;
-  for_each_range(side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+  for_each_range(options_.threads, side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
     for (std::uint32_t row = begin; row < end; ++row) {
       const std::uint64_t first = block.offsets[row];
       const std::uint64_t n = block.degree(row);
@@ -214,7 +218,7 @@ void CcdSolver::update_dimension(int t) {
 double CcdSolver::kept_squared_error() {
   const data::SparseBlock& block = *items_.ratings;
   row_errors_.assign(block.rows(), 0.0);
-  for_each_range(items_.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+  for_each_range(options_.threads, items_.ranges, [&](std::uint32_t begin, std::uint32_t end) {
     for (std::uint32_t row = begin; row < end; ++row) {
       double sum = 0.0;
       for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
@@ -247,7 +251,7 @@ Objective CcdSolver::objective() {
   const data::SparseBlock& block = *items_.ratings;
   const model::FactorBlock& items = model_.items;
   row_errors_.assign(items.rows, 0.0);
-  for_each_range(items_.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+  for_each_range(options_.threads, items_.ranges, [&](std::uint32_t begin, std::uint32_t end) {
     std::vector<float> residuals;
     for (std::uint32_t row = begin; row < end; ++row) {
       const std::uint64_t first = block.offsets[row];

@@ -74,7 +74,7 @@ class CcdSolver final : public ExactSolver {
     std::vector<float> start;           // the other side's value as the coordinate began
     std::vector<float> current;         // ... and as last updated
     std::vector<float> previous;        // ... of the coordinate before, final
-    std::vector<std::uint32_t> ranges;  // per thread: its rows [ranges[t], ranges[t + 1])
+    std::vector<std::uint32_t> ranges;  // rows [ranges[p], ranges[p + 1]) a thread takes at a time
   };
 
   /// Which coordinate: a latent dimension (0..k−1) or the biases.
