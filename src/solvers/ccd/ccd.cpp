@@ -1,9 +1,12 @@
 #include "dmf/solvers/ccd/ccd.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
+
+#include <omp.h>
 
 #include "dmf/core/error.hpp"
-#include "dmf/core/parallel.hpp"
 #include "dmf/model/row_pack.hpp"
 #include "dmf/solvers/ccd/coordinate.hpp"
 #include "dmf/solvers/distinct_columns.hpp"
@@ -11,9 +14,56 @@
 namespace dmf::solvers {
 namespace {
 
-/// Rows handed to a thread at a time: a coordinate's pass is O(n) per row,
-/// so the grain is larger than ALS's.
-constexpr std::int64_t kRowGrain = 64;
+/// What a row costs a pass besides its ratings, in ratings (its closed form,
+/// its step's set-up), for balancing the threads' row ranges.
+constexpr std::uint64_t kRowCost = 8;
+
+/// Row ranges a pass is cut into per thread: enough that a thread the
+/// machine takes away for a while (a shared node) leaves its share to the
+/// others, few enough that handing them out costs nothing.
+constexpr int kRangesPerThread = 8;
+
+/// Row ranges [bounds[p], bounds[p + 1]) of about equal work, set once per
+/// side: every pass hands them out to the threads as they come free.
+std::vector<std::uint32_t> balanced_ranges(const data::SparseBlock& block, int parts) {
+  const std::uint32_t rows = block.rows();
+  const std::uint64_t total = block.nnz() + std::uint64_t{rows} * kRowCost;
+  std::vector<std::uint32_t> bounds(static_cast<std::size_t>(parts) + 1, rows);
+  bounds[0] = 0;
+  std::uint64_t done = 0;
+  int part = 1;
+  for (std::uint32_t r = 0; r < rows && part < parts; ++r) {
+    done += block.degree(r) + kRowCost;
+    while (part < parts &&
+           done * static_cast<std::uint64_t>(parts) >= total * static_cast<std::uint64_t>(part)) {
+      bounds[static_cast<std::size_t>(part++)] = r + 1;
+    }
+  }
+  return bounds;
+}
+
+/// Calls body(begin, end) for each range of `bounds` on `threads` threads.
+/// The first exception thrown is rethrown after the region
+/// (docs/design.md §9).
+template <class Body>
+void for_each_range(int threads, const std::vector<std::uint32_t>& bounds, Body&& body) {
+  const auto parts = static_cast<std::int64_t>(bounds.size()) - 1;
+  if (threads <= 1 || parts <= 1) {
+    body(bounds.front(), bounds.back());
+    return;
+  }
+  std::exception_ptr failure;
+  std::once_flag captured;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (std::int64_t p = 0; p < parts; ++p) {
+    try {
+      body(bounds[static_cast<std::size_t>(p)], bounds[static_cast<std::size_t>(p) + 1]);
+    } catch (...) {
+      std::call_once(captured, [&] { failure = std::current_exception(); });
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
 
 /// The stored value of `coordinate` for local row `row`.
 float& value_of(model::FactorBlock& rows, int coordinate, std::uint32_t row) {
@@ -40,6 +90,7 @@ CcdSolver::Side CcdSolver::make_side(bool users) {
   side.start.resize(wanted);
   side.current.resize(wanted);
   side.previous.resize(wanted);
+  side.ranges = balanced_ranges(*side.ratings, options_.threads * kRangesPerThread);
   return side;
 }
 
@@ -59,21 +110,15 @@ void CcdSolver::refresh(Side& side) {
   side.rows_at_start.resize(side.plan.wanted_rows() * width);
   side.plan.exchange<float>(comm_, packed_, width, side.rows_at_start);
   const data::SparseBlock& block = *side.ratings;
-  model::FactorBlock& rows = *side.rows;
-  const bool is_user = &side == &users_;
-  const std::size_t k = rows.width();
-  parallel_for_dynamic(options_.threads, rows.rows, kRowGrain, [&](std::int64_t r, int) {
-    const auto row = static_cast<std::uint32_t>(r);
-    const std::span<const float> own = rows.row(row);
-    const float own_bias = rows.bias[row];
-    for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
-      const float* other =
-          side.rows_at_start.data() + static_cast<std::size_t>(side.slots[j]) * width;
-      const std::span<const float> theirs(other, k);
-      side.residuals[j] =
-          is_user
-              ? ccd::fresh_residual(block.values[j], model_.mu, own_bias, other[k], own, theirs)
-              : ccd::fresh_residual(block.values[j], model_.mu, other[k], own_bias, theirs, own);
+  const model::FactorBlock& rows = *side.rows;
+  for_each_range(options_.threads, side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+    for (std::uint32_t row = begin; row < end; ++row) {
+      const std::uint64_t first = block.offsets[row];
+      const std::uint64_t n = block.degree(row);
+      ccd::fresh_residuals_of_row(std::span(block.values).subspan(first, n),
+                                  std::span(side.slots).subspan(first, n), model_.mu,
+                                  rows.bias[row], rows.row(row), side.rows_at_start.data(), width,
+                                  std::span(side.residuals).subspan(first, n));
     }
   });
 }
@@ -97,24 +142,25 @@ void CcdSolver::pass_rows(Side& side, int removed, int added, int solved) {
   model::FactorBlock& rows = *side.rows;
   const bool solve = solved != kNothing && (solved != kBiases || side.with_bias);
   const int coordinate = solved != kNothing ? solved : added;
-  parallel_for_dynamic(options_.threads, rows.rows, kRowGrain, [&](std::int64_t r, int) {
-    const auto row = static_cast<std::uint32_t>(r);
-    const std::uint64_t begin = block.offsets[row];
-    const std::uint64_t n = block.degree(row);
-    const ccd::RowPass pass{std::span(side.residuals).subspan(begin, n),
-                            std::span(side.slots).subspan(begin, n), side.previous.data(),
-                            side.start.data(), side.current.data()};
-    ccd::RowStep step;
-    step.remove = removed != kNothing;
-    step.remove_bias = removed == kBiases;
-    if (step.remove) step.removed_value = value_of(rows, removed, row);
-    step.add_back = added != kNothing;
-    step.bias = coordinate == kBiases;
-    if (coordinate != kNothing) step.value = value_of(rows, coordinate, row);
-    step.solve = solve;
-    step.ridge = side.lambda * options_.regularization.weight(n);
-    const float x = ccd::pass_row(pass, step);
-    if (solve) value_of(rows, coordinate, row) = x;
+  for_each_range(options_.threads, side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+    for (std::uint32_t row = begin; row < end; ++row) {
+      const std::uint64_t first = block.offsets[row];
+      const std::uint64_t n = block.degree(row);
+      const ccd::RowPass pass{std::span(side.residuals).subspan(first, n),
+                              std::span(side.slots).subspan(first, n), side.previous.data(),
+                              side.start.data(), side.current.data()};
+      ccd::RowStep step;
+      step.remove = removed != kNothing;
+      step.remove_bias = removed == kBiases;
+      if (step.remove) step.removed_value = value_of(rows, removed, row);
+      step.add_back = added != kNothing;
+      step.bias = coordinate == kBiases;
+      if (coordinate != kNothing) step.value = value_of(rows, coordinate, row);
+      step.solve = solve;
+      step.ridge = side.lambda * options_.regularization.weight(n);
+      const float x = ccd::pass_row(pass, step);
+      if (solve) value_of(rows, coordinate, row) = x;
+    }
   });
 }
 
@@ -172,13 +218,14 @@ void CcdSolver::update_dimension(int t) {
 double CcdSolver::kept_squared_error() {
   const data::SparseBlock& block = *items_.ratings;
   row_errors_.assign(block.rows(), 0.0);
-  parallel_for(options_.threads, block.rows(), [&](std::int64_t r) {
-    const auto row = static_cast<std::uint32_t>(r);
-    double sum = 0.0;
-    for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
-      sum += static_cast<double>(items_.residuals[j]) * items_.residuals[j];
+  for_each_range(options_.threads, items_.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+    for (std::uint32_t row = begin; row < end; ++row) {
+      double sum = 0.0;
+      for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
+        sum += static_cast<double>(items_.residuals[j]) * items_.residuals[j];
+      }
+      row_errors_[row] = sum;
     }
-    row_errors_[row] = sum;
   });
   double total = 0.0;  // in row order: the same for any thread count
   for (const double e : row_errors_) total += e;
@@ -203,18 +250,20 @@ Objective CcdSolver::objective() {
   items_.plan.exchange<float>(comm_, packed_, width, fetched);
   const data::SparseBlock& block = *items_.ratings;
   const model::FactorBlock& items = model_.items;
-  const std::size_t k = items.width();
   row_errors_.assign(items.rows, 0.0);
-  parallel_for(options_.threads, items.rows, [&](std::int64_t r) {
-    const auto row = static_cast<std::uint32_t>(r);
-    double sum = 0.0;
-    for (std::uint64_t j = block.offsets[row]; j < block.offsets[row + 1]; ++j) {
-      const float* user = fetched.data() + static_cast<std::size_t>(items_.slots[j]) * width;
-      const double e = ccd::fresh_residual(block.values[j], model_.mu, user[k], items.bias[row],
-                                           std::span(user, k), items.row(row));
-      sum += e * e;
+  for_each_range(options_.threads, items_.ranges, [&](std::uint32_t begin, std::uint32_t end) {
+    std::vector<float> residuals;
+    for (std::uint32_t row = begin; row < end; ++row) {
+      const std::uint64_t first = block.offsets[row];
+      const std::uint64_t n = block.degree(row);
+      residuals.resize(n);
+      ccd::fresh_residuals_of_row(
+          std::span(block.values).subspan(first, n), std::span(items_.slots).subspan(first, n),
+          model_.mu, items.bias[row], items.row(row), fetched.data(), width, residuals);
+      double sum = 0.0;
+      for (const float e : residuals) sum += static_cast<double>(e) * e;
+      row_errors_[row] = sum;
     }
-    row_errors_[row] = sum;
   });
   double total = 0.0;
   for (const double e : row_errors_) total += e;

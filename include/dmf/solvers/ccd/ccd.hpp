@@ -69,11 +69,12 @@ class CcdSolver final : public ExactSolver {
   /// the plan that brings it the other side's rows, and the other side's
   /// value of the current coordinate per fetched row.
   struct Side : SweepSide {
-    std::vector<float> residuals;      // per rating
-    std::vector<float> rows_at_start;  // the other side's rows (k + 1 each) at the refresh
-    std::vector<float> start;          // the other side's value as the coordinate began
-    std::vector<float> current;        // ... and as last updated
-    std::vector<float> previous;       // ... of the coordinate before, final
+    std::vector<float> residuals;       // per rating
+    std::vector<float> rows_at_start;   // the other side's rows (k + 1 each) at the refresh
+    std::vector<float> start;           // the other side's value as the coordinate began
+    std::vector<float> current;         // ... and as last updated
+    std::vector<float> previous;        // ... of the coordinate before, final
+    std::vector<std::uint32_t> ranges;  // rows [ranges[p], ranges[p + 1]) a thread takes at a time
   };
 
   /// Which coordinate: a latent dimension (0..k−1) or the biases.
