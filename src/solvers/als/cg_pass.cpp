@@ -7,24 +7,20 @@
 #include <Eigen/Core>
 
 #include "dmf/solvers/als/row_solver.hpp"
+#include "simd.hpp"
 
 namespace dmf::solvers {
 namespace {
 
-using Packet = Eigen::internal::packet_traits<float>::type;
-constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
+using als_simd::kCacheLineFloats;
+using als_simd::kPacketFloats;
+using als_simd::kPrefetchAhead;
+using als_simd::Packet;
 
 /// Whole packets of k the specialized passes keep in registers (k below
 /// 9 packets: 144 with AVX-512, 72 with AVX); wider rows take the generic
 /// pass, which keeps its sums in memory.
 constexpr int kMaxPackets = 8;
-
-/// Ratings ahead whose feature row a pass prefetches: the rows are read in
-/// slot order, scattered over the other side's matrix, from L3 or memory
-/// (the first pass of a row) or L2 (the later ones, when the row's features
-/// fit).
-constexpr std::size_t kPrefetchAhead = 8;
-constexpr std::size_t kCacheLineFloats = 64 / sizeof(float);
 
 inline float bias_of(const CgPassInput& row, std::uint32_t slot) {
   return row.biases[static_cast<std::size_t>(slot) * row.bias_stride];
@@ -53,11 +49,11 @@ double pass_packets(const CgPassInput& row, const float* direction, double* out)
   using Eigen::internal::pmul;
   using Eigen::internal::pset1;
   const int k = row.k;
-  constexpr int kWhole = P * kLanes;
+  constexpr int kWhole = P * kPacketFloats;
   const int tail = k - kWhole;
   constexpr int kSlots = std::max(P, 1);  // arrays of packets of at least one
   Packet dir[kSlots];
-  for (int p = 0; p < P; ++p) dir[p] = ploadu<Packet>(direction + p * kLanes);
+  for (int p = 0; p < P; ++p) dir[p] = ploadu<Packet>(direction + p * kPacketFloats);
   const float v_bias = row.with_bias ? direction[k] : 0.0F;
   const int dim = k + (row.with_bias ? 1 : 0);
   std::fill(out, out + dim, 0.0);
@@ -67,13 +63,13 @@ double pass_packets(const CgPassInput& row, const float* direction, double* out)
     const std::size_t chunk_end = std::min(n, chunk + RowSolver::kChunk);
     Packet acc[kSlots];
     for (auto& a : acc) a = pset1<Packet>(0.0F);
-    std::array<float, kLanes> tail_sums{};
+    std::array<float, kPacketFloats> tail_sums{};
     float bias_sum = 0.0F;
     for (std::size_t j = chunk; j < chunk_end; ++j) {
       prefetch_row(row, j);
       const float* f = row.features + row.slots[j] * row.feature_width;
       Packet x[kSlots];
-      for (int p = 0; p < P; ++p) x[p] = ploadu<Packet>(f + p * kLanes);
+      for (int p = 0; p < P; ++p) x[p] = ploadu<Packet>(f + p * kPacketFloats);
       float product = 0.0F;
       if constexpr (P == 1) {
         product = Eigen::internal::predux(pmul(x[0], dir[0]));
@@ -96,8 +92,8 @@ double pass_packets(const CgPassInput& row, const float* direction, double* out)
       for (int c = 0; c < tail; ++c) tail_sums[c] += e * f[kWhole + c];
       bias_sum += e;
     }
-    alignas(64) std::array<float, kSlots * kLanes> lanes;
-    for (int p = 0; p < P; ++p) Eigen::internal::pstore(lanes.data() + p * kLanes, acc[p]);
+    alignas(64) std::array<float, kSlots * kPacketFloats> lanes;
+    for (int p = 0; p < P; ++p) Eigen::internal::pstore(lanes.data() + p * kPacketFloats, acc[p]);
     for (int c = 0; c < kWhole; ++c) out[c] += static_cast<double>(lanes[c]);
     for (int c = 0; c < tail; ++c) out[kWhole + c] += static_cast<double>(tail_sums[c]);
     if (row.with_bias) out[k] += static_cast<double>(bias_sum);
@@ -114,7 +110,7 @@ double pass_any(const CgPassInput& row, const float* direction, double* out) {
   using Eigen::internal::pset1;
   using Eigen::internal::pstore;
   const int k = row.k;
-  const int whole = k / kLanes * kLanes;
+  const int whole = k / kPacketFloats * kPacketFloats;
   const float v_bias = row.with_bias ? direction[k] : 0.0F;
   const int dim = k + (row.with_bias ? 1 : 0);
   std::fill(out, out + dim, 0.0);
@@ -129,7 +125,7 @@ double pass_any(const CgPassInput& row, const float* direction, double* out) {
       prefetch_row(row, j);
       const float* f = row.features + row.slots[j] * row.feature_width;
       Packet dot = pset1<Packet>(0.0F);
-      for (int c = 0; c < whole; c += kLanes) {
+      for (int c = 0; c < whole; c += kPacketFloats) {
         dot = pmadd(ploadu<Packet>(f + c), ploadu<Packet>(direction + c), dot);
       }
       float product = Eigen::internal::predux(dot);
@@ -141,7 +137,7 @@ double pass_any(const CgPassInput& row, const float* direction, double* out) {
         squares += static_cast<double>(e) * e;
       }
       const Packet scale = pset1<Packet>(e);
-      for (int c = 0; c < whole; c += kLanes) {
+      for (int c = 0; c < whole; c += kPacketFloats) {
         pstore(sums.data() + c,
                pmadd(scale, ploadu<Packet>(f + c), pload<Packet>(sums.data() + c)));
       }
@@ -168,11 +164,11 @@ constexpr std::array<std::array<PassKernel, kMaxPackets + 1>, 2> kPasses{
 }  // namespace
 
 std::size_t cg_direction_size(int k) {
-  return static_cast<std::size_t>((k + 1 + kLanes - 1) / kLanes * kLanes);
+  return static_cast<std::size_t>((k + 1 + kPacketFloats - 1) / kPacketFloats * kPacketFloats);
 }
 
 double cg_pass(const CgPassInput& row, const float* direction, bool with_targets, double* out) {
-  const int packets = row.k / kLanes;
+  const int packets = row.k / kPacketFloats;
   if (packets <= kMaxPackets) {
     return kPasses[with_targets ? 1 : 0][static_cast<std::size_t>(packets)](row, direction, out);
   }

@@ -1,6 +1,7 @@
 #include "dmf/solvers/als/row_solver.hpp"
 
 #include "dmf/solvers/als/cg_pass.hpp"
+#include "simd.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,11 +18,10 @@ namespace {
 /// float epsilon (1.2e-7) times the sums' length, with room to spare.
 constexpr double kSingularThreshold = 1e-5;
 
-/// The widest SIMD packet of floats Eigen uses on this build (16 lanes
-/// with AVX-512, 8 with AVX, 4 with SSE). The tiles use Eigen's packet
-/// operations, so the one kernel below serves every instruction set.
-using Packet = Eigen::internal::packet_traits<float>::type;
-constexpr Eigen::Index kLanes = Eigen::internal::packet_traits<float>::size;
+/// The tiles use Eigen's packet operations (als_simd::Packet), so the one
+/// kernel below serves every instruction set.
+using als_simd::Packet;
+constexpr Eigen::Index kLanes = als_simd::kPacketFloats;
 /// Gathered rows are padded to this many floats (a multiple of every
 /// packet), so each starts on a packet boundary.
 constexpr Eigen::Index kRowAlign = 16;
@@ -43,10 +43,8 @@ constexpr int kMaxTilePackets = 1;
 /// Bytes of gathered rows kept in L1 while every tile passes over them.
 constexpr std::size_t kBlockBytes = 32 * 1024;
 
-/// Ratings ahead whose feature row the gather prefetches, and the floats
-/// of a cache line.
-constexpr std::size_t kPrefetchAhead = 8;
-constexpr std::size_t kCacheLineFloats = 64 / sizeof(float);
+using als_simd::kCacheLineFloats;
+using als_simd::kPrefetchAhead;
 
 Eigen::Index round_up(Eigen::Index n, Eigen::Index to) { return (n + to - 1) / to * to; }
 
