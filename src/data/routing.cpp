@@ -15,6 +15,13 @@ using detail::Rounds;
 /// Pairs of a duplicate message shown at most.
 constexpr std::size_t kShownDuplicates = 3;
 
+/// Tells options.on_round that `round` of `rounds` is done.
+void report_round(const RouteOptions& options, std::uint64_t round, const Rounds& rounds) {
+  if (options.on_round) {
+    options.on_round(static_cast<double>(round + 1) / static_cast<double>(rounds.count()));
+  }
+}
+
 /// Entries a transpose writes out at a time, at most, besides one round:
 /// the block's entries over this many passes (see transpose_block).
 constexpr std::uint64_t kTransposePasses = 4;
@@ -77,6 +84,7 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
         round, buffers.send, [&](std::uint64_t j) { return local.times[buffers.order[j]]; },
         [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines,
         assembler, buffers);
+    report_round(options, round, rounds);
   }
   return assembler.finish(options.duplicates, options.threads);
 }
@@ -161,6 +169,7 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
           [&](std::uint64_t j) { return by_user.times[buffers.order[j - base]]; },
           [&](std::uint64_t j) { return by_user.lines[buffers.order[j - base]]; }, with_times,
           with_lines, assembler, buffers);
+      report_round(options, round, rounds);
     }
     first = last;
   }
