@@ -41,7 +41,7 @@ namespace {
 
 /// Ratings per chunk of a thread's part: parts grow a chunk at a time and
 /// are copied once into arrays of the exact size (no vector doubling).
-constexpr std::size_t kChunkRatings = std::size_t{1} << 16U;
+constexpr std::size_t kChunkRatings = std::size_t{1} << 20U;
 
 /// A full or filling chunk of one thread's ratings; IDs are the thread's.
 struct Chunk {
