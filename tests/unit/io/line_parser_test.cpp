@@ -416,8 +416,8 @@ TEST(LineParser, PlainPathAgreesWithParseOnEveryLine) {
   };
   // Half the lines random bytes, half random fields (plain ones and the
   // near misses) joined by random separators.
-  const std::vector<std::string_view> fields{"1",  "23", "0",   "01",  " 4",  "5 ", "\"6\"", "3.5",
-                                             "-2", "+7", "1e3", "x",   "",    "nan", "2e9",  "99"};
+  const std::vector<std::string_view> fields{"1",  "23", "0",   "01", " 4", "5 ",  "\"6\"", "3.5",
+                                             "-2", "+7", "1e3", "x",  "",   "nan", "2e9",   "99"};
   const std::vector<std::string_view> separators{",", " ", "\t", "::", ":", "  ", ", "};
   int plain_lines = 0;
   for (int n = 0; n < 50000; ++n) {
