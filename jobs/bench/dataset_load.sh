@@ -38,10 +38,12 @@ printf '%-6s %-10s %12s %12s %12s %8s\n' round config "text s" "data set s" "pea
 for ((round = 1; round <= repeat; round++)); do
   for config in "1 2" "2 1"; do
     read -r np threads <<<"$config"
-    dmf_mpirun "$np" "$dmf" info --data "$text" --threads "$threads" --json --quiet \
-      > "$bench_dir/text.json"
-    dmf_mpirun "$np" "$dmf" info --data "$set_dir" --threads "$threads" --json --quiet \
-      > "$bench_dir/set.json"
+    # Each rank bound to its own cores (Open MPI's default: one core a rank).
+    flags="$(dmf_bind_flags "$np" "$threads") ${DMF_MPIRUN_FLAGS:-}"
+    DMF_MPIRUN_FLAGS="$flags" dmf_mpirun "$np" "$dmf" info --data "$text" --threads "$threads" \
+      --json --quiet > "$bench_dir/text.json"
+    DMF_MPIRUN_FLAGS="$flags" dmf_mpirun "$np" "$dmf" info --data "$set_dir" --threads "$threads" \
+      --json --quiet > "$bench_dir/set.json"
     t=$(field "$bench_dir/text.json" seconds)
     s=$(field "$bench_dir/set.json" seconds)
     printf '%-6s %-10s %12.2f %12.2f %5.0f/%-6.0f %8.1f\n' "$round" "P=$np T=$threads" "$t" "$s" \

@@ -67,7 +67,10 @@ for config in "1 1" "1 2" "2 1"; do
   best=""
   for ((k = 0; k < repeat; k++)); do
     run_libmf  # alternated with dmf: both see the same machine
-    dmf_mpirun "$np" "$dmf" info --data "$data" --threads "$threads" --json --quiet \
+    # Each rank bound to its own cores: Open MPI's default binds a rank to
+    # one core, where its threads would share it.
+    DMF_MPIRUN_FLAGS="$(dmf_bind_flags "$np" "$threads") ${DMF_MPIRUN_FLAGS:-}" \
+      dmf_mpirun "$np" "$dmf" info --data "$data" --threads "$threads" --json --quiet \
       > "$bench_dir/load.json"
     seconds=$(field "$bench_dir/load.json" seconds)
     if [[ -z "$best" ]] || awk "BEGIN {exit !($seconds < $best)}"; then

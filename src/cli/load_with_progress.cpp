@@ -18,6 +18,7 @@ data::RatingsData load_with_progress(const Context& context, const std::string& 
   train::LoadProgress progress(context.console, path, ignored ? 0 : bytes,
                                train::Progress::stderr_is_terminal());
   options.on_progress = [&progress](double fraction) { progress.update(fraction); };
+  options.on_route_progress = [&progress](double fraction) { progress.route(fraction); };
   return data::load_ratings(context.comm, path, std::move(options));
 }
 

@@ -62,6 +62,15 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
                      .times = options.keep_time,
                      .threads = options.threads,
                      .round_ratings = options.round_ratings};
+  // The user side's rounds are the first half of the routing, the item
+  // side's the second.
+  const auto route_progress = [&](double from) {
+    return options.on_route_progress ? std::function<void(double)>([&options, from](double f) {
+      options.on_route_progress(from + f / 2);
+    })
+                                     : std::function<void(double)>();
+  };
+  route.on_round = route_progress(0.0);
   RouteBuffers buffers;  // the user side's, reused by the item side
   {
     auto built = route_and_build(comm, local, Side::kUsers, user_rows, item_rows, data.users,
@@ -88,6 +97,7 @@ RatingsData load_ratings(const dist::Comm& comm, const std::string& path,
   // The item side from the user side's block: already merged, and it
   // arrives sorted (docs/design.md §3). The parsed ratings go first.
   local = LocalRatings{};
+  route.on_round = route_progress(0.5);
   data.by_item = transpose_block(comm, data.by_user, data.items, item_counts, route, buffers);
   report.ratings = report.ratings_read - report.duplicates_merged;
   report.route_seconds = clock.seconds();

@@ -41,7 +41,7 @@ namespace {
 
 /// Ratings per chunk of a thread's part: parts grow a chunk at a time and
 /// are copied once into arrays of the exact size (no vector doubling).
-constexpr std::size_t kChunkRatings = std::size_t{1} << 16U;
+constexpr std::size_t kChunkRatings = std::size_t{1} << 20U;
 
 /// A full or filling chunk of one thread's ratings; IDs are the thread's.
 struct Chunk {
@@ -73,8 +73,8 @@ struct PartResult {
   std::uint64_t bad_count = 0;
   std::uint64_t lines = 0;
   std::vector<std::uint64_t> file_lines;  // lines read of each file of the input
-  std::uint64_t entries = 0;  // lines holding a rating, bad or kept or not
-  bool stopped = false;       // stopped at a bad line (--bad-lines error)
+  std::uint64_t entries = 0;              // lines holding a rating, bad or kept or not
+  bool stopped = false;                   // stopped at a bad line (--bad-lines error)
   std::optional<std::string> failure;
 
   [[nodiscard]] std::size_t size() const noexcept {
@@ -100,6 +100,7 @@ PartResult parse_part(const io::PartFiles& input, io::ByteRange range, const Loa
   const bool with_times = options.keep_time;
   try {
     io::ParsedLine parsed;
+    io::PlainLine plain;
     std::optional<io::LineError> error;
     const auto range_bytes =
         static_cast<double>(std::max<std::uint64_t>(1, range.end - range.begin));
@@ -122,20 +123,31 @@ PartResult parse_part(const io::PartFiles& input, io::ByteRange range, const Loa
                       static_cast<std::uint64_t>(line.data() - base),
                   kMaxLineBytes);
             }
-            if (!parser.parse(line, parsed, error)) {
-              if (!error) return;  // blank line or comment
+            std::uint32_t u = 0;
+            std::uint32_t i = 0;
+            if (parser.parse_plain(line, plain)) {  // the usual line
               ++part.entries;
-              ++part.bad_count;
-              if (part.bad.size() < kMaxBadLineExamples)
-                part.bad.push_back({index, *error, printable(line)});
-              error.reset();
-              if (stop_at_first) throw StopReading{};
-              return;
+              if (options.keep && !options.keep(plain.user, plain.item)) return;
+              u = users.intern_canonical(plain.user_value, plain.user);
+              i = items.intern_canonical(plain.item_value, plain.item);
+              parsed.rating = plain.rating;
+              parsed.time = plain.time;
+            } else {
+              if (!parser.parse(line, parsed, error)) {
+                if (!error) return;  // blank line or comment
+                ++part.entries;
+                ++part.bad_count;
+                if (part.bad.size() < kMaxBadLineExamples)
+                  part.bad.push_back({index, *error, printable(line)});
+                error.reset();
+                if (stop_at_first) throw StopReading{};
+                return;
+              }
+              ++part.entries;
+              if (options.keep && !options.keep(parsed.user, parsed.item)) return;
+              u = users.intern(parsed.user);
+              i = items.intern(parsed.item);
             }
-            ++part.entries;
-            if (options.keep && !options.keep(parsed.user, parsed.item)) return;
-            const std::uint32_t u = users.intern(parsed.user);
-            const std::uint32_t i = items.intern(parsed.item);
             if (u == part.user_counts.size()) part.user_counts.push_back(0);
             if (i == part.item_counts.size()) part.item_counts.push_back(0);
             ++part.user_counts[u];
@@ -225,76 +237,107 @@ std::vector<std::uint32_t> merge_ids(TokenInterner& into, const TokenTable& from
 
 /// Joins the threads' parts, in file order, into one rank's ratings, in
 /// arrays of their final size; the parts' line numbers become offsets in
-/// the rank's range. Each chunk is freed once copied.
+/// the rank's range. The IDs are renumbered part by part, then `threads`
+/// threads copy the chunks, each freed once copied.
 void merge_parts(std::vector<PartResult>& parts, LocalRatings& local, std::vector<BadLine>& bad,
                  std::uint64_t& bad_count, std::uint64_t& lines, std::uint64_t& entries,
-                 std::vector<std::uint64_t>& file_lines, bool with_times, bool with_lines) {
+                 std::vector<std::uint64_t>& file_lines, bool with_times, bool with_lines,
+                 int threads) {
+  std::size_t used = 0;  // parts read before the first bad line ends the rank's reading
   std::size_t total = 0;
-  for (const auto& p : parts) {
-    total += p.size();
-    if (p.stopped) break;  // the first bad line ends the rank's reading
+  while (used < parts.size()) {
+    total += parts[used].size();
+    if (parts[used++].stopped) break;
   }
   local.users.resize(total);
   local.items.resize(total);
   local.values.resize(total);
   if (with_times) local.times.resize(total);
   if (with_lines) local.lines.resize(total);
-  const bool one_part = parts.size() == 1;
-  TokenInterner users;
-  TokenInterner items;
-  std::size_t at = 0;
-  for (auto& p : parts) {
+
+  // Where each part's IDs go (none to renumber for one part), its lines
+  // and ratings begin.
+  struct Placement {
     std::vector<std::uint32_t> user_ids;
     std::vector<std::uint32_t> item_ids;
-    if (one_part) {  // nothing to renumber
-      local.user_tokens = std::move(p.user_tokens);
-      local.item_tokens = std::move(p.item_tokens);
-      local.user_counts = std::move(p.user_counts);
-      local.item_counts = std::move(p.item_counts);
+    std::uint64_t first_line = 0;
+  };
+  std::vector<Placement> placed(used);
+  const bool one_part = used == 1;
+  TokenInterner users;
+  TokenInterner items;
+  for (std::size_t p = 0; p < used; ++p) {
+    PartResult& part = parts[p];
+    if (one_part) {
+      local.user_tokens = std::move(part.user_tokens);
+      local.item_tokens = std::move(part.item_tokens);
+      local.user_counts = std::move(part.user_counts);
+      local.item_counts = std::move(part.item_counts);
     } else {
-      user_ids = merge_ids(users, p.user_tokens);
-      item_ids = merge_ids(items, p.item_tokens);
+      placed[p].user_ids = merge_ids(users, part.user_tokens);
+      placed[p].item_ids = merge_ids(items, part.item_tokens);
+      part.user_tokens = TokenTable();
+      part.item_tokens = TokenTable();
       local.user_counts.resize(users.size(), 0);
       local.item_counts.resize(items.size(), 0);
-      for (std::size_t k = 0; k < user_ids.size(); ++k)
-        local.user_counts[user_ids[k]] += p.user_counts[k];
-      for (std::size_t k = 0; k < item_ids.size(); ++k)
-        local.item_counts[item_ids[k]] += p.item_counts[k];
+      for (std::size_t k = 0; k < placed[p].user_ids.size(); ++k)
+        local.user_counts[placed[p].user_ids[k]] += part.user_counts[k];
+      for (std::size_t k = 0; k < placed[p].item_ids.size(); ++k)
+        local.item_counts[placed[p].item_ids[k]] += part.item_counts[k];
     }
-    for (auto& chunk : p.chunks) {
-      const std::size_t n = chunk.size();
-      for (std::size_t k = 0; k < n; ++k) {
-        local.users[at + k] = one_part ? chunk.users[k] : user_ids[chunk.users[k]];
-        local.items[at + k] = one_part ? chunk.items[k] : item_ids[chunk.items[k]];
-      }
-      std::copy(chunk.values.begin(), chunk.values.end(),
-                local.values.begin() + static_cast<std::ptrdiff_t>(at));
-      if (with_times) {
-        std::copy(chunk.times.begin(), chunk.times.end(),
-                  local.times.begin() + static_cast<std::ptrdiff_t>(at));
-      }
-      if (with_lines) {
-        for (std::size_t k = 0; k < n; ++k) local.lines[at + k] = lines + chunk.lines[k];
-      }
-      at += n;
-      chunk = Chunk(false, false);  // free as we go
-    }
-    for (auto& b : p.bad) {
+    placed[p].first_line = lines;
+    for (auto& b : part.bad) {
       if (bad.size() < kMaxBadLineExamples)
         bad.push_back({lines + b.index, std::move(b.what), std::move(b.text)});
     }
-    bad_count += p.bad_count;
-    lines += p.lines;
-    entries += p.entries;
-    for (std::size_t f = 0; f < p.file_lines.size(); ++f) file_lines[f] += p.file_lines[f];
-    const bool stopped = p.stopped;
-    p = PartResult{};
-    if (stopped) break;  // the first bad line ends the rank's reading
+    bad_count += part.bad_count;
+    lines += part.lines;
+    entries += part.entries;
+    for (std::size_t f = 0; f < part.file_lines.size(); ++f) file_lines[f] += part.file_lines[f];
   }
   if (!one_part) {
     local.user_tokens = users.release();
     local.item_tokens = items.release();
   }
+
+  // Every chunk's place in the arrays, then the copies side by side.
+  struct Piece {
+    std::size_t part;
+    Chunk* chunk;
+    std::size_t at;
+  };
+  std::vector<Piece> pieces;
+  std::size_t at = 0;
+  for (std::size_t p = 0; p < used; ++p) {
+    for (auto& chunk : parts[p].chunks) {
+      pieces.push_back({p, &chunk, at});
+      at += chunk.size();
+    }
+  }
+  parallel_for(threads, static_cast<std::int64_t>(pieces.size()), [&](std::int64_t k) {
+    const Piece& piece = pieces[static_cast<std::size_t>(k)];
+    Chunk& chunk = *piece.chunk;
+    const Placement& place = placed[piece.part];
+    const std::size_t n = chunk.size();
+    const auto to = static_cast<std::ptrdiff_t>(piece.at);
+    if (one_part) {
+      std::copy(chunk.users.begin(), chunk.users.end(), local.users.begin() + to);
+      std::copy(chunk.items.begin(), chunk.items.end(), local.items.begin() + to);
+    } else {
+      for (std::size_t j = 0; j < n; ++j) {
+        local.users[piece.at + j] = place.user_ids[chunk.users[j]];
+        local.items[piece.at + j] = place.item_ids[chunk.items[j]];
+      }
+    }
+    std::copy(chunk.values.begin(), chunk.values.end(), local.values.begin() + to);
+    if (with_times) std::copy(chunk.times.begin(), chunk.times.end(), local.times.begin() + to);
+    if (with_lines) {
+      for (std::size_t j = 0; j < n; ++j)
+        local.lines[piece.at + j] = place.first_line + chunk.lines[j];
+    }
+    chunk = Chunk(false, false);  // free as we go
+  });
+  for (auto& part : parts) part = PartResult{};
 }
 
 }  // namespace
@@ -324,7 +367,7 @@ LocalRatings read_local_ratings(const dist::Comm& comm, const io::PartFiles& inp
   std::uint64_t entries_here = 0;
   std::vector<std::uint64_t> file_lines(input.parts().size(), 0);
   merge_parts(parts, local, bad, bad_here, lines_here, entries_here, file_lines, options.keep_time,
-              with_lines);
+              with_lines, threads);
   const bool stop_at_first = options.bad_lines == BadLinePolicy::kError;
 
   // Global line numbers: ranks read consecutive parts of the file. Under

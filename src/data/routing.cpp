@@ -3,161 +3,28 @@
 #include <algorithm>
 
 #include "dmf/core/parallel.hpp"
+#include "route_rounds.hpp"
 
 namespace dmf::data {
 namespace {
 
+using detail::BucketSort;
+using detail::RoundExchange;
+using detail::Rounds;
+
 /// Pairs of a duplicate message shown at most.
 constexpr std::size_t kShownDuplicates = 3;
 
-/// Where this rank's rows begin in each of `rounds` rounds: `rounds` + 1
-/// global rows cutting [first_row, first_row + counts.size()) into ranges
-/// of about equal rating counts.
-std::vector<std::uint32_t> round_bounds(std::uint32_t first_row,
-                                        std::span<const std::uint64_t> counts,
-                                        std::uint64_t rounds) {
-  std::uint64_t total = 0;
-  for (const auto c : counts) total += c;
-  std::vector<std::uint32_t> bounds(rounds + 1,
-                                    first_row + static_cast<std::uint32_t>(counts.size()));
-  bounds[0] = first_row;
-  std::uint64_t prefix = 0;
-  std::uint64_t round = 1;
-  for (std::size_t r = 0; r < counts.size() && round < rounds; ++r) {
-    // Row r starts round `round` once the rows before it hold its share.
-    while (round < rounds && prefix * rounds >= round * total) {
-      bounds[round++] = first_row + static_cast<std::uint32_t>(r);
-    }
-    prefix += counts[r];
-  }
-  return bounds;
-}
-
-template <class T>
-std::span<std::byte> writable_bytes(std::vector<T>& v) {
-  return std::as_writable_bytes(std::span<T>(v));
-}
-template <class T>
-std::span<const std::byte> bytes_of(const std::vector<T>& v) {
-  return std::as_bytes(std::span<const T>(v));
-}
-
-/// The rounds of one routing: how many, and where each owner's rows are cut.
-class Rounds {
- public:
-  /// Collective. Enough rounds that no rank sends (`sending`) or receives
-  /// (its `owned_counts`) much more than `per_round` ratings in one.
-  Rounds(const dist::Comm& comm, const IdDirectory& directory,
-         std::span<const std::uint64_t> owned_counts, std::uint64_t sending,
-         std::uint64_t per_round)
-      : ownership_(directory.ownership()), parts_(static_cast<std::size_t>(comm.size())) {
-    std::uint64_t owned = 0;
-    for (const auto c : owned_counts) owned += c;
-    const std::uint64_t most =
-        comm.allreduce<std::uint64_t>(std::max(sending, owned), dist::Op::kMax);
-    per_round = std::max<std::uint64_t>(1, per_round);
-    rounds_ = std::max<std::uint64_t>(1, (most + per_round - 1) / per_round);
-    const auto mine = round_bounds(directory.first_row(), owned_counts, rounds_);
-    bounds_ = comm.allgatherv<std::uint32_t>(mine);  // (rounds + 1) per rank
-  }
-
-  [[nodiscard]] std::uint64_t count() const noexcept { return rounds_; }
-  [[nodiscard]] std::size_t buckets() const noexcept { return rounds_ * parts_; }
-
-  /// The bucket (round * parts + owner) of a global row.
-  [[nodiscard]] std::uint32_t bucket(std::uint32_t row) const {
-    const auto owner = static_cast<std::size_t>(ownership_.owner(row));
-    const auto first = bounds_.begin() + static_cast<std::ptrdiff_t>(owner * (rounds_ + 1));
-    const auto round = static_cast<std::uint64_t>(
-        std::upper_bound(first + 1, first + static_cast<std::ptrdiff_t>(rounds_), row) -
-        (first + 1));
-    return static_cast<std::uint32_t>(round * parts_ + owner);
-  }
-
- private:
-  const Ownership& ownership_;
-  std::size_t parts_;
-  std::uint64_t rounds_ = 1;
-  std::vector<std::uint32_t> bounds_;
-};
-
-/// The routing itself, over any source of `n` ratings: bucket_of(k) is
-/// rating k's bucket in `rounds`, entry_of(k) its record; time_of(k) and
-/// line_of(k) are called only when the block keeps times or lines.
-template <class BucketOf, class EntryOf, class TimeOf, class LineOf>
-void route_rounds(const dist::Comm& comm, const Rounds& rounds, std::size_t n, BucketOf bucket_of,
-                  EntryOf entry_of, TimeOf time_of, LineOf line_of, bool with_times,
-                  bool with_lines, int threads, BlockAssembler& assembler, RouteBuffers& buffers) {
-  const auto parts = static_cast<std::size_t>(comm.size());
-  DMF_CHECK(n < 0xFFFFFFFFULL, "more than 4 billion ratings on one rank");
-
-  // Counting sort of the ratings by bucket: stable, so each bucket keeps
-  // the source's order.
-  const std::size_t buckets = rounds.buckets();
-  std::vector<std::uint64_t> start(buckets + 1, 0);
-  for (std::size_t k = 0; k < n; ++k) ++start[bucket_of(k) + 1];
-  for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-  std::vector<std::uint64_t> cursor(start.begin(), start.end() - 1);
-  buffers.order.resize(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    buffers.order[cursor[bucket_of(k)]++] = static_cast<std::uint32_t>(k);
-  }
-
-  // Every owner learns what each source sends it per round.
-  const std::uint64_t count = rounds.count();
-  std::vector<std::uint64_t> counts_to(buckets);
-  for (std::size_t p = 0; p < parts; ++p) {
-    for (std::uint64_t r = 0; r < count; ++r) {
-      counts_to[p * count + r] = start[r * parts + p + 1] - start[r * parts + p];
-    }
-  }
-  const std::vector<std::size_t> per_destination(parts, count);
-  const auto counts_from = comm.alltoallv<std::uint64_t>(counts_to, per_destination);
-
-  std::vector<std::uint64_t> sc(parts);
-  std::vector<std::uint64_t> rc(parts);
-  for (std::uint64_t round = 0; round < count; ++round) {
-    const std::uint64_t begin = start[round * parts];
-    const std::uint64_t end = start[(round + 1) * parts];
-    std::uint64_t incoming = 0;
-    for (std::size_t p = 0; p < parts; ++p) {
-      sc[p] = start[round * parts + p + 1] - start[round * parts + p];
-      rc[p] = counts_from[p * count + round];
-      incoming += rc[p];
-    }
-    buffers.send.resize(end - begin);
-    parallel_for(threads, static_cast<std::int64_t>(end - begin), [&](std::int64_t j) {
-      buffers.send[static_cast<std::size_t>(j)] =
-          entry_of(buffers.order[begin + static_cast<std::uint64_t>(j)]);
-    });
-    buffers.received.resize(incoming);
-    comm.alltoallv_bytes(bytes_of(buffers.send), sc, rc, sizeof(BlockEntry),
-                         writable_bytes(buffers.received));
-    if (with_times) {
-      buffers.send_times.resize(end - begin);
-      for (std::uint64_t j = begin; j < end; ++j) {
-        buffers.send_times[j - begin] = time_of(buffers.order[j]);
-      }
-      buffers.received_times.resize(incoming);
-      comm.alltoallv_bytes(bytes_of(buffers.send_times), sc, rc, sizeof(std::int64_t),
-                           writable_bytes(buffers.received_times));
-    }
-    if (with_lines) {
-      buffers.send_lines.resize(end - begin);
-      for (std::uint64_t j = begin; j < end; ++j) {
-        buffers.send_lines[j - begin] = line_of(buffers.order[j]);
-      }
-      buffers.received_lines.resize(incoming);
-      comm.alltoallv_bytes(bytes_of(buffers.send_lines), sc, rc, sizeof(std::uint64_t),
-                           writable_bytes(buffers.received_lines));
-    }
-    assembler.add(buffers.received,
-                  with_times ? std::span<const std::int64_t>(buffers.received_times)
-                             : std::span<const std::int64_t>(),
-                  with_lines ? std::span<const std::uint64_t>(buffers.received_lines)
-                             : std::span<const std::uint64_t>());
+/// Tells options.on_round that `round` of `rounds` is done.
+void report_round(const RouteOptions& options, std::uint64_t round, const Rounds& rounds) {
+  if (options.on_round) {
+    options.on_round(static_cast<double>(round + 1) / static_cast<double>(rounds.count()));
   }
 }
+
+/// Entries a transpose writes out at a time, at most, besides one round:
+/// the block's entries over this many passes (see transpose_block).
+constexpr std::uint64_t kTransposePasses = 4;
 
 }  // namespace
 
@@ -183,15 +50,42 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
   std::vector<std::uint32_t> bucket(row_rows.size());  // of each distinct local token
   for (std::size_t t = 0; t < row_rows.size(); ++t) bucket[t] = rounds.bucket(row_rows[t]);
 
+  // The ratings sorted by bucket as indices (4 bytes each), each round's
+  // records gathered through them: cheap where the file is about in bucket
+  // order already (sorted by user, the usual case). Thread t sorts the
+  // t-th slice of the ratings.
+  const std::size_t n = local.size();
+  DMF_CHECK(n < 0xFFFFFFFFULL, "more than 4 billion ratings on one rank");
+  const auto slices = static_cast<std::size_t>(std::max(1, options.threads));
+  const auto slice = [&](std::size_t t) { return n / slices * t + std::min(t, n % slices); };
+  const auto scan = [&](std::size_t t, auto&& visit) {
+    const std::size_t end = slice(t + 1);
+    for (std::size_t k = slice(t); k < end; ++k) visit(bucket[row_of_rating[k]], k);
+  };
+  BucketSort sort(options.threads, slices, rounds.buckets(), scan);
+  buffers.order.resize(n);
+  sort.place(
+      scan,
+      [&](std::size_t k, std::uint64_t at) { buffers.order[at] = static_cast<std::uint32_t>(k); },
+      0, rounds.buckets());
+
   BlockAssembler assembler(directory.first_row(), owned_counts, with_times, with_lines);
-  route_rounds(
-      comm, rounds, local.size(), [&](std::size_t k) { return bucket[row_of_rating[k]]; },
-      [&](std::size_t k) {
-        return BlockEntry{row_rows[row_of_rating[k]], column_rows[column_of_rating[k]],
-                          local.values[k]};
-      },
-      [&](std::size_t k) { return local.times[k]; }, [&](std::size_t k) { return local.lines[k]; },
-      with_times, with_lines, options.threads, assembler, buffers);
+  RoundExchange exchange(comm, rounds, sort.start());
+  for (std::uint64_t round = 0; round < rounds.count(); ++round) {
+    const std::uint64_t begin = exchange.begin(round);
+    buffers.send.resize(exchange.end(round) - begin);
+    parallel_for(
+        options.threads, static_cast<std::int64_t>(buffers.send.size()), [&](std::int64_t j) {
+          const std::uint32_t k = buffers.order[begin + static_cast<std::uint64_t>(j)];
+          buffers.send[static_cast<std::size_t>(j)] = BlockEntry{
+              row_rows[row_of_rating[k]], column_rows[column_of_rating[k]], local.values[k]};
+        });
+    exchange.run(
+        round, buffers.send, [&](std::uint64_t j) { return local.times[buffers.order[j]]; },
+        [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines,
+        assembler, buffers);
+    report_round(options, round, rounds);
+  }
   return assembler.finish(options.duplicates, options.threads);
 }
 
@@ -200,37 +94,86 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
                             const RouteOptions& options, RouteBuffers& buffers) {
   const bool with_times = options.times;
   const bool with_lines = options.lines;
-  const Rounds rounds(comm, items, item_counts, by_user.nnz(), options.round_ratings);
-  // Per entry its user row; buckets of all item rows at once when that
-  // table is no larger than the block's (the usual case), else a search
-  // per entry.
-  std::vector<std::uint32_t> user_of(by_user.nnz());
-  parallel_for(options.threads, by_user.rows(), [&](std::int64_t r) {
-    const auto row = static_cast<std::uint32_t>(r);
-    std::fill(user_of.begin() + static_cast<std::ptrdiff_t>(by_user.offsets[row]),
-              user_of.begin() + static_cast<std::ptrdiff_t>(by_user.offsets[row + 1]),
-              by_user.first_row + row);
-  });
+  const std::uint64_t n = by_user.nnz();
+  DMF_CHECK(n < 0xFFFFFFFFULL, "more than 4 billion ratings on one rank");
+  const Rounds rounds(comm, items, item_counts, n, options.round_ratings);
+  // Buckets of all item rows at once when that table is no larger than the
+  // block (the usual case), else a search per entry.
   std::vector<std::uint32_t> bucket_of_item;
-  if (items.total_rows() <= by_user.nnz()) {
+  if (items.total_rows() <= n) {
     bucket_of_item.resize(items.total_rows());
     for (std::uint32_t i = 0; i < items.total_rows(); ++i) bucket_of_item[i] = rounds.bucket(i);
   }
-  const auto bucket = [&](std::size_t k) {
-    const std::uint32_t item = by_user.columns[k];
+  const auto bucket = [&](std::uint32_t item) {
     return bucket_of_item.empty() ? rounds.bucket(item) : bucket_of_item[item];
   };
+  // The entries are in item order along each user row, so a round's
+  // entries lie all over the block: gathered round by round through an
+  // order, each cost a cache miss. Instead a few passes over the block
+  // (kTransposePasses) each write the records of a run of rounds in bucket
+  // order, and each round sends its slice. Thread t takes the rows holding
+  // the t-th slice of the entries.
+  buffers.order = {};  // the user side's; the transpose keeps one only for times and lines
+  const bool keep_order = with_times || with_lines;
+  const auto slices = static_cast<std::size_t>(std::max(1, options.threads));
+  std::vector<std::uint32_t> first_row_of(slices + 1, by_user.rows());
+  for (std::size_t t = 0; t < slices; ++t) {
+    const std::uint64_t first_entry = n / slices * t + std::min<std::uint64_t>(t, n % slices);
+    first_row_of[t] = static_cast<std::uint32_t>(
+        std::lower_bound(by_user.offsets.begin(), by_user.offsets.end() - 1, first_entry) -
+        by_user.offsets.begin());
+  }
+  struct Placed {
+    std::uint64_t k;
+    std::uint32_t user;
+  };
+  const auto scan = [&](std::size_t t, auto&& visit) {
+    for (std::uint32_t row = first_row_of[t]; row < first_row_of[t + 1]; ++row) {
+      const std::uint32_t user = by_user.first_row + row;
+      for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
+        visit(bucket(by_user.columns[k]), Placed{k, user});
+      }
+    }
+  };
+  BucketSort sort(options.threads, slices, rounds.buckets(), scan);
   // Counts include merged duplicates: rows may come up short (exact = false).
   BlockAssembler assembler(items.first_row(), item_counts, with_times, with_lines,
                            /*exact=*/false);
-  route_rounds(
-      comm, rounds, by_user.nnz(), bucket,
-      [&](std::size_t k) {
-        return BlockEntry{by_user.columns[k], user_of[k], by_user.values[k]};
-      },
-      [&](std::size_t k) { return by_user.times[k]; },
-      [&](std::size_t k) { return by_user.lines[k]; }, with_times, with_lines, options.threads,
-      assembler, buffers);
+  RoundExchange exchange(comm, rounds, sort.start());
+  // Passes of consecutive rounds holding about a kTransposePasses-th of the
+  // entries each (at least a round): each pass writes its rounds' records
+  // from one scan of the block.
+  const std::uint64_t pass_entries = std::max<std::uint64_t>(1, n / kTransposePasses);
+  const auto parts = rounds.parts();
+  for (std::uint64_t first = 0; first < rounds.count();) {
+    std::uint64_t last = first + 1;
+    while (last < rounds.count() && exchange.end(last) - exchange.begin(first) <= pass_entries) {
+      ++last;
+    }
+    const std::uint64_t base = exchange.begin(first);
+    buffers.send.resize(exchange.end(last - 1) - base);
+    if (keep_order) buffers.order.resize(buffers.send.size());
+    sort.place(
+        scan,
+        [&](const Placed& p, std::uint64_t at) {
+          buffers.send[at - base] = BlockEntry{by_user.columns[p.k], p.user, by_user.values[p.k]};
+          if (keep_order) buffers.order[at - base] = static_cast<std::uint32_t>(p.k);
+        },
+        first * parts, last * parts);
+    for (std::uint64_t round = first; round < last; ++round) {
+      const std::uint64_t begin = exchange.begin(round);
+      exchange.run(
+          round,
+          std::span<const BlockEntry>(buffers.send)
+              .subspan(begin - base, exchange.end(round) - begin),
+          [&](std::uint64_t j) { return by_user.times[buffers.order[j - base]]; },
+          [&](std::uint64_t j) { return by_user.lines[buffers.order[j - base]]; }, with_times,
+          with_lines, assembler, buffers);
+      report_round(options, round, rounds);
+    }
+    first = last;
+  }
+  buffers = RouteBuffers{};
   // Users arrive in ascending order (owners in rank order, each its block in
   // row order) and without duplicates: nothing to sort or merge.
   return assembler.finish(DuplicatePolicy::kFirst, options.threads).block;

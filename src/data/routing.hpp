@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct RouteOptions {
   // yet joins the same exchanges).
   int threads = 1;
   std::uint64_t round_ratings = kRoundRatings;
+  /// When set, called after each round with the fraction of the side's
+  /// rounds done (LoadOptions::on_route_progress).
+  std::function<void(double fraction)> on_round = nullptr;
 };
 
 /// Space kept from one side's routing to the next, so that the second side

@@ -61,6 +61,28 @@ bool valid_index(std::string_view field, const char* role, std::uint64_t bound, 
   return true;
 }
 
+/// The value of a canonical non-negative integer of at most 18 digits
+/// ("0", "42"; not "042", "-1", "+1"), or false.
+bool plain_id(std::string_view text, std::uint64_t& value) {
+  if (text.empty() || text.size() > 18 || (text[0] == '0' && text.size() > 1)) return false;
+  std::uint64_t v = 0;
+  for (const char c : text) {
+    const auto digit = static_cast<unsigned>(static_cast<unsigned char>(c) - '0');
+    if (digit > 9) return false;
+    v = v * 10 + digit;
+  }
+  value = v;
+  return true;
+}
+
+/// A rating or time field that field_value() would leave as it is.
+bool bare(std::string_view text) {
+  const char first = text.front();
+  const char last = text.back();
+  return !detail::is_blank(first) && first != '"' && !detail::is_blank(last) && last != '"' &&
+         last != '\r';
+}
+
 }  // namespace
 
 LineParser::LineParser(const Format& format, std::optional<RatingRange> range)
@@ -100,6 +122,8 @@ LineParser::LineParser(const Format& format, std::optional<RatingRange> range)
   if (rating_field_ < 0) has_rating_ = false;
   range_min_ = static_cast<float>(range_ ? range_->min : -kMaxRatingMagnitude);
   range_max_ = static_cast<float>(range_ ? range_->max : kMaxRatingMagnitude);
+  columns_ = format.columns;
+  plain_ = !check_indices_ && !comments_ && !integer_ratings_;
 }
 
 bool LineParser::parse(std::string_view line, ParsedLine& out,
@@ -199,6 +223,60 @@ bool LineParser::parse(std::string_view line, ParsedLine& out,
   out.item = item;
   out.rating = rating;
   out.time = time;
+  return true;
+}
+
+bool LineParser::parse_plain(std::string_view line, PlainLine& out) const {
+  if (!plain_) return false;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF
+  const char separator = separator_[0];
+  const std::size_t separator_size = separator_.size();
+  const char* at = line.data();
+  const char* const end = at + line.size();
+  PlainLine parsed;
+  for (int field = 0; field < field_count_; ++field) {
+    const char* stop = at;
+    if (blank_separated_) {
+      while (stop < end && !detail::is_blank(*stop)) ++stop;
+    } else {
+      while (stop < end && *stop != separator) ++stop;
+      if (stop < end && separator_size > 1 &&
+          std::string_view(stop, static_cast<std::size_t>(end - stop)).substr(0, separator_size) !=
+              separator_) {
+        return false;  // the separator's first byte alone, inside a field
+      }
+    }
+    const std::string_view text(at, static_cast<std::size_t>(stop - at));
+    // Exactly field_count_ fields, none empty: the last one ends the line.
+    if (text.empty() || (stop == end) != (field + 1 == field_count_)) return false;
+    switch (columns_[static_cast<std::size_t>(field)]) {
+      case Column::kUser:
+        if (!plain_id(text, parsed.user_value)) return false;
+        parsed.user = text;
+        break;
+      case Column::kItem:
+        if (!plain_id(text, parsed.item_value)) return false;
+        parsed.item = text;
+        break;
+      case Column::kRating: {
+        if (!has_rating_) break;
+        bool out_of_range = false;
+        if (!bare(text) || !detail::parse_float(text, parsed.rating, out_of_range) ||
+            !std::isfinite(parsed.rating) || parsed.rating < range_min_ ||
+            parsed.rating > range_max_) {
+          return false;
+        }
+        break;
+      }
+      case Column::kTime:
+        if (!bare(text) || !detail::parse_int64(text, parsed.time)) return false;
+        break;
+      case Column::kSkip:
+        break;
+    }
+    at = stop + (blank_separated_ ? 1 : separator_size);
+  }
+  out = parsed;
   return true;
 }
 

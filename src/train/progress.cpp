@@ -112,20 +112,16 @@ LoadProgress::LoadProgress(const Console& console, std::string path, std::uint64
       clock_(clock ? std::move(clock) : Clock(steady_seconds)),
       start_(clock_()) {}
 
-void LoadProgress::update(double fraction) {
-  if (!console_.speaks()) return;
-  const double now = clock_();
-  const double elapsed = now - start_;
-  if (elapsed < kLoadQuietStart || fraction <= 0.0) return;
-  if (last_shown_ >= 0.0 && now - last_shown_ < (live_ ? kLiveInterval : kLoadLogInterval)) return;
+bool LoadProgress::due(double now) {
+  if (now - start_ < kLoadQuietStart) return false;
+  if (last_shown_ >= 0.0 && now - last_shown_ < (live_ ? kLiveInterval : kLoadLogInterval)) {
+    return false;
+  }
   last_shown_ = now;
-  constexpr double kMB = 1e6;
-  const double done = fraction * bytes_;
-  const std::string eta = duration_text(elapsed * (1.0 - fraction) / fraction);
-  const std::string text =
-      bytes_ > 0.0 ? fmt::format("reading {}: {:.0f} of {:.0f} MB, {:.0f} MB/s, ETA {}", path_,
-                                 done / kMB, bytes_ / kMB, done / kMB / elapsed, eta)
-                   : fmt::format("reading {}: {:.0f}%, ETA {}", path_, 100.0 * fraction, eta);
+  return true;
+}
+
+void LoadProgress::show(const std::string& text) {
   if (live_) {
     console_.log("\r\x1b[K{}", text);
     std::fflush(stderr);
@@ -133,6 +129,31 @@ void LoadProgress::update(double fraction) {
   } else {
     console_.log("{}\n", text);
   }
+}
+
+void LoadProgress::route(double fraction) {
+  if (!console_.speaks()) return;
+  const double now = clock_();
+  if (route_start_ < 0.0) route_start_ = now;
+  if (fraction <= 0.0 || !due(now)) return;
+  const std::string eta = duration_text((now - route_start_) * (1.0 - fraction) / fraction);
+  show(fmt::format("routing {}: {:.0f}% of the ratings placed, ETA {}", path_, 100.0 * fraction,
+                   eta));
+}
+
+void LoadProgress::update(double fraction) {
+  if (!console_.speaks()) return;
+  const double now = clock_();
+  const double elapsed = now - start_;
+  if (fraction <= 0.0 || !due(now)) return;
+  constexpr double kMB = 1e6;
+  const double done = fraction * bytes_;
+  const std::string eta = duration_text(elapsed * (1.0 - fraction) / fraction);
+  const std::string text =
+      bytes_ > 0.0 ? fmt::format("reading {}: {:.0f} of {:.0f} MB, {:.0f} MB/s, ETA {}", path_,
+                                 done / kMB, bytes_ / kMB, done / kMB / elapsed, eta)
+                   : fmt::format("reading {}: {:.0f}%, ETA {}", path_, 100.0 * fraction, eta);
+  show(text);
 }
 
 void LoadProgress::finish() {

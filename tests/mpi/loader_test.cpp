@@ -501,5 +501,25 @@ TEST(Loader, ReadingReportsGrowingFractionsOfItsPart) {
   EXPECT_GT(data.report.ratings, 0U);
 }
 
+// The routing reports its rounds on every rank: fractions that grow to 1/2
+// over the user side's rounds and to 1 over the item side's.
+TEST(Loader, RoutingReportsGrowingFractionsOfItsRounds) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const std::string path =
+      dir.write("r.csv", to_csv(random_ratings(6, 2'000, 300, 200, false), false));
+  std::vector<double> seen;
+  LoadOptions options;
+  options.round_ratings = 100;  // a few rounds a side at 1-4 ranks
+  options.on_route_progress = [&seen](double fraction) { seen.push_back(fraction); };
+  const auto data = load_ratings(comm, path, options);
+  ASSERT_GE(seen.size(), 4U);
+  EXPECT_GT(seen.front(), 0.0);
+  EXPECT_TRUE(std::ranges::is_sorted(seen));
+  EXPECT_TRUE(std::ranges::find(seen, 0.5) != seen.end());  // the user side's last round
+  EXPECT_EQ(seen.back(), 1.0);
+  EXPECT_GT(data.report.ratings, 0U);
+}
+
 }  // namespace
 }  // namespace dmf::data

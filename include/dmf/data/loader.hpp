@@ -54,6 +54,11 @@ struct LoadOptions {
   /// threads read alike, so it stands for the whole file's). For a progress
   /// line; it must not throw.
   std::function<void(double fraction)> on_progress;
+  /// When set, called on every rank after each routing round (load_ratings'
+  /// second phase), with the fraction of the rounds done: the user side's
+  /// rounds take it to 1/2, the item side's to 1. For a progress line; it
+  /// must not throw.
+  std::function<void(double fraction)> on_route_progress;
   /// Ratings a rank routes per round (docs/design.md §3): bounds the memory
   /// in flight. Tests lower it to run many rounds on small files.
   std::uint64_t round_ratings = std::uint64_t{1} << 19U;

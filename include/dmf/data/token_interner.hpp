@@ -18,6 +18,13 @@ class TokenInterner {
   /// The local number of `token`, assigning the next one if it is new.
   std::uint32_t intern(std::string_view token);
 
+  /// intern(token) for a token known to be the canonical text of `value`
+  /// (below 10^18; io::LineParser::parse_plain gives such IDs): no look at
+  /// the text unless it is new.
+  std::uint32_t intern_canonical(std::uint64_t value, std::string_view token) {
+    return intern_integer(static_cast<std::int64_t>(value), token);
+  }
+
   /// Distinct tokens in order of first appearance.
   [[nodiscard]] const TokenTable& tokens() const noexcept { return tokens_; }
   [[nodiscard]] std::size_t size() const noexcept { return tokens_.size(); }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dmf/io/format.hpp"
 
@@ -15,6 +16,17 @@ namespace dmf::io {
 struct ParsedLine {
   std::string_view user;
   std::string_view item;
+  float rating = 1.0F;
+  std::int64_t time = 0;
+};
+
+/// A line read by the fast path (LineParser::parse_plain): both IDs are
+/// canonical non-negative integers, given by value as well as by text.
+struct PlainLine {
+  std::string_view user;
+  std::string_view item;
+  std::uint64_t user_value = 0;
+  std::uint64_t item_value = 0;
   float rating = 1.0F;
   std::int64_t time = 0;
 };
@@ -55,6 +67,15 @@ class LineParser {
   /// and returns false. Allocates only to describe an error.
   bool parse(std::string_view line, ParsedLine& out, std::optional<LineError>& error) const;
 
+  /// The fast path of parse(), for the usual line: fields separated by one
+  /// separator (one blank or TAB for blank-separated formats), none empty,
+  /// both IDs canonical integers of at most 18 digits, the rating and time
+  /// valid and bare (no blanks or quotes around them). Returns true and
+  /// fills `out` with what parse() would give for such a line; returns
+  /// false for any other line (blank, comment, quoted, bad, ...), which
+  /// then goes through parse(). One pass over the line, nothing allocated.
+  bool parse_plain(std::string_view line, PlainLine& out) const;
+
  private:
   // Copied from the Format rather than pointed to, so that a parser built
   // from a temporary (`LineParser p(detect_format(...))`) stays valid.
@@ -76,6 +97,8 @@ class LineParser {
   std::uint64_t max_row_ = 0;
   std::uint64_t max_column_ = 0;
   bool integer_ratings_ = false;
+  bool plain_ = false;  // parse_plain may accept lines of this format
+  std::vector<Column> columns_;
 };
 
 }  // namespace dmf::io

@@ -85,6 +85,10 @@ class LoadProgress {
 
   /// `fraction` of the file is read (LoadOptions::on_progress).
   void update(double fraction);
+  /// `fraction` of the ratings are routed to their owners, the load's
+  /// second phase (LoadOptions::on_route_progress): the same line, its ETA
+  /// from the routing's own pace.
+  void route(double fraction);
   /// Clears the live line, if one was drawn.
   void finish();
   ~LoadProgress() { finish(); }
@@ -92,13 +96,19 @@ class LoadProgress {
   LoadProgress& operator=(const LoadProgress&) = delete;
 
  private:
+  /// True (and noted) when a line is due at `now`: past the quiet start and
+  /// the redraw interval.
+  bool due(double now);
+  void show(const std::string& text);
+
   const Console& console_;
   std::string path_;
   double bytes_;
   bool live_;
   Clock clock_;
   double start_;
-  double last_shown_ = -1.0;  // never shown yet
+  double last_shown_ = -1.0;   // never shown yet
+  double route_start_ = -1.0;  // when routing began (-1: not yet)
   bool drawn_ = false;
 };
 

@@ -11,15 +11,18 @@
 namespace dmf::data {
 namespace {
 
-/// Random ratings on rows [10, 10 + rows) with duplicates; lines are the
-/// arrival order, as they are after routing.
-std::vector<RoutedRating> random_ratings(std::uint32_t rows, int count, std::uint64_t seed) {
+/// Random ratings on rows [10, 10 + rows) with duplicates, columns among
+/// `columns` values `spacing` apart; lines are the arrival order, as they
+/// are after routing.
+std::vector<RoutedRating> random_ratings(std::uint32_t rows, int count, std::uint64_t seed,
+                                         std::uint64_t columns = 30, std::uint64_t spacing = 1) {
   Rng rng(seed);
   std::vector<RoutedRating> out;
   for (int k = 0; k < count; ++k) {
-    out.push_back({static_cast<std::uint64_t>(k + 1), 10 + static_cast<std::uint32_t>(rng.below(rows)),
-                   static_cast<std::uint32_t>(rng.below(30)), static_cast<float>(1 + rng.below(5)),
-                   0});
+    out.push_back({static_cast<std::uint64_t>(k + 1),
+                   10 + static_cast<std::uint32_t>(rng.below(rows)),
+                   static_cast<std::uint32_t>(rng.below(columns) * spacing),
+                   static_cast<float>(1 + rng.below(5)), 0});
   }
   return out;
 }
@@ -32,15 +35,20 @@ std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<const RoutedRating
   return out;
 }
 
-class BlockBuilderPolicy : public ::testing::TestWithParam<std::tuple<DuplicatePolicy, int>> {};
+class BlockBuilderPolicy : public ::testing::TestWithParam<std::tuple<DuplicatePolicy, int, bool>> {
+};
 
 TEST_P(BlockBuilderPolicy, MatchesNaiveGrouping) {
-  const auto [policy, threads] = GetParam();
-  const auto ratings = random_ratings(20, 800, 3);
-  const auto built = build_block(10, 20, ratings, {}, policy, true, threads);
+  const auto [policy, threads, long_rows] = GetParam();
+  // Short rows of nearby columns, or long rows spread over 2^31 columns
+  // (every byte of a column differs between entries).
+  const auto ratings =
+      long_rows ? random_ratings(3, 3000, 5, 400, 5'000'017) : random_ratings(20, 800, 3);
+  const std::uint32_t rows = long_rows ? 3 : 20;
+  const auto built = build_block(10, rows, ratings, {}, policy, true, threads);
   const auto expected = groups(ratings);
   const SparseBlock& b = built.block;
-  ASSERT_EQ(b.rows(), 20U);
+  ASSERT_EQ(b.rows(), rows);
   ASSERT_EQ(b.nnz(), expected.size());
   std::uint64_t merged = 0;
   std::uint64_t pairs = 0;
@@ -71,7 +79,9 @@ TEST_P(BlockBuilderPolicy, MatchesNaiveGrouping) {
         case DuplicatePolicy::kMean:
           EXPECT_FLOAT_EQ(b.values[k], static_cast<float>(sum / static_cast<double>(group.size())));
           break;
-        case DuplicatePolicy::kSum: EXPECT_FLOAT_EQ(b.values[k], static_cast<float>(sum)); break;
+        case DuplicatePolicy::kSum:
+          EXPECT_FLOAT_EQ(b.values[k], static_cast<float>(sum));
+          break;
       }
     }
   }
@@ -82,12 +92,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(DuplicatePolicy::kError, DuplicatePolicy::kFirst,
                                          DuplicatePolicy::kLast, DuplicatePolicy::kMean,
                                          DuplicatePolicy::kSum),
-                       ::testing::Values(1, 2)));
+                       ::testing::Values(1, 2), ::testing::Bool()));
 
 TEST(BlockBuilder, ExamplesAreTheEarliestDuplicates) {
-  const std::vector<RoutedRating> ratings{
-      {1, 0, 5, 1.0F, 0}, {2, 1, 3, 2.0F, 0}, {3, 0, 5, 3.0F, 0}, {4, 1, 3, 4.0F, 0},
-      {5, 1, 3, 5.0F, 0}, {6, 0, 6, 1.0F, 0}};
+  const std::vector<RoutedRating> ratings{{1, 0, 5, 1.0F, 0}, {2, 1, 3, 2.0F, 0},
+                                          {3, 0, 5, 3.0F, 0}, {4, 1, 3, 4.0F, 0},
+                                          {5, 1, 3, 5.0F, 0}, {6, 0, 6, 1.0F, 0}};
   const auto built = build_block(0, 2, ratings, {}, DuplicatePolicy::kError, false, 1);
   EXPECT_EQ(built.duplicate_pairs, 2U);
   EXPECT_EQ(built.duplicate_ratings, 3U);
@@ -99,7 +109,8 @@ TEST(BlockBuilder, ExamplesAreTheEarliestDuplicates) {
 }
 
 TEST(BlockBuilder, KeepsTimesOfTheKeptRating) {
-  const std::vector<RoutedRating> ratings{{1, 0, 2, 1.0F, 0}, {2, 0, 2, 3.0F, 1}, {3, 0, 1, 2.0F, 2}};
+  const std::vector<RoutedRating> ratings{
+      {1, 0, 2, 1.0F, 0}, {2, 0, 2, 3.0F, 1}, {3, 0, 1, 2.0F, 2}};
   const std::vector<std::int64_t> times{100, 200, 300};
   const auto built = build_block(0, 1, ratings, times, DuplicatePolicy::kLast, false, 1);
   ASSERT_EQ(built.block.nnz(), 2U);

@@ -5,6 +5,8 @@
 #include "column_lists.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <random>
 #include <string>
 
 #include "dmf/core/error.hpp"
@@ -351,6 +353,94 @@ TEST(LineParser, OutlivesTheFormatItWasBuiltFrom) {
   const LineParser parser(make_format("::", kUir, FormatKind::kMovieLens));  // a temporary
   const std::string filler(1000, 'f');  // reuse the freed memory if it were kept
   EXPECT_EQ(good(parser, "a::b::2").item, "b");
+}
+
+/// parse_plain accepts `line` exactly as parse() reads it, or refuses it.
+void expect_plain_agrees(const LineParser& parser, std::string_view line) {
+  PlainLine plain;
+  if (!parser.parse_plain(line, plain)) return;
+  ParsedLine parsed;
+  std::optional<LineError> error;
+  ASSERT_TRUE(parser.parse(line, parsed, error)) << "plain took a line parse refuses: " << line;
+  EXPECT_EQ(plain.user, parsed.user) << line;
+  EXPECT_EQ(plain.item, parsed.item) << line;
+  EXPECT_EQ(std::to_string(plain.user_value), parsed.user) << line;
+  EXPECT_EQ(std::to_string(plain.item_value), parsed.item) << line;
+  EXPECT_EQ(std::bit_cast<std::uint32_t>(plain.rating), std::bit_cast<std::uint32_t>(parsed.rating))
+      << line;
+  EXPECT_EQ(plain.time, parsed.time) << line;
+}
+
+TEST(LineParser, PlainPathTakesTheUsualLines) {
+  const LineParser csv(make_format(",", kUir));
+  const LineParser blanks(make_format(" ", kUir, FormatKind::kLibmf));
+  const LineParser movielens(make_format("::", kUirt, FormatKind::kMovieLens));
+  PlainLine plain;
+  ASSERT_TRUE(csv.parse_plain("12,0,3.5\r", plain));
+  EXPECT_EQ(plain.user_value, 12U);
+  EXPECT_EQ(plain.item, "0");
+  EXPECT_EQ(plain.rating, 3.5F);
+  ASSERT_TRUE(blanks.parse_plain("7\t9 4", plain));
+  EXPECT_EQ(plain.item_value, 9U);
+  EXPECT_EQ(plain.rating, 4.0F);
+  ASSERT_TRUE(movielens.parse_plain("1::1193::5::978300760", plain));
+  EXPECT_EQ(plain.time, 978300760);
+  // Lines the general parse must see: text and zero-padded IDs, blanks
+  // and quotes, missing or extra fields, invalid ratings.
+  for (const std::string_view line :
+       {"a,2,3", "01,2,3", "-1,2,3", "1,2", "1,2,3,4", "1,,3", " 1,2,3", "1,2, 3", "1,\"2\",3",
+        "1,2,x", "1,2,1e99", "1,2,2e9", "1,2,nan", "", "1234567890123456789,2,3"}) {
+    EXPECT_FALSE(csv.parse_plain(line, plain)) << line;
+  }
+  EXPECT_FALSE(blanks.parse_plain("1  2 3", plain));
+  EXPECT_FALSE(blanks.parse_plain("1 2 3 ", plain));
+  EXPECT_FALSE(movielens.parse_plain("1:2::3::4", plain));
+  // The format's --rating-range.
+  const LineParser ranged(make_format(",", kUir), RatingRange{1.0, 5.0});
+  EXPECT_FALSE(ranged.parse_plain("1,2,6", plain));
+  EXPECT_TRUE(ranged.parse_plain("1,2,5", plain));
+}
+
+TEST(LineParser, PlainPathAgreesWithParseOnEveryLine) {
+  // Short random lines over the bytes that matter to either path.
+  constexpr std::string_view kBytes = "0123456789012345,,:: \t\"\r.-+exa";
+  std::mt19937_64 random(7);
+  const std::vector<LineParser> parsers{
+      LineParser(make_format(",", kUir)),
+      LineParser(make_format(",", kUirt)),
+      LineParser(make_format(" ", kUir, FormatKind::kLibmf)),
+      LineParser(make_format("\t", {Column::kUser, Column::kSkip, Column::kItem, Column::kRating})),
+      LineParser(make_format("::", kUirt, FormatKind::kMovieLens)),
+      LineParser(make_format(",", {Column::kItem, Column::kUser})),
+      LineParser(make_format(",", kUir), RatingRange{0.5, 5.0}),
+  };
+  // Half the lines random bytes, half random fields (plain ones and the
+  // near misses) joined by random separators.
+  const std::vector<std::string_view> fields{"1",  "23", "0",   "01", " 4", "5 ",  "\"6\"", "3.5",
+                                             "-2", "+7", "1e3", "x",  "",   "nan", "2e9",   "99"};
+  const std::vector<std::string_view> separators{",", " ", "\t", "::", ":", "  ", ", "};
+  int plain_lines = 0;
+  for (int n = 0; n < 50000; ++n) {
+    std::string line;
+    if (n % 2 == 0) {
+      const auto length = random() % 14;
+      for (std::uint64_t k = 0; k < length; ++k) line += kBytes[random() % kBytes.size()];
+    } else {
+      const std::string_view separator = separators[random() % separators.size()];
+      const auto count = 2 + random() % 4;
+      for (std::uint64_t k = 0; k < count; ++k) {
+        if (k > 0) line += random() % 8 == 0 ? separators[random() % separators.size()] : separator;
+        line += fields[random() % (random() % 4 == 0 ? fields.size() : 3)];  // mostly plain
+      }
+      if (random() % 4 == 0) line += "\r";
+    }
+    for (const auto& parser : parsers) {
+      expect_plain_agrees(parser, line);
+      PlainLine plain;
+      plain_lines += parser.parse_plain(line, plain) ? 1 : 0;
+    }
+  }
+  EXPECT_GT(plain_lines, 2000);  // the random lines do reach the plain path
 }
 
 TEST(LineParser, RefusesFormatWithoutUserOrItem) {

@@ -138,6 +138,24 @@ TEST(LoadProgress, APlainLineEveryTenSecondsInABatchLog) {
             "reading big.csv: 42%, ETA 29 s\n");
 }
 
+TEST(LoadProgress, TheLineGoesOnThroughTheRouting) {
+  const Console console(true);
+  FakeClock time;
+  testing::internal::CaptureStderr();
+  {
+    LoadProgress progress(console, "r.csv", 100'000'000, /*live=*/false, time.clock());
+    time.now += 0.5;
+    progress.update(1.0);  // read in half a second: nothing shown
+    progress.route(0.0);   // routing begins at 0.5 s
+    time.now += 1.0;       // 1.5 s: 25% routed in 1 s, 3 s left
+    progress.route(0.25);
+    time.now += 1.0;  // within a batch log's 10 s: not shown
+    progress.route(0.5);
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "routing r.csv: 25% of the ratings placed, ETA 3 s\n");
+}
+
 TEST(LoadProgress, OnlyTheSpeakingRankShowsAnything) {
   const Console console(false);
   FakeClock time;
