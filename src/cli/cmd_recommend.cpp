@@ -203,7 +203,6 @@ int run_fold_in(Context& context, const RecommendOptions& o, const model::Loaded
   const model::ModelObjective objective = comm.agree([&] {
     return model::model_objective(loaded.manifest, model::trim_dir(o.model) + "/manifest.json");
   });
-  comm.raise_if_any(eval::fold_in_refusal(objective));
   data::LoadOptions load = o.load;
   load.threads = threads;
   const eval::FoldInUsers users = eval::read_fold_in_users(comm, o.fold_in, load, loaded);
@@ -269,12 +268,16 @@ int run_fold_in(Context& context, const RecommendOptions& o, const model::Loaded
   writer.commit();
   context.console.out(
       "wrote the top {} items of {} folded-in users to {} ({} ratings{}; solved with lambda-user "
-      "{} and {} weighting{}{})\n",
+      "{} and {} weighting{}{}{})\n",
       o.top, users.users, writer.to_stdout() ? "standard output" : out, users.ratings,
       users.unknown_items == 0
           ? std::string()
           : fmt::format(", {} of them of items not in the model, ignored", users.unknown_items),
       objective.lambda_user, objective.count_weighting ? "count" : "uniform",
+      objective.feedback == model::Feedback::kImplicit
+          ? fmt::format(", implicit feedback, alpha {} and {} confidence", objective.alpha,
+                        objective.log_confidence ? "log" : "linear")
+          : std::string(),
       objective.recorded ? "" : " (the manifest records no options: dmf train's defaults)",
       item_lists.note);
   return 0;

@@ -10,6 +10,8 @@
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/eval/item_ring.hpp"
 #include "dmf/solvers/als/row_solver.hpp"
+#include "dmf/solvers/ials/exact_gram.hpp"
+#include "dmf/solvers/ials/implicit_row.hpp"
 #include "dmf/solvers/objective.hpp"
 
 namespace dmf::eval {
@@ -68,20 +70,57 @@ void fold_in_explicit(const model::Model& model, std::span<const FoldInRow> rows
       });
 }
 
-}  // namespace
-
-std::optional<std::string> fold_in_refusal(const model::ModelObjective& objective) {
-  if (objective.feedback == model::Feedback::kImplicit) {
-    return "--fold-in: folding users into an implicit-feedback model is not available yet "
-           "(only explicit-rating models for now)";
-  }
-  return std::nullopt;
+/// Implicit feedback: each row solved exactly (Cholesky) as implicit ALS's
+/// user half-sweep under --als-solve cholesky solves it (solvers/ials/
+/// ials.cpp): YᵀY over all the model's items (collective, exact_gram: the
+/// same bits for any ranks and threads, no rank gathering the item matrix),
+/// the row's observations in item order, ridge λ_u w. Never the few
+/// conjugate-gradient steps of --als-solve cg, which start from the row's
+/// current factors: a folded user has none, and the exact solve is the
+/// minimizer the steps approach.
+void fold_in_implicit(const dist::Comm& comm, const model::Model& model,
+                      std::span<const FoldInRow> rows, const model::ModelObjective& objective,
+                      std::span<const std::uint32_t> wanted, const std::vector<float>& features,
+                      int threads, model::FactorBlock& out) {
+  threads = std::max(1, threads);
+  const std::vector<double> g = solvers::exact_gram(comm, model.items, threads);
+  const Eigen::MatrixXd gram = Eigen::Map<const Eigen::MatrixXd>(g.data(), model.k, model.k);
+  const solvers::Regularization reg{
+      objective.lambda_user, 0.0,
+      objective.count_weighting ? solvers::RegWeighting::kCount : solvers::RegWeighting::kUniform};
+  const solvers::Confidence confidence{
+      objective.alpha,
+      objective.log_confidence ? solvers::ConfidenceScale::kLog : solvers::ConfidenceScale::kLinear,
+      objective.confidence_epsilon};
+  std::vector<solvers::ImplicitRowSolver> kernels;
+  kernels.reserve(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) kernels.emplace_back(model.k);
+  std::vector<std::vector<std::uint32_t>> slots(static_cast<std::size_t>(threads));
+  parallel_for_dynamic(
+      threads, static_cast<std::int64_t>(rows.size()), 1, [&](std::int64_t r, int worker) {
+        const FoldInRow& row = rows[static_cast<std::size_t>(r)];
+        auto& slot = slots[static_cast<std::size_t>(worker)];
+        slot.clear();
+        for (const std::uint32_t item : row.items) {
+          slot.push_back(
+              static_cast<std::uint32_t>(std::ranges::lower_bound(wanted, item) - wanted.begin()));
+        }
+        const solvers::RowRatings ratings{slot, row.values, features.data(),
+                                          static_cast<std::size_t>(model.k) + 1};
+        const auto local = static_cast<std::uint32_t>(r);
+        out.bias[local] = 0.0F;         // an implicit model has no biases
+        if (row.items.empty()) return;  // zeros, as a cold user (rhs 0, maybe no ridge)
+        kernels[static_cast<std::size_t>(worker)].solve(
+            ratings, gram, confidence, objective.lambda_user * reg.weight(row.items.size()),
+            out.row(local));
+      });
 }
+
+}  // namespace
 
 model::FactorBlock fold_in(const dist::Comm& comm, const model::Model& model,
                            std::span<const FoldInRow> rows, const model::ModelObjective& objective,
                            int threads) {
-  comm.raise_if_any(fold_in_refusal(objective));
   std::vector<std::uint32_t> wanted;
   for (const FoldInRow& row : rows) wanted.insert(wanted.end(), row.items.begin(), row.items.end());
   std::ranges::sort(wanted);
@@ -95,7 +134,8 @@ model::FactorBlock fold_in(const dist::Comm& comm, const model::Model& model,
       fold_in_explicit(model, rows, objective, wanted, features, threads, out);
       break;
     case model::Feedback::kImplicit:
-      break;  // refused above
+      fold_in_implicit(comm, model, rows, objective, wanted, features, threads, out);
+      break;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "dmf/model/model_objective.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "dmf/core/error.hpp"
 
@@ -19,6 +20,18 @@ double lambda_of(const std::string& text, const char* name, const std::string& p
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   DMF_CHECK(ec == std::errc() && end == text.data() + text.size() && value >= 0.0,
             "{}: run_options.{} is '{}', not a regularization weight", path, name, text);
+  return value;
+}
+
+/// A run option that must be a finite number ≥ `least` (> it, when `strict`).
+double number_of(const std::string& text, const char* name, const std::string& path, double least,
+                 bool strict) {
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const bool above = strict ? value > least : value >= least;
+  DMF_CHECK(ec == std::errc() && end == text.data() + text.size() && std::isfinite(value) && above,
+            "{}: run_options.{} is '{}', not a number {} {}", path, name, text,
+            strict ? "above" : "of at least", least);
   return value;
 }
 
@@ -47,6 +60,18 @@ ModelObjective model_objective(const nlohmann::json& manifest, const std::string
             "{}: run_options.reg-weighting is '{}', not count or uniform", path, weighting);
   if (!weighting.empty()) objective.count_weighting = weighting == "count";
   objective.recorded = !both.empty() || !user.empty();
+  // The confidence, recorded only for implicit models (the options exist
+  // only under --feedback implicit): absent, dmf train's defaults.
+  const std::string alpha = option_text(options, "alpha", path);
+  if (!alpha.empty()) objective.alpha = number_of(alpha, "alpha", path, 0.0, false);
+  const std::string scale = option_text(options, "confidence", path);
+  DMF_CHECK(scale.empty() || scale == "linear" || scale == "log",
+            "{}: run_options.confidence is '{}', not linear or log", path, scale);
+  objective.log_confidence = scale == "log";
+  const std::string epsilon = option_text(options, "confidence-epsilon", path);
+  if (!epsilon.empty()) {
+    objective.confidence_epsilon = number_of(epsilon, "confidence-epsilon", path, 0.0, true);
+  }
   return objective;
 }
 

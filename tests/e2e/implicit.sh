@@ -2,8 +2,8 @@
 # dmf train --feedback implicit: confidence-weighted ALS on play counts. The
 # model is the same bytes on another layout, a checkpoint resumes to those
 # bytes on another rank count, the manifest says implicit, no RMSE is
-# printed, dmf recommend serves the model, and a click file without counts
-# (which explicit training refuses) trains. Layouts at 1-4 ranks × 1-2
+# printed, dmf recommend serves the model and folds a new user in, and a
+# click file without counts (which explicit training refuses) trains. Layouts at 1-4 ranks × 1-2
 # threads are checked bit for bit in the MPI tests (dmf_ials_mpi_tests).
 source "$DMF_E2E_LIB"
 
@@ -37,6 +37,16 @@ expect_ok dmf recommend --model whole --user u3 --top 3
 [[ "$(count_lines stdout 'u3,')" == 3 ]] || fail "recommend did not list 3 items"
 awk -F, 'NR > 1 && substr($3, 2) % 3 != 0 { exit 1 }' stdout ||
   fail "recommend ranked another taste's items first: $(cat stdout)"
+
+# A new user who played taste-0 items, folded in (an exact implicit row
+# solve against the model's items, with its alpha), gets more of taste 0.
+printf 'new,i0,5\nnew,i3,2\nnew,i6,7\nnew,i9,1\n' >new.csv
+expect_ok dmf recommend --model whole --fold-in new.csv --exclude-rated new.csv --top 3 \
+  --out new_lists.csv
+contains stdout "implicit feedback, alpha 2 and linear confidence"
+[[ "$(count_lines new_lists.csv 'new,')" == 3 ]] || fail "fold-in did not list 3 items"
+awk -F, 'NR > 1 && (substr($3, 2) % 3 != 0 || $3 ~ /^i[0369]$/) { exit 1 }' new_lists.csv ||
+  fail "fold-in ranked another taste's or a played item first: $(cat new_lists.csv)"
 
 # Clicks without counts: every value 1, which explicit training refuses.
 expect_ok dmf train --data plays.csv --columns user,item,- --feedback implicit --rank 2 \

@@ -226,13 +226,14 @@ contains stderr "nothing.txt"
 printf '77,a,5\n77,b,five\n' > fold_bad.csv
 expect_fail 1 dmf recommend --model model --fold-in fold_bad.csv --out x.csv --quiet
 contains stderr "fold_bad.csv:2"
-cp -r model implicit && python3 - <<'PY'
+cp -r model bad_alpha && python3 - <<'PY'
 import json
-m = json.load(open("implicit/manifest.json")); m["feedback"] = "implicit"
-json.dump(m, open("implicit/manifest.json", "w"))
+m = json.load(open("bad_alpha/manifest.json"))
+m["feedback"] = "implicit"; m["run_options"]["alpha"] = "much"
+json.dump(m, open("bad_alpha/manifest.json", "w"))
 PY
-expect_fail 1 dmf recommend --model implicit --fold-in fold.csv --out x.csv --quiet
-contains stderr "implicit-feedback model is not available yet"
+expect_fail 1 dmf recommend --model bad_alpha --fold-in fold.csv --out x.csv --quiet
+contains stderr "bad_alpha/manifest.json: run_options.alpha is 'much'"
 [[ ! -e x.csv ]] || fail "x.csv written by a refused command"
 
 # dmf similar: cosine of the item factors, the item itself left out, ties

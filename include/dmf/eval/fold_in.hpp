@@ -10,10 +10,18 @@
 // kernel (solvers/als/row_solver) over the user's ratings in canonical item
 // order: for a user of the model folded in from its own training rows, the
 // row one more user half-sweep of `--als-solve cholesky` gives, bit for bit.
+// For implicit feedback a user row minimizes
+//
+//   Σ_all i c_ui (p_ui − p_u·q_i)² + λ_u w_u ‖p_u‖²
+//
+// (c and p of the user's observed values, c = 1 and p = 0 for the rest),
+// solved exactly by implicit ALS's row kernel (solvers/ials/implicit_row)
+// from the Gram matrix of all the model's items (solvers/ials/exact_gram):
+// again the row one more user half-sweep of `--als-solve cholesky` gives,
+// whatever --als-solve the model was trained with.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,15 +42,10 @@ struct FoldInRow {
   std::vector<float> values;
 };
 
-/// Why `objective`'s users cannot be folded in (its feedback kind has no
-/// fold-in yet), or nothing. fold_in() raises it; commands ask first.
-[[nodiscard]] std::optional<std::string> fold_in_refusal(const model::ModelObjective& objective);
-
 /// Collective: the user rows (factors and bias) of `rows` solved against
 /// `model`'s item rows under `objective` (one block, rows.size() rows, k of
 /// the model). A row with no ratings gets zeros (it is ranked by μ + b_i,
-/// as a cold user). The feedback kind chooses the row solve; a kind whose
-/// fold-in is not written yet is an error on every rank.
+/// as a cold user). The feedback kind chooses the row solve.
 [[nodiscard]] model::FactorBlock fold_in(const dist::Comm& comm, const model::Model& model,
                                          std::span<const FoldInRow> rows,
                                          const model::ModelObjective& objective, int threads);
