@@ -9,6 +9,7 @@
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
 #include "dmf/cli/output_checks.hpp"
+#include "dmf/cli/ranked_lists.hpp"
 #include "dmf/core/hash.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/local_ratings.hpp"
@@ -99,13 +100,6 @@ struct Query {
   std::uint64_t cold_key = 0;  // hash of the ID, for a cold user
   std::uint32_t row = 0;
   std::int32_t reader = 0;  // the rank that read it, where its result goes
-};
-
-/// One recommendation on its way back to the rank that read the query.
-struct Result {
-  std::uint64_t sequence = 0;
-  std::uint32_t item = 0;
-  float score = 0.0F;
 };
 
 /// This rank's queries and their user IDs, in output order.
@@ -230,46 +224,24 @@ int run_fold_in(Context& context, const RecommendOptions& o, const model::Loaded
                                 excluded, o.top, threads, item_lists.filter);
 
   // Lists to the rank that read each user's first line, then in line order.
-  struct Ranked {
-    std::uint64_t line = 0;
-    std::uint32_t item = 0;
-    float score = 0.0F;
-  };
-  std::vector<std::vector<Ranked>> back(static_cast<std::size_t>(comm.size()));
+  std::vector<std::vector<RankedItem>> back(static_cast<std::size_t>(comm.size()));
   for (std::size_t q = 0; q < best.size(); ++q) {
     for (const auto& r : best[q]) {
       back[static_cast<std::size_t>(users.readers[q])].push_back(
           {users.first_lines[q], r.item, r.score});
     }
   }
-  std::vector<Ranked> send;
-  std::vector<std::size_t> counts;
-  for (const auto& part : back) {
-    send.insert(send.end(), part.begin(), part.end());
-    counts.push_back(part.size());
-  }
-  std::vector<Ranked> results = comm.alltoallv<Ranked>(send, counts);
-  std::ranges::stable_sort(results, {}, &Ranked::line);  // each user's best first from one rank
-  std::vector<std::uint32_t> items(results.size());
-  std::ranges::transform(results, items.begin(), &Ranked::item);
-  const auto item_tokens = loaded.items.tokens_of(comm, items);
-
-  dist::OrderedOutput writer(comm, out, o.overwrite);
-  writer.append(comm.is_root() ? "user,rank,item,score\n" : "");
-  std::string text;
-  for (std::size_t k = 0, rank = 1; k < results.size(); ++k, ++rank) {
-    if (k > 0 && results[k].line != results[k - 1].line) rank = 1;
-    const auto id = std::ranges::lower_bound(users.ids_by_line, results[k].line, {},
-                                             &std::pair<std::uint64_t, std::string>::first);
-    fmt::format_to(std::back_inserter(text), "{},{},{},{}\n", id->second, rank, item_tokens[k],
-                   results[k].score);
-  }
-  writer.append(text);
-  writer.commit();
+  const auto id_of_line = [&](std::uint64_t line) -> std::string_view {
+    return std::ranges::lower_bound(users.ids_by_line, line, {},
+                                    &std::pair<std::uint64_t, std::string>::first)
+        ->second;
+  };
+  const bool to_stdout = write_ranked_lists(comm, loaded.items, back, id_of_line,
+                                            "user,rank,item,score", out, o.overwrite);
   context.console.out(
       "wrote the top {} items of {} folded-in users to {} ({} ratings{}; solved with lambda-user "
       "{} and {} weighting{}{}{})\n",
-      o.top, users.users, writer.to_stdout() ? "standard output" : out, users.ratings,
+      o.top, users.users, to_stdout ? "standard output" : out, users.ratings,
       users.unknown_items == 0
           ? std::string()
           : fmt::format(", {} of them of items not in the model, ignored", users.unknown_items),
@@ -375,39 +347,18 @@ int run(Context& context, const RecommendOptions& o, const ParamSet& params) {
                                 threads, item_lists.filter);
 
   // Results back to the rank that read each query, then in query order.
-  std::vector<std::vector<Result>> back(static_cast<std::size_t>(comm.size()));
+  std::vector<std::vector<RankedItem>> back(static_cast<std::size_t>(comm.size()));
   for (std::size_t q = 0; q < best.size(); ++q) {
     for (const auto& r : best[q]) {
       back[static_cast<std::size_t>(reader[q])].push_back({local_sequence[q], r.item, r.score});
     }
   }
-  std::vector<Result> results_send;
-  counts.clear();
-  for (const auto& part : back) {
-    results_send.insert(results_send.end(), part.begin(), part.end());
-    counts.push_back(part.size());
-  }
-  std::vector<Result> results = comm.alltoallv<Result>(results_send, counts);
-  // Stable: each query's items arrive best first from one rank.
-  std::ranges::stable_sort(results, {}, &Result::sequence);
-  std::vector<std::uint32_t> items(results.size());
-  std::ranges::transform(results, items.begin(), &Result::item);
-  const auto item_tokens = loaded.items.tokens_of(comm, items);
-
-  dist::OrderedOutput writer(comm, out, o.overwrite);
-  writer.append(comm.is_root() ? "user,rank,item,score\n" : "");
-  std::string text;
-  for (std::size_t k = 0, rank = 1; k < results.size(); ++k, ++rank) {
-    if (k > 0 && results[k].sequence != results[k - 1].sequence) rank = 1;
-    fmt::format_to(std::back_inserter(text), "{},{},{},{}\n",
-                   queries.tokens[results[k].sequence - first_sequence], rank, item_tokens[k],
-                   results[k].score);
-  }
-  writer.append(text);
-  writer.commit();
+  const bool to_stdout = write_ranked_lists(
+      comm, loaded.items, back, [&](std::uint64_t q) { return queries.tokens[q - first_sequence]; },
+      "user,rank,item,score", out, o.overwrite);
   const auto users = comm.allreduce<std::uint64_t>(rows.size(), dist::Op::kSum);
   context.console.out("wrote the top {} items of {} users to {} ({} cold users{}{})\n", o.top,
-                      users, writer.to_stdout() ? "standard output" : out, cold,
+                      users, to_stdout ? "standard output" : out, cold,
                       cold == 0                                ? ""
                       : o.cold_start == eval::ColdStart::kDrop ? ", left out"
                                                                : ", ranked by item bias",

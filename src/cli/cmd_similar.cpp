@@ -10,6 +10,7 @@
 #include "dmf/cli/load_options.hpp"
 #include "dmf/cli/model_input.hpp"
 #include "dmf/cli/output_checks.hpp"
+#include "dmf/cli/ranked_lists.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/dist/ordered_output.hpp"
 #include "dmf/eval/id_list.hpp"
@@ -76,13 +77,6 @@ struct SimilarQuery {
   std::uint64_t sequence = 0;  // among all queries: the output order
   std::uint32_t row = 0;       // global item row
   std::int32_t reader = 0;     // the rank that read it, where its list goes
-};
-
-/// One similar item on its way back to the rank that read the query.
-struct SimilarResult {
-  std::uint64_t sequence = 0;
-  std::uint32_t item = 0;
-  float score = 0.0F;
 };
 
 int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
@@ -153,43 +147,22 @@ int run(Context& context, const SimilarOptions& o, const ParamSet& params) {
   const std::uint64_t zero = comm.allreduce(zero_here, dist::Op::kSum);
 
   // Lists back to the rank that read each query, then in query order.
-  std::vector<std::vector<SimilarResult>> back(static_cast<std::size_t>(comm.size()));
+  std::vector<std::vector<RankedItem>> back(static_cast<std::size_t>(comm.size()));
   for (std::size_t q = 0; q < lists.size(); ++q) {
     for (const auto& s : lists[q]) {
       back[static_cast<std::size_t>(mine[q].reader)].push_back(
           {mine[q].sequence, s.item, static_cast<float>(s.score)});
     }
   }
-  std::vector<SimilarResult> results_send;
-  counts.clear();
-  for (const auto& part : back) {
-    results_send.insert(results_send.end(), part.begin(), part.end());
-    counts.push_back(part.size());
-  }
-  std::vector<SimilarResult> results = comm.alltoallv<SimilarResult>(results_send, counts);
-  // Stable: each query's items arrive best first from one rank.
-  std::ranges::stable_sort(results, {}, &SimilarResult::sequence);
-  std::vector<std::uint32_t> items(results.size());
-  std::ranges::transform(results, items.begin(), &SimilarResult::item);
-  const auto item_tokens = loaded.items.tokens_of(comm, items);
-
-  dist::OrderedOutput writer(comm, out, o.overwrite);
-  writer.append(comm.is_root() ? "item,rank,similar,score\n" : "");
-  std::string text;
-  for (std::size_t k = 0, rank = 1; k < results.size(); ++k, ++rank) {
-    if (k > 0 && results[k].sequence != results[k - 1].sequence) rank = 1;
-    fmt::format_to(std::back_inserter(text), "{},{},{},{}\n",
-                   queries.ids[results[k].sequence - first_sequence], rank, item_tokens[k],
-                   results[k].score);
-  }
-  writer.append(text);
-  writer.commit();
+  const bool to_stdout = write_ranked_lists(
+      comm, loaded.items, back, [&](std::uint64_t q) { return queries.ids[q - first_sequence]; },
+      "item,rank,similar,score", out, o.overwrite);
   const auto asked = comm.allreduce<std::uint64_t>(rows.size(), dist::Op::kSum);
   std::string notes;
   if (unknown > 0) notes += fmt::format("; {} not in the model, left out", unknown);
   if (zero > 0) notes += fmt::format("; {} with all-zero factors, cosine 0 with every item", zero);
   context.console.out("wrote the {} most similar items of {} items to {}{}{}\n", o.top, asked,
-                      writer.to_stdout() ? "standard output" : out, notes, item_lists.note);
+                      to_stdout ? "standard output" : out, notes, item_lists.note);
   return 0;
 }
 
