@@ -371,13 +371,13 @@ int run(Context& context, const TrainOptions& o, const ParamSet& params) {
   const std::string fingerprint = data::fingerprint(comm, ratings);
   const nlohmann::json base = base_manifest(comm, o, params, ratings, first, fingerprint);
   if (published &&
-      is_finished_model(comm, o, *published, {fingerprint, base["run_options"], "run_options"})) {
+      is_finished_model(comm, o, *published, run_identity_of(params, fingerprint, "run_options"))) {
     // Slurm's requeue loop waits for exit 0 (README "Running on a cluster").
     console.out("model {} is complete: this run's model was published before; nothing to do\n",
                 o.out);
     return 0;
   }
-  const train::RunIdentity run_identity{fingerprint, base["resume_options"]};
+  const train::RunIdentity run_identity = run_identity_of(params, fingerprint, "resume_options");
   const std::optional<train::Checkpoint> resume = checkpoint_to_resume(comm, o, console);
   if (resume) {
     check_resumable(comm, *resume, run_identity);

@@ -1,6 +1,9 @@
 #include "dmf/cli/train_resume.hpp"
 
 #include <filesystem>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "dmf/core/error.hpp"
 #include "dmf/dist/file_checksums.hpp"
@@ -59,6 +62,22 @@ nlohmann::json resume_options(const ParamSet& params) {
     if (!params.spec(name).free_on_resume) out[name] = value;
   }
   return out;
+}
+
+train::RunIdentity run_identity_of(const ParamSet& params, std::string fingerprint,
+                                   const std::string& key) {
+  train::RunIdentity run{std::move(fingerprint),
+                         key == "run_options" ? run_options(params) : resume_options(params), key};
+  for (const auto& [name, value] : params.effective_values()) {
+    run.defaults[name] = params.spec(name).default_text;
+  }
+  // sgd's own step options before gd and sgd shared --optimizer, --lr and
+  // --schedule (docs/design.md §4); their checkpoints also hold gd's values
+  // under the shared names, which sgd did not use.
+  for (const char* name : {"optimizer", "lr", "schedule"}) {
+    run.renamed.push_back({fmt::format("sgd-{}", name), name, {"solver", "sgd"}});
+  }
+  return run;
 }
 
 std::optional<train::Checkpoint> checkpoint_to_resume(const dist::Comm& comm, const TrainOptions& o,

@@ -28,6 +28,14 @@ namespace dmf::cli {
 /// manifest as "run_options".
 [[nodiscard]] nlohmann::json run_options(const ParamSet& params);
 
+/// This run's identity as a manifest keeps it under `key` ("resume_options"
+/// or "run_options"), with every option's default and the options older
+/// dmfs recorded under other names, so that their checkpoints and models
+/// still count as this run's when nothing that matters changed
+/// (docs/design.md §6).
+[[nodiscard]] train::RunIdentity run_identity_of(const ParamSet& params, std::string fingerprint,
+                                                 const std::string& key);
+
 /// Collective: with --resume, the manifest of --out when that is already a
 /// model directory (a job killed after it published its model, then
 /// requeued); nothing otherwise, and then --out is checked as usual.

@@ -25,10 +25,11 @@ TEST(RunIdentity, OtherDataIsNamedWithBothFingerprints) {
 }
 
 TEST(RunIdentity, EveryOtherOptionIsListedBothWays) {
-  const RunIdentity run{"00ff", {{"lambda", "0.1"}, {"solver", "gd"}}};
+  RunIdentity run{"00ff", {{"lambda", "0.1"}, {"rank", "8"}, {"solver", "gd"}}};
+  run.defaults = {{"lambda", "0.05"}, {"rank", "8"}, {"solver", "als"}};
   EXPECT_EQ(run.difference(manifest("00ff", {{"lambda", "0.05"}, {"rank", "8"}})),
-            "was written with other options: --lambda 0.05 there, 0.1 here; --rank 8 there, "
-            "(none) here; --solver (none) there, gd here");
+            "was written with other options: --lambda 0.05 there, 0.1 here; --solver (none) "
+            "there, gd here");
 }
 
 TEST(RunIdentity, AManifestWithoutTheOptionsIsNotThisRuns) {
@@ -36,6 +37,49 @@ TEST(RunIdentity, AManifestWithoutTheOptionsIsNotThisRuns) {
   EXPECT_EQ(run.difference(manifest("00ff", {{"epochs", "3"}})),
             "has no \"run_options\" to compare options with");
   EXPECT_NE(run.difference(nlohmann::json::object()), "");
+}
+
+// An option added after the checkpoint was written: the older dmf behaved
+// as its default.
+TEST(RunIdentity, AnOptionTheManifestLacksMatchesItsDefault) {
+  RunIdentity run{"00ff", {{"lambda", "0.05"}, {"feedback", "explicit"}}};
+  run.defaults = {{"lambda", "0.1"}, {"feedback", "explicit"}};
+  EXPECT_EQ(run.difference(manifest("00ff", {{"lambda", "0.05"}})), "");
+  run.options["feedback"] = "implicit";
+  EXPECT_EQ(run.difference(manifest("00ff", {{"lambda", "0.05"}})),
+            "was written with other options: --feedback (none) there, implicit here");
+}
+
+// An option now free on resume (or outcome-free) is not compared, whatever
+// an older dmf recorded.
+TEST(RunIdentity, AKnownOptionNoLongerComparedIsNoDifference) {
+  RunIdentity run{"00ff", {{"lambda", "0.05"}}};
+  run.defaults = {{"lambda", "0.1"}, {"threads", "0"}};
+  EXPECT_EQ(run.difference(manifest("00ff", {{"lambda", "0.05"}, {"threads", "4"}})), "");
+}
+
+TEST(RunIdentity, AnOptionThisDmfNoLongerHasIsNamed) {
+  RunIdentity run{"00ff", {{"lambda", "0.05"}}};
+  run.defaults = {{"lambda", "0.1"}};
+  EXPECT_EQ(run.difference(manifest("00ff", {{"lambda", "0.05"}, {"gone", "3"}, {"old", "x"}})),
+            "was written by an older dmf, with options this dmf no longer has: --gone 3, --old x");
+}
+
+// --sgd-lr was --lr under --solver sgd; under another solver it was unused.
+TEST(RunIdentity, ARenamedOptionIsComparedUnderItsNewName) {
+  RunIdentity run{"00ff", {{"solver", "sgd"}, {"lr", "0.05"}}};
+  run.defaults = {{"solver", "gd"}, {"lr", "0.05"}};
+  run.renamed = {{"sgd-lr", "lr", {"solver", "sgd"}}};
+  // The recorded --lr was gd's: the renamed value replaces it.
+  EXPECT_EQ(
+      run.difference(manifest("00ff", {{"solver", "sgd"}, {"lr", "0.01"}, {"sgd-lr", "0.05"}})),
+      "");
+  EXPECT_EQ(
+      run.difference(manifest("00ff", {{"solver", "sgd"}, {"lr", "0.05"}, {"sgd-lr", "0.07"}})),
+      "was written with other options: --lr 0.07 there, 0.05 here");
+  run.options = {{"solver", "gd"}, {"lr", "0.01"}};
+  EXPECT_EQ(
+      run.difference(manifest("00ff", {{"solver", "gd"}, {"lr", "0.01"}, {"sgd-lr", "0.05"}})), "");
 }
 
 }  // namespace
