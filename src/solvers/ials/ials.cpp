@@ -70,8 +70,7 @@ double IalsSolver::solve(Side& side, const Eigen::MatrixXd& gram, bool measure) 
       solver.solve(observed, gram, options_.confidence, ridge, rows.row(row));
     }
     if (measure) {
-      row_losses_[row] =
-          ImplicitRowSolver::observed_loss(observed, options_.confidence, rows.row(row));
+      row_losses_[row] = solver.solved_observed_loss(observed, options_.confidence, rows.row(row));
     }
   });
   double total = 0.0;  // in row order: the same for any thread count

@@ -30,8 +30,10 @@ void set_scaled(double weight, const float* y, Eigen::Index k, double* out) {
   for (Eigen::Index a = 0; a < k; ++a) out[a] = weight * static_cast<double>(y[a]);
 }
 
-/// y·x in double, summed in kLanes interleaved partial sums (a fixed order).
-double dot(const float* y, const double* x, Eigen::Index k) {
+/// y·x in double, summed in kLanes interleaved partial sums (a fixed order;
+/// y float or its exact double copy: the same bits).
+template <typename T>
+double dot(const T* y, const double* x, Eigen::Index k) {
   constexpr Eigen::Index kLanes = 8;
   std::array<double, kLanes> partial{};
   Eigen::Index a = 0;
@@ -48,15 +50,27 @@ double dot(const float* y, const double* x, Eigen::Index k) {
 
 }  // namespace
 
-void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidence) {
-  extra_.resize(static_cast<Eigen::Index>(row.values.size()));
+void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidence, bool gathered) {
+  const auto n = static_cast<Eigen::Index>(row.values.size());
+  extra_.resize(n);
+  confidences_.resize(n);
   rhs_.setZero();
-  for (std::size_t j = 0; j < row.values.size(); ++j) {
-    const double c = confidence.of(row.values[j]);
-    extra_[static_cast<Eigen::Index>(j)] = c - 1.0;
-    const double weight = c * Confidence::preference(row.values[j]);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const auto at = static_cast<std::size_t>(j);
+    const double c = confidence.of(row.values[at]);
+    confidences_[j] = c;
+    extra_[j] = c - 1.0;
+    // A gathered row is read from memory once: its column is written here
+    // and the right-hand side added from it (the same double values).
+    if (gathered) set_scaled(1.0, feature(row, at), k_, gathered_.col(j).data());
+    const double weight = c * Confidence::preference(row.values[at]);
     if (weight == 0.0) continue;
-    add_scaled(weight, feature(row, j), k_, rhs_.data());
+    if (gathered) {
+      const double* y = gathered_.col(j).data();
+      for (Eigen::Index a = 0; a < k_; ++a) rhs_[a] += weight * y[a];
+    } else {
+      add_scaled(weight, feature(row, at), k_, rhs_.data());
+    }
   }
 }
 
@@ -73,6 +87,7 @@ ImplicitRowSolver::ImplicitRowSolver(int k)
       cholesky_(k),
       gathered_(k, kGather),
       projections_(kGather),
+      loss_x_(k),
       rhs_(k),
       x_(k),
       residual_(k),
@@ -82,7 +97,8 @@ ImplicitRowSolver::ImplicitRowSolver(int k)
 void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram,
                               const Confidence& confidence, double ridge,
                               std::span<float> factors) {
-  weigh(row, confidence);
+  weigh(row, confidence, /*gathered=*/false);
+  last_gathered_ = false;
   matrix_ = gram;
   matrix_.diagonal().array() += ridge;
   // Σ_obs (c_j − 1) y_j y_jᵀ = Σ z_j z_jᵀ with z_j = √(c_j − 1) y_j, kChunk
@@ -131,9 +147,10 @@ void ImplicitRowSolver::solve_cg(const RowRatings& row, const Eigen::MatrixXd& g
                                  const Confidence& confidence, double ridge, int steps,
                                  std::span<float> factors) {
   for (Eigen::Index a = 0; a < k_; ++a) x_[a] = factors[static_cast<std::size_t>(a)];
-  weigh(row, confidence);
   const bool gathered = static_cast<Eigen::Index>(row.values.size()) <= kGather;
-  if (gathered) gather(row, 0, static_cast<Eigen::Index>(row.values.size()));
+  weigh(row, confidence, gathered);
+  last_gathered_ = gathered;
+  gathered_count_ = static_cast<Eigen::Index>(row.values.size());
   apply(row, gram, ridge, gathered, x_, product_);
   residual_ = rhs_ - product_;
   direction_ = residual_;
@@ -151,6 +168,24 @@ void ImplicitRowSolver::solve_cg(const RowRatings& row, const Eigen::MatrixXd& g
   }
   for (Eigen::Index a = 0; a < k_; ++a)
     factors[static_cast<std::size_t>(a)] = static_cast<float>(x_[a]);
+}
+
+double ImplicitRowSolver::solved_observed_loss(const RowRatings& row, const Confidence& confidence,
+                                               std::span<const float> factors) {
+  const auto n = static_cast<Eigen::Index>(row.values.size());
+  if (!last_gathered_ || n != gathered_count_) return observed_loss(row, confidence, factors);
+  // The same terms as observed_loss(), in the same order, from the gathered
+  // columns (the exact double values of the rows) and the row's
+  // confidences: the same bits without reading the rows again.
+  Eigen::VectorXd& x = loss_x_;
+  for (Eigen::Index a = 0; a < k_; ++a) x[a] = factors[static_cast<std::size_t>(a)];
+  double total = 0.0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double s = dot(gathered_.col(j).data(), x.data(), k_);
+    const double miss = Confidence::preference(row.values[static_cast<std::size_t>(j)]) - s;
+    total += confidences_[j] * miss * miss - s * s;
+  }
+  return total;
 }
 
 double ImplicitRowSolver::observed_loss(const RowRatings& row, const Confidence& confidence,

@@ -2,7 +2,8 @@
 // double (the all-pairs Gram matrix plus each observation's (c − 1) y yᵀ,
 // dense, no chunks), for a short row and one longer than a gathered block
 // of conjugate gradient; conjugate gradient with k steps against the exact
-// solve; the observed-pair loss against its formula.
+// solve; the observed-pair loss against its formula, and as solve_cg()
+// computes it from its gathered columns.
 #include "dmf/solvers/ials/implicit_row.hpp"
 
 #include <gtest/gtest.h>
@@ -110,6 +111,20 @@ TEST(ImplicitRowSolver, ObservedLossIsTheObservedPairsCorrection) {
     want += (1.0 + 2.0 * std::abs(r.values[j])) * (p - s) * (p - s) - s * s;
   }
   EXPECT_NEAR(ImplicitRowSolver::observed_loss(r.view(), c, x), want, 1e-12 * std::abs(want));
+}
+
+TEST(ImplicitRowSolver, SolvedObservedLossHasTheBitsOfObservedLoss) {
+  const Confidence c{3.0, ConfidenceScale::kLog, 0.5};
+  // From the gathered columns, and (longer than a block) from the rows.
+  for (const std::size_t degree : {std::size_t{30}, std::size_t{5000}}) {
+    SCOPED_TRACE(degree);
+    const Row r = make_row(degree, 11);
+    ImplicitRowSolver solver(kRank);
+    std::vector<float> x(kRank, 0.5F);
+    solver.solve_cg(r.view(), r.gram, c, 0.1, 3, x);
+    EXPECT_EQ(solver.solved_observed_loss(r.view(), c, x),
+              ImplicitRowSolver::observed_loss(r.view(), c, x));
+  }
 }
 
 }  // namespace

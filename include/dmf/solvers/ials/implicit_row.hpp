@@ -46,14 +46,23 @@ class ImplicitRowSolver {
   void solve_cg(const RowRatings& row, const Eigen::MatrixXd& gram, const Confidence& confidence,
                 double ridge, int steps, std::span<float> factors);
 
+  /// observed_loss() of the row this solver has just solved by solve_cg()
+  /// (`row` and `confidence` as given to it), the same bits, from the
+  /// columns it gathered when the row fits in one block (else it reads the
+  /// rows again).
+  [[nodiscard]] double solved_observed_loss(const RowRatings& row, const Confidence& confidence,
+                                            std::span<const float> factors);
+
   /// The row's observed pairs' part of the data term beyond Σ_all j s_j²:
   /// Σ_obs [c_j (p_j − s_j)² − s_j²], s_j = x·y_j, with x = `factors`.
   [[nodiscard]] static double observed_loss(const RowRatings& row, const Confidence& confidence,
                                             std::span<const float> factors);
 
  private:
-  /// extra_ = c_j − 1 per observation and rhs_ = Σ_obs c_j p_j y_j.
-  void weigh(const RowRatings& row, const Confidence& confidence);
+  /// confidences_ = c_j and extra_ = c_j − 1 per observation and
+  /// rhs_ = Σ_obs c_j p_j y_j; with `gathered`, also gathered_ = the whole
+  /// row (one read of each other row).
+  void weigh(const RowRatings& row, const Confidence& confidence, bool gathered);
   /// gathered_'s first m columns = the other rows of observations
   /// [begin, begin + m).
   void gather(const RowRatings& row, Eigen::Index begin, Eigen::Index m);
@@ -69,6 +78,10 @@ class ImplicitRowSolver {
   Eigen::MatrixXd gathered_;              // k × kGather: y_j, for solve_cg()
   Eigen::VectorXd projections_;           // kGather: (c_j − 1) y_j·v
   Eigen::VectorXd extra_;                 // c_j − 1 per observation
+  Eigen::VectorXd confidences_;           // c_j per observation
+  bool last_gathered_ = false;            // gathered_ holds the last row solved
+  Eigen::Index gathered_count_ = 0;       // its observations
+  Eigen::VectorXd loss_x_;                // k: x in double, for solved_observed_loss()
   Eigen::VectorXd rhs_, x_, residual_, direction_, product_;
 };
 
