@@ -29,10 +29,23 @@ function(dmf_mpiexec_command OUT NP)
       ${MPIEXEC_PREFLAGS} PARENT_SCOPE)
 endfunction()
 
+# How every test binary is compiled: the headers precompiled once by
+# dmf_test_support, and the test code itself at -O1 in a Release build (the
+# library it tests keeps -O3): at -O3 the tests' own references and fixtures
+# took 205 CPU seconds to compile, at -O1 128, and the unit and MPI tests
+# run as fast (34 s for all 357).
+function(dmf_test_compile_options NAME)
+  target_compile_options(${NAME} PRIVATE $<$<CONFIG:Release>:-O1>)
+  if(NOT NAME STREQUAL "dmf_test_support")
+    target_precompile_headers(${NAME} REUSE_FROM dmf_test_support)
+  endif()
+endfunction()
+
 # dmf_add_unit_test(NAME SOURCES...): a GoogleTest binary run in one process.
 function(dmf_add_unit_test NAME)
   add_executable(${NAME} ${ARGN})
   target_link_libraries(${NAME} PRIVATE dmf::lib GTest::gtest_main dmf_test_support)
+  dmf_test_compile_options(${NAME})
   gtest_discover_tests(${NAME}
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS unit TIMEOUT ${DMF_TEST_TIMEOUT} ENVIRONMENT "${DMF_MPI_TEST_ENV}")
@@ -57,6 +70,7 @@ function(dmf_add_mpi_test NAME)
   endif()
   add_executable(${NAME} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${NAME} PRIVATE dmf::lib GTest::gtest dmf_test_support dmf_mpi_test_main)
+  dmf_test_compile_options(${NAME})
   foreach(np IN LISTS ARG_RANKS)
     dmf_mpiexec_command(launcher ${np})
     foreach(suite IN LISTS ARG_SUITES)
