@@ -35,15 +35,32 @@ std::vector<float> fetch_items(const dist::Comm& comm, const model::FactorBlock&
   return rows;
 }
 
+/// The users' side of the model's regularization (λ_u and its weighting):
+/// the only side fold-in solves.
+solvers::Regularization user_regularization(const model::ModelObjective& objective) {
+  return {
+      objective.lambda_user, 0.0,
+      objective.count_weighting ? solvers::RegWeighting::kCount : solvers::RegWeighting::kUniform};
+}
+
+/// `slots`: where each item of `row` sits among `wanted`, the rows of the
+/// fetched features.
+void feature_slots(const FoldInRow& row, std::span<const std::uint32_t> wanted,
+                   std::vector<std::uint32_t>& slots) {
+  slots.clear();
+  for (const std::uint32_t item : row.items) {
+    slots.push_back(
+        static_cast<std::uint32_t>(std::ranges::lower_bound(wanted, item) - wanted.begin()));
+  }
+}
+
 /// Explicit feedback: each row solved exactly as ALS's user half-sweep
 /// solves it (solvers/als/als.cpp): the same kernel, the ratings in item
 /// order, ridge λ_u w.
 void fold_in_explicit(const model::Model& model, std::span<const FoldInRow> rows,
                       const model::ModelObjective& objective, std::span<const std::uint32_t> wanted,
                       const std::vector<float>& features, int threads, model::FactorBlock& out) {
-  const solvers::Regularization reg{
-      objective.lambda_user, 0.0,
-      objective.count_weighting ? solvers::RegWeighting::kCount : solvers::RegWeighting::kUniform};
+  const solvers::Regularization reg = user_regularization(objective);
   const auto mu = static_cast<float>(model.mu);
   const bool with_bias = model::has_user_bias(model.biases);
   threads = std::max(1, threads);
@@ -51,23 +68,19 @@ void fold_in_explicit(const model::Model& model, std::span<const FoldInRow> rows
   kernels.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) kernels.emplace_back(model.k, with_bias);
   std::vector<std::vector<std::uint32_t>> slots(static_cast<std::size_t>(threads));
-  parallel_for_dynamic(
-      threads, static_cast<std::int64_t>(rows.size()), 1, [&](std::int64_t r, int worker) {
-        const FoldInRow& row = rows[static_cast<std::size_t>(r)];
-        auto& slot = slots[static_cast<std::size_t>(worker)];
-        slot.clear();
-        for (const std::uint32_t item : row.items) {
-          slot.push_back(
-              static_cast<std::uint32_t>(std::ranges::lower_bound(wanted, item) - wanted.begin()));
-        }
-        const solvers::RowRatings ratings{slot, row.values, features.data(),
-                                          static_cast<std::size_t>(model.k) + 1};
-        const auto local = static_cast<std::uint32_t>(r);
-        kernels[static_cast<std::size_t>(worker)].solve(
-            ratings, mu, objective.lambda_user * reg.weight(row.items.size()), out.row(local),
-            out.bias[local]);
-        if (!with_bias) out.bias[local] = 0.0F;
-      });
+  parallel_for_dynamic(threads, static_cast<std::int64_t>(rows.size()), 1,
+                       [&](std::int64_t r, int worker) {
+                         const FoldInRow& row = rows[static_cast<std::size_t>(r)];
+                         auto& slot = slots[static_cast<std::size_t>(worker)];
+                         feature_slots(row, wanted, slot);
+                         const solvers::RowRatings ratings{slot, row.values, features.data(),
+                                                           static_cast<std::size_t>(model.k) + 1};
+                         const auto local = static_cast<std::uint32_t>(r);
+                         kernels[static_cast<std::size_t>(worker)].solve(
+                             ratings, mu, objective.lambda_user * reg.weight(row.items.size()),
+                             out.row(local), out.bias[local]);
+                         if (!with_bias) out.bias[local] = 0.0F;
+                       });
 }
 
 /// Implicit feedback: each row solved exactly (Cholesky) as implicit ALS's
@@ -85,9 +98,7 @@ void fold_in_implicit(const dist::Comm& comm, const model::Model& model,
   threads = std::max(1, threads);
   const std::vector<double> g = solvers::exact_gram(comm, model.items, threads);
   const Eigen::MatrixXd gram = Eigen::Map<const Eigen::MatrixXd>(g.data(), model.k, model.k);
-  const solvers::Regularization reg{
-      objective.lambda_user, 0.0,
-      objective.count_weighting ? solvers::RegWeighting::kCount : solvers::RegWeighting::kUniform};
+  const solvers::Regularization reg = user_regularization(objective);
   const solvers::Confidence confidence{
       objective.alpha,
       objective.log_confidence ? solvers::ConfidenceScale::kLog : solvers::ConfidenceScale::kLinear,
@@ -96,24 +107,21 @@ void fold_in_implicit(const dist::Comm& comm, const model::Model& model,
   kernels.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) kernels.emplace_back(model.k);
   std::vector<std::vector<std::uint32_t>> slots(static_cast<std::size_t>(threads));
-  parallel_for_dynamic(
-      threads, static_cast<std::int64_t>(rows.size()), 1, [&](std::int64_t r, int worker) {
-        const FoldInRow& row = rows[static_cast<std::size_t>(r)];
-        auto& slot = slots[static_cast<std::size_t>(worker)];
-        slot.clear();
-        for (const std::uint32_t item : row.items) {
-          slot.push_back(
-              static_cast<std::uint32_t>(std::ranges::lower_bound(wanted, item) - wanted.begin()));
-        }
-        const solvers::RowRatings ratings{slot, row.values, features.data(),
-                                          static_cast<std::size_t>(model.k) + 1};
-        const auto local = static_cast<std::uint32_t>(r);
-        out.bias[local] = 0.0F;         // an implicit model has no biases
-        if (row.items.empty()) return;  // zeros, as a cold user (rhs 0, maybe no ridge)
-        kernels[static_cast<std::size_t>(worker)].solve(
-            ratings, gram, confidence, objective.lambda_user * reg.weight(row.items.size()),
-            out.row(local));
-      });
+  parallel_for_dynamic(threads, static_cast<std::int64_t>(rows.size()), 1,
+                       [&](std::int64_t r, int worker) {
+                         const FoldInRow& row = rows[static_cast<std::size_t>(r)];
+                         auto& slot = slots[static_cast<std::size_t>(worker)];
+                         feature_slots(row, wanted, slot);
+                         const solvers::RowRatings ratings{slot, row.values, features.data(),
+                                                           static_cast<std::size_t>(model.k) + 1};
+                         const auto local = static_cast<std::uint32_t>(r);
+                         out.bias[local] = 0.0F;  // an implicit model has no biases
+                         if (row.items.empty())
+                           return;  // zeros, as a cold user (rhs 0, maybe no ridge)
+                         kernels[static_cast<std::size_t>(worker)].solve(
+                             ratings, gram, confidence,
+                             objective.lambda_user * reg.weight(row.items.size()), out.row(local));
+                       });
 }
 
 }  // namespace
