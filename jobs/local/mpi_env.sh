@@ -5,6 +5,8 @@
 #   dmf_mpirun 2 "$DMF" info --data ratings.csv
 #
 # - As root, sets OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) so mpirun agrees to start.
+# - OMPI_MCA_pml=ob1: the ranks of one machine talk over shared memory, and
+#   MPI_Init skips probing for cluster networks (UCX), 0.5 s -> 0.2 s a start.
 # - dmf_mpirun NP CMD...: mpirun with NP ranks, adding --oversubscribe when the
 #   machine has fewer cores than NP (Open MPI refuses otherwise).
 # - MPIRUN names the launcher (default: mpirun on the PATH); extra mpirun flags
@@ -15,6 +17,8 @@ if [[ "$(id -u)" == 0 ]]; then
   export OMPI_ALLOW_RUN_AS_ROOT="${OMPI_ALLOW_RUN_AS_ROOT:-1}"
   export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}"
 fi
+
+export OMPI_MCA_pml="${OMPI_MCA_pml:-ob1}"
 
 MPIRUN="${MPIRUN:-mpirun}"
 

@@ -12,6 +12,14 @@ expect_ok dmf generate --users 2000 --items 500 --ratings 80000 --true-rank 4 --
 expect_ok dmf_np 2 train --data ratings.csv --solver gd --rank 6 --lambda 0.05 --epochs 6 \
   --holdout 0.1 --batch-size 1000 --threads 1 --out reference --quiet
 
+# jobs/local/mpi_env.sh picks Open MPI's shared-memory layer for one machine
+# and keeps a value the user set.
+env_lib="$DMF_SOURCE_DIR/jobs/local/mpi_env.sh"
+[[ "$(env -u OMPI_MCA_pml bash -c "source '$env_lib'; echo \$OMPI_MCA_pml")" == ob1 ]] ||
+  fail "mpi_env.sh did not set OMPI_MCA_pml=ob1"
+[[ "$(OMPI_MCA_pml=ucx bash -c "source '$env_lib'; echo \$OMPI_MCA_pml")" == ucx ]] ||
+  fail "mpi_env.sh replaced the user's OMPI_MCA_pml"
+
 export DATA="$WORK/ratings.csv" OUT="$WORK/run" RANKS=2 THREADS=1 SOLVER=gd RANK=6 LAMBDA=0.05 \
   EPOCHS=6 HOLDOUT=0.1 MPIRUN="$DMF_MPIEXEC"
 script="$DMF_SOURCE_DIR/jobs/local/train.sh"
