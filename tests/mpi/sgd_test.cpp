@@ -87,12 +87,13 @@ FlatModel flat(const test::DenseModel& d) {
     for (int f = 0; f < d.k; ++f) m.q.push_back(static_cast<float>(d.q(r, f)));
     m.bi.push_back(static_cast<float>(d.bi[r]));
   }
-  m.sp.assign(m.p.size(), 0.0F);
-  m.sq.assign(m.q.size(), 0.0F);
-  m.sbu.assign(m.bu.size(), 0.0F);
-  m.sbi.assign(m.bi.size(), 0.0F);
-  m.row_sp.assign(m.bu.size(), 0.0F);
-  m.row_sq.assign(m.bi.size(), 0.0F);
+  // Every adagrad sum starts at 1, as LIBMF's.
+  m.sp.assign(m.p.size(), 1.0F);
+  m.sq.assign(m.q.size(), 1.0F);
+  m.sbu.assign(m.bu.size(), 1.0F);
+  m.sbi.assign(m.bi.size(), 1.0F);
+  m.row_sp.assign(m.bu.size(), 1.0F);
+  m.row_sq.assign(m.bi.size(), 1.0F);
   return m;
 }
 
@@ -117,8 +118,10 @@ void reference_step(FlatModel& m, const Triple& t, float cu, float ci, const Sgd
   const auto eps = static_cast<float>(o.eps);
   const auto move = [&](float w, float g, float& s) {
     if (!adagrad) return std::fma(-lr, g, w);
+    // The step by the sum before it, then the sum takes g².
+    const float moved = w - lr * g / (std::sqrt(s) + eps);
     s = std::fma(g, g, s);
-    return w - lr * g / (std::sqrt(s) + eps);
+    return moved;
   };
   if (model::has_user_bias(biases)) {
     m.bu[t.user] = move(m.bu[t.user], std::fma(cu, m.bu[t.user], -e), m.sbu[t.user]);
@@ -127,8 +130,11 @@ void reference_step(FlatModel& m, const Triple& t, float cu, float ci, const Sgd
     m.bi[t.item] = move(m.bi[t.item], std::fma(ci, m.bi[t.item], -e), m.sbi[t.item]);
   }
   if (o.rule == StepRule::kAdagradRow) {
-    // One sum per row: the mean of the squared gradient (its sum in the
-    // kernel's 8 partial sums), then both rows from their values before.
+    // One sum per row: both rows move from their values before by the
+    // sums before, then each sum takes the mean of the squared gradient
+    // (its sum in the kernel's 8 partial sums).
+    const float step_p = lr / (std::sqrt(m.row_sp[t.user]) + eps);
+    const float step_q = lr / (std::sqrt(m.row_sq[t.item]) + eps);
     float sum_p[8] = {}, sum_q[8] = {};
     std::vector<float> gp(k), gq(k);
     for (std::size_t f = 0; f < k; ++f) {
@@ -137,17 +143,15 @@ void reference_step(FlatModel& m, const Triple& t, float cu, float ci, const Sgd
       sum_p[f % 8] = std::fma(gp[f], gp[f], sum_p[f % 8]);
       sum_q[f % 8] = std::fma(gq[f], gq[f], sum_q[f % 8]);
     }
+    for (std::size_t f = 0; f < k; ++f) {
+      m.p[pu + f] = std::fma(-step_p, gp[f], m.p[pu + f]);
+      m.q[qi + f] = std::fma(-step_q, gq[f], m.q[qi + f]);
+    }
     const auto lanes = [](const float* a) {
       return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
     };
     m.row_sp[t.user] += lanes(sum_p) / static_cast<float>(k);
     m.row_sq[t.item] += lanes(sum_q) / static_cast<float>(k);
-    const float step_p = lr / (std::sqrt(m.row_sp[t.user]) + eps);
-    const float step_q = lr / (std::sqrt(m.row_sq[t.item]) + eps);
-    for (std::size_t f = 0; f < k; ++f) {
-      m.p[pu + f] = std::fma(-step_p, gp[f], m.p[pu + f]);
-      m.q[qi + f] = std::fma(-step_q, gq[f], m.q[qi + f]);
-    }
     return;
   }
   for (std::size_t f = 0; f < k; ++f) {

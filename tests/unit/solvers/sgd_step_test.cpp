@@ -33,9 +33,9 @@ TEST(SgdStep, PlainSgdMovesEveryParameterAlongItsOwnGradient) {
   EXPECT_FLOAT_EQ(q[1], -0.5625F);
 }
 
-TEST(SgdStep, AdagradScalesEachCoordinateByItsOwnSum) {
+TEST(SgdStep, AdagradScalesEachCoordinateByTheSumOfTheStepsBefore) {
   float p[1] = {1.0F}, q[1] = {2.0F};
-  float sp[1] = {3.0F}, sq[1] = {0.0F};
+  float sp[1] = {3.0F}, sq[1] = {1.0F};
   float bu = 0.0F, bi = 0.0F, sbu = 1.0F, sbi = 0.0F;
   StepSettings s;
   s.rule = StepRule::kAdagrad;
@@ -43,23 +43,25 @@ TEST(SgdStep, AdagradScalesEachCoordinateByItsOwnSum) {
   s.eps = 0.0F;
   s.mu = 0.0F;
   s.item_bias = false;
-  // e = 3 − 2 = 1. g(p) = −2 + 0 = −2: s = 3 + 4 = 7, p = 1 + 0.2/√7.
-  // g(q) = −1: s = 1, q = 2 + 0.1. g(b_u) = −1: s = 2, b_u = 0.1/√2.
+  // e = 3 − 2 = 1. Each parameter moves by its sum before the step, then
+  // the sum takes g². g(p) = −2: p = 1 + 0.2/√3, s = 3 + 4 = 7.
+  // g(q) = −1 (p before the step): q = 2 + 0.1/√1, s = 2.
+  // g(b_u) = −1: b_u = 0.1/√1, s = 2.
   rating_step(s, 3.0F, StepRow{p, &bu, sp, &sbu, 0.0F}, StepRow{q, &bi, sq, &sbi, 0.0F}, 1);
+  EXPECT_FLOAT_EQ(p[0], 1.0F + 0.2F / std::sqrt(3.0F));
   EXPECT_FLOAT_EQ(sp[0], 7.0F);
-  EXPECT_FLOAT_EQ(p[0], 1.0F + 0.2F / std::sqrt(7.0F));
-  EXPECT_FLOAT_EQ(sq[0], 1.0F);
   EXPECT_FLOAT_EQ(q[0], 2.1F);
+  EXPECT_FLOAT_EQ(sq[0], 2.0F);
+  EXPECT_FLOAT_EQ(bu, 0.1F);
   EXPECT_FLOAT_EQ(sbu, 2.0F);
-  EXPECT_FLOAT_EQ(bu, 0.1F / std::sqrt(2.0F));
   // No item bias: neither it nor its sum moves.
   EXPECT_EQ(bi, 0.0F);
   EXPECT_EQ(sbi, 0.0F);
 }
 
-TEST(SgdStep, AdagradRowScalesEachRowByTheMeanOfItsSquaredGradients) {
+TEST(SgdStep, AdagradRowScalesEachRowByItsSumBeforeTheStep) {
   float p[2] = {1.0F, 0.0F}, q[2] = {2.0F, 1.0F};
-  float sp = 1.0F, sq = 0.0F;
+  float sp = 1.0F, sq = 4.0F;
   float bu = 0.0F, bi = 0.5F, sbu = 0.0F, sbi = 3.0F;
   StepSettings s;
   s.rule = StepRule::kAdagradRow;
@@ -68,19 +70,20 @@ TEST(SgdStep, AdagradRowScalesEachRowByTheMeanOfItsSquaredGradients) {
   s.mu = 1.0F;
   s.user_bias = false;
   // e = 5 − (1 + 0 + 0.5 + 2) = 1.5. With c = 0: g(p) = −e q = (−3, −1.5),
-  // mean square 5.625: s = 6.625; g(q) = −e p = (−1.5, 0), mean square
-  // 1.125: s = 1.125. g(b_i) = −1.5: s = 3 + 2.25 = 5.25.
+  // p moves by 0.5/√1, then s = 1 + 5.625 (the mean square); g(q) = −e p =
+  // (−1.5, 0), q moves by 0.5/√4, then s = 4 + 1.125. g(b_i) = −1.5: b_i
+  // moves by 0.5/√3, then s = 3 + 2.25.
   const float e =
       rating_step(s, 5.0F, StepRow{p, &bu, &sp, &sbu, 0.0F}, StepRow{q, &bi, &sq, &sbi, 0.0F}, 2);
   EXPECT_FLOAT_EQ(e, 1.5F);
+  EXPECT_FLOAT_EQ(p[0], 2.5F);
+  EXPECT_FLOAT_EQ(p[1], 0.75F);
   EXPECT_FLOAT_EQ(sp, 6.625F);
-  EXPECT_FLOAT_EQ(sq, 1.125F);
-  EXPECT_FLOAT_EQ(p[0], 1.0F + 0.5F * 3.0F / std::sqrt(6.625F));
-  EXPECT_FLOAT_EQ(p[1], 0.0F + 0.5F * 1.5F / std::sqrt(6.625F));
-  EXPECT_FLOAT_EQ(q[0], 2.0F + 0.5F * 1.5F / std::sqrt(1.125F));
+  EXPECT_FLOAT_EQ(q[0], 2.375F);
   EXPECT_FLOAT_EQ(q[1], 1.0F);
+  EXPECT_FLOAT_EQ(sq, 5.125F);
+  EXPECT_FLOAT_EQ(bi, 0.5F + 0.5F * 1.5F / std::sqrt(3.0F));
   EXPECT_FLOAT_EQ(sbi, 5.25F);
-  EXPECT_FLOAT_EQ(bi, 0.5F + 0.5F * 1.5F / std::sqrt(5.25F));
   EXPECT_EQ(bu, 0.0F);
   EXPECT_EQ(sbu, 0.0F);
 }

@@ -12,10 +12,15 @@
 //   g(b_u) = −e + c_u b_u            g(b_i) = −e + c_i b_i
 // and each parameter w moves by its own rule:
 //   sgd          w ← w − η g
-//   adagrad      s ← s + g²;  w ← w − η g / (√s + ε)      (s per coordinate)
-//   adagrad-row  s ← s + ‖g‖² / k;  w ← w − η g / (√s + ε)
-//                (one s per factor row, LIBMF's form: one square root per row
-//                and step instead of k; a bias is a row of one)
+//   adagrad      w ← w − η g / (√s + ε);  s ← s + g²      (s per coordinate)
+//   adagrad-row  w ← w − η g / (√s + ε);  s ← s + ‖g‖² / k
+//                (one s per factor row: one square root per row and step
+//                instead of k; a bias is a row of one)
+// As in LIBMF, the sums start at kInitialSum = 1 and a step is scaled by
+// the sum of the steps before it: the first steps are damped instead of
+// being η per coordinate whatever the gradient (with s from 0 and the step's
+// own g² added first), and the gradient, its square and the move are one
+// pass over the row.
 #pragma once
 
 #include <array>
@@ -38,6 +43,9 @@ inline std::span<const EnumName<StepRule>> enum_names(StepRule /*tag*/) {
   }};
   return kNames;
 }
+
+/// The value every adagrad sum (s above) starts from.
+inline constexpr float kInitialSum = 1.0F;
 
 /// State arrays (s above) a rule keeps: one for the factors, one for the
 /// biases, or none.
@@ -87,8 +95,9 @@ namespace detail {
 // A bias is a row of one: its adagrad-row step is adagrad's.
 inline float move(StepRule rule, float w, float g, float* s, float lr, float eps) noexcept {
   if (rule == StepRule::kSgd) return std::fma(-lr, g, w);
+  const float moved = w - lr * g / (std::sqrt(*s) + eps);
   *s = std::fma(g, g, *s);
-  return w - lr * g / (std::sqrt(*s) + eps);
+  return moved;
 }
 
 }  // namespace detail
@@ -110,41 +119,38 @@ inline float dot(const float* p, const float* q, int k) noexcept {
 
 namespace detail {
 
-/// adagrad-row's factor step: both gradients' squared norms (summed like
-/// dot), each row's sum, then both rows moved with the values before.
+/// adagrad-row's factor step, one pass over the rows: each row moves by
+/// its step size from the sums before, while both gradients' squared norms
+/// are summed (like dot); then the sums grow by their means.
 inline void row_adagrad_factors(const StepSettings& s, float minus_e, const StepRow& u,
                                 const StepRow& i, int k) noexcept {
   float* __restrict p = u.factors;
   float* __restrict q = i.factors;
+  const float step_p = s.lr / (std::sqrt(*u.factor_state) + s.eps);
+  const float step_q = s.lr / (std::sqrt(*i.factor_state) + s.eps);
   constexpr int kLanes = 8;
   float acc_p[kLanes] = {};
   float acc_q[kLanes] = {};
   // Entry f into partial sum f mod 8, as in dot.
-  const auto add = [&](int f, int j) {
+  const auto step = [&](int f, int j) {
     const float gp = std::fma(u.c, p[f], minus_e * q[f]);
     const float gq = std::fma(i.c, q[f], minus_e * p[f]);
     acc_p[j] = std::fma(gp, gp, acc_p[j]);
     acc_q[j] = std::fma(gq, gq, acc_q[j]);
+    p[f] = std::fma(-step_p, gp, p[f]);
+    q[f] = std::fma(-step_q, gq, q[f]);
   };
   int f = 0;
   for (; f + kLanes <= k; f += kLanes) {
-    for (int j = 0; j < kLanes; ++j) add(f + j, j);
+    for (int j = 0; j < kLanes; ++j) step(f + j, j);
   }
-  for (int j = 0; f + j < k; ++j) add(f + j, j);
+  for (int j = 0; f + j < k; ++j) step(f + j, j);
   const auto lanes = [](const float* a) {
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
   };
   const auto kf = static_cast<float>(k);
   *u.factor_state += lanes(acc_p) / kf;
   *i.factor_state += lanes(acc_q) / kf;
-  const float step_p = s.lr / (std::sqrt(*u.factor_state) + s.eps);
-  const float step_q = s.lr / (std::sqrt(*i.factor_state) + s.eps);
-  for (f = 0; f < k; ++f) {
-    const float gp = std::fma(u.c, p[f], minus_e * q[f]);
-    const float gq = std::fma(i.c, q[f], minus_e * p[f]);
-    p[f] = std::fma(-step_p, gp, p[f]);
-    q[f] = std::fma(-step_q, gq, q[f]);
-  }
 }
 
 }  // namespace detail
@@ -183,10 +189,10 @@ inline float rating_step(const StepSettings& s, float r, const StepRow& u, const
   for (int f = 0; f < k; ++f) {
     const float gp = std::fma(u.c, p[f], minus_e * q[f]);
     const float gq = std::fma(i.c, q[f], minus_e * p[f]);
-    sp[f] = std::fma(gp, gp, sp[f]);
-    sq[f] = std::fma(gq, gq, sq[f]);
     p[f] -= s.lr * gp / (std::sqrt(sp[f]) + s.eps);
     q[f] -= s.lr * gq / (std::sqrt(sq[f]) + s.eps);
+    sp[f] = std::fma(gp, gp, sp[f]);
+    sq[f] = std::fma(gq, gq, sq[f]);
   }
   return e;
 }
