@@ -31,7 +31,7 @@ std::vector<int> balanced_ranges(std::span<const std::uint64_t> weights, int par
 }  // namespace
 
 BlockGrid::BlockGrid(const data::SparseBlock& csr, std::span<const std::uint32_t> item_starts,
-                     int cells, std::uint64_t seed, std::uint64_t salt)
+                     int cells)
     : blocks_(static_cast<int>(item_starts.size()) - 1), cells_(cells) {
   DMF_CHECK(blocks_ >= 1 && cells_ >= 1, "sgd grid: {} item blocks of {} x {} cells", blocks_,
             cells_, cells_);
@@ -72,12 +72,19 @@ BlockGrid::BlockGrid(const data::SparseBlock& csr, std::span<const std::uint32_t
       ratings_[next[cell_of(u, i)]++] = GridRating{u, i - block_first, csr.values[pos]};
     }
   }
-  // SGD converges badly along a user's ratings in a row: shuffle each cell.
-  for (std::size_t c = 0; c < n_cells; ++c) {
-    auto rng = Rng::for_stream(seed, Stream::kSgdOrder, salt, c);
-    const std::uint64_t first = starts_[c];
-    for (std::uint64_t j = starts_[c + 1] - first; j > 1; --j) {
-      std::swap(ratings_[first + j - 1], ratings_[first + rng.below(j)]);
+  // Each cell in the order of its rows of the longer side, as LIBMF's blocks
+  // (docs/design.md §4, sgd): a row of that side stays in cache over its
+  // ratings, the rows of the shorter side fit in cache anyway. The counting
+  // sort left each cell in (user, item) order; by item it is re-sorted
+  // stably, giving (item, user).
+  for (int b = 0; b < blocks_; ++b) {
+    const std::uint32_t block_items =
+        item_starts[static_cast<std::size_t>(b) + 1] - item_starts[static_cast<std::size_t>(b)];
+    if (block_items <= csr.rows()) continue;
+    for (std::size_t c = index(b, Cell{0, 0}); c < index(b + 1, Cell{0, 0}); ++c) {
+      std::stable_sort(ratings_.begin() + static_cast<std::ptrdiff_t>(starts_[c]),
+                       ratings_.begin() + static_cast<std::ptrdiff_t>(starts_[c + 1]),
+                       [](const GridRating& a, const GridRating& z) { return a.item < z.item; });
     }
   }
 }

@@ -101,8 +101,7 @@ SgdSolver::SgdSolver(const dist::Comm& comm, const data::RatingsData& data, mode
   base_rate_ =
       options_.learning_rate > 0.0 ? options_.learning_rate : default_learning_rate(options_.rule);
   if (options_.cells <= 0) options_.cells = grid_cells(options_.threads);
-  grid_ = BlockGrid(data.by_user, ring_.item_starts(), options_.cells, options_.seed,
-                    static_cast<std::uint64_t>(comm.rank()));
+  grid_ = BlockGrid(data.by_user, ring_.item_starts(), options_.cells);
 
   held_ = ring_.empty_block(comm.rank());
   held_.factors = model.items.factors;

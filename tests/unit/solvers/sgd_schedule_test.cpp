@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "dmf/core/rng.hpp"
@@ -84,7 +85,7 @@ TEST(SgdSchedule, TheGridHoldsEveryRatingOnceAndItsCellsShareNoRow) {
   const std::vector<std::uint32_t> item_starts{0, 20, 21, 53};  // blocks of 20, 1, 32 items
   for (const int g : {1, 2, 3, 5}) {
     SCOPED_TRACE(testing::Message() << "G " << g);
-    const BlockGrid grid(csr, item_starts, g, 9, 0);
+    const BlockGrid grid(csr, item_starts, g);
     EXPECT_EQ(grid.blocks(), 3);
     EXPECT_EQ(grid.ratings(), csr.nnz());
     std::multiset<std::tuple<std::uint32_t, std::uint32_t, float>> visited;
@@ -123,6 +124,31 @@ TEST(SgdSchedule, TheGridHoldsEveryRatingOnceAndItsCellsShareNoRow) {
     }
     EXPECT_EQ(visited, want);
   }
+}
+
+TEST(SgdSchedule, ACellIsInTheOrderOfTheRowsOfTheLongerSide) {
+  // 12 users; item block 0 has 40 items (more than the users: by item, then
+  // user), block 1 has 5 (by user, then item), as LIBMF orders its blocks.
+  const data::SparseBlock csr = random_csr(12, 45, 0.5);
+  const std::vector<std::uint32_t> item_starts{0, 40, 45};
+  const BlockGrid grid(csr, item_starts, 2);
+  std::uint64_t seen = 0;
+  for (int b = 0; b < grid.blocks(); ++b) {
+    for (int u = 0; u < 2; ++u) {
+      for (int i = 0; i < 2; ++i) {
+        const auto cell = grid.cell(b, Cell{u, i});
+        seen += cell.size();
+        for (std::size_t j = 1; j < cell.size(); ++j) {
+          const auto before = b == 0 ? std::pair(cell[j - 1].item, cell[j - 1].user)
+                                     : std::pair(cell[j - 1].user, cell[j - 1].item);
+          const auto here = b == 0 ? std::pair(cell[j].item, cell[j].user)
+                                   : std::pair(cell[j].user, cell[j].item);
+          EXPECT_LT(before, here) << "block " << b << " cell " << u << "," << i << " at " << j;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(seen, csr.nnz());
 }
 
 }  // namespace

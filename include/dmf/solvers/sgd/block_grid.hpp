@@ -10,7 +10,8 @@
 // balanced by ratings). A sub-epoch is G rounds; the G cells of a round share
 // no user range and no item range, so threads update them at once without
 // locks or races, and the result does not depend on which thread ran which
-// cell or when. Within a cell the ratings are in a fixed shuffled order.
+// cell or when. Within a cell the ratings are in the order of the rows of
+// the longer side (the rank's users or the block's items), as LIBMF's.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +40,8 @@ class BlockGrid {
   BlockGrid() = default;
   /// `csr` holds this rank's users' ratings (columns are global item rows);
   /// `item_starts` the first global row of each item block, then the total
-  /// (P + 1 entries); `cells` is G. The order inside a cell is drawn from
-  /// (`seed`, `salt`, block, cell), `salt` telling ranks apart.
-  BlockGrid(const data::SparseBlock& csr, std::span<const std::uint32_t> item_starts, int cells,
-            std::uint64_t seed, std::uint64_t salt);
+  /// (P + 1 entries); `cells` is G.
+  BlockGrid(const data::SparseBlock& csr, std::span<const std::uint32_t> item_starts, int cells);
 
   [[nodiscard]] int blocks() const noexcept { return blocks_; }
   [[nodiscard]] int cells() const noexcept { return cells_; }
