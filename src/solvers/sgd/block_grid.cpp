@@ -123,4 +123,20 @@ std::vector<std::vector<Cell>> cell_rounds(int cells, std::uint64_t seed, std::u
   return rounds;
 }
 
+std::vector<CellStep> cell_steps(const std::vector<std::vector<Cell>>& rounds) {
+  std::vector<CellStep> steps;
+  std::vector<int> last_user, last_item;  // by range: the last position holding it
+  for (const auto& round : rounds) {
+    for (const Cell cell : round) {
+      const auto u = static_cast<std::size_t>(cell.user);
+      const auto i = static_cast<std::size_t>(cell.item);
+      if (u >= last_user.size()) last_user.resize(u + 1, -1);
+      if (i >= last_item.size()) last_item.resize(i + 1, -1);
+      steps.push_back(CellStep{cell, last_user[u], last_item[i]});
+      last_user[u] = last_item[i] = static_cast<int>(steps.size()) - 1;
+    }
+  }
+  return steps;
+}
+
 }  // namespace dmf::solvers::sgd

@@ -1,6 +1,8 @@
 #include "dmf/solvers/sgd/sgd.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -150,23 +152,42 @@ void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
   float* items = held_.factors.data();
   float* item_bias = held_.bias.data();
   const float* item_c = item_c_.data() + held_.first_row;
-  for (const auto& round : rounds) {
-    // The cells of a round share no row: any thread may take any of them.
-    parallel_for_dynamic(
-        options_.threads, static_cast<std::int64_t>(round.size()), 1,
-        [&](std::int64_t j, int /*worker*/) {
-          for (const GridRating& r : grid_.cell(block, round[static_cast<std::size_t>(j)])) {
-            const std::size_t u = r.user;
-            const std::size_t i = r.item;
-            const StepRow user{users + u * kk, user_bias + u,
-                               adagrad ? user_factor_state_.data() + u * sw : nullptr,
-                               adagrad ? user_bias_state_.data() + u : nullptr, user_c_[u]};
-            const StepRow item{items + i * kk, item_bias + i,
-                               adagrad ? held_.factor_state.data() + i * sw : nullptr,
-                               adagrad ? held_.bias_state.data() + i : nullptr, item_c[i]};
-            rating_step(settings, r.value, user, item, k);
-          }
-        });
+  const auto run_cell = [&](Cell cell) {
+    for (const GridRating& r : grid_.cell(block, cell)) {
+      const std::size_t u = r.user;
+      const std::size_t i = r.item;
+      const StepRow user{users + u * kk, user_bias + u,
+                         adagrad ? user_factor_state_.data() + u * sw : nullptr,
+                         adagrad ? user_bias_state_.data() + u : nullptr, user_c_[u]};
+      const StepRow item{items + i * kk, item_bias + i,
+                         adagrad ? held_.factor_state.data() + i * sw : nullptr,
+                         adagrad ? held_.bias_state.data() + i : nullptr, item_c[i]};
+      rating_step(settings, r.value, user, item, k);
+    }
+  };
+  const std::vector<CellStep> steps = cell_steps(rounds);
+  if (options_.threads <= 1) {
+    for (const CellStep& step : steps) run_cell(step.cell);
+    return;
+  }
+  // Threads take the cells in round order and start one once the cells
+  // before it on its user range and on its item range are done: no barrier
+  // between rounds, where every thread would wait for the slowest (on a
+  // loaded machine, for one descheduled). run_cell throws nothing.
+  std::vector<std::atomic<bool>> done(steps.size());
+  std::atomic<std::size_t> next{0};
+  const auto wait_for = [&](int position) {
+    if (position < 0) return;
+    while (!done[static_cast<std::size_t>(position)].load(std::memory_order_acquire)) {
+      std::this_thread::yield();
+    }
+  };
+#pragma omp parallel num_threads(options_.threads)
+  for (std::size_t n = next.fetch_add(1); n < steps.size(); n = next.fetch_add(1)) {
+    wait_for(steps[n].after_user);
+    wait_for(steps[n].after_item);
+    run_cell(steps[n].cell);
+    done[n].store(true, std::memory_order_release);
   }
 }
 

@@ -151,5 +151,32 @@ TEST(SgdSchedule, ACellIsInTheOrderOfTheRowsOfTheLongerSide) {
   EXPECT_EQ(seen, csr.nnz());
 }
 
+TEST(SgdSchedule, ACellWaitsForTheLastCellsBeforeItOnItsUserAndItemRanges) {
+  for (const int g : {1, 3, 8}) {
+    const auto rounds = cell_rounds(g, 4, 2, 1, 0);
+    const std::vector<CellStep> steps = cell_steps(rounds);
+    ASSERT_EQ(steps.size(), static_cast<std::size_t>(g * g));
+    for (std::size_t n = 0; n < steps.size(); ++n) {
+      // The cells in round order.
+      const Cell want = rounds[n / static_cast<std::size_t>(g)][n % static_cast<std::size_t>(g)];
+      EXPECT_EQ(steps[n].cell.user, want.user);
+      EXPECT_EQ(steps[n].cell.item, want.item);
+      int user = -1, item = -1;  // found by looking back
+      for (std::size_t m = 0; m < n; ++m) {
+        if (steps[m].cell.user == want.user) user = static_cast<int>(m);
+        if (steps[m].cell.item == want.item) item = static_cast<int>(m);
+      }
+      EXPECT_EQ(steps[n].after_user, user) << "G " << g << " cell " << n;
+      EXPECT_EQ(steps[n].after_item, item) << "G " << g << " cell " << n;
+      // Round d > 0: both are in round d - 1 (a Latin square's rows share
+      // every range), so a cell never waits on more than the round before.
+      if (n >= static_cast<std::size_t>(g)) {
+        EXPECT_GE(user, static_cast<int>(n) - g - static_cast<int>(n) % g);
+        EXPECT_GE(item, static_cast<int>(n) - g - static_cast<int>(n) % g);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dmf::solvers::sgd

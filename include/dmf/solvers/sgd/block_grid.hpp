@@ -67,6 +67,21 @@ class BlockGrid {
                                                          std::uint64_t epoch, int user_block,
                                                          int item_block);
 
+/// A cell of a sub-epoch with what it waits for: the positions (in the
+/// rounds laid end to end) of the last cell before it sharing its user range
+/// and of the last sharing its item range, -1 for none.
+struct CellStep {
+  Cell cell;
+  int after_user = -1;
+  int after_item = -1;
+};
+
+/// The cells of `rounds` in round order, each with its two predecessors.
+/// Threads may run a cell as soon as both are done instead of waiting for
+/// the whole round: every row still sees its cells in round order, so the
+/// result is the rounds' bits (docs/design.md §4, sgd).
+[[nodiscard]] std::vector<CellStep> cell_steps(const std::vector<std::vector<Cell>>& rounds);
+
 /// The item block rank `rank` of `ranks` works on in sub-epoch `sub_epoch`.
 [[nodiscard]] constexpr int item_block_of(int rank, int sub_epoch, int ranks) noexcept {
   return (rank + sub_epoch) % ranks;
