@@ -51,7 +51,10 @@
 # again with other settings), then over all runs there DMF_BENCH_DIR/peer/
 # peer.csv (one line per epoch or iteration of every run), peer-DATA-kK.svg
 # (held-out RMSE against seconds end to end, one line per solver/tool and
-# layout) and the summary of peer_report.py on stdout.
+# layout) and the summary of peer_report.py on stdout (with issue 15's
+# sgd ratios: time to LIBMF's best RMSE over LIBMF's run per layout, epoch
+# over LIBMF's iteration, best RMSE per k and over all k, 1 -> 2 ranks
+# from the 1,1 and 2,1 layouts when LAYOUTS has both).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -355,6 +355,7 @@ def report(runs_dir, out_dir):
             print(f"  written {path}")
         summary[(data, k)] = (g, {r["label"]: r for r in rows})
     targets(summary)
+    sgd_targets(summary)
     print(f"written {csv_path}")
 
 
@@ -399,6 +400,40 @@ def targets(summary):
                      if set(als) - set(reached) else "") + ")")
 
 
+def sgd_targets(summary):
+    """The ratios issue 15 states targets for: --solver sgd against LIBMF."""
+    lines, best_by_data = [], {}
+    for (data, k), (g, rows) in summary.items():
+        runs = {f"{r['meta']['ranks']}x{r['meta']['threads']}": rows[label(r)]
+                for r in g.dmf if ok(r) and r["meta"]["solver"] == "sgd"}
+        if not runs:
+            continue
+        mine = min((r["best"] for r in runs.values() if r["best"] is not None), default=None)
+        seen = best_by_data.setdefault(data, [None, None])
+        if mine is not None and (seen[0] is None or mine < seen[0][0]):
+            seen[0] = (mine, k)
+        if g.libmf_best is not None and (seen[1] is None or g.libmf_best < seen[1][0]):
+            seen[1] = (g.libmf_best, k)
+        reached = {n: r["libmf_ratio"] for n, r in runs.items() if r["libmf_ratio"] is not None}
+        one, two = runs.get("1x1"), runs.get("2x1")
+        speedup = ratio(one["epoch"], two["epoch"]) if one and two else None
+        lines.append(
+            f"  {data} k={k}: to LIBMF's best / LIBMF's run "
+            + (", ".join(f"{v:.2f} ({n})" for n, v in sorted(reached.items())) or "not reached")
+            + "; epoch / LIBMF iteration "
+            + ", ".join(f"{fmt(r['epoch_ratio'], '.2f')} ({n})" for n, r in sorted(runs.items()))
+            + f"; best RMSE {fmt(mine, '.4f')} / LIBMF's {fmt(g.libmf_best, '.4f')}"
+            + (f"; 1 -> 2 ranks {speedup:.2f}x" if speedup is not None else ""))
+    if not lines:
+        return
+    print("\nIssue 15's ratios (--solver sgd; LIBMF at its best grid point, every core):")
+    print("\n".join(lines))
+    for data, (mine, libmf) in best_by_data.items():
+        print(f"  {data}: best held-out RMSE over k: sgd "
+              + (f"{mine[0]:.4f} (k={mine[1]})" if mine else "-") + ", LIBMF "
+              + (f"{libmf[0]:.4f} (k={libmf[1]})" if libmf else "-"))
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "best-libmf":
         best_libmf(sys.argv[2])
@@ -410,3 +445,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+
