@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "dmf/core/error.hpp"
-#include "huge_pages.hpp"
 #include "route_rounds.hpp"
 
 namespace dmf::data {
@@ -107,8 +106,7 @@ SparseBlock data_set_item_block(const dist::Comm& comm, const SparseBlock& by_us
     const auto& start = by_owner.start();
     std::vector<std::size_t> counts(parts);
     for (std::size_t p = 0; p < parts; ++p) counts[p] = start[p + 1] - start[p];
-    std::vector<ToItemOwnerEntry> send;
-    resize_on_huge_pages(send, start[parts]);
+    std::vector<ToItemOwnerEntry> send(start[parts]);
     std::vector<std::int64_t> send_times(times ? send.size() : 0);
     std::vector<std::uint64_t> send_lines(lines ? send.size() : 0);
     by_owner.place(
@@ -186,10 +184,10 @@ SparseBlock data_set_item_block(const dist::Comm& comm, const SparseBlock& by_us
   SparseBlock block;
   block.first_row = first_item;
   block.offsets = start;
-  resize_on_huge_pages(block.columns, incoming);
-  resize_on_huge_pages(block.values, incoming);
-  resize_on_huge_pages(block.times, times ? incoming : 0);
-  resize_on_huge_pages(block.lines, lines ? incoming : 0);
+  block.columns.resize(incoming);
+  block.values.resize(incoming);
+  block.times.resize(times ? incoming : 0);
+  block.lines.resize(lines ? incoming : 0);
   by_item.place(
       scan,
       [&](const auto& from, std::uint64_t at) {

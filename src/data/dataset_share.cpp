@@ -24,7 +24,6 @@
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "dmf/model/model_dir.hpp"
-#include "huge_pages.hpp"
 #include "mapped_file.hpp"
 
 namespace dmf::data {
@@ -196,14 +195,13 @@ std::pair<std::string, std::uint64_t> check_array(const std::string& dir, std::s
 }
 
 /// check_array, then elements [first, first + count) of the array straight
-/// into `out`, on pages faulted in 2 MiB at a time (huge_pages.hpp). Not
-/// collective.
+/// into `out`. Not collective.
 template <class T>
 void read_checked(const std::string& dir, std::string_view file, const nlohmann::json& entry,
                   io::NpyType type, std::uint64_t total, std::uint64_t first, std::uint64_t count,
                   bool root, std::string& header, std::vector<T>& out) {
   const auto [path, offset] = check_array(dir, file, entry, type, total, sizeof(T), root, header);
-  resize_on_huge_pages(out, count);
+  out.resize(count);
   read_bytes(path, offset + first * sizeof(T),
              {reinterpret_cast<char*>(out.data()), count * sizeof(T)});
 }
