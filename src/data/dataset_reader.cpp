@@ -1,10 +1,11 @@
 // Loading a data set directory (data/dataset_dir.hpp): each rank reads the
-// ratings of the users it owns (dataset_share), routes them to the owners of
-// their items, and lays out the item side's block, all without parsing or
-// sorting.
+// ratings of the users it owns (dataset_share) and builds the item side's
+// block from them (dataset_items), all without parsing or sorting by
+// comparison.
 #include <algorithm>
 #include <filesystem>
 
+#include "dataset_items.hpp"
 #include "dataset_share.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/core/timer.hpp"
@@ -18,135 +19,6 @@ namespace dmf::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A rating on its way to its item's owner.
-struct ToItemOwner {
-  std::uint32_t user = 0;
-  std::uint32_t item = 0;
-  float value = 0.0F;
-};
-
-/// Calls visit(row, k, owner) for every rating k of `block`, in order, with
-/// the owner of its item. Columns ascend within a row, so their owners do
-/// too: a walk along the boundaries finds them without a search.
-template <class Visit>
-void visit_with_owners(const SparseBlock& block, const Ownership& owners, Visit&& visit) {
-  const auto& begin = owners.boundaries();  // parts + 1 entries
-  const std::size_t parts = begin.size() - 1;
-  for (std::uint32_t r = 0; r < block.rows(); ++r) {
-    std::size_t p = 0;
-    for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
-      while (p + 1 < parts && block.columns[k] >= begin[p + 1]) ++p;
-      visit(r, k, p);
-    }
-  }
-}
-
-/// Collective: the item side's CSC block from `by_user`, every rank's CSR of
-/// its users; `degrees` are the ratings of each item this rank owns
-/// (item_counts.npy), which lay the block out before anything arrives.
-/// Ratings are placed in source-rank order, which is user order, so each
-/// item's users come out ascending: the canonical order the text load's
-/// build_block sorts into. The ratings this rank keeps for itself are placed
-/// straight from `by_user`. `times`, `lines`: whether by_user holds them
-/// (the same on every rank, from the options, even where it holds no
-/// ratings). Errors (counts that do not fit the arrays) name `counts_path`.
-SparseBlock item_block(const dist::Comm& comm, const SparseBlock& by_user, const IdDirectory& items,
-                       std::span<const std::uint64_t> degrees, const std::string& counts_path,
-                       bool times, bool lines, int threads) {
-  const auto parts = static_cast<std::size_t>(comm.size());
-  const auto self = static_cast<std::size_t>(comm.rank());
-  std::vector<std::size_t> counts(parts, 0);
-  visit_with_owners(by_user, items.ownership(),
-                    [&](std::uint32_t /*r*/, std::uint64_t /*k*/, std::size_t p) { ++counts[p]; });
-  counts[self] = 0;  // kept here, not sent
-  std::vector<std::size_t> cursor(parts, 0);
-  for (std::size_t p = 1; p < parts; ++p) cursor[p] = cursor[p - 1] + counts[p - 1];
-  const std::size_t sent = cursor[parts - 1] + counts[parts - 1];
-  std::vector<ToItemOwner> send(sent);
-  std::vector<std::int64_t> send_times(times ? sent : 0);
-  std::vector<std::uint64_t> send_lines(lines ? sent : 0);
-  if (sent > 0) {
-    visit_with_owners(by_user, items.ownership(),
-                      [&](std::uint32_t r, std::uint64_t k, std::size_t p) {
-                        if (p == self) return;
-                        const std::size_t at = cursor[p]++;
-                        send[at] = {by_user.first_row + r, by_user.columns[k], by_user.values[k]};
-                        if (times) send_times[at] = by_user.times[k];
-                        if (lines) send_lines[at] = by_user.lines[k];
-                      });
-  }
-  std::vector<std::size_t> received;
-  const auto got = comm.alltoallv<ToItemOwner>(send, counts, &received);
-  send = {};
-  const std::vector<std::size_t> none(parts, 0);
-  const auto got_times = comm.alltoallv<std::int64_t>(send_times, times ? counts : none);
-  const auto got_lines = comm.alltoallv<std::uint64_t>(send_lines, lines ? counts : none);
-
-  SparseBlock block;
-  block.first_row = items.first_row();
-  block.offsets.assign(1, 0);
-  for (const auto d : degrees) block.offsets.push_back(block.offsets.back() + d);
-  const std::uint64_t total = block.offsets.back();
-  std::vector<std::uint64_t> place(block.offsets.begin(), block.offsets.end() - 1);
-  block.columns.resize(total);
-  block.values.resize(total);
-  block.times.resize(times ? total : 0);
-  block.lines.resize(lines ? total : 0);
-  // Thread t places the ratings of its range of item rows, visiting every
-  // rating in source order, so each item's users stay in order whatever the
-  // threads.
-  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(place.size())));
-  std::vector<std::uint8_t> fit(static_cast<std::size_t>(workers), 1);
-  parallel_for(workers, workers, [&](std::int64_t t) {
-    const io::ByteRange mine = io::split_range(0, place.size(), static_cast<int>(t), workers);
-    bool fits = true;
-    // Where the rating goes, or `total` when another thread places it.
-    auto slot = [&](std::uint32_t item) {
-      const std::uint64_t row = item - block.first_row;
-      if (row < mine.begin || row >= mine.end) return total;
-      const std::uint64_t at = place[row]++;
-      fits = fits && at < block.offsets[row + 1];
-      return fits ? at : total;
-    };
-    std::size_t next = 0;  // in got
-    for (std::size_t source = 0; source < parts && fits; ++source) {
-      if (source != self) {
-        for (std::size_t j = 0; j < received[source] && fits; ++j, ++next) {
-          const std::uint64_t at = slot(got[next].item);
-          if (at == total) continue;
-          block.columns[at] = got[next].user;
-          block.values[at] = got[next].value;
-          if (times) block.times[at] = got_times[next];
-          if (lines) block.lines[at] = got_lines[next];
-        }
-        continue;
-      }
-      visit_with_owners(by_user, items.ownership(),
-                        [&](std::uint32_t r, std::uint64_t k, std::size_t p) {
-                          if (p != self) return;
-                          const std::uint64_t at = slot(by_user.columns[k]);
-                          if (at == total) return;
-                          block.columns[at] = by_user.first_row + r;
-                          block.values[at] = by_user.values[k];
-                          if (times) block.times[at] = by_user.times[k];
-                          if (lines) block.lines[at] = by_user.lines[k];
-                        });
-    }
-    for (std::uint64_t row = mine.begin; row < mine.end && fits; ++row) {
-      fits = place[row] == block.offsets[row + 1];
-    }
-    fit[static_cast<std::size_t>(t)] = fits ? 1 : 0;
-  });
-  const bool fits = std::ranges::all_of(fit, [](std::uint8_t f) { return f != 0; });
-  if (!comm.all(fits)) {
-    throw Error(fmt::format("{} does not fit the data set: an item's count differs from its "
-                            "ratings in columns.npy",
-                            counts_path),
-                /*collective=*/true);
-  }
-  return block;
-}
 
 /// Collective: load_data_set under LoadOptions::keep (--holdout). The kept
 /// ratings may leave IDs out, which renumbers rows and moves owners; they
@@ -198,9 +70,9 @@ RatingsData load_data_set(const dist::Comm& comm, const std::string& dir,
   report.read_seconds = share.read_seconds;
   report.index_seconds = share.index_seconds;
   Stopwatch clock;
-  data.by_item = item_block(comm, share.by_user, share.items, share.item_degrees,
-                            (fs::path(dir) / "item_counts.npy").string(), options.keep_time,
-                            options.keep_lines, options.threads);
+  data.by_item = data_set_item_block(comm, share.by_user, share.items, share.item_degrees,
+                                     (fs::path(dir) / "item_counts.npy").string(),
+                                     options.keep_time, options.keep_lines, options.threads);
   data.by_user = std::move(share.by_user);
   data.users = std::move(share.users);
   data.items = std::move(share.items);

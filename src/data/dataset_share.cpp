@@ -24,6 +24,7 @@
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "dmf/model/model_dir.hpp"
+#include "mapped_file.hpp"
 
 namespace dmf::data {
 namespace {
@@ -123,28 +124,29 @@ nlohmann::json read_manifest(const dist::Comm& comm, const std::string& dir) {
   return manifest;
 }
 
-/// Elements [first, first + count) of the 1-D array at `path`, which must
-/// have `type` and `total` elements. Errors name the file.
-template <class T>
-std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uint64_t total,
-                             std::uint64_t first, std::uint64_t count) {
+/// Where the data of the 1-D array at `path` start, after checking that it
+/// has `type` and `total` elements of `element` bytes. Errors name the file.
+std::uint64_t npy_data_offset(const std::string& path, io::NpyType type, std::uint64_t total,
+                              std::size_t element) {
   const io::NpyHeader header = io::read_npy_header(path);
   DMF_CHECK(header.shape.dims == std::vector<std::uint64_t>{total},
-            "{}: shape ({}) where ({},) was expected", path,
-            fmt::join(header.shape.dims, ", "), total);
+            "{}: shape ({}) where ({},) was expected", path, fmt::join(header.shape.dims, ", "),
+            total);
   DMF_CHECK(header.type == type, "{}: dtype '{}' where '{}' was expected", path,
             io::npy_descr(header.type), io::npy_descr(type));
-  const std::uint64_t need = header.data_offset + total * sizeof(T);
+  const std::uint64_t need = header.data_offset + total * element;
   DMF_CHECK(io::file_size(path) >= need, "{} is truncated: {} bytes, {} expected", path,
             io::file_size(path), need);
-  std::vector<T> values(count);
+  return header.data_offset;
+}
+
+/// Reads out.size() bytes of `path` from `offset` into `out`. Errors name the file.
+void read_bytes(const std::string& path, std::uint64_t offset, std::span<char> out) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   DMF_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
-  auto* out = reinterpret_cast<char*>(values.data());
-  const std::uint64_t bytes = count * sizeof(T);
-  const std::uint64_t offset = header.data_offset + first * sizeof(T);
-  for (std::uint64_t done = 0; done < bytes;) {
-    const ssize_t got = ::pread(fd, out + done, bytes - done, static_cast<off_t>(offset + done));
+  for (std::uint64_t done = 0; done < out.size();) {
+    const ssize_t got =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (got <= 0) {
       const int error = errno;
       ::close(fd);
@@ -153,18 +155,30 @@ std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uin
     done += static_cast<std::uint64_t>(got);
   }
   ::close(fd);
+}
+
+/// Elements [first, first + count) of the 1-D array at `path`, which must
+/// have `type` and `total` elements. Errors name the file.
+template <class T>
+std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uint64_t total,
+                             std::uint64_t first, std::uint64_t count) {
+  const std::uint64_t offset = npy_data_offset(path, type, total, sizeof(T));
+  std::vector<T> values(count);
+  read_bytes(path, offset + first * sizeof(T),
+             {reinterpret_cast<char*>(values.data()), count * sizeof(T)});
   return values;
 }
 
-/// read_elements of `file` (one of kRatingArrays) in `dir`, after checking
-/// its size against the manifest's `entry`; rank 0 also keeps the file's
-/// header bytes in `header`, for verify_read. Not collective.
-template <class T>
-std::vector<T> read_checked(const std::string& dir, std::string_view file,
-                            const nlohmann::json& entry, io::NpyType type, std::uint64_t total,
-                            std::uint64_t first, std::uint64_t count, bool root,
-                            std::string& header) {
-  const std::string path = io::path_in(dir, file);
+/// Checks the array `file` (one of kRatingArrays) in `dir` against the
+/// manifest's `entry` (its size) and its header (`type`, `total` elements of
+/// `element` bytes); returns its path and where its data start. Rank 0
+/// (`root`) also keeps the file's header bytes in `header`, for verify_read.
+/// Not collective.
+std::pair<std::string, std::uint64_t> check_array(const std::string& dir, std::string_view file,
+                                                  const nlohmann::json& entry, io::NpyType type,
+                                                  std::uint64_t total, std::size_t element,
+                                                  bool root, std::string& header) {
+  std::string path = io::path_in(dir, file);
   DMF_CHECK(entry.contains("bytes") && entry["bytes"].is_number_unsigned() &&
                 entry.contains("xxh3_64") && entry["xxh3_64"].is_array(),
             "{}: the manifest's checksum of {} is malformed", dir, file);
@@ -172,15 +186,24 @@ std::vector<T> read_checked(const std::string& dir, std::string_view file,
   const auto expected = entry["bytes"].get<std::uint64_t>();
   DMF_CHECK(size == expected, "{} has {} bytes where the manifest says {}{}", path, size, expected,
             size < expected ? " (truncated)" : "");
+  const std::uint64_t offset = npy_data_offset(path, type, total, element);
   if (root) {
-    header.resize(io::read_npy_header(path).data_offset);
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    DMF_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
-    const ssize_t got = ::pread(fd, header.data(), header.size(), 0);
-    ::close(fd);
-    DMF_CHECK(got == static_cast<ssize_t>(header.size()), "cannot read {}", path);
+    header.resize(offset);
+    read_bytes(path, 0, header);
   }
-  return read_elements<T>(path, type, total, first, count);
+  return {std::move(path), offset};
+}
+
+/// check_array, then elements [first, first + count) of the array straight
+/// into `out`. Not collective.
+template <class T>
+void read_checked(const std::string& dir, std::string_view file, const nlohmann::json& entry,
+                  io::NpyType type, std::uint64_t total, std::uint64_t first, std::uint64_t count,
+                  bool root, std::string& header, std::vector<T>& out) {
+  const auto [path, offset] = check_array(dir, file, entry, type, total, sizeof(T), root, header);
+  out.resize(count);
+  read_bytes(path, offset + first * sizeof(T),
+             {reinterpret_cast<char*>(out.data()), count * sizeof(T)});
 }
 
 /// Collective: checks `path` against the digests of the manifest's `entry`,
@@ -190,12 +213,12 @@ std::vector<T> read_checked(const std::string& dir, std::string_view file,
 /// (dist::FileDigests hands each chunk's state from rank to rank).
 template <class T>
 void verify_read(const dist::Comm& comm, const std::string& path, const nlohmann::json& entry,
-                 const std::string& header, const std::vector<T>& part, std::uint64_t first) {
+                 const std::string& header, std::span<const T> part, std::uint64_t first) {
   const auto header_bytes = comm.broadcast<std::uint64_t>(header.size(), 0);
   const std::uint64_t size = entry["bytes"].get<std::uint64_t>();
   dist::FileDigests digests(comm);
   digests.add(header, comm.is_root() ? 0 : header_bytes, header_bytes);
-  const std::string_view bytes(reinterpret_cast<const char*>(part.data()), part.size() * sizeof(T));
+  const std::string_view bytes(reinterpret_cast<const char*>(part.data()), part.size_bytes());
   digests.add(bytes, header_bytes + first * sizeof(T), size);
   const auto computed = digests.finish(size);
   comm.agree([&] {
@@ -341,61 +364,91 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   first_rating = comm.exscan_sum(n);
   const std::uint64_t total = share.ratings;
   const nlohmann::json& files = share.manifest["files"];
-  const std::string rows_path = io::path_in(dir, "rows.npy");
-  const std::string columns_path = io::path_in(dir, "columns.npy");
-  // The arrays are read side by side, one thread each, then verified.
-  std::vector<std::uint32_t> row_of;
+  // columns, values (and times) are read straight into the block, side by
+  // side, one thread each. rows.npy, which only repeats what user_counts.npy
+  // says, is mapped instead: checked and hashed where the page cache holds
+  // it, never copied.
   std::array<std::string, kRatingArrays.size()> headers;
+  std::array<std::string, kRatingArrays.size()> paths;
   const bool root = comm.is_root();
   const auto entry = [&](std::size_t a) -> const nlohmann::json& {
     return files.at(std::string(kRatingArrays.at(a)));
   };
+  std::optional<MappedFile> rows_file;
+  std::span<const std::uint32_t> row_of;
   const std::size_t arrays = options.keep_time ? 4 : 3;
   comm.agree([&] {
     parallel_for(options.threads, static_cast<std::int64_t>(arrays), [&](std::int64_t a) {
       const auto k = static_cast<std::size_t>(a);
       const std::string_view file = kRatingArrays.at(k);
+      paths.at(k) = io::path_in(dir, file);
       if (k == 0) {
-        row_of = read_checked<std::uint32_t>(dir, file, entry(k), io::NpyType::kUInt32, total,
-                                             first_rating, n, root, headers[k]);
+        const auto [path, offset] = check_array(dir, file, entry(k), io::NpyType::kUInt32, total,
+                                                sizeof(std::uint32_t), root, headers[k]);
+        rows_file.emplace(path, entry(k)["bytes"].get<std::uint64_t>());
+        const std::string_view bytes = rows_file->bytes(
+            offset + first_rating * sizeof(std::uint32_t), n * sizeof(std::uint32_t));
+        row_of = {reinterpret_cast<const std::uint32_t*>(bytes.data()), n};
       } else if (k == 1) {
-        block.columns = read_checked<std::uint32_t>(dir, file, entry(k), io::NpyType::kUInt32,
-                                                    total, first_rating, n, root, headers[k]);
+        read_checked(dir, file, entry(k), io::NpyType::kUInt32, total, first_rating, n, root,
+                     headers[k], block.columns);
       } else if (k == 2) {
-        block.values = read_checked<float>(dir, file, entry(k), io::NpyType::kFloat32, total,
-                                           first_rating, n, root, headers[k]);
+        read_checked(dir, file, entry(k), io::NpyType::kFloat32, total, first_rating, n, root,
+                     headers[k], block.values);
       } else {
-        block.times = read_checked<std::int64_t>(dir, file, entry(k), io::NpyType::kInt64, total,
-                                                 first_rating, n, root, headers[k]);
+        read_checked(dir, file, entry(k), io::NpyType::kInt64, total, first_rating, n, root,
+                     headers[k], block.times);
       }
     });
   });
-  verify_read(comm, rows_path, entry(0), headers[0], row_of, first_rating);
-  verify_read(comm, columns_path, entry(1), headers[1], block.columns, first_rating);
-  verify_read(comm, io::path_in(dir, "values.npy"), entry(2), headers[2], block.values,
+  verify_read(comm, paths[0], entry(0), headers[0], row_of, first_rating);
+  verify_read(comm, paths[1], entry(1), headers[1], std::span<const std::uint32_t>(block.columns),
+              first_rating);
+  verify_read(comm, paths[2], entry(2), headers[2], std::span<const float>(block.values),
               first_rating);
   if (options.keep_time) {
-    verify_read(comm, io::path_in(dir, "times.npy"), entry(3), headers[3], block.times,
+    verify_read(comm, paths[3], entry(3), headers[3], std::span<const std::int64_t>(block.times),
                 first_rating);
   }
+  // Every rating's user row is the one user_counts.npy gives it, and its
+  // item rows ascend along the row: flags gathered without a branch per
+  // rating, the message written for the first rating at fault.
   const int threads = std::max(1, options.threads);
-  comm.agree([&] {
-    parallel_for(threads, threads, [&](std::int64_t t) {
-      const io::ByteRange part = io::split_range(0, rows, static_cast<int>(t), threads);
-      for (auto r = static_cast<std::uint32_t>(part.begin); r < part.end; ++r) {
-        for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
-          DMF_CHECK(row_of[k] == block.first_row + r,
-                    "{}: rating {} has user row {} where user_counts.npy puts row {}", rows_path,
-                    first_rating + k, row_of[k], block.first_row + r);
-          DMF_CHECK(block.columns[k] < items &&
-                        (k == block.offsets[r] || block.columns[k - 1] < block.columns[k]),
-                    "{}: rating {} has item row {}, {}", columns_path, first_rating + k,
-                    block.columns[k],
-                    block.columns[k] >= items ? fmt::format("past the {} items", items)
-                                              : std::string("out of canonical order or repeated"));
-        }
+  std::vector<std::uint64_t> first_bad(static_cast<std::size_t>(threads), n);
+  parallel_for(threads, threads, [&](std::int64_t t) {
+    const io::ByteRange part = io::split_range(0, rows, static_cast<int>(t), threads);
+    for (auto r = static_cast<std::uint32_t>(part.begin); r < part.end; ++r) {
+      const std::uint32_t user = block.first_row + r;
+      const std::uint64_t begin = block.offsets[r];
+      const std::uint64_t end = block.offsets[r + 1];
+      bool bad = begin < end && (row_of[begin] != user || block.columns[begin] >= items);
+      for (std::uint64_t k = begin + 1; k < end; ++k) {
+        bad |= (row_of[k] != user) | (block.columns[k] >= items) |
+               (block.columns[k - 1] >= block.columns[k]);
       }
-    });
+      if (bad) {
+        first_bad[static_cast<std::size_t>(t)] = begin;
+        return;
+      }
+    }
+  });
+  const std::uint64_t bad = *std::ranges::min_element(first_bad);
+  comm.agree([&] {
+    if (bad == n) return;
+    // The row holding the fault: find the rating.
+    const auto r = static_cast<std::uint32_t>(
+        std::upper_bound(block.offsets.begin(), block.offsets.end(), bad) - block.offsets.begin() -
+        1);
+    for (std::uint64_t k = block.offsets[r]; k < block.offsets[r + 1]; ++k) {
+      DMF_CHECK(row_of[k] == block.first_row + r,
+                "{}: rating {} has user row {} where user_counts.npy puts row {}", paths[0],
+                first_rating + k, row_of[k], block.first_row + r);
+      DMF_CHECK(block.columns[k] < items &&
+                    (k == block.offsets[r] || block.columns[k - 1] < block.columns[k]),
+                "{}: rating {} has item row {}, {}", paths[1], first_rating + k, block.columns[k],
+                block.columns[k] >= items ? fmt::format("past the {} items", items)
+                                          : std::string("out of canonical order or repeated"));
+    }
   });
   if (options.keep_lines) {
     block.lines.resize(n);

@@ -256,5 +256,39 @@ TEST(DataSet, ItemCountsThatDisagreeWithTheColumnsAreRefusedByName) {
   EXPECT_NE(message.find("differs from its ratings"), std::string::npos) << message;
 }
 
+TEST(DataSet, ColumnsOutOfOrderAreRefusedNamingTheRating) {
+  // Two item rows of one user's ratings swapped before writing: valid
+  // checksums, counts that fit, but not canonical order. The check runs on
+  // every thread's share of the rows; the message names the first rating.
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", ratings_csv(5, 400, false));
+  RatingsData text = load_ratings(comm, csv, LoadOptions{});
+  std::uint64_t swapped = 0;  // the global position of the first swapped rating
+  {
+    const SparseBlock& users = text.by_user;
+    std::uint32_t r = 0;
+    while (r + 1 < users.rows() && users.degree(r) < 2) ++r;
+    const bool here = comm.is_root() && users.rows() > 0 && users.degree(r) >= 2;
+    if (here) {
+      SparseBlock& mine = text.by_user;
+      std::swap(mine.columns[mine.offsets[r]], mine.columns[mine.offsets[r] + 1]);
+      swapped = mine.offsets[r] + 1;
+    }
+    EXPECT_TRUE(!comm.is_root() || here);  // no early return before the collectives
+  }
+  swapped = comm.broadcast(swapped, 0);  // rank 0's ratings come first
+  const std::string set = dir.file("r.dmf");
+  (void)write_data_set(comm, set, text, {}, false);
+  LoadOptions threaded;
+  threaded.threads = 2;
+  const auto message = test::collective_error([&] { (void)load_ratings(comm, set, threaded); });
+  EXPECT_NE(message.find((fs::path(set) / "columns.npy").string() +
+                         fmt::format(": rating {} has item row", swapped)),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("out of canonical order"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace dmf::data
