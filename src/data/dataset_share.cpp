@@ -24,7 +24,6 @@
 #include "dmf/io/range_reader.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "dmf/model/model_dir.hpp"
-#include "mapped_file.hpp"
 
 namespace dmf::data {
 namespace {
@@ -364,18 +363,19 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
   first_rating = comm.exscan_sum(n);
   const std::uint64_t total = share.ratings;
   const nlohmann::json& files = share.manifest["files"];
-  // columns, values (and times) are read straight into the block, side by
-  // side, one thread each. rows.npy, which only repeats what user_counts.npy
-  // says, is mapped instead: checked and hashed where the page cache holds
-  // it, never copied.
+  // Each array's slice for this rank is read straight into its place, side by
+  // side, one thread each: columns, values (and times) into the block, rows
+  // into a scratch array that is only checked (it repeats what
+  // user_counts.npy says). Read, not mapped: a rank touches only its own byte
+  // range, and a file cut short under a running load is an error naming it,
+  // not a SIGBUS.
   std::array<std::string, kRatingArrays.size()> headers;
   std::array<std::string, kRatingArrays.size()> paths;
   const bool root = comm.is_root();
   const auto entry = [&](std::size_t a) -> const nlohmann::json& {
     return files.at(std::string(kRatingArrays.at(a)));
   };
-  std::optional<MappedFile> rows_file;
-  std::span<const std::uint32_t> row_of;
+  std::vector<std::uint32_t> row_of;
   const std::size_t arrays = options.keep_time ? 4 : 3;
   comm.agree([&] {
     parallel_for(options.threads, static_cast<std::int64_t>(arrays), [&](std::int64_t a) {
@@ -383,12 +383,8 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
       const std::string_view file = kRatingArrays.at(k);
       paths.at(k) = io::path_in(dir, file);
       if (k == 0) {
-        const auto [path, offset] = check_array(dir, file, entry(k), io::NpyType::kUInt32, total,
-                                                sizeof(std::uint32_t), root, headers[k]);
-        rows_file.emplace(path, entry(k)["bytes"].get<std::uint64_t>());
-        const std::string_view bytes = rows_file->bytes(
-            offset + first_rating * sizeof(std::uint32_t), n * sizeof(std::uint32_t));
-        row_of = {reinterpret_cast<const std::uint32_t*>(bytes.data()), n};
+        read_checked(dir, file, entry(k), io::NpyType::kUInt32, total, first_rating, n, root,
+                     headers[k], row_of);
       } else if (k == 1) {
         read_checked(dir, file, entry(k), io::NpyType::kUInt32, total, first_rating, n, root,
                      headers[k], block.columns);
@@ -401,7 +397,8 @@ SparseBlock read_user_block(const dist::Comm& comm, const std::string& dir,
       }
     });
   });
-  verify_read(comm, paths[0], entry(0), headers[0], row_of, first_rating);
+  verify_read(comm, paths[0], entry(0), headers[0], std::span<const std::uint32_t>(row_of),
+              first_rating);
   verify_read(comm, paths[1], entry(1), headers[1], std::span<const std::uint32_t>(block.columns),
               first_rating);
   verify_read(comm, paths[2], entry(2), headers[2], std::span<const float>(block.values),
