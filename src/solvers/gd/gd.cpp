@@ -154,6 +154,7 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
   }
 
   user_of_ = csr.row_of_entries();
+  item_slot_.assign(own.total_rows, 0);
   scratch_.assign(static_cast<std::size_t>(std::max(1, options_.threads)),
                   std::vector<double>(2 * static_cast<std::size_t>(model.k) + 2));
   item_sums_ =
@@ -289,6 +290,49 @@ void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const doubl
   }
 }
 
+void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
+  const auto k = static_cast<std::size_t>(model_.k);
+  const std::size_t width = k + 2;
+  const auto mu = static_cast<float>(model_.mu);
+  const std::uint64_t first = plan_.step_begin[s];
+  const auto user_groups = plan_.step_user_groups(s);
+  const auto item_groups = plan_.step_item_groups(s);
+  const std::span<const std::uint32_t> by_item = plan_.slice(plan_.by_item, s);
+  const std::size_t items = item_groups.size() - 1;
+  for (std::size_t h = 0; h < items; ++h) {
+    const std::uint32_t i = plan_.items[first + by_item[item_groups[h]]];
+    item_rows_[h] = i;
+    item_slot_[i] = static_cast<std::uint32_t>(h);
+  }
+  std::fill(item_values_.begin(), item_values_.end(), 0.0);
+  const std::span<double> scratch(scratch_[0]);
+  const std::span<double> acc = scratch.first(width);
+  const std::span<double> grad = scratch.subspan(width, k);
+  const bool user_bias = model::has_user_bias(model_.biases);
+  // By user in position order, so each item's terms are added in position
+  // order too: the bits of the two passes of step() (docs/design.md §5).
+  // A user's row moves only after all its ratings' terms are taken.
+  for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const std::uint32_t u = plan_.users[first + user_groups[g]];
+    const std::span<const float> p = users_.rows.row(u);
+    const float bias = users_.rows.bias[u];
+    for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
+      const std::uint32_t i = plan_.items[first + j];
+      const std::span<const float> q = items_.rows.row(i);
+      const float e = residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
+      add_rating_terms<float>(acc, e, q);
+      add_rating_terms<float>(
+          std::span(item_values_.data() + std::size_t{item_slot_[i]} * width, width), e, p);
+    }
+    double grad_bias = 0.0;
+    row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
+    apply(users_, u, grad, user_bias, grad_bias, lr);
+  }
+  item_sums_.reduce(comm_, item_rows_, item_values_);
+  for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
+}
+
 void GdSolver::step(std::uint64_t s) {
   const double lr = rate();
   const std::size_t size = plan_.step_size(s);
@@ -301,15 +345,20 @@ void GdSolver::step(std::uint64_t s) {
   item_rows_.resize(static_cast<std::size_t>(items));
   item_values_.resize(static_cast<std::size_t>(items) * (k + 2));
   extend_scales();
-  // One parallel region: the users' pass, then the items' terms (which read
-  // the residuals of every user group), the sum over ranks on the master
-  // thread (MPI_THREAD_FUNNELED), then the items' updates.
-  FirstFailure failure;
   const auto useful = static_cast<int>(std::min<std::uint64_t>(
       std::max(1, options_.threads),
       1 + size * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread)));
   const int threads = std::max(1, useful);
-#pragma omp parallel num_threads(threads) if (threads > 1)
+  if (threads == 1) {
+    step_on_one_thread(s, lr);
+    ++steps_done_;
+    return;
+  }
+  // One parallel region: the users' pass, then the items' terms (which read
+  // the residuals of every user group), the sum over ranks on the master
+  // thread (MPI_THREAD_FUNNELED), then the items' updates.
+  FirstFailure failure;
+#pragma omp parallel num_threads(threads)
   {
     const std::span<double> scratch(scratch_[static_cast<std::size_t>(omp_get_thread_num())]);
 #pragma omp for schedule(dynamic, kGrain)

@@ -122,6 +122,11 @@ class GdSolver final : public Solver {
   /// item_values_ from residual_ and user_copy_.
   void sum_item_group(std::uint64_t s, std::uint32_t h);
   void update_item(std::uint32_t i, double lr, std::span<double> scratch);
+  /// Step `s` on the calling thread in one pass over its ratings by user:
+  /// each rating's residual, its user's and its item's terms, each user's
+  /// update after its ratings; then the item sums and updates. The same bits
+  /// as the parallel step at any thread count.
+  void step_on_one_thread(std::uint64_t s, double lr);
   /// The terms of every item in `by_item` (CSR positions by (item,
   /// position)) into item_rows_ / item_values_, from `residual` (by CSR
   /// position) and the current user rows.
@@ -171,7 +176,8 @@ class GdSolver final : public Solver {
   std::vector<float> user_copy_;              // user groups × k: the rows before the step
   std::vector<std::vector<double>> scratch_;  // per thread, 2 k + 2
   std::vector<std::uint32_t> item_rows_;
-  std::vector<double> item_values_;  // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
+  std::vector<std::uint32_t> item_slot_;  // per item: its place in item_rows_ (one-thread step)
+  std::vector<double> item_values_;       // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
   dist::RowAllreduce item_sums_;
   std::uint64_t bytes_last_epoch_ = 0;
   std::uint64_t epoch_start_bytes_ = 0;
