@@ -312,23 +312,36 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
   // By user in position order, so each item's terms are added in position
   // order too: the bits of the two passes of step() (docs/design.md §5).
   // A user's row moves only after all its ratings' terms are taken.
-  for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
-    std::fill(acc.begin(), acc.end(), 0.0);
-    const std::uint32_t u = plan_.users[first + user_groups[g]];
-    const std::span<const float> p = users_.rows.row(u);
-    const float bias = users_.rows.bias[u];
-    for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
-      const std::uint32_t i = plan_.items[first + j];
-      const std::span<const float> q = items_.rows.row(i);
-      const float e = residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
-      add_rating_terms<float>(acc, e, q);
-      add_rating_terms<float>(
-          std::span(item_values_.data() + std::size_t{item_slot_[i]} * width, width), e, p);
+  // At full batch the step's places are the CSR positions, and the last
+  // objective() left every rating's residual with the current rows in
+  // current_residual_ (the same function of the same floats).
+  const auto pass = [&]<bool kCached>() {
+    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      const std::uint32_t u = plan_.users[first + user_groups[g]];
+      const std::span<const float> p = users_.rows.row(u);
+      const float bias = users_.rows.bias[u];
+      for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
+        const std::uint32_t i = plan_.items[first + j];
+        const std::span<const float> q = items_.rows.row(i);
+        const float e =
+            kCached ? current_residual_[j]
+                    : residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
+        add_rating_terms<float>(acc, e, q);
+        add_rating_terms<float>(
+            std::span(item_values_.data() + std::size_t{item_slot_[i]} * width, width), e, p);
+      }
+      double grad_bias = 0.0;
+      row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
+      apply(users_, u, grad, user_bias, grad_bias, lr);
     }
-    double grad_bias = 0.0;
-    row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
-    apply(users_, u, grad, user_bias, grad_bias, lr);
+  };
+  if (residuals_current_ && steps_per_epoch_ == 1) {
+    pass.operator()<true>();
+  } else {
+    pass.operator()<false>();
   }
+  residuals_current_ = false;
   item_sums_.reduce(comm_, item_rows_, item_values_);
   for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
 }
@@ -380,6 +393,7 @@ void GdSolver::step(std::uint64_t s) {
     }
   }
   failure.rethrow();
+  residuals_current_ = false;
   ++steps_done_;
 }
 
@@ -409,23 +423,29 @@ void GdSolver::export_items() {
               model_.items.bias.size(), model_.items.bias.begin());
 }
 
-double GdSolver::local_squared_error() const {
+double GdSolver::local_squared_error() {
   const data::SparseBlock& csr = data_.by_user;
   const auto mu = static_cast<float>(model_.mu);
-  std::vector<double> per_user(csr.rows(), 0.0);
+  per_user_error_.resize(csr.rows());
+  // Kept only where a step reads them: full batch (4 bytes a rating beside
+  // the plan's 16).
+  const bool keep = steps_per_epoch_ == 1;
+  current_residual_.resize(keep ? csr.nnz() : 0);
   parallel_for(options_.threads, csr.rows(), [&](std::int64_t r) {
     const auto u = static_cast<std::uint32_t>(r);
     double sum = 0.0;
     for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {
-      const double e = residual<float>(csr.values[pos], mu, users_.rows.bias[u],
-                                       items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
-                                       items_.rows.row(csr.columns[pos]));
-      sum += e * e;
+      const float e = residual<float>(csr.values[pos], mu, users_.rows.bias[u],
+                                      items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
+                                      items_.rows.row(csr.columns[pos]));
+      if (keep) current_residual_[pos] = e;
+      sum += static_cast<double>(e) * e;
     }
-    per_user[u] = sum;
+    per_user_error_[u] = sum;
   });
+  residuals_current_ = keep;
   double total = 0.0;  // in row order: the same for any thread count
-  for (const double e : per_user) total += e;
+  for (const double e : per_user_error_) total += e;
   return total;
 }
 
@@ -499,6 +519,7 @@ void GdSolver::restore(const SolverState& state) {
   const auto& s = dynamic_cast<const State&>(state);
   users_ = s.users;
   items_ = s.items;
+  residuals_current_ = false;
   epochs_done_ = s.epochs_done;
   steps_done_ = s.steps_done;
   export_items();

@@ -143,7 +143,9 @@ class GdSolver final : public Solver {
   void plan(std::uint64_t epoch);
   void export_items();
   [[nodiscard]] Objective combine(double local_squared_error) const;
-  [[nodiscard]] double local_squared_error() const;
+  /// Σ e² over this rank's ratings with the current rows; leaves each
+  /// rating's e in current_residual_ for a full-batch step to reuse.
+  [[nodiscard]] double local_squared_error();
 
   dist::Comm comm_;
   const data::RatingsData& data_;
@@ -176,6 +178,9 @@ class GdSolver final : public Solver {
   std::vector<float> user_copy_;              // user groups × k: the rows before the step
   std::vector<std::vector<double>> scratch_;  // per thread, 2 k + 2
   std::vector<std::uint32_t> item_rows_;
+  std::vector<float> current_residual_;   // per CSR position: e with the current rows,
+  bool residuals_current_ = false;        // while no step or restore has moved them
+  std::vector<double> per_user_error_;    // per local user: Σ e² of its ratings
   std::vector<std::uint32_t> item_slot_;  // per item: its place in item_rows_ (one-thread step)
   std::vector<double> item_values_;       // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
   dist::RowAllreduce item_sums_;
