@@ -1,9 +1,11 @@
 #include "dmf/solvers/gd/gd.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <type_traits>
 
 #include <omp.h>
 
@@ -90,6 +92,50 @@ RowParams load_row_params(const StateSource& source, Side side, int k, std::uint
   }
   params.steps = source.uint32s(fmt::format("{}_steps", name), side, 0, first, count);
   return params;
+}
+
+/// Adds the terms of one user's ratings (docs/design.md §2) from their
+/// residuals `e`, in rating order: Σ −2e q_i, Σ −2e, n into `user_acc`, and
+/// −2e p, −2e, 1 into the row of `item_acc` (k + 2 wide) at `slot[i]` of
+/// each item i, with `p` the user's row before its update; the bits of
+/// add_rating_terms. K is k when it is known at compile time (the user's sums
+/// then stay in registers), else 0.
+template <std::size_t K>
+void add_user_group_terms(std::span<const float> e, std::span<const std::uint32_t> items,
+                          const float* item_rows, std::span<const float> p,
+                          const std::uint32_t* slot, double* item_acc,
+                          std::span<double> user_acc) noexcept {
+  const std::size_t k = K == 0 ? p.size() : K;
+  const std::size_t width = k + 2;
+  std::array<double, K + 2> local{};
+  double* acc = K == 0 ? user_acc.data() : local.data();
+  if constexpr (K == 0) std::fill(user_acc.begin(), user_acc.end(), 0.0);
+  for (std::size_t j = 0; j < e.size(); ++j) {
+    const float* q = item_rows + std::size_t{items[j]} * k;
+    double* item = item_acc + std::size_t{slot[items[j]]} * width;
+    const double m = -2.0 * static_cast<double>(e[j]);
+    for (std::size_t f = 0; f < k; ++f) {
+      acc[f] += m * static_cast<double>(q[f]);
+      item[f] += m * static_cast<double>(p[f]);
+    }
+    acc[k] += m;
+    acc[k + 1] += 1.0;
+    item[k] += m;
+    item[k + 1] += 1.0;
+  }
+  if constexpr (K != 0) std::copy(local.begin(), local.end(), user_acc.begin());
+}
+
+/// Calls body(std::integral_constant<std::size_t, K>) with K = k for the
+/// widths compiled in, else K = 0.
+template <class Body>
+void with_static_width(std::size_t k, Body&& body) {
+  switch (k) {
+    case 10:  // the dense experiment's (jobs/bench/dense.sh) and gd.sh's k
+      return body(std::integral_constant<std::size_t, 10>{});
+    default:
+      return body(std::integral_constant<std::size_t, 0>{});
+  }
 }
 
 }  // namespace
@@ -315,7 +361,24 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
   // At full batch the step's places are the CSR positions, and the last
   // objective() left every rating's residual with the current rows in
   // current_residual_ (the same function of the same floats).
-  const auto pass = [&]<bool kCached>() {
+  const auto cached_pass = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+      const std::uint32_t u = plan_.users[first + user_groups[g]];
+      const std::span<const float> p = users_.rows.row(u);
+      const std::uint32_t begin = user_groups[g];
+      const std::uint32_t end = user_groups[g + 1];
+      add_user_group_terms<K>(std::span<const float>(current_residual_).subspan(begin, end - begin),
+                              plan_.slice(plan_.items, s).subspan(begin, end - begin),
+                              items_.rows.factors.data(), p, item_slot_.data(), item_values_.data(),
+                              acc);
+      double grad_bias = 0.0;
+      row_gradient<float>(acc, user_reg_[u], p, users_.rows.bias[u], grad, grad_bias);
+      apply(users_, u, grad, user_bias, grad_bias, lr);
+    }
+  };
+  if (residuals_current_ && steps_per_epoch_ == 1) {
+    with_static_width(k, cached_pass);
+  } else {
     for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
       std::fill(acc.begin(), acc.end(), 0.0);
       const std::uint32_t u = plan_.users[first + user_groups[g]];
@@ -325,8 +388,7 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
         const std::uint32_t i = plan_.items[first + j];
         const std::span<const float> q = items_.rows.row(i);
         const float e =
-            kCached ? current_residual_[j]
-                    : residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
+            residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
         add_rating_terms<float>(acc, e, q);
         add_rating_terms<float>(
             std::span(item_values_.data() + std::size_t{item_slot_[i]} * width, width), e, p);
@@ -335,11 +397,6 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
       row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
       apply(users_, u, grad, user_bias, grad_bias, lr);
     }
-  };
-  if (residuals_current_ && steps_per_epoch_ == 1) {
-    pass.operator()<true>();
-  } else {
-    pass.operator()<false>();
   }
   residuals_current_ = false;
   item_sums_.reduce(comm_, item_rows_, item_values_);
