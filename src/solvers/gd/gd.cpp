@@ -403,6 +403,14 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
   for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
 }
 
+int GdSolver::threads_for(std::uint64_t ratings) const {
+  const auto k = static_cast<std::uint64_t>(model_.k);
+  const auto useful = std::min<std::uint64_t>(
+      std::max(1, options_.threads),
+      1 + ratings * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread));
+  return std::max(1, static_cast<int>(useful));
+}
+
 void GdSolver::step(std::uint64_t s) {
   const double lr = rate();
   const std::size_t size = plan_.step_size(s);
@@ -415,10 +423,7 @@ void GdSolver::step(std::uint64_t s) {
   item_rows_.resize(static_cast<std::size_t>(items));
   item_values_.resize(static_cast<std::size_t>(items) * (k + 2));
   extend_scales();
-  const auto useful = static_cast<int>(std::min<std::uint64_t>(
-      std::max(1, options_.threads),
-      1 + size * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread)));
-  const int threads = std::max(1, useful);
+  const int threads = threads_for(size);
   if (threads == 1) {
     step_on_one_thread(s, lr);
     ++steps_done_;
@@ -488,7 +493,7 @@ double GdSolver::local_squared_error() {
   // the plan's 16).
   const bool keep = steps_per_epoch_ == 1;
   current_residual_.resize(keep ? csr.nnz() : 0);
-  parallel_for(options_.threads, csr.rows(), [&](std::int64_t r) {
+  parallel_for(threads_for(csr.nnz()), csr.rows(), [&](std::int64_t r) {
     const auto u = static_cast<std::uint32_t>(r);
     double sum = 0.0;
     for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {

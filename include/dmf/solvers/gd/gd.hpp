@@ -53,7 +53,8 @@ struct GdOptions {
   /// a whole time slice for a thread that is not running: at batch 10^4 and
   /// k = 10, two threads made an epoch 25 times slower than one on a shared
   /// 2-core machine. The thread count does not change the result (§5); tests
-  /// set 1 to run every step on every thread.
+  /// set 1 to run every step on every thread. The train RMSE's pass over
+  /// the ratings follows the same rule.
   std::uint64_t work_per_thread = std::uint64_t{1} << 20;
 };
 
@@ -112,6 +113,9 @@ class GdSolver final : public Solver {
   /// The residual r − r̂ of every rating at `positions` (CSR positions) into
   /// `out` (indexed by CSR position).
   void residuals(std::span<const std::uint64_t> positions, std::vector<float>& out) const;
+  /// The threads a pass over `ratings` ratings runs on: options_.threads,
+  /// fewer when a thread would get less than work_per_thread.
+  [[nodiscard]] int threads_for(std::uint64_t ratings) const;
   /// Step `s` of the planned epoch.
   void step(std::uint64_t s);
   /// Group `g` of step `s`'s users: its ratings' residuals (into residual_,
