@@ -24,6 +24,9 @@
 #   NUMPY_PYTHON  the interpreter of the NumPy loop [the first of python3,
 #     /usr/bin/python3 that imports numpy]; NUMPY=0 skips the loop
 #   BASELINE  seconds of the original NumPy experiment [15]
+#   BASELINE_DMF  another dmf binary (an older build, say) timed in the same
+#     run, each of its runs right after one of this build's, reported as
+#     "baseline gd" [none]
 # Writes DMF_BENCH_DIR/dense.csv (one line per timing).
 set -euo pipefail
 
@@ -55,27 +58,40 @@ fi
 csv="$bench_dir/dense.csv"
 echo "what,threads,best_seconds,all_seconds,train_rmse,x_vs_${baseline}s" >"$csv"
 
-# best_dmf THREADS: appends the fastest of REPEATS runs' training seconds (from
-# the manifest: training only, after loading). Leaves the last model in place.
+# best_dmf THREADS: appends, for this build's dmf and BASELINE_DMF if set, the
+# fastest of REPEATS runs' training seconds (from the manifest: training only,
+# after loading), the two binaries' runs alternated. Leaves the last models in
+# place.
 best_dmf() {
-  local threads="$1" name="dense-t$1" all="" r
+  local threads="$1" r w which
+  local -A all=()
+  local whiches=(dmf) bins=("$dmf")
+  if [[ -n "${BASELINE_DMF:-}" ]]; then whiches+=(baseline); bins+=("$BASELINE_DMF"); fi
   for ((r = 0; r < repeats; r++)); do
-    DMF_MPIRUN_FLAGS="--bind-to none ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun 1 "$dmf" train \
-      --data "$data" --solver gd --batch-size 0 --optimizer sgd --lr 0.05 --schedule constant \
-      --rank 10 --epochs "$epochs" \
-      --threads "$threads" --out "$bench_dir/runs/$name" --overwrite --quiet \
-      >"$bench_dir/runs/$name.log" 2>&1 || { cat "$bench_dir/runs/$name.log"; return 1; }
-    all="$all $("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"]["train"])' \
-      "$bench_dir/runs/$name/manifest.json")"
+    for w in "${!whiches[@]}"; do
+      which="${whiches[$w]}"
+      local name="dense-$which-t$threads"
+      DMF_MPIRUN_FLAGS="--bind-to none ${DMF_MPIRUN_FLAGS:-}" dmf_mpirun 1 "${bins[$w]}" train \
+        --data "$data" --solver gd --batch-size 0 --optimizer sgd --lr 0.05 --schedule constant \
+        --rank 10 --epochs "$epochs" \
+        --threads "$threads" --out "$bench_dir/runs/$name" --overwrite --quiet \
+        >"$bench_dir/runs/$name.log" 2>&1 || { cat "$bench_dir/runs/$name.log"; return 1; }
+      all[$which]="${all[$which]:-} $("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"]["train"])' \
+        "$bench_dir/runs/$name/manifest.json")"
+    done
   done
-  "$python" - "$bench_dir/runs/$name/manifest.json" "$threads" "$baseline" $all >>"$csv" <<'EOF'
+  for which in "${whiches[@]}"; do
+    # shellcheck disable=SC2086  # the run times, one argument each
+    "$python" - "$bench_dir/runs/dense-$which-t$threads/manifest.json" "$threads" "$baseline" \
+      "$which gd" ${all[$which]} >>"$csv" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
-times = [float(t) for t in sys.argv[4:]]
+times = [float(t) for t in sys.argv[5:]]
 best = min(times)
-print(f"dmf gd,{sys.argv[2]},{best:.4f},{' '.join(f'{t:.3f}' for t in times)},"
+print(f"{sys.argv[4]},{sys.argv[2]},{best:.4f},{' '.join(f'{t:.3f}' for t in times)},"
       f"{m['metrics']['train_rmse']:.5f},{float(sys.argv[3]) / best:.1f}")
 EOF
+  done
 }
 
 for threads in $threads_list; do

@@ -149,8 +149,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 /// The model after `epochs` epochs of mini-batch gd from a fresh start.
 DenseModel train(const dist::Comm& comm, const data::RatingsData& data, GdOptions options,
-                 int epochs) {
-  model::Model model = model::init_model(comm, data, 5, Biases::kBoth, 7, 0.3);
+                 int epochs, int k = 5) {
+  model::Model model = model::init_model(comm, data, k, Biases::kBoth, 7, 0.3);
   GdSolver solver(comm, data, model, options);
   for (int e = 0; e < epochs; ++e) static_cast<void>(solver.epoch());
   return test::gather_model(comm, model);
@@ -182,6 +182,39 @@ TEST(Gd, MiniBatchesRepeatExactlyAtAFixedLayoutAndAnyThreadCount) {
     options.seed = 5;
     const DenseModel other = train(comm, data, options, 3);
     EXPECT_GT((other.p - once.p).cwiseAbs().maxCoeff(), 1e-4);
+  }
+}
+
+TEST(Gd, FullBatchIsTheSameBitsOnOneThreadAndTwoAndAfterARestore) {
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)),
+                                       data::LoadOptions{});
+  // k = 10 runs the one-thread step's kernel of that width, 5 its general one.
+  for (const auto& [kind, k] :
+       {std::pair(OptimizerKind::kSgd, 10), std::pair(OptimizerKind::kAdam, 5)}) {
+    SCOPED_TRACE(testing::Message() << to_string(kind) << " k " << k);
+    GdOptions options;
+    options.optimizer.kind = kind;
+    options.batch_size = 0;
+    options.threads = 1;  // one pass per step, reusing the objective's residuals
+    const DenseModel once = train(comm, data, options, 3, k);
+    options.threads = 2;
+    options.work_per_thread = 1;  // the parallel step, which computes them afresh
+    expect_identical(once, train(comm, data, options, 3, k));
+    // A restored state is not the one whose residuals the last objective
+    // left: two epochs, back to the state after the first, two more.
+    options.threads = 1;
+    model::Model model = model::init_model(comm, data, k, Biases::kBoth, 7, 0.3);
+    GdSolver solver(comm, data, model, options);
+    static_cast<void>(solver.epoch());
+    const auto after_one = solver.snapshot();
+    static_cast<void>(solver.epoch());
+    static_cast<void>(solver.epoch());
+    solver.restore(*after_one);
+    static_cast<void>(solver.epoch());
+    static_cast<void>(solver.epoch());
+    expect_identical(once, test::gather_model(comm, model));
   }
 }
 

@@ -1,9 +1,11 @@
 #include "dmf/solvers/gd/gd.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <type_traits>
 
 #include <omp.h>
 
@@ -92,6 +94,50 @@ RowParams load_row_params(const StateSource& source, Side side, int k, std::uint
   return params;
 }
 
+/// Adds the terms of one user's ratings (docs/design.md §2) from their
+/// residuals `e`, in rating order: Σ −2e q_i, Σ −2e, n into `user_acc`, and
+/// −2e p, −2e, 1 into the row of `item_acc` (k + 2 wide) at `slot[i]` of
+/// each item i, with `p` the user's row before its update; the bits of
+/// add_rating_terms. K is k when it is known at compile time (the user's sums
+/// then stay in registers), else 0.
+template <std::size_t K>
+void add_user_group_terms(std::span<const float> e, std::span<const std::uint32_t> items,
+                          const float* item_rows, std::span<const float> p,
+                          const std::uint32_t* slot, double* item_acc,
+                          std::span<double> user_acc) noexcept {
+  const std::size_t k = K == 0 ? p.size() : K;
+  const std::size_t width = k + 2;
+  std::array<double, K + 2> local{};
+  double* acc = K == 0 ? user_acc.data() : local.data();
+  if constexpr (K == 0) std::fill(user_acc.begin(), user_acc.end(), 0.0);
+  for (std::size_t j = 0; j < e.size(); ++j) {
+    const float* q = item_rows + std::size_t{items[j]} * k;
+    double* item = item_acc + std::size_t{slot[items[j]]} * width;
+    const double m = -2.0 * static_cast<double>(e[j]);
+    for (std::size_t f = 0; f < k; ++f) {
+      acc[f] += m * static_cast<double>(q[f]);
+      item[f] += m * static_cast<double>(p[f]);
+    }
+    acc[k] += m;
+    acc[k + 1] += 1.0;
+    item[k] += m;
+    item[k + 1] += 1.0;
+  }
+  if constexpr (K != 0) std::copy(local.begin(), local.end(), user_acc.begin());
+}
+
+/// Calls body(std::integral_constant<std::size_t, K>) with K = k for the
+/// widths compiled in, else K = 0.
+template <class Body>
+void with_static_width(std::size_t k, Body&& body) {
+  switch (k) {
+    case 10:  // the dense experiment's (jobs/bench/dense.sh) and gd.sh's k
+      return body(std::integral_constant<std::size_t, 10>{});
+    default:
+      return body(std::integral_constant<std::size_t, 0>{});
+  }
+}
+
 }  // namespace
 
 struct GdSolver::State final : SolverState {
@@ -154,6 +200,7 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
   }
 
   user_of_ = csr.row_of_entries();
+  item_slot_.assign(own.total_rows, 0);
   scratch_.assign(static_cast<std::size_t>(std::max(1, options_.threads)),
                   std::vector<double>(2 * static_cast<std::size_t>(model.k) + 2));
   item_sums_ =
@@ -289,6 +336,81 @@ void GdSolver::apply(RowParams& params, std::uint32_t row, std::span<const doubl
   }
 }
 
+void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
+  const auto k = static_cast<std::size_t>(model_.k);
+  const std::size_t width = k + 2;
+  const auto mu = static_cast<float>(model_.mu);
+  const std::uint64_t first = plan_.step_begin[s];
+  const auto user_groups = plan_.step_user_groups(s);
+  const auto item_groups = plan_.step_item_groups(s);
+  const std::span<const std::uint32_t> by_item = plan_.slice(plan_.by_item, s);
+  const std::size_t items = item_groups.size() - 1;
+  for (std::size_t h = 0; h < items; ++h) {
+    const std::uint32_t i = plan_.items[first + by_item[item_groups[h]]];
+    item_rows_[h] = i;
+    item_slot_[i] = static_cast<std::uint32_t>(h);
+  }
+  std::fill(item_values_.begin(), item_values_.end(), 0.0);
+  const std::span<double> scratch(scratch_[0]);
+  const std::span<double> acc = scratch.first(width);
+  const std::span<double> grad = scratch.subspan(width, k);
+  const bool user_bias = model::has_user_bias(model_.biases);
+  // By user in position order, so each item's terms are added in position
+  // order too: the bits of the two passes of step() (docs/design.md §5).
+  // A user's row moves only after all its ratings' terms are taken.
+  // At full batch the step's places are the CSR positions, and the last
+  // objective() left every rating's residual with the current rows in
+  // current_residual_ (the same function of the same floats).
+  const auto cached_pass = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+      const std::uint32_t u = plan_.users[first + user_groups[g]];
+      const std::span<const float> p = users_.rows.row(u);
+      const std::uint32_t begin = user_groups[g];
+      const std::uint32_t end = user_groups[g + 1];
+      add_user_group_terms<K>(std::span<const float>(current_residual_).subspan(begin, end - begin),
+                              plan_.slice(plan_.items, s).subspan(begin, end - begin),
+                              items_.rows.factors.data(), p, item_slot_.data(), item_values_.data(),
+                              acc);
+      double grad_bias = 0.0;
+      row_gradient<float>(acc, user_reg_[u], p, users_.rows.bias[u], grad, grad_bias);
+      apply(users_, u, grad, user_bias, grad_bias, lr);
+    }
+  };
+  if (residuals_current_ && steps_per_epoch_ == 1) {
+    with_static_width(k, cached_pass);
+  } else {
+    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      const std::uint32_t u = plan_.users[first + user_groups[g]];
+      const std::span<const float> p = users_.rows.row(u);
+      const float bias = users_.rows.bias[u];
+      for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
+        const std::uint32_t i = plan_.items[first + j];
+        const std::span<const float> q = items_.rows.row(i);
+        const float e =
+            residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
+        add_rating_terms<float>(acc, e, q);
+        add_rating_terms<float>(
+            std::span(item_values_.data() + std::size_t{item_slot_[i]} * width, width), e, p);
+      }
+      double grad_bias = 0.0;
+      row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
+      apply(users_, u, grad, user_bias, grad_bias, lr);
+    }
+  }
+  residuals_current_ = false;
+  item_sums_.reduce(comm_, item_rows_, item_values_);
+  for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
+}
+
+int GdSolver::threads_for(std::uint64_t ratings) const {
+  const auto k = static_cast<std::uint64_t>(model_.k);
+  const auto useful = std::min<std::uint64_t>(
+      std::max(1, options_.threads),
+      1 + ratings * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread));
+  return std::max(1, static_cast<int>(useful));
+}
+
 void GdSolver::step(std::uint64_t s) {
   const double lr = rate();
   const std::size_t size = plan_.step_size(s);
@@ -301,15 +423,17 @@ void GdSolver::step(std::uint64_t s) {
   item_rows_.resize(static_cast<std::size_t>(items));
   item_values_.resize(static_cast<std::size_t>(items) * (k + 2));
   extend_scales();
+  const int threads = threads_for(size);
+  if (threads == 1) {
+    step_on_one_thread(s, lr);
+    ++steps_done_;
+    return;
+  }
   // One parallel region: the users' pass, then the items' terms (which read
   // the residuals of every user group), the sum over ranks on the master
   // thread (MPI_THREAD_FUNNELED), then the items' updates.
   FirstFailure failure;
-  const auto useful = static_cast<int>(std::min<std::uint64_t>(
-      std::max(1, options_.threads),
-      1 + size * (k + 1) / std::max<std::uint64_t>(1, options_.work_per_thread)));
-  const int threads = std::max(1, useful);
-#pragma omp parallel num_threads(threads) if (threads > 1)
+#pragma omp parallel num_threads(threads)
   {
     const std::span<double> scratch(scratch_[static_cast<std::size_t>(omp_get_thread_num())]);
 #pragma omp for schedule(dynamic, kGrain)
@@ -331,6 +455,7 @@ void GdSolver::step(std::uint64_t s) {
     }
   }
   failure.rethrow();
+  residuals_current_ = false;
   ++steps_done_;
 }
 
@@ -360,23 +485,29 @@ void GdSolver::export_items() {
               model_.items.bias.size(), model_.items.bias.begin());
 }
 
-double GdSolver::local_squared_error() const {
+double GdSolver::local_squared_error() {
   const data::SparseBlock& csr = data_.by_user;
   const auto mu = static_cast<float>(model_.mu);
-  std::vector<double> per_user(csr.rows(), 0.0);
-  parallel_for(options_.threads, csr.rows(), [&](std::int64_t r) {
+  per_user_error_.resize(csr.rows());
+  // Kept only where a step reads them: full batch (4 bytes a rating beside
+  // the plan's 16).
+  const bool keep = steps_per_epoch_ == 1;
+  current_residual_.resize(keep ? csr.nnz() : 0);
+  parallel_for(threads_for(csr.nnz()), csr.rows(), [&](std::int64_t r) {
     const auto u = static_cast<std::uint32_t>(r);
     double sum = 0.0;
     for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {
-      const double e = residual<float>(csr.values[pos], mu, users_.rows.bias[u],
-                                       items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
-                                       items_.rows.row(csr.columns[pos]));
-      sum += e * e;
+      const float e = residual<float>(csr.values[pos], mu, users_.rows.bias[u],
+                                      items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
+                                      items_.rows.row(csr.columns[pos]));
+      if (keep) current_residual_[pos] = e;
+      sum += static_cast<double>(e) * e;
     }
-    per_user[u] = sum;
+    per_user_error_[u] = sum;
   });
+  residuals_current_ = keep;
   double total = 0.0;  // in row order: the same for any thread count
-  for (const double e : per_user) total += e;
+  for (const double e : per_user_error_) total += e;
   return total;
 }
 
@@ -450,6 +581,7 @@ void GdSolver::restore(const SolverState& state) {
   const auto& s = dynamic_cast<const State&>(state);
   users_ = s.users;
   items_ = s.items;
+  residuals_current_ = false;
   epochs_done_ = s.epochs_done;
   steps_done_ = s.steps_done;
   export_items();

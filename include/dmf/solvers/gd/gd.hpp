@@ -53,7 +53,8 @@ struct GdOptions {
   /// a whole time slice for a thread that is not running: at batch 10^4 and
   /// k = 10, two threads made an epoch 25 times slower than one on a shared
   /// 2-core machine. The thread count does not change the result (§5); tests
-  /// set 1 to run every step on every thread.
+  /// set 1 to run every step on every thread. The train RMSE's pass over
+  /// the ratings follows the same rule.
   std::uint64_t work_per_thread = std::uint64_t{1} << 20;
 };
 
@@ -112,6 +113,9 @@ class GdSolver final : public Solver {
   /// The residual r − r̂ of every rating at `positions` (CSR positions) into
   /// `out` (indexed by CSR position).
   void residuals(std::span<const std::uint64_t> positions, std::vector<float>& out) const;
+  /// The threads a pass over `ratings` ratings runs on: options_.threads,
+  /// fewer when a thread would get less than work_per_thread.
+  [[nodiscard]] int threads_for(std::uint64_t ratings) const;
   /// Step `s` of the planned epoch.
   void step(std::uint64_t s);
   /// Group `g` of step `s`'s users: its ratings' residuals (into residual_,
@@ -122,6 +126,11 @@ class GdSolver final : public Solver {
   /// item_values_ from residual_ and user_copy_.
   void sum_item_group(std::uint64_t s, std::uint32_t h);
   void update_item(std::uint32_t i, double lr, std::span<double> scratch);
+  /// Step `s` on the calling thread in one pass over its ratings by user:
+  /// each rating's residual, its user's and its item's terms, each user's
+  /// update after its ratings; then the item sums and updates. The same bits
+  /// as the parallel step at any thread count.
+  void step_on_one_thread(std::uint64_t s, double lr);
   /// The terms of every item in `by_item` (CSR positions by (item,
   /// position)) into item_rows_ / item_values_, from `residual` (by CSR
   /// position) and the current user rows.
@@ -138,7 +147,9 @@ class GdSolver final : public Solver {
   void plan(std::uint64_t epoch);
   void export_items();
   [[nodiscard]] Objective combine(double local_squared_error) const;
-  [[nodiscard]] double local_squared_error() const;
+  /// Σ e² over this rank's ratings with the current rows; leaves each
+  /// rating's e in current_residual_ for a full-batch step to reuse.
+  [[nodiscard]] double local_squared_error();
 
   dist::Comm comm_;
   const data::RatingsData& data_;
@@ -171,7 +182,11 @@ class GdSolver final : public Solver {
   std::vector<float> user_copy_;              // user groups × k: the rows before the step
   std::vector<std::vector<double>> scratch_;  // per thread, 2 k + 2
   std::vector<std::uint32_t> item_rows_;
-  std::vector<double> item_values_;  // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
+  std::vector<float> current_residual_;   // per CSR position: e with the current rows,
+  bool residuals_current_ = false;        // while no step or restore has moved them
+  std::vector<double> per_user_error_;    // per local user: Σ e² of its ratings
+  std::vector<std::uint32_t> item_slot_;  // per item: its place in item_rows_ (one-thread step)
+  std::vector<double> item_values_;       // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
   dist::RowAllreduce item_sums_;
   std::uint64_t bytes_last_epoch_ = 0;
   std::uint64_t epoch_start_bytes_ = 0;
