@@ -190,9 +190,11 @@ TEST(Gd, FullBatchIsTheSameBitsOnOneThreadAndTwoAndAfterARestore) {
   test::TempDir dir(comm);
   const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)),
                                        data::LoadOptions{});
-  // k = 10 runs the one-thread step's kernel of that width, 5 its general one.
+  // k = 10 and 32 run the one-thread step's kernels of those widths, 5 its
+  // general one.
   for (const auto& [kind, k] :
-       {std::pair(OptimizerKind::kSgd, 10), std::pair(OptimizerKind::kAdam, 5)}) {
+       {std::pair(OptimizerKind::kSgd, 10), std::pair(OptimizerKind::kSgd, 32),
+        std::pair(OptimizerKind::kAdam, 5)}) {
     SCOPED_TRACE(testing::Message() << to_string(kind) << " k " << k);
     GdOptions options;
     options.optimizer.kind = kind;
