@@ -73,6 +73,10 @@ double AlsSolver::solve(Side& side, bool measure) {
     const RowRatings ratings = row_ratings(side, row);
     const double ridge = side.lambda * options_.regularization.weight(n);
     RowSolver& solver = solvers[static_cast<std::size_t>(worker)];
+    // The next row is this worker's too unless it starts another chunk.
+    if (r + 1 < static_cast<std::int64_t>(rows.rows)) {
+      RowSolver::prefetch_start(row_ratings(side, row + 1), model_.k);
+    }
     // cg starts from the row's current factors: the warm start that makes a
     // few steps enough once the model has settled.
     const double error =

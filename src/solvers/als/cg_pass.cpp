@@ -12,7 +12,6 @@
 namespace dmf::solvers {
 namespace {
 
-using als_simd::kCacheLineFloats;
 using als_simd::kPacketFloats;
 using als_simd::kPrefetchAhead;
 using als_simd::Packet;
@@ -26,13 +25,15 @@ inline float bias_of(const CgPassInput& row, std::uint32_t slot) {
   return row.biases[static_cast<std::size_t>(slot) * row.bias_stride];
 }
 
+/// Prefetches the feature row kPrefetchAhead ratings ahead of j, when the
+/// pass streams (kPrefetch, cg_pass_streams): else the lines are in cache
+/// from the row's earlier passes and the prefetches would only take issue
+/// slots from the math.
+template <bool kPrefetch>
 inline void prefetch_row(const CgPassInput& row, std::size_t j) {
-  if (j + kPrefetchAhead >= row.ratings) return;
-  const float* ahead = row.features + row.slots[j + kPrefetchAhead] * row.feature_width;
-  for (std::size_t f = 0; f < row.feature_width; f += kCacheLineFloats) {
-    Eigen::internal::prefetch(ahead + f);
-  }
-  Eigen::internal::prefetch(ahead + row.feature_width - 1);
+  if (!kPrefetch || j + kPrefetchAhead >= row.ratings) return;
+  als_simd::prefetch_floats(row.features + row.slots[j + kPrefetchAhead] * row.feature_width,
+                            static_cast<std::size_t>(row.k));
 }
 
 /// The pass for k = P packets + a tail shorter than a packet: the direction
@@ -40,7 +41,7 @@ inline void prefetch_row(const CgPassInput& row, std::size_t j) {
 /// packets are loaded once for the product (two interleaved chains, even
 /// and odd packets, added, then across lanes in Eigen's fixed order, then
 /// the tail in order) and the multiply-adds into the sums.
-template <int P, bool kTargets>
+template <int P, bool kTargets, bool kPrefetch>
 double pass_packets(const CgPassInput& row, const float* direction, double* out) {
   using Eigen::internal::padd;
   using Eigen::internal::pload;
@@ -66,7 +67,7 @@ double pass_packets(const CgPassInput& row, const float* direction, double* out)
     std::array<float, kPacketFloats> tail_sums{};
     float bias_sum = 0.0F;
     for (std::size_t j = chunk; j < chunk_end; ++j) {
-      prefetch_row(row, j);
+      prefetch_row<kPrefetch>(row, j);
       const float* f = row.features + row.slots[j] * row.feature_width;
       Packet x[kSlots];
       for (int p = 0; p < P; ++p) x[p] = ploadu<Packet>(f + p * kPacketFloats);
@@ -102,7 +103,7 @@ double pass_packets(const CgPassInput& row, const float* direction, double* out)
 }
 
 /// Any k: the same sums, kept in memory.
-template <bool kTargets>
+template <bool kTargets, bool kPrefetch>
 double pass_any(const CgPassInput& row, const float* direction, double* out) {
   using Eigen::internal::pload;
   using Eigen::internal::ploadu;
@@ -122,7 +123,7 @@ double pass_any(const CgPassInput& row, const float* direction, double* out) {
     sums.setZero();
     float bias_sum = 0.0F;
     for (std::size_t j = chunk; j < chunk_end; ++j) {
-      prefetch_row(row, j);
+      prefetch_row<kPrefetch>(row, j);
       const float* f = row.features + row.slots[j] * row.feature_width;
       Packet dot = pset1<Packet>(0.0F);
       for (int c = 0; c < whole; c += kPacketFloats) {
@@ -152,14 +153,25 @@ double pass_any(const CgPassInput& row, const float* direction, double* out) {
 
 using PassKernel = double (*)(const CgPassInput&, const float*, double*);
 
-template <bool kTargets, std::size_t... P>
+template <bool kTargets, bool kPrefetch, std::size_t... P>
 constexpr std::array<PassKernel, sizeof...(P)> make_passes(std::index_sequence<P...>) {
-  return {&pass_packets<static_cast<int>(P), kTargets>...};
+  return {&pass_packets<static_cast<int>(P), kTargets, kPrefetch>...};
 }
-/// pass_packets<P, targets> at [targets][P].
-constexpr std::array<std::array<PassKernel, kMaxPackets + 1>, 2> kPasses{
-    make_passes<false>(std::make_index_sequence<kMaxPackets + 1>()),
-    make_passes<true>(std::make_index_sequence<kMaxPackets + 1>())};
+using PassRow = std::array<PassKernel, kMaxPackets + 1>;
+/// pass_packets<P, targets, prefetch> at [targets][prefetch][P].
+constexpr std::array<std::array<PassRow, 2>, 2> kPasses{{
+    {make_passes<false, false>(std::make_index_sequence<kMaxPackets + 1>()),
+     make_passes<false, true>(std::make_index_sequence<kMaxPackets + 1>())},
+    {make_passes<true, false>(std::make_index_sequence<kMaxPackets + 1>()),
+     make_passes<true, true>(std::make_index_sequence<kMaxPackets + 1>())},
+}};
+
+template <bool kTargets>
+double pass_any_prefetching(const CgPassInput& row, const float* direction, double* out,
+                            bool prefetch) {
+  return prefetch ? pass_any<kTargets, true>(row, direction, out)
+                  : pass_any<kTargets, false>(row, direction, out);
+}
 
 }  // namespace
 
@@ -167,12 +179,20 @@ std::size_t cg_direction_size(int k) {
   return static_cast<std::size_t>((k + 1 + kPacketFloats - 1) / kPacketFloats * kPacketFloats);
 }
 
+bool cg_pass_streams(const CgPassInput& row, bool with_targets) {
+  return with_targets ||
+         row.ratings * static_cast<std::size_t>(row.k) * sizeof(float) > kCgCachedBytes;
+}
+
 double cg_pass(const CgPassInput& row, const float* direction, bool with_targets, double* out) {
+  const bool prefetch = cg_pass_streams(row, with_targets);
   const int packets = row.k / kPacketFloats;
   if (packets <= kMaxPackets) {
-    return kPasses[with_targets ? 1 : 0][static_cast<std::size_t>(packets)](row, direction, out);
+    return kPasses[with_targets ? 1 : 0][prefetch ? 1 : 0][static_cast<std::size_t>(packets)](
+        row, direction, out);
   }
-  return with_targets ? pass_any<true>(row, direction, out) : pass_any<false>(row, direction, out);
+  return with_targets ? pass_any_prefetching<true>(row, direction, out, prefetch)
+                      : pass_any_prefetching<false>(row, direction, out, prefetch);
 }
 
 }  // namespace dmf::solvers

@@ -557,6 +557,14 @@ double RowSolver::solve_cg(const RowRatings& row, float mu, double ridge, int st
   return std::max(0.0, start_error - 2.0 * cg_delta_.dot(cg_g_) + fit);
 }
 
+void RowSolver::prefetch_start(const RowRatings& row, int k) noexcept {
+  const std::size_t n = std::min(row.values.size(), kPrefetchAhead);
+  for (std::size_t j = 0; j < n; ++j) {
+    als_simd::prefetch_floats(row.features + row.slots[j] * row.feature_width,
+                              static_cast<std::size_t>(k));
+  }
+}
+
 double RowSolver::squared_error(const RowRatings& row, float mu, std::span<const float> factors,
                                 float bias) {
   const auto k = static_cast<Eigen::Index>(factors.size());

@@ -393,45 +393,50 @@ TEST(RowSolver, ConjugateGradientPassIsThePlainSum) {
   // The pass against Σ e z in double, e = y − zᵀv, for k below, at and
   // above whole SIMD packets (1 packet is 4 to 16 lanes) and beyond the
   // widths kept in registers (150), over more than one chunk: within float
-  // rounding of sums of kChunk terms.
+  // rounding of sums of kChunk terms. Rows on both sides of kCgCachedBytes,
+  // so that the passes without targets run with and without prefetching.
   for (const int k : {3, 8, 15, 16, 17, 33, 64, 150}) {
-    for (const bool with_bias : {false, true}) {
-      for (const bool with_targets : {false, true}) {
-        SCOPED_TRACE(testing::Message()
-                     << "k " << k << ", bias " << with_bias << ", targets " << with_targets);
-        const Problem p = make_problem(k, RowSolver::kChunk + 77, 11);
-        const float mu = 3.0F;
-        const int dim = k + (with_bias ? 1 : 0);
-        std::vector<float> direction(cg_direction_size(k), 0.0F);
-        for (int c = 0; c < dim; ++c)
-          direction[static_cast<std::size_t>(c)] = 0.1F * static_cast<float>(c % 7) - 0.3F;
-        const CgPassInput input{p.slots.data(),  p.values.data(),
-                                p.values.size(), p.features.data(),
-                                p.width,         p.features.data() + k,
-                                p.width,         k,
-                                with_bias,       mu};
-        std::vector<double> out(static_cast<std::size_t>(dim), 7.0);
-        const double squares = cg_pass(input, direction.data(), with_targets, out.data());
-        std::vector<double> expected(static_cast<std::size_t>(dim), 0.0);
-        double expected_squares = 0.0;
-        double scale = 0.0;  // Σ |e| ‖z‖∞: what the sums' rounding is relative to
-        for (std::size_t j = 0; j < p.values.size(); ++j) {
-          const float* f = &p.features[p.slots[j] * p.width];
-          double e = with_targets ? static_cast<double>(p.values[j]) - mu - f[k] : 0.0;
-          for (int c = 0; c < k; ++c)
-            e -= static_cast<double>(f[c]) * direction[static_cast<std::size_t>(c)];
-          if (with_bias) e -= direction[static_cast<std::size_t>(k)];
-          for (int c = 0; c < k; ++c) expected[static_cast<std::size_t>(c)] += e * f[c];
-          if (with_bias) expected[static_cast<std::size_t>(k)] += e;
-          expected_squares += e * e;
-          scale += std::abs(e) * 2.0;
+    const std::size_t cached = kCgCachedBytes / (static_cast<std::size_t>(k) * sizeof(float));
+    for (const std::size_t degree : {RowSolver::kChunk + 77, cached + 1}) {
+      for (const bool with_bias : {false, true}) {
+        for (const bool with_targets : {false, true}) {
+          SCOPED_TRACE(testing::Message() << "k " << k << ", degree " << degree << ", bias "
+                                          << with_bias << ", targets " << with_targets);
+          const Problem p = make_problem(k, degree, 11);
+          const float mu = 3.0F;
+          const int dim = k + (with_bias ? 1 : 0);
+          std::vector<float> direction(cg_direction_size(k), 0.0F);
+          for (int c = 0; c < dim; ++c)
+            direction[static_cast<std::size_t>(c)] = 0.1F * static_cast<float>(c % 7) - 0.3F;
+          const CgPassInput input{p.slots.data(),  p.values.data(),
+                                  p.values.size(), p.features.data(),
+                                  p.width,         p.features.data() + k,
+                                  p.width,         k,
+                                  with_bias,       mu};
+          EXPECT_EQ(cg_pass_streams(input, with_targets), with_targets || degree > cached);
+          std::vector<double> out(static_cast<std::size_t>(dim), 7.0);
+          const double squares = cg_pass(input, direction.data(), with_targets, out.data());
+          std::vector<double> expected(static_cast<std::size_t>(dim), 0.0);
+          double expected_squares = 0.0;
+          double scale = 0.0;  // Σ |e| ‖z‖∞: what the sums' rounding is relative to
+          for (std::size_t j = 0; j < p.values.size(); ++j) {
+            const float* f = &p.features[p.slots[j] * p.width];
+            double e = with_targets ? static_cast<double>(p.values[j]) - mu - f[k] : 0.0;
+            for (int c = 0; c < k; ++c)
+              e -= static_cast<double>(f[c]) * direction[static_cast<std::size_t>(c)];
+            if (with_bias) e -= direction[static_cast<std::size_t>(k)];
+            for (int c = 0; c < k; ++c) expected[static_cast<std::size_t>(c)] += e * f[c];
+            if (with_bias) expected[static_cast<std::size_t>(k)] += e;
+            expected_squares += e * e;
+            scale += std::abs(e) * 2.0;
+          }
+          for (int c = 0; c < dim; ++c) {
+            EXPECT_NEAR(out[static_cast<std::size_t>(c)], expected[static_cast<std::size_t>(c)],
+                        1e-5 * scale)
+                << "entry " << c;
+          }
+          EXPECT_NEAR(squares, with_targets ? expected_squares : 0.0, 1e-5 * expected_squares);
         }
-        for (int c = 0; c < dim; ++c) {
-          EXPECT_NEAR(out[static_cast<std::size_t>(c)], expected[static_cast<std::size_t>(c)],
-                      1e-5 * scale)
-              << "entry " << c;
-        }
-        EXPECT_NEAR(squares, with_targets ? expected_squares : 0.0, 1e-5 * expected_squares);
       }
     }
   }

@@ -30,6 +30,16 @@ struct CgPassInput {
   float mu = 0.0F;
 };
 
+/// Bytes of a row's feature rows that its conjugate-gradient steps find in
+/// cache (half of a 2 MiB L2) after the pass with targets has read them.
+inline constexpr std::size_t kCgCachedBytes = std::size_t{1} << 20;
+
+/// Whether a pass prefetches the feature rows ahead of the rating it reads:
+/// the pass with targets reads them first of the row's passes, and a row
+/// whose features exceed kCgCachedBytes reads them from beyond L2 every
+/// time. Prefetching never changes a result.
+bool cg_pass_streams(const CgPassInput& row, bool with_targets);
+
 /// Floats of the `direction` a pass takes for k unknowns (plus the bias):
 /// padded to whole SIMD packets, the padding zero.
 std::size_t cg_direction_size(int k);

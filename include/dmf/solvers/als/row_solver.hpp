@@ -91,6 +91,12 @@ class RowSolver {
   /// a blocking that must not change the sums' bits.
   [[nodiscard]] std::size_t gather_block() const noexcept { return block_; }
 
+  /// Asks for the feature rows of the first ratings of `row`, those a pass
+  /// reads before its own prefetches (which run a fixed number of ratings
+  /// ahead) have arrived: called a row early, the next row's first ratings
+  /// come from memory while this row's passes run in cache.
+  static void prefetch_start(const RowRatings& row, int k) noexcept;
+
   /// Σ (r − r̂)² of the row with its current `factors` and `bias` (a metric:
   /// its rounding may depend on memory alignment, the factors never do).
   [[nodiscard]] static double squared_error(const RowRatings& row, float mu,
