@@ -274,7 +274,9 @@ void replay_half(const std::vector<Triple>& ratings, bool by_user, const Setting
     const RowRatings view{slots, values, packed.data(), kRank + 1};
     const double ridge = lambda * weight(s, static_cast<double>(row.size()));
     if (options.solve == AlsSolve::kCg) {
-      solver.solve_cg(view, float_gram, options.confidence, ridge, options.cg_steps, rows.row(r));
+      std::vector<float> weights(values.size());
+      ImplicitRowSolver::confidence_weights(values, options.confidence, weights);
+      solver.solve_cg(view, weights, float_gram, ridge, options.cg_steps, rows.row(r));
     } else {
       solver.solve(view, gram, options.confidence, ridge, rows.row(r));
     }

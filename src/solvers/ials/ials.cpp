@@ -14,6 +14,8 @@ namespace {
 /// Rows handed to a thread at a time (as explicit ALS: rows of very
 /// different degrees balance, scheduling stays cheap).
 constexpr std::int64_t kRowGrain = 16;
+/// Observations whose confidence weights a thread computes at a time.
+constexpr std::size_t kWeightBlock = std::size_t{1} << 16;
 
 }  // namespace
 
@@ -32,6 +34,21 @@ IalsSolver::Side IalsSolver::make_side(bool users) {
   Side side;
   // The fetched rows' storage grows at the first fetch (FeatureRows).
   make_sweep_side(side, users, options_.regularization);
+  if (options_.solve == AlsSolve::kCg) {
+    const std::vector<float>& values = side.ratings->values;
+    side.weights.resize(values.size());
+    // Blocks of kWeightBlock observations: a confidence is a logarithm or
+    // a product, the same whichever thread takes it.
+    const auto blocks =
+        static_cast<std::int64_t>((values.size() + kWeightBlock - 1) / kWeightBlock);
+    parallel_for(std::max(1, options_.threads), blocks, [&](std::int64_t b) {
+      const std::size_t begin = static_cast<std::size_t>(b) * kWeightBlock;
+      const std::size_t count = std::min(kWeightBlock, values.size() - begin);
+      ImplicitRowSolver::confidence_weights(std::span(values).subspan(begin, count),
+                                            options_.confidence,
+                                            std::span(side.weights).subspan(begin, count));
+    });
+  }
   return side;
 }
 
@@ -53,10 +70,9 @@ RowRatings IalsSolver::observations(const Side& side, std::uint32_t row) const {
   // On one rank an observation's column is its row among the features.
   const std::span<const std::uint32_t> slots =
       in_place() ? block.row_columns(row)
-                 : std::span<const std::uint32_t>(side.slots).subspan(block.offsets[row],
-                                                                      block.degree(row));
-  return RowRatings{slots, block.row_values(row), side.features.factors(),
-                    side.features.stride()};
+                 : std::span<const std::uint32_t>(side.slots)
+                       .subspan(block.offsets[row], block.degree(row));
+  return RowRatings{slots, block.row_values(row), side.features.factors(), side.features.stride()};
 }
 
 Eigen::MatrixXd IalsSolver::gram(const model::FactorBlock& rows) const {
@@ -74,8 +90,8 @@ double IalsSolver::solve(Side& side, const Eigen::MatrixXd& gram, bool measure) 
   for (int t = 0; t < threads; ++t) solvers.emplace_back(model_.k);
   const bool cg = options_.solve == AlsSolve::kCg;
   // G in float for conjugate gradient's products, once per half-sweep.
-  const PackedGram packed = cg ? PackedGram(std::span(gram.data(), gram.size()), model_.k)
-                               : PackedGram();
+  const PackedGram packed =
+      cg ? PackedGram(std::span(gram.data(), gram.size()), model_.k) : PackedGram();
   row_losses_.assign(rows.rows, 0.0);
   parallel_for_dynamic(threads, rows.rows, kRowGrain, [&](std::int64_t r, int worker) {
     const auto row = static_cast<std::uint32_t>(r);
@@ -85,8 +101,9 @@ double IalsSolver::solve(Side& side, const Eigen::MatrixXd& gram, bool measure) 
     if (cg) {
       // From the row's current factors: the warm start that makes a few
       // steps enough once the model has settled.
-      solver.solve_cg(observed, packed, options_.confidence, ridge, options_.cg_steps,
-                      rows.row(row));
+      const std::size_t begin = block.offsets[row];
+      solver.solve_cg(observed, std::span(side.weights).subspan(begin, block.degree(row)), packed,
+                      ridge, options_.cg_steps, rows.row(row));
     } else {
       solver.solve(observed, gram, options_.confidence, ridge, rows.row(row));
     }
@@ -107,8 +124,8 @@ double IalsSolver::observed_loss(Side& side) {
   row_losses_.assign(rows.rows, 0.0);
   parallel_for(std::max(1, options_.threads), rows.rows, [&](std::int64_t r) {
     const auto row = static_cast<std::uint32_t>(r);
-    row_losses_[row] =
-        ImplicitRowSolver::observed_loss(observations(side, row), options_.confidence, rows.row(row));
+    row_losses_[row] = ImplicitRowSolver::observed_loss(observations(side, row),
+                                                        options_.confidence, rows.row(row));
   });
   double total = 0.0;
   for (const double e : row_losses_) total += e;

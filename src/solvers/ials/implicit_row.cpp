@@ -64,14 +64,10 @@ void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidenc
   }
 }
 
-void ImplicitRowSolver::weigh_float(const RowRatings& row, const Confidence& confidence) {
-  const std::size_t n = row.values.size();
-  weights_.resize(n);
-  targets_.resize(n);
-  for (std::size_t j = 0; j < n; ++j) {
-    const double c = confidence.of(row.values[j]);
-    weights_[j] = static_cast<float>(c - 1.0);
-    targets_[j] = static_cast<float>(c * Confidence::preference(row.values[j]));
+void ImplicitRowSolver::confidence_weights(std::span<const float> values,
+                                           const Confidence& confidence, std::span<float> out) {
+  for (std::size_t j = 0; j < values.size(); ++j) {
+    out[j] = static_cast<float>(confidence.of(values[j]) - 1.0);
   }
 }
 
@@ -123,13 +119,17 @@ void ImplicitRowSolver::set_direction(const Eigen::VectorXd& v) {
   for (Eigen::Index a = 0; a < k_; ++a) direction_[a] = static_cast<float>(v[a]);
 }
 
-void ImplicitRowSolver::solve_cg(const RowRatings& row, const PackedGram& gram,
-                                 const Confidence& confidence, double ridge, int steps,
+void ImplicitRowSolver::solve_cg(const RowRatings& row, std::span<const float> weights,
+                                 const PackedGram& gram, double ridge, int steps,
                                  std::span<float> factors) {
-  weigh_float(row, confidence);
-  const WeightedPassInput input{row.slots.data(), weights_.data(),    targets_.data(),
-                                row.values.size(), row.features,      row.feature_width,
-                                static_cast<int>(k_)};
+  // t_j = c_j p_j = (1 + w_j) p_j.
+  const std::size_t n = row.values.size();
+  targets_.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    targets_[j] = row.values[j] > 0.0F ? 1.0F + weights[j] : 0.0F;
+  }
+  const WeightedPassInput input{row.slots.data(), weights.data(),    targets_.data(),     n,
+                                row.features,     row.feature_width, static_cast<int>(k_)};
   for (Eigen::Index a = 0; a < k_; ++a) x_[a] = factors[static_cast<std::size_t>(a)];
   // The residual at the start, r = b − A x₀ = Σ_obs (t_j − w_j y_j·x₀) y_j
   // − G x₀ − ridge x₀: one pass with the targets (x₀ is float: exact).

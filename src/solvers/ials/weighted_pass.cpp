@@ -155,7 +155,8 @@ void gram_packets(const float* columns, std::size_t ld, int k, const float* v, d
   for (int c = 0; c < k; ++c) {
     const float* column = columns + static_cast<std::size_t>(c) * ld;
     const Packet scale = pset1<Packet>(v[c]);
-    for (int p = 0; p < L; ++p) acc[p] = pmadd(pload<Packet>(column + p * kPacketFloats), scale, acc[p]);
+    for (int p = 0; p < L; ++p)
+      acc[p] = pmadd(pload<Packet>(column + p * kPacketFloats), scale, acc[p]);
   }
   alignas(64) std::array<float, L * kPacketFloats> lanes;
   for (int p = 0; p < L; ++p) Eigen::internal::pstore(lanes.data() + p * kPacketFloats, acc[p]);
@@ -175,7 +176,8 @@ void gram_any(const float* columns, std::size_t ld, int k, const float* v, doubl
     const float* column = columns + static_cast<std::size_t>(c) * ld;
     const Packet scale = pset1<Packet>(v[c]);
     for (std::size_t r = 0; r < ld; r += kPacketFloats) {
-      pstore(sums.data() + r, pmadd(pload<Packet>(column + r), scale, pload<Packet>(sums.data() + r)));
+      pstore(sums.data() + r,
+             pmadd(pload<Packet>(column + r), scale, pload<Packet>(sums.data() + r)));
     }
   }
   for (int r = 0; r < k; ++r) out[r] = static_cast<double>(sums[r]);

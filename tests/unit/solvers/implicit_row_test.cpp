@@ -93,12 +93,14 @@ TEST(ImplicitRowSolver, SolvesTheNormalEquationsExactlyAndByConjugateGradient) {
     // 1.4e-5 after k steps) and reaches the rounding floor (8e-7) a few
     // steps later: 2k steps.
     const PackedGram gram(std::span(r.gram.data(), r.gram.size()), kRank);
+    std::vector<float> weights(r.values.size());
+    ImplicitRowSolver::confidence_weights(r.values, c, weights);
     std::vector<float> cg(kRank, 0.5F);
-    solver.solve_cg(r.view(), gram, c, ridge, 2 * kRank, cg);
+    solver.solve_cg(r.view(), weights, gram, ridge, 2 * kRank, cg);
     EXPECT_LE((as_vector(cg) - want).cwiseAbs().maxCoeff(), 1e-6 * scale);
     // One step does not.
     std::vector<float> one(kRank, 0.5F);
-    solver.solve_cg(r.view(), gram, c, ridge, 1, one);
+    solver.solve_cg(r.view(), weights, gram, ridge, 1, one);
     EXPECT_GT((as_vector(one) - want).cwiseAbs().maxCoeff(), 1e-3 * scale);
   }
 }

@@ -54,6 +54,9 @@ class IalsSolver final : public ExactSolver {
   /// reads, aligned (FeatureRows: whole cache lines a row).
   struct Side : SweepSide {
     FeatureRows features;
+    /// Per observation (in the block's order), w = c − 1 in float: what
+    /// conjugate gradient weighs it by, computed once for the run.
+    std::vector<float> weights;
   };
 
   Side make_side(bool users);

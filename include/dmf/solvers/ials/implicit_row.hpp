@@ -41,10 +41,17 @@ class ImplicitRowSolver {
              double ridge, std::span<float> factors);
 
   /// `steps` conjugate-gradient steps from the current `factors`, which
-  /// receive the result; `gram` is G in float. Stops early when the
+  /// receive the result; `weights` are the row's w_j = c_j − 1
+  /// (confidence_weights()), `gram` is G in float. Stops early when the
   /// residual is down to the rounding of the float products.
-  void solve_cg(const RowRatings& row, const PackedGram& gram, const Confidence& confidence,
+  void solve_cg(const RowRatings& row, std::span<const float> weights, const PackedGram& gram,
                 double ridge, int steps, std::span<float> factors);
+
+  /// out[j] = c_j − 1 of values[j], in float: what solve_cg() weighs
+  /// observation j by, computed once for every half-sweep of a run (the
+  /// values never change).
+  static void confidence_weights(std::span<const float> values, const Confidence& confidence,
+                                 std::span<float> out);
 
   /// The row's observed pairs' part of the data term beyond Σ_all j s_j²:
   /// Σ_obs [c_j (p_j − s_j)² − s_j²], s_j = x·y_j, with x = `factors`.
@@ -54,9 +61,6 @@ class ImplicitRowSolver {
  private:
   /// extra_ = c_j − 1 per observation and rhs_ = Σ_obs c_j p_j y_j (solve()).
   void weigh(const RowRatings& row, const Confidence& confidence);
-  /// weights_ = c_j − 1 and targets_ = c_j p_j per observation, in float
-  /// (solve_cg()).
-  void weigh_float(const RowRatings& row, const Confidence& confidence);
   /// direction_ = v in float (its padding stays zero).
   void set_direction(const Eigen::VectorXd& v);
 
@@ -67,7 +71,6 @@ class ImplicitRowSolver {
   Eigen::MatrixXd scaled_;                // k × kChunk: √(c_j − 1) y_j
   Eigen::LLT<Eigen::MatrixXd> cholesky_;  // of A
   std::vector<double> extra_;             // c_j − 1 per observation, for solve()
-  std::vector<float> weights_;            // c_j − 1 per observation, for solve_cg()
   std::vector<float> targets_;            // c_j p_j per observation, for solve_cg()
   Eigen::VectorXf direction_;             // the vector of a pass, in float, padded
   Eigen::VectorXd rhs_, x_, residual_, search_, product_, gram_product_;

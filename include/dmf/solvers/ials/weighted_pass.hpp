@@ -61,7 +61,7 @@ class PackedGram {
 
  private:
   int k_ = 0;
-  std::size_t ld_ = 0;       // floats per column: padded_rank(k)
+  std::size_t ld_ = 0;    // floats per column: padded_rank(k)
   Eigen::VectorXf data_;  // ld_ × k, column-major (Eigen aligns it to packets)
 };
 
