@@ -98,6 +98,13 @@ double IalsSolver::solve(Side& side, const Eigen::MatrixXd& gram, bool measure) 
     const RowRatings observed = observations(side, row);
     const double ridge = side.lambda * options_.regularization.weight(block.degree(row));
     ImplicitRowSolver& solver = solvers[static_cast<std::size_t>(worker)];
+    if (row + 1 < rows.rows) {
+      // This thread's next row, most of the time (rows come kRowGrain at a
+      // time): its first feature rows arrive while this one is solved.
+      const RowRatings next = observations(side, row + 1);
+      prefetch_first_features({next.slots.data(), nullptr, nullptr, next.slots.size(),
+                               next.features, next.feature_width, model_.k});
+    }
     if (cg) {
       // From the row's current factors: the warm start that makes a few
       // steps enough once the model has settled.

@@ -199,6 +199,16 @@ std::size_t padded_rank(int k) {
   return static_cast<std::size_t>((k + kPacketFloats - 1) / kPacketFloats * kPacketFloats);
 }
 
+void prefetch_first_features(const WeightedPassInput& row) {
+  const std::size_t first = std::min(row.count, kPrefetchAhead);
+  const auto k = static_cast<std::size_t>(row.k);
+  for (std::size_t j = 0; j < first; ++j) {
+    const float* y = row.features + row.slots[j] * row.stride;
+    for (std::size_t f = 0; f < k; f += kCacheLineFloats) Eigen::internal::prefetch(y + f);
+    Eigen::internal::prefetch(y + k - 1);
+  }
+}
+
 void weighted_pass(const WeightedPassInput& row, const float* direction, bool with_targets,
                    double* out) {
   const int packets = row.k / kPacketFloats;

@@ -46,6 +46,12 @@ struct WeightedPassInput {
 void weighted_pass(const WeightedPassInput& row, const float* direction, bool with_targets,
                    double* out);
 
+/// Prefetches the feature rows of the first observations of `row`, those a
+/// pass reads before its own prefetching (a few observations ahead) covers
+/// them: issued for the next row while this one is solved, they arrive
+/// meanwhile instead of stalling its first pass.
+void prefetch_first_features(const WeightedPassInput& row);
+
 /// A symmetric k × k matrix (the Gram matrix G of the other side) in float,
 /// its columns padded to whole SIMD packets with zeros, for G v in float.
 class PackedGram {
