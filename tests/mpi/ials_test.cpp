@@ -245,6 +245,7 @@ void replay_half(const std::vector<Triple>& ratings, bool by_user, const Setting
   add_gram_terms(others, 0, others.rows, exponent, sums);
   const std::vector<double> g = gram_from_sums(sums, kRank, exponent);
   const Eigen::MatrixXd gram = Eigen::Map<const Eigen::MatrixXd>(g.data(), kRank, kRank);
+  const PackedGram float_gram(g, kRank);
   // The other side's rows packed as the exchange delivers them: k factors
   // and a (zero) bias.
   std::vector<float> packed;
@@ -273,7 +274,9 @@ void replay_half(const std::vector<Triple>& ratings, bool by_user, const Setting
     const RowRatings view{slots, values, packed.data(), kRank + 1};
     const double ridge = lambda * weight(s, static_cast<double>(row.size()));
     if (options.solve == AlsSolve::kCg) {
-      solver.solve_cg(view, gram, options.confidence, ridge, options.cg_steps, rows.row(r));
+      std::vector<float> weights(values.size());
+      ImplicitRowSolver::confidence_weights(values, options.confidence, weights);
+      solver.solve_cg(view, weights, float_gram, ridge, options.cg_steps, rows.row(r));
     } else {
       solver.solve(view, gram, options.confidence, ridge, rows.row(r));
     }

@@ -14,6 +14,8 @@ namespace {
 /// Rows handed to a thread at a time (as explicit ALS: rows of very
 /// different degrees balance, scheduling stays cheap).
 constexpr std::int64_t kRowGrain = 16;
+/// Observations whose confidence weights a thread computes at a time.
+constexpr std::size_t kWeightBlock = std::size_t{1} << 16;
 
 }  // namespace
 
@@ -30,14 +32,47 @@ IalsSolver::IalsSolver(const dist::Comm& comm, const data::RatingsData& data, mo
 
 IalsSolver::Side IalsSolver::make_side(bool users) {
   Side side;
-  const std::size_t wanted = make_sweep_side(side, users, options_.regularization);
-  side.fetched.resize(wanted * model::packed_width(*side.others));
+  // The fetched rows' storage grows at the first fetch (FeatureRows).
+  make_sweep_side(side, users, options_.regularization);
+  if (options_.solve == AlsSolve::kCg) {
+    const std::vector<float>& values = side.ratings->values;
+    side.weights.resize(values.size());
+    // Blocks of kWeightBlock observations: a confidence is a logarithm or
+    // a product, the same whichever thread takes it.
+    const auto blocks =
+        static_cast<std::int64_t>((values.size() + kWeightBlock - 1) / kWeightBlock);
+    parallel_for(std::max(1, options_.threads), blocks, [&](std::int64_t b) {
+      const std::size_t begin = static_cast<std::size_t>(b) * kWeightBlock;
+      const std::size_t count = std::min(kWeightBlock, values.size() - begin);
+      ImplicitRowSolver::confidence_weights(std::span(values).subspan(begin, count),
+                                            options_.confidence,
+                                            std::span(side.weights).subspan(begin, count));
+    });
+  }
   return side;
 }
 
 void IalsSolver::fetch(Side& side) {
+  const int threads = std::max(1, options_.threads);
+  if (in_place()) {
+    side.features.assign(*side.others, threads);
+    return;
+  }
   model::pack_rows(*side.others, packed_);
-  side.plan.exchange<float>(comm_, packed_, model::packed_width(*side.others), side.fetched);
+  const std::size_t width = model::packed_width(*side.others);
+  exchanged_.resize(side.plan.wanted_rows() * width);
+  side.plan.exchange<float>(comm_, packed_, width, exchanged_);
+  side.features.assign_packed(exchanged_, side.plan.wanted_rows(), model_.k, threads);
+}
+
+RowRatings IalsSolver::observations(const Side& side, std::uint32_t row) const {
+  const data::SparseBlock& block = *side.ratings;
+  // On one rank an observation's column is its row among the features.
+  const std::span<const std::uint32_t> slots =
+      in_place() ? block.row_columns(row)
+                 : std::span<const std::uint32_t>(side.slots)
+                       .subspan(block.offsets[row], block.degree(row));
+  return RowRatings{slots, block.row_values(row), side.features.factors(), side.features.stride()};
 }
 
 Eigen::MatrixXd IalsSolver::gram(const model::FactorBlock& rows) const {
@@ -53,24 +88,36 @@ double IalsSolver::solve(Side& side, const Eigen::MatrixXd& gram, bool measure) 
   std::vector<ImplicitRowSolver> solvers;
   solvers.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) solvers.emplace_back(model_.k);
+  const bool cg = options_.solve == AlsSolve::kCg;
+  // G in float for conjugate gradient's products, once per half-sweep.
+  const PackedGram packed =
+      cg ? PackedGram(std::span(gram.data(), gram.size()), model_.k) : PackedGram();
   row_losses_.assign(rows.rows, 0.0);
   parallel_for_dynamic(threads, rows.rows, kRowGrain, [&](std::int64_t r, int worker) {
     const auto row = static_cast<std::uint32_t>(r);
-    const std::size_t begin = block.offsets[row];
-    const std::size_t n = block.degree(row);
-    const RowRatings observed{std::span(side.slots).subspan(begin, n), block.row_values(row),
-                              side.fetched.data(), model::packed_width(*side.others)};
-    const double ridge = side.lambda * options_.regularization.weight(n);
+    const RowRatings observed = observations(side, row);
+    const double ridge = side.lambda * options_.regularization.weight(block.degree(row));
     ImplicitRowSolver& solver = solvers[static_cast<std::size_t>(worker)];
-    if (options_.solve == AlsSolve::kCg) {
+    if (row + 1 < rows.rows) {
+      // This thread's next row, most of the time (rows come kRowGrain at a
+      // time): its first feature rows arrive while this one is solved.
+      const RowRatings next = observations(side, row + 1);
+      prefetch_first_features({next.slots.data(), nullptr, nullptr, next.slots.size(),
+                               next.features, next.feature_width, model_.k});
+    }
+    if (cg) {
       // From the row's current factors: the warm start that makes a few
       // steps enough once the model has settled.
-      solver.solve_cg(observed, gram, options_.confidence, ridge, options_.cg_steps, rows.row(row));
+      const std::size_t begin = block.offsets[row];
+      solver.solve_cg(observed, std::span(side.weights).subspan(begin, block.degree(row)), packed,
+                      ridge, options_.cg_steps, rows.row(row));
     } else {
       solver.solve(observed, gram, options_.confidence, ridge, rows.row(row));
     }
     if (measure) {
-      row_losses_[row] = solver.solved_observed_loss(observed, options_.confidence, rows.row(row));
+      // The row's feature rows are in cache from the solve.
+      row_losses_[row] =
+          ImplicitRowSolver::observed_loss(observed, options_.confidence, rows.row(row));
     }
   });
   double total = 0.0;  // in row order: the same for any thread count
@@ -80,16 +127,12 @@ double IalsSolver::solve(Side& side, const Eigen::MatrixXd& gram, bool measure) 
 
 double IalsSolver::observed_loss(Side& side) {
   fetch(side);
-  const data::SparseBlock& block = *side.ratings;
   const model::FactorBlock& rows = *side.rows;
   row_losses_.assign(rows.rows, 0.0);
   parallel_for(std::max(1, options_.threads), rows.rows, [&](std::int64_t r) {
     const auto row = static_cast<std::uint32_t>(r);
-    const RowRatings observed{std::span(side.slots).subspan(block.offsets[row], block.degree(row)),
-                              block.row_values(row), side.fetched.data(),
-                              model::packed_width(*side.others)};
-    row_losses_[row] =
-        ImplicitRowSolver::observed_loss(observed, options_.confidence, rows.row(row));
+    row_losses_[row] = ImplicitRowSolver::observed_loss(observations(side, row),
+                                                        options_.confidence, rows.row(row));
   });
   double total = 0.0;
   for (const double e : row_losses_) total += e;

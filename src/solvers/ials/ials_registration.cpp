@@ -36,19 +36,26 @@ struct IalsConfig final : SolverConfig {
   [[nodiscard]] std::vector<MemoryPart> memory(const MemoryShape& s) const override {
     const auto rows = [](std::uint64_t n) { return static_cast<double>(n); };
     const double k = s.k;
-    // As explicit ALS: the other side's rows its observations touch, and
-    // its own rows packed for sending.
+    // As explicit ALS: the other side's rows its observations touch (kept
+    // in the kernels' layout, rows padded to cache lines), and its own rows
+    // packed for sending.
     const double fetched = (std::min(rows(s.total_items), rows(s.user_ratings)) +
                             std::min(rows(s.total_users), rows(s.item_ratings))) *
                            s.row_bytes();
-    // Per thread, in double: the k × k system and its Cholesky factor, the
-    // integer Gram sums, a k × 64 block of observations for the exact solve
-    // and a k × 2048 one for conjugate gradient; and the Gram matrices.
-    const double per_thread = 3 * k * k + 64 * k + 2049 * k + 2048;
-    return {{"the other side's rows fetched per half-sweep", fetched + s.own_bytes()},
-            {fmt::format("{} thread(s) x the k^2 systems and gathered observations", s.threads),
-             (static_cast<double>(s.threads) * per_thread + 3 * k * k) * sizeof(double)},
-            {"the copy kept to step back after a divergence", s.own_bytes()}};
+    // Per thread, in double: the k × k system and its Cholesky factor, a
+    // k × 64 block of observations for the exact solve, CG's few vectors;
+    // and the Gram matrices (in double, and in float for CG).
+    const double per_thread = 2 * k * k + 64 * k + 8 * k;
+    std::vector<MemoryPart> parts{
+        {"the other side's rows fetched per half-sweep", fetched + s.own_bytes()},
+        {fmt::format("{} thread(s) x the k^2 systems", s.threads),
+         (static_cast<double>(s.threads) * per_thread + 3 * k * k) * sizeof(double)},
+        {"the copy kept to step back after a divergence", s.own_bytes()}};
+    if (als_solve->current() == "cg") {
+      parts.push_back({"cg's confidence weights, a float per rating and side",
+                       (rows(s.user_ratings) + rows(s.item_ratings)) * sizeof(float)});
+    }
+    return parts;
   }
 };
 

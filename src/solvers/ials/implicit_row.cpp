@@ -10,6 +10,10 @@ namespace {
 
 /// Ranks up to which observed_loss() keeps x on the stack.
 constexpr Eigen::Index kMaxStackRank = 256;
+/// Observations ahead whose feature row observed_loss() prefetches, and the
+/// floats of a cache line.
+constexpr std::size_t kLossPrefetchAhead = 8;
+constexpr Eigen::Index kLineFloats = 64 / sizeof(float);
 
 /// Observation j's other row, k floats.
 const float* feature(const RowRatings& row, std::size_t j) {
@@ -30,10 +34,8 @@ void set_scaled(double weight, const float* y, Eigen::Index k, double* out) {
   for (Eigen::Index a = 0; a < k; ++a) out[a] = weight * static_cast<double>(y[a]);
 }
 
-/// y·x in double, summed in kLanes interleaved partial sums (a fixed order;
-/// y float or its exact double copy: the same bits).
-template <typename T>
-double dot(const T* y, const double* x, Eigen::Index k) {
+/// y·x in double, summed in kLanes interleaved partial sums (a fixed order).
+double dot(const float* y, const double* x, Eigen::Index k) {
   constexpr Eigen::Index kLanes = 8;
   std::array<double, kLanes> partial{};
   Eigen::Index a = 0;
@@ -50,33 +52,22 @@ double dot(const T* y, const double* x, Eigen::Index k) {
 
 }  // namespace
 
-void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidence, bool gathered) {
-  const auto n = static_cast<Eigen::Index>(row.values.size());
+void ImplicitRowSolver::weigh(const RowRatings& row, const Confidence& confidence) {
+  const std::size_t n = row.values.size();
   extra_.resize(n);
-  confidences_.resize(n);
   rhs_.setZero();
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const auto at = static_cast<std::size_t>(j);
-    const double c = confidence.of(row.values[at]);
-    confidences_[j] = c;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double c = confidence.of(row.values[j]);
     extra_[j] = c - 1.0;
-    // A gathered row is read from memory once: its column is written here
-    // and the right-hand side added from it (the same double values).
-    if (gathered) set_scaled(1.0, feature(row, at), k_, gathered_.col(j).data());
-    const double weight = c * Confidence::preference(row.values[at]);
-    if (weight == 0.0) continue;
-    if (gathered) {
-      const double* y = gathered_.col(j).data();
-      for (Eigen::Index a = 0; a < k_; ++a) rhs_[a] += weight * y[a];
-    } else {
-      add_scaled(weight, feature(row, at), k_, rhs_.data());
-    }
+    const double weight = c * Confidence::preference(row.values[j]);
+    if (weight != 0.0) add_scaled(weight, feature(row, j), k_, rhs_.data());
   }
 }
 
-void ImplicitRowSolver::gather(const RowRatings& row, Eigen::Index begin, Eigen::Index m) {
-  for (Eigen::Index j = 0; j < m; ++j) {
-    set_scaled(1.0, feature(row, static_cast<std::size_t>(begin + j)), k_, gathered_.col(j).data());
+void ImplicitRowSolver::confidence_weights(std::span<const float> values,
+                                           const Confidence& confidence, std::span<float> out) {
+  for (std::size_t j = 0; j < values.size(); ++j) {
+    out[j] = static_cast<float>(confidence.of(values[j]) - 1.0);
   }
 }
 
@@ -85,20 +76,18 @@ ImplicitRowSolver::ImplicitRowSolver(int k)
       matrix_(k, k),
       scaled_(k, kChunk),
       cholesky_(k),
-      gathered_(k, kGather),
-      projections_(kGather),
-      loss_x_(k),
+      direction_(Eigen::VectorXf::Zero(static_cast<Eigen::Index>(padded_rank(k)))),
       rhs_(k),
       x_(k),
       residual_(k),
-      direction_(k),
-      product_(k) {}
+      search_(k),
+      product_(k),
+      gram_product_(k) {}
 
 void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram,
                               const Confidence& confidence, double ridge,
                               std::span<float> factors) {
-  weigh(row, confidence, /*gathered=*/false);
-  last_gathered_ = false;
+  weigh(row, confidence);
   matrix_ = gram;
   matrix_.diagonal().array() += ridge;
   // Σ_obs (c_j − 1) y_j y_jᵀ = Σ z_j z_jᵀ with z_j = √(c_j − 1) y_j, kChunk
@@ -110,7 +99,7 @@ void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram
     const Eigen::Index m = std::min(kChunk, n - begin);
     for (Eigen::Index j = 0; j < m; ++j) {
       const auto at = static_cast<std::size_t>(begin + j);
-      set_scaled(std::sqrt(extra_[begin + j]), feature(row, at), k_, scaled_.col(j).data());
+      set_scaled(std::sqrt(extra_[at]), feature(row, at), k_, scaled_.col(j).data());
     }
     matrix_.selfadjointView<Eigen::Lower>().rankUpdate(scaled_.leftCols(m));
   }
@@ -126,66 +115,49 @@ void ImplicitRowSolver::solve(const RowRatings& row, const Eigen::MatrixXd& gram
     factors[static_cast<std::size_t>(a)] = static_cast<float>(x_[a]);
 }
 
-void ImplicitRowSolver::apply(const RowRatings& row, const Eigen::MatrixXd& gram, double ridge,
-                              bool gathered, const Eigen::VectorXd& v, Eigen::VectorXd& out) {
-  out.noalias() = gram * v;
-  out += ridge * v;
-  // Σ_obs (c_j − 1)(y_j·v) y_j = Y ((c − 1) ∘ Yᵀv), kGather columns of Y at a time.
-  const auto n = static_cast<Eigen::Index>(row.values.size());
-  for (Eigen::Index begin = 0; begin < n; begin += kGather) {
-    const Eigen::Index m = std::min(kGather, n - begin);
-    if (!gathered) gather(row, begin, m);
-    const auto y = gathered_.leftCols(m);
-    auto projections = projections_.head(m);
-    projections.noalias() = y.transpose() * v;
-    projections.array() *= extra_.segment(begin, m).array();
-    out.noalias() += y * projections;
-  }
+void ImplicitRowSolver::set_direction(const Eigen::VectorXd& v) {
+  for (Eigen::Index a = 0; a < k_; ++a) direction_[a] = static_cast<float>(v[a]);
 }
 
-void ImplicitRowSolver::solve_cg(const RowRatings& row, const Eigen::MatrixXd& gram,
-                                 const Confidence& confidence, double ridge, int steps,
+void ImplicitRowSolver::solve_cg(const RowRatings& row, std::span<const float> weights,
+                                 const PackedGram& gram, double ridge, int steps,
                                  std::span<float> factors) {
+  // t_j = c_j p_j = (1 + w_j) p_j.
+  const std::size_t n = row.values.size();
+  targets_.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    targets_[j] = row.values[j] > 0.0F ? 1.0F + weights[j] : 0.0F;
+  }
+  const WeightedPassInput input{row.slots.data(), weights.data(),    targets_.data(),     n,
+                                row.features,     row.feature_width, static_cast<int>(k_)};
   for (Eigen::Index a = 0; a < k_; ++a) x_[a] = factors[static_cast<std::size_t>(a)];
-  const bool gathered = static_cast<Eigen::Index>(row.values.size()) <= kGather;
-  weigh(row, confidence, gathered);
-  last_gathered_ = gathered;
-  gathered_count_ = static_cast<Eigen::Index>(row.values.size());
-  apply(row, gram, ridge, gathered, x_, product_);
-  residual_ = rhs_ - product_;
-  direction_ = residual_;
+  // The residual at the start, r = b − A x₀ = Σ_obs (t_j − w_j y_j·x₀) y_j
+  // − G x₀ − ridge x₀: one pass with the targets (x₀ is float: exact).
+  set_direction(x_);
+  weighted_pass(input, direction_.data(), /*with_targets=*/true, residual_.data());
+  gram.multiply(direction_.data(), gram_product_.data());
+  residual_ -= gram_product_ + ridge * x_;
+  search_ = residual_;
   double residual_norm = residual_.squaredNorm();
-  for (int step = 0; step < steps && residual_norm > 0.0; ++step) {
-    apply(row, gram, ridge, gathered, direction_, product_);
-    const double curvature = direction_.dot(product_);
-    if (!(curvature > 0.0)) break;  // the residual is below what double resolves
+  // The products are summed in float: below this the residual is rounding.
+  const double rounding = 1e-12 * residual_norm;
+  for (int step = 0; step < steps && residual_norm > rounding; ++step) {
+    // A p = G p + ridge p + Σ_obs w_j (y_j·p) y_j; the pass gives −Σ.
+    set_direction(search_);
+    weighted_pass(input, direction_.data(), /*with_targets=*/false, product_.data());
+    gram.multiply(direction_.data(), gram_product_.data());
+    product_ = gram_product_ + ridge * search_ - product_;
+    const double curvature = search_.dot(product_);
+    if (!(curvature > 0.0)) break;  // the residual is below what the products resolve
     const double length = residual_norm / curvature;
-    x_ += length * direction_;
+    x_ += length * search_;
     residual_ -= length * product_;
     const double next_norm = residual_.squaredNorm();
-    direction_ = residual_ + (next_norm / residual_norm) * direction_;
+    search_ = residual_ + (next_norm / residual_norm) * search_;
     residual_norm = next_norm;
   }
   for (Eigen::Index a = 0; a < k_; ++a)
     factors[static_cast<std::size_t>(a)] = static_cast<float>(x_[a]);
-}
-
-double ImplicitRowSolver::solved_observed_loss(const RowRatings& row, const Confidence& confidence,
-                                               std::span<const float> factors) {
-  const auto n = static_cast<Eigen::Index>(row.values.size());
-  if (!last_gathered_ || n != gathered_count_) return observed_loss(row, confidence, factors);
-  // The same terms as observed_loss(), in the same order, from the gathered
-  // columns (the exact double values of the rows) and the row's
-  // confidences: the same bits without reading the rows again.
-  Eigen::VectorXd& x = loss_x_;
-  for (Eigen::Index a = 0; a < k_; ++a) x[a] = factors[static_cast<std::size_t>(a)];
-  double total = 0.0;
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const double s = dot(gathered_.col(j).data(), x.data(), k_);
-    const double miss = Confidence::preference(row.values[static_cast<std::size_t>(j)]) - s;
-    total += confidences_[j] * miss * miss - s * s;
-  }
-  return total;
 }
 
 double ImplicitRowSolver::observed_loss(const RowRatings& row, const Confidence& confidence,
@@ -200,7 +172,15 @@ double ImplicitRowSolver::observed_loss(const RowRatings& row, const Confidence&
   }
   for (Eigen::Index a = 0; a < k; ++a) x[a] = factors[static_cast<std::size_t>(a)];
   double total = 0.0;
-  for (std::size_t j = 0; j < row.values.size(); ++j) {
+  const std::size_t n = row.values.size();
+  for (std::size_t j = 0; j < n; ++j) {
+    // The rows lie scattered (in L3 or memory when the loss is measured
+    // afresh): the one a few observations ahead is fetched meanwhile.
+    if (j + kLossPrefetchAhead < n) {
+      const float* ahead = feature(row, j + kLossPrefetchAhead);
+      for (Eigen::Index a = 0; a < k; a += kLineFloats) Eigen::internal::prefetch(ahead + a);
+      Eigen::internal::prefetch(ahead + k - 1);
+    }
     const double s = dot(feature(row, j), x, k);
     const double miss = Confidence::preference(row.values[j]) - s;
     total += confidence.of(row.values[j]) * miss * miss - s * s;

@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include "dmf/solvers/als/als.hpp"
+#include "dmf/solvers/als/feature_rows.hpp"
 #include "dmf/solvers/exact_solver.hpp"
 #include "dmf/solvers/ials/confidence.hpp"
 
@@ -49,14 +50,24 @@ class IalsSolver final : public ExactSolver {
   Objective solve_items();
 
  private:
-  /// One side as implicit ALS sweeps it, with the buffer its fetched rows
-  /// arrive in.
+  /// One side as implicit ALS sweeps it, with the other side's rows it
+  /// reads, aligned (FeatureRows: whole cache lines a row).
   struct Side : SweepSide {
-    std::vector<float> fetched;
+    FeatureRows features;
+    /// Per observation (in the block's order), w = c − 1 in float: what
+    /// conjugate gradient weighs it by, computed once for the run.
+    std::vector<float> weights;
   };
 
   Side make_side(bool users);
+  /// One rank reads the other side's rows in the model's order (a copy into
+  /// side.features): no exchange.
+  [[nodiscard]] bool in_place() const noexcept { return comm_.size() == 1; }
+  /// Brings the other side's rows `side` needs into side.features (through
+  /// the exchange, or from the model on one rank).
   void fetch(Side& side);
+  /// Where row `row` of `side` finds its observations and their features.
+  [[nodiscard]] RowRatings observations(const Side& side, std::uint32_t row) const;
   /// Solves every row of `side` given `gram`, the other side's; returns this
   /// rank's Σ of the rows' observed_loss after, when `measure`.
   double solve(Side& side, const Eigen::MatrixXd& gram, bool measure);
@@ -73,6 +84,7 @@ class IalsSolver final : public ExactSolver {
   Side users_;
   Side items_;
   std::vector<float> packed_;       // the other side's owned rows, packed for sending
+  std::vector<float> exchanged_;    // the rows received, packed, before FeatureRows
   std::vector<double> row_losses_;  // per row of the side being solved
 };
 

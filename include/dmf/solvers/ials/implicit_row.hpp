@@ -9,18 +9,22 @@
 // it (Cholesky) in double; solve_cg() takes a few conjugate-gradient steps
 // from the row's current factors without forming it, A v = G v + ridge v +
 // Σ_obs (c_j − 1)(y_j·v) y_j, O(k² + n k) a step (Takács, Pilászy, Tikk,
-// RecSys 2011; the `implicit` library's default). Both are pure functions
-// of the row's observations in their stored order, G and the start: never
-// of threads or ranks.
+// RecSys 2011; the `implicit` library's default): the products in float SIMD
+// (weighted_pass.hpp: one pass over the row's feature rows, read where they
+// lie, and G v from the float PackedGram), CG's vectors in double. Both are
+// pure functions of the row's observations in their stored order, G and the
+// start: never of threads, ranks or where the feature rows lie.
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "dmf/solvers/als/row_solver.hpp"
 #include "dmf/solvers/ials/confidence.hpp"
+#include "dmf/solvers/ials/weighted_pass.hpp"
 
 namespace dmf::solvers {
 
@@ -29,11 +33,6 @@ class ImplicitRowSolver {
   /// Observations whose rank-one terms are added to the matrix as one
   /// symmetric rank update of a k × kChunk block (solve()).
   static constexpr Eigen::Index kChunk = 64;
-  /// Observations solve_cg() gathers at once, as double columns: a row of
-  /// at most this many is gathered once and each step is two matrix-vector
-  /// products over it; a longer row is gathered afresh, this many at a
-  /// time, in every step (bounding the scratch to k × kGather doubles).
-  static constexpr Eigen::Index kGather = 2048;
 
   explicit ImplicitRowSolver(int k);
 
@@ -42,16 +41,17 @@ class ImplicitRowSolver {
              double ridge, std::span<float> factors);
 
   /// `steps` conjugate-gradient steps from the current `factors`, which
-  /// receive the result. Stops early when the residual vanishes.
-  void solve_cg(const RowRatings& row, const Eigen::MatrixXd& gram, const Confidence& confidence,
+  /// receive the result; `weights` are the row's w_j = c_j − 1
+  /// (confidence_weights()), `gram` is G in float. Stops early when the
+  /// residual is down to the rounding of the float products.
+  void solve_cg(const RowRatings& row, std::span<const float> weights, const PackedGram& gram,
                 double ridge, int steps, std::span<float> factors);
 
-  /// observed_loss() of the row this solver has just solved by solve_cg()
-  /// (`row` and `confidence` as given to it), the same bits, from the
-  /// columns it gathered when the row fits in one block (else it reads the
-  /// rows again).
-  [[nodiscard]] double solved_observed_loss(const RowRatings& row, const Confidence& confidence,
-                                            std::span<const float> factors);
+  /// out[j] = c_j − 1 of values[j], in float: what solve_cg() weighs
+  /// observation j by, computed once for every half-sweep of a run (the
+  /// values never change).
+  static void confidence_weights(std::span<const float> values, const Confidence& confidence,
+                                 std::span<float> out);
 
   /// The row's observed pairs' part of the data term beyond Σ_all j s_j²:
   /// Σ_obs [c_j (p_j − s_j)² − s_j²], s_j = x·y_j, with x = `factors`.
@@ -59,30 +59,21 @@ class ImplicitRowSolver {
                                             std::span<const float> factors);
 
  private:
-  /// confidences_ = c_j and extra_ = c_j − 1 per observation and
-  /// rhs_ = Σ_obs c_j p_j y_j; with `gathered`, also gathered_ = the whole
-  /// row (one read of each other row).
-  void weigh(const RowRatings& row, const Confidence& confidence, bool gathered);
-  /// gathered_'s first m columns = the other rows of observations
-  /// [begin, begin + m).
-  void gather(const RowRatings& row, Eigen::Index begin, Eigen::Index m);
-  /// out = A v (see the file comment), one pass over the observations
-  /// (after weigh(); with `gathered`, gathered_ holds the whole row).
-  void apply(const RowRatings& row, const Eigen::MatrixXd& gram, double ridge, bool gathered,
-             const Eigen::VectorXd& v, Eigen::VectorXd& out);
+  /// extra_ = c_j − 1 per observation and rhs_ = Σ_obs c_j p_j y_j (solve()).
+  void weigh(const RowRatings& row, const Confidence& confidence);
+  /// direction_ = v in float (its padding stays zero).
+  void set_direction(const Eigen::VectorXd& v);
 
   Eigen::Index k_;
+  // The scratch of every row, sized once: no allocation per row (the
+  // per-observation vectors grow to the longest row and stay).
   Eigen::MatrixXd matrix_;                // A, for solve()
   Eigen::MatrixXd scaled_;                // k × kChunk: √(c_j − 1) y_j
   Eigen::LLT<Eigen::MatrixXd> cholesky_;  // of A
-  Eigen::MatrixXd gathered_;              // k × kGather: y_j, for solve_cg()
-  Eigen::VectorXd projections_;           // kGather: (c_j − 1) y_j·v
-  Eigen::VectorXd extra_;                 // c_j − 1 per observation
-  Eigen::VectorXd confidences_;           // c_j per observation
-  bool last_gathered_ = false;            // gathered_ holds the last row solved
-  Eigen::Index gathered_count_ = 0;       // its observations
-  Eigen::VectorXd loss_x_;                // k: x in double, for solved_observed_loss()
-  Eigen::VectorXd rhs_, x_, residual_, direction_, product_;
+  std::vector<double> extra_;             // c_j − 1 per observation, for solve()
+  std::vector<float> targets_;            // c_j p_j per observation, for solve_cg()
+  Eigen::VectorXf direction_;             // the vector of a pass, in float, padded
+  Eigen::VectorXd rhs_, x_, residual_, search_, product_, gram_product_;
 };
 
 }  // namespace dmf::solvers
