@@ -14,13 +14,13 @@ namespace {
 constexpr int kTotalBits = 62;
 /// Products a thread sums at least (about 0.1 ms of work).
 constexpr std::uint64_t kMinTerms = 1 << 18;
-/// A register tile of the Gram sums: kTileRows rows a by kLanes columns b,
+/// A register tile of the Gram sums: kTileRows rows a by kTileLanes columns b,
 /// 64 64-bit sums in 8 vectors (GCC/Clang vector types: the compiler picks
 /// the instructions, AVX-512's vcvttpd2qq for the truncation where it has
 /// it, two AVX2 halves elsewhere).
-constexpr std::size_t kLanes = 8;
-using Doubles = double __attribute__((vector_size(kLanes * sizeof(double))));
-using Longs = std::int64_t __attribute__((vector_size(kLanes * sizeof(std::int64_t))));
+constexpr std::size_t kTileLanes = 8;
+using Doubles = double __attribute__((vector_size(kTileLanes * sizeof(double))));
+using Longs = std::int64_t __attribute__((vector_size(kTileLanes * sizeof(std::int64_t))));
 constexpr std::size_t kTileRows = 8;
 /// Factor rows converted to double at a time: two copies of 16 rows of
 /// k = 64 are 16 KB, in L1 for every tile.
@@ -39,7 +39,7 @@ void add_gram_tile(const double* left, const double* right, std::size_t rows, st
     for (std::size_t i = 0; i < kTileRows; ++i) tile[i] += __builtin_convertvector(a[i] * b, Longs);
   }
   for (std::size_t i = 0; i < kTileRows && a0 + i < k; ++i) {
-    for (std::size_t l = 0; l < kLanes && b0 + l < k; ++l) {
+    for (std::size_t l = 0; l < kTileLanes && b0 + l < k; ++l) {
       if (b0 + l >= a0 + i) sums[(a0 + i) * k + b0 + l] += tile[i][l];
     }
   }
@@ -67,7 +67,7 @@ void add_gram_terms(const model::FactorBlock& block, std::uint32_t begin, std::u
   const double left_scale = std::ldexp(1.0, left_exponent);
   const double right_scale = std::ldexp(1.0, exponent - left_exponent);
   // The block's rows in double, scaled, k padded with zeros to whole tiles.
-  const std::size_t stride = (k + kLanes - 1) / kLanes * kLanes;
+  const std::size_t stride = (k + kTileLanes - 1) / kTileLanes * kTileLanes;
   std::vector<double> left(kGramRowBlock * stride, 0.0);
   std::vector<double> right(kGramRowBlock * stride, 0.0);
   for (std::uint32_t first = begin; first < end; first += kGramRowBlock) {
@@ -81,7 +81,7 @@ void add_gram_terms(const model::FactorBlock& block, std::uint32_t begin, std::u
     }
     // The tiles on or above the diagonal.
     for (std::size_t a0 = 0; a0 < k; a0 += kTileRows) {
-      for (std::size_t b0 = a0 / kLanes * kLanes; b0 < k; b0 += kLanes) {
+      for (std::size_t b0 = a0 / kTileLanes * kTileLanes; b0 < k; b0 += kTileLanes) {
         add_gram_tile(left.data(), right.data(), rows, stride, k, a0, b0, sums);
       }
     }

@@ -52,8 +52,11 @@ struct IalsConfig final : SolverConfig {
          (static_cast<double>(s.threads) * per_thread + 3 * k * k) * sizeof(double)},
         {"the copy kept to step back after a divergence", s.own_bytes()}};
     if (als_solve->current() == "cg") {
-      parts.push_back({"cg's confidence weights, a float per rating and side",
-                       (rows(s.user_ratings) + rows(s.item_ratings)) * sizeof(float)});
+      // (filled in place: GCC 12 at -O3 warns, wrongly, about the move of a
+      // temporary's long string here, -Warray-bounds)
+      MemoryPart& weights = parts.emplace_back();
+      weights.what.assign("cg's confidence weights, a float per rating and side");
+      weights.bytes = (rows(s.user_ratings) + rows(s.item_ratings)) * sizeof(float);
     }
     return parts;
   }
