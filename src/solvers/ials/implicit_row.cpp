@@ -5,15 +5,15 @@
 
 #include <Eigen/Cholesky>
 
+#include "../als/simd.hpp"  // als_simd::prefetch_floats
+
 namespace dmf::solvers {
 namespace {
 
 /// Ranks up to which observed_loss() keeps x on the stack.
 constexpr Eigen::Index kMaxStackRank = 256;
-/// Observations ahead whose feature row observed_loss() prefetches, and the
-/// floats of a cache line.
+/// Observations ahead whose feature row observed_loss() prefetches.
 constexpr std::size_t kLossPrefetchAhead = 8;
-constexpr Eigen::Index kLineFloats = 64 / sizeof(float);
 
 /// Observation j's other row, k floats.
 const float* feature(const RowRatings& row, std::size_t j) {
@@ -177,9 +177,7 @@ double ImplicitRowSolver::observed_loss(const RowRatings& row, const Confidence&
     // The rows lie scattered (in L3 or memory when the loss is measured
     // afresh): the one a few observations ahead is fetched meanwhile.
     if (j + kLossPrefetchAhead < n) {
-      const float* ahead = feature(row, j + kLossPrefetchAhead);
-      for (Eigen::Index a = 0; a < k; a += kLineFloats) Eigen::internal::prefetch(ahead + a);
-      Eigen::internal::prefetch(ahead + k - 1);
+      als_simd::prefetch_floats(feature(row, j + kLossPrefetchAhead), static_cast<std::size_t>(k));
     }
     const double s = dot(feature(row, j), x, k);
     const double miss = Confidence::preference(row.values[j]) - s;

@@ -11,7 +11,6 @@
 namespace dmf::solvers {
 namespace {
 
-using als_simd::kCacheLineFloats;
 using als_simd::kPacketFloats;
 using als_simd::kPrefetchAhead;
 using als_simd::Packet;
@@ -25,10 +24,10 @@ constexpr int kMaxWeightedPackets = 8;
 /// are scattered over the other side's matrix, in L3 or memory.
 inline void prefetch_feature(const WeightedPassInput& row, std::size_t j) {
   if (j + kPrefetchAhead >= row.count) return;
-  const float* ahead = row.features + row.slots[j + kPrefetchAhead] * row.stride;
-  const auto k = static_cast<std::size_t>(row.k);
-  for (std::size_t f = 0; f < k; f += kCacheLineFloats) Eigen::internal::prefetch(ahead + f);
-  Eigen::internal::prefetch(ahead + k - 1);
+  // (als_simd::prefetch_floats: a loop of Eigen's prefetch alone is deleted
+  // by GCC at -O2, see simd.hpp)
+  als_simd::prefetch_floats(row.features + row.slots[j + kPrefetchAhead] * row.stride,
+                            static_cast<std::size_t>(row.k));
 }
 
 /// e_j of observation j from its product y_j·v.
@@ -203,9 +202,7 @@ void prefetch_first_features(const WeightedPassInput& row) {
   const std::size_t first = std::min(row.count, kPrefetchAhead);
   const auto k = static_cast<std::size_t>(row.k);
   for (std::size_t j = 0; j < first; ++j) {
-    const float* y = row.features + row.slots[j] * row.stride;
-    for (std::size_t f = 0; f < k; f += kCacheLineFloats) Eigen::internal::prefetch(y + f);
-    Eigen::internal::prefetch(y + k - 1);
+    als_simd::prefetch_floats(row.features + row.slots[j] * row.stride, k);
   }
 }
 
