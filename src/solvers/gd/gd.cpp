@@ -366,19 +366,36 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
   const std::span<double> acc = scratch.first(width);
   const std::span<double> grad = scratch.subspan(width, k);
   const bool user_bias = model::has_user_bias(model_.biases);
+  // Every rating's residual with the rows before the step: at full batch
+  // the last objective() left them in current_residual_ (per CSR position,
+  // which are the step's positions; the same function of the same floats),
+  // else they are worked out here. A user's residuals depend only on its
+  // own row, which moves after its group's terms are taken, so working them
+  // all out first gives the values of a fused pass.
+  std::span<const float> residuals = current_residual_;
+  if (!residuals_current_ || steps_per_epoch_ != 1) {
+    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+      const std::uint32_t u = plan_.users[first + user_groups[g]];
+      const std::span<const float> p = users_.rows.row(u);
+      const float bias = users_.rows.bias[u];
+      for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
+        const std::uint32_t i = plan_.items[first + j];
+        residual_[j] = residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p,
+                                       items_.rows.row(i));
+      }
+    }
+    residuals = residual_;
+  }
   // By user in position order, so each item's terms are added in position
   // order too: the bits of the two passes of step() (docs/design.md §5).
   // A user's row moves only after all its ratings' terms are taken.
-  // At full batch the step's places are the CSR positions, and the last
-  // objective() left every rating's residual with the current rows in
-  // current_residual_ (the same function of the same floats).
-  const auto cached_pass = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+  const auto pass = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
     for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
       const std::uint32_t u = plan_.users[first + user_groups[g]];
       const std::span<const float> p = users_.rows.row(u);
       const std::uint32_t begin = user_groups[g];
       const std::uint32_t end = user_groups[g + 1];
-      add_user_group_terms<K>(std::span<const float>(current_residual_).subspan(begin, end - begin),
+      add_user_group_terms<K>(residuals.subspan(begin, end - begin),
                               plan_.slice(plan_.items, s).subspan(begin, end - begin),
                               items_.rows.factors.data(), p, item_slot_.data(), item_values_.data(),
                               acc);
@@ -387,28 +404,7 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
       apply(users_, u, grad, user_bias, grad_bias, lr);
     }
   };
-  if (residuals_current_ && steps_per_epoch_ == 1) {
-    with_static_width(k, cached_pass);
-  } else {
-    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
-      std::fill(acc.begin(), acc.end(), 0.0);
-      const std::uint32_t u = plan_.users[first + user_groups[g]];
-      const std::span<const float> p = users_.rows.row(u);
-      const float bias = users_.rows.bias[u];
-      for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
-        const std::uint32_t i = plan_.items[first + j];
-        const std::span<const float> q = items_.rows.row(i);
-        const float e =
-            residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
-        add_rating_terms<float>(acc, e, q);
-        add_rating_terms<float>(
-            std::span(item_values_.data() + std::size_t{item_slot_[i]} * width, width), e, p);
-      }
-      double grad_bias = 0.0;
-      row_gradient<float>(acc, user_reg_[u], p, bias, grad, grad_bias);
-      apply(users_, u, grad, user_bias, grad_bias, lr);
-    }
-  }
+  with_static_width(k, pass);
   residuals_current_ = false;
   item_sums_.reduce(comm_, item_rows_, item_values_);
   for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
