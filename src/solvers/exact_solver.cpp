@@ -83,4 +83,11 @@ double ExactSolver::relative_change(const SolverState& before) {
   return model::relative_change(comm_, change);
 }
 
+void ExactSolver::fetch_packed(const SweepSide& side, std::vector<float>& out) {
+  model::pack_rows(*side.others, packed_);
+  const std::size_t width = model::packed_width(*side.others);
+  out.resize(side.plan.wanted_rows() * width);
+  side.plan.exchange<float>(comm_, packed_, width, out);
+}
+
 }  // namespace dmf::solvers

@@ -60,10 +60,18 @@ class ExactSolver : public Solver {
   [[nodiscard]] Objective combine(double local_squared_error,
                                   const Regularization& regularization) const;
 
+  /// Collective: the other side's rows that `side`'s ratings touch, into
+  /// `out` in the order of its exchange plan's wanted rows, each packed as
+  /// k factors then the bias (model/row_pack.hpp).
+  void fetch_packed(const SweepSide& side, std::vector<float>& out);
+
   dist::Comm comm_;
   const data::RatingsData& data_;
   model::Model& model_;
   std::uint64_t ratings_ = 0;  // |Ω| over all ranks
+
+ private:
+  std::vector<float> packed_;  // this rank's rows of the other side, packed for sending
 };
 
 }  // namespace dmf::solvers

@@ -104,11 +104,8 @@ void CcdSolver::send(const Side& from, Side& to, int coordinate, std::vector<flo
 // Residuals from the model, both copies by fresh_residual with the same
 // operands: the user's row and the item's row, one of them fetched.
 void CcdSolver::refresh(Side& side) {
-  const model::FactorBlock& others = *side.others;
-  model::pack_rows(others, packed_);
-  const std::size_t width = model::packed_width(others);
-  side.rows_at_start.resize(side.plan.wanted_rows() * width);
-  side.plan.exchange<float>(comm_, packed_, width, side.rows_at_start);
+  fetch_packed(side, side.rows_at_start);
+  const std::size_t width = model::packed_width(*side.others);
   const data::SparseBlock& block = *side.ratings;
   const model::FactorBlock& rows = *side.rows;
   for_each_range(options_.threads, side.ranges, [&](std::uint32_t begin, std::uint32_t end) {
@@ -243,11 +240,9 @@ std::optional<Objective> CcdSolver::run_epoch(const BetweenSteps& /*between_step
 Objective CcdSolver::objective() {
   // The item side's residuals from the model, summed without being kept (the
   // kept copies stay as they are).
-  const model::FactorBlock& users = model_.users;
-  model::pack_rows(users, packed_);
-  const std::size_t width = model::packed_width(users);
-  std::vector<float> fetched(items_.plan.wanted_rows() * width);
-  items_.plan.exchange<float>(comm_, packed_, width, fetched);
+  std::vector<float> fetched;
+  fetch_packed(items_, fetched);
+  const std::size_t width = model::packed_width(*items_.others);
   const data::SparseBlock& block = *items_.ratings;
   const model::FactorBlock& items = model_.items;
   row_errors_.assign(items.rows, 0.0);

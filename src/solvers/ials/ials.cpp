@@ -58,10 +58,7 @@ void IalsSolver::fetch(Side& side) {
     side.features.assign(*side.others, threads);
     return;
   }
-  model::pack_rows(*side.others, packed_);
-  const std::size_t width = model::packed_width(*side.others);
-  exchanged_.resize(side.plan.wanted_rows() * width);
-  side.plan.exchange<float>(comm_, packed_, width, exchanged_);
+  fetch_packed(side, exchanged_);
   side.features.assign_packed(exchanged_, side.plan.wanted_rows(), model_.k, threads);
 }
 

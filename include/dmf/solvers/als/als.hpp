@@ -89,7 +89,6 @@ class AlsSolver final : public ExactSolver {
   AlsOptions options_;
   Side users_;
   Side items_;
-  std::vector<float> packed_;       // the other side's owned rows, packed for sending
   std::vector<float> exchanged_;    // the rows received, packed, before they go to features
   std::vector<double> row_errors_;  // per row of the side being solved
 };

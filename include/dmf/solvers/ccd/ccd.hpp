@@ -104,7 +104,6 @@ class CcdSolver final : public ExactSolver {
   Side items_;
   int pending_ = kNothing;          // the coordinate whose new product is yet to be taken out
   std::vector<float> column_;       // own values of one coordinate, for sending
-  std::vector<float> packed_;       // own whole rows, for the fresh residuals
   std::vector<bool> updated_;       // per coordinate (the biases last): done since the refresh
   std::vector<double> row_errors_;  // per row of the side being summed
 };

@@ -83,7 +83,6 @@ class IalsSolver final : public ExactSolver {
   IalsOptions options_;
   Side users_;
   Side items_;
-  std::vector<float> packed_;       // the other side's owned rows, packed for sending
   std::vector<float> exchanged_;    // the rows received, packed, before FeatureRows
   std::vector<double> row_losses_;  // per row of the side being solved
 };
