@@ -5,10 +5,11 @@
 //   out = Σ_j e_j z_j,  returns Σ_j e_j².
 // One read of each feature row serves both the product and the sum (the row
 // is in registers between them), and the features are read where they lie
-// through the slots: no gathered copy. The sums are taken in float over
-// chunks of RowSolver::kChunk ratings in their stored order, added in
-// double across chunks, in an order fixed by k and the instruction set
-// alone, so the result never depends on threads, ranks or where the rows sit.
+// through the slots: no gathered copy. The sums are the ones implicit ALS's
+// passes take too (src/solvers/als/error_sums.hpp): in float over chunks of
+// ratings in their stored order, added in double across chunks, in an order
+// fixed by k and the instruction set alone, so the result never depends on
+// threads, ranks or where the rows sit.
 #pragma once
 
 #include <cstddef>
