@@ -203,16 +203,17 @@ void read_piece_verified(const dist::Comm& comm, const nlohmann::json& pieces,
           io::ChunkHasher hasher;
           auto& buffer = scratch[static_cast<std::size_t>(worker)];
           // Before the part (the header, on rank 0), inside it, after it.
-          if (begin < in_begin) {
-            buffer.resize(in_begin - begin);
+          const std::uint64_t before_end = std::min(end, layout.data_begin);
+          if (begin < before_end) {
+            buffer.resize(before_end - begin);
             file.read(begin, buffer);
             hasher.update({buffer.data(), buffer.size()});
           }
           hasher.update({out.data() + (in_begin - layout.data_begin), in_end - in_begin});
-          const std::uint64_t after = std::max(in_end, begin);
-          if (after < end) {
-            buffer.resize(end - after);
-            file.read(after, buffer);
+          const std::uint64_t after_begin = std::max(begin, layout.data_end);
+          if (after_begin < end) {
+            buffer.resize(end - after_begin);
+            file.read(after_begin, buffer);
             hasher.update({buffer.data(), buffer.size()});
           }
           const auto& listed = pieces[std::string(parts[task.part].file)]["xxh3_64"]
