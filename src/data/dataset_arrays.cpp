@@ -134,52 +134,50 @@ struct PieceTask {
 
 /// Format 2: every piece overlapping a part read into it, and every piece
 /// starting in the bytes this rank answers for verified, on all threads.
-/// Rank p answers for [its first data byte, its last) (rank 0 from the
-/// file's start, the rank reading the array's end up to the file's end), so
-/// every piece is verified by exactly one rank, with no message between
-/// ranks.
-void read_piece_verified(const dist::Comm& comm, const nlohmann::json& pieces,
-                         std::span<const ArrayPart> parts, const std::vector<PartLayout>& layouts,
-                         std::uint64_t total, int threads) {
+/// Rank p answers for [its first data byte, its last) (rank 0, `root`, from
+/// the file's start, the rank reading the array's end up to the file's
+/// end), so every piece is verified by exactly one rank, with no message
+/// between ranks. Not collective.
+void read_piece_verified(bool root, const nlohmann::json& pieces, std::span<const ArrayPart> parts,
+                         const std::vector<PartLayout>& layouts, std::uint64_t total, int threads) {
   std::vector<std::uint64_t> piece_bytes(parts.size());
   std::vector<PieceTask> tasks;
-  comm.agree([&] {
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      const PartLayout& layout = layouts[k];
-      const std::string name(parts[k].file);
-      DMF_CHECK(pieces.contains(name) && pieces[name].contains("bytes") &&
-                    pieces[name]["bytes"].is_number_unsigned() &&
-                    pieces[name]["bytes"].get<std::uint64_t>() > 0 &&
-                    pieces[name].contains("xxh3_64") && pieces[name]["xxh3_64"].is_array(),
-                "{}: the manifest's \"pieces\" of {} are missing or malformed", layout.path, name);
-      const auto bytes = pieces[name]["bytes"].get<std::uint64_t>();
-      const std::uint64_t count = std::max<std::uint64_t>(1, (layout.size + bytes - 1) / bytes);
-      DMF_CHECK(pieces[name]["xxh3_64"].size() == count,
-                "{}: the manifest lists {} digests for {} pieces", layout.path,
-                pieces[name]["xxh3_64"].size(), count);
-      piece_bytes[k] = bytes;
-      const std::size_t element = io::npy_element_bytes(parts[k].type);
-      const bool reads_end = parts[k].first + parts[k].out.size() / element == total;
-      const std::uint64_t answer_begin = comm.is_root() ? 0 : layout.data_begin;
-      const std::uint64_t answer_end = reads_end ? layout.size : layout.data_end;
-      const auto ceil = [&](std::uint64_t at) { return (at + bytes - 1) / bytes; };
-      // Pieces overlapping the data read, and those starting in the answered range.
-      const std::uint64_t read_first = layout.data_begin / bytes;
-      const std::uint64_t read_end =
-          layout.data_end > layout.data_begin ? ceil(layout.data_end) : read_first;
-      const std::uint64_t verify_first = ceil(answer_begin);
-      // An empty file has one, empty, piece.
-      const std::uint64_t verify_end =
-          layout.size == 0 && answer_begin == 0 ? 1 : std::min(count, ceil(answer_end));
-      const std::uint64_t from = std::min(read_first, verify_first);
-      const std::uint64_t to = std::max(read_end, verify_end);
-      for (std::uint64_t j = from; j < to; ++j) {
-        const bool verify = j >= verify_first && j < verify_end;
-        if (verify || (j >= read_first && j < read_end)) tasks.push_back({k, j, verify});
-      }
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const PartLayout& layout = layouts[k];
+    const std::string name(parts[k].file);
+    DMF_CHECK(pieces.contains(name) && pieces[name].contains("bytes") &&
+                  pieces[name]["bytes"].is_number_unsigned() &&
+                  pieces[name]["bytes"].get<std::uint64_t>() > 0 &&
+                  pieces[name].contains("xxh3_64") && pieces[name]["xxh3_64"].is_array(),
+              "{}: the manifest's \"pieces\" of {} are missing or malformed", layout.path, name);
+    const auto bytes = pieces[name]["bytes"].get<std::uint64_t>();
+    const std::uint64_t count = std::max<std::uint64_t>(1, (layout.size + bytes - 1) / bytes);
+    DMF_CHECK(pieces[name]["xxh3_64"].size() == count,
+              "{}: the manifest lists {} digests for {} pieces", layout.path,
+              pieces[name]["xxh3_64"].size(), count);
+    piece_bytes[k] = bytes;
+    const std::size_t element = io::npy_element_bytes(parts[k].type);
+    const bool reads_end = parts[k].first + parts[k].out.size() / element == total;
+    const std::uint64_t answer_begin = root ? 0 : layout.data_begin;
+    const std::uint64_t answer_end = reads_end ? layout.size : layout.data_end;
+    const auto ceil = [&](std::uint64_t at) { return (at + bytes - 1) / bytes; };
+    // Pieces overlapping the data read, and those starting in the answered range.
+    const std::uint64_t read_first = layout.data_begin / bytes;
+    const std::uint64_t read_end =
+        layout.data_end > layout.data_begin ? ceil(layout.data_end) : read_first;
+    const std::uint64_t verify_first = ceil(answer_begin);
+    // An empty file has one, empty, piece.
+    const std::uint64_t verify_end =
+        layout.size == 0 && answer_begin == 0 ? 1 : std::min(count, ceil(answer_end));
+    const std::uint64_t from = std::min(read_first, verify_first);
+    const std::uint64_t to = std::max(read_end, verify_end);
+    for (std::uint64_t j = from; j < to; ++j) {
+      const bool verify = j >= verify_first && j < verify_end;
+      if (verify || (j >= read_first && j < read_end)) tasks.push_back({k, j, verify});
     }
-  });
-  comm.agree([&] {
+  }
+  // Then the pieces, on all threads.
+  {
     const int workers = std::max(1, threads);
     std::vector<std::vector<char>> scratch(static_cast<std::size_t>(workers));
     std::vector<std::unique_ptr<ReadOnlyFile>> files;
@@ -224,7 +222,7 @@ void read_piece_verified(const dist::Comm& comm, const nlohmann::json& pieces,
                     "says {}",
                     layout.path, begin, computed, listed.dump());
         });
-  });
+  }
 }
 
 }  // namespace
@@ -254,15 +252,18 @@ void read_bytes(const std::string& path, std::uint64_t offset, std::span<char> o
 void read_verified(const dist::Comm& comm, const std::string& dir, const nlohmann::json& manifest,
                    std::uint64_t total, std::span<const ArrayPart> parts, int threads) {
   const nlohmann::json& files = manifest["files"];
-  const auto layouts = comm.agree([&] {
+  const auto layouts_of = [&] {
     std::vector<PartLayout> out;
     for (const auto& part : parts) out.push_back(check_part(dir, files, part, total));
     return out;
-  });
+  };
   if (manifest.value("format_version", 1) >= 2) {
-    read_piece_verified(comm, manifest["pieces"], parts, layouts, total, threads);
+    // One agreement for the whole read: no rank waits for another before.
+    comm.agree([&] {
+      read_piece_verified(comm.is_root(), manifest["pieces"], parts, layouts_of(), total, threads);
+    });
   } else {
-    read_chunk_verified(comm, files, parts, layouts, threads);
+    read_chunk_verified(comm, files, parts, comm.agree(layouts_of), threads);
   }
 }
 
