@@ -5,8 +5,10 @@
 # (read + index + route; not MPI's start) and peak RSS, and the ratio text /
 # data set, per round and as the median over the rounds. With BASELINE (an
 # older dmf binary), each round runs it too, alternated with DMF on the same
-# files, so the two ratios are measured on the same machine at the same time.
-# A benchmark, not a test.
+# text, so the two ratios are measured on the same machine at the same time;
+# each binary loads the data set it converted itself (its own format:
+# load-N.dmf, load-N.baseline.dmf), converted again when the binary is newer
+# than the directory. A benchmark, not a test.
 #
 #   jobs/bench/dataset_load.sh [RATINGS]        (default 10000000)
 #
@@ -33,9 +35,15 @@ if [[ ! -s "$text" ]]; then
   dmf_mpirun 2 "$dmf" generate --users 70000 --items 10000 --ratings "$ratings" \
     --out "$text" --quiet
 fi
-if [[ ! -d "$set_dir" ]]; then
-  dmf_mpirun 1 "$dmf" convert --data "$text" --out "$set_dir" --threads 2
-fi
+# convert BINARY DIR: DIR as BINARY writes it, unless DIR is newer.
+convert() {
+  if [[ ! -d "$2" || "$1" -nt "$2" ]]; then
+    rm -rf "$2"
+    dmf_mpirun 1 "$1" convert --data "$text" --out "$2" --threads 2 --quiet
+  fi
+}
+convert "$dmf" "$set_dir"
+[[ -n "$baseline" ]] && convert "$baseline" "$bench_dir/load-$ratings.baseline.dmf"
 
 # field JSON KEY: a number from dmf info --json output.
 field() { grep -o "\"$2\": [0-9.e+-]*" "$1" | head -1 | awk '{print $2}'; }
@@ -52,7 +60,11 @@ load() {
 }
 
 binaries=("$dmf")
-[[ -n "$baseline" ]] && binaries+=("$baseline")
+sets=("$set_dir")
+if [[ -n "$baseline" ]]; then
+  binaries+=("$baseline")
+  sets+=("$bench_dir/load-$ratings.baseline.dmf")
+fi
 results="$bench_dir/dataset_load.results"
 : > "$results"
 printf '%-6s %-10s %-9s %9s %11s %12s %8s\n' round config binary "text s" "data set s" \
@@ -63,7 +75,7 @@ for ((round = 1; round <= repeat; round++)); do
     for b in "${!binaries[@]}"; do
       name=$([[ $b == 0 ]] && echo dmf || echo baseline)
       read -r t t_rss <<<"$(load "${binaries[$b]}" "$np" "$threads" "$text")"
-      read -r s s_rss <<<"$(load "${binaries[$b]}" "$np" "$threads" "$set_dir")"
+      read -r s s_rss <<<"$(load "${binaries[$b]}" "$np" "$threads" "${sets[$b]}")"
       ratio=$(awk "BEGIN {print $t / $s}")
       printf '%-6s %-10s %-9s %9.3f %11.3f %5.0f/%-6.0f %8.1f\n' "$round" "P=$np T=$threads" \
         "$name" "$t" "$s" "$t_rss" "$s_rss" "$ratio"

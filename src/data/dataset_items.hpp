@@ -1,9 +1,11 @@
-// The item side of a data set load (data/dataset_dir.hpp, docs/design.md §3):
-// the CSC block of the items a rank owns, from every rank's CSR block of its
-// users, by two stable counting sorts on all threads (route_rounds.hpp's
-// BucketSort): one of the ratings by the owner of their item, which are sent
-// there at once, and one of what arrives, with the ratings of items the rank
-// owns itself, by item row, straight into the block.
+// The item side of a data set load that does not read it (data/dataset_dir.hpp,
+// docs/design.md §3: a format 1 data set, which has no item-major arrays, or
+// a load keeping line numbers, which they do not store): the CSC block of
+// the items a rank owns, from every rank's CSR block of its users, by two
+// stable counting sorts on all threads (route_rounds.hpp's BucketSort): one
+// of the ratings by the owner of their item, which are sent there at once,
+// and one of what arrives, with the ratings of items the rank owns itself,
+// by item row, straight into the block.
 #pragma once
 
 #include <cstdint>

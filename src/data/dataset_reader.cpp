@@ -1,7 +1,7 @@
 // Loading a data set directory (data/dataset_dir.hpp): each rank reads the
-// ratings of the users it owns (dataset_share) and builds the item side's
-// block from them (dataset_items), all without parsing or sorting by
-// comparison.
+// ratings of the users it owns and, in format 2, of the items it owns
+// (dataset_share); the item side of a format 1 data set is built from the
+// user side (dataset_items); all without parsing or sorting by comparison.
 #include <algorithm>
 #include <filesystem>
 
@@ -52,7 +52,7 @@ bool is_data_set_dir(const dist::Comm& comm, const std::string& path) {
 RatingsData load_data_set(const dist::Comm& comm, const std::string& dir,
                           const LoadOptions& options) {
   if (options.keep) return load_kept(comm, dir, options);
-  DataSetShare share = read_data_set_share(comm, dir, options);
+  DataSetShare share = read_data_set_share(comm, dir, options, /*item_side=*/true);
   if (share.ratings == 0) {
     throw Error(fmt::format("{} contains no ratings", dir), /*collective=*/true);
   }
@@ -70,9 +70,13 @@ RatingsData load_data_set(const dist::Comm& comm, const std::string& dir,
   report.read_seconds = share.read_seconds;
   report.index_seconds = share.index_seconds;
   Stopwatch clock;
-  data.by_item = data_set_item_block(comm, share.by_user, share.items, share.item_degrees,
-                                     (fs::path(dir) / "item_counts.npy").string(),
-                                     options.keep_time, options.keep_lines, options.threads);
+  if (share.by_item) {
+    data.by_item = std::move(*share.by_item);
+  } else {
+    data.by_item = data_set_item_block(comm, share.by_user, share.items, share.item_degrees,
+                                       (fs::path(dir) / "item_counts.npy").string(),
+                                       options.keep_time, options.keep_lines, options.threads);
+  }
   data.by_user = std::move(share.by_user);
   data.users = std::move(share.users);
   data.items = std::move(share.items);
@@ -171,7 +175,7 @@ LocalRatings read_data_set_here(const dist::Comm& comm, const std::string& dir,
                                 const LoadOptions& options) {
   LoadOptions read = options;
   read.keep_lines = false;
-  const DataSetShare share = read_data_set_share(comm, dir, read);
+  const DataSetShare share = read_data_set_share(comm, dir, read, /*item_side=*/false);
   return pick_ratings(comm, share.by_user, share.users, share.items, share.first_rating,
                       [&](std::uint64_t /*k*/, std::string_view user, std::string_view item) {
                         return !options.keep || options.keep(user, item);

@@ -1,12 +1,15 @@
 // The part of a data set directory (data/dataset_dir.hpp) each rank reads for
 // itself: the manifest, verified; both sides' IDs and ownership, from the
 // per-row counts (no sort); and the ratings of the users the rank owns, a
-// contiguous range of the arrays, as its CSR block. load_data_set adds the
-// item side; read_data_set_here turns it into LocalRatings.
+// contiguous range of the arrays, as its CSR block, and in format 2 the
+// ratings of the items it owns as its CSC block (data/dataset_blocks.hpp).
+// load_data_set builds the item side of a format 1 data set;
+// read_data_set_here turns the share into LocalRatings.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +32,7 @@ struct DataSetShare {
   IdDirectory users;
   IdDirectory items;
   SparseBlock by_user;                      // this rank's users' ratings (times, lines as asked)
+  std::optional<SparseBlock> by_item;       // this rank's items' ratings, when read (format 2)
   std::vector<std::uint64_t> item_degrees;  // ratings of each item this rank owns
   std::uint64_t first_rating = 0;           // position of by_user's first rating in the arrays
   double read_seconds = 0.0;                // manifest, checksums, arrays
@@ -37,10 +41,11 @@ struct DataSetShare {
 
 /// Collective. Refuses options that describe text (one error naming the
 /// first such option), checks keep_time against the data set, verifies the
-/// manifest and every file's checksum, and reads this rank's share. Errors
-/// name the file at fault.
+/// manifest and every file's checksum, and reads this rank's share. With
+/// `item_side`, the share holds the item block too when the data set stores
+/// it (format 2) and keep_lines is not set. Errors name the file at fault.
 [[nodiscard]] DataSetShare read_data_set_share(const dist::Comm& comm, const std::string& dir,
-                                               const LoadOptions& options);
+                                               const LoadOptions& options, bool item_side);
 
 /// Collective: the ratings of `block` (this rank's users, whose IDs `users`
 /// holds; item IDs asked of `items`) for which pick(k, user, item) is true,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Data set directories end to end: dmf convert writes the same bytes at any
-# rank count, numpy reads the arrays as they are, a model trained on the
+# rank count, numpy reads the arrays as they are (the item-major ones the
+# same ratings by item), a model trained on the
 # directory (with and without --holdout) is byte-identical to one trained on
 # the text, eval scores it as it scores the text, dmf split of the directory
 # holds out the ratings the text split does, a damaged array and a text
@@ -17,7 +18,7 @@ source "$DMF_E2E_LIB"
   done
 } > ratings.csv
 
-arrays="user_ids.txt item_ids.txt user_counts.npy item_counts.npy rows.npy columns.npy values.npy times.npy"
+arrays="user_ids.txt item_ids.txt user_counts.npy item_counts.npy rows.npy columns.npy values.npy times.npy item_users.npy item_values.npy item_times.npy"
 for np in $(e2e_ranks 1 3); do
   expect_ok dmf_np "$np" convert --data ratings.csv --out "r$np.dmf" --quiet
   contains "$WORK/stdout" "with times"
@@ -39,6 +40,11 @@ assert (np.bincount(rows) == np.load("r.dmf/user_counts.npy")).all()
 assert (np.bincount(cols, minlength=m["items"]) == np.load("r.dmf/item_counts.npy")).all()
 assert (np.diff(rows.astype(np.int64) * m["items"] + cols) > 0).all()  # canonical order
 assert users[rows[0]] == "u001" and values.dtype == np.float32 and times.dtype == np.int64
+# The item-major arrays: the same ratings by item row, then user row.
+order = np.lexsort((rows, cols))
+assert (np.load("r.dmf/item_users.npy") == rows[order]).all()
+assert (np.load("r.dmf/item_values.npy") == values[order]).all()
+assert (np.load("r.dmf/item_times.npy") == times[order]).all()
 PY
 fi
 

@@ -136,6 +136,79 @@ TEST_P(DataSetRoundTrip, LoadsTheBlocksOfTheText) {
 INSTANTIATE_TEST_SUITE_P(Ids, DataSetRoundTrip, ::testing::Values(false, true),
                          [](const auto& param) { return param.param ? "strings" : "integers"; });
 
+/// Replaces `from` by `to` in the manifest of the data set `dir` (on rank 0)
+/// and writes its checksum again, as if dmf had written it so.
+void edit_manifest(const dist::Comm& comm, const std::string& dir, const std::string& from,
+                   const std::string& to) {
+  on_root(comm, [&] {
+    const std::string path = (fs::path(dir) / "manifest.json").string();
+    std::string manifest = test::read_file(path);
+    const auto at = manifest.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) manifest.replace(at, from.size(), to);
+    std::ofstream(path, std::ios::binary) << manifest;
+    std::ofstream(fs::path(dir) / "manifest.xxh3", std::ios::binary)
+        << model::manifest_checksum_line(manifest);
+  });
+}
+
+// Format 2 holds the item side, read rather than built; format 1 (no
+// item-major arrays) still loads through the old path. Pieces of 64 bytes
+// put piece boundaries inside every rank's range, so each rank verifies
+// pieces it reads only in part.
+TEST(DataSetFormat, EveryVersionLoadsTheBlocksOfTheText) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", ratings_csv(11, 1500, true));
+  LoadOptions options;
+  options.keep_time = true;
+  const RatingsData text = load_ratings(comm, csv, options);
+  struct Case {
+    std::string name;
+    DataSetLayout layout;
+  };
+  for (const Case& c : {Case{"v1.dmf", {1, 0}}, Case{"v2.dmf", {}}, Case{"small.dmf", {2, 64}}}) {
+    SCOPED_TRACE(c.name);
+    const std::string set = dir.file(c.name);
+    const auto manifest = write_data_set(comm, set, text, {}, false, c.layout);
+    EXPECT_EQ(manifest["format_version"], c.layout.format_version);
+    const bool item_major = c.layout.format_version >= 2;
+    for (const char* file : {"item_users.npy", "item_values.npy", "item_times.npy"}) {
+      EXPECT_EQ(fs::exists(fs::path(set) / file), item_major) << file;
+    }
+    EXPECT_EQ(manifest.contains("pieces"), item_major);
+    if (item_major) {
+      // 1 MiB pieces unless asked otherwise.
+      const auto& values = manifest["pieces"]["values.npy"];
+      EXPECT_EQ(values["bytes"], c.layout.piece_bytes == 0 ? 1U << 20U : c.layout.piece_bytes);
+      if (c.layout.piece_bytes != 0) {
+        EXPECT_GT(values["xxh3_64"].size(), 4U * 1500U / 64U);
+      }
+    }
+    for (const int threads : {1, 3}) {
+      LoadOptions threaded = options;
+      threaded.threads = threads;
+      expect_same(text, load_ratings(comm, set, threaded));
+    }
+    // Without times; with lines (dmf split), which format 2 does not store
+    // for the item side: it is built as in format 1.
+    LoadOptions lines;
+    lines.keep_lines = true;
+    const RatingsData with_lines = load_ratings(comm, set, lines);
+    EXPECT_EQ(with_lines.by_item.columns, text.by_item.columns);
+    EXPECT_EQ(with_lines.by_item.values, text.by_item.values);
+    EXPECT_TRUE(with_lines.by_item.times.empty());
+    EXPECT_EQ(with_lines.by_user.lines.size(), text.by_user.nnz());
+    EXPECT_EQ(fingerprint(comm, text), fingerprint(comm, load_ratings(comm, set, LoadOptions{})));
+  }
+  // Any other version is refused, naming it.
+  const std::string set = dir.file("v2.dmf");
+  edit_manifest(comm, set, "\"format_version\": 2", "\"format_version\": 3");
+  const auto message = test::collective_error([&] { (void)load_ratings(comm, set, options); });
+  EXPECT_NE(message.find("format_version 3 is not one this dmf reads (1 to 2)"), std::string::npos)
+      << message;
+}
+
 // A file so short that only rank 0 reads a line: the other ranks, holding
 // no ratings and so no times, still join the routing of the times (they
 // skipped it, and the ranks' collectives went out of step).
@@ -214,9 +287,41 @@ TEST(DataSet, DamagedFilesAreRefusedByName) {
   });
   refused("manifest.json");
 
+  fresh();  // one byte of an item-major array changed
+  on_root(comm, [&] {
+    std::fstream f(fs::path(copy) / "item_values.npy",
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\x7f');
+  });
+  refused("item_values.npy");
+
+  fresh();  // an item-major array cut short
+  on_root(comm, [&] { fs::resize_file(fs::path(copy) / "item_users.npy", 300); });
+  refused("item_users.npy");
+
   fresh();  // an ID file changed
   on_root(comm, [&] { std::ofstream(fs::path(copy) / "item_ids.txt", std::ios::app) << "x\n"; });
   refused("item_ids.txt");
+
+  // Pieces of 64 bytes: a byte changed anywhere is found by the rank whose
+  // range holds its piece's start, whichever rank that is.
+  const std::string pieces = dir.file("pieces.dmf");
+  (void)write_data_set(comm, pieces, text, {}, false, DataSetLayout{2, 64});
+  const auto size = fs::file_size(fs::path(pieces) / "item_users.npy");
+  for (const std::uint64_t at : {std::uint64_t{130}, size / 2, size - 1}) {
+    on_root(comm, [&] {
+      fs::remove_all(copy);
+      fs::copy(pieces, copy);
+      std::fstream f(fs::path(copy) / "item_users.npy",
+                     std::ios::in | std::ios::out | std::ios::binary);
+      f.seekg(static_cast<std::streamoff>(at));
+      const char c = static_cast<char>(f.get());
+      f.seekp(static_cast<std::streamoff>(at));
+      f.put(static_cast<char>(c ^ 1));
+    });
+    refused("item_users.npy");
+  }
 
   // A directory with a manifest that is not a data set's (a model directory).
   on_root(comm, [&] {
@@ -254,6 +359,44 @@ TEST(DataSet, ItemCountsThatDisagreeWithTheColumnsAreRefusedByName) {
   EXPECT_NE(message.find((fs::path(set) / "item_counts.npy").string()), std::string::npos)
       << message;
   EXPECT_NE(message.find("differs from its ratings"), std::string::npos) << message;
+}
+
+// Item-major arrays that disagree with the user-major ones, with valid
+// checksums: two users of an item swapped (not canonical order), or one
+// user row changed in place (the pairs differ; found by the sums of each
+// side's rows).
+TEST(DataSet, ItemUsersThatDisagreeAreRefusedByName) {
+  const auto comm = world();
+  test::TempDir dir(comm);
+  const auto csv = dir.write("r.csv", ratings_csv(5, 400, false));
+  for (const bool swap : {true, false}) {
+    RatingsData text = load_ratings(comm, csv, LoadOptions{});
+    if (comm.is_root()) {
+      SparseBlock& items = text.by_item;
+      // A row of two or more users, the first above row 0.
+      std::uint32_t r = 0;
+      while (r + 1 < items.rows() &&
+             (items.degree(r) < 2 || items.columns[items.offsets[r]] == 0)) {
+        ++r;
+      }
+      EXPECT_GE(items.degree(r), 2U);  // no early return before the collectives
+      std::uint32_t* users = items.columns.data() + items.offsets[r];
+      if (swap) {
+        std::swap(users[0], users[1]);
+      } else {
+        --users[0];  // still ascending, another user
+      }
+    }
+    const std::string set = dir.file(swap ? "swapped.dmf" : "changed.dmf");
+    (void)write_data_set(comm, set, text, {}, false);
+    const auto message =
+        test::collective_error([&] { (void)load_ratings(comm, set, LoadOptions{}); });
+    EXPECT_NE(message.find((fs::path(set) / "item_users.npy").string()), std::string::npos)
+        << message;
+    EXPECT_NE(message.find(swap ? "out of canonical order" : "does not hold the user rows"),
+              std::string::npos)
+        << message;
+  }
 }
 
 TEST(DataSet, ColumnsOutOfOrderAreRefusedNamingTheRating) {

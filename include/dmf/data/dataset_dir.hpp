@@ -3,8 +3,9 @@
 // command that reads ratings without parsing or sorting anything.
 //
 //   DIR/manifest.json    "kind": "dmf data set", format_version, counts,
-//                        rating range, the data's fingerprint, and the
-//                        checksum of every other file ("files")
+//                        rating range, the data's fingerprint, the
+//                        checksum of every other file ("files") and, from
+//                        format 2, of the rating arrays' pieces ("pieces")
 //   DIR/manifest.xxh3    the checksum of manifest.json
 //   DIR/user_ids.txt     the original ID of each user row, canonical order
 //   DIR/item_ids.txt
@@ -14,11 +15,18 @@
 //   DIR/columns.npy      uint32 (ratings,): its item row
 //   DIR/values.npy       float32 (ratings,): the rating
 //   DIR/times.npy        int64 (ratings,): its timestamp, when the source had one
+//   DIR/item_users.npy   uint32 (ratings,): the user row of each rating in
+//                        item-major order (format 2 on)
+//   DIR/item_values.npy  float32 (ratings,): its rating, item-major
+//   DIR/item_times.npy   int64 (ratings,): its timestamp, item-major, when
+//                        the source had one
 //
 // Ratings are in canonical order: by user row, then item row, one per
-// (user, item) pair (duplicates were resolved by convert). That is the order
-// of the loaded CSR blocks, so rank p reads the contiguous range of ratings
-// of the users it owns and routes only the item side.
+// (user, item) pair (duplicates were resolved by convert); the item-major
+// arrays hold them by item row, then user row. Those are the orders of the
+// loaded CSR and CSC blocks, so rank p reads the contiguous ranges of the
+// ratings of the users and of the items it owns. (A format 1 data set has
+// no item-major arrays: the load routes its item side.)
 #pragma once
 
 #include <array>
@@ -40,7 +48,16 @@ namespace dmf::data {
 /// The manifest's "kind", which tells a data set from a model directory.
 inline constexpr std::string_view kDataSetKind = "dmf data set";
 /// Version of the layout above, in manifest.json as "format_version".
-inline constexpr int kDataSetFormatVersion = 1;
+inline constexpr int kDataSetFormatVersion = 2;
+/// The oldest version this dmf loads (format 1: no item-major arrays).
+inline constexpr int kDataSetOldestFormatVersion = 1;
+
+/// How write_data_set lays a data set out; anything but the defaults only
+/// in tests.
+struct DataSetLayout {
+  int format_version = kDataSetFormatVersion;
+  std::uint64_t piece_bytes = 0;  // format 2's pieces; 0: by the file's size
+};
 
 /// Collective: whether `path` names a directory holding a manifest.json,
 /// which load_ratings and read_ratings_here then read as a data set (one
@@ -58,8 +75,8 @@ inline constexpr int kDataSetFormatVersion = 1;
 /// exist, unless `overwrite` and it is a dmf directory; it appears in one
 /// rename when complete (model/dir_writer.hpp). Returns the manifest.
 nlohmann::json write_data_set(const dist::Comm& comm, const std::string& dir,
-                              const RatingsData& data, const nlohmann::json& source,
-                              bool overwrite);
+                              const RatingsData& data, const nlohmann::json& source, bool overwrite,
+                              const DataSetLayout& layout = {});
 
 /// Collective: load_ratings for a data set directory. The load options
 /// that describe text (format, separator, columns, header, duplicates, bad

@@ -23,7 +23,8 @@ namespace dmf::dist {
 
 class FileDigests {
  public:
-  /// `chunk_bytes` other than io::kChecksumChunkBytes only in tests.
+  /// `chunk_bytes` other than io::kChecksumChunkBytes: a data set's pieces
+  /// (data/dataset_arrays.hpp) and tests.
   explicit FileDigests(const Comm& comm, std::uint64_t chunk_bytes = io::kChecksumChunkBytes)
       : comm_(comm), chunk_(chunk_bytes) {}
 
