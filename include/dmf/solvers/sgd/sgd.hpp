@@ -75,7 +75,15 @@ class SgdSolver final : public Solver {
   [[nodiscard]] double rate() const;
   /// Sub-epoch `s`: this rank's users against the held item block.
   void sub_epoch(int s, const StepSettings& settings);
+  /// This rank's Σ (r − r̂)², its ratings' residuals taken block by block:
+  /// the blocks whose residuals the epoch already took, then the others.
   [[nodiscard]] double local_squared_error();
+  /// The objective of the model now, from the residuals the epoch took and
+  /// the others.
+  [[nodiscard]] Objective objective_with_known_errors();
+  /// Takes this rank's residuals of the ratings of `block` (its final rows).
+  void add_block_errors(const ItemBlock& block);
+  void forget_errors();
   void export_items();
 
   dist::Comm comm_;
@@ -96,6 +104,10 @@ class SgdSolver final : public Solver {
   std::vector<float> user_bias_state_;
   std::vector<float> user_c_;  // per local user: λ_u w_u / n_u
   std::vector<float> item_c_;  // per item (global row): λ_i w_i / n_i
+  // Per item block, its cells' Σ (r − r̂)² of this rank's ratings, and
+  // whether they are of the model now (the objective's sums).
+  std::vector<std::vector<double>> cell_errors_;
+  std::vector<char> has_errors_;
   std::uint64_t bytes_last_epoch_ = 0;
   std::uint64_t objective_bytes_ = 0;  // sent by objective() so far
 };
