@@ -20,8 +20,9 @@ double regularization_term(const model::FactorBlock& rows, const data::SparseBlo
   // in row order, each a fused multiply-add too (under uniform weighting
   // w = 1, and fma(1, n, t) is t + n). The roundings are spelled out so
   // that no build can change them (docs/design.md §2). One row's chain is
-  // k dependent additions, so kRows rows go at once as independent chains:
-  // the same bits, several times as fast.
+  // k dependent additions, so kRows rows go at once as independent chains
+  // (the same bits; MovieTweetings' 32k rows at k = 64: the term and the
+  // objective's allreduce 1.3-1.5 -> 1.0 ms, the rest reading the rows).
   constexpr std::uint32_t kRows = 8;
   const std::size_t k = rows.width();
   const float* factors = rows.factors.data();
