@@ -13,7 +13,7 @@ namespace {
 /// about a third of a millisecond of work. A validation set of some
 /// thousand pairs scored on two threads of a loaded machine took several
 /// times as long as on one, waiting for the second thread.
-constexpr std::uint64_t kWorkPerThread = std::uint64_t{1} << 20;
+constexpr std::uint64_t kScoringWorkPerThread = std::uint64_t{1} << 20;
 
 }  // namespace
 
@@ -129,7 +129,7 @@ void PairScorer::predict(const dist::Comm& comm, const Model& model, std::span<f
   };
   const std::uint64_t work = pairs_.size() * width;
   const int used = static_cast<int>(std::min<std::uint64_t>(
-      static_cast<std::uint64_t>(std::max(threads, 1)), 1 + work / kWorkPerThread));
+      static_cast<std::uint64_t>(std::max(threads, 1)), 1 + work / kScoringWorkPerThread));
   parallel_for(used, static_cast<std::int64_t>(pairs_.size()), [&](std::int64_t n) {
     const auto at = static_cast<std::size_t>(n);
     const auto p = row_of(user_slot_[at], model.users);

@@ -34,9 +34,9 @@ TEST(PairScorer, PredictsFromTheWholeModelsRowsAndFetchesEachRemoteRowOnce) {
   model.users = test::slice_rows(whole.p, whole.bu, first_user, users, kUsers, kK);
   model.items = test::slice_rows(whole.q, whole.bi, first_item, items, kItems, kK);
 
-  // A few pairs, and (for the threads) many: the same on every rank; rows
-  // repeat, some are cold.
-  for (const std::size_t count : {std::size_t{60}, std::size_t{120000}}) {
+  // A few pairs, and enough for two threads (2^20 products at k + 1 = 11
+  // a pair: 95,326); the same on every rank; rows repeat, some are cold.
+  for (const std::size_t count : {std::size_t{60}, std::size_t{100000}}) {
     SCOPED_TRACE(testing::Message() << count << " pairs");
     std::mt19937 random(17);
     std::vector<RowPair> pairs;
