@@ -58,12 +58,16 @@ PairScorer::PairScorer(const dist::Comm& comm, const Model& model, std::vector<R
   wanted.erase(std::ranges::unique(wanted).begin(), wanted.end());
   fetched_rows_ = wanted.size();
 
+  DMF_CHECK(wanted.size() < kFetched && users[me + 1] - users[me] < kFetched &&
+                items[me + 1] - items[me] < kFetched,
+            "PairScorer: {} rows to fetch, {} users and {} items here: 2^31 at most", wanted.size(),
+            users[me + 1] - users[me], items[me + 1] - items[me]);
   const auto slot = [&](bool item, std::uint32_t row) {
-    if (row == data::kUnknownRow) return Slot{data::kUnknownRow, false};
+    if (row == data::kUnknownRow) return data::kUnknownRow;
     const auto& b = item ? items : users;
-    if (owner(b, row) == me) return Slot{row - b[me], false};
+    if (owner(b, row) == me) return row - b[me];
     const auto at = std::ranges::lower_bound(wanted, combined(item, row)) - wanted.begin();
-    return Slot{static_cast<std::uint32_t>(at), true};
+    return static_cast<std::uint32_t>(at) | kFetched;
   };
   user_slot_.reserve(pairs_.size());
   item_slot_.reserve(pairs_.size());
@@ -114,18 +118,18 @@ void PairScorer::predict(const dist::Comm& comm, const Model& model, std::span<f
 
   const auto mu = static_cast<float>(model.mu);
   // A side's factors (empty when cold) and bias.
-  const auto row_of = [&](const Slot& s, const FactorBlock& side) {
+  const auto row_of = [&](std::uint32_t slot, const FactorBlock& side) {
     struct Row {
       std::span<const float> factors;
       float bias;
     };
-    if (s.row == data::kUnknownRow) return Row{{}, 0.0F};
-    if (s.fetched) {
+    if (slot == data::kUnknownRow) return Row{{}, 0.0F};
+    if ((slot & kFetched) != 0) {
       const std::span<const float> r =
-          std::span<const float>(fetched_).subspan(s.row * width, width);
+          std::span<const float>(fetched_).subspan((slot & ~kFetched) * width, width);
       return Row{r.first(k), r[k]};
     }
-    return Row{side.row(s.row), side.bias[s.row]};
+    return Row{side.row(slot), side.bias[slot]};
   };
   const std::uint64_t work = pairs_.size() * width;
   const int used = static_cast<int>(std::min<std::uint64_t>(
@@ -134,8 +138,7 @@ void PairScorer::predict(const dist::Comm& comm, const Model& model, std::span<f
     const auto at = static_cast<std::size_t>(n);
     const auto p = row_of(user_slot_[at], model.users);
     const auto q = row_of(item_slot_[at], model.items);
-    const bool cold =
-        user_slot_[at].row == data::kUnknownRow || item_slot_[at].row == data::kUnknownRow;
+    const bool cold = user_slot_[at] == data::kUnknownRow || item_slot_[at] == data::kUnknownRow;
     out[at] =
         cold ? mu + p.bias + q.bias : model::predict(mu, p.bias, q.bias, p.factors, q.factors);
   });

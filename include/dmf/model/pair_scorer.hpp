@@ -45,15 +45,13 @@ class PairScorer {
   [[nodiscard]] std::size_t served_rows() const noexcept { return served_.size(); }
 
  private:
-  /// Where one side of a pair finds its row.
-  struct Slot {
-    std::uint32_t row = 0;  // local row, or index among the fetched rows
-    bool fetched = false;   // true: in the fetched rows
-  };
+  /// A slot with this bit is an index among the fetched rows; without it
+  /// (and not data::kUnknownRow, a cold side) a row of this rank's block.
+  static constexpr std::uint32_t kFetched = std::uint32_t{1} << 31;
 
   std::vector<RowPair> pairs_;
-  std::vector<Slot> user_slot_;  // per pair; row kUnknownRow when cold
-  std::vector<Slot> item_slot_;
+  std::vector<std::uint32_t> user_slot_;  // per pair: where its user row is
+  std::vector<std::uint32_t> item_slot_;
   // The exchange: the rows other ranks ask of this one, as (side, local
   // row), grouped by asking rank, and the counts of rows each way.
   std::vector<std::uint32_t> served_;  // local user row, or users + local item row
