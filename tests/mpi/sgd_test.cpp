@@ -168,6 +168,7 @@ struct Case {
   model::Biases biases;
   RegWeighting weighting;
   int threads;
+  bool prefetch = false;  // every cell prefetches its rows ahead
 };
 
 class SgdReference : public testing::TestWithParam<Case> {};
@@ -189,6 +190,7 @@ TEST_P(SgdReference, EpochsAreBitwiseTheNaiveStepsInTheScheduledOrder) {
   options.schedule.kind = ScheduleKind::kInv;
   options.seed = 11;
   options.threads = c.threads;
+  if (c.prefetch) options.prefetch_above = 0;
   SgdSolver solver(comm, data, model, options);
 
   // c = λ w / n, n over every rank.
@@ -306,7 +308,9 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{StepRule::kAdagrad, model::Biases::kItem, RegWeighting::kUniform, 2},
                     Case{StepRule::kSgd, model::Biases::kNone, RegWeighting::kCount, 3},
                     Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2},
-                    Case{StepRule::kAdagradRow, model::Biases::kUser, RegWeighting::kUniform, 1}));
+                    Case{StepRule::kAdagradRow, model::Biases::kUser, RegWeighting::kUniform, 1},
+                    Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2,
+                         true}));
 
 }  // namespace
 }  // namespace dmf::solvers::sgd
