@@ -79,7 +79,10 @@ std::vector<float> RatingSet::predict(const dist::Comm& comm, const model::Model
 }
 
 SetScore RatingSet::score(const dist::Comm& comm, const model::Model& model, int threads) const {
-  const std::vector<float> predictions = predict(comm, model, threads);
+  // Scored every epoch of a training run: the predictions' array is kept.
+  std::vector<float>& predictions = scratch_;
+  predictions.resize(values_.size());
+  scorer_.predict(comm, model, predictions, threads);
   std::array<double, 2> sums{0.0, 0.0};  // squared, absolute
   for (std::size_t k = 0; k < predictions.size(); ++k) {
     const double error = static_cast<double>(values_[k]) - predictions[k];

@@ -33,36 +33,37 @@ TEST(SgdRing, EveryItemBlockVisitsEveryRankAndComesHome) {
     EXPECT_EQ(b.index, index);
     ASSERT_EQ(b.first_row, starts[static_cast<std::size_t>(index)]);
     ASSERT_EQ(b.rows, starts[static_cast<std::size_t>(index) + 1] - b.first_row);
-    ASSERT_EQ(b.factors.size(), b.rows * kK);
-    ASSERT_EQ(b.factor_state.size(), state ? b.rows * kK : 0U);
+    ASSERT_EQ(b.factors().size(), b.rows * kK);
+    ASSERT_EQ(b.factor_state().size(), state ? b.rows * kK : 0U);
+    ASSERT_EQ(b.bias_state().size(), state ? b.rows : 0U);
     for (std::uint32_t r = 0; r < b.rows; ++r) {
       for (int f = 0; f < kK; ++f) {
-        EXPECT_EQ(b.factors[r * kK + f], value(b.first_row + r, f));
+        EXPECT_EQ(b.factors()[r * kK + f], value(b.first_row + r, f));
         if (state) {
-          EXPECT_EQ(b.factor_state[r * kK + f], -value(b.first_row + r, f));
+          EXPECT_EQ(b.factor_state()[r * kK + f], -value(b.first_row + r, f));
         }
       }
-      EXPECT_EQ(b.bias[r], value(b.first_row + r, -1));
+      EXPECT_EQ(b.bias()[r], value(b.first_row + r, -1));
       if (state) {
-        EXPECT_EQ(b.bias_state[r], -value(b.first_row + r, -1));
+        EXPECT_EQ(b.bias_state()[r], -value(b.first_row + r, -1));
       }
     }
   };
   for (const bool with_state : {true, false}) {
     ItemRing ring(comm, starts, kK, /*state_width=*/kK);
-    ItemBlock block = ring.empty_block(comm.rank());
+    ItemBlock block = ring.empty_block(comm.rank(), with_state);
     for (std::uint32_t r = 0; r < block.rows; ++r) {
       for (int f = 0; f < kK; ++f) {
-        block.factors[r * kK + f] = value(block.first_row + r, f);
-        block.factor_state[r * kK + f] = -value(block.first_row + r, f);
+        block.factors()[r * kK + f] = value(block.first_row + r, f);
+        if (with_state) block.factor_state()[r * kK + f] = -value(block.first_row + r, f);
       }
-      block.bias[r] = value(block.first_row + r, -1);
-      block.bias_state[r] = -value(block.first_row + r, -1);
+      block.bias()[r] = value(block.first_row + r, -1);
+      if (with_state) block.bias_state()[r] = -value(block.first_row + r, -1);
     }
     for (int s = 1; s <= ranks; ++s) {
       SCOPED_TRACE(testing::Message() << "after " << s << " moves, state " << with_state);
-      ring.shift(block, with_state);
-      expect_block(block, item_block_of(comm.rank(), s % ranks, ranks), with_state || ranks == 1);
+      ring.shift(block);
+      expect_block(block, item_block_of(comm.rank(), s % ranks, ranks), with_state);
     }
   }
 }
@@ -167,6 +168,7 @@ struct Case {
   model::Biases biases;
   RegWeighting weighting;
   int threads;
+  bool prefetch = false;  // every cell prefetches its rows ahead
 };
 
 class SgdReference : public testing::TestWithParam<Case> {};
@@ -188,6 +190,7 @@ TEST_P(SgdReference, EpochsAreBitwiseTheNaiveStepsInTheScheduledOrder) {
   options.schedule.kind = ScheduleKind::kInv;
   options.seed = 11;
   options.threads = c.threads;
+  if (c.prefetch) options.prefetch_above = 0;
   SgdSolver solver(comm, data, model, options);
 
   // c = λ w / n, n over every rank.
@@ -258,6 +261,46 @@ TEST(Sgd, OneToFourThreadsGiveTheSameBits) {
   }
 }
 
+TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
+  // The epoch takes the residuals of the block each rank held last before
+  // it goes home, so the objective's view of the blocks turns P − 2 times
+  // (none at 1 or 2 ranks) instead of P; the objective is the bits of one
+  // computed afresh.
+  const auto comm = dist::Comm::world();
+  const int ranks = comm.size();
+  test::TempDir dir(comm);
+  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(50, 40, 0.3)),
+                                       data::LoadOptions{});
+  constexpr int kK = 5;
+  for (const StepRule rule : {StepRule::kAdagradRow, StepRule::kAdagrad, StepRule::kSgd}) {
+    SCOPED_TRACE(testing::Message() << "rule " << to_string(rule));
+    model::Model model = model::init_model(comm, data, kK, model::Biases::kBoth, 6, 0.5);
+    SgdOptions options;
+    options.rule = rule;
+    SgdSolver solver(comm, data, model, options);
+    auto starts = comm.allgather<std::uint32_t>(model.items.first_row);
+    starts.push_back(model.items.total_rows);
+    const auto rows = [&](int block) {
+      const auto b = static_cast<std::size_t>((comm.rank() + block) % ranks);
+      return static_cast<std::uint64_t>(starts[b + 1] - starts[b]);
+    };
+    // Each block once with its sums, then the view: blocks rank .. rank + P − 3.
+    const auto state = static_cast<std::uint64_t>(factor_state_width(rule, kK));
+    std::uint64_t want = 0;
+    for (int b = 0; ranks > 1 && b < ranks; ++b) {
+      want += rows(b) * (kK + 1 + (state > 0 ? state + 1 : 0)) * sizeof(float);
+    }
+    for (int b = 0; b + 2 < ranks; ++b) want += rows(b) * (kK + 1) * sizeof(float);
+    for (int e = 0; e < 2; ++e) {
+      const Objective after = solver.epoch();
+      EXPECT_EQ(solver.traffic_per_epoch().bytes_sent, want);
+      const Objective fresh = solver.objective();
+      EXPECT_EQ(after.squared_error, fresh.squared_error);
+      EXPECT_EQ(after.regularization, fresh.regularization);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Layouts, SgdReference,
     testing::Values(Case{StepRule::kAdagrad, model::Biases::kBoth, RegWeighting::kCount, 1},
@@ -265,7 +308,9 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{StepRule::kAdagrad, model::Biases::kItem, RegWeighting::kUniform, 2},
                     Case{StepRule::kSgd, model::Biases::kNone, RegWeighting::kCount, 3},
                     Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2},
-                    Case{StepRule::kAdagradRow, model::Biases::kUser, RegWeighting::kUniform, 1}));
+                    Case{StepRule::kAdagradRow, model::Biases::kUser, RegWeighting::kUniform, 1},
+                    Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2,
+                         true}));
 
 }  // namespace
 }  // namespace dmf::solvers::sgd

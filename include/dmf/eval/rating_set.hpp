@@ -74,8 +74,9 @@ class RatingSet {
   model::PairScorer scorer_;
   std::vector<float> values_;
   std::vector<std::size_t> kept_;
-  std::uint64_t count_ = 0;  // kept, over all ranks
-  std::uint64_t cold_ = 0;   // cold, over all ranks (kept or not)
+  std::uint64_t count_ = 0;             // kept, over all ranks
+  std::uint64_t cold_ = 0;              // cold, over all ranks (kept or not)
+  mutable std::vector<float> scratch_;  // score()'s predictions
 };
 
 }  // namespace dmf::eval

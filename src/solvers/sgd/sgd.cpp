@@ -28,6 +28,25 @@ std::vector<std::uint32_t> item_block_starts(const dist::Comm& comm, const model
   return starts;
 }
 
+/// Ratings ahead of the step whose two factor rows a cell prefetches.
+constexpr std::size_t kSgdPrefetchAhead = 8;
+
+/// Asks for the cache lines of `floats` floats from `first`. On x86 an asm
+/// statement, as ALS's (docs/design.md §4): GCC may delete what it counts
+/// as free of side effects; prefetching never changes a result.
+inline void prefetch_sgd_row(const float* first, std::size_t floats) {
+  constexpr std::uintptr_t kLine = 64;
+  const auto begin = reinterpret_cast<std::uintptr_t>(first) & ~(kLine - 1);
+  const auto end = reinterpret_cast<std::uintptr_t>(first + floats);
+  for (std::uintptr_t line = begin; line < end; line += kLine) {
+#if defined(__x86_64__) || defined(__i386__)
+    asm volatile("prefetcht0 %0" : : "m"(*reinterpret_cast<const char*>(line)));
+#else
+    __builtin_prefetch(reinterpret_cast<const void*>(line));
+#endif
+  }
+}
+
 }  // namespace
 
 double default_learning_rate(StepRule rule) noexcept {
@@ -107,16 +126,20 @@ SgdSolver::SgdSolver(const dist::Comm& comm, const data::RatingsData& data, mode
   grid_ = BlockGrid(data.by_user, ring_.item_starts(), options_.cells);
 
   held_ = ring_.empty_block(comm.rank());
-  held_.factors = model.items.factors;
-  held_.bias = model.items.bias;
+  std::ranges::copy(model.items.factors, held_.factors().begin());
+  std::ranges::copy(model.items.bias, held_.bias().begin());
   if (slots_ > 0) {
     user_factor_state_.assign(
         static_cast<std::size_t>(model.users.rows) * static_cast<std::size_t>(state_width_),
         kInitialSum);
     user_bias_state_.assign(model.users.bias.size(), kInitialSum);
-    std::fill(held_.factor_state.begin(), held_.factor_state.end(), kInitialSum);
-    std::fill(held_.bias_state.begin(), held_.bias_state.end(), kInitialSum);
+    std::ranges::fill(held_.factor_state(), kInitialSum);
+    std::ranges::fill(held_.bias_state(), kInitialSum);
   }
+  cell_errors_.assign(static_cast<std::size_t>(comm.size()),
+                      std::vector<double>(static_cast<std::size_t>(grid_.cells()) *
+                                          static_cast<std::size_t>(grid_.cells())));
+  has_errors_.assign(static_cast<std::size_t>(comm.size()), 0);
 
   const auto& reg = options_.regularization;
   const data::SparseBlock& csr = data.by_user;
@@ -150,19 +173,34 @@ void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
   const auto sw = static_cast<std::size_t>(state_width_);
   float* users = model_.users.factors.data();
   float* user_bias = model_.users.bias.data();
-  float* items = held_.factors.data();
-  float* item_bias = held_.bias.data();
+  float* items = held_.factors().data();
+  float* item_bias = held_.bias().data();
+  float* item_factor_state = held_.factor_state().data();
+  float* item_bias_state = held_.bias_state().data();
   const float* item_c = item_c_.data() + held_.first_row;
+  // The rows of a cell: its share of the rank's users and of the block's
+  // items, whose factors are read scattered; prefetched when they spill
+  // out of the nearer caches.
+  const std::size_t cell_bytes = (static_cast<std::size_t>(model_.users.rows) + held_.rows) /
+                                 static_cast<std::size_t>(grid_.cells()) * kk * sizeof(float);
+  const bool prefetch = cell_bytes > options_.prefetch_above;
   const auto run_cell = [&](Cell cell) {
-    for (const GridRating& r : grid_.cell(block, cell)) {
+    const std::span<const GridRating> ratings = grid_.cell(block, cell);
+    for (std::size_t n = 0; n < ratings.size(); ++n) {
+      const GridRating& r = ratings[n];
+      if (prefetch && n + kSgdPrefetchAhead < ratings.size()) {
+        const GridRating& next = ratings[n + kSgdPrefetchAhead];
+        prefetch_sgd_row(users + next.user * kk, kk);
+        prefetch_sgd_row(items + next.item * kk, kk);
+      }
       const std::size_t u = r.user;
       const std::size_t i = r.item;
       const StepRow user{users + u * kk, user_bias + u,
                          adagrad ? user_factor_state_.data() + u * sw : nullptr,
                          adagrad ? user_bias_state_.data() + u : nullptr, user_c_[u]};
       const StepRow item{items + i * kk, item_bias + i,
-                         adagrad ? held_.factor_state.data() + i * sw : nullptr,
-                         adagrad ? held_.bias_state.data() + i : nullptr, item_c[i]};
+                         adagrad ? item_factor_state + i * sw : nullptr,
+                         adagrad ? item_bias_state + i : nullptr, item_c[i]};
       rating_step(settings, r.value, user, item, k);
     }
   };
@@ -203,15 +241,22 @@ std::optional<Objective> SgdSolver::run_epoch(const BetweenSteps& /*between_step
   settings.mu = static_cast<float>(model_.mu);
   settings.user_bias = model::has_user_bias(model_.biases);
   settings.item_bias = model::has_item_bias(model_.biases);
+  forget_errors();
   std::uint64_t bytes = 0;
-  for (int s = 0; s < comm_.size(); ++s) {
+  const int ranks = comm_.size();
+  for (int s = 0; s < ranks; ++s) {
     sub_epoch(s, settings);
-    bytes += ring_.shift(held_, /*with_state=*/true);
+    // This rank's last sub-epoch was the block's last of the epoch, and the
+    // users are done too: the objective's residuals of these ratings are
+    // taken now, before the block goes home, saving the objective a turn
+    // of the ring (docs/design.md §4, sgd).
+    if (s == ranks - 1) add_block_errors(held_);
+    bytes += ring_.shift(held_);
   }
   ++epochs_done_;
   export_items();
   const std::uint64_t before = objective_bytes_;
-  const Objective after = objective();
+  const Objective after = objective_with_known_errors();
   bytes_last_epoch_ = bytes + objective_bytes_ - before;
   return after;
 }
@@ -219,45 +264,75 @@ std::optional<Objective> SgdSolver::run_epoch(const BetweenSteps& /*between_step
 void SgdSolver::export_items() {
   DMF_CHECK(held_.index == comm_.rank(), "sgd: rank {} ends an epoch with item block {}",
             comm_.rank(), held_.index);
-  model_.items.factors = held_.factors;
-  model_.items.bias = held_.bias;
+  std::ranges::copy(held_.factors(), model_.items.factors.begin());
+  std::ranges::copy(held_.bias(), model_.items.bias.begin());
 }
 
-double SgdSolver::local_squared_error() {
-  // The item blocks go round once more, factors and biases only; each rank
-  // sums its ratings' squared residuals block by block, cell by cell in
-  // grid order (a fixed order: the same sum for any thread count).
-  ItemBlock view = ring_.empty_block(comm_.rank());
-  view.factors = held_.factors;
-  view.bias = held_.bias;
-  view.factor_state.clear();
-  view.bias_state.clear();
+void SgdSolver::forget_errors() { std::ranges::fill(has_errors_, 0); }
+
+void SgdSolver::add_block_errors(const ItemBlock& block) {
+  // Cell by cell in grid order: a fixed order, the same sums for any
+  // thread count.
   const int g = grid_.cells();
   const auto kk = static_cast<std::size_t>(model_.k);
   const auto mu = static_cast<float>(model_.mu);
-  std::vector<double> per_cell(static_cast<std::size_t>(g) * static_cast<std::size_t>(g));
+  const std::span<const float> factors = block.factors();
+  const std::span<const float> bias = block.bias();
+  std::vector<double>& per_cell = cell_errors_[static_cast<std::size_t>(block.index)];
+  parallel_for(options_.threads, static_cast<std::int64_t>(per_cell.size()), [&](std::int64_t c) {
+    double sum = 0.0;
+    const Cell cell{static_cast<int>(c / g), static_cast<int>(c % g)};
+    for (const GridRating& r : grid_.cell(block.index, cell)) {
+      const float e =
+          r.value - (mu + model_.users.bias[r.user] + bias[r.item] +
+                     dot(&model_.users.factors[r.user * kk], &factors[r.item * kk], model_.k));
+      sum += static_cast<double>(e) * e;
+    }
+    per_cell[static_cast<std::size_t>(c)] = sum;
+  });
+  has_errors_[static_cast<std::size_t>(block.index)] = 1;
+}
+
+double SgdSolver::local_squared_error() {
+  const int ranks = comm_.size();
+  const int rank = comm_.rank();
+  const auto block_at = [&](int s) { return static_cast<std::size_t>((rank + s) % ranks); };
+  if (has_errors_[block_at(0)] == 0) add_block_errors(held_);
+  // The blocks still missing come round in a view of the home block, the
+  // factors and biases only; it turns only as far as the last one missing
+  // (every rank alike: all of them know the same blocks), and never home.
+  int turns = 0;
+  for (int s = 1; s < ranks; ++s) {
+    if (has_errors_[block_at(s)] == 0) turns = s;
+  }
+  if (turns > 0) {
+    ItemBlock view = ring_.empty_block(rank, /*with_state=*/false);
+    std::ranges::copy(held_.factors(), view.factors().begin());
+    std::ranges::copy(held_.bias(), view.bias().begin());
+    for (int s = 1; s <= turns; ++s) {
+      objective_bytes_ += ring_.shift(view);
+      if (has_errors_[block_at(s)] == 0) add_block_errors(view);
+    }
+  }
+  // The sum in the order the blocks come round from home, cells in grid
+  // order: whenever a block's residuals were taken, the same total.
   double total = 0.0;
-  for (int s = 0; s < comm_.size(); ++s) {
-    parallel_for(options_.threads, static_cast<std::int64_t>(per_cell.size()), [&](std::int64_t c) {
-      double sum = 0.0;
-      const Cell cell{static_cast<int>(c / g), static_cast<int>(c % g)};
-      for (const GridRating& r : grid_.cell(view.index, cell)) {
-        const float e = r.value - (mu + model_.users.bias[r.user] + view.bias[r.item] +
-                                   dot(&model_.users.factors[r.user * kk],
-                                       &view.factors[r.item * kk], model_.k));
-        sum += static_cast<double>(e) * e;
-      }
-      per_cell[static_cast<std::size_t>(c)] = sum;
-    });
-    for (const double sum : per_cell) total += sum;
-    objective_bytes_ += ring_.shift(view, /*with_state=*/false);
+  for (int s = 0; s < ranks; ++s) {
+    for (const double sum : cell_errors_[block_at(s)]) total += sum;
   }
   return total;
 }
 
+Objective SgdSolver::objective_with_known_errors() {
+  const Objective out = total_objective(comm_, local_squared_error(), model_, data_,
+                                        options_.regularization, ratings_);
+  forget_errors();
+  return out;
+}
+
 Objective SgdSolver::objective() {
-  return total_objective(comm_, local_squared_error(), model_, data_, options_.regularization,
-                         ratings_);
+  forget_errors();
+  return objective_with_known_errors();
 }
 
 std::unique_ptr<SolverState> SgdSolver::snapshot() const {
@@ -266,8 +341,8 @@ std::unique_ptr<SolverState> SgdSolver::snapshot() const {
   state->items = model_.items;
   state->user_factor_state = user_factor_state_;
   state->user_bias_state = user_bias_state_;
-  state->item_factor_state = held_.factor_state;
-  state->item_bias_state = held_.bias_state;
+  state->item_factor_state.assign(held_.factor_state().begin(), held_.factor_state().end());
+  state->item_bias_state.assign(held_.bias_state().begin(), held_.bias_state().end());
   state->epochs_done = epochs_done_;
   state->rule = options_.rule;
   return state;
@@ -280,11 +355,11 @@ void SgdSolver::restore(const SolverState& saved) {
   user_factor_state_ = s.user_factor_state;
   user_bias_state_ = s.user_bias_state;
   held_ = ring_.empty_block(comm_.rank());
-  held_.factors = s.items.factors;
-  held_.bias = s.items.bias;
+  std::ranges::copy(s.items.factors, held_.factors().begin());
+  std::ranges::copy(s.items.bias, held_.bias().begin());
   if (slots_ > 0) {
-    held_.factor_state = s.item_factor_state;
-    held_.bias_state = s.item_bias_state;
+    std::ranges::copy(s.item_factor_state, held_.factor_state().begin());
+    std::ranges::copy(s.item_bias_state, held_.bias_state().begin());
   }
   epochs_done_ = s.epochs_done;
 }

@@ -4,6 +4,10 @@
 // its block to the rank before it and takes the one of the rank after it,
 // so in sub-epoch s rank p holds block (p + s) mod P, and after P moves
 // every block is back on its owner.
+//
+// A block is one array (factors, biases, then their sums), so a move is one
+// MPI_Sendrecv straight from it into the ring's spare array, and the two
+// arrays then trade places: nothing is packed or unpacked.
 #pragma once
 
 #include <cstdint>
@@ -15,14 +19,48 @@
 namespace dmf::solvers::sgd {
 
 /// One item block's rows: global rows [first_row, first_row + rows).
-struct ItemBlock {
+class ItemBlock {
+ public:
+  ItemBlock() = default;
+
   int index = 0;  // which block (= its owner rank)
   std::uint32_t first_row = 0;
   std::uint32_t rows = 0;
-  std::vector<float> factors;       // rows × k
-  std::vector<float> bias;          // rows
-  std::vector<float> factor_state;  // rows × state width, or empty (no adagrad)
-  std::vector<float> bias_state;    // rows, or empty
+
+  /// rows × k factors.
+  [[nodiscard]] std::span<float> factors() noexcept { return part(0, rows * k_); }
+  [[nodiscard]] std::span<const float> factors() const noexcept { return part(0, rows * k_); }
+  /// One bias per row.
+  [[nodiscard]] std::span<float> bias() noexcept { return part(rows * k_, rows); }
+  [[nodiscard]] std::span<const float> bias() const noexcept { return part(rows * k_, rows); }
+  /// The factors' adagrad sums, rows × state width (empty without the state).
+  [[nodiscard]] std::span<float> factor_state() noexcept {
+    return part(rows * (k_ + 1), rows * state_width_);
+  }
+  [[nodiscard]] std::span<const float> factor_state() const noexcept {
+    return part(rows * (k_ + 1), rows * state_width_);
+  }
+  /// The biases' adagrad sums, one per row (empty without the state).
+  [[nodiscard]] std::span<float> bias_state() noexcept {
+    return part(rows * (k_ + 1 + state_width_), with_state() ? rows : 0);
+  }
+  [[nodiscard]] std::span<const float> bias_state() const noexcept {
+    return part(rows * (k_ + 1 + state_width_), with_state() ? rows : 0);
+  }
+  [[nodiscard]] bool with_state() const noexcept { return state_width_ > 0; }
+
+ private:
+  friend class ItemRing;
+  [[nodiscard]] std::span<float> part(std::size_t at, std::size_t n) noexcept {
+    return std::span<float>(values_).subspan(at, n);
+  }
+  [[nodiscard]] std::span<const float> part(std::size_t at, std::size_t n) const noexcept {
+    return std::span<const float>(values_).subspan(at, n);
+  }
+
+  std::size_t k_ = 0;
+  std::size_t state_width_ = 0;  // 0: no sums (and none for the biases)
+  std::vector<float> values_;    // [factors | bias | factor sums | bias sums]
 };
 
 class ItemRing {
@@ -32,13 +70,13 @@ class ItemRing {
   /// (0: none, and none for the biases either; else one per bias too).
   ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k, int state_width);
 
-  /// An empty block shaped as block `index` (zero everywhere).
-  [[nodiscard]] ItemBlock empty_block(int index) const;
+  /// A block shaped as block `index` (zero everywhere), with the sums when
+  /// `with_state` and the ring has them.
+  [[nodiscard]] ItemBlock empty_block(int index, bool with_state = true) const;
   /// Collective: `block` goes to rank − 1 and is replaced by the block of
-  /// rank + 1 (nothing moves on one rank). With `with_state` false only the
-  /// factors and biases move (the blocks' sums then are left empty).
-  /// Returns the bytes sent.
-  std::uint64_t shift(ItemBlock& block, bool with_state);
+  /// rank + 1 (nothing moves on one rank); every rank's block must have the
+  /// state or none must. Returns the bytes sent.
+  std::uint64_t shift(ItemBlock& block);
 
   [[nodiscard]] std::span<const std::uint32_t> item_starts() const noexcept { return item_starts_; }
 
@@ -47,7 +85,7 @@ class ItemRing {
   std::vector<std::uint32_t> item_starts_;
   int k_ = 0;
   int state_width_ = 0;
-  std::vector<float> send_, receive_;
+  std::vector<float> spare_;  // what the next block arrives in
 };
 
 }  // namespace dmf::solvers::sgd
