@@ -1,0 +1,129 @@
+// gd's full-batch pass over one user's ratings (solvers/gd/user_pass) against
+// the terms added one rating at a time (residual_fused, add_rating_terms'
+// order): bit for bit, for ranks with and without a compiled-in width, rows
+// shorter than the 16 lanes, runs of consecutive items and gaps, ragged tails.
+#include "dmf/solvers/gd/user_pass.hpp"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "dmf/solvers/gradient_terms.hpp"
+
+namespace dmf::solvers {
+namespace {
+
+struct Reference {
+  std::vector<double> user;   // k + 2
+  std::vector<double> items;  // items × (k + 2)
+  double squares = 0.0;
+};
+
+/// The pass written one rating at a time, in rating order.
+Reference reference_pass(std::size_t k, const std::vector<float>& q, const std::vector<float>& bq,
+                         const UserPassRow& row) {
+  const std::size_t n_items = bq.size();
+  Reference out{std::vector<double>(k + 2, 0.0), std::vector<double>(n_items * (k + 2), 0.0), 0.0};
+  for (std::size_t j = 0; j < row.items.size(); ++j) {
+    const std::uint32_t i = row.items[j];
+    const std::span<const float> qi(q.data() + std::size_t{i} * k, k);
+    const float e = residual_fused(row.values[j], row.mu, row.bias, bq[i], row.p, qi);
+    out.squares += static_cast<double>(e) * static_cast<double>(e);
+    add_rating_terms<float>(out.user, e, qi);
+    add_rating_terms<float>(std::span(out.items).subspan(std::size_t{i} * (k + 2), k + 2), e,
+                            row.p);
+  }
+  return out;
+}
+
+bool same_bits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+/// Items for a user of `n` ratings out of `n_items`: runs of consecutive
+/// items broken by gaps, ascending.
+std::vector<std::uint32_t> pick_items(std::size_t n, std::size_t n_items, int gap_every,
+                                      std::mt19937& random) {
+  std::vector<std::uint32_t> items;
+  auto next = static_cast<std::uint32_t>(random() % 3);
+  for (std::size_t j = 0; j < n; ++j) {
+    if (gap_every > 0 && j > 0 && j % static_cast<std::size_t>(gap_every) == 0) {
+      next += static_cast<std::uint32_t>(1 + random() % 4);
+    }
+    items.push_back(next++);
+  }
+  EXPECT_LE(items.back(), n_items - 1);
+  return items;
+}
+
+TEST(GdUserPass, EveryResidualSumAndItemTermIsTheOneRatingAtATimeBits) {
+  std::mt19937 random(11);
+  std::normal_distribution<float> normal(0.0F, 0.4F);
+  // 8, 10, 16, 20, 32 have compiled-in ranks; 3, 13, 33, 70 do not (their
+  // padded rows of 8, 16, 40 lanes do, 72 not).
+  for (const std::size_t k : {3U, 8U, 10U, 13U, 16U, 20U, 32U, 33U, 70U}) {
+    const std::size_t n_items = 300;
+    std::vector<float> q(n_items * k), bq(n_items);
+    for (auto& x : q) x = normal(random);
+    for (auto& x : bq) x = normal(random);
+    ItemTable table;
+    table.assign(k, q, bq);
+    ASSERT_EQ(table.width % 8, 0U);
+    ASSERT_GE(table.width, k + 2);
+    // Ratings shorter than, as long as and longer than the 16 lanes, with
+    // and without ragged tails, all consecutive or with gaps every few.
+    for (const std::size_t n : {1U, 5U, 15U, 16U, 17U, 31U, 32U, 40U, 100U}) {
+      for (const int gap_every : {0, 3, 16, 20}) {
+        SCOPED_TRACE(testing::Message() << "k " << k << " n " << n << " gap every " << gap_every);
+        const auto items = pick_items(n, n_items, gap_every, random);
+        std::vector<float> values(n), p(k);
+        for (auto& x : values) x = 3.0F + normal(random);
+        for (auto& x : p) x = normal(random);
+        UserPassRow row;
+        row.mu = 3.1F;
+        row.bias = normal(random);
+        row.p = p;
+        row.items = items;
+        row.values = values;
+        // Each item's sums start from earlier users' values.
+        std::vector<double> start(n_items * (k + 2));
+        for (auto& x : start) x = normal(random);
+        Reference want = reference_pass(k, q, bq, row);
+        // The pass's item rows: slot[i] = the item's place among `items`'
+        // distinct ones, reversed, to show the slot is followed.
+        std::vector<std::uint32_t> slot(n_items, 0);
+        for (std::size_t j = 0; j < n; ++j) slot[items[j]] = static_cast<std::uint32_t>(n - 1 - j);
+        AlignedDoubles item_acc(n * table.width, 0.0);
+        for (std::size_t j = 0; j < n; ++j) {
+          for (std::size_t f = 0; f <= k; ++f) {
+            const double s = start[items[j] * (k + 2) + f];
+            item_acc[slot[items[j]] * table.width + f] = s;
+          }
+        }
+        std::vector<double> user(k + 2, -1.0);
+        UserPassScratch scratch;
+        const double squares = user_pass(table, row, slot.data(), item_acc.data(), user, scratch);
+        EXPECT_TRUE(same_bits(squares, want.squares)) << squares << " vs " << want.squares;
+        std::size_t wrong_user = 0, wrong_items = 0;
+        for (std::size_t f = 0; f < k + 2; ++f) wrong_user += !same_bits(user[f], want.user[f]);
+        for (std::size_t j = 0; j < n; ++j) {
+          // One rating per item in a user's row: the pass's sum is start +
+          // the term, the reference's 0 + the term (exact).
+          for (std::size_t f = 0; f <= k; ++f) {
+            const double s = start[items[j] * (k + 2) + f] + want.items[items[j] * (k + 2) + f];
+            wrong_items += !same_bits(item_acc[slot[items[j]] * table.width + f], s);
+          }
+        }
+        EXPECT_EQ(wrong_user, 0U);
+        EXPECT_EQ(wrong_items, 0U);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dmf::solvers
