@@ -6,6 +6,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "dmf/core/error.hpp"
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -19,6 +21,8 @@ using ResidualLanes = float __attribute__((vector_size(kResidualLanes * sizeof(f
 /// Lanes of the terms' sums: a padded row is whole vectors of these.
 constexpr std::size_t kSumLanes = 8;
 using SumLanes = double __attribute__((vector_size(kSumLanes * sizeof(double))));
+/// The residual lanes in double.
+using ResidualDoubles = double __attribute__((vector_size(kResidualLanes * sizeof(double))));
 
 ResidualLanes load_lanes(const float* x) noexcept {
   ResidualLanes v;
@@ -64,14 +68,15 @@ bool consecutive(const std::uint32_t* items) noexcept {
   return items[kResidualLanes - 1] - items[0] == kResidualLanes - 1;
 }
 
-/// Every rating's residual into `e`, kResidualLanes at a time where their
+/// Every rating's −2e (the factor of its terms, exact in double) into `m`,
+/// its residual e computed kResidualLanes at a time where their
 /// items are consecutive (each lane the chain of residual_fused, so the same
 /// bits), one at a time elsewhere. A row of n ≥ kResidualLanes ends with the
 /// last kResidualLanes ratings, overlapping the chunk before (the same values
 /// again). K is k when fixed at compile time (the broadcasts of p then stay
 /// in registers), else 0.
 template <std::size_t K>
-void residuals_of(const ItemTable& table, const UserPassRow& row, float* e) noexcept {
+void residuals_of(const ItemTable& table, const UserPassRow& row, double* m) noexcept {
   const std::size_t n = row.items.size();
   const std::size_t k = K == 0 ? table.k : K;
   const std::size_t stride = table.items;
@@ -83,8 +88,9 @@ void residuals_of(const ItemTable& table, const UserPassRow& row, float* e) noex
   const float base = row.mu + row.bias;
   const auto one = [&](std::size_t j) {
     const std::uint32_t i = items[j];
-    e[j] = residual_fused(values[j], row.mu, row.bias, item_bias[i], row.p,
-                          table.factors.subspan(std::size_t{i} * k, k));
+    m[j] =
+        -2.0 * static_cast<double>(residual_fused(values[j], row.mu, row.bias, item_bias[i], row.p,
+                                                  table.factors.subspan(std::size_t{i} * k, k)));
   };
   const auto chunk = [&](std::size_t j) {
     if (!consecutive(items + j)) {
@@ -96,9 +102,10 @@ void residuals_of(const ItemTable& table, const UserPassRow& row, float* e) noex
     for (std::size_t f = 0; f < k; ++f) {
       dot = fused_multiply_add(broadcast(p[f]), load_lanes(column + f * stride), dot);
     }
-    const ResidualLanes out =
+    const ResidualLanes e =
         load_lanes(values + j) - ((base + load_lanes(item_bias + items[j])) + dot);
-    std::memcpy(e + j, &out, sizeof out);
+    const ResidualDoubles out = -2.0 * __builtin_convertvector(e, ResidualDoubles);
+    std::memcpy(m + j, &out, sizeof out);
   };
   if (n < kResidualLanes) {
     for (std::size_t j = 0; j < n; ++j) one(j);
@@ -109,51 +116,70 @@ void residuals_of(const ItemTable& table, const UserPassRow& row, float* e) noex
   if (j < n) chunk(n - kResidualLanes);
 }
 
-/// The terms of every rating from its residual, in rating order: the
-/// user's Σ −2e q and Σ −2e into user_acc[0..k], each item's into its row of
-/// `item_acc`; returns Σ e². V is the padded row's vectors when fixed at
-/// compile time (the sums then stay in registers), else 0 and the sums and
-/// the user's padded row are in `sums_memory` / `row_memory` (table.width).
-template <std::size_t V>
-double add_terms(const ItemTable& table, const UserPassRow& row, const float* e,
-                 const std::uint32_t* slot, double* item_acc, double* user_acc, double* sums_memory,
-                 double* row_memory) noexcept {
+/// The terms of every rating of a group of G users with the same items from
+/// its −2e (steps[g * stride + j] for user g's rating j), in rating order,
+/// users in group order at each item: user g's Σ −2e q and Σ −2e into
+/// user_acc[g (k + 2) + 0..k], each item's into its row of `item_acc`, and
+/// Σ e² into squares[g] (as Σ (−2e)² / 4: every partial sum is 4 times that
+/// of Σ e², exactly, as scaling by 4 commutes with rounding while nothing
+/// overflows or goes subnormal, which squares of floats in double cannot).
+/// The G users' sums are G independent chains, which keeps the adder busy
+/// where one user's chain would wait on each addition. V is the padded
+/// row's vectors when fixed at compile time (the sums then stay in
+/// registers), else 0 and the sums and the users' padded rows are in
+/// `sums_memory` / `rows_memory` (G × table.width).
+template <std::size_t G, std::size_t V>
+void add_terms(const ItemTable& table, std::span<const UserPassRow> rows, const double* steps,
+               std::size_t stride, const std::uint32_t* slot, double* item_acc, double* user_acc,
+               double* squares_out, double* sums_memory, double* rows_memory) noexcept {
   const std::size_t vectors = V == 0 ? table.width / kSumLanes : V;
   const std::size_t width = vectors * kSumLanes;
   const std::size_t k = table.k;
-  std::array<double, V == 0 ? 1 : V * kSumLanes> sums_local{}, row_local{};
+  std::array<double, V == 0 ? 1 : G * V * kSumLanes> sums_local{}, rows_local{};
   double* const sums = V == 0 ? sums_memory : sums_local.data();
-  double* const p = V == 0 ? row_memory : row_local.data();
-  std::fill(sums, sums + width, 0.0);
-  std::fill(p, p + width, 0.0);
-  for (std::size_t f = 0; f < k; ++f) p[f] = static_cast<double>(row.p[f]);
-  p[k] = 1.0;  // the bias term −2e · 1
-  double squares = 0.0;
-  const std::size_t n = row.items.size();
-  const std::uint32_t* const items = row.items.data();
+  double* const p = V == 0 ? rows_memory : rows_local.data();
+  std::fill(sums, sums + G * width, 0.0);
+  std::fill(p, p + G * width, 0.0);
+  for (std::size_t g = 0; g < G; ++g) {
+    for (std::size_t f = 0; f < k; ++f) p[g * width + f] = static_cast<double>(rows[g].p[f]);
+    p[g * width + k] = 1.0;  // the bias term −2e · 1
+  }
+  std::array<double, G> squares{};
+  const std::size_t n = rows[0].items.size();
+  const std::uint32_t* const items = rows[0].items.data();
   const double* const padded = table.padded.data();
   for (std::size_t j = 0; j < n; ++j) {
-    const auto ej = static_cast<double>(e[j]);
-    squares += ej * ej;
-    const double m = -2.0 * ej;
+    std::array<double, G> m;
+    for (std::size_t g = 0; g < G; ++g) {
+      m[g] = steps[g * stride + j];
+      squares[g] += m[g] * m[g];
+    }
     const std::uint32_t i = items[j];
     const double* const q = padded + std::size_t{i} * width;
     double* const item = item_acc + std::size_t{slot[i]} * width;
     for (std::size_t v = 0; v < vectors; ++v) {
       const std::size_t at = v * kSumLanes;
-      store_sums(sums + at, load_sums(sums + at) + m * load_sums(q + at));
-      store_sums(item + at, load_sums(item + at) + m * load_sums(p + at));
+      const SumLanes qv = load_sums(q + at);
+      SumLanes iv = load_sums(item + at);
+      for (std::size_t g = 0; g < G; ++g) {
+        double* const sum = sums + g * width + at;
+        store_sums(sum, load_sums(sum) + m[g] * qv);
+        iv += m[g] * load_sums(p + g * width + at);
+      }
+      store_sums(item + at, iv);
     }
   }
-  std::copy(sums, sums + k + 1, user_acc);
-  return squares;
+  for (std::size_t g = 0; g < G; ++g) {
+    std::copy(sums + g * width, sums + g * width + k + 1, user_acc + g * (k + 2));
+    squares_out[g] = 0.25 * squares[g];
+  }
 }
 
 /// Calls body(std::integral_constant<std::size_t, V>) with V the padded
 /// row's vectors for the ranks up to 38 (k = 8, 10, 16, 20, 32 among them:
 /// the sums then stay in registers), else V = 0 (at run time).
 template <class Body>
-double with_sum_vectors(std::size_t width, Body&& body) {
+void with_sum_vectors(std::size_t width, Body&& body) {
   switch (width / kSumLanes) {
     case 1:
       return body(std::integral_constant<std::size_t, 1>{});
@@ -212,23 +238,47 @@ void ItemTable::assign(std::size_t rank, std::span<const float> factors_in,
   }
 }
 
-double user_pass(const ItemTable& table, const UserPassRow& row, const std::uint32_t* slot,
-                 double* item_acc, std::span<double> user_acc, UserPassScratch& scratch) {
-  const std::size_t n = row.items.size();
+void users_pass(const ItemTable& table, std::span<const UserPassRow> rows,
+                const std::uint32_t* slot, double* item_acc, std::span<double> user_acc,
+                std::span<double> squares, UserPassScratch& scratch) {
+  DMF_CHECK(!rows.empty() && rows.size() <= kUserPassGroup &&
+                user_acc.size() == rows.size() * (table.k + 2) && squares.size() == rows.size(),
+            "gd: a pass over {} users with {} sums and {} squares", rows.size(), user_acc.size(),
+            squares.size());
+  const std::size_t n = rows[0].items.size();
   const std::size_t k = table.k;
-  if (scratch.residuals.size() < n) scratch.residuals.resize(n);
-  scratch.sums.resize(table.width);
-  scratch.row.resize(table.width);
+  const std::size_t group = rows.size();
+  if (scratch.steps.size() < group * n) scratch.steps.resize(group * n);
+  scratch.sums.resize(group * table.width);
+  scratch.row.resize(group * table.width);
   with_residual_rank(k, [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
-    residuals_of<K>(table, row, scratch.residuals.data());
+    for (std::size_t g = 0; g < group; ++g) {
+      residuals_of<K>(table, rows[g], scratch.steps.data() + g * n);
+    }
   });
-  const double squares =
-      with_sum_vectors(table.width, [&]<std::size_t V>(std::integral_constant<std::size_t, V>) {
-        return add_terms<V>(table, row, scratch.residuals.data(), slot, item_acc, user_acc.data(),
-                            scratch.sums.data(), scratch.row.data());
-      });
-  user_acc[k + 1] = static_cast<double>(n);  // Σ 1: exact
-  return squares;
+  const auto terms = [&]<std::size_t G>(std::integral_constant<std::size_t, G>) {
+    with_sum_vectors(table.width, [&]<std::size_t V>(std::integral_constant<std::size_t, V>) {
+      add_terms<G, V>(table, rows, scratch.steps.data(), n, slot, item_acc, user_acc.data(),
+                      squares.data(), scratch.sums.data(), scratch.row.data());
+    });
+  };
+  switch (group) {
+    case 1:
+      terms(std::integral_constant<std::size_t, 1>{});
+      break;
+    case 2:
+      terms(std::integral_constant<std::size_t, 2>{});
+      break;
+    case 3:
+      terms(std::integral_constant<std::size_t, 3>{});
+      break;
+    default:
+      terms(std::integral_constant<std::size_t, kUserPassGroup>{});
+      break;
+  }
+  for (std::size_t g = 0; g < group; ++g) {
+    user_acc[g * (k + 2) + k + 1] = static_cast<double>(n);  // Σ 1: exact
+  }
 }
 
 }  // namespace dmf::solvers

@@ -1,7 +1,8 @@
-// gd's full-batch pass over one user's ratings (solvers/gd/user_pass) against
-// the terms added one rating at a time (residual_fused, add_rating_terms'
-// order): bit for bit, for ranks with and without a compiled-in width, rows
-// shorter than the 16 lanes, runs of consecutive items and gaps, ragged tails.
+// gd's full-batch pass over a group of users (solvers/gd/user_pass) against
+// the terms added one rating at a time, one user after the other
+// (residual_fused, add_rating_terms' order): bit for bit, for ranks with and
+// without a compiled-in width, rows shorter than the 16 lanes, runs of
+// consecutive items and gaps, ragged tails, groups of 1 to 4 users.
 #include "dmf/solvers/gd/user_pass.hpp"
 
 #include <gtest/gtest.h>
@@ -18,23 +19,22 @@ namespace dmf::solvers {
 namespace {
 
 struct Reference {
-  std::vector<double> user;   // k + 2
-  std::vector<double> items;  // items × (k + 2)
+  std::vector<double> user;  // k + 2
   double squares = 0.0;
 };
 
-/// The pass written one rating at a time, in rating order.
+/// The pass written one rating at a time, in rating order, adding the item
+/// terms to `item_sums` (items × (k + 2)).
 Reference reference_pass(std::size_t k, const std::vector<float>& q, const std::vector<float>& bq,
-                         const UserPassRow& row) {
-  const std::size_t n_items = bq.size();
-  Reference out{std::vector<double>(k + 2, 0.0), std::vector<double>(n_items * (k + 2), 0.0), 0.0};
+                         const UserPassRow& row, std::vector<double>& item_sums) {
+  Reference out{std::vector<double>(k + 2, 0.0), 0.0};
   for (std::size_t j = 0; j < row.items.size(); ++j) {
     const std::uint32_t i = row.items[j];
     const std::span<const float> qi(q.data() + std::size_t{i} * k, k);
     const float e = residual_fused(row.values[j], row.mu, row.bias, bq[i], row.p, qi);
     out.squares += static_cast<double>(e) * static_cast<double>(e);
     add_rating_terms<float>(out.user, e, qi);
-    add_rating_terms<float>(std::span(out.items).subspan(std::size_t{i} * (k + 2), k + 2), e,
+    add_rating_terms<float>(std::span(item_sums).subspan(std::size_t{i} * (k + 2), k + 2), e,
                             row.p);
   }
   return out;
@@ -80,46 +80,59 @@ TEST(GdUserPass, EveryResidualSumAndItemTermIsTheOneRatingAtATimeBits) {
       for (const int gap_every : {0, 3, 16, 20}) {
         SCOPED_TRACE(testing::Message() << "k " << k << " n " << n << " gap every " << gap_every);
         const auto items = pick_items(n, n_items, gap_every, random);
-        std::vector<float> values(n), p(k);
-        for (auto& x : values) x = 3.0F + normal(random);
-        for (auto& x : p) x = normal(random);
-        UserPassRow row;
-        row.mu = 3.1F;
-        row.bias = normal(random);
-        row.p = p;
-        row.items = items;
-        row.values = values;
         // Each item's sums start from earlier users' values.
         std::vector<double> start(n_items * (k + 2));
         for (auto& x : start) x = normal(random);
-        Reference want = reference_pass(k, q, bq, row);
-        // The pass's item rows: slot[i] = the item's place among `items`'
-        // distinct ones, reversed, to show the slot is followed.
+        // The pass's item rows: slot[i] = the item's place among `items`,
+        // reversed, to show the slot is followed.
         std::vector<std::uint32_t> slot(n_items, 0);
         for (std::size_t j = 0; j < n; ++j) slot[items[j]] = static_cast<std::uint32_t>(n - 1 - j);
-        AlignedDoubles item_acc(n * table.width, 0.0);
-        for (std::size_t j = 0; j < n; ++j) {
-          for (std::size_t f = 0; f <= k; ++f) {
-            const double s = start[items[j] * (k + 2) + f];
-            item_acc[slot[items[j]] * table.width + f] = s;
+        // Groups of 1 to 4 users with these items, each against the same
+        // users one at a time.
+        for (std::size_t group = 1; group <= kUserPassGroup; ++group) {
+          SCOPED_TRACE(testing::Message() << "group " << group);
+          std::vector<std::vector<float>> values(group, std::vector<float>(n)),
+              p(group, std::vector<float>(k));
+          std::vector<UserPassRow> rows(group);
+          std::vector<double> want_items = start;
+          std::vector<Reference> want;
+          for (std::size_t g = 0; g < group; ++g) {
+            for (auto& x : values[g]) x = 3.0F + normal(random);
+            for (auto& x : p[g]) x = normal(random);
+            rows[g].mu = 3.1F;
+            rows[g].bias = normal(random);
+            rows[g].p = p[g];
+            rows[g].items = items;
+            rows[g].values = values[g];
+            want.push_back(reference_pass(k, q, bq, rows[g], want_items));
           }
-        }
-        std::vector<double> user(k + 2, -1.0);
-        UserPassScratch scratch;
-        const double squares = user_pass(table, row, slot.data(), item_acc.data(), user, scratch);
-        EXPECT_TRUE(same_bits(squares, want.squares)) << squares << " vs " << want.squares;
-        std::size_t wrong_user = 0, wrong_items = 0;
-        for (std::size_t f = 0; f < k + 2; ++f) wrong_user += !same_bits(user[f], want.user[f]);
-        for (std::size_t j = 0; j < n; ++j) {
-          // One rating per item in a user's row: the pass's sum is start +
-          // the term, the reference's 0 + the term (exact).
-          for (std::size_t f = 0; f <= k; ++f) {
-            const double s = start[items[j] * (k + 2) + f] + want.items[items[j] * (k + 2) + f];
-            wrong_items += !same_bits(item_acc[slot[items[j]] * table.width + f], s);
+          AlignedDoubles item_acc(n * table.width, 0.0);
+          for (std::size_t j = 0; j < n; ++j) {
+            for (std::size_t f = 0; f <= k; ++f) {
+              item_acc[slot[items[j]] * table.width + f] = start[items[j] * (k + 2) + f];
+            }
           }
+          std::vector<double> user(group * (k + 2), -1.0), squares(group, -1.0);
+          UserPassScratch scratch;
+          users_pass(table, rows, slot.data(), item_acc.data(), user, squares, scratch);
+          std::size_t wrong_user = 0, wrong_items = 0, wrong_squares = 0;
+          for (std::size_t g = 0; g < group; ++g) {
+            wrong_squares += !same_bits(squares[g], want[g].squares);
+            for (std::size_t f = 0; f < k + 2; ++f) {
+              wrong_user += !same_bits(user[g * (k + 2) + f], want[g].user[f]);
+            }
+          }
+          // Lanes 0..k: Σ −2e p and Σ −2e (the count is the solver's).
+          for (std::size_t j = 0; j < n; ++j) {
+            for (std::size_t f = 0; f <= k; ++f) {
+              wrong_items += !same_bits(item_acc[slot[items[j]] * table.width + f],
+                                        want_items[items[j] * (k + 2) + f]);
+            }
+          }
+          EXPECT_EQ(wrong_squares, 0U);
+          EXPECT_EQ(wrong_user, 0U);
+          EXPECT_EQ(wrong_items, 0U);
         }
-        EXPECT_EQ(wrong_user, 0U);
-        EXPECT_EQ(wrong_items, 0U);
       }
     }
   }

@@ -70,17 +70,24 @@ struct UserPassRow {
 
 /// The pass's work arrays, reused from user to user.
 struct UserPassScratch {
-  std::vector<float> residuals;  // the user's e, by rating
-  std::vector<double> sums;      // its sums and row, padded, when k has no fixed width
+  std::vector<double> steps;  // the user's −2e, by rating
+  std::vector<double> sums;   // its sums and row, padded, when k has no fixed width
   std::vector<double> row;
 };
 
-/// The pass over one user's ratings (above). Adds each rating's item terms to
-/// the row of `item_acc` (ItemTable::width lanes per row: Σ −2e p, Σ −2e in
-/// lane k; lanes from k + 1 on untouched) at slot[item]; writes the user's
-/// sums (Σ −2e q, Σ −2e, n: k + 2 values) into `user_acc`; returns Σ e² (in
-/// double, rating order).
-double user_pass(const ItemTable& table, const UserPassRow& row, const std::uint32_t* slot,
-                 double* item_acc, std::span<double> user_acc, UserPassScratch& scratch);
+/// Users whose terms one pass sums together (users_pass).
+inline constexpr std::size_t kUserPassGroup = 4;
+
+/// The pass (above) over 1 to kUserPassGroup users with the same items (a
+/// dense table's users, say), in order: each user's sums (Σ −2e q, Σ −2e,
+/// n: k + 2 values) into user_acc (k + 2 per user), Σ e² (in double,
+/// rating order) into squares (one per user), and each rating's item terms
+/// added to the row of `item_acc` (ItemTable::width lanes per row: Σ −2e p,
+/// Σ −2e in lane k; lanes from k + 1 on untouched) at slot[item], the
+/// users' terms in their order. The same bits as one user at a time; a
+/// group only runs their independent sums side by side.
+void users_pass(const ItemTable& table, std::span<const UserPassRow> rows,
+                const std::uint32_t* slot, double* item_acc, std::span<double> user_acc,
+                std::span<double> squares, UserPassScratch& scratch);
 
 }  // namespace dmf::solvers
