@@ -541,35 +541,22 @@ double GdSolver::full_batch_pass() {
   padded_item_sums_.assign(items * width, 0.0);
   user_sums_.resize(std::size_t{csr.rows()} * (k + 2));
   per_user_error_.assign(csr.rows(), 0.0);
-  // Users in groups of consecutive rows with the same items (every user of
-  // a dense table), whose sums the pass runs side by side.
-  const auto same_items = [&](std::uint32_t a, std::uint32_t b) {
-    const auto x = csr.row_columns(a);
-    const auto y = csr.row_columns(b);
-    return std::ranges::equal(x, y);
-  };
+  if (pass_groups_.empty()) group_users();
   std::array<UserPassRow, kUserPassGroup> rows;
-  for (std::uint32_t u = 0; u < csr.rows();) {
-    if (csr.degree(u) == 0) {
-      ++u;
-      continue;
-    }
-    std::uint32_t group = 0;
-    while (group < kUserPassGroup && u + group < csr.rows() &&
-           (group == 0 || same_items(u, u + group))) {
-      const std::uint32_t v = u + group;
-      UserPassRow& row = rows[group++];
+  for (const auto& [first, group] : pass_groups_) {
+    for (std::uint32_t g = 0; g < group; ++g) {
+      const std::uint32_t u = first + g;
+      UserPassRow& row = rows[g];
       row.mu = static_cast<float>(model_.mu);
-      row.bias = users_.rows.bias[v];
-      row.p = users_.rows.row(v);
-      row.items = csr.row_columns(v);
-      row.values = std::span(csr.values).subspan(csr.offsets[v], csr.degree(v));
+      row.bias = users_.rows.bias[u];
+      row.p = users_.rows.row(u);
+      row.items = csr.row_columns(u);
+      row.values = std::span(csr.values).subspan(csr.offsets[u], csr.degree(u));
     }
     users_pass(item_table_, std::span(rows).first(group), item_slot_.data(),
                padded_item_sums_.data(),
-               std::span(user_sums_).subspan(std::size_t{u} * (k + 2), group * (k + 2)),
-               std::span(per_user_error_).subspan(u, group), pass_scratch_);
-    u += group;
+               std::span(user_sums_).subspan(std::size_t{first} * (k + 2), group * (k + 2)),
+               std::span(per_user_error_).subspan(first, group), pass_scratch_);
   }
   // The items' sums in the allreduce's rows of k + 2, with their counts.
   item_values_.resize(items * (k + 2));
@@ -580,6 +567,26 @@ double GdSolver::full_batch_pass() {
   }
   sums_current_ = true;
   return total_squared_error();
+}
+
+void GdSolver::group_users() {
+  // Consecutive rows with the same items (every user of a dense table), up
+  // to kUserPassGroup: the pass runs their sums side by side.
+  const data::SparseBlock& csr = data_.by_user;
+  pass_groups_.clear();
+  for (std::uint32_t u = 0; u < csr.rows();) {
+    if (csr.degree(u) == 0) {
+      ++u;
+      continue;
+    }
+    std::uint32_t group = 1;
+    while (group < kUserPassGroup && u + group < csr.rows() &&
+           std::ranges::equal(csr.row_columns(u), csr.row_columns(u + group))) {
+      ++group;
+    }
+    pass_groups_.emplace_back(u, group);
+    u += group;
+  }
 }
 
 void GdSolver::step_full_batch_on_one_thread(double lr) {

@@ -68,47 +68,57 @@ bool consecutive(const std::uint32_t* items) noexcept {
   return items[kResidualLanes - 1] - items[0] == kResidualLanes - 1;
 }
 
-/// Every rating's −2e (the factor of its terms, exact in double) into `m`,
-/// its residual e computed kResidualLanes at a time where their
-/// items are consecutive (each lane the chain of residual_fused, so the same
-/// bits), one at a time elsewhere. A row of n ≥ kResidualLanes ends with the
-/// last kResidualLanes ratings, overlapping the chunk before (the same values
-/// again). K is k when fixed at compile time (the broadcasts of p then stay
-/// in registers), else 0.
-template <std::size_t K>
-void residuals_of(const ItemTable& table, const UserPassRow& row, double* m) noexcept {
-  const std::size_t n = row.items.size();
+/// Every rating's −2e (the factor of its terms, exact in double) of a group
+/// of G users with the same items into m[g * n + j] (user g, rating j), its
+/// residual e computed kResidualLanes at a time where their items are
+/// consecutive (each lane the chain of residual_fused, so the same bits; the
+/// G users share each load of the items' factors), one at a time elsewhere.
+/// A row of n ≥ kResidualLanes ends with the last kResidualLanes ratings,
+/// overlapping the chunk before (the same values again). K is k when fixed
+/// at compile time, else 0.
+template <std::size_t G, std::size_t K>
+void residuals_of(const ItemTable& table, std::span<const UserPassRow> rows, double* m) noexcept {
+  const std::size_t n = rows[0].items.size();
   const std::size_t k = K == 0 ? table.k : K;
   const std::size_t stride = table.items;
   const float* const transposed = table.transposed.data();
   const float* const item_bias = table.bias.data();
-  const float* const values = row.values.data();
-  const std::uint32_t* const items = row.items.data();
-  const float* const p = row.p.data();
-  const float base = row.mu + row.bias;
-  const auto one = [&](std::size_t j) {
+  const std::uint32_t* const items = rows[0].items.data();
+  const auto one = [&](std::size_t g, std::size_t j) {
+    const UserPassRow& row = rows[g];
     const std::uint32_t i = items[j];
-    m[j] =
-        -2.0 * static_cast<double>(residual_fused(values[j], row.mu, row.bias, item_bias[i], row.p,
-                                                  table.factors.subspan(std::size_t{i} * k, k)));
+    m[g * n + j] = -2.0 * static_cast<double>(
+                              residual_fused(row.values[j], row.mu, row.bias, item_bias[i], row.p,
+                                             table.factors.subspan(std::size_t{i} * k, k)));
   };
   const auto chunk = [&](std::size_t j) {
     if (!consecutive(items + j)) {
-      for (std::size_t l = 0; l < kResidualLanes; ++l) one(j + l);
+      for (std::size_t g = 0; g < G; ++g) {
+        for (std::size_t l = 0; l < kResidualLanes; ++l) one(g, j + l);
+      }
       return;
     }
     const float* const column = transposed + items[j];
-    ResidualLanes dot{};
+    std::array<ResidualLanes, G> dot{};
     for (std::size_t f = 0; f < k; ++f) {
-      dot = fused_multiply_add(broadcast(p[f]), load_lanes(column + f * stride), dot);
+      const ResidualLanes q = load_lanes(column + f * stride);
+      for (std::size_t g = 0; g < G; ++g) {
+        dot[g] = fused_multiply_add(broadcast(rows[g].p[f]), q, dot[g]);
+      }
     }
-    const ResidualLanes e =
-        load_lanes(values + j) - ((base + load_lanes(item_bias + items[j])) + dot);
-    const ResidualDoubles out = -2.0 * __builtin_convertvector(e, ResidualDoubles);
-    std::memcpy(m + j, &out, sizeof out);
+    const ResidualLanes bias = load_lanes(item_bias + items[j]);
+    for (std::size_t g = 0; g < G; ++g) {
+      const UserPassRow& row = rows[g];
+      const ResidualLanes e =
+          load_lanes(row.values.data() + j) - (((row.mu + row.bias) + bias) + dot[g]);
+      const ResidualDoubles out = -2.0 * __builtin_convertvector(e, ResidualDoubles);
+      std::memcpy(m + g * n + j, &out, sizeof out);
+    }
   };
   if (n < kResidualLanes) {
-    for (std::size_t j = 0; j < n; ++j) one(j);
+    for (std::size_t g = 0; g < G; ++g) {
+      for (std::size_t j = 0; j < n; ++j) one(g, j);
+    }
     return;
   }
   std::size_t j = 0;
@@ -251,12 +261,10 @@ void users_pass(const ItemTable& table, std::span<const UserPassRow> rows,
   if (scratch.steps.size() < group * n) scratch.steps.resize(group * n);
   scratch.sums.resize(group * table.width);
   scratch.row.resize(group * table.width);
-  with_residual_rank(k, [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
-    for (std::size_t g = 0; g < group; ++g) {
-      residuals_of<K>(table, rows[g], scratch.steps.data() + g * n);
-    }
-  });
   const auto terms = [&]<std::size_t G>(std::integral_constant<std::size_t, G>) {
+    with_residual_rank(k, [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+      residuals_of<G, K>(table, rows, scratch.steps.data());
+    });
     with_sum_vectors(table.width, [&]<std::size_t V>(std::integral_constant<std::size_t, V>) {
       add_terms<G, V>(table, rows, scratch.steps.data(), n, slot, item_acc, user_acc.data(),
                       squares.data(), scratch.sums.data(), scratch.row.data());

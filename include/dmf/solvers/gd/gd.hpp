@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "dmf/data/loader.hpp"
@@ -159,6 +160,8 @@ class GdSolver final : public Solver {
   /// step then applies without reading the ratings again (sums_current_
   /// until a step, restore or gradient_norm()). Returns Σ e².
   double full_batch_pass();
+  /// pass_groups_: the users with ratings in groups for users_pass.
+  void group_users();
   /// A full-batch step on the calling thread: the sums of the last
   /// full_batch_pass (made now if the rows have moved since), each user's
   /// update, the item sums over ranks, the items' updates. The bits of
@@ -198,6 +201,7 @@ class GdSolver final : public Solver {
   std::vector<std::uint32_t> item_rows_;
   ItemTable item_table_;  // the item rows as full_batch_pass reads them
   UserPassScratch pass_scratch_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pass_groups_;  // first user, users
   std::vector<double> user_sums_;         // per local user, k + 2: full_batch_pass's sums
   AlignedDoubles padded_item_sums_;       // per item of the step, ItemTable::width
   bool sums_current_ = false;             // while no step or restore has moved the rows
