@@ -228,6 +228,32 @@ TEST(Gd, FullBatchIsTheSameBitsOnOneThreadAndTwoAndAfterARestore) {
   }
 }
 
+TEST(Gd, ItemsOutOfOrderOnOneRankAreAnErrorOnEveryRank) {
+  // The full-batch pass reads a user's items as strictly ascending; a block
+  // that broke it on rank 0 only must stop every rank, not leave the others
+  // waiting in a collective.
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(20, 10, 0.6)),
+                                 data::LoadOptions{});
+  data::SparseBlock& csr = data.by_user;
+  if (comm.rank() == 0) {
+    for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+      if (csr.degree(u) < 2) continue;
+      std::swap(csr.columns[csr.offsets[u]], csr.columns[csr.offsets[u] + 1]);
+      break;
+    }
+  }
+  model::Model model = model::init_model(comm, data, 3, Biases::kBoth, 2, 0.5);
+  try {
+    GdSolver solver(comm, data, model, GdOptions{});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not in ascending item order"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(GdPlan, EveryRatingIsInOneBatchReadInBothSumOrders) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <optional>
+#include <string>
 #include <type_traits>
 
 #include <omp.h>
@@ -213,12 +215,18 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
 
   user_of_ = csr.row_of_entries();
   // full_batch_pass reads each user's items as strictly ascending
-  // (user_pass.hpp), as every block keeps them (data/sparse_block.hpp).
-  for (std::uint64_t pos = 1; pos < csr.nnz(); ++pos) {
-    DMF_CHECK(user_of_[pos] != user_of_[pos - 1] || csr.columns[pos - 1] < csr.columns[pos],
-              "gd: the ratings of local user row {} are not in ascending item order",
-              user_of_[pos]);
+  // (user_pass.hpp), as every block keeps them (data/sparse_block.hpp); an
+  // error on every rank if one is not.
+  std::optional<std::string> unordered;
+  for (std::uint64_t pos = 1; pos < csr.nnz() && !unordered; ++pos) {
+    if (user_of_[pos] == user_of_[pos - 1] && csr.columns[pos - 1] >= csr.columns[pos]) {
+      unordered = fmt::format(
+          "gd: internal error: the ratings of user row {} on rank {} are not in ascending item "
+          "order",
+          csr.first_row + user_of_[pos], comm.rank());
+    }
   }
+  comm.raise_if_any(unordered);
   item_slot_.assign(own.total_rows, 0);
   scratch_.assign(static_cast<std::size_t>(std::max(1, options_.threads)),
                   std::vector<double>(2 * static_cast<std::size_t>(model.k) + 2));
