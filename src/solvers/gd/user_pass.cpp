@@ -21,6 +21,8 @@ using ResidualLanes = float __attribute__((vector_size(kResidualLanes * sizeof(f
 /// Lanes of the terms' sums: a padded row is whole vectors of these.
 constexpr std::size_t kSumLanes = 8;
 using SumLanes = double __attribute__((vector_size(kSumLanes * sizeof(double))));
+/// A padded row's floats, 8 at a time.
+using SumFloats = float __attribute__((vector_size(kSumLanes * sizeof(float))));
 /// The residual lanes in double.
 using ResidualDoubles = double __attribute__((vector_size(kResidualLanes * sizeof(double))));
 
@@ -30,11 +32,20 @@ ResidualLanes load_lanes(const float* x) noexcept {
   return v;
 }
 
+/// 8 lanes of a padded row in double (from float: exact).
+SumLanes load_row(const float* x) noexcept {
+  SumFloats v;
+  std::memcpy(&v, x, sizeof v);
+  return __builtin_convertvector(v, SumLanes);
+}
+
 SumLanes load_sums(const double* x) noexcept {
   SumLanes v;
   std::memcpy(&v, x, sizeof v);
   return v;
 }
+
+SumLanes load_row(const double* x) noexcept { return load_sums(x); }
 
 void store_sums(double* x, SumLanes v) noexcept { std::memcpy(x, &v, sizeof v); }
 
@@ -87,9 +98,10 @@ void residuals_of(const ItemTable& table, std::span<const UserPassRow> rows, dou
   const auto one = [&](std::size_t g, std::size_t j) {
     const UserPassRow& row = rows[g];
     const std::uint32_t i = items[j];
-    m[g * n + j] = -2.0 * static_cast<double>(
-                              residual_fused(row.values[j], row.mu, row.bias, item_bias[i], row.p,
-                                             table.factors.subspan(std::size_t{i} * k, k)));
+    m[g * n + j] =
+        -2.0 * static_cast<double>(residual_fused(
+                   row.values[j], row.mu, row.bias, item_bias[i], row.p,
+                   std::span<const float>(table.padded).subspan(std::size_t{i} * table.width, k)));
   };
   const auto chunk = [&](std::size_t j) {
     if (!consecutive(items + j)) {
@@ -138,10 +150,11 @@ void residuals_of(const ItemTable& table, std::span<const UserPassRow> rows, dou
 /// row's vectors when fixed at compile time (the sums then stay in
 /// registers), else 0 and the sums and the users' padded rows are in
 /// `sums_memory` / `rows_memory` (G × table.width).
-template <std::size_t G, std::size_t V>
-void add_terms(const ItemTable& table, std::span<const UserPassRow> rows, const double* steps,
-               std::size_t stride, const std::uint32_t* slot, double* item_acc, double* user_acc,
-               double* squares_out, double* sums_memory, double* rows_memory) noexcept {
+template <std::size_t G, std::size_t V, class Row>
+void add_terms(const ItemTable& table, const Row* const padded, std::span<const UserPassRow> rows,
+               const double* steps, std::size_t stride, const std::uint32_t* slot, double* item_acc,
+               double* user_acc, double* squares_out, double* sums_memory,
+               double* rows_memory) noexcept {
   const std::size_t vectors = V == 0 ? table.width / kSumLanes : V;
   const std::size_t width = vectors * kSumLanes;
   const std::size_t k = table.k;
@@ -157,7 +170,6 @@ void add_terms(const ItemTable& table, std::span<const UserPassRow> rows, const 
   std::array<double, G> squares{};
   const std::size_t n = rows[0].items.size();
   const std::uint32_t* const items = rows[0].items.data();
-  const double* const padded = table.padded.data();
   for (std::size_t j = 0; j < n; ++j) {
     std::array<double, G> m;
     for (std::size_t g = 0; g < G; ++g) {
@@ -165,11 +177,11 @@ void add_terms(const ItemTable& table, std::span<const UserPassRow> rows, const 
       squares[g] += m[g] * m[g];
     }
     const std::uint32_t i = items[j];
-    const double* const q = padded + std::size_t{i} * width;
+    const Row* const q = padded + std::size_t{i} * width;
     double* const item = item_acc + std::size_t{slot[i]} * width;
     for (std::size_t v = 0; v < vectors; ++v) {
       const std::size_t at = v * kSumLanes;
-      const SumLanes qv = load_sums(q + at);
+      const SumLanes qv = load_row(q + at);
       SumLanes iv = load_sums(item + at);
       for (std::size_t g = 0; g < G; ++g) {
         double* const sum = sums + g * width + at;
@@ -228,24 +240,25 @@ void with_residual_rank(std::size_t k, Body&& body) {
 
 }  // namespace
 
-void ItemTable::assign(std::size_t rank, std::span<const float> factors_in,
+void ItemTable::assign(std::size_t rank, std::span<const float> factors,
                        std::span<const float> bias_in) {
   k = rank;
   items = bias_in.size();
   width = padded_width(k);
-  factors = factors_in;
   bias = bias_in;
   transposed.resize(k * items);
-  padded.assign(items * width, 0.0);
+  padded.assign(items * width, 0.0F);
   for (std::size_t i = 0; i < items; ++i) {
-    double* out = padded.data() + i * width;
+    float* out = padded.data() + i * width;
     for (std::size_t f = 0; f < k; ++f) {
       const float q = factors[i * k + f];
       transposed[f * items + i] = q;
-      out[f] = static_cast<double>(q);
+      out[f] = q;
     }
-    out[k] = 1.0;  // the bias term −2e · 1
+    out[k] = 1.0F;  // the bias term −2e · 1
   }
+  const bool small = static_cast<double>(items * width) * sizeof(double) <= kDoubleRowsBytes;
+  double_rows.assign(padded.begin(), small ? padded.end() : padded.begin());
 }
 
 void users_pass(const ItemTable& table, std::span<const UserPassRow> rows,
@@ -266,8 +279,14 @@ void users_pass(const ItemTable& table, std::span<const UserPassRow> rows,
       residuals_of<G, K>(table, rows, scratch.steps.data());
     });
     with_sum_vectors(table.width, [&]<std::size_t V>(std::integral_constant<std::size_t, V>) {
-      add_terms<G, V>(table, rows, scratch.steps.data(), n, slot, item_acc, user_acc.data(),
-                      squares.data(), scratch.sums.data(), scratch.row.data());
+      if (table.double_rows.empty()) {
+        add_terms<G, V>(table, table.padded.data(), rows, scratch.steps.data(), n, slot, item_acc,
+                        user_acc.data(), squares.data(), scratch.sums.data(), scratch.row.data());
+      } else {
+        add_terms<G, V>(table, table.double_rows.data(), rows, scratch.steps.data(), n, slot,
+                        item_acc, user_acc.data(), squares.data(), scratch.sums.data(),
+                        scratch.row.data());
+      }
     });
   };
   switch (group) {

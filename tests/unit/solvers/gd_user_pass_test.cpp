@@ -64,9 +64,21 @@ TEST(GdUserPass, EveryResidualSumAndItemTermIsTheOneRatingAtATimeBits) {
   std::mt19937 random(11);
   std::normal_distribution<float> normal(0.0F, 0.4F);
   // 8, 10, 16, 20, 32 have compiled-in ranks; 3, 13, 33, 70 do not (their
-  // padded rows of 8, 16, 40 lanes do, 72 not).
-  for (const std::size_t k : {3U, 8U, 10U, 13U, 16U, 20U, 32U, 33U, 70U}) {
-    const std::size_t n_items = 300;
+  // padded rows of 8, 16, 40 lanes do, 72 not). The pass reads the item
+  // rows in double where they fit ItemTable::kDoubleRowsBytes, else in
+  // float.
+  std::size_t float_tables = 0;
+  for (const auto& [k, n_items] : {std::pair<std::size_t, std::size_t>{3, 300},
+                                   {8, 300},
+                                   {10, 300},
+                                   {10, 3000},
+                                   {13, 300},
+                                   {16, 300},
+                                   {20, 300},
+                                   {20, 3000},
+                                   {32, 300},
+                                   {33, 300},
+                                   {70, 300}}) {
     std::vector<float> q(n_items * k), bq(n_items);
     for (auto& x : q) x = normal(random);
     for (auto& x : bq) x = normal(random);
@@ -74,6 +86,9 @@ TEST(GdUserPass, EveryResidualSumAndItemTermIsTheOneRatingAtATimeBits) {
     table.assign(k, q, bq);
     ASSERT_EQ(table.width % 8, 0U);
     ASSERT_GE(table.width, k + 2);
+    // 3000 items of k = 10 or 20 are too many to keep in double too: the
+    // pass reads their float rows.
+    float_tables += table.double_rows.empty();
     // Ratings shorter than, as long as and longer than the 16 lanes, with
     // and without ragged tails, all consecutive or with gaps every few.
     for (const std::size_t n : {1U, 5U, 15U, 16U, 17U, 31U, 32U, 40U, 100U}) {
@@ -136,6 +151,7 @@ TEST(GdUserPass, EveryResidualSumAndItemTermIsTheOneRatingAtATimeBits) {
       }
     }
   }
+  EXPECT_EQ(float_tables, 2U);
 }
 
 }  // namespace

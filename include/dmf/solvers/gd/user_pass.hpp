@@ -26,6 +26,7 @@ namespace dmf::solvers {
 /// Doubles on 64-byte boundaries (Eigen's widest alignment): a padded row of
 /// 8 doubles is then one cache line, never split between two.
 using AlignedDoubles = std::vector<double, Eigen::aligned_allocator<double>>;
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
 /// r − (((μ + b_u) + b_i) + p · q), the dot product fused multiply-adds in f
 /// order: the residual of every gd path.
@@ -39,24 +40,33 @@ using AlignedDoubles = std::vector<double, Eigen::aligned_allocator<double>>;
 
 /// The item side as the pass reads it, rebuilt from the item rows whenever
 /// they move: the factors transposed (k × items, so that 16 consecutive
-/// items' f-th factors are one load), and each row in double followed by
-/// 1.0 (the lane of the bias term) and zeros to a multiple of 8 lanes.
+/// items' f-th factors are one load), and each row followed by 1.0 (the
+/// lane of the bias term) and zeros to a multiple of 8 lanes, in float, and
+/// in double too when that fits in kDoubleRowsBytes. The terms read the
+/// rows in double: converting 8 lanes takes the ports of the multiply-adds
+/// (dense.sh: 116 -> 133 us per epoch without the double rows), but on 10^4
+/// items rows in double no longer fit the cache beside the item sums
+/// (10M-shaped data, full batch: 0.51 s per epoch with them, 0.36 s without;
+/// a float row of k ≤ 14 is one cache line).
 struct ItemTable {
+  /// The largest table of rows in double kept beside the float one.
+  static constexpr double kDoubleRowsBytes = 256.0 * 1024.0;
+
   std::size_t k = 0;
   std::size_t items = 0;
-  std::size_t width = 0;           // lanes of a padded row: k + 2 rounded up to 8
-  std::vector<float> transposed;   // k × items
-  AlignedDoubles padded;           // items × width
-  std::span<const float> factors;  // items × k, the rows themselves
-  std::span<const float> bias;     // items
+  std::size_t width = 0;          // lanes of a padded row: k + 2 rounded up to 8
+  std::vector<float> transposed;  // k × items
+  AlignedFloats padded;           // items × width
+  AlignedDoubles double_rows;     // the same in double, or empty
+  std::span<const float> bias;    // items
 
   /// Lanes of a padded row of rank k.
   [[nodiscard]] static constexpr std::size_t padded_width(std::size_t k) noexcept {
     return (k + 2 + 7) / 8 * 8;
   }
-  /// Fills the table from item rows `factors` (items × k) and `bias`, which
-  /// must outlive its use.
-  void assign(std::size_t rank, std::span<const float> factors_in, std::span<const float> bias_in);
+  /// Fills the table from item rows `factors` (items × k) and `bias` (which
+  /// must outlive its use).
+  void assign(std::size_t rank, std::span<const float> factors, std::span<const float> bias_in);
 };
 
 /// One user's ratings and row, and where its terms go.
