@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "dmf/core/error.hpp"
 #include "dmf/dist/row_allreduce.hpp"
@@ -188,14 +189,21 @@ TEST(Gd, MiniBatchesRepeatExactlyAtAFixedLayoutAndAnyThreadCount) {
 TEST(Gd, FullBatchIsTheSameBitsOnOneThreadAndTwoAndAfterARestore) {
   const auto comm = dist::Comm::world();
   test::TempDir dir(comm);
-  const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)),
-                                       data::LoadOptions{});
+  const auto sparse = data::load_ratings(
+      comm, dir.write("r.csv", test::random_ratings(60, 40, 0.3)), data::LoadOptions{});
+  // Every user rates every item: the one-thread pass runs users with the
+  // same items in groups (solvers/gd/user_pass), 16 consecutive items at a
+  // time.
+  const auto dense = data::load_ratings(comm, dir.write("d.csv", test::random_ratings(23, 37, 1.0)),
+                                        data::LoadOptions{});
   // k = 10 and 32 run the one-thread step's kernels of those widths, 5 its
   // general one.
-  for (const auto& [kind, k] :
-       {std::pair(OptimizerKind::kSgd, 10), std::pair(OptimizerKind::kSgd, 32),
-        std::pair(OptimizerKind::kAdam, 5)}) {
-    SCOPED_TRACE(testing::Message() << to_string(kind) << " k " << k);
+  for (const auto& [kind, k, full] :
+       {std::tuple(OptimizerKind::kSgd, 10, false), std::tuple(OptimizerKind::kSgd, 32, false),
+        std::tuple(OptimizerKind::kAdam, 5, false), std::tuple(OptimizerKind::kSgd, 10, true),
+        std::tuple(OptimizerKind::kAdam, 13, true)}) {
+    SCOPED_TRACE(testing::Message() << to_string(kind) << " k " << k << (full ? " dense" : ""));
+    const data::RatingsData& data = full ? dense : sparse;
     GdOptions options;
     options.optimizer.kind = kind;
     options.batch_size = 0;
@@ -217,6 +225,32 @@ TEST(Gd, FullBatchIsTheSameBitsOnOneThreadAndTwoAndAfterARestore) {
     static_cast<void>(solver.epoch());
     static_cast<void>(solver.epoch());
     expect_identical(once, test::gather_model(comm, model));
+  }
+}
+
+TEST(Gd, ItemsOutOfOrderOnOneRankAreAnErrorOnEveryRank) {
+  // The full-batch pass reads a user's items as strictly ascending; a block
+  // that broke it on rank 0 only must stop every rank, not leave the others
+  // waiting in a collective.
+  const auto comm = dist::Comm::world();
+  test::TempDir dir(comm);
+  auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(20, 10, 0.6)),
+                                 data::LoadOptions{});
+  data::SparseBlock& csr = data.by_user;
+  if (comm.rank() == 0) {
+    for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+      if (csr.degree(u) < 2) continue;
+      std::swap(csr.columns[csr.offsets[u]], csr.columns[csr.offsets[u] + 1]);
+      break;
+    }
+  }
+  model::Model model = model::init_model(comm, data, 3, Biases::kBoth, 2, 0.5);
+  try {
+    GdSolver solver(comm, data, model, GdOptions{});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not in ascending item order"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <optional>
+#include <string>
 #include <type_traits>
 
 #include <omp.h>
@@ -13,6 +15,7 @@
 #include "dmf/core/rng.hpp"
 #include "dmf/model/model_change.hpp"
 #include "dmf/solvers/exact_solver.hpp"
+#include "dmf/solvers/gd/user_pass.hpp"
 #include "dmf/solvers/gradient_terms.hpp"
 
 namespace dmf::solvers {
@@ -211,6 +214,19 @@ GdSolver::GdSolver(const dist::Comm& comm, const data::RatingsData& data, model:
   }
 
   user_of_ = csr.row_of_entries();
+  // full_batch_pass reads each user's items as strictly ascending
+  // (user_pass.hpp), as every block keeps them (data/sparse_block.hpp); an
+  // error on every rank if one is not.
+  std::optional<std::string> unordered;
+  for (std::uint64_t pos = 1; pos < csr.nnz() && !unordered; ++pos) {
+    if (user_of_[pos] == user_of_[pos - 1] && csr.columns[pos - 1] >= csr.columns[pos]) {
+      unordered = fmt::format(
+          "gd: internal error: the ratings of user row {} on rank {} are not in ascending item "
+          "order",
+          csr.first_row + user_of_[pos], comm.rank());
+    }
+  }
+  comm.raise_if_any(unordered);
   item_slot_.assign(own.total_rows, 0);
   scratch_.assign(static_cast<std::size_t>(std::max(1, options_.threads)),
                   std::vector<double>(2 * static_cast<std::size_t>(model.k) + 2));
@@ -246,8 +262,8 @@ void GdSolver::residuals(std::span<const std::uint64_t> positions, std::vector<f
     const std::uint64_t pos = positions[static_cast<std::size_t>(j)];
     const std::uint32_t u = user_of_[pos];
     const std::uint32_t i = csr.columns[pos];
-    out[pos] = residual<float>(csr.values[pos], mu, users_.rows.bias[u], items_.rows.bias[i],
-                               users_.rows.row(u), items_.rows.row(i));
+    out[pos] = residual_fused(csr.values[pos], mu, users_.rows.bias[u], items_.rows.bias[i],
+                              users_.rows.row(u), items_.rows.row(i));
   });
 }
 
@@ -289,7 +305,7 @@ void GdSolver::update_user_group(std::uint64_t s, std::uint32_t g, double lr,
   for (std::uint32_t j = groups[g]; j < groups[g + 1]; ++j) {
     const std::uint32_t i = plan_.items[first + j];
     const std::span<const float> q = items_.rows.row(i);
-    const float e = residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
+    const float e = residual_fused(plan_.values[first + j], mu, bias, items_.rows.bias[i], p, q);
     residual_[j] = e;
     user_group_of_[j] = g;
     add_rating_terms<float>(acc, e, q);
@@ -366,26 +382,21 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
   const std::span<double> acc = scratch.first(width);
   const std::span<double> grad = scratch.subspan(width, k);
   const bool user_bias = model::has_user_bias(model_.biases);
-  // Every rating's residual with the rows before the step: at full batch
-  // the last objective() left them in current_residual_ (per CSR position,
-  // which are the step's positions; the same function of the same floats),
-  // else they are worked out here. A user's residuals depend only on its
-  // own row, which moves after its group's terms are taken, so working them
-  // all out first gives the values of a fused pass.
-  std::span<const float> residuals = current_residual_;
-  if (!residuals_current_ || steps_per_epoch_ != 1) {
-    for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
-      const std::uint32_t u = plan_.users[first + user_groups[g]];
-      const std::span<const float> p = users_.rows.row(u);
-      const float bias = users_.rows.bias[u];
-      for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
-        const std::uint32_t i = plan_.items[first + j];
-        residual_[j] = residual<float>(plan_.values[first + j], mu, bias, items_.rows.bias[i], p,
-                                       items_.rows.row(i));
-      }
+  // Every rating's residual with the rows before the step. A user's
+  // residuals depend only on its own row, which moves after its group's
+  // terms are taken, so working them all out first gives the values of a
+  // fused pass.
+  for (std::size_t g = 0; g + 1 < user_groups.size(); ++g) {
+    const std::uint32_t u = plan_.users[first + user_groups[g]];
+    const std::span<const float> p = users_.rows.row(u);
+    const float bias = users_.rows.bias[u];
+    for (std::uint32_t j = user_groups[g]; j < user_groups[g + 1]; ++j) {
+      const std::uint32_t i = plan_.items[first + j];
+      residual_[j] = residual_fused(plan_.values[first + j], mu, bias, items_.rows.bias[i], p,
+                                    items_.rows.row(i));
     }
-    residuals = residual_;
   }
+  const std::span<const float> residuals = residual_;
   // By user in position order, so each item's terms are added in position
   // order too: the bits of the two passes of step() (docs/design.md §5).
   // A user's row moves only after all its ratings' terms are taken.
@@ -405,7 +416,6 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
     }
   };
   with_static_width(k, pass);
-  residuals_current_ = false;
   item_sums_.reduce(comm_, item_rows_, item_values_);
   for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
 }
@@ -432,7 +442,11 @@ void GdSolver::step(std::uint64_t s) {
   extend_scales();
   const int threads = threads_for(size);
   if (threads == 1) {
-    step_on_one_thread(s, lr);
+    if (steps_per_epoch_ == 1) {
+      step_full_batch_on_one_thread(lr);
+    } else {
+      step_on_one_thread(s, lr);
+    }
     ++steps_done_;
     return;
   }
@@ -462,7 +476,6 @@ void GdSolver::step(std::uint64_t s) {
     }
   }
   failure.rethrow();
-  residuals_current_ = false;
   ++steps_done_;
 }
 
@@ -494,28 +507,113 @@ void GdSolver::export_items() {
 
 double GdSolver::local_squared_error() {
   const data::SparseBlock& csr = data_.by_user;
+  if (steps_per_epoch_ == 1 && threads_for(csr.nnz()) == 1) return full_batch_pass();
   const auto mu = static_cast<float>(model_.mu);
   per_user_error_.resize(csr.rows());
-  // Kept only where a step reads them: full batch (4 bytes a rating beside
-  // the plan's 16).
-  const bool keep = steps_per_epoch_ == 1;
-  current_residual_.resize(keep ? csr.nnz() : 0);
   parallel_for(threads_for(csr.nnz()), csr.rows(), [&](std::int64_t r) {
     const auto u = static_cast<std::uint32_t>(r);
     double sum = 0.0;
     for (std::uint64_t pos = csr.offsets[u]; pos < csr.offsets[u + 1]; ++pos) {
-      const float e = residual<float>(csr.values[pos], mu, users_.rows.bias[u],
-                                      items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
-                                      items_.rows.row(csr.columns[pos]));
-      if (keep) current_residual_[pos] = e;
+      const float e = residual_fused(csr.values[pos], mu, users_.rows.bias[u],
+                                     items_.rows.bias[csr.columns[pos]], users_.rows.row(u),
+                                     items_.rows.row(csr.columns[pos]));
       sum += static_cast<double>(e) * e;
     }
     per_user_error_[u] = sum;
   });
-  residuals_current_ = keep;
+  return total_squared_error();
+}
+
+double GdSolver::total_squared_error() const {
   double total = 0.0;  // in row order: the same for any thread count
   for (const double e : per_user_error_) total += e;
   return total;
+}
+
+double GdSolver::full_batch_pass() {
+  plan(epochs_done_);  // full batch: the one plan, step 0
+  const data::SparseBlock& csr = data_.by_user;
+  const auto k = static_cast<std::size_t>(model_.k);
+  const std::size_t width = ItemTable::padded_width(k);
+  item_table_.assign(k, items_.rows.factors, items_.rows.bias);
+  // The step's items, in item order, and each one's place among them.
+  const auto item_groups = plan_.step_item_groups(0);
+  const std::span<const std::uint32_t> by_item = plan_.slice(plan_.by_item, 0);
+  const std::size_t items = item_groups.size() - 1;
+  item_rows_.resize(items);
+  for (std::size_t h = 0; h < items; ++h) {
+    const std::uint32_t i = plan_.items[by_item[item_groups[h]]];
+    item_rows_[h] = i;
+    item_slot_[i] = static_cast<std::uint32_t>(h);
+  }
+  padded_item_sums_.assign(items * width, 0.0);
+  user_sums_.resize(std::size_t{csr.rows()} * (k + 2));
+  per_user_error_.assign(csr.rows(), 0.0);
+  if (pass_groups_.empty()) group_users();
+  std::array<UserPassRow, kUserPassGroup> rows;
+  for (const auto& [first, group] : pass_groups_) {
+    for (std::uint32_t g = 0; g < group; ++g) {
+      const std::uint32_t u = first + g;
+      UserPassRow& row = rows[g];
+      row.mu = static_cast<float>(model_.mu);
+      row.bias = users_.rows.bias[u];
+      row.p = users_.rows.row(u);
+      row.items = csr.row_columns(u);
+      row.values = std::span(csr.values).subspan(csr.offsets[u], csr.degree(u));
+    }
+    users_pass(item_table_, std::span(rows).first(group), item_slot_.data(),
+               padded_item_sums_.data(),
+               std::span(user_sums_).subspan(std::size_t{first} * (k + 2), group * (k + 2)),
+               std::span(per_user_error_).subspan(first, group), pass_scratch_);
+  }
+  // The items' sums in the allreduce's rows of k + 2, with their counts.
+  item_values_.resize(items * (k + 2));
+  for (std::size_t h = 0; h < items; ++h) {
+    double* out = item_values_.data() + h * (k + 2);
+    std::copy_n(padded_item_sums_.data() + h * width, k + 1, out);
+    out[k + 1] = static_cast<double>(item_groups[h + 1] - item_groups[h]);  // Σ 1: exact
+  }
+  sums_current_ = true;
+  return total_squared_error();
+}
+
+void GdSolver::group_users() {
+  // Consecutive rows with the same items (every user of a dense table), up
+  // to kUserPassGroup: the pass runs their sums side by side.
+  const data::SparseBlock& csr = data_.by_user;
+  pass_groups_.clear();
+  for (std::uint32_t u = 0; u < csr.rows();) {
+    if (csr.degree(u) == 0) {
+      ++u;
+      continue;
+    }
+    std::uint32_t group = 1;
+    while (group < kUserPassGroup && u + group < csr.rows() &&
+           std::ranges::equal(csr.row_columns(u), csr.row_columns(u + group))) {
+      ++group;
+    }
+    pass_groups_.emplace_back(u, group);
+    u += group;
+  }
+}
+
+void GdSolver::step_full_batch_on_one_thread(double lr) {
+  if (!sums_current_) static_cast<void>(full_batch_pass());
+  sums_current_ = false;
+  const data::SparseBlock& csr = data_.by_user;
+  const auto k = static_cast<std::size_t>(model_.k);
+  const std::span<double> scratch(scratch_[0]);
+  const std::span<double> grad = scratch.first(k);
+  const bool user_bias = model::has_user_bias(model_.biases);
+  for (std::uint32_t u = 0; u < csr.rows(); ++u) {
+    if (csr.degree(u) == 0) continue;
+    double grad_bias = 0.0;
+    row_gradient<float>(std::span(user_sums_).subspan(std::size_t{u} * (k + 2), k + 2),
+                        user_reg_[u], users_.rows.row(u), users_.rows.bias[u], grad, grad_bias);
+    apply(users_, u, grad, user_bias, grad_bias, lr);
+  }
+  item_sums_.reduce(comm_, item_rows_, item_values_);
+  for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
 }
 
 Objective GdSolver::combine(double local_squared_error) const {
@@ -588,7 +686,7 @@ void GdSolver::restore(const SolverState& state) {
   const auto& s = dynamic_cast<const State&>(state);
   users_ = s.users;
   items_ = s.items;
-  residuals_current_ = false;
+  sums_current_ = false;
   epochs_done_ = s.epochs_done;
   steps_done_ = s.steps_done;
   export_items();
@@ -619,6 +717,7 @@ std::optional<double> GdSolver::gradient_norm() {
   }
   std::vector<float> residual;
   residuals(all_entries_, residual);
+  sums_current_ = false;  // item_values_ is about to hold other sums
   sum_item_terms(by_column_, residual);
   item_sums_.reduce(comm_, item_rows_, item_values_);
   const auto k = static_cast<std::size_t>(model_.k);

@@ -38,16 +38,28 @@ struct GdConfig final : SolverConfig {
     const double replicated = items * s.row_bytes();
     const double params = s.own_bytes() + replicated;
     const int slots = state_slots(options.optimizer.kind);
-    return {{fmt::format("every item's row, replicated ({} items)", s.total_items), replicated},
-            {"the item gradient sums", items * (width + 1.0) * sizeof(double)},
-            {fmt::format("{} optimizer state array(s)", slots), params * slots},
-            {"the copy kept to step back after a divergence", params * (1.0 + slots)},
-            // users, items, ratings, by-item order and the two group lists
-            // (4 bytes each), the step each rating is dealt to and the
-            // shuffle that deals them while it is planned (epoch_plan.hpp).
-            {"the epoch plan", static_cast<double>(s.user_ratings) * (6 * 4 + 4 + 8)},
-            {fmt::format("{} thread(s) x gradient scratch", s.threads),
-             static_cast<double>(s.threads) * (3.0 * width + 2.0) * sizeof(double)}};
+    std::vector<MemoryPart> parts{
+        {fmt::format("every item's row, replicated ({} items)", s.total_items), replicated},
+        {"the item gradient sums", items * (width + 1.0) * sizeof(double)},
+        {fmt::format("{} optimizer state array(s)", slots), params * slots},
+        {"the copy kept to step back after a divergence", params * (1.0 + slots)},
+        // users, items, ratings, by-item order and the two group lists
+        // (4 bytes each), the step each rating is dealt to and the
+        // shuffle that deals them while it is planned (epoch_plan.hpp).
+        {"the epoch plan", static_cast<double>(s.user_ratings) * (6 * 4 + 4 + 8)},
+        {fmt::format("{} thread(s) x gradient scratch", s.threads),
+         static_cast<double>(s.threads) * (3.0 * width + 2.0) * sizeof(double)}};
+    if (options.batch_size == 0) {
+      // The full-batch pass (user_pass.hpp): each user's sums, the items'
+      // padded rows in double and their sums, the transposed item factors.
+      const auto padded =
+          static_cast<double>(ItemTable::padded_width(static_cast<std::size_t>(s.k)));
+      parts.push_back({"the full-batch pass's sums and item table",
+                       (static_cast<double>(s.local_users) * (width + 1.0) + 2.0 * items * padded) *
+                               sizeof(double) +
+                           items * static_cast<double>(s.k) * sizeof(float)});
+    }
+    return parts;
   }
 };
 

@@ -26,6 +26,10 @@ double default_learning_rate(OptimizerKind kind) noexcept {
   return 0.01;
 }
 
+void Optimizer::sizes_differ(std::size_t w, std::size_t g, std::size_t s0, std::size_t s1) {
+  fail("optimizer step: {} parameters, {} gradients, state {} and {}", w, g, s0, s1);
+}
+
 }  // namespace dmf::solvers
 
 namespace dmf::solvers {

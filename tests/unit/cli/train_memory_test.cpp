@@ -63,6 +63,15 @@ TEST(TrainMemory, GdReplicatesItemsAndKeepsOptimizerState) {
   EXPECT_DOUBLE_EQ(parts[4].bytes, 3 * params);
 }
 
+TEST(TrainMemory, FullBatchGdCountsItsPassSums) {
+  const TrainShape s = small_als();  // 100 local users, 100 items, k = 9
+  const auto mini = train_memory_estimate(s, *solver_config("gd", {"--batch-size", "100"}));
+  const auto full = train_memory_estimate(s, *solver_config("gd", {"--batch-size", "0"}));
+  ASSERT_EQ(full.size(), mini.size() + 1);
+  // Per user k + 2 sums; per item two padded rows of 16 doubles and k floats.
+  EXPECT_DOUBLE_EQ(full.back().bytes, (100 * 11 + 2 * 100 * 16) * 8.0 + 100 * 9 * 4.0);
+}
+
 TEST(TrainMemory, CcdCountsResidualsFetchedRowsAndTheBackupCopy) {
   const auto parts = train_memory_estimate(small_als(), *solver_config("ccd"));
   ASSERT_EQ(parts.size(), 4U);

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "dmf/data/loader.hpp"
@@ -34,6 +35,7 @@
 #include "dmf/solvers/gd/epoch_plan.hpp"
 #include "dmf/solvers/gd/optimizer.hpp"
 #include "dmf/solvers/gd/schedule.hpp"
+#include "dmf/solvers/gd/user_pass.hpp"
 #include "dmf/solvers/solver.hpp"
 
 namespace dmf::solvers {
@@ -147,9 +149,24 @@ class GdSolver final : public Solver {
   void plan(std::uint64_t epoch);
   void export_items();
   [[nodiscard]] Objective combine(double local_squared_error) const;
-  /// Σ e² over this rank's ratings with the current rows; leaves each
-  /// rating's e in current_residual_ for a full-batch step to reuse.
+  /// Σ e² over this rank's ratings with the current rows (at full batch on
+  /// one thread by full_batch_pass).
   [[nodiscard]] double local_squared_error();
+  /// Σ per_user_error_ in row order.
+  [[nodiscard]] double total_squared_error() const;
+  /// At full batch, one pass by user over every rating (user_pass.hpp):
+  /// per_user_error_, each user's sums into user_sums_ and the items' into
+  /// item_rows_ / item_values_, with the current rows, which a full-batch
+  /// step then applies without reading the ratings again (sums_current_
+  /// until a step, restore or gradient_norm()). Returns Σ e².
+  double full_batch_pass();
+  /// pass_groups_: the users with ratings in groups for users_pass.
+  void group_users();
+  /// A full-batch step on the calling thread: the sums of the last
+  /// full_batch_pass (made now if the rows have moved since), each user's
+  /// update, the item sums over ranks, the items' updates. The bits of
+  /// step()'s parallel region.
+  void step_full_batch_on_one_thread(double lr);
 
   dist::Comm comm_;
   const data::RatingsData& data_;
@@ -182,8 +199,12 @@ class GdSolver final : public Solver {
   std::vector<float> user_copy_;              // user groups × k: the rows before the step
   std::vector<std::vector<double>> scratch_;  // per thread, 2 k + 2
   std::vector<std::uint32_t> item_rows_;
-  std::vector<float> current_residual_;   // per CSR position: e with the current rows,
-  bool residuals_current_ = false;        // while no step or restore has moved them
+  ItemTable item_table_;  // the item rows as full_batch_pass reads them
+  UserPassScratch pass_scratch_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pass_groups_;  // first user, users
+  std::vector<double> user_sums_;         // per local user, k + 2: full_batch_pass's sums
+  AlignedDoubles padded_item_sums_;       // per item of the step, ItemTable::width
+  bool sums_current_ = false;             // while no step or restore has moved the rows
   std::vector<double> per_user_error_;    // per local user: Σ e² of its ratings
   std::vector<std::uint32_t> item_slot_;  // per item: its place in item_rows_ (one-thread step)
   std::vector<double> item_values_;       // item_rows_ × (k + 2): Σ −2e p_u, Σ −2e, count
