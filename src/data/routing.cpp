@@ -116,6 +116,9 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   std::vector<std::size_t> per_owner(parts);
   for (std::size_t p = 0; p < parts; ++p) per_owner[p] = owners.rows(static_cast<int>(p));
   const auto from_source = comm.alltoallv<std::uint64_t>(per_item, per_owner);  // [source][row]
+  std::uint64_t own = 0;  // entries of this rank's own item rows
+  for (std::uint32_t r = 0; r < my_rows; ++r) own += per_item[my_first + r];
+  const std::uint64_t remote_out = n - own;
   per_item = {};
   SparseBlock block;
   block.first_row = my_first;
@@ -155,20 +158,33 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     if (line != nullptr) block.lines[at] = *line;
   };
 
-  // This rank's own entries, in user order: no record, no exchange.
-  std::uint64_t remote_out = 0;
-  for (std::uint32_t row = 0; row < by_user.rows(); ++row) {
-    const std::uint32_t user = by_user.first_row + row;
-    for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
-      const std::uint32_t item = by_user.columns[k];
-      if (!mine(item)) {
-        ++remote_out;
-        continue;
-      }
-      place(me, item, user, by_user.values[k], with_times ? &by_user.times[k] : nullptr,
-            with_lines ? &by_user.lines[k] : nullptr);
+  // This rank's own entries, in user order: no record, no exchange. Thread
+  // t places the items of the t-th slice of them (each scans the whole
+  // block's columns, a cheap sequential read, and writes only its rows).
+  const auto own_slices = static_cast<std::size_t>(std::max(1, options.threads));
+  std::vector<std::uint32_t> own_first(own_slices + 1, my_first + my_rows);
+  {
+    std::uint64_t prefix = 0;
+    std::size_t t = 0;
+    for (std::uint32_t r = 0; r < my_rows; ++r) {
+      while (t < own_slices && prefix * own_slices >= t * own) own_first[t++] = my_first + r;
+      prefix += from_source[me * my_rows + r];
     }
+    while (t < own_slices) own_first[t++] = my_first + my_rows;
   }
+  parallel_for(options.threads, static_cast<std::int64_t>(own_slices), [&](std::int64_t t) {
+    const std::uint32_t lo = own_first[static_cast<std::size_t>(t)];
+    const std::uint32_t width = own_first[static_cast<std::size_t>(t) + 1] - lo;
+    for (std::uint32_t row = 0; row < by_user.rows(); ++row) {
+      const std::uint32_t user = by_user.first_row + row;
+      for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
+        const std::uint32_t item = by_user.columns[k];
+        if (item - lo >= width) continue;
+        place(me, item, user, by_user.values[k], with_times ? &by_user.times[k] : nullptr,
+              with_lines ? &by_user.lines[k] : nullptr);
+      }
+    }
+  });
 
   // The others' in rounds, sized by what crosses ranks only.
   const Rounds rounds(comm, items, remote_in, remote_out, options.round_ratings);
@@ -203,6 +219,7 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     std::uint32_t user;
   };
   const auto scan = [&](std::size_t t, auto&& visit) {
+    if (remote_out == 0) return;  // one rank, or all local
     for (std::uint32_t row = first_row_of[t]; row < first_row_of[t + 1]; ++row) {
       const std::uint32_t user = by_user.first_row + row;
       for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
