@@ -110,12 +110,13 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // ascending user ranges, so a row is source 0's users, then source 1's,
   // ...), and places what arrives straight into the block in any order of
   // arrival: its own entries without an exchange, the others' as rounds
-  // come (docs/design.md §3).
-  std::vector<std::uint64_t> per_item(owners.total_rows(), 0);
+  // come (docs/design.md §3). Counts of 4 bytes: a rank holds fewer than
+  // 2^32 entries.
+  std::vector<std::uint32_t> per_item(owners.total_rows(), 0);
   for (std::uint64_t k = 0; k < n; ++k) ++per_item[by_user.columns[k]];
   std::vector<std::size_t> per_owner(parts);
   for (std::size_t p = 0; p < parts; ++p) per_owner[p] = owners.rows(static_cast<int>(p));
-  const auto from_source = comm.alltoallv<std::uint64_t>(per_item, per_owner);  // [source][row]
+  const auto from_source = comm.alltoallv<std::uint32_t>(per_item, per_owner);  // [source][row]
   std::uint64_t own = 0;  // entries of this rank's own item rows
   for (std::uint32_t r = 0; r < my_rows; ++r) own += per_item[my_first + r];
   const std::uint64_t remote_out = n - own;
