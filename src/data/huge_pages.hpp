@@ -7,19 +7,21 @@
 #include <cstdint>
 #include <vector>
 
+#include "dmf/core/error.hpp"
+
 namespace dmf::data::detail {
 
-/// Resizes `v` to `n` elements, first asking the kernel to back its new
+/// Sizes the empty `v` to `n` zeros, first asking the kernel to back its new
 /// space with 2 MiB pages: the blocks' arrays are filled at scattered rows
 /// (a row's run in the item block, a round's rows), where 4 KiB pages cost
 /// a TLB miss nearly every write. The hint goes in between the allocation
 /// (reserve: nothing touched yet) and the first touch (resize's zeros);
 /// where the kernel refuses it, the pages are ordinary.
 template <class T>
-void resize_on_huge_pages(std::vector<T>& v, std::size_t n) {
+void size_on_huge_pages(std::vector<T>& v, std::size_t n) {
+  DMF_CHECK(v.empty(), "internal: sizing a filled array on huge pages");
   constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20U;
   if (n * sizeof(T) >= 2 * kHugePage && v.capacity() < n) {
-    v = std::vector<T>();
     v.reserve(n);
     const auto begin =
         (reinterpret_cast<std::uintptr_t>(v.data()) + kHugePage - 1) & ~(kHugePage - 1);

@@ -139,10 +139,10 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     block.offsets[r + 1] = block.offsets[r] + row;
   }
   const std::uint64_t total = block.offsets.back();
-  detail::resize_on_huge_pages(block.columns, total);
-  detail::resize_on_huge_pages(block.values, total);
-  if (with_times) detail::resize_on_huge_pages(block.times, total);
-  if (with_lines) detail::resize_on_huge_pages(block.lines, total);
+  detail::size_on_huge_pages(block.columns, total);
+  detail::size_on_huge_pages(block.values, total);
+  if (with_times) detail::size_on_huge_pages(block.times, total);
+  if (with_lines) detail::size_on_huge_pages(block.lines, total);
   std::vector<std::uint64_t> cursor(parts * my_rows);  // [source][row]: next free position
   for (std::uint32_t r = 0; r < my_rows; ++r) {
     std::uint64_t at = block.offsets[r];
