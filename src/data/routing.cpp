@@ -250,9 +250,11 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     }
   };
   // Passes of consecutive rounds holding about a kTransposePasses-th of the
-  // entries each (at least a round): each pass writes its rounds' records
-  // from one scan of the block.
-  const std::uint64_t pass_entries = std::max<std::uint64_t>(1, remote_out / kTransposePasses);
+  // block's entries each (at least a round): each pass writes its rounds'
+  // records from one scan of the block. A quarter of the block, not of the
+  // crossing entries: the same bound on the records in memory, and fewer
+  // scans where few entries cross (two at 2 ranks, where half do).
+  const std::uint64_t pass_entries = std::max<std::uint64_t>(1, n / kTransposePasses);
   for (std::uint64_t first = 0; first < rounds.count();) {
     std::uint64_t last = first + 1;
     while (last < rounds.count() && exchange.end(last) - exchange.begin(first) <= pass_entries) {
