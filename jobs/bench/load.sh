@@ -5,13 +5,18 @@
 # rank and per rating, the read/index/route split. When LIBMF is given, its
 # `mf-train -t 1 -k 8 -s 2` (which reads the same file and runs one
 # iteration) runs alternately with dmf, and the table gives dmf's time as a
-# ratio of it, measured in the same run. A benchmark, not a test.
+# ratio of it, measured in the same run. With BASELINE (an older dmf
+# binary), each run of DMF is followed by one of BASELINE on the same
+# configuration, and a second table gives the baseline's figures, so the
+# two builds (and their 1 -> 2 ranks speed-ups) are compared on the same
+# machine at the same time. A benchmark, not a test.
 #
 #   jobs/bench/load.sh [RATINGS]        (default 10000000: 127 MB)
 #
-# Environment: DMF (the binary; default build/src/dmf), BENCH_DIR (scratch,
-# default build/bench), REPEAT (runs per configuration, the best is kept; 3),
-# LIBMF (a LIBMF build directory holding mf-train; unset: dmf alone).
+# Environment: DMF (the binary; default build/src/dmf), BASELINE (a second
+# binary; unset: DMF alone), BENCH_DIR (scratch, default build/bench), REPEAT
+# (runs per configuration, the best is kept; 3), LIBMF (a LIBMF build
+# directory holding mf-train; unset: dmf alone).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,6 +27,7 @@ dmf="${DMF:-$root_dir/build/src/dmf}"
 ratings="${1:-10000000}"
 bench_dir="${BENCH_DIR:-$root_dir/build/bench}"
 repeat="${REPEAT:-3}"
+baseline="${BASELINE:-}"
 mkdir -p "$bench_dir"
 data="$bench_dir/load-$ratings.txt"
 
@@ -61,44 +67,59 @@ run_libmf() {
   fi
 }
 
+# run_dmf BINARY NP THREADS TAG: one load, kept in load-best-TAG-NP-THREADS.json
+# when it is the fastest so far.
+run_dmf() {
+  local binary="$1" np="$2" threads="$3" tag="$4" seconds best_file
+  best_file="$bench_dir/load-best-$tag-$np-$threads.json"
+  # Each rank bound to its own cores: Open MPI's default binds a rank to
+  # one core, where its threads would share it.
+  DMF_MPIRUN_FLAGS="$(dmf_bind_flags "$np" "$threads") ${DMF_MPIRUN_FLAGS:-}" \
+    dmf_mpirun "$np" "$binary" info --data "$data" --threads "$threads" --json --quiet \
+    > "$bench_dir/load.json"
+  seconds=$(field "$bench_dir/load.json" seconds)
+  if [[ ! -s "$best_file" ]] || awk "BEGIN {exit !($seconds < $(field "$best_file" seconds))}"; then
+    cp "$bench_dir/load.json" "$best_file"
+  fi
+}
+
+tags=(dmf)
+if [[ -n "$baseline" ]]; then tags+=(baseline); fi
+rm -f "$bench_dir"/load-best-*.json
 rows=()
 for config in "1 1" "1 2" "2 1"; do
   read -r np threads <<<"$config"
-  best=""
   for ((k = 0; k < repeat; k++)); do
     run_libmf  # alternated with dmf: both see the same machine
-    # Each rank bound to its own cores: Open MPI's default binds a rank to
-    # one core, where its threads would share it.
-    DMF_MPIRUN_FLAGS="$(dmf_bind_flags "$np" "$threads") ${DMF_MPIRUN_FLAGS:-}" \
-      dmf_mpirun "$np" "$dmf" info --data "$data" --threads "$threads" --json --quiet \
-      > "$bench_dir/load.json"
-    seconds=$(field "$bench_dir/load.json" seconds)
-    if [[ -z "$best" ]] || awk "BEGIN {exit !($seconds < $best)}"; then
-      best=$seconds
-      cp "$bench_dir/load.json" "$bench_dir/load-best-$np-$threads.json"
-    fi
+    run_dmf "$dmf" "$np" "$threads" dmf
+    if [[ -n "$baseline" ]]; then run_dmf "$baseline" "$np" "$threads" baseline; fi
   done
   rows+=("$np $threads")
 done
 
-printf '%-10s %8s %8s %10s %12s %10s %12s %18s\n' config seconds "x LIBMF" "MB/s/rank" \
-  "ratings/s/rk" "peak MB" "B/rating/rk" "read/index/route s"
-one_rank=""
-for row in "${rows[@]}"; do
-  read -r np threads <<<"$row"
-  j="$bench_dir/load-best-$np-$threads.json"
-  seconds=$(field "$j" seconds)
-  ratio="-"
-  if [[ -n "$libmf_best" ]]; then ratio=$(awk "BEGIN {printf \"%.2f\", $seconds / $libmf_best}"); fi
-  peak=$(field "$j" peak_rss_bytes_max_rank)
-  printf '%-10s %8.2f %8s %10.1f %12.3g %10.0f %12.1f   %.2f/%.2f/%.2f\n' "P=$np T=$threads" \
-    "$seconds" "$ratio" "$(field "$j" mb_per_s_per_rank)" "$(field "$j" ratings_per_s_per_rank)" \
-    "$(awk "BEGIN {print $peak / 1e6}")" "$(awk "BEGIN {print $peak * $np / $ratings}")" \
-    "$(field "$j" read_seconds)" "$(field "$j" index_seconds)" "$(field "$j" route_seconds)"
-  if [[ "$np" == 1 && "$threads" == 1 ]]; then one_rank=$seconds; fi
-  if [[ "$np" == 2 && -n "$one_rank" ]]; then
-    echo "  speed-up from 1 to 2 ranks: $(awk "BEGIN {printf \"%.2f\", $one_rank / $seconds}")x"
+for tag in "${tags[@]}"; do
+  if [[ -n "$baseline" ]]; then
+    if [[ "$tag" == dmf ]]; then echo "DMF ($dmf):"; else echo "BASELINE ($baseline):"; fi
   fi
+  printf '%-10s %8s %8s %10s %12s %10s %12s %18s\n' config seconds "x LIBMF" "MB/s/rank" \
+    "ratings/s/rk" "peak MB" "B/rating/rk" "read/index/route s"
+  one_rank=""
+  for row in "${rows[@]}"; do
+    read -r np threads <<<"$row"
+    j="$bench_dir/load-best-$tag-$np-$threads.json"
+    seconds=$(field "$j" seconds)
+    ratio="-"
+    if [[ -n "$libmf_best" ]]; then ratio=$(awk "BEGIN {printf \"%.2f\", $seconds / $libmf_best}"); fi
+    peak=$(field "$j" peak_rss_bytes_max_rank)
+    printf '%-10s %8.2f %8s %10.1f %12.3g %10.0f %12.1f   %.2f/%.2f/%.2f\n' "P=$np T=$threads" \
+      "$seconds" "$ratio" "$(field "$j" mb_per_s_per_rank)" "$(field "$j" ratings_per_s_per_rank)" \
+      "$(awk "BEGIN {print $peak / 1e6}")" "$(awk "BEGIN {print $peak * $np / $ratings}")" \
+      "$(field "$j" read_seconds)" "$(field "$j" index_seconds)" "$(field "$j" route_seconds)"
+    if [[ "$np" == 1 && "$threads" == 1 ]]; then one_rank=$seconds; fi
+    if [[ "$np" == 2 && -n "$one_rank" ]]; then
+      echo "  speed-up from 1 to 2 ranks: $(awk "BEGIN {printf \"%.2f\", $one_rank / $seconds}")x"
+    fi
+  done
 done
 if [[ -n "$libmf_best" ]]; then
   printf 'LIBMF mf-train -t 1 -k 8 -s 2 (read + 1 iteration): %.2f s, peak RSS %.0f MB\n' \

@@ -105,8 +105,7 @@ void compact(std::vector<T>& v, const std::vector<std::uint64_t>& old_offsets,
 }  // namespace
 
 BlockAssembler::BlockAssembler(std::uint32_t first_row, std::span<const std::uint64_t> counts,
-                               bool times, bool lines, bool exact)
-    : exact_(exact) {
+                               bool times, bool lines) {
   block_.first_row = first_row;
   block_.offsets.assign(counts.size() + 1, 0);
   for (std::size_t r = 0; r < counts.size(); ++r) {
@@ -143,12 +142,9 @@ void BlockAssembler::add(std::span<const BlockEntry> entries, std::span<const st
 BlockBuildResult BlockAssembler::finish(DuplicatePolicy policy, int threads) {
   SparseBlock& block = block_;
   const std::uint32_t rows = block.rows();
-  std::uint64_t missing = 0;  // slots of rows that came up short (not exact)
   for (std::uint32_t r = 0; r < rows; ++r) {
-    DMF_CHECK(!exact_ || cursor_[r] == block.offsets[r + 1],
-              "internal: row {} received {} of its {} ratings", block.first_row + r,
-              cursor_[r] - block.offsets[r], block.degree(r));
-    missing += block.offsets[r + 1] - cursor_[r];
+    DMF_CHECK(cursor_[r] == block.offsets[r + 1], "internal: row {} received {} of its {} ratings",
+              block.first_row + r, cursor_[r] - block.offsets[r], block.degree(r));
   }
   const bool with_times = !block.times.empty();
   const bool with_lines = !block.lines.empty();
@@ -212,8 +208,8 @@ BlockBuildResult BlockAssembler::finish(DuplicatePolicy policy, int threads) {
     offsets[r + 1] = offsets[r] + kept[r];
     result.duplicate_pairs += pairs_per_row[r];
   }
-  result.duplicate_ratings = block.offsets.back() - missing - offsets.back();
-  if (result.duplicate_ratings > 0 || missing > 0) {
+  result.duplicate_ratings = block.offsets.back() - offsets.back();
+  if (result.duplicate_ratings > 0) {
     compact(block.columns, block.offsets, offsets);
     compact(block.values, block.offsets, offsets);
     compact(block.times, block.offsets, offsets);

@@ -134,11 +134,11 @@ class RoundExchange {
 
   /// Collective: round `round`, whose records are `send`; time_at(j) and
   /// line_at(j) give the time and line of position j (called only when the
-  /// block keeps them). What arrives goes to `assembler`, sources in rank
-  /// order.
-  template <class TimeAt, class LineAt>
+  /// block keeps them). What arrives goes to receive(entries, times, lines),
+  /// sources in rank order (received_from() tells how many from each).
+  template <class TimeAt, class LineAt, class Receive>
   void run(std::uint64_t round, std::span<const BlockEntry> send, TimeAt time_at, LineAt line_at,
-           bool with_times, bool with_lines, BlockAssembler& assembler, RouteBuffers& buffers) {
+           bool with_times, bool with_lines, Receive receive, RouteBuffers& buffers) {
     const std::uint64_t first = begin(round);
     const std::uint64_t last = end(round);
     const std::uint64_t incoming = counts(round);
@@ -165,12 +165,15 @@ class RoundExchange {
                             sizeof(std::uint64_t),
                             std::as_writable_bytes(std::span(buffers.received_lines)));
     }
-    assembler.add(received,
-                  with_times ? std::span<const std::int64_t>(buffers.received_times)
-                             : std::span<const std::int64_t>(),
-                  with_lines ? std::span<const std::uint64_t>(buffers.received_lines)
-                             : std::span<const std::uint64_t>());
+    receive(received,
+            with_times ? std::span<const std::int64_t>(buffers.received_times)
+                       : std::span<const std::int64_t>(),
+            with_lines ? std::span<const std::uint64_t>(buffers.received_lines)
+                       : std::span<const std::uint64_t>());
   }
+
+  /// During run's receive: the records that came from each rank.
+  [[nodiscard]] const std::vector<std::uint64_t>& received_from() const noexcept { return rc_; }
 
  private:
   /// Fills the round's send and receive counts; returns the receive total.

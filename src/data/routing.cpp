@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dmf/core/parallel.hpp"
+#include "huge_pages.hpp"
 #include "route_rounds.hpp"
 
 namespace dmf::data {
@@ -83,7 +84,9 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
     exchange.run(
         round, buffers.send, [&](std::uint64_t j) { return local.times[buffers.order[j]]; },
         [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines,
-        assembler, buffers);
+        [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
+            std::span<const std::uint64_t> lines) { assembler.add(entries, times, lines); },
+        buffers);
     report_round(options, round, rounds);
   }
   return assembler.finish(options.duplicates, options.threads);
@@ -96,13 +99,103 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   const bool with_lines = options.lines;
   const std::uint64_t n = by_user.nnz();
   DMF_CHECK(n < 0xFFFFFFFFULL, "more than 4 billion ratings on one rank");
-  const Rounds rounds(comm, items, item_counts, n, options.round_ratings);
+  const auto parts = static_cast<std::size_t>(comm.size());
+  const auto me = static_cast<std::size_t>(comm.rank());
+  const Ownership& owners = items.ownership();
+  const std::uint32_t my_first = items.first_row();
+  const std::uint32_t my_rows = items.local_rows();
+  const auto mine = [&](std::uint32_t item) { return item - my_first < my_rows; };
+
+  // How many entries each rank sends each owned item row: with these the
+  // owner knows where every source's run of a row starts (sources own
+  // ascending user ranges, so a row is source 0's users, then source 1's,
+  // ...), and places what arrives straight into the block in any order of
+  // arrival: its own entries without an exchange, the others' as rounds
+  // come (docs/design.md §3). Counts of 4 bytes: a rank holds fewer than
+  // 2^32 entries.
+  std::vector<std::uint32_t> per_item(owners.total_rows(), 0);
+  for (std::uint64_t k = 0; k < n; ++k) ++per_item[by_user.columns[k]];
+  std::vector<std::size_t> per_owner(parts);
+  for (std::size_t p = 0; p < parts; ++p) per_owner[p] = owners.rows(static_cast<int>(p));
+  const auto from_source = comm.alltoallv<std::uint32_t>(per_item, per_owner);  // [source][row]
+  std::uint64_t own = 0;  // entries of this rank's own item rows
+  for (std::uint32_t r = 0; r < my_rows; ++r) own += per_item[my_first + r];
+  const std::uint64_t remote_out = n - own;
+  per_item = {};
+  SparseBlock block;
+  block.first_row = my_first;
+  block.offsets.assign(static_cast<std::size_t>(my_rows) + 1, 0);
+  std::vector<std::uint64_t> remote_in(my_rows, 0);  // ratings each row gets from other ranks
+  for (std::uint32_t r = 0; r < my_rows; ++r) {
+    std::uint64_t row = 0;
+    for (std::size_t s = 0; s < parts; ++s) {
+      const std::uint64_t c = from_source[s * my_rows + r];
+      row += c;
+      if (s != me) remote_in[r] += c;
+    }
+    // The users' side merged duplicates, so a row holds at most its count.
+    DMF_CHECK(row <= item_counts[r], "internal: item row {} gets {} ratings, more than its {}",
+              my_first + r, row, item_counts[r]);
+    block.offsets[r + 1] = block.offsets[r] + row;
+  }
+  const std::uint64_t total = block.offsets.back();
+  detail::size_on_huge_pages(block.columns, total);
+  detail::size_on_huge_pages(block.values, total);
+  if (with_times) detail::size_on_huge_pages(block.times, total);
+  if (with_lines) detail::size_on_huge_pages(block.lines, total);
+  std::vector<std::uint64_t> cursor(parts * my_rows);  // [source][row]: next free position
+  for (std::uint32_t r = 0; r < my_rows; ++r) {
+    std::uint64_t at = block.offsets[r];
+    for (std::size_t s = 0; s < parts; ++s) {
+      cursor[s * my_rows + r] = at;
+      at += from_source[s * my_rows + r];
+    }
+  }
+  const auto place = [&](std::size_t source, std::uint32_t item, std::uint32_t user, float value,
+                         const std::int64_t* time, const std::uint64_t* line) {
+    const std::uint64_t at = cursor[source * my_rows + (item - my_first)]++;
+    block.columns[at] = user;
+    block.values[at] = value;
+    if (time != nullptr) block.times[at] = *time;
+    if (line != nullptr) block.lines[at] = *line;
+  };
+
+  // This rank's own entries, in user order: no record, no exchange. Thread
+  // t places the items of the t-th slice of them (each scans the whole
+  // block's columns, a cheap sequential read, and writes only its rows).
+  const auto own_slices = static_cast<std::size_t>(std::max(1, options.threads));
+  std::vector<std::uint32_t> own_first(own_slices + 1, my_first + my_rows);
+  {
+    std::uint64_t prefix = 0;
+    std::size_t t = 0;
+    for (std::uint32_t r = 0; r < my_rows; ++r) {
+      while (t < own_slices && prefix * own_slices >= t * own) own_first[t++] = my_first + r;
+      prefix += from_source[me * my_rows + r];
+    }
+    while (t < own_slices) own_first[t++] = my_first + my_rows;
+  }
+  parallel_for(options.threads, static_cast<std::int64_t>(own_slices), [&](std::int64_t t) {
+    const std::uint32_t lo = own_first[static_cast<std::size_t>(t)];
+    const std::uint32_t width = own_first[static_cast<std::size_t>(t) + 1] - lo;
+    for (std::uint32_t row = 0; row < by_user.rows(); ++row) {
+      const std::uint32_t user = by_user.first_row + row;
+      for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
+        const std::uint32_t item = by_user.columns[k];
+        if (item - lo >= width) continue;
+        place(me, item, user, by_user.values[k], with_times ? &by_user.times[k] : nullptr,
+              with_lines ? &by_user.lines[k] : nullptr);
+      }
+    }
+  });
+
+  // The others' in rounds, sized by what crosses ranks only.
+  const Rounds rounds(comm, items, remote_in, remote_out, options.round_ratings);
   // Buckets of all item rows at once when that table is no larger than the
   // block (the usual case), else a search per entry.
   std::vector<std::uint32_t> bucket_of_item;
-  if (items.total_rows() <= n) {
-    bucket_of_item.resize(items.total_rows());
-    for (std::uint32_t i = 0; i < items.total_rows(); ++i) bucket_of_item[i] = rounds.bucket(i);
+  if (owners.total_rows() <= n) {
+    bucket_of_item.resize(owners.total_rows());
+    for (std::uint32_t i = 0; i < owners.total_rows(); ++i) bucket_of_item[i] = rounds.bucket(i);
   }
   const auto bucket = [&](std::uint32_t item) {
     return bucket_of_item.empty() ? rounds.bucket(item) : bucket_of_item[item];
@@ -128,23 +221,40 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     std::uint32_t user;
   };
   const auto scan = [&](std::size_t t, auto&& visit) {
+    if (remote_out == 0) return;  // one rank, or all local
     for (std::uint32_t row = first_row_of[t]; row < first_row_of[t + 1]; ++row) {
       const std::uint32_t user = by_user.first_row + row;
       for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
-        visit(bucket(by_user.columns[k]), Placed{k, user});
+        const std::uint32_t item = by_user.columns[k];
+        if (!mine(item)) visit(bucket(item), Placed{k, user});
       }
     }
   };
   BucketSort sort(options.threads, slices, rounds.buckets(), scan);
-  // Counts include merged duplicates: rows may come up short (exact = false).
-  BlockAssembler assembler(items.first_row(), item_counts, with_times, with_lines,
-                           /*exact=*/false);
   RoundExchange exchange(comm, rounds, sort.start());
+  // What arrives: each source's records of a row in its user order, placed
+  // after the earlier sources' (received_from: the records of each).
+  const auto receive = [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
+                           std::span<const std::uint64_t> lines) {
+    std::uint64_t j = 0;
+    for (std::size_t s = 0; s < parts; ++s) {
+      const std::uint64_t end = j + exchange.received_from()[s];
+      for (; j < end; ++j) {
+        const BlockEntry& e = entries[j];
+        DMF_CHECK(mine(e.row) && cursor[s * my_rows + (e.row - my_first)] <
+                                     block.offsets[e.row - my_first + 1],
+                  "internal: rating for item row {} from rank {} beyond its count", e.row, s);
+        place(s, e.row, e.column, e.value, times.empty() ? nullptr : &times[j],
+              lines.empty() ? nullptr : &lines[j]);
+      }
+    }
+  };
   // Passes of consecutive rounds holding about a kTransposePasses-th of the
-  // entries each (at least a round): each pass writes its rounds' records
-  // from one scan of the block.
+  // block's entries each (at least a round): each pass writes its rounds'
+  // records from one scan of the block. A quarter of the block, not of the
+  // crossing entries: the same bound on the records in memory, and fewer
+  // scans where few entries cross (two at 2 ranks, where half do).
   const std::uint64_t pass_entries = std::max<std::uint64_t>(1, n / kTransposePasses);
-  const auto parts = rounds.parts();
   for (std::uint64_t first = 0; first < rounds.count();) {
     std::uint64_t last = first + 1;
     while (last < rounds.count() && exchange.end(last) - exchange.begin(first) <= pass_entries) {
@@ -168,15 +278,23 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
               .subspan(begin - base, exchange.end(round) - begin),
           [&](std::uint64_t j) { return by_user.times[buffers.order[j - base]]; },
           [&](std::uint64_t j) { return by_user.lines[buffers.order[j - base]]; }, with_times,
-          with_lines, assembler, buffers);
+          with_lines, receive, buffers);
       report_round(options, round, rounds);
     }
     first = last;
   }
   buffers = RouteBuffers{};
-  // Users arrive in ascending order (owners in rank order, each its block in
-  // row order) and without duplicates: nothing to sort or merge.
-  return assembler.finish(DuplicatePolicy::kFirst, options.threads).block;
+  // Every source's run of every row filled, no more, no less.
+  for (std::uint32_t r = 0; r < my_rows; ++r) {
+    std::uint64_t end = block.offsets[r];
+    for (std::size_t s = 0; s < parts; ++s) {
+      end += from_source[s * my_rows + r];
+      DMF_CHECK(cursor[s * my_rows + r] == end,
+                "internal: item row {} did not receive the {} ratings rank {} sent it",
+                my_first + r, from_source[s * my_rows + r], s);
+    }
+  }
+  return block;
 }
 
 void raise_duplicates(const dist::Comm& comm, const IdDirectory& users_dir,

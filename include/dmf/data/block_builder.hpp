@@ -35,10 +35,9 @@ struct BlockBuildResult {
 class BlockAssembler {
  public:
   /// Rows [first_row, first_row + counts.size()), row r to receive
-  /// counts[r] entries in all (`exact`) or at most. `times`, `lines`:
-  /// entries come with them.
+  /// exactly counts[r] entries. `times`, `lines`: entries come with them.
   BlockAssembler(std::uint32_t first_row, std::span<const std::uint64_t> counts, bool times,
-                 bool lines, bool exact = true);
+                 bool lines);
 
   /// Places a batch; `times` and `lines` are empty or one per entry. Throws
   /// (internal error) for an entry of another rank's row or a row that
@@ -54,8 +53,7 @@ class BlockAssembler {
 
  private:
   SparseBlock block_;
-  std::vector<std::uint64_t> cursor_;
-  bool exact_ = true;  // next free position of each row
+  std::vector<std::uint64_t> cursor_;  // next free position of each row
 };
 
 /// A rating with its line and timestamp slot: the input of build_block.
