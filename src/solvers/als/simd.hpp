@@ -9,6 +9,8 @@
 
 #include <Eigen/Core>
 
+#include "dmf/core/prefetch.hpp"
+
 namespace dmf::solvers::als_simd {
 
 /// The widest SIMD packet of floats Eigen uses on this build (16 lanes with
@@ -21,25 +23,7 @@ inline constexpr int kPacketFloats = Eigen::internal::packet_traits<float>::size
 inline constexpr std::size_t kPrefetchAhead = 16;
 inline constexpr std::size_t kCacheLineFloats = 64 / sizeof(float);
 
-/// Asks for the cache lines of `floats` floats from `first`: exactly the
-/// lines they touch, whatever the alignment (a row of k = 64 on a line
-/// boundary is 4 lines, not 5).
-///
-/// On x86 the prefetch is an asm statement: GCC counts __builtin_prefetch
-/// (and Eigen's prefetch, which is it) as free of side effects, so at -O2
-/// and above (-ffinite-loops) it deletes a loop that only prefetches: the
-/// cg passes ran without any of their prefetches until this.
-inline void prefetch_floats(const float* first, std::size_t floats) {
-  constexpr std::uintptr_t kLine = 64;
-  const auto begin = reinterpret_cast<std::uintptr_t>(first) & ~(kLine - 1);
-  const auto end = reinterpret_cast<std::uintptr_t>(first + floats);
-  for (std::uintptr_t line = begin; line < end; line += kLine) {
-#if defined(__x86_64__) || defined(__i386__)
-    asm volatile("prefetcht0 %0" : : "m"(*reinterpret_cast<const char*>(line)));
-#else
-    __builtin_prefetch(reinterpret_cast<const void*>(line));
-#endif
-  }
-}
+/// The scattered feature rows' prefetch (core/prefetch.hpp).
+using dmf::prefetch_floats;
 
 }  // namespace dmf::solvers::als_simd

@@ -129,29 +129,6 @@ void add_user_group_terms(std::span<const float> e, std::span<const std::uint32_
   if constexpr (K != 0) std::copy(local.begin(), local.end(), user_acc.begin());
 }
 
-/// Calls body(std::integral_constant<std::size_t, K>) with K = k for the
-/// small widths compiled in (the ranks people use for small tables; the
-/// user's sums then stay in registers: 0.56 -> 0.44 s CPU for
-/// jobs/bench/dense.sh at k = 10), else K = 0 (k at run time; wide rows
-/// gain nothing from it).
-template <class Body>
-void with_static_width(std::size_t k, Body&& body) {
-  switch (k) {
-    case 8:
-      return body(std::integral_constant<std::size_t, 8>{});
-    case 10:
-      return body(std::integral_constant<std::size_t, 10>{});
-    case 16:
-      return body(std::integral_constant<std::size_t, 16>{});
-    case 20:
-      return body(std::integral_constant<std::size_t, 20>{});
-    case 32:
-      return body(std::integral_constant<std::size_t, 32>{});
-    default:
-      return body(std::integral_constant<std::size_t, 0>{});
-  }
-}
-
 }  // namespace
 
 struct GdSolver::State final : SolverState {
@@ -415,7 +392,7 @@ void GdSolver::step_on_one_thread(std::uint64_t s, double lr) {
       apply(users_, u, grad, user_bias, grad_bias, lr);
     }
   };
-  with_static_width(k, pass);
+  with_small_rank(k, pass);
   item_sums_.reduce(comm_, item_rows_, item_values_);
   for (const std::uint32_t i : item_sums_.touched()) update_item(i, lr, scratch);
 }

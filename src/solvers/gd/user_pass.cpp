@@ -218,26 +218,6 @@ void with_sum_vectors(std::size_t width, Body&& body) {
   }
 }
 
-/// Calls body(std::integral_constant<std::size_t, K>) with K = k for the
-/// ranks people use on small tables (8, 10, 16, 20, 32), else K = 0.
-template <class Body>
-void with_residual_rank(std::size_t k, Body&& body) {
-  switch (k) {
-    case 8:
-      return body(std::integral_constant<std::size_t, 8>{});
-    case 10:
-      return body(std::integral_constant<std::size_t, 10>{});
-    case 16:
-      return body(std::integral_constant<std::size_t, 16>{});
-    case 20:
-      return body(std::integral_constant<std::size_t, 20>{});
-    case 32:
-      return body(std::integral_constant<std::size_t, 32>{});
-    default:
-      return body(std::integral_constant<std::size_t, 0>{});
-  }
-}
-
 }  // namespace
 
 void ItemTable::assign(std::size_t rank, std::span<const float> factors,
@@ -275,7 +255,7 @@ void users_pass(const ItemTable& table, std::span<const UserPassRow> rows,
   scratch.sums.resize(group * table.width);
   scratch.row.resize(group * table.width);
   const auto terms = [&]<std::size_t G>(std::integral_constant<std::size_t, G>) {
-    with_residual_rank(k, [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+    with_small_rank(k, [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
       residuals_of<G, K>(table, rows, scratch.steps.data());
     });
     with_sum_vectors(table.width, [&]<std::size_t V>(std::integral_constant<std::size_t, V>) {

@@ -9,6 +9,7 @@
 #include "dmf/core/enum_names.hpp"
 #include "dmf/core/error.hpp"
 #include "dmf/core/parallel.hpp"
+#include "dmf/core/prefetch.hpp"
 #include "dmf/model/model_change.hpp"
 #include "dmf/solvers/exact_solver.hpp"
 
@@ -30,22 +31,6 @@ std::vector<std::uint32_t> item_block_starts(const dist::Comm& comm, const model
 
 /// Ratings ahead of the step whose two factor rows a cell prefetches.
 constexpr std::size_t kSgdPrefetchAhead = 8;
-
-/// Asks for the cache lines of `floats` floats from `first`. On x86 an asm
-/// statement, as ALS's (docs/design.md §4): GCC may delete what it counts
-/// as free of side effects; prefetching never changes a result.
-inline void prefetch_sgd_row(const float* first, std::size_t floats) {
-  constexpr std::uintptr_t kLine = 64;
-  const auto begin = reinterpret_cast<std::uintptr_t>(first) & ~(kLine - 1);
-  const auto end = reinterpret_cast<std::uintptr_t>(first + floats);
-  for (std::uintptr_t line = begin; line < end; line += kLine) {
-#if defined(__x86_64__) || defined(__i386__)
-    asm volatile("prefetcht0 %0" : : "m"(*reinterpret_cast<const char*>(line)));
-#else
-    __builtin_prefetch(reinterpret_cast<const void*>(line));
-#endif
-  }
-}
 
 }  // namespace
 
@@ -190,8 +175,8 @@ void SgdSolver::sub_epoch(int s, const StepSettings& settings) {
       const GridRating& r = ratings[n];
       if (prefetch && n + kSgdPrefetchAhead < ratings.size()) {
         const GridRating& next = ratings[n + kSgdPrefetchAhead];
-        prefetch_sgd_row(users + next.user * kk, kk);
-        prefetch_sgd_row(items + next.item * kk, kk);
+        dmf::prefetch_floats(users + next.user * kk, kk);
+        dmf::prefetch_floats(items + next.item * kk, kk);
       }
       const std::size_t u = r.user;
       const std::size_t i = r.item;

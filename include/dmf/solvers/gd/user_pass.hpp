@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -27,6 +28,29 @@ namespace dmf::solvers {
 /// 8 doubles is then one cache line, never split between two.
 using AlignedDoubles = std::vector<double, Eigen::aligned_allocator<double>>;
 using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
+
+/// Calls body(std::integral_constant<std::size_t, K>) with K = k for the
+/// ranks people use on small tables (8, 10, 16, 20, 32), else K = 0 (k at
+/// run time): a kernel compiled for its K keeps a row's sums in registers
+/// (jobs/bench/dense.sh at k = 10: 0.56 -> 0.44 s CPU); wide rows gain
+/// nothing from it.
+template <class Body>
+void with_small_rank(std::size_t k, Body&& body) {
+  switch (k) {
+    case 8:
+      return body(std::integral_constant<std::size_t, 8>{});
+    case 10:
+      return body(std::integral_constant<std::size_t, 10>{});
+    case 16:
+      return body(std::integral_constant<std::size_t, 16>{});
+    case 20:
+      return body(std::integral_constant<std::size_t, 20>{});
+    case 32:
+      return body(std::integral_constant<std::size_t, 32>{});
+    default:
+      return body(std::integral_constant<std::size_t, 0>{});
+  }
+}
 
 /// r − (((μ + b_u) + b_i) + p · q), the dot product fused multiply-adds in f
 /// order: the residual of every gd path.
