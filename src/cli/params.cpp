@@ -120,7 +120,9 @@ std::string help_text(const ParamSpec& spec) {
   }
   if (!spec.aliases.empty()) {
     std::vector<std::string> other;
-    for (const auto& alias : spec.aliases) other.push_back("--" + alias);
+    for (const auto& alias : spec.aliases) {
+      other.push_back((alias.size() == 1 ? "-" : "--") + alias);
+    }
     text += fmt::format(" (also {})", fmt::join(other, ", "));
   }
   return text;
@@ -364,7 +366,9 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
       if (spec.implicit_value) {
         semantic->implicit_value({*spec.implicit_value}, *spec.implicit_value);
       }
-      description.add_options()(name.c_str(), semantic, "");
+      // A one-letter name is also its short form: LIBMF's users write -k 64.
+      const std::string names = name.size() == 1 ? name + "," + name : name;
+      description.add_options()(names.c_str(), semantic, "");
     }
   }
 
@@ -376,8 +380,12 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
                  .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
                  .run();
   } catch (const po::unknown_option& e) {
-    const std::string name = strip_dashes(e.get_option_name());
-    fail("unknown option --{} for 'dmf {}'{} (see dmf {} --help)", name, command_,
+    // As written: "-x" stays "-x", so that the hint "--x" does not read as
+    // the very option refused.
+    const std::string& written = e.get_option_name();
+    const std::string name = strip_dashes(written);
+    fail("unknown option {}{} for 'dmf {}'{} (see dmf {} --help)",
+         written.starts_with("--") ? "--" : "-", name, command_,
          suggestion(name, names_and_aliases()), command_);
   } catch (const po::too_many_positional_options_error&) {
     std::string positional;

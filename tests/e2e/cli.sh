@@ -53,7 +53,7 @@ expect_ok dmf train --help
 sections=$(grep -E '^[A-Z][^:]*:$' "$WORK/stdout" | tr '\n' '|')
 [[ "$sections" == "Data:|Model:|Solver:|ALS (--solver als):|Optimizer and learning rate:|Gradient descent (--solver gd):|CCD++ (--solver ccd):|Implicit feedback (--feedback implicit):|Stopping:|Held-out sets:|Output:|Checkpoints:|General:|Examples:|" ]] ||
   fail "train's --help sections: $sections"
-contains "$WORK/stdout" "(also --k, --factors)"
+contains "$WORK/stdout" "(also -k, --factors)"
 [[ "$(grep -n -- '--rank K' "$WORK/stdout" | cut -d: -f1)" -lt "$(grep -n -- '--reg-weighting' "$WORK/stdout" | cut -d: -f1)" ]] ||
   fail "--rank is not listed before --reg-weighting"
 

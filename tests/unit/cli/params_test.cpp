@@ -55,6 +55,15 @@ TEST(Params, DefaultsComeFromTheOptionsStruct) {
   EXPECT_NE(f.params.help().find("[default: 10]"), std::string::npos);
 }
 
+TEST(Params, AOneLetterNameIsAlsoItsShortForm) {
+  Fixture f;
+  f.parse({"-k", "32"});
+  EXPECT_EQ(f.o.rank, 32);
+  Fixture g;
+  g.parse({"--k", "16"});
+  EXPECT_EQ(g.o.rank, 16);
+}
+
 TEST(Params, CommandLineValuesOfEveryType) {
   Fixture f;
   f.parse({"--rank", "32", "--lambda=0.1", "--out", "m", "--json", "--duplicates", "mean",
@@ -117,6 +126,8 @@ TEST(Params, ErrorsNameTheOption) {
   EXPECT_NE(error_of(j, {"--rnak", "3"})
                 .find("unknown option --rnak for 'dmf demo'; did you mean --rank?"),
             std::string::npos);
+  Fixture j2;
+  EXPECT_NE(error_of(j2, {"-x", "3"}).find("unknown option -x for 'dmf demo'"), std::string::npos);
   Fixture k;
   EXPECT_NE(error_of(k, {"--rank", "3", "--rank", "4"}).find("--rank is given more than once"),
             std::string::npos);
@@ -221,7 +232,7 @@ TEST(Params, AliasesOnTheCommandLineAndInConfigFiles) {
   EXPECT_EQ(f.o.rank, 4);
   EXPECT_TRUE(f.params.given("rank"));
   EXPECT_NE(f.params.effective_config().find("\nrank = 4  # command line\n"), std::string::npos);
-  EXPECT_NE(f.params.help().find("(also --k, --factors)"), std::string::npos);
+  EXPECT_NE(f.params.help().find("(also -k, --factors)"), std::string::npos);
   Fixture g;
   EXPECT_NE(error_of(g, {"--rank", "4", "--factors", "5"}).find("--rank is given more than once"),
             std::string::npos);
