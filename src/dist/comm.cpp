@@ -10,6 +10,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "check_mpi.hpp"
 #include "message_limit.hpp"
 #include "message_pieces.hpp"
 
@@ -17,19 +18,12 @@ namespace dmf::dist {
 namespace {
 
 using detail::byte_offsets;
+using detail::check_mpi;
 using detail::fits_one_call;
 using detail::for_each_piece;
 using detail::for_each_piece_or_empty;
 
 MPI_Comm native(int handle) { return MPI_Comm_f2c(handle); }
-
-void check_mpi(int code, const char* what) {
-  if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  fail("MPI call {} failed: {}", what, std::string(text, static_cast<std::size_t>(length)));
-}
 
 template <class T>
 MPI_Datatype mpi_type();

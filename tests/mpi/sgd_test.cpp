@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "dmf/model/init.hpp"
 #include "support/reference_model.hpp"
@@ -49,8 +50,12 @@ TEST(SgdRing, EveryItemBlockVisitsEveryRankAndComesHome) {
       }
     }
   };
-  for (const bool with_state : {true, false}) {
-    ItemRing ring(comm, starts, kK, /*state_width=*/kK);
+  // Blocks with their sums go round in the shared window (the suite runs
+  // every rank on one node) or as messages; blocks without, as messages.
+  for (const auto& [with_state, shared] : {std::pair{true, true}, std::pair{true, false},
+                                           std::pair{false, true}, std::pair{false, false}}) {
+    ItemRing ring(comm, starts, kK, /*state_width=*/kK, shared);
+    EXPECT_EQ(ring.shares_memory(), shared && ranks > 1);
     ItemBlock block = ring.empty_block(comm.rank(), with_state);
     for (std::uint32_t r = 0; r < block.rows; ++r) {
       for (int f = 0; f < kK; ++f) {
@@ -61,8 +66,10 @@ TEST(SgdRing, EveryItemBlockVisitsEveryRankAndComesHome) {
       if (with_state) block.bias_state()[r] = -value(block.first_row + r, -1);
     }
     for (int s = 1; s <= ranks; ++s) {
-      SCOPED_TRACE(testing::Message() << "after " << s << " moves, state " << with_state);
-      ring.shift(block);
+      SCOPED_TRACE(testing::Message()
+                   << "after " << s << " moves, state " << with_state << ", shared " << shared);
+      const std::uint64_t sent = ring.shift(block);
+      EXPECT_EQ(sent == 0, ranks == 1 || (shared && with_state));
       expect_block(block, item_block_of(comm.rank(), s % ranks, ranks), with_state);
     }
   }
@@ -168,7 +175,8 @@ struct Case {
   model::Biases biases;
   RegWeighting weighting;
   int threads;
-  bool prefetch = false;  // every cell prefetches its rows ahead
+  bool prefetch = false;      // every cell prefetches its rows ahead
+  bool shared_memory = true;  // the ring in a shared window (else messages)
 };
 
 class SgdReference : public testing::TestWithParam<Case> {};
@@ -191,6 +199,7 @@ TEST_P(SgdReference, EpochsAreBitwiseTheNaiveStepsInTheScheduledOrder) {
   options.seed = 11;
   options.threads = c.threads;
   if (c.prefetch) options.prefetch_above = 0;
+  options.shared_memory = c.shared_memory;
   SgdSolver solver(comm, data, model, options);
 
   // c = λ w / n, n over every rank.
@@ -272,11 +281,14 @@ TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
   const auto data = data::load_ratings(comm, dir.write("r.csv", test::random_ratings(50, 40, 0.3)),
                                        data::LoadOptions{});
   constexpr int kK = 5;
-  for (const StepRule rule : {StepRule::kAdagradRow, StepRule::kAdagrad, StepRule::kSgd}) {
-    SCOPED_TRACE(testing::Message() << "rule " << to_string(rule));
+  for (const auto& [rule, shared] :
+       {std::pair{StepRule::kAdagradRow, false}, std::pair{StepRule::kAdagrad, false},
+        std::pair{StepRule::kSgd, false}, std::pair{StepRule::kAdagradRow, true}}) {
+    SCOPED_TRACE(testing::Message() << "rule " << to_string(rule) << ", shared " << shared);
     model::Model model = model::init_model(comm, data, kK, model::Biases::kBoth, 6, 0.5);
     SgdOptions options;
     options.rule = rule;
+    options.shared_memory = shared;
     SgdSolver solver(comm, data, model, options);
     auto starts = comm.allgather<std::uint32_t>(model.items.first_row);
     starts.push_back(model.items.total_rows);
@@ -284,10 +296,11 @@ TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
       const auto b = static_cast<std::size_t>((comm.rank() + block) % ranks);
       return static_cast<std::uint64_t>(starts[b + 1] - starts[b]);
     };
-    // Each block once with its sums, then the view: blocks rank .. rank + P − 3.
+    // Each block once with its sums (as messages; the shared window sends
+    // none), then the view: blocks rank .. rank + P − 3.
     const auto state = static_cast<std::uint64_t>(factor_state_width(rule, kK));
     std::uint64_t want = 0;
-    for (int b = 0; ranks > 1 && b < ranks; ++b) {
+    for (int b = 0; ranks > 1 && !shared && b < ranks; ++b) {
       want += rows(b) * (kK + 1 + (state > 0 ? state + 1 : 0)) * sizeof(float);
     }
     for (int b = 0; b + 2 < ranks; ++b) want += rows(b) * (kK + 1) * sizeof(float);
@@ -310,7 +323,11 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2},
                     Case{StepRule::kAdagradRow, model::Biases::kUser, RegWeighting::kUniform, 1},
                     Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 2,
-                         true}));
+                         true},
+                    Case{StepRule::kAdagradRow, model::Biases::kBoth, RegWeighting::kCount, 1,
+                         false, /*shared_memory=*/false},
+                    Case{StepRule::kAdagrad, model::Biases::kBoth, RegWeighting::kUniform, 2, false,
+                         /*shared_memory=*/false}));
 
 }  // namespace
 }  // namespace dmf::solvers::sgd

@@ -1,16 +1,38 @@
 #include "dmf/solvers/sgd/item_ring.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "dmf/core/error.hpp"
 
 namespace dmf::solvers::sgd {
 
+namespace {
+
+/// Floats a row of a block takes: factors, bias, and with the sums theirs.
+std::size_t floats_per_row(std::size_t k, std::size_t state_width) {
+  return k + 1 + (state_width > 0 ? state_width + 1 : 0);
+}
+
+std::span<float> as_floats(std::span<std::byte> bytes) {
+  // The segment was allocated for floats (ItemRing's constructor).
+  return {reinterpret_cast<float*>(bytes.data()), bytes.size() / sizeof(float)};
+}
+
+}  // namespace
+
 ItemRing::ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k,
-                   int state_width)
+                   int state_width, bool shared_memory)
     : comm_(comm), item_starts_(std::move(item_starts)), k_(k), state_width_(state_width) {
   DMF_CHECK(item_starts_.size() == static_cast<std::size_t>(comm.size()) + 1,
             "sgd ring: {} item block starts for {} ranks", item_starts_.size(), comm.size());
+  if (shared_memory) {
+    const auto own = static_cast<std::size_t>(comm.rank());
+    const std::size_t rows = item_starts_[own + 1] - item_starts_[own];
+    const std::size_t per_row =
+        floats_per_row(static_cast<std::size_t>(k_), static_cast<std::size_t>(state_width_));
+    window_ = dist::SharedWindow::allocate(comm, rows * per_row * sizeof(float));
+  }
 }
 
 ItemBlock ItemRing::empty_block(int index, bool with_state) const {
@@ -20,8 +42,16 @@ ItemBlock ItemRing::empty_block(int index, bool with_state) const {
   block.rows = item_starts_[static_cast<std::size_t>(index) + 1] - block.first_row;
   block.k_ = static_cast<std::size_t>(k_);
   block.state_width_ = with_state ? static_cast<std::size_t>(state_width_) : 0;
-  const std::size_t per_row = block.k_ + 1 + (block.with_state() ? block.state_width_ + 1 : 0);
-  block.values_.assign(block.rows * per_row, 0.0F);
+  const std::size_t per_row = floats_per_row(block.k_, block.state_width_);
+  if (window_ && block.with_state()) {
+    DMF_CHECK(index == comm_.rank(), "sgd ring: rank {} asked for block {} in the shared window",
+              comm_.rank(), index);
+    block.in_window_ = true;
+    block.shared_ = as_floats(window_->segment(index)).first(block.rows * per_row);
+    std::ranges::fill(block.shared_, 0.0F);
+  } else {
+    block.values_.assign(block.rows * per_row, 0.0F);
+  }
   return block;
 }
 
@@ -33,7 +63,15 @@ std::uint64_t ItemRing::shift(ItemBlock& block) {
   const int next = (block.index + 1) % ranks;
   const std::uint32_t rows = item_starts_[static_cast<std::size_t>(next) + 1] -
                              item_starts_[static_cast<std::size_t>(next)];
-  const std::size_t per_row = block.k_ + 1 + (block.with_state() ? block.state_width_ + 1 : 0);
+  const std::size_t per_row = floats_per_row(block.k_, block.state_width_);
+  if (block.in_window_) {
+    window_->handover(to, from);
+    block.shared_ = as_floats(window_->segment(next)).first(rows * per_row);
+    block.index = next;
+    block.first_row = item_starts_[static_cast<std::size_t>(next)];
+    block.rows = rows;
+    return 0;
+  }
   spare_.resize(static_cast<std::size_t>(rows) * per_row);
   comm_.sendrecv_bytes(std::as_bytes(std::span<const float>(block.values_)), to,
                        std::as_writable_bytes(std::span<float>(spare_)), from);

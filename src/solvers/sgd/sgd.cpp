@@ -104,7 +104,7 @@ SgdSolver::SgdSolver(const dist::Comm& comm, const data::RatingsData& data, mode
       ratings_(checked_ratings(comm, data, model, "sgd")),
       slots_(state_slots(options.rule)),
       state_width_(factor_state_width(options.rule, model.k)),
-      ring_(comm, item_block_starts(comm, model), model.k, state_width_) {
+      ring_(comm, item_block_starts(comm, model), model.k, state_width_, options.shared_memory) {
   base_rate_ =
       options_.learning_rate > 0.0 ? options_.learning_rate : default_learning_rate(options_.rule);
   if (options_.cells <= 0) options_.cells = grid_cells(options_.threads);

@@ -7,14 +7,20 @@
 //
 // A block is one array (factors, biases, then their sums), so a move is one
 // MPI_Sendrecv straight from it into the ring's spare array, and the two
-// arrays then trade places: nothing is packed or unpacked.
+// arrays then trade places: nothing is packed or unpacked. When every rank
+// runs on one node, the blocks with their sums live in a shared-memory
+// window instead, each in its owner's segment, and a move copies nothing:
+// the rank hands the segment it worked in to the rank before it and takes
+// the next one (dist::SharedWindow::handover).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "dmf/dist/comm.hpp"
+#include "dmf/dist/shared_window.hpp"
 
 namespace dmf::solvers::sgd {
 
@@ -51,16 +57,26 @@ class ItemBlock {
 
  private:
   friend class ItemRing;
+  [[nodiscard]] std::span<float> values() noexcept {
+    return in_window_ ? shared_ : std::span<float>(values_);
+  }
+  [[nodiscard]] std::span<const float> values() const noexcept {
+    return in_window_ ? shared_ : std::span<const float>(values_);
+  }
   [[nodiscard]] std::span<float> part(std::size_t at, std::size_t n) noexcept {
-    return std::span<float>(values_).subspan(at, n);
+    return values().subspan(at, n);
   }
   [[nodiscard]] std::span<const float> part(std::size_t at, std::size_t n) const noexcept {
-    return std::span<const float>(values_).subspan(at, n);
+    return values().subspan(at, n);
   }
 
   std::size_t k_ = 0;
   std::size_t state_width_ = 0;  // 0: no sums (and none for the biases)
-  std::vector<float> values_;    // [factors | bias | factor sums | bias sums]
+  // [factors | bias | factor sums | bias sums]: in values_, or in the
+  // block's segment of the ring's shared window (then values_ is empty).
+  std::vector<float> values_;
+  std::span<float> shared_;
+  bool in_window_ = false;
 };
 
 class ItemRing {
@@ -68,14 +84,23 @@ class ItemRing {
   /// `item_starts`: the first global row of each rank's items, then the
   /// total. `state_width`: adagrad sums per factor row carried with the rows
   /// (0: none, and none for the biases either; else one per bias too).
-  ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k, int state_width);
+  /// `shared_memory`: keep the blocks with their sums in a shared-memory
+  /// window when every rank runs on one node (collective; tests pass false
+  /// to run the messages on one node).
+  ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_starts, int k, int state_width,
+           bool shared_memory = true);
 
   /// A block shaped as block `index` (zero everywhere), with the sums when
-  /// `with_state` and the ring has them.
+  /// `with_state` and the ring has them. With the shared window, a block
+  /// with the sums is this rank's own segment (index = rank), zeroed: there
+  /// is one such block per rank, and a new one replaces the old.
   [[nodiscard]] ItemBlock empty_block(int index, bool with_state = true) const;
+  /// Whether the blocks with their sums go round in the shared window.
+  [[nodiscard]] bool shares_memory() const noexcept { return window_.has_value(); }
   /// Collective: `block` goes to rank − 1 and is replaced by the block of
   /// rank + 1 (nothing moves on one rank); every rank's block must have the
-  /// state or none must. Returns the bytes sent.
+  /// state or none must. Returns the bytes sent (none for a block in the
+  /// shared window).
   std::uint64_t shift(ItemBlock& block);
 
   [[nodiscard]] std::span<const std::uint32_t> item_starts() const noexcept { return item_starts_; }
@@ -86,6 +111,7 @@ class ItemRing {
   int k_ = 0;
   int state_width_ = 0;
   std::vector<float> spare_;  // what the next block arrives in
+  std::optional<dist::SharedWindow> window_;
 };
 
 }  // namespace dmf::solvers::sgd

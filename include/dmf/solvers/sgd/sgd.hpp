@@ -44,6 +44,9 @@ struct SgdOptions {
   /// 0.84-0.93 of the CPU time with prefetches; ml1m-shaped ones (0.3 MB,
   /// found in cache) took 1.0-1.07 with them.
   std::size_t prefetch_above = std::size_t{512} << 10;
+  /// The item blocks go round in a shared-memory window when every rank runs
+  /// on one node (ItemRing; the same bits as messages). Tests turn it off.
+  bool shared_memory = true;
 };
 
 /// The learning rate used when none is given (tuned on MovieLens-shaped
