@@ -73,6 +73,8 @@ int to_int(std::uint64_t value, const char* what) {
 /// The tag of the point-to-point pieces of a collective (alltoallv, gatherv)
 /// that did not fit one MPI call, apart from every other message's.
 constexpr int kPieceTag = 7102;
+/// The tag of a ring step's pieces (sendrecv_bytes).
+constexpr int kRingTag = 7103;
 
 /// A contiguous datatype of `size` bytes, so that counts are in elements and
 /// stay below INT_MAX for much larger messages than byte counts would.
@@ -381,21 +383,26 @@ void Comm::alltoallv_planned(std::span<const std::byte> send,
 
 void Comm::sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<std::byte> receive,
                           int source) const {
-  // In rounds of at most max_message_bytes_: MPI counts are int.
-  const std::size_t limit = max_message_bytes_;
-  const std::size_t rounds =
-      std::max((send.size() + limit - 1) / limit, (receive.size() + limit - 1) / limit);
-  const auto all_rounds = allreduce<std::uint64_t>(rounds, Op::kMax);
-  for (std::uint64_t r = 0; r < all_rounds; ++r) {
-    const std::size_t s_begin = std::min(send.size(), r * limit);
-    const std::size_t s_count = std::min(send.size() - s_begin, limit);
-    const std::size_t r_begin = std::min(receive.size(), r * limit);
-    const std::size_t r_count = std::min(receive.size() - r_begin, limit);
-    check_mpi(MPI_Sendrecv(send.data() + s_begin, static_cast<int>(s_count), MPI_BYTE, dest, 0,
-                           receive.data() + r_begin, static_cast<int>(r_count), MPI_BYTE, source, 0,
-                           native(handle_), MPI_STATUS_IGNORE),
-              "MPI_Sendrecv");
-  }
+  // In pieces of at most max_message_bytes_ (MPI counts are int), all posted
+  // at once: the sender cuts `send` as the receiver cuts its buffer of the
+  // same size, and MPI matches messages of one pair and tag in order, so the
+  // two need not agree on a number of rounds first (an allreduce, a sync of
+  // every rank, before each step of a ring).
+  std::vector<MPI_Request> requests;
+  for_each_piece(receive.size(), max_message_bytes_, [&](std::size_t at, int n) {
+    requests.emplace_back();
+    check_mpi(MPI_Irecv(receive.data() + at, n, MPI_BYTE, source, kRingTag, native(handle_),
+                        &requests.back()),
+              "MPI_Irecv");
+  });
+  for_each_piece(send.size(), max_message_bytes_, [&](std::size_t at, int n) {
+    requests.emplace_back();
+    check_mpi(
+        MPI_Isend(send.data() + at, n, MPI_BYTE, dest, kRingTag, native(handle_), &requests.back()),
+        "MPI_Isend");
+  });
+  check_mpi(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+            "MPI_Waitall");
 }
 
 void Comm::send_bytes(std::span<const std::byte> data, int dest, int tag) const {

@@ -32,8 +32,8 @@ inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30U;
 /// Element types MPI reduces natively.
 template <class T>
 concept Reducible = std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t> ||
-                    std::same_as<T, std::uint32_t> || std::same_as<T, std::uint64_t> ||
-                    std::same_as<T, float> || std::same_as<T, double>;
+    std::same_as<T, std::uint32_t> || std::same_as<T, std::uint64_t> || std::same_as<T, float> ||
+    std::same_as<T, double>;
 
 /// Anything moved as plain bytes: records, PODs.
 template <class T>
@@ -114,7 +114,8 @@ class Comm {
   [[nodiscard]] std::vector<T> gatherv(std::span<const T> data, int root) const {
     const auto all_counts = allgather<std::uint64_t>(data.size());
     std::vector<T> out(rank_ == root ? total(all_counts, sizeof(T), "gatherv") : 0);
-    gatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)), root);
+    gatherv_bytes(as_bytes(data), all_counts, sizeof(T), as_writable_bytes(std::span<T>(out)),
+                  root);
     return out;
   }
 
@@ -149,9 +150,10 @@ class Comm {
                        const std::vector<std::uint64_t>& recv_counts, std::size_t element_size,
                        std::span<std::byte> out) const;
 
-  /// Sends `send` to rank `dest` while receiving `receive` (whose size the
-  /// caller knows) from rank `source`: one step of a ring. Collective: every
-  /// rank calls it (one allreduce agrees on the number of pieces).
+  /// Sends `send` to rank `dest` while receiving `receive` from rank
+  /// `source`: one step of a ring. `receive` has the size of what `source`
+  /// sends (the caller knows it); only the ranks of the pair wait for each
+  /// other.
   void sendrecv_bytes(std::span<const std::byte> send, int dest, std::span<std::byte> receive,
                       int source) const;
 
