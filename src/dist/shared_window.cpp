@@ -2,8 +2,13 @@
 
 #include <mpi.h>
 
+#include <sys/statvfs.h>
+
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "check_mpi.hpp"
@@ -18,6 +23,25 @@ struct SharedWindow::Impl {
   std::vector<std::span<std::byte>> segments;  // by rank
 };
 
+namespace {
+
+/// Where Open MPI keeps a shared window's backing file: its parameter
+/// osc_sm_backing_directory when given through the environment, else its
+/// default on Linux.
+std::string backing_directory() {
+  const char* given = std::getenv("OMPI_MCA_osc_sm_backing_directory");
+  return given != nullptr && *given != '\0' ? given : "/dev/shm";
+}
+
+/// Free bytes in `directory`'s file system (0 when it cannot be read).
+std::uint64_t free_bytes(const std::string& directory) {
+  struct statvfs fs {};
+  if (statvfs(directory.c_str(), &fs) != 0) return 0;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+}  // namespace
+
 std::optional<SharedWindow> SharedWindow::allocate(const Comm& comm, std::size_t bytes) {
   if (comm.size() == 1) return std::nullopt;
   const MPI_Comm parent = MPI_Comm_f2c(comm.handle());
@@ -28,7 +52,14 @@ std::optional<SharedWindow> SharedWindow::allocate(const Comm& comm, std::size_t
             "MPI_Comm_split_type");
   int node_size = 0;
   MPI_Comm_size(node, &node_size);
-  if (node_size != comm.size()) {
+  // The window's pages come from a file in a tmpfs (often 64 MiB in a
+  // container): a window larger than its room would make MPI abort, or a
+  // page touched later fail with SIGBUS. Then the caller moves messages.
+  const auto sizes = comm.allgather<std::uint64_t>(bytes);
+  std::uint64_t total = 0;
+  for (const std::uint64_t size : sizes) total += size;
+  const bool room = free_bytes(backing_directory()) >= total + total / 2;
+  if (node_size != comm.size() || comm.any(!room)) {
     MPI_Comm_free(&node);
     return std::nullopt;
   }
@@ -51,8 +82,12 @@ std::optional<SharedWindow> SharedWindow::allocate(const Comm& comm, std::size_t
     int unit = 0;
     void* base = nullptr;
     check_mpi(MPI_Win_shared_query(impl->window, r, &size, &unit, &base), "MPI_Win_shared_query");
+    // Open MPI rounds a segment up to whole pages: the span is what was asked.
+    const auto asked = static_cast<std::size_t>(sizes[static_cast<std::size_t>(r)]);
+    DMF_CHECK(static_cast<std::size_t>(size) >= asked,
+              "shared window: segment {} has {} of {} bytes", r, size, asked);
     impl->segments[static_cast<std::size_t>(r)] =
-        std::span<std::byte>(static_cast<std::byte*>(base), static_cast<std::size_t>(size));
+        std::span<std::byte>(static_cast<std::byte*>(base), asked);
   }
   std::memset(mine, 0, bytes);
   SharedWindow window(std::move(impl));

@@ -18,7 +18,10 @@ class SharedWindow {
  public:
   /// Collective: a window where rank r's segment has the `bytes` rank r
   /// passed (ranks may differ), zeroed. nullopt on every rank unless every
-  /// rank of `comm` runs on the same node (and on one rank: nothing to share).
+  /// rank of `comm` runs on the same node (and on one rank: nothing to
+  /// share), and unless the file system of Open MPI's backing file
+  /// (OMPI_MCA_osc_sm_backing_directory, else /dev/shm) has room for the
+  /// whole window and half as much again on every rank.
   [[nodiscard]] static std::optional<SharedWindow> allocate(const Comm& comm, std::size_t bytes);
 
   SharedWindow(SharedWindow&&) noexcept;
