@@ -283,7 +283,8 @@ TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
   constexpr int kK = 5;
   for (const auto& [rule, shared] :
        {std::pair{StepRule::kAdagradRow, false}, std::pair{StepRule::kAdagrad, false},
-        std::pair{StepRule::kSgd, false}, std::pair{StepRule::kAdagradRow, true}}) {
+        std::pair{StepRule::kSgd, false}, std::pair{StepRule::kAdagradRow, true},
+        std::pair{StepRule::kSgd, true}}) {
     SCOPED_TRACE(testing::Message() << "rule " << to_string(rule) << ", shared " << shared);
     model::Model model = model::init_model(comm, data, kK, model::Biases::kBoth, 6, 0.5);
     SgdOptions options;

@@ -43,7 +43,9 @@ ItemBlock ItemRing::empty_block(int index, bool with_state) const {
   block.k_ = static_cast<std::size_t>(k_);
   block.state_width_ = with_state ? static_cast<std::size_t>(state_width_) : 0;
   const std::size_t per_row = floats_per_row(block.k_, block.state_width_);
-  if (window_ && block.with_state()) {
+  // The block asked with the sums (whatever their width, none for plain
+  // steps) is the one that goes round; a view without them is a copy.
+  if (window_ && with_state) {
     DMF_CHECK(index == comm_.rank(), "sgd ring: rank {} asked for block {} in the shared window",
               comm_.rank(), index);
     block.in_window_ = true;

@@ -92,10 +92,12 @@ class ItemRing {
 
   /// A block shaped as block `index` (zero everywhere), with the sums when
   /// `with_state` and the ring has them. With the shared window, a block
-  /// with the sums is this rank's own segment (index = rank), zeroed: there
-  /// is one such block per rank, and a new one replaces the old.
+  /// asked with the sums (even when the ring has none) is this rank's own
+  /// segment (index = rank), zeroed: there is one such block per rank, and
+  /// a new one replaces the old; one asked without is a copy that moves as
+  /// messages.
   [[nodiscard]] ItemBlock empty_block(int index, bool with_state = true) const;
-  /// Whether the blocks with their sums go round in the shared window.
+  /// Whether the blocks asked with their sums go round in the shared window.
   [[nodiscard]] bool shares_memory() const noexcept { return window_.has_value(); }
   /// Collective: `block` goes to rank − 1 and is replaced by the block of
   /// rank + 1 (nothing moves on one rank); every rank's block must have the
