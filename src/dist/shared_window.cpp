@@ -120,4 +120,10 @@ void SharedWindow::handover(int to, int from) const {
   check_mpi(MPI_Win_sync(impl_->window), "MPI_Win_sync");
 }
 
+void SharedWindow::fence() const {
+  check_mpi(MPI_Win_sync(impl_->window), "MPI_Win_sync");
+  check_mpi(MPI_Barrier(impl_->comm), "MPI_Barrier");
+  check_mpi(MPI_Win_sync(impl_->window), "MPI_Win_sync");
+}
+
 }  // namespace dmf::dist

@@ -43,6 +43,10 @@ class SharedWindow {
   /// own calls, as a sendrecv would.
   void handover(int to, int from) const;
 
+  /// Collective: every rank's writes so far are visible to every rank, and
+  /// every rank has made them (memory barrier, barrier, memory barrier).
+  void fence() const;
+
  private:
   struct Impl;
   explicit SharedWindow(std::unique_ptr<Impl> impl);

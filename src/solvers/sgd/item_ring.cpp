@@ -57,6 +57,25 @@ ItemBlock ItemRing::empty_block(int index, bool with_state) const {
   return block;
 }
 
+ItemBlock ItemRing::block_in_window(int index) const {
+  DMF_CHECK(window_.has_value(), "sgd ring: no shared window to read block {} in", index);
+  ItemBlock block;
+  block.index = index;
+  block.first_row = item_starts_[static_cast<std::size_t>(index)];
+  block.rows = item_starts_[static_cast<std::size_t>(index) + 1] - block.first_row;
+  block.k_ = static_cast<std::size_t>(k_);
+  block.state_width_ = static_cast<std::size_t>(state_width_);
+  block.in_window_ = true;
+  block.shared_ = as_floats(window_->segment(index))
+                      .first(block.rows * floats_per_row(block.k_, block.state_width_));
+  return block;
+}
+
+void ItemRing::fence() const {
+  DMF_CHECK(window_.has_value(), "sgd ring: no shared window to fence");
+  window_->fence();
+}
+
 std::uint64_t ItemRing::shift(ItemBlock& block) {
   const int ranks = comm_.size();
   if (ranks == 1) return 0;

@@ -283,14 +283,25 @@ double SgdSolver::local_squared_error() {
   const int rank = comm_.rank();
   const auto block_at = [&](int s) { return static_cast<std::size_t>((rank + s) % ranks); };
   if (has_errors_[block_at(0)] == 0) add_block_errors(held_);
-  // The blocks still missing come round in a view of the home block, the
-  // factors and biases only; it turns only as far as the last one missing
-  // (every rank alike: all of them know the same blocks), and never home.
+  // The blocks still missing are read where they lie in the shared window,
+  // or come round in a view of the home block, the factors and biases only;
+  // it turns only as far as the last one missing (every rank alike: all of
+  // them know the same blocks), and never home.
   int turns = 0;
   for (int s = 1; s < ranks; ++s) {
     if (has_errors_[block_at(s)] == 0) turns = s;
   }
-  if (turns > 0) {
+  if (turns > 0 && ring_.shares_memory()) {
+    // In the shared window every block is home and final once every rank
+    // is here: read them where they lie, and let no rank write one again
+    // (the next epoch) before all have read.
+    ring_.fence();
+    for (int s = 1; s <= turns; ++s) {
+      if (has_errors_[block_at(s)] == 0)
+        add_block_errors(ring_.block_in_window(static_cast<int>(block_at(s))));
+    }
+    ring_.fence();
+  } else if (turns > 0) {
     ItemBlock view = ring_.empty_block(rank, /*with_state=*/false);
     std::ranges::copy(held_.factors(), view.factors().begin());
     std::ranges::copy(held_.bias(), view.bias().begin());

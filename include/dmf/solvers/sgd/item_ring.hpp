@@ -99,6 +99,12 @@ class ItemRing {
   [[nodiscard]] ItemBlock empty_block(int index, bool with_state = true) const;
   /// Whether the blocks asked with their sums go round in the shared window.
   [[nodiscard]] bool shares_memory() const noexcept { return window_.has_value(); }
+  /// With the shared window: block `index` where it lies, to read between
+  /// two fence() calls while no rank writes it.
+  [[nodiscard]] ItemBlock block_in_window(int index) const;
+  /// With the shared window, collective: every rank's writes to the blocks
+  /// so far are done and visible to every rank.
+  void fence() const;
   /// Collective: `block` goes to rank − 1 and is replaced by the block of
   /// rank + 1 (nothing moves on one rank); every rank's block must have the
   /// state or none must. Returns the bytes sent (none for a block in the
