@@ -305,6 +305,7 @@ TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
       want += rows(b) * (kK + 1 + (state > 0 ? state + 1 : 0)) * sizeof(float);
     }
     for (int b = 0; !shared && b + 2 < ranks; ++b) want += rows(b) * (kK + 1) * sizeof(float);
+    EXPECT_EQ(solver.report().at("item_ring"), shared && ranks > 1 ? "shared-memory" : "messages");
     for (int e = 0; e < 2; ++e) {
       const Objective after = solver.epoch();
       EXPECT_EQ(solver.traffic_per_epoch().bytes_sent, want);

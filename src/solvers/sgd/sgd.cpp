@@ -390,7 +390,9 @@ nlohmann::json SgdSolver::report() const {
           {"learning_rate", base_rate_},
           {"schedule", to_string(options_.schedule.kind)},
           {"grid_cells", grid_.cells()},
-          {"item_blocks", grid_.blocks()}};
+          {"item_blocks", grid_.blocks()},
+          // How the blocks go round: where a run's time goes, at a glance.
+          {"item_ring", ring_.shares_memory() ? "shared-memory" : "messages"}};
 }
 
 nlohmann::json SgdSolver::settings_state() const { return {{"backoff", backoff_}}; }
