@@ -14,7 +14,11 @@
 # metrics file (the epoch's training, without loading or validation). Prints
 # per repetition: LIBMF's iteration, each dmf layout's epoch, the epoch over
 # LIBMF's iteration at 1 x C, and 1 x 1 over C x 1; then the medians over
-# the repetitions.
+# the repetitions. With the floor benchmark (dmf_bench_ccd_floor, built with
+# dmf; its binary in FLOOR_BENCH, else BUILD_DIR's), each repetition also
+# times the bare 12-byte-a-rating pass on C threads and prints the memory
+# floor of an epoch over LIBMF's iteration: 2(k + 1) passes as dmf arranges
+# an epoch, and k + 1 as one pass per coordinate would.
 #
 # Environment (defaults in brackets):
 #   DMF_PEER_LIBMF  LIBMF's directory (mf-train in it) [none: skip]
@@ -39,7 +43,9 @@ source "$here/lib.sh"
 k="${K:-64}" epochs="${EPOCHS:-3}" iters="${ITERS:-5}" reps="${REPS:-3}"
 l2="${L2:-0.05}" rate="${RATE:-0.1}"
 read -r -a dmf_opts <<<"${DMF_OPTS:-}"
-if [[ -n "${DMF:-}" ]]; then dmf="$DMF"; else bench_build dmf; fi
+if [[ -n "${DMF:-}" ]]; then dmf="$DMF"; else bench_build dmf dmf_bench_ccd_floor; fi
+floor_bench="${FLOOR_BENCH:-$build_dir/jobs/bench/dmf_bench_ccd_floor}"
+[[ -x "$floor_bench" ]] || floor_bench=""
 
 data_dir="$bench_dir/peer/data"
 runs="$bench_dir/ccd/runs"
@@ -90,11 +96,23 @@ print(f"{statistics.median(l['seconds'] for l in lines):.4f} {lines[-1]['validat
 EOF
 }
 
+# pass_seconds: the median seconds of one bare 12-byte-a-rating pass over
+# 10M ratings on every core.
+pass_seconds() {
+  "$floor_bench" --benchmark_filter="BM_ResidualPass/$cores/" --benchmark_repetitions=5 \
+    --benchmark_format=json 2>/dev/null | python3 -c '
+import json, statistics, sys
+runs = [b for b in json.load(sys.stdin)["benchmarks"] if b.get("run_type") == "iteration"]
+print("%.5f" % (statistics.median(b["real_time"] for b in runs) / 1e3))'
+}
+
 echo "ccd k=$k on $(wc -l <"$base.train") ratings; LIBMF -s $cores $iters iterations, dmf $epochs epochs"
+[[ -n "$floor_bench" ]] || echo "(no $build_dir/jobs/bench/dmf_bench_ccd_floor: no floor column; set FLOOR_BENCH)"
 base_dmf="${DMF_BASE:-}"
-printf '%-4s %9s %9s %9s %9s %10s %10s %12s%s\n' rep libmf "1x$cores" 1x1 "${cores}x1" \
-  "1x$cores/lib" "1x1/${cores}x1" "valid RMSE" "${base_dmf:+   base 1x$cores  base/lib  base RMSE}"
-ratios=() speedups=() base_ratios=()
+printf '%-4s %9s %9s %9s %9s %10s %10s %12s%s%s\n' rep libmf "1x$cores" 1x1 "${cores}x1" \
+  "1x$cores/lib" "1x1/${cores}x1" "valid RMSE" "${base_dmf:+   base 1x$cores  base/lib  base RMSE}" \
+  "${floor_bench:+  pass s  floor2/lib floor1/lib}"
+ratios=() speedups=() base_ratios=() floors2=() floors1=()
 for rep in $(seq 1 "$reps"); do
   lib=$(libmf_iteration "$rep")
   read -r wide rmse < <(dmf_epoch "$rep" 1 "$cores")
@@ -110,8 +128,15 @@ for rep in $(seq 1 "$reps"); do
     base_ratios+=("$base_ratio")
     extra=$(printf ' %12s %9s %10s' "$base_wide" "$base_ratio" "$base_rmse")
   fi
+  if [[ -n "$floor_bench" ]]; then
+    pass=$(pass_seconds)
+    floor2=$(awk -v p="$pass" -v k="$k" -v b="$lib" 'BEGIN { printf "%.3f", 2 * (k + 1) * p / b }')
+    floor1=$(awk -v p="$pass" -v k="$k" -v b="$lib" 'BEGIN { printf "%.3f", (k + 1) * p / b }')
+    floors2+=("$floor2") floors1+=("$floor1")
+    extra+=$(printf ' %8s %10s %10s' "$pass" "$floor2" "$floor1")
+  fi
   printf '%-4s %9s %9s %9s %9s %10s %10s %12s%s\n' "$rep" "$lib" "$wide" "$one" "$ranks" \
     "$ratio" "$speedup" "$rmse" "$extra"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-echo "median: ccd epoch / LIBMF iteration at 1x$cores $(median "${ratios[@]}"), 1 -> $cores ranks speed-up $(median "${speedups[@]}")${base_dmf:+, base epoch / LIBMF iteration $(median "${base_ratios[@]}")}"
+echo "median: ccd epoch / LIBMF iteration at 1x$cores $(median "${ratios[@]}"), 1 -> $cores ranks speed-up $(median "${speedups[@]}")${base_dmf:+, base epoch / LIBMF iteration $(median "${base_ratios[@]}")}${floor_bench:+; memory floor / LIBMF iteration: 2(k+1) passes $(median "${floors2[@]}"), k+1 passes $(median "${floors1[@]}")}"
