@@ -25,7 +25,7 @@ void report_round(const RouteOptions& options, std::uint64_t round, const Rounds
 
 /// Entries a transpose writes out at a time, at most, besides one round:
 /// the block's entries over this many passes (see transpose_block).
-constexpr std::uint64_t kTransposePasses = 2;
+constexpr std::uint64_t kTransposePasses = 4;
 
 }  // namespace
 
@@ -288,12 +288,9 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   };
   // Passes of consecutive rounds holding about a kTransposePasses-th of the
   // block's entries each (at least a round): each pass writes its rounds'
-  // records from one scan of the block. Half of the block, not of the
-  // crossing entries: fewer scans where few entries cross (one at 2 ranks,
-  // where half do: 10M ratings at 2 x 1, the records' writing took
-  // 0.023-0.028 s a rank against 0.030-0.038 s in two passes of a quarter),
-  // and the records (12 bytes each, 6 a rating) stay below the user side's
-  // parsed ratings and order (16 a rating), which are gone by then.
+  // records from one scan of the block. A quarter of the block, not of the
+  // crossing entries: the same bound on the records in memory, and fewer
+  // scans where few entries cross (two at 2 ranks, where half do).
   const std::uint64_t pass_entries = std::max<std::uint64_t>(1, n / kTransposePasses);
   for (std::uint64_t first = 0; first < rounds.count();) {
     std::uint64_t last = first + 1;
