@@ -95,6 +95,7 @@ void read_chunk_verified(const dist::Comm& comm, const nlohmann::json& files,
       const PartLayout& layout = layouts[k];
       const ReadOnlyFile file(layout.path);
       file.read(layout.data_begin, parts[k].out);
+      if (parts[k].arrived) parts[k].arrived(0, parts[k].out.size());
       if (comm.is_root()) {
         headers[k].resize(layout.header);
         file.read(0, headers[k]);
@@ -196,6 +197,8 @@ void read_piece_verified(bool root, const nlohmann::json& pieces, std::span<cons
           const std::uint64_t in_end = std::clamp(end, layout.data_begin, layout.data_end);
           if (in_begin < in_end) {
             file.read(in_begin, out.subspan(in_begin - layout.data_begin, in_end - in_begin));
+            const auto& arrived = parts[task.part].arrived;
+            if (arrived) arrived(in_begin - layout.data_begin, in_end - layout.data_begin);
           }
           if (!task.verify) return;
           io::ChunkHasher hasher;

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,12 +52,16 @@ std::vector<T> read_elements(const std::string& path, io::NpyType type, std::uin
 }
 
 /// This rank's range of one rating array: elements [first, first +
-/// out.size() / element) of `file`, read into `out`.
+/// out.size() / element) of `file`, read into `out`. `arrived`, when set, is
+/// told each range [begin, end) of out's bytes as soon as they are read, on
+/// the thread that read them (any thread, any order; the ranges cover `out`
+/// once), so that it can check them while they are in cache.
 struct ArrayPart {
   std::string_view file;  // in the data set directory
   io::NpyType type;
   std::uint64_t first = 0;
   std::span<char> out;
+  std::function<void(std::uint64_t begin, std::uint64_t end)> arrived;
 };
 
 /// Collective: reads every rank's `parts` of the rating arrays of the data

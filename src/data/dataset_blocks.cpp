@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "dataset_arrays.hpp"
@@ -10,106 +11,11 @@
 #include "dmf/core/parallel.hpp"
 #include "dmf/io/output_path.hpp"
 #include "dmf/io/range_reader.hpp"
+#include "entry_checks.hpp"
+#include "prefaulted.hpp"
 
 namespace dmf::data {
 namespace {
-
-/// Order-free sums of a block's row indices, wrapping modulo 2^64: the two
-/// sides of a data set hold the same (user, item) pairs only if the user
-/// side's rows sum as the item side's columns and the other way round.
-struct BlockSums {
-  std::uint64_t rows = 0;     // Σ global row × degree
-  std::uint64_t columns = 0;  // Σ column
-};
-
-/// What a scan of some rows of a block found: the first entry of the first
-/// row at fault (`none` when none: a column at or past the limit, columns
-/// not ascending along a row, or, with row_of, an entry whose row is not
-/// the one the offsets give), and the rows' sums (at fault or not).
-struct RowScan {
-  std::uint64_t first_bad = 0;
-  BlockSums sums;
-};
-
-template <bool kCheckRows>
-RowScan scan_rows(const SparseBlock& block, std::span<const std::uint32_t> row_of,
-                  std::uint32_t column_limit, std::uint32_t first, std::uint32_t last) {
-  RowScan scan{block.nnz(), {}};
-  const std::uint32_t* columns = block.columns.data();
-  for (std::uint32_t r = first; r < last; ++r) {
-    const std::uint32_t row = block.first_row + r;
-    const std::uint64_t begin = block.offsets[r];
-    const std::uint64_t end = block.offsets[r + 1];
-    if (begin == end) continue;
-    // Flags gathered without a branch per rating (the loop vectorizes); the
-    // message is written for the first rating at fault afterwards.
-    unsigned bad = static_cast<unsigned>(columns[begin] >= column_limit);
-    std::uint64_t sum = columns[begin];
-    for (std::uint64_t k = begin + 1; k < end; ++k) {
-      bad |= static_cast<unsigned>(columns[k] >= column_limit) |
-             static_cast<unsigned>(columns[k - 1] >= columns[k]);
-      sum += columns[k];
-    }
-    if constexpr (kCheckRows) {
-      for (std::uint64_t k = begin; k < end; ++k) bad |= static_cast<unsigned>(row_of[k] != row);
-    }
-    if (bad != 0 && scan.first_bad == block.nnz()) scan.first_bad = begin;
-    scan.sums.rows += std::uint64_t{row} * (end - begin);
-    scan.sums.columns += sum;
-  }
-  return scan;
-}
-
-/// One block to scan: rows checked against `row_of` when it is not empty,
-/// columns below `column_limit`.
-struct ScanJob {
-  const SparseBlock* block;
-  std::span<const std::uint32_t> row_of;
-  std::uint32_t column_limit;
-};
-
-/// The blocks scanned in one parallel region: each cut into runs of rows of
-/// about kScanEntries entries, handed to whichever thread is free (one
-/// region and no static split: under load, a thread that lost its core
-/// does not hold the other at a barrier). One RowScan per job.
-std::vector<RowScan> scan_blocks(std::span<const ScanJob> jobs, int threads) {
-  constexpr std::uint64_t kScanEntries = std::uint64_t{1} << 18U;
-  struct Run {
-    std::size_t job;
-    std::uint32_t first;
-    std::uint32_t last;
-  };
-  std::vector<Run> runs;
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
-    const SparseBlock& block = *jobs[j].block;
-    std::uint32_t first = 0;
-    for (std::uint32_t r = 0; r < block.rows(); ++r) {
-      if (block.offsets[r + 1] - block.offsets[first] >= kScanEntries || r + 1 == block.rows()) {
-        runs.push_back({j, first, r + 1});
-        first = r + 1;
-      }
-    }
-  }
-  std::vector<RowScan> found(runs.size());
-  parallel_for_dynamic(
-      threads, static_cast<std::int64_t>(runs.size()), 1, [&](std::int64_t i, int /*worker*/) {
-        const Run& run = runs[static_cast<std::size_t>(i)];
-        const ScanJob& job = jobs[run.job];
-        found[static_cast<std::size_t>(i)] =
-            job.row_of.empty()
-                ? scan_rows<false>(*job.block, {}, job.column_limit, run.first, run.last)
-                : scan_rows<true>(*job.block, job.row_of, job.column_limit, run.first, run.last);
-      });
-  std::vector<RowScan> out;
-  for (const auto& job : jobs) out.push_back({job.block->nnz(), {}});
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    RowScan& total = out[runs[i].job];
-    total.first_bad = std::min(total.first_bad, found[i].first_bad);
-    total.sums.rows += found[i].sums.rows;
-    total.sums.columns += found[i].sums.columns;
-  }
-  return out;
-}
 
 /// The local row holding entry `k` of `block`.
 std::uint32_t row_holding(const SparseBlock& block, std::uint64_t k) {
@@ -163,52 +69,69 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
   }
   // The arrays, sized on all threads: a resize is the first touch of the
   // fresh pages, whose faults (the kernel clearing each page) cost about as
-  // much as reading them, and would otherwise fall on one thread.
-  std::vector<std::function<void()>> sizing{[&] { by_user.columns.resize(n); },
-                                            [&] { by_user.values.resize(n); }};
-  if (times) sizing.emplace_back([&] { by_user.times.resize(n); });
-  if (check_rows) sizing.emplace_back([&] { row_of.resize(n); });
+  // much as reading them, and would otherwise fall on one thread. One thread
+  // maps each array's pages in one call first (detail::size_prefaulted: 10M
+  // ratings at 2 x 1, 0.028-0.031 s against 0.032-0.037 s a rank); two
+  // threads of one process doing so side by side took longer than their
+  // faults (1 x 2: 0.042-0.046 s against 0.034-0.036 s), so they fault.
+  const auto size_prefaulted = [prefault = options.threads <= 1](auto& v, std::size_t m) {
+    if (prefault) {
+      detail::size_prefaulted(v, m);
+    } else {
+      v.resize(m);
+    }
+  };
+  std::vector<std::function<void()>> sizing{[&] { size_prefaulted(by_user.columns, n); },
+                                            [&] { size_prefaulted(by_user.values, n); }};
+  if (times) sizing.emplace_back([&] { size_prefaulted(by_user.times, n); });
+  if (check_rows) sizing.emplace_back([&] { size_prefaulted(row_of, n); });
   if (by_item != nullptr) {
     const std::uint64_t m = by_item->offsets.back();
-    sizing.emplace_back([&, m] { by_item->columns.resize(m); });
-    sizing.emplace_back([&, m] { by_item->values.resize(m); });
-    if (times) sizing.emplace_back([&, m] { by_item->times.resize(m); });
+    sizing.emplace_back([&, m] { size_prefaulted(by_item->columns, m); });
+    sizing.emplace_back([&, m] { size_prefaulted(by_item->values, m); });
+    if (times) sizing.emplace_back([&, m] { size_prefaulted(by_item->times, m); });
   }
   comm.agree([&] {
     parallel_for_dynamic(
         options.threads, static_cast<std::int64_t>(sizing.size()), 1,
         [&](std::int64_t k, int /*worker*/) { sizing[static_cast<std::size_t>(k)](); });
   });
+  // Every rating's user row is the one user_counts.npy gives it, and its
+  // item rows ascend along the row; the item side's user rows likewise:
+  // checked piece by piece as they arrive, while in cache.
+  const auto item_count = static_cast<std::uint32_t>(items.total_rows());
+  const auto user_count = static_cast<std::uint32_t>(users.total_rows());
+  EntryChecks user_checks(by_user, item_count, row_of);
+  std::optional<EntryChecks> item_checks;
+  if (by_item != nullptr) item_checks.emplace(*by_item, user_count, std::span<std::uint32_t>());
   std::vector<ArrayPart> parts{
-      {"columns.npy", io::NpyType::kUInt32, out.first_rating, bytes_of(by_user.columns)},
-      {"values.npy", io::NpyType::kFloat32, out.first_rating, bytes_of(by_user.values)}};
+      {"columns.npy", io::NpyType::kUInt32, out.first_rating, bytes_of(by_user.columns),
+       [&](std::uint64_t b, std::uint64_t e) { user_checks.columns_arrived(b, e); }},
+      {"values.npy", io::NpyType::kFloat32, out.first_rating, bytes_of(by_user.values), {}}};
   if (check_rows) {
-    parts.push_back({"rows.npy", io::NpyType::kUInt32, out.first_rating, bytes_of(row_of)});
+    parts.push_back({"rows.npy", io::NpyType::kUInt32, out.first_rating, bytes_of(row_of),
+                     [&](std::uint64_t b, std::uint64_t e) { user_checks.rows_arrived(b, e); }});
   }
   if (times) {
-    parts.push_back({"times.npy", io::NpyType::kInt64, out.first_rating, bytes_of(by_user.times)});
+    parts.push_back(
+        {"times.npy", io::NpyType::kInt64, out.first_rating, bytes_of(by_user.times), {}});
   }
   if (by_item != nullptr) {
     parts.push_back(
-        {"item_users.npy", io::NpyType::kUInt32, item_first, bytes_of(by_item->columns)});
+        {"item_users.npy", io::NpyType::kUInt32, item_first, bytes_of(by_item->columns),
+         [&](std::uint64_t b, std::uint64_t e) { item_checks->columns_arrived(b, e); }});
     parts.push_back(
-        {"item_values.npy", io::NpyType::kFloat32, item_first, bytes_of(by_item->values)});
+        {"item_values.npy", io::NpyType::kFloat32, item_first, bytes_of(by_item->values), {}});
     if (times) {
       parts.push_back(
-          {"item_times.npy", io::NpyType::kInt64, item_first, bytes_of(by_item->times)});
+          {"item_times.npy", io::NpyType::kInt64, item_first, bytes_of(by_item->times), {}});
     }
   }
   read_verified(comm, dir, manifest, ratings, parts, options.threads);
 
-  // Every rating's user row is the one user_counts.npy gives it, and its
-  // item rows ascend along the row.
-  const auto item_count = static_cast<std::uint32_t>(items.total_rows());
-  const auto user_count = static_cast<std::uint32_t>(users.total_rows());
-  std::vector<ScanJob> jobs{{&by_user, row_of, item_count}};
-  if (by_item != nullptr) jobs.push_back({by_item, {}, user_count});
-  const std::vector<RowScan> scans = scan_blocks(jobs, options.threads);
-  std::uint64_t bad = scans[0].first_bad;
-  const BlockSums user_sums = scans[0].sums;
+  const BlockScan user_scan = user_checks.finish();
+  std::uint64_t bad = user_scan.first_bad;
+  const BlockSums user_sums = user_scan.sums;
   comm.agree([&] {
     if (bad == n) return;
     const std::uint32_t r = row_holding(by_user, bad);
@@ -228,8 +151,9 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
   });
   if (out.by_item) {
     // Its user rows ascend along each item, within range.
-    bad = scans[1].first_bad;
-    const BlockSums item_sums = scans[1].sums;
+    const BlockScan item_scan = item_checks->finish();
+    bad = item_scan.first_bad;
+    const BlockSums item_sums = item_scan.sums;
     // Both sides hold the same pairs: the item rows, which the counts give
     // (a count that moved a rating to another item is the counts' fault),
     // checked first; the user rows last. (Values and times: the checksums.)

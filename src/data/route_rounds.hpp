@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "dmf/core/error.hpp"
 #include "dmf/core/parallel.hpp"
 #include "dmf/data/block_builder.hpp"
 #include "dmf/data/id_directory.hpp"
@@ -86,12 +87,18 @@ class BucketSort {
       scan(static_cast<std::size_t>(t),
            [count](std::size_t b, const auto& /*item*/) { ++count[b]; });
     });
-    start_.assign(buckets + 1, 0);
-    for (std::size_t b = 0; b < buckets; ++b) {
-      std::uint64_t at = start_[b];
-      for (std::size_t t = 0; t < slices; ++t) at += std::exchange(cursor_[t * buckets + b], at);
-      start_[b + 1] = at;
-    }
+    positions();
+  }
+
+  /// The sort of items already counted: `counts`[t * buckets + b] items of
+  /// slice t fall in bucket b (what the scan would count), so place() is the
+  /// only scan.
+  BucketSort(int threads, std::size_t slices, std::size_t buckets,
+             std::vector<std::uint64_t> counts)
+      : threads_(threads), slices_(slices), buckets_(buckets), cursor_(std::move(counts)) {
+    DMF_CHECK(cursor_.size() == slices * buckets, "internal: {} bucket counts for {} x {}",
+              cursor_.size(), slices, buckets);
+    positions();
   }
 
   /// Where each bucket starts in the sorted order (buckets + 1 entries).
@@ -114,6 +121,17 @@ class BucketSort {
   int threads_;
   std::size_t slices_;
   std::size_t buckets_;
+  /// Turns the counts in cursor_ into each slice's first position in each
+  /// bucket, and start_.
+  void positions() {
+    start_.assign(buckets_ + 1, 0);
+    for (std::size_t b = 0; b < buckets_; ++b) {
+      std::uint64_t at = start_[b];
+      for (std::size_t t = 0; t < slices_; ++t) at += std::exchange(cursor_[t * buckets_ + b], at);
+      start_[b + 1] = at;
+    }
+  }
+
   std::vector<std::uint64_t> cursor_;  // [slice][bucket]: counts, then next positions
   std::vector<std::uint64_t> start_;
 };

@@ -113,15 +113,48 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // arrival: its own entries without an exchange, the others' as rounds
   // come (docs/design.md §3). Counts of 4 bytes: a rank holds fewer than
   // 2^32 entries.
-  std::vector<std::uint32_t> per_item(owners.total_rows(), 0);
-  for (std::uint64_t k = 0; k < n; ++k) ++per_item[by_user.columns[k]];
+  // Thread t counts (and below writes the records of) the user rows holding
+  // the t-th slice of the entries. Counted per slice while that table is no
+  // larger than a quarter of the block's entries (the usual case), the
+  // counts also give the records' sort its bucket counts, with no scan of
+  // the block of its own; else one count, and the sort scans.
+  const auto slices = static_cast<std::size_t>(std::max(1, options.threads));
+  std::vector<std::uint32_t> first_row_of(slices + 1, by_user.rows());
+  for (std::size_t t = 0; t < slices; ++t) {
+    const std::uint64_t first_entry = n / slices * t + std::min<std::uint64_t>(t, n % slices);
+    first_row_of[t] = static_cast<std::uint32_t>(
+        std::lower_bound(by_user.offsets.begin(), by_user.offsets.end() - 1, first_entry) -
+        by_user.offsets.begin());
+  }
+  const std::uint32_t item_rows = owners.total_rows();
+  const bool per_slice = std::uint64_t{slices} * item_rows <= n / 4;
+  const std::size_t count_slices = per_slice ? slices : 1;
+  std::vector<std::uint32_t> slice_items(count_slices * item_rows, 0);  // [slice][item row]
+  parallel_for(options.threads, static_cast<std::int64_t>(count_slices), [&](std::int64_t t) {
+    const auto slice = static_cast<std::size_t>(t);
+    std::uint32_t* count = slice_items.data() + slice * item_rows;
+    const std::uint64_t end = by_user.offsets[per_slice ? first_row_of[slice + 1] : by_user.rows()];
+    for (std::uint64_t k = by_user.offsets[per_slice ? first_row_of[slice] : 0]; k < end; ++k) {
+      ++count[by_user.columns[k]];
+    }
+  });
+  std::vector<std::uint32_t> summed;
+  if (count_slices > 1) {
+    summed.assign(item_rows, 0);
+    for (std::size_t t = 0; t < count_slices; ++t) {
+      for (std::uint32_t i = 0; i < item_rows; ++i) summed[i] += slice_items[t * item_rows + i];
+    }
+  }
+  const std::span<const std::uint32_t> per_item = count_slices > 1
+                                                      ? std::span<const std::uint32_t>(summed)
+                                                      : std::span<const std::uint32_t>(slice_items);
   std::vector<std::size_t> per_owner(parts);
   for (std::size_t p = 0; p < parts; ++p) per_owner[p] = owners.rows(static_cast<int>(p));
   const auto from_source = comm.alltoallv<std::uint32_t>(per_item, per_owner);  // [source][row]
   std::uint64_t own = 0;  // entries of this rank's own item rows
   for (std::uint32_t r = 0; r < my_rows; ++r) own += per_item[my_first + r];
   const std::uint64_t remote_out = n - own;
-  per_item = {};
+  summed = {};
   SparseBlock block;
   block.first_row = my_first;
   block.offsets.assign(static_cast<std::size_t>(my_rows) + 1, 0);
@@ -208,14 +241,6 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // the t-th slice of the entries.
   buffers.order = {};  // the user side's; the transpose keeps one only for times and lines
   const bool keep_order = with_times || with_lines;
-  const auto slices = static_cast<std::size_t>(std::max(1, options.threads));
-  std::vector<std::uint32_t> first_row_of(slices + 1, by_user.rows());
-  for (std::size_t t = 0; t < slices; ++t) {
-    const std::uint64_t first_entry = n / slices * t + std::min<std::uint64_t>(t, n % slices);
-    first_row_of[t] = static_cast<std::uint32_t>(
-        std::lower_bound(by_user.offsets.begin(), by_user.offsets.end() - 1, first_entry) -
-        by_user.offsets.begin());
-  }
   struct Placed {
     std::uint64_t k;
     std::uint32_t user;
@@ -230,7 +255,19 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
       }
     }
   };
-  BucketSort sort(options.threads, slices, rounds.buckets(), scan);
+  const auto counted = [&] {
+    std::vector<std::uint64_t> counts(slices * rounds.buckets(), 0);
+    for (std::size_t t = 0; t < slices; ++t) {
+      const std::uint32_t* count = slice_items.data() + t * item_rows;
+      for (std::uint32_t i = 0; i < item_rows; ++i) {
+        if (count[i] != 0 && !mine(i)) counts[t * rounds.buckets() + bucket(i)] += count[i];
+      }
+    }
+    return counts;
+  };
+  BucketSort sort = per_slice ? BucketSort(options.threads, slices, rounds.buckets(), counted())
+                              : BucketSort(options.threads, slices, rounds.buckets(), scan);
+  slice_items = {};
   RoundExchange exchange(comm, rounds, sort.start());
   // What arrives: each source's records of a row in its user order, placed
   // after the earlier sources' (received_from: the records of each).

@@ -16,6 +16,7 @@
 #include "dmf/data/local_ratings.hpp"
 #include "dmf/data/split.hpp"
 #include "dmf/dist/strings.hpp"
+#include "dmf/io/npy.hpp"
 #include "dmf/model/dir_writer.hpp"
 #include "support/collective_error.hpp"
 #include "support/temp_dir.hpp"
@@ -155,7 +156,8 @@ void edit_manifest(const dist::Comm& comm, const std::string& dir, const std::st
 // Format 2 holds the item side, read rather than built; format 1 (no
 // item-major arrays) still loads through the old path. Pieces of 64 bytes
 // put piece boundaries inside every rank's range, so each rank verifies
-// pieces it reads only in part.
+// pieces it reads only in part; pieces of 62 bytes cut entries in two, which
+// the checks made as pieces arrive leave to their last pass.
 TEST(DataSetFormat, EveryVersionLoadsTheBlocksOfTheText) {
   const auto comm = world();
   test::TempDir dir(comm);
@@ -167,7 +169,8 @@ TEST(DataSetFormat, EveryVersionLoadsTheBlocksOfTheText) {
     std::string name;
     DataSetLayout layout;
   };
-  for (const Case& c : {Case{"v1.dmf", {1, 0}}, Case{"v2.dmf", {}}, Case{"small.dmf", {2, 64}}}) {
+  for (const Case& c : {Case{"v1.dmf", {1, 0}}, Case{"v2.dmf", {}}, Case{"small.dmf", {2, 64}},
+                        Case{"cut.dmf", {2, 62}}}) {
     SCOPED_TRACE(c.name);
     const std::string set = dir.file(c.name);
     const auto manifest = write_data_set(comm, set, text, {}, false, c.layout);
@@ -399,38 +402,46 @@ TEST(DataSet, ItemUsersThatDisagreeAreRefusedByName) {
   }
 }
 
+// Two item rows of one user's ratings swapped before writing: valid
+// checksums, counts that fit, but not canonical order; the message names the
+// first rating out of order. The ratings are checked piece by piece as they
+// arrive: the second of the pair swapped starts a piece of 64 bytes, or is
+// cut in two by pieces of 62 bytes (checked in the last pass either way).
 TEST(DataSet, ColumnsOutOfOrderAreRefusedNamingTheRating) {
-  // Two item rows of one user's ratings swapped before writing: valid
-  // checksums, counts that fit, but not canonical order. The check runs on
-  // every thread's share of the rows; the message names the first rating.
   const auto comm = world();
   test::TempDir dir(comm);
   const auto csv = dir.write("r.csv", ratings_csv(5, 400, false));
-  RatingsData text = load_ratings(comm, csv, LoadOptions{});
-  std::uint64_t swapped = 0;  // the global position of the first swapped rating
-  {
-    const SparseBlock& users = text.by_user;
-    std::uint32_t r = 0;
-    while (r + 1 < users.rows() && users.degree(r) < 2) ++r;
-    const bool here = comm.is_root() && users.rows() > 0 && users.degree(r) >= 2;
-    if (here) {
-      SparseBlock& mine = text.by_user;
-      std::swap(mine.columns[mine.offsets[r]], mine.columns[mine.offsets[r] + 1]);
-      swapped = mine.offsets[r] + 1;
+  constexpr std::uint64_t kHeader = 128;  // bytes before the data; checked below
+  for (const std::uint64_t piece_bytes : {64, 62}) {
+    SCOPED_TRACE(piece_bytes);
+    RatingsData text = load_ratings(comm, csv, LoadOptions{});
+    // The first rating that is not its user's first and whose bytes a piece
+    // boundary starts or cuts: it and the one before swap places. Rank 0's
+    // ratings come first in the arrays.
+    std::uint64_t swapped = 0;
+    if (comm.is_root()) {
+      SparseBlock& users = text.by_user;
+      for (std::uint64_t k = 1; k < users.nnz() && swapped == 0; ++k) {
+        const std::uint64_t at = kHeader + 4 * k;
+        const bool boundary = at % piece_bytes == 0 || at / piece_bytes != (at + 3) / piece_bytes;
+        if (boundary && !std::ranges::binary_search(users.offsets, k)) swapped = k;
+      }
+      EXPECT_NE(swapped, 0U);  // no early return before the collectives
+      if (swapped != 0) std::swap(users.columns[swapped - 1], users.columns[swapped]);
     }
-    EXPECT_TRUE(!comm.is_root() || here);  // no early return before the collectives
+    swapped = comm.broadcast(swapped, 0);
+    const std::string set = dir.file(fmt::format("r{}.dmf", piece_bytes));
+    (void)write_data_set(comm, set, text, {}, false, DataSetLayout{2, piece_bytes});
+    EXPECT_EQ(io::read_npy_header((fs::path(set) / "columns.npy").string()).data_offset, kHeader);
+    LoadOptions threaded;
+    threaded.threads = 2;
+    const auto message = test::collective_error([&] { (void)load_ratings(comm, set, threaded); });
+    EXPECT_NE(message.find((fs::path(set) / "columns.npy").string() +
+                           fmt::format(": rating {} has item row", swapped)),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("out of canonical order"), std::string::npos) << message;
   }
-  swapped = comm.broadcast(swapped, 0);  // rank 0's ratings come first
-  const std::string set = dir.file("r.dmf");
-  (void)write_data_set(comm, set, text, {}, false);
-  LoadOptions threaded;
-  threaded.threads = 2;
-  const auto message = test::collective_error([&] { (void)load_ratings(comm, set, threaded); });
-  EXPECT_NE(message.find((fs::path(set) / "columns.npy").string() +
-                         fmt::format(": rating {} has item row", swapped)),
-            std::string::npos)
-      << message;
-  EXPECT_NE(message.find("out of canonical order"), std::string::npos) << message;
 }
 
 }  // namespace
