@@ -89,8 +89,8 @@ float merge_values(std::size_t size, ValueAt value_at, DuplicatePolicy policy) {
 
 /// Moves vector `v`'s kept entries of each row (the first kept[r] at the
 /// row's old start) together; new starts are never after old ones.
-template <class T>
-void compact(std::vector<T>& v, const std::vector<std::uint64_t>& old_offsets,
+template <class T, class Allocator>
+void compact(std::vector<T, Allocator>& v, const std::vector<std::uint64_t>& old_offsets,
              const std::vector<std::uint64_t>& new_offsets) {
   if (v.empty()) return;
   for (std::size_t r = 0; r + 1 < new_offsets.size(); ++r) {

@@ -30,8 +30,8 @@ std::vector<std::uint64_t> offsets_of(std::span<const std::uint64_t> degrees) {
   return offsets;
 }
 
-template <class T>
-std::span<char> bytes_of(std::vector<T>& v) {
+template <class T, class Allocator>
+std::span<char> bytes_of(std::vector<T, Allocator>& v) {
   return {reinterpret_cast<char*>(v.data()), v.size() * sizeof(T)};
 }
 

@@ -128,7 +128,7 @@ LocalRatings pick_ratings(const dist::Comm& comm, const SparseBlock& block,
                           const std::function<bool(std::uint64_t k, std::string_view user,
                                                    std::string_view item)>& pick) {
   // The tokens of the items this rank's ratings name, asked of their owners once.
-  std::vector<std::uint32_t> distinct(block.columns);
+  std::vector<std::uint32_t> distinct(block.columns.begin(), block.columns.end());
   std::ranges::sort(distinct);
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   const auto item_tokens = items.tokens_of(comm, distinct);

@@ -7,14 +7,18 @@
 #include <span>
 #include <vector>
 
+#include "dmf/core/uninitialized.hpp"
+
 namespace dmf::data {
 
 struct SparseBlock {
   std::uint32_t first_row = 0;          // global index of local row 0
   std::vector<std::uint64_t> offsets;   // rows()+1 entries; row r is [offsets[r], offsets[r+1])
-  std::vector<std::uint32_t> columns;   // global index on the other side, ascending within a row
-  std::vector<float> values;            // the ratings
-  std::vector<std::int64_t> times;      // timestamps, when kept (LoadOptions::keep_time)
+  // The per-rating arrays are sized and then filled (a read, a parallel
+  // placement): resize leaves their new entries unwritten.
+  UninitVector<std::uint32_t> columns;  // global index on the other side, ascending within a row
+  UninitVector<float> values;           // the ratings
+  UninitVector<std::int64_t> times;     // timestamps, when kept (LoadOptions::keep_time)
   std::vector<std::uint64_t> lines;     // source line numbers, when kept (LoadOptions::keep_lines)
 
   [[nodiscard]] std::uint32_t rows() const noexcept {

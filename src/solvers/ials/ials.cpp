@@ -35,7 +35,7 @@ IalsSolver::Side IalsSolver::make_side(bool users) {
   // The fetched rows' storage grows at the first fetch (FeatureRows).
   make_sweep_side(side, users, options_.regularization);
   if (options_.solve == AlsSolve::kCg) {
-    const std::vector<float>& values = side.ratings->values;
+    const auto& values = side.ratings->values;
     side.weights.resize(values.size());
     // Blocks of kWeightBlock observations: a confidence is a logarithm or
     // a product, the same whichever thread takes it.

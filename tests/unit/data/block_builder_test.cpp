@@ -114,8 +114,8 @@ TEST(BlockBuilder, KeepsTimesOfTheKeptRating) {
   const std::vector<std::int64_t> times{100, 200, 300};
   const auto built = build_block(0, 1, ratings, times, DuplicatePolicy::kLast, false, 1);
   ASSERT_EQ(built.block.nnz(), 2U);
-  EXPECT_EQ(built.block.columns, (std::vector<std::uint32_t>{1, 2}));
-  EXPECT_EQ(built.block.times, (std::vector<std::int64_t>{300, 200}));
+  EXPECT_EQ(built.block.columns, (UninitVector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(built.block.times, (UninitVector<std::int64_t>{300, 200}));
   EXPECT_TRUE(built.block.lines.empty());
 }
 
