@@ -12,8 +12,8 @@
 namespace dmf::data {
 
 struct SparseBlock {
-  std::uint32_t first_row = 0;          // global index of local row 0
-  std::vector<std::uint64_t> offsets;   // rows()+1 entries; row r is [offsets[r], offsets[r+1])
+  std::uint32_t first_row = 0;         // global index of local row 0
+  std::vector<std::uint64_t> offsets;  // rows()+1 entries; row r is [offsets[r], offsets[r+1])
   // The per-rating arrays are sized and then filled (a read, a parallel
   // placement): resize leaves their new entries unwritten.
   UninitVector<std::uint32_t> columns;  // global index on the other side, ascending within a row
