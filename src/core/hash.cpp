@@ -1,8 +1,5 @@
 #include "dmf/core/hash.hpp"
 
-// Inlined, as in io/checksum.cpp: XXH3 built with the project's flags,
-// and no call through the shared library for every ID token interned.
-#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace dmf {
