@@ -89,7 +89,7 @@ std::optional<SharedWindow> SharedWindow::allocate(const Comm& comm, std::size_t
     impl->segments[static_cast<std::size_t>(r)] =
         std::span<std::byte>(static_cast<std::byte*>(base), asked);
   }
-  std::memset(mine, 0, bytes);
+  if (bytes > 0) std::memset(mine, 0, bytes);  // an empty segment may have no address
   SharedWindow window(std::move(impl));
   // Nobody reads a segment before its owner has zeroed it.
   comm.barrier();
