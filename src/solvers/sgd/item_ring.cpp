@@ -35,24 +35,30 @@ ItemRing::ItemRing(const dist::Comm& comm, std::vector<std::uint32_t> item_start
   }
 }
 
-ItemBlock ItemRing::empty_block(int index, bool with_state) const {
-  ItemBlock block;
+void ItemRing::shape(ItemBlock& block, int index, std::size_t state_width) const {
   block.index = index;
   block.first_row = item_starts_[static_cast<std::size_t>(index)];
   block.rows = item_starts_[static_cast<std::size_t>(index) + 1] - block.first_row;
   block.k_ = static_cast<std::size_t>(k_);
-  block.state_width_ = with_state ? static_cast<std::size_t>(state_width_) : 0;
-  const std::size_t per_row = floats_per_row(block.k_, block.state_width_);
+  block.state_width_ = state_width;
+  if (block.in_window_) {
+    block.shared_ = as_floats(window_->segment(index))
+                        .first(block.rows * floats_per_row(block.k_, block.state_width_));
+  }
+}
+
+ItemBlock ItemRing::empty_block(int index, bool with_state) const {
+  ItemBlock block;
   // The block asked with the sums (whatever their width, none for plain
   // steps) is the one that goes round; a view without them is a copy.
-  if (window_ && with_state) {
-    DMF_CHECK(index == comm_.rank(), "sgd ring: rank {} asked for block {} in the shared window",
-              comm_.rank(), index);
-    block.in_window_ = true;
-    block.shared_ = as_floats(window_->segment(index)).first(block.rows * per_row);
+  block.in_window_ = window_.has_value() && with_state;
+  DMF_CHECK(!block.in_window_ || index == comm_.rank(),
+            "sgd ring: rank {} asked for block {} in the shared window", comm_.rank(), index);
+  shape(block, index, with_state ? static_cast<std::size_t>(state_width_) : 0);
+  if (block.in_window_) {
     std::ranges::fill(block.shared_, 0.0F);
   } else {
-    block.values_.assign(block.rows * per_row, 0.0F);
+    block.values_.assign(block.rows * floats_per_row(block.k_, block.state_width_), 0.0F);
   }
   return block;
 }
@@ -60,14 +66,8 @@ ItemBlock ItemRing::empty_block(int index, bool with_state) const {
 ItemBlock ItemRing::block_in_window(int index) const {
   DMF_CHECK(window_.has_value(), "sgd ring: no shared window to read block {} in", index);
   ItemBlock block;
-  block.index = index;
-  block.first_row = item_starts_[static_cast<std::size_t>(index)];
-  block.rows = item_starts_[static_cast<std::size_t>(index) + 1] - block.first_row;
-  block.k_ = static_cast<std::size_t>(k_);
-  block.state_width_ = static_cast<std::size_t>(state_width_);
   block.in_window_ = true;
-  block.shared_ = as_floats(window_->segment(index))
-                      .first(block.rows * floats_per_row(block.k_, block.state_width_));
+  shape(block, index, static_cast<std::size_t>(state_width_));
   return block;
 }
 
@@ -81,26 +81,17 @@ std::uint64_t ItemRing::shift(ItemBlock& block) {
   if (ranks == 1) return 0;
   const int to = (comm_.rank() + ranks - 1) % ranks;
   const int from = (comm_.rank() + 1) % ranks;
-  const int next = (block.index + 1) % ranks;
-  const std::uint32_t rows = item_starts_[static_cast<std::size_t>(next) + 1] -
-                             item_starts_[static_cast<std::size_t>(next)];
-  const std::size_t per_row = floats_per_row(block.k_, block.state_width_);
   if (block.in_window_) {
     window_->handover(to, from);
-    block.shared_ = as_floats(window_->segment(next)).first(rows * per_row);
-    block.index = next;
-    block.first_row = item_starts_[static_cast<std::size_t>(next)];
-    block.rows = rows;
+    shape(block, (block.index + 1) % ranks, block.state_width_);
     return 0;
   }
-  spare_.resize(static_cast<std::size_t>(rows) * per_row);
+  const std::uint64_t sent = block.values_.size() * sizeof(float);
+  shape(block, (block.index + 1) % ranks, block.state_width_);
+  spare_.resize(block.rows * floats_per_row(block.k_, block.state_width_));
   comm_.sendrecv_bytes(std::as_bytes(std::span<const float>(block.values_)), to,
                        std::as_writable_bytes(std::span<float>(spare_)), from);
-  const std::uint64_t sent = block.values_.size() * sizeof(float);
   std::swap(block.values_, spare_);
-  block.index = next;
-  block.first_row = item_starts_[static_cast<std::size_t>(next)];
-  block.rows = rows;
   return sent;
 }
 

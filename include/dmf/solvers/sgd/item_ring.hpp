@@ -114,6 +114,10 @@ class ItemRing {
   [[nodiscard]] std::span<const std::uint32_t> item_starts() const noexcept { return item_starts_; }
 
  private:
+  /// Makes `block` block `index` with `state_width` sums a row: its rows,
+  /// and for a block in the window, its segment.
+  void shape(ItemBlock& block, int index, std::size_t state_width) const;
+
   dist::Comm comm_;
   std::vector<std::uint32_t> item_starts_;
   int k_ = 0;
