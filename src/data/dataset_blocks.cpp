@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <optional>
 #include <vector>
 
 #include "dataset_arrays.hpp"
 #include "dmf/core/error.hpp"
-#include "dmf/core/parallel.hpp"
 #include "dmf/io/output_path.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "entry_checks.hpp"
@@ -58,7 +56,7 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
   // and checks it, as it always did; format 2 leaves it to numpy (the load
   // verifies what it reads, and has no use for it).
   const bool check_rows = manifest["format_version"].get<int>() < 2;
-  std::vector<std::uint32_t> row_of;
+  UninitVector<std::uint32_t> row_of;
   SparseBlock* by_item = nullptr;
   std::uint64_t item_first = 0;
   if (item_block) {
@@ -67,34 +65,32 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
     by_item->offsets = offsets_of(item_degrees);
     item_first = comm.exscan_sum(by_item->offsets.back());
   }
-  // The arrays, sized on all threads: a resize is the first touch of the
-  // fresh pages, whose faults (the kernel clearing each page) cost about as
-  // much as reading them, and would otherwise fall on one thread. One thread
-  // maps each array's pages in one call first (detail::size_prefaulted: 10M
-  // ratings at 2 x 1, 0.028-0.031 s against 0.032-0.037 s a rank); two
-  // threads of one process doing so side by side took longer than their
-  // faults (1 x 2: 0.042-0.046 s against 0.034-0.036 s), so they fault.
-  const auto size_prefaulted = [prefault = options.threads <= 1](auto& v, std::size_t m) {
+  // The arrays, sized without a write (UninitVector): the reads below, on
+  // every thread, make the first touch of their fresh pages, whose faults
+  // (the kernel clearing each page) cost about as much as the read. With
+  // one thread a rank, each array's pages are mapped first by one call
+  // instead (detail::size_prefaulted: 10M ratings at 2 x 1, 0.028-0.031 s
+  // against 0.032-0.037 s a rank); two threads of one process doing so side
+  // by side took longer than their faults (1 x 2: 0.042-0.046 s against
+  // 0.034-0.036 s), so they fault.
+  const auto size = [prefault = options.threads <= 1](auto& v, std::size_t m) {
     if (prefault) {
       detail::size_prefaulted(v, m);
     } else {
       v.resize(m);
     }
   };
-  std::vector<std::function<void()>> sizing{[&] { size_prefaulted(by_user.columns, n); },
-                                            [&] { size_prefaulted(by_user.values, n); }};
-  if (times) sizing.emplace_back([&] { size_prefaulted(by_user.times, n); });
-  if (check_rows) sizing.emplace_back([&] { size_prefaulted(row_of, n); });
-  if (by_item != nullptr) {
-    const std::uint64_t m = by_item->offsets.back();
-    sizing.emplace_back([&, m] { size_prefaulted(by_item->columns, m); });
-    sizing.emplace_back([&, m] { size_prefaulted(by_item->values, m); });
-    if (times) sizing.emplace_back([&, m] { size_prefaulted(by_item->times, m); });
-  }
   comm.agree([&] {
-    parallel_for_dynamic(
-        options.threads, static_cast<std::int64_t>(sizing.size()), 1,
-        [&](std::int64_t k, int /*worker*/) { sizing[static_cast<std::size_t>(k)](); });
+    size(by_user.columns, n);
+    size(by_user.values, n);
+    if (times) size(by_user.times, n);
+    if (check_rows) size(row_of, n);
+    if (by_item != nullptr) {
+      const std::uint64_t m = by_item->offsets.back();
+      size(by_item->columns, m);
+      size(by_item->values, m);
+      if (times) size(by_item->times, m);
+    }
   });
   // Every rating's user row is the one user_counts.npy gives it, and its
   // item rows ascend along the row; the item side's user rows likewise:
