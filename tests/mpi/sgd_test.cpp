@@ -272,9 +272,10 @@ TEST(Sgd, OneToFourThreadsGiveTheSameBits) {
 
 TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
   // The epoch takes the residuals of the block each rank held last before
-  // it goes home, so the objective's view of the blocks turns P − 2 times
-  // (none at 1 or 2 ranks) instead of P; the objective is the bits of one
-  // computed afresh.
+  // it goes home, and that block's item penalty, so the objective's view of
+  // the blocks turns P − 2 times (none at 1 or 2 ranks) instead of P; the
+  // objective is the bits of one computed afresh, and its penalty the
+  // model's.
   const auto comm = dist::Comm::world();
   const int ranks = comm.size();
   test::TempDir dir(comm);
@@ -312,6 +313,16 @@ TEST(Sgd, TheObjectiveAfterAnEpochTakesTheLastSubEpochsResidualsAndNoFullTurn) {
       const Objective fresh = solver.objective();
       EXPECT_EQ(after.squared_error, fresh.squared_error);
       EXPECT_EQ(after.regularization, fresh.regularization);
+      // The item penalties, summed by the rank before each block's owner,
+      // are the model's: one rank sums them as the owners would.
+      const Objective owners =
+          total_objective(comm, 0.0, model, data, options.regularization, fresh.ratings);
+      ASSERT_GT(owners.regularization, 0.0);
+      if (ranks == 1) {
+        EXPECT_EQ(fresh.regularization, owners.regularization);
+      } else {
+        EXPECT_NEAR(fresh.regularization, owners.regularization, 1e-12 * owners.regularization);
+      }
     }
   }
 }

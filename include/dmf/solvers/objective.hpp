@@ -66,10 +66,22 @@ struct Objective {
                                         const model::Model& model, const data::RatingsData& data,
                                         const Regularization& reg, std::uint64_t ratings);
 
+/// Collective: the objective from this rank's Σ (r − r̂)² and the penalties
+/// it summed, whichever rows they were (every row once over all ranks).
+[[nodiscard]] Objective total_objective(const dist::Comm& comm, double local_squared_error,
+                                        double local_regularization, std::uint64_t ratings);
+
 /// This rank's regularization term for its rows of one side: λ Σ w (‖row‖² + b²),
 /// where w counts the row's ratings in `block` (the side's CSR or CSC).
 [[nodiscard]] double regularization_term(const model::FactorBlock& rows,
                                          const data::SparseBlock& block, double lambda,
+                                         const Regularization& reg);
+
+/// The same term, the same bits, for rows held as arrays: rows × k factors,
+/// a bias per row, and each row's rating count in `degrees`.
+[[nodiscard]] double regularization_term(std::span<const float> factors,
+                                         std::span<const float> bias, std::size_t k,
+                                         std::span<const std::uint64_t> degrees, double lambda,
                                          const Regularization& reg);
 
 }  // namespace dmf::solvers

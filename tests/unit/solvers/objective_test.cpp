@@ -3,7 +3,8 @@
 // row's b² then a fused multiply-add per factor in order, in double, and
 // the rows' w (b² + ‖x‖²) added in row order by fused multiply-adds. Bit for
 // bit, for row counts on both sides of the rows the kernel takes at once,
-// several k and both weightings.
+// several k and both weightings; the overload for rows held as arrays with
+// their degrees (sgd's item blocks) is the same bits.
 #include "dmf/solvers/objective.hpp"
 
 #include <gtest/gtest.h>
@@ -42,8 +43,13 @@ TEST(Objective, TheRegularizationTermIsTheRowByRowSumBitForBit) {
       block.values.resize(block.offsets.back());
       for (const RegWeighting w : {RegWeighting::kCount, RegWeighting::kUniform}) {
         const Regularization reg{0.3, 0.3, w};
-        EXPECT_EQ(regularization_term(rows, block, 0.3, reg), reference_term(rows, block, 0.3, reg))
+        const double want = reference_term(rows, block, 0.3, reg);
+        EXPECT_EQ(regularization_term(rows, block, 0.3, reg), want)
             << "k " << k << ", " << n << " rows, " << to_string(w);
+        EXPECT_EQ(
+            regularization_term(rows.factors, rows.bias, rows.width(), block.degrees(), 0.3, reg),
+            want)
+            << "arrays: k " << k << ", " << n << " rows, " << to_string(w);
       }
     }
   }

@@ -91,8 +91,12 @@ class SgdSolver final : public Solver {
   /// The objective of the model now, from the residuals the epoch took and
   /// the others.
   [[nodiscard]] Objective objective_with_known_errors();
-  /// Takes this rank's residuals of the ratings of `block` (its final rows).
+  /// Takes this rank's residuals of the ratings of `block` (its final rows),
+  /// and its item penalty when it is penalty_block().
   void add_block_errors(const ItemBlock& block);
+  /// The item block whose penalty this rank sums: the one before its own,
+  /// which it updates last in an epoch (docs/design.md §4, sgd).
+  [[nodiscard]] int penalty_block() const noexcept;
   void forget_errors();
   void export_items();
 
@@ -112,12 +116,14 @@ class SgdSolver final : public Solver {
   ItemBlock held_;                        // at epoch boundaries: this rank's own items
   std::vector<float> user_factor_state_;  // local users × state_width_, or empty
   std::vector<float> user_bias_state_;
-  std::vector<float> user_c_;  // per local user: λ_u w_u / n_u
-  std::vector<float> item_c_;  // per item (global row): λ_i w_i / n_i
+  std::vector<float> user_c_;                // per local user: λ_u w_u / n_u
+  std::vector<float> item_c_;                // per item (global row): λ_i w_i / n_i
+  std::vector<std::uint64_t> item_degrees_;  // per item (global row): its ratings
   // Per item block, its cells' Σ (r − r̂)² of this rank's ratings, and
   // whether they are of the model now (the objective's sums).
   std::vector<std::vector<double>> cell_errors_;
   std::vector<char> has_errors_;
+  double item_penalty_ = 0.0;  // of penalty_block(), taken with its residuals
   std::uint64_t bytes_last_epoch_ = 0;
   std::uint64_t objective_bytes_ = 0;  // sent by objective() so far
 };
