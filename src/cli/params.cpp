@@ -397,6 +397,18 @@ void ParamSet::parse(std::span<const std::string> args, const std::set<std::stri
     }
     fail("unexpected argument '{}' for 'dmf {}': options are written --name value", positional,
          command_);
+  } catch (po::error_with_option_name& e) {
+    // A one-letter option as written (the last time it was): Boost names
+    // "-k" "--k".
+    const std::string name = strip_dashes(e.get_option_name());
+    const auto written = std::ranges::find_if(tokens.rbegin(), tokens.rend(), [&](const auto& t) {
+      return t == "-" + name || t == "--" + name;
+    });
+    if (name.size() == 1 && written != tokens.rend() && *written == "-" + name) {
+      e.set_original_token("-" + name);
+      e.set_prefix(po::command_line_style::allow_dash_for_short);
+    }
+    fail("dmf {}: {}", command_, e.what());
   } catch (const po::error& e) {
     fail("dmf {}: {}", command_, e.what());
   }

@@ -62,6 +62,13 @@ TEST(Params, AOneLetterNameIsAlsoItsShortForm) {
   Fixture g;
   g.parse({"--k", "16"});
   EXPECT_EQ(g.o.rank, 16);
+  // An error names the option as written.
+  Fixture h;
+  const std::string short_form = error_of(h, {"-k"});
+  EXPECT_NE(short_form.find("option '-k' is missing"), std::string::npos) << short_form;
+  Fixture i;
+  const std::string long_form = error_of(i, {"--k"});
+  EXPECT_NE(long_form.find("option '--k' is missing"), std::string::npos) << long_form;
 }
 
 TEST(Params, CommandLineValuesOfEveryType) {
