@@ -28,7 +28,9 @@ std::string divergence(double objective, double best, double blowup) {
 /// A state the loop keeps, with the epoch after which it was taken (0: the
 /// start). States of the same epoch are the same state.
 struct Kept {
-  std::unique_ptr<solvers::SolverState> state;
+  /// Shared: the rules that keep the state of one epoch (the last good
+  /// one, the previous one, the best one) keep one copy of it.
+  std::shared_ptr<const solvers::SolverState> state;
   int epoch = 0;
 
   explicit operator bool() const noexcept { return state != nullptr; }
@@ -130,7 +132,7 @@ void Loop::start() {
   previous_objective_ = initial.value();
   best_objective_ = initial.value();
   last_good_ = {solver_.snapshot(), 0};
-  if (keeps_previous()) previous_ = {solver_.snapshot(), 0};
+  if (keeps_previous()) previous_ = last_good_;
 }
 
 bool Loop::run_epoch() {
@@ -191,10 +193,19 @@ bool Loop::run_epoch() {
       record.validation_value = watched;
     }
   }
+  // The state after this epoch, copied once however many rules keep it
+  // (the model and the optimizer's sums: sgd on MovieTweetings, k = 64,
+  // 1 x 1, with --tol-params, 12.0 ms an epoch against 13.0 with a copy
+  // for each rule).
+  std::shared_ptr<const solvers::SolverState> state_now;
+  const auto keep_now = [&]() -> Kept {
+    if (!state_now) state_now = solver_.snapshot();
+    return {state_now, epoch_};
+  };
   const double change = previous_ ? solver_.relative_change(*previous_.state) : 0.0;
   if (previous_) {
     record.parameter_change = change;
-    previous_ = {solver_.snapshot(), epoch_};
+    previous_ = keep_now();
   }
   std::optional<double> gradient;
   if (options_.tol_gradient > 0.0) {
@@ -209,7 +220,7 @@ bool Loop::run_epoch() {
   result_.best_epoch = epoch_;
   if (objective->value() <= best_objective_) {
     best_objective_ = objective->value();
-    last_good_ = {solver_.snapshot(), epoch_};
+    last_good_ = keep_now();
   }
 
   // The stopping rules, in the order they are documented.
@@ -220,7 +231,7 @@ bool Loop::run_epoch() {
   if (options_.early_stop > 0 && watched) {
     if (!best_state_ || validation_->better(*watched, best_validation_)) {
       best_validation_ = *watched;
-      best_state_ = {solver_.snapshot(), epoch_};
+      best_state_ = keep_now();
       since_best_ = 0;
     } else if (++since_best_ >= options_.early_stop) {
       result_.stopped_by = "early-stop";
@@ -330,18 +341,23 @@ void Loop::resume(const Checkpoint& checkpoint) {
   };
   solver_.restore(*load("current"));
   solver_.restore_settings(loop.at("solver_settings"));
+  std::shared_ptr<const solvers::SolverState> current;
   const auto kept = [&](const char* key, const char* epoch) -> Kept {
     const nlohmann::json& where = loop.at(key);
     if (where.is_null()) return {};
-    return {where == "current" ? solver_.snapshot() : load(where.get<std::string>()),
-            loop.at(epoch).get<int>()};
+    if (where != "current") return {load(where.get<std::string>()), loop.at(epoch).get<int>()};
+    if (!current) current = solver_.snapshot();
+    return {current, loop.at(epoch).get<int>()};
   };
   last_good_ = kept("last_good", "last_good_epoch");
   best_state_ = kept("best_state", "best_state_epoch");
   previous_ = kept("previous", "previous_epoch");
   // A run that did not keep the previous state (no --tol-params then)
   // measures the change from where it resumes.
-  if (keeps_previous() && !previous_) previous_ = {solver_.snapshot(), epoch_ - 1};
+  if (keeps_previous() && !previous_) {
+    if (!current) current = solver_.snapshot();
+    previous_ = {current, epoch_ - 1};
+  }
   if (!keeps_previous()) previous_ = {};
   mid_epoch_ = loop.at("mid_epoch").get<bool>();
   if (!loop.at("epoch_rate").is_null()) epoch_rate_ = loop["epoch_rate"].get<double>();

@@ -14,6 +14,7 @@
 #include "dmf/model/model_dir.hpp"
 #include "dmf/solvers/als/als.hpp"
 #include "dmf/solvers/gd/gd.hpp"
+#include "dmf/train/trainer.hpp"
 #include "support/reference_model.hpp"
 #include "support/temp_dir.hpp"
 
@@ -190,6 +191,54 @@ TEST(Checkpoint, NothingToResumeInAnEmptyOrMissingDirectory) {
   CheckpointStore store(f.comm, f.dir.file("empty"), 3, f.data.users, f.data.items, f.run,
                         f.console);
   EXPECT_FALSE(find_checkpoint(f.comm, f.dir.file("empty"), f.console).has_value());
+}
+
+/// A solver that counts the states it was asked for, the rest its inner one's.
+class CountingSolver final : public solvers::Solver {
+ public:
+  explicit CountingSolver(solvers::Solver& inner) : inner_(inner) {}
+  mutable int snapshots = 0;  // snapshot() is const
+
+  [[nodiscard]] std::string_view name() const override { return inner_.name(); }
+  std::optional<solvers::Objective> run_epoch(const solvers::BetweenSteps& between) override {
+    return inner_.run_epoch(between);
+  }
+  solvers::Objective objective() override { return inner_.objective(); }
+  solvers::Traffic traffic_per_epoch() const override { return inner_.traffic_per_epoch(); }
+  std::unique_ptr<solvers::SolverState> snapshot() const override {
+    ++snapshots;
+    return inner_.snapshot();
+  }
+  void restore(const solvers::SolverState& state) override { inner_.restore(state); }
+  std::unique_ptr<solvers::SolverState> load_state(
+      const solvers::StateSource& source) const override {
+    return inner_.load_state(source);
+  }
+  double relative_change(const solvers::SolverState& before) override {
+    return inner_.relative_change(before);
+  }
+
+ private:
+  solvers::Solver& inner_;
+};
+
+TEST(Checkpoint, TheLoopKeepsOneCopyOfAnEpochsStateWhateverRulesKeepIt) {
+  // ALS lowers the objective every epoch, so each epoch's state is the last
+  // good one, and --tol-params keeps it as the previous one too.
+  Fixture f;
+  model::Model model = f.initial();
+  solvers::AlsOptions options;
+  solvers::AlsSolver als(f.comm, f.data, model, options);
+  CountingSolver counting(als);
+  LoopOptions loop;
+  loop.epochs = 4;
+  loop.tol_params = 1e-300;
+  const LoopResult result = run_epochs(f.comm, counting, model, nullptr, loop, {});
+  ASSERT_EQ(result.history.size(), 4U);
+  EXPECT_EQ(result.stopped_by, "epochs");
+  for (const EpochRecord& epoch : result.history) EXPECT_TRUE(epoch.parameter_change.has_value());
+  // One at the start and one per epoch (there were two of each).
+  EXPECT_EQ(counting.snapshots, 1 + 4);
 }
 
 }  // namespace
