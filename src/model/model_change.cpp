@@ -16,9 +16,8 @@ SquaredChange squared_change(const FactorBlock& now, const FactorBlock& before, 
   // kLanes independent sums of each kind, added in lane order at the end: a
   // single chain of a million dependent additions (sgd's model on
   // MovieTweetings at k = 64, for --tol-params) was bound by the adder's
-  // latency: sgd epochs of 12.0 ms against 8.5 in lanes, where 7.4 without the
-  // rule. A fixed order, so
-  // the same bits in every run and build.
+  // latency: sgd epochs of 12.0 ms against 8.5 in lanes, and 7.4 without
+  // the rule. A fixed order, so the same bits in every run and build.
   constexpr std::size_t kLanes = 8;
   std::array<double, kLanes> difference{};
   std::array<double, kLanes> base{};
