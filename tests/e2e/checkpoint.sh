@@ -33,10 +33,7 @@ start_job() {
 }
 
 # kill_job: SIGKILL to every process of the job, as when a node is lost.
-kill_job() {
-  kill -KILL -- "-$job_pid" 2>/dev/null || true
-  wait "$job_pid" 2>/dev/null || true
-}
+kill_job() { kill_session "$job_pid"; }
 
 # wait_for WHAT CMD...: polls CMD until it succeeds (at most 60 s).
 wait_for() {

@@ -87,3 +87,19 @@ count_lines() { grep -cF -- "$2" "$1" || true; }
 
 # same_bytes A B: files must be identical.
 same_bytes() { cmp -s "$1" "$2" || fail "$1 and $2 differ"; }
+
+# kill_session SID: SIGKILL to every process of the session SID (a job
+# started with setsid, as when a node is lost), then waits until none is
+# left. Open MPI puts each rank in a process group of its own, so a kill of
+# mpiexec's group leaves the ranks running, orphaned, still writing (they
+# removed a resumed run's checkpoint in the making).
+kill_session() {
+  local sid="$1" i
+  pkill -KILL -s "$sid" 2>/dev/null || true
+  wait "$sid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    pgrep -s "$sid" >/dev/null || return 0
+    sleep 0.05
+  done
+  fail "processes of session $sid still run after SIGKILL"
+}

@@ -32,8 +32,7 @@ for ((i = 0; i < 600; i++)); do
   kill -0 "$job_pid" 2>/dev/null || { cat killed.err >&2; fail "the job ended before its checkpoints"; }
   sleep 0.1
 done
-kill -KILL -- "-$job_pid" 2>/dev/null || true
-wait "$job_pid" 2>/dev/null || true
+kill_session "$job_pid"
 [[ ! -e killed ]] || fail "the killed run wrote its model"
 cp -r ck ck-copy
 expect_ok dmf_np 2 "${sgd[@]}" --out killed --checkpoint-dir ck --resume auto
