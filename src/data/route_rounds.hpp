@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,12 @@ class Rounds {
   [[nodiscard]] std::uint64_t count() const noexcept { return rounds_; }
   [[nodiscard]] std::size_t parts() const noexcept { return parts_; }
   [[nodiscard]] std::size_t buckets() const noexcept { return rounds_ * parts_; }
+
+  /// The first global row of `owner`'s rows in round `round` (`round` =
+  /// count(): one past its last row).
+  [[nodiscard]] std::uint32_t first_row(std::size_t owner, std::uint64_t round) const {
+    return bounds_[owner * (rounds_ + 1) + round];
+  }
 
   /// The bucket (round * parts + owner) of a global row.
   [[nodiscard]] std::uint32_t bucket(std::uint32_t row) const {
@@ -150,47 +157,97 @@ class RoundExchange {
     return start_[(round + 1) * parts_];
   }
 
-  /// Collective: round `round`, whose records are `send`; time_at(j) and
-  /// line_at(j) give the time and line of position j (called only when the
-  /// block keeps them). What arrives goes to receive(entries, times, lines),
-  /// sources in rank order (received_from() tells how many from each).
+  /// Where the i-th record of round `round`'s send array comes from in the
+  /// sorted order: the send array holds the round's buckets for the other
+  /// ranks first, in rank order, and this rank's own bucket last, so that
+  /// the own records never go through MPI (see run).
+  [[nodiscard]] std::uint64_t position(std::uint64_t round, std::uint64_t i) const {
+    const std::uint64_t first = begin(round);
+    const std::uint64_t own_begin = start_[round * parts_ + me_];
+    const std::uint64_t own_end = start_[round * parts_ + me_ + 1];
+    const std::uint64_t before = own_begin - first;
+    if (i < before) return first + i;
+    const std::uint64_t after = end(round) - own_end;
+    return i < before + after ? own_end + (i - before) : own_begin + (i - before - after);
+  }
+
+  /// Collective: round `round`, whose records are `send` (position(round,
+  /// i) tells where the i-th comes from); time_at(j) and line_at(j) give the
+  /// time and line of sorted position j (called only when the block keeps
+  /// them). What arrives goes to receive(entries, times, lines), in rank
+  /// order of its sources, in up to three calls: the lower ranks', this
+  /// rank's own records (straight from `send`: no copy through MPI), the
+  /// higher ranks'.
   template <class TimeAt, class LineAt, class Receive>
   void run(std::uint64_t round, std::span<const BlockEntry> send, TimeAt time_at, LineAt line_at,
            bool with_times, bool with_lines, Receive receive, RouteBuffers& buffers) {
     const std::uint64_t first = begin(round);
-    const std::uint64_t last = end(round);
-    const std::uint64_t incoming = counts(round);
-    std::span<const BlockEntry> received = send;  // one rank: what it sends is what it gets
-    if (parts_ > 1) {
-      buffers.received.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(send), sc_, rc_, sizeof(BlockEntry),
-                            std::as_writable_bytes(std::span(buffers.received)));
-      received = buffers.received;
-    }
+    const std::uint64_t count = end(round) - first;
+    counts(round);
+    const std::uint64_t own = sc_[me_];
+    const std::uint64_t others = count - own;
     if (with_times) {
-      buffers.send_times.resize(last - first);
-      for (std::uint64_t j = first; j < last; ++j) buffers.send_times[j - first] = time_at(j);
-      buffers.received_times.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_times)), sc_, rc_,
-                            sizeof(std::int64_t),
-                            std::as_writable_bytes(std::span(buffers.received_times)));
+      buffers.send_times.resize(count);
+      for (std::uint64_t i = 0; i < count; ++i) buffers.send_times[i] = time_at(position(round, i));
     }
     if (with_lines) {
-      buffers.send_lines.resize(last - first);
-      for (std::uint64_t j = first; j < last; ++j) buffers.send_lines[j - first] = line_at(j);
-      buffers.received_lines.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_lines)), sc_, rc_,
-                            sizeof(std::uint64_t),
-                            std::as_writable_bytes(std::span(buffers.received_lines)));
+      buffers.send_lines.resize(count);
+      for (std::uint64_t i = 0; i < count; ++i) buffers.send_lines[i] = line_at(position(round, i));
     }
-    receive(received,
-            with_times ? std::span<const std::int64_t>(buffers.received_times)
-                       : std::span<const std::int64_t>(),
-            with_lines ? std::span<const std::uint64_t>(buffers.received_lines)
-                       : std::span<const std::uint64_t>());
+    std::uint64_t lower = 0;  // records from lower ranks
+    for (std::size_t p = 0; p < me_; ++p) lower += rc_[p];
+    if (parts_ > 1) {
+      sc_[me_] = 0;
+      rc_[me_] = 0;
+      std::uint64_t incoming = 0;
+      for (const auto c : rc_) incoming += c;
+      buffers.received.resize(incoming);
+      comm_.alltoallv_bytes(std::as_bytes(send.first(others)), sc_, rc_, sizeof(BlockEntry),
+                            std::as_writable_bytes(std::span(buffers.received)));
+      if (with_times) {
+        buffers.received_times.resize(incoming);
+        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_times).first(others)), sc_, rc_,
+                              sizeof(std::int64_t),
+                              std::as_writable_bytes(std::span(buffers.received_times)));
+      }
+      if (with_lines) {
+        buffers.received_lines.resize(incoming);
+        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_lines).first(others)), sc_, rc_,
+                              sizeof(std::uint64_t),
+                              std::as_writable_bytes(std::span(buffers.received_lines)));
+      }
+    }
+    // Times and lines of a part, or none when the block keeps none.
+    const auto part = [](bool kept, const auto& array, std::uint64_t at, std::uint64_t size) {
+      using T = std::remove_cvref_t<decltype(array[0])>;
+      return kept ? std::span<const T>(array).subspan(at, size) : std::span<const T>();
+    };
+    const std::span<const BlockEntry> received(buffers.received);
+    if (lower > 0) {
+      receive(received.first(lower), part(with_times, buffers.received_times, 0, lower),
+              part(with_lines, buffers.received_lines, 0, lower));
+    }
+    receive(send.subspan(others, own), part(with_times, buffers.send_times, others, own),
+            part(with_lines, buffers.send_lines, others, own));
+    if (parts_ > 1 && received.size() > lower) {
+      const std::uint64_t higher = received.size() - lower;
+      receive(received.subspan(lower), part(with_times, buffers.received_times, lower, higher),
+              part(with_lines, buffers.received_lines, lower, higher));
+    }
   }
 
-  /// During run's receive: the records that came from each rank.
+  /// Collective: moves round `round`'s slice of one array sorted by bucket
+  /// (`send`: its positions [begin(round), end(round))) to the owners;
+  /// `received` becomes what arrives, sources in rank order
+  /// (received_from() tells how many from each).
+  template <dist::Bytewise T, class Allocator>
+  void move(std::uint64_t round, std::span<const T> send, std::vector<T, Allocator>& received) {
+    received.resize(counts(round));
+    comm_.alltoallv_bytes(std::as_bytes(send), sc_, rc_, sizeof(T),
+                          std::as_writable_bytes(std::span(received)));
+  }
+
+  /// After move: the records that came from each rank.
   [[nodiscard]] const std::vector<std::uint64_t>& received_from() const noexcept { return rc_; }
 
  private:
@@ -199,6 +256,7 @@ class RoundExchange {
 
   const dist::Comm& comm_;
   std::size_t parts_;
+  std::size_t me_;
   std::uint64_t rounds_;
   const std::vector<std::uint64_t>& start_;
   std::vector<std::uint64_t> counts_from_;  // [source][round]
@@ -224,6 +282,7 @@ inline RoundExchange::RoundExchange(const dist::Comm& comm, const Rounds& rounds
                                     const std::vector<std::uint64_t>& start)
     : comm_(comm),
       parts_(rounds.parts()),
+      me_(static_cast<std::size_t>(comm.rank())),
       rounds_(rounds.count()),
       start_(start),
       sc_(parts_),
