@@ -32,13 +32,21 @@ template <class Write>
 void for_each_by_item(const SparseBlock& by_user, std::span<const std::uint32_t> first_item,
                       int threads, Write write) {
   parallel_for(threads, static_cast<std::int64_t>(first_item.size() - 1), [&](std::int64_t t) {
+    // Copies of their own: the writes go through pointers, which the
+    // compiler would otherwise assume may change anything it reads through.
+    const std::uint64_t* offsets = by_user.offsets.data();
+    const std::uint32_t* columns = by_user.columns.data();
+    const std::uint32_t rows = by_user.rows();
+    const std::uint32_t first_user = by_user.first_row;
+    Write writer = write;
     const std::uint32_t lo = first_item[static_cast<std::size_t>(t)];
     const std::uint32_t width = first_item[static_cast<std::size_t>(t) + 1] - lo;
-    for (std::uint32_t row = 0; row < by_user.rows(); ++row) {
-      const std::uint32_t user = by_user.first_row + row;
-      for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
-        const std::uint32_t item = by_user.columns[k];
-        if (item - lo < width) write(item, user, k);
+    for (std::uint32_t row = 0; row < rows; ++row) {
+      const std::uint32_t user = first_user + row;
+      const std::uint64_t end = offsets[row + 1];
+      for (std::uint64_t k = offsets[row]; k < end; ++k) {
+        const std::uint32_t item = columns[k];
+        if (item - lo < width) writer(item, user, k);
       }
     }
   });
@@ -226,42 +234,53 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     }
   }
   per_item = {};
-  // The send arrays take the user side's order's pages, where they fit.
-  std::vector<std::uint32_t> send_users = std::move(buffers.order);
+  // The send arrays, written a row's run at a time all over them as the
+  // block is, on 2 MiB pages as the block (with 4 KiB pages the others'
+  // half of the entries cost a TLB miss a write).
   buffers = RouteBuffers{};
-  send_users.resize(remote_out);
-  UninitVector<float> send_values(remote_out);
-  UninitVector<std::int64_t> send_times(with_times ? remote_out : 0);
-  std::vector<std::uint64_t> send_lines(with_lines ? remote_out : 0);
+  UninitVector<std::uint32_t> send_users;
+  UninitVector<float> send_values;
+  UninitVector<std::int64_t> send_times;
+  std::vector<std::uint64_t> send_lines;
+  detail::size_on_huge_pages(send_users, remote_out);
+  detail::size_on_huge_pages(send_values, remote_out);
+  if (with_times) detail::size_on_huge_pages(send_times, remote_out);
+  if (with_lines) detail::size_on_huge_pages(send_lines, remote_out);
+  // Each entry goes to its row's next position (at), in the block for the
+  // rank's own rows, in the send arrays for the others'. The writers copy
+  // what they use: captured by reference, it would be read again after
+  // every write.
   {
     std::vector<std::uint64_t> at = next;
-    std::uint32_t* own_users = block.columns.data();
-    float* own_values = block.values.data();
-    std::uint32_t* out_users = send_users.data();
-    float* out_values = send_values.data();
-    for_each_by_item(by_user, first_item, options.threads,
-                     [&](std::uint32_t item, std::uint32_t user, std::uint64_t k) {
-                       const std::uint64_t to = at[item]++;
-                       const bool here = mine(item);
-                       (here ? own_users : out_users)[to] = user;
-                       (here ? own_values : out_values)[to] = by_user.values[k];
-                     });
+    for_each_by_item(
+        by_user, first_item, options.threads,
+        [at = at.data(), own_users = block.columns.data(), own_values = block.values.data(),
+         out_users = send_users.data(), out_values = send_values.data(), first = my_first,
+         rows = my_rows,
+         from = by_user.values.data()](std::uint32_t item, std::uint32_t user, std::uint64_t k) {
+          const std::uint64_t to = at[item]++;
+          const bool here = item - first < rows;
+          (here ? own_users : out_users)[to] = user;
+          (here ? own_values : out_values)[to] = from[k];
+        });
     for (std::uint32_t r = 0; r < my_rows; ++r) {
-      DMF_CHECK(at[my_first + r] == run_start[me * my_rows + r] + from_source[me * my_rows + r],
-                "internal: item row {} placed {} of this rank's {} ratings", my_first + r,
-                at[my_first + r] - run_start[me * my_rows + r], from_source[me * my_rows + r]);
+      const std::uint64_t placed = at[my_first + r] - run_start[me * my_rows + r];
+      DMF_CHECK(placed == from_source[me * my_rows + r],
+                "internal: item row {} placed {} of this rank's {} ratings", my_first + r, placed,
+                from_source[me * my_rows + r]);
     }
   }
   // Times and lines, when kept, the same way, a pass each.
-  const auto scatter = [&](auto* own_array, auto* out_array, const auto& source) {
+  const auto scatter = [&](auto* own_array, auto* out_array, const auto* source) {
     std::vector<std::uint64_t> at = next;
     for_each_by_item(by_user, first_item, options.threads,
-                     [&](std::uint32_t item, std::uint32_t /*user*/, std::uint64_t k) {
-                       (mine(item) ? own_array : out_array)[at[item]++] = source[k];
+                     [at = at.data(), own_array, out_array, first = my_first, rows = my_rows,
+                      source](std::uint32_t item, std::uint32_t /*user*/, std::uint64_t k) {
+                       (item - first < rows ? own_array : out_array)[at[item]++] = source[k];
                      });
   };
-  if (with_times) scatter(block.times.data(), send_times.data(), by_user.times);
-  if (with_lines) scatter(block.lines.data(), send_lines.data(), by_user.lines);
+  if (with_times) scatter(block.times.data(), send_times.data(), by_user.times.data());
+  if (with_lines) scatter(block.lines.data(), send_lines.data(), by_user.lines.data());
   next = {};
 
   // The others' entries, a round at a time: each source's runs of the
