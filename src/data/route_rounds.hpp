@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -47,10 +46,12 @@ inline std::vector<std::uint32_t> round_bounds(std::uint32_t first_row,
 class Rounds {
  public:
   /// Collective. Enough rounds that no rank sends (`sending`) or receives
-  /// (its `owned_counts`) much more than `per_round` ratings in one.
+  /// (its `owned_counts`) much more than `per_round` ratings in one, but for
+  /// the `kept` of them that are its own (counted in both): those never
+  /// leave it.
   Rounds(const dist::Comm& comm, const IdDirectory& directory,
          std::span<const std::uint64_t> owned_counts, std::uint64_t sending,
-         std::uint64_t per_round);
+         std::uint64_t per_round, std::uint64_t kept = 0);
 
   [[nodiscard]] std::uint64_t count() const noexcept { return rounds_; }
   [[nodiscard]] std::size_t parts() const noexcept { return parts_; }
@@ -157,35 +158,38 @@ class RoundExchange {
     return start_[(round + 1) * parts_];
   }
 
-  /// Where the i-th record of round `round`'s send array comes from in the
-  /// sorted order: the send array holds the round's buckets for the other
-  /// ranks first, in rank order, and this rank's own bucket last, so that
-  /// the own records never go through MPI (see run).
-  [[nodiscard]] std::uint64_t position(std::uint64_t round, std::uint64_t i) const {
-    const std::uint64_t first = begin(round);
-    const std::uint64_t own_begin = start_[round * parts_ + me_];
-    const std::uint64_t own_end = start_[round * parts_ + me_ + 1];
-    const std::uint64_t before = own_begin - first;
-    if (i < before) return first + i;
-    const std::uint64_t after = end(round) - own_end;
-    return i < before + after ? own_end + (i - before) : own_begin + (i - before - after);
+  /// This rank's own bucket of round `round`: where it starts in the sorted
+  /// order, and its size.
+  [[nodiscard]] std::uint64_t own_begin(std::uint64_t round) const {
+    return start_[round * parts_ + me_];
+  }
+  [[nodiscard]] std::uint64_t own(std::uint64_t round) const {
+    return start_[round * parts_ + me_ + 1] - own_begin(round);
   }
 
-  /// Collective: round `round`, whose records are `send` (position(round,
-  /// i) tells where the i-th comes from); time_at(j) and line_at(j) give the
-  /// time and line of sorted position j (called only when the block keeps
-  /// them). What arrives goes to receive(entries, times, lines), in rank
-  /// order of its sources, in up to three calls: the lower ranks', this
-  /// rank's own records (straight from `send`: no copy through MPI), the
-  /// higher ranks'.
-  template <class TimeAt, class LineAt, class Receive>
+  /// Where the i-th record of round `round`'s send array comes from in the
+  /// sorted order: the send array holds the round's buckets for the other
+  /// ranks, in rank order, without this rank's own (see run).
+  [[nodiscard]] std::uint64_t position(std::uint64_t round, std::uint64_t i) const {
+    const std::uint64_t before = own_begin(round) - begin(round);
+    return i < before ? begin(round) + i : i + own(round) + begin(round);
+  }
+
+  /// Collective: round `round`, whose records for the other ranks are
+  /// `send` (position(round, i) tells where the i-th comes from); time_at(j)
+  /// and line_at(j) give the time and line of sorted position j (called
+  /// only when the block keeps them). What arrives goes to receive(entries,
+  /// times, lines), in rank order of its sources: the lower ranks', then
+  /// own() (the caller's turn to hand over this rank's own records, which
+  /// never go through MPI), then the higher ranks'.
+  template <class TimeAt, class LineAt, class Receive, class Own>
   void run(std::uint64_t round, std::span<const BlockEntry> send, TimeAt time_at, LineAt line_at,
-           bool with_times, bool with_lines, Receive receive, RouteBuffers& buffers) {
-    const std::uint64_t first = begin(round);
-    const std::uint64_t count = end(round) - first;
+           bool with_times, bool with_lines, Receive receive, Own own, RouteBuffers& buffers) {
     counts(round);
-    const std::uint64_t own = sc_[me_];
-    const std::uint64_t others = count - own;
+    DMF_CHECK(send.size() == end(round) - begin(round) - sc_[me_],
+              "internal: {} records sent in round {}, not {}", send.size(), round,
+              end(round) - begin(round) - sc_[me_]);
+    const std::uint64_t count = send.size();
     if (with_times) {
       buffers.send_times.resize(count);
       for (std::uint64_t i = 0; i < count; ++i) buffers.send_times[i] = time_at(position(round, i));
@@ -196,43 +200,37 @@ class RoundExchange {
     }
     std::uint64_t lower = 0;  // records from lower ranks
     for (std::size_t p = 0; p < me_; ++p) lower += rc_[p];
+    sc_[me_] = 0;
+    rc_[me_] = 0;
+    std::uint64_t incoming = 0;
+    for (const auto c : rc_) incoming += c;
+    buffers.received.resize(incoming);
+    buffers.received_times.resize(with_times ? incoming : 0);
+    buffers.received_lines.resize(with_lines ? incoming : 0);
     if (parts_ > 1) {
-      sc_[me_] = 0;
-      rc_[me_] = 0;
-      std::uint64_t incoming = 0;
-      for (const auto c : rc_) incoming += c;
-      buffers.received.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(send.first(others)), sc_, rc_, sizeof(BlockEntry),
+      comm_.alltoallv_bytes(std::as_bytes(send), sc_, rc_, sizeof(BlockEntry),
                             std::as_writable_bytes(std::span(buffers.received)));
       if (with_times) {
-        buffers.received_times.resize(incoming);
-        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_times).first(others)), sc_, rc_,
+        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_times)), sc_, rc_,
                               sizeof(std::int64_t),
                               std::as_writable_bytes(std::span(buffers.received_times)));
       }
       if (with_lines) {
-        buffers.received_lines.resize(incoming);
-        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_lines).first(others)), sc_, rc_,
+        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_lines)), sc_, rc_,
                               sizeof(std::uint64_t),
                               std::as_writable_bytes(std::span(buffers.received_lines)));
       }
     }
-    // Times and lines of a part, or none when the block keeps none.
-    const auto part = [](bool kept, const auto& array, std::uint64_t at, std::uint64_t size) {
-      using T = std::remove_cvref_t<decltype(array[0])>;
-      return kept ? std::span<const T>(array).subspan(at, size) : std::span<const T>();
-    };
     const std::span<const BlockEntry> received(buffers.received);
-    if (lower > 0) {
-      receive(received.first(lower), part(with_times, buffers.received_times, 0, lower),
-              part(with_lines, buffers.received_lines, 0, lower));
-    }
-    receive(send.subspan(others, own), part(with_times, buffers.send_times, others, own),
-            part(with_lines, buffers.send_lines, others, own));
-    if (parts_ > 1 && received.size() > lower) {
-      const std::uint64_t higher = received.size() - lower;
-      receive(received.subspan(lower), part(with_times, buffers.received_times, lower, higher),
-              part(with_lines, buffers.received_lines, lower, higher));
+    const std::span<const std::int64_t> times(buffers.received_times);
+    const std::span<const std::uint64_t> lines(buffers.received_lines);
+    if (lower > 0)
+      receive(received.first(lower), times.first(with_times ? lower : 0),
+              lines.first(with_lines ? lower : 0));
+    own();
+    if (incoming > lower) {
+      receive(received.subspan(lower), times.subspan(with_times ? lower : 0),
+              lines.subspan(with_lines ? lower : 0));
     }
   }
 
@@ -266,12 +264,14 @@ class RoundExchange {
 
 inline Rounds::Rounds(const dist::Comm& comm, const IdDirectory& directory,
                       std::span<const std::uint64_t> owned_counts, std::uint64_t sending,
-                      std::uint64_t per_round)
+                      std::uint64_t per_round, std::uint64_t kept)
     : ownership_(directory.ownership()), parts_(static_cast<std::size_t>(comm.size())) {
   std::uint64_t owned = 0;
   for (const auto c : owned_counts) owned += c;
+  DMF_CHECK(kept <= sending && kept <= owned, "internal: {} ratings kept of {} sent and {} owned",
+            kept, sending, owned);
   const std::uint64_t most =
-      comm.allreduce<std::uint64_t>(std::max(sending, owned), dist::Op::kMax);
+      comm.allreduce<std::uint64_t>(std::max(sending, owned) - kept, dist::Op::kMax);
   per_round = std::max<std::uint64_t>(1, per_round);
   rounds_ = std::max<std::uint64_t>(1, (most + per_round - 1) / per_round);
   const auto mine = round_bounds(directory.first_row(), owned_counts, rounds_);

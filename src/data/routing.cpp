@@ -72,7 +72,16 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
   DMF_CHECK(!with_times || local.times.size() == local.size(),
             "internal: routing times that were not kept");
 
-  const Rounds rounds(comm, directory, owned_counts, local.size(), options.round_ratings);
+  // Ratings this rank keeps (of the rows it owns): they never leave it, so
+  // the rounds are sized by the others, which cross ranks.
+  const auto& token_counts = by_user ? local.user_counts : local.item_counts;
+  DMF_CHECK(token_counts.size() == row_rows.size(),
+            "internal: {} rating counts for {} local tokens", token_counts.size(), row_rows.size());
+  std::uint64_t kept = 0;
+  for (std::size_t t = 0; t < row_rows.size(); ++t) {
+    if (row_rows[t] - directory.first_row() < directory.local_rows()) kept += token_counts[t];
+  }
+  const Rounds rounds(comm, directory, owned_counts, local.size(), options.round_ratings, kept);
   std::vector<std::uint32_t> bucket(row_rows.size());  // of each distinct local token
   for (std::size_t t = 0; t < row_rows.size(); ++t) bucket[t] = rounds.bucket(row_rows[t]);
 
@@ -97,22 +106,53 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
 
   BlockAssembler assembler(directory.first_row(), owned_counts, with_times, with_lines);
   RoundExchange exchange(comm, rounds, sort.start());
+  const auto gather = [&](std::span<BlockEntry> out, auto position_of) {
+    parallel_for(options.threads, static_cast<std::int64_t>(out.size()), [&](std::int64_t j) {
+      const std::uint32_t k = buffers.order[position_of(static_cast<std::uint64_t>(j))];
+      out[static_cast<std::size_t>(j)] =
+          BlockEntry{row_rows[row_of_rating[k]], column_rows[column_of_rating[k]], local.values[k]};
+    });
+  };
+  const auto add = [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
+                       std::span<const std::uint64_t> lines) {
+    assembler.add(entries, times, lines);
+  };
+  std::vector<std::int64_t> own_times;
+  std::vector<std::uint64_t> own_lines;
+  const std::uint64_t chunk = std::max<std::uint64_t>(1, options.round_ratings);
   for (std::uint64_t round = 0; round < rounds.count(); ++round) {
-    const std::uint64_t begin = exchange.begin(round);
-    buffers.send.resize(exchange.end(round) - begin);
-    parallel_for(
-        options.threads, static_cast<std::int64_t>(buffers.send.size()), [&](std::int64_t j) {
-          const std::uint32_t k =
-              buffers.order[exchange.position(round, static_cast<std::uint64_t>(j))];
-          buffers.send[static_cast<std::size_t>(j)] = BlockEntry{
-              row_rows[row_of_rating[k]], column_rows[column_of_rating[k]], local.values[k]};
-        });
+    // The records for other ranks; this rank's own go to the assembler
+    // between the lower and the higher ranks', in chunks of a round's size
+    // gathered straight from the ratings (no message, no sync).
+    buffers.send.resize(exchange.end(round) - exchange.begin(round) - exchange.own(round));
+    gather(buffers.send, [&](std::uint64_t j) { return exchange.position(round, j); });
+    const auto own = [&] {
+      const std::uint64_t first = exchange.own_begin(round);
+      const std::uint64_t last = first + exchange.own(round);
+      for (std::uint64_t from = first; from < last; from += chunk) {
+        const std::uint64_t to = std::min(last, from + chunk);
+        buffers.send.resize(to - from);
+        gather(buffers.send, [from](std::uint64_t j) { return from + j; });
+        own_times.resize(with_times ? to - from : 0);
+        own_lines.resize(with_lines ? to - from : 0);
+        for (std::uint64_t j = 0; j < own_times.size(); ++j) {
+          own_times[j] = local.times[buffers.order[from + j]];
+        }
+        for (std::uint64_t j = 0; j < own_lines.size(); ++j) {
+          own_lines[j] = local.lines[buffers.order[from + j]];
+        }
+        add(buffers.send, own_times, own_lines);
+        if (options.on_round && to < last) {  // the round's end is reported below
+          options.on_round((static_cast<double>(round) +
+                            static_cast<double>(to - first) / static_cast<double>(last - first)) /
+                           static_cast<double>(rounds.count()));
+        }
+      }
+    };
     exchange.run(
         round, buffers.send, [&](std::uint64_t j) { return local.times[buffers.order[j]]; },
-        [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines,
-        [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
-            std::span<const std::uint64_t> lines) { assembler.add(entries, times, lines); },
-        buffers);
+        [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines, add,
+        own, buffers);
     report_round(options, round, rounds);
   }
   return assembler.finish(options.duplicates, options.threads);
