@@ -245,6 +245,18 @@ class RoundExchange {
                           std::as_writable_bytes(std::span(received)));
   }
 
+  /// The most records this rank receives in one round (room for every
+  /// round's, so that the buffers grow once).
+  [[nodiscard]] std::uint64_t most_received() const {
+    std::uint64_t most = 0;
+    for (std::uint64_t r = 0; r < rounds_; ++r) {
+      std::uint64_t in = 0;
+      for (std::size_t p = 0; p < parts_; ++p) in += counts_from_[p * rounds_ + r];
+      most = std::max(most, in);
+    }
+    return most;
+  }
+
   /// After move: the records that came from each rank.
   [[nodiscard]] const std::vector<std::uint64_t>& received_from() const noexcept { return rc_; }
 

@@ -326,10 +326,14 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // The others' entries, a round at a time: each source's runs of the
   // round's rows, in row order, copied to their places.
   RoundExchange exchange(comm, rounds, start);
-  std::vector<std::uint32_t> received_users;
+  UninitVector<std::uint32_t> received_users;
   UninitVector<float> received_values;
   UninitVector<std::int64_t> received_times;
   std::vector<std::uint64_t> received_lines;
+  received_users.reserve(exchange.most_received());
+  received_values.reserve(exchange.most_received());
+  if (with_times) received_times.reserve(exchange.most_received());
+  if (with_lines) received_lines.reserve(exchange.most_received());
   const auto round_of = [](const auto& array, std::uint64_t begin, std::uint64_t end) {
     return std::span(array.data() + begin, end - begin);
   };
