@@ -224,9 +224,10 @@ class RoundExchange {
     const std::span<const BlockEntry> received(buffers.received);
     const std::span<const std::int64_t> times(buffers.received_times);
     const std::span<const std::uint64_t> lines(buffers.received_lines);
-    if (lower > 0)
+    if (lower > 0) {
       receive(received.first(lower), times.first(with_times ? lower : 0),
               lines.first(with_lines ? lower : 0));
+    }
     own();
     if (incoming > lower) {
       receive(received.subspan(lower), times.subspan(with_times ? lower : 0),
