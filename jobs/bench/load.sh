@@ -9,7 +9,9 @@
 # binary), each run of DMF is followed by one of BASELINE on the same
 # configuration, and a second table gives the baseline's figures, so the
 # two builds (and their 1 -> 2 ranks speed-ups) are compared on the same
-# machine at the same time. A benchmark, not a test.
+# machine at the same time. Each table gives the best run of each
+# configuration and, below it, the median of the runs (total and route
+# seconds). A benchmark, not a test.
 #
 #   jobs/bench/load.sh [RATINGS]        (default 10000000: 127 MB)
 #
@@ -48,6 +50,10 @@ else
   echo "LIBMF not set: running dmf alone (LIBMF=DIR compares with LIBMF's mf-train)"
 fi
 
+# median FILE COLUMN: the median of a column of numbers (the lower middle one
+# of an even count).
+median() { awk "{print \$$2}" "$1" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
 # field JSON KEY: a number from dmf info --json output.
 field() { grep -o "\"$2\": [0-9.e+-]*" "$1" | head -1 | awk '{print $2}'; }
 
@@ -78,6 +84,8 @@ run_dmf() {
     dmf_mpirun "$np" "$binary" info --data "$data" --threads "$threads" --json --quiet \
     > "$bench_dir/load.json"
   seconds=$(field "$bench_dir/load.json" seconds)
+  echo "$seconds $(field "$bench_dir/load.json" route_seconds)" \
+    >>"$bench_dir/load-all-$tag-$np-$threads.txt"
   if [[ ! -s "$best_file" ]] || awk "BEGIN {exit !($seconds < $(field "$best_file" seconds))}"; then
     cp "$bench_dir/load.json" "$best_file"
   fi
@@ -85,7 +93,7 @@ run_dmf() {
 
 tags=(dmf)
 if [[ -n "$baseline" ]]; then tags+=(baseline); fi
-rm -f "$bench_dir"/load-best-*.json
+rm -f "$bench_dir"/load-best-*.json "$bench_dir"/load-all-*.txt
 rows=()
 for config in "1 1" "1 2" "2 1"; do
   read -r np threads <<<"$config"
@@ -115,9 +123,16 @@ for tag in "${tags[@]}"; do
       "$seconds" "$ratio" "$(field "$j" mb_per_s_per_rank)" "$(field "$j" ratings_per_s_per_rank)" \
       "$(awk "BEGIN {print $peak / 1e6}")" "$(awk "BEGIN {print $peak * $np / $ratings}")" \
       "$(field "$j" read_seconds)" "$(field "$j" index_seconds)" "$(field "$j" route_seconds)"
-    if [[ "$np" == 1 && "$threads" == 1 ]]; then one_rank=$seconds; fi
+    all="$bench_dir/load-all-$tag-$np-$threads.txt"
+    printf '%-10s median of %d: %.3f s, route %.3f s\n' "" "$(wc -l <"$all")" \
+      "$(median "$all" 1)" "$(median "$all" 2)"
+    if [[ "$np" == 1 && "$threads" == 1 ]]; then
+      one_rank=$seconds
+      one_rank_median=$(median "$all" 1)
+    fi
     if [[ "$np" == 2 && -n "$one_rank" ]]; then
-      echo "  speed-up from 1 to 2 ranks: $(awk "BEGIN {printf \"%.2f\", $one_rank / $seconds}")x"
+      echo "  speed-up from 1 to 2 ranks: $(awk "BEGIN {printf \"%.2f\", $one_rank / $seconds}")x" \
+        "(medians: $(awk "BEGIN {printf \"%.2f\", $one_rank_median / $(median "$all" 1)}")x)"
     fi
   done
 done

@@ -46,14 +46,22 @@ inline std::vector<std::uint32_t> round_bounds(std::uint32_t first_row,
 class Rounds {
  public:
   /// Collective. Enough rounds that no rank sends (`sending`) or receives
-  /// (its `owned_counts`) much more than `per_round` ratings in one.
+  /// (its `owned_counts`) much more than `per_round` ratings in one, but for
+  /// the `kept` of them that are its own (counted in both): those never
+  /// leave it.
   Rounds(const dist::Comm& comm, const IdDirectory& directory,
          std::span<const std::uint64_t> owned_counts, std::uint64_t sending,
-         std::uint64_t per_round);
+         std::uint64_t per_round, std::uint64_t kept = 0);
 
   [[nodiscard]] std::uint64_t count() const noexcept { return rounds_; }
   [[nodiscard]] std::size_t parts() const noexcept { return parts_; }
   [[nodiscard]] std::size_t buckets() const noexcept { return rounds_ * parts_; }
+
+  /// The first global row of `owner`'s rows in round `round` (`round` =
+  /// count(): one past its last row).
+  [[nodiscard]] std::uint32_t first_row(std::size_t owner, std::uint64_t round) const {
+    return bounds_[owner * (rounds_ + 1) + round];
+  }
 
   /// The bucket (round * parts + owner) of a global row.
   [[nodiscard]] std::uint32_t bucket(std::uint32_t row) const {
@@ -150,47 +158,107 @@ class RoundExchange {
     return start_[(round + 1) * parts_];
   }
 
-  /// Collective: round `round`, whose records are `send`; time_at(j) and
-  /// line_at(j) give the time and line of position j (called only when the
-  /// block keeps them). What arrives goes to receive(entries, times, lines),
-  /// sources in rank order (received_from() tells how many from each).
-  template <class TimeAt, class LineAt, class Receive>
-  void run(std::uint64_t round, std::span<const BlockEntry> send, TimeAt time_at, LineAt line_at,
-           bool with_times, bool with_lines, Receive receive, RouteBuffers& buffers) {
-    const std::uint64_t first = begin(round);
-    const std::uint64_t last = end(round);
-    const std::uint64_t incoming = counts(round);
-    std::span<const BlockEntry> received = send;  // one rank: what it sends is what it gets
-    if (parts_ > 1) {
-      buffers.received.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(send), sc_, rc_, sizeof(BlockEntry),
-                            std::as_writable_bytes(std::span(buffers.received)));
-      received = buffers.received;
-    }
-    if (with_times) {
-      buffers.send_times.resize(last - first);
-      for (std::uint64_t j = first; j < last; ++j) buffers.send_times[j - first] = time_at(j);
-      buffers.received_times.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_times)), sc_, rc_,
-                            sizeof(std::int64_t),
-                            std::as_writable_bytes(std::span(buffers.received_times)));
-    }
-    if (with_lines) {
-      buffers.send_lines.resize(last - first);
-      for (std::uint64_t j = first; j < last; ++j) buffers.send_lines[j - first] = line_at(j);
-      buffers.received_lines.resize(incoming);
-      comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_lines)), sc_, rc_,
-                            sizeof(std::uint64_t),
-                            std::as_writable_bytes(std::span(buffers.received_lines)));
-    }
-    receive(received,
-            with_times ? std::span<const std::int64_t>(buffers.received_times)
-                       : std::span<const std::int64_t>(),
-            with_lines ? std::span<const std::uint64_t>(buffers.received_lines)
-                       : std::span<const std::uint64_t>());
+  /// This rank's own bucket of round `round`: where it starts in the sorted
+  /// order, and its size.
+  [[nodiscard]] std::uint64_t own_begin(std::uint64_t round) const {
+    return start_[round * parts_ + me_];
+  }
+  [[nodiscard]] std::uint64_t own(std::uint64_t round) const {
+    return start_[round * parts_ + me_ + 1] - own_begin(round);
   }
 
-  /// During run's receive: the records that came from each rank.
+  /// Where the i-th record of round `round`'s send array comes from in the
+  /// sorted order: the send array holds the round's buckets for the other
+  /// ranks, in rank order, without this rank's own (see run).
+  [[nodiscard]] std::uint64_t position(std::uint64_t round, std::uint64_t i) const {
+    const std::uint64_t before = own_begin(round) - begin(round);
+    return i < before ? begin(round) + i : i + own(round) + begin(round);
+  }
+
+  /// Collective: round `round`, whose records for the other ranks are
+  /// `send` (position(round, i) tells where the i-th comes from); time_at(j)
+  /// and line_at(j) give the time and line of sorted position j (called
+  /// only when the block keeps them). What arrives goes to receive(entries,
+  /// times, lines), in rank order of its sources: the lower ranks', then
+  /// own() (the caller's turn to hand over this rank's own records, which
+  /// never go through MPI), then the higher ranks'.
+  template <class TimeAt, class LineAt, class Receive, class Own>
+  void run(std::uint64_t round, std::span<const BlockEntry> send, TimeAt time_at, LineAt line_at,
+           bool with_times, bool with_lines, Receive receive, Own own, RouteBuffers& buffers) {
+    counts(round);
+    DMF_CHECK(send.size() == end(round) - begin(round) - sc_[me_],
+              "internal: {} records sent in round {}, not {}", send.size(), round,
+              end(round) - begin(round) - sc_[me_]);
+    const std::uint64_t count = send.size();
+    if (with_times) {
+      buffers.send_times.resize(count);
+      for (std::uint64_t i = 0; i < count; ++i) buffers.send_times[i] = time_at(position(round, i));
+    }
+    if (with_lines) {
+      buffers.send_lines.resize(count);
+      for (std::uint64_t i = 0; i < count; ++i) buffers.send_lines[i] = line_at(position(round, i));
+    }
+    std::uint64_t lower = 0;  // records from lower ranks
+    for (std::size_t p = 0; p < me_; ++p) lower += rc_[p];
+    sc_[me_] = 0;
+    rc_[me_] = 0;
+    std::uint64_t incoming = 0;
+    for (const auto c : rc_) incoming += c;
+    buffers.received.resize(incoming);
+    buffers.received_times.resize(with_times ? incoming : 0);
+    buffers.received_lines.resize(with_lines ? incoming : 0);
+    if (parts_ > 1) {
+      comm_.alltoallv_bytes(std::as_bytes(send), sc_, rc_, sizeof(BlockEntry),
+                            std::as_writable_bytes(std::span(buffers.received)));
+      if (with_times) {
+        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_times)), sc_, rc_,
+                              sizeof(std::int64_t),
+                              std::as_writable_bytes(std::span(buffers.received_times)));
+      }
+      if (with_lines) {
+        comm_.alltoallv_bytes(std::as_bytes(std::span(buffers.send_lines)), sc_, rc_,
+                              sizeof(std::uint64_t),
+                              std::as_writable_bytes(std::span(buffers.received_lines)));
+      }
+    }
+    const std::span<const BlockEntry> received(buffers.received);
+    const std::span<const std::int64_t> times(buffers.received_times);
+    const std::span<const std::uint64_t> lines(buffers.received_lines);
+    if (lower > 0) {
+      receive(received.first(lower), times.first(with_times ? lower : 0),
+              lines.first(with_lines ? lower : 0));
+    }
+    own();
+    if (incoming > lower) {
+      receive(received.subspan(lower), times.subspan(with_times ? lower : 0),
+              lines.subspan(with_lines ? lower : 0));
+    }
+  }
+
+  /// Collective: moves round `round`'s slice of one array sorted by bucket
+  /// (`send`: its positions [begin(round), end(round))) to the owners;
+  /// `received` becomes what arrives, sources in rank order
+  /// (received_from() tells how many from each).
+  template <dist::Bytewise T, class Allocator>
+  void move(std::uint64_t round, std::span<const T> send, std::vector<T, Allocator>& received) {
+    received.resize(counts(round));
+    comm_.alltoallv_bytes(std::as_bytes(send), sc_, rc_, sizeof(T),
+                          std::as_writable_bytes(std::span(received)));
+  }
+
+  /// The most records this rank receives in one round (room for every
+  /// round's, so that the buffers grow once).
+  [[nodiscard]] std::uint64_t most_received() const {
+    std::uint64_t most = 0;
+    for (std::uint64_t r = 0; r < rounds_; ++r) {
+      std::uint64_t in = 0;
+      for (std::size_t p = 0; p < parts_; ++p) in += counts_from_[p * rounds_ + r];
+      most = std::max(most, in);
+    }
+    return most;
+  }
+
+  /// After move: the records that came from each rank.
   [[nodiscard]] const std::vector<std::uint64_t>& received_from() const noexcept { return rc_; }
 
  private:
@@ -199,6 +267,7 @@ class RoundExchange {
 
   const dist::Comm& comm_;
   std::size_t parts_;
+  std::size_t me_;
   std::uint64_t rounds_;
   const std::vector<std::uint64_t>& start_;
   std::vector<std::uint64_t> counts_from_;  // [source][round]
@@ -208,12 +277,14 @@ class RoundExchange {
 
 inline Rounds::Rounds(const dist::Comm& comm, const IdDirectory& directory,
                       std::span<const std::uint64_t> owned_counts, std::uint64_t sending,
-                      std::uint64_t per_round)
+                      std::uint64_t per_round, std::uint64_t kept)
     : ownership_(directory.ownership()), parts_(static_cast<std::size_t>(comm.size())) {
   std::uint64_t owned = 0;
   for (const auto c : owned_counts) owned += c;
+  DMF_CHECK(kept <= sending && kept <= owned, "internal: {} ratings kept of {} sent and {} owned",
+            kept, sending, owned);
   const std::uint64_t most =
-      comm.allreduce<std::uint64_t>(std::max(sending, owned), dist::Op::kMax);
+      comm.allreduce<std::uint64_t>(std::max(sending, owned) - kept, dist::Op::kMax);
   per_round = std::max<std::uint64_t>(1, per_round);
   rounds_ = std::max<std::uint64_t>(1, (most + per_round - 1) / per_round);
   const auto mine = round_bounds(directory.first_row(), owned_counts, rounds_);
@@ -224,6 +295,7 @@ inline RoundExchange::RoundExchange(const dist::Comm& comm, const Rounds& rounds
                                     const std::vector<std::uint64_t>& start)
     : comm_(comm),
       parts_(rounds.parts()),
+      me_(static_cast<std::size_t>(comm.rank())),
       rounds_(rounds.count()),
       start_(start),
       sc_(parts_),

@@ -1,6 +1,7 @@
 #include "routing.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "dmf/core/parallel.hpp"
 #include "huge_pages.hpp"
@@ -23,9 +24,33 @@ void report_round(const RouteOptions& options, std::uint64_t round, const Rounds
   }
 }
 
-/// Entries a transpose writes out at a time, at most, besides one round:
-/// the block's entries over this many passes (see transpose_block).
-constexpr std::uint64_t kTransposePasses = 4;
+/// Calls write(item, user, k) for every entry k of `by_user` (user: its
+/// global row) whose item row is in [first_item[t], first_item[t + 1]), on
+/// thread t: each thread scans the whole block, a sequential read, and
+/// writes only its item rows' entries.
+template <class Write>
+void for_each_by_item(const SparseBlock& by_user, std::span<const std::uint32_t> first_item,
+                      int threads, Write write) {
+  parallel_for(threads, static_cast<std::int64_t>(first_item.size() - 1), [&](std::int64_t t) {
+    // Copies of their own: the writes go through pointers, which the
+    // compiler would otherwise assume may change anything it reads through.
+    const std::uint64_t* offsets = by_user.offsets.data();
+    const std::uint32_t* columns = by_user.columns.data();
+    const std::uint32_t rows = by_user.rows();
+    const std::uint32_t first_user = by_user.first_row;
+    Write writer = write;
+    const std::uint32_t lo = first_item[static_cast<std::size_t>(t)];
+    const std::uint32_t width = first_item[static_cast<std::size_t>(t) + 1] - lo;
+    for (std::uint32_t row = 0; row < rows; ++row) {
+      const std::uint32_t user = first_user + row;
+      const std::uint64_t end = offsets[row + 1];
+      for (std::uint64_t k = offsets[row]; k < end; ++k) {
+        const std::uint32_t item = columns[k];
+        if (item - lo < width) writer(item, user, k);
+      }
+    }
+  });
+}
 
 }  // namespace
 
@@ -47,7 +72,16 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
   DMF_CHECK(!with_times || local.times.size() == local.size(),
             "internal: routing times that were not kept");
 
-  const Rounds rounds(comm, directory, owned_counts, local.size(), options.round_ratings);
+  // Ratings this rank keeps (of the rows it owns): they never leave it, so
+  // the rounds are sized by the others, which cross ranks.
+  const auto& token_counts = by_user ? local.user_counts : local.item_counts;
+  DMF_CHECK(token_counts.size() == row_rows.size(),
+            "internal: {} rating counts for {} local tokens", token_counts.size(), row_rows.size());
+  std::uint64_t kept = 0;
+  for (std::size_t t = 0; t < row_rows.size(); ++t) {
+    if (row_rows[t] - directory.first_row() < directory.local_rows()) kept += token_counts[t];
+  }
+  const Rounds rounds(comm, directory, owned_counts, local.size(), options.round_ratings, kept);
   std::vector<std::uint32_t> bucket(row_rows.size());  // of each distinct local token
   for (std::size_t t = 0; t < row_rows.size(); ++t) bucket[t] = rounds.bucket(row_rows[t]);
 
@@ -72,21 +106,53 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
 
   BlockAssembler assembler(directory.first_row(), owned_counts, with_times, with_lines);
   RoundExchange exchange(comm, rounds, sort.start());
+  const auto gather = [&](std::span<BlockEntry> out, auto position_of) {
+    parallel_for(options.threads, static_cast<std::int64_t>(out.size()), [&](std::int64_t j) {
+      const std::uint32_t k = buffers.order[position_of(static_cast<std::uint64_t>(j))];
+      out[static_cast<std::size_t>(j)] =
+          BlockEntry{row_rows[row_of_rating[k]], column_rows[column_of_rating[k]], local.values[k]};
+    });
+  };
+  const auto add = [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
+                       std::span<const std::uint64_t> lines) {
+    assembler.add(entries, times, lines);
+  };
+  std::vector<std::int64_t> own_times;
+  std::vector<std::uint64_t> own_lines;
+  const std::uint64_t chunk = std::max<std::uint64_t>(1, options.round_ratings);
   for (std::uint64_t round = 0; round < rounds.count(); ++round) {
-    const std::uint64_t begin = exchange.begin(round);
-    buffers.send.resize(exchange.end(round) - begin);
-    parallel_for(
-        options.threads, static_cast<std::int64_t>(buffers.send.size()), [&](std::int64_t j) {
-          const std::uint32_t k = buffers.order[begin + static_cast<std::uint64_t>(j)];
-          buffers.send[static_cast<std::size_t>(j)] = BlockEntry{
-              row_rows[row_of_rating[k]], column_rows[column_of_rating[k]], local.values[k]};
-        });
+    // The records for other ranks; this rank's own go to the assembler
+    // between the lower and the higher ranks', in chunks of a round's size
+    // gathered straight from the ratings (no message, no sync).
+    buffers.send.resize(exchange.end(round) - exchange.begin(round) - exchange.own(round));
+    gather(buffers.send, [&](std::uint64_t j) { return exchange.position(round, j); });
+    const auto own = [&] {
+      const std::uint64_t first = exchange.own_begin(round);
+      const std::uint64_t last = first + exchange.own(round);
+      for (std::uint64_t from = first; from < last; from += chunk) {
+        const std::uint64_t to = std::min(last, from + chunk);
+        buffers.send.resize(to - from);
+        gather(buffers.send, [from](std::uint64_t j) { return from + j; });
+        own_times.resize(with_times ? to - from : 0);
+        own_lines.resize(with_lines ? to - from : 0);
+        for (std::uint64_t j = 0; j < own_times.size(); ++j) {
+          own_times[j] = local.times[buffers.order[from + j]];
+        }
+        for (std::uint64_t j = 0; j < own_lines.size(); ++j) {
+          own_lines[j] = local.lines[buffers.order[from + j]];
+        }
+        add(buffers.send, own_times, own_lines);
+        if (options.on_round && to < last) {  // the round's end is reported below
+          options.on_round((static_cast<double>(round) +
+                            static_cast<double>(to - first) / static_cast<double>(last - first)) /
+                           static_cast<double>(rounds.count()));
+        }
+      }
+    };
     exchange.run(
         round, buffers.send, [&](std::uint64_t j) { return local.times[buffers.order[j]]; },
-        [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines,
-        [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
-            std::span<const std::uint64_t> lines) { assembler.add(entries, times, lines); },
-        buffers);
+        [&](std::uint64_t j) { return local.lines[buffers.order[j]]; }, with_times, with_lines, add,
+        own, buffers);
     report_round(options, round, rounds);
   }
   return assembler.finish(options.duplicates, options.threads);
@@ -109,227 +175,201 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // How many entries each rank sends each owned item row: with these the
   // owner knows where every source's run of a row starts (sources own
   // ascending user ranges, so a row is source 0's users, then source 1's,
-  // ...), and places what arrives straight into the block in any order of
-  // arrival: its own entries without an exchange, the others' as rounds
-  // come (docs/design.md §3). Counts of 4 bytes: a rank holds fewer than
-  // 2^32 entries.
-  // Thread t counts (and below writes the records of) the user rows holding
-  // the t-th slice of the entries. Counted per slice while that table is no
-  // larger than a quarter of the block's entries (the usual case), the
-  // counts also give the records' sort its bucket counts, with no scan of
-  // the block of its own; else one count, and the sort scans.
+  // ...), and each entry goes straight to its place (docs/design.md §3).
+  // Counts of 4 bytes: a rank holds fewer than 2^32 entries. Each thread
+  // counts the user rows holding its slice of the entries, into a table of
+  // its own while those tables are no larger than a quarter of the block's
+  // entries (the usual case), else one thread counts.
   const auto slices = static_cast<std::size_t>(std::max(1, options.threads));
-  std::vector<std::uint32_t> first_row_of(slices + 1, by_user.rows());
-  for (std::size_t t = 0; t < slices; ++t) {
-    const std::uint64_t first_entry = n / slices * t + std::min<std::uint64_t>(t, n % slices);
+  const std::uint32_t item_rows = owners.total_rows();
+  const bool per_slice = std::uint64_t{slices} * item_rows <= n / 4;
+  const std::size_t count_slices = per_slice ? slices : 1;
+  std::vector<std::uint32_t> first_row_of(count_slices + 1, by_user.rows());
+  for (std::size_t t = 0; t < count_slices; ++t) {
+    const std::uint64_t first_entry =
+        n / count_slices * t + std::min<std::uint64_t>(t, n % count_slices);
     first_row_of[t] = static_cast<std::uint32_t>(
         std::lower_bound(by_user.offsets.begin(), by_user.offsets.end() - 1, first_entry) -
         by_user.offsets.begin());
   }
-  const std::uint32_t item_rows = owners.total_rows();
-  const bool per_slice = std::uint64_t{slices} * item_rows <= n / 4;
-  const std::size_t count_slices = per_slice ? slices : 1;
-  std::vector<std::uint32_t> slice_items(count_slices * item_rows, 0);  // [slice][item row]
+  std::vector<std::uint32_t> per_item(count_slices * item_rows, 0);  // [slice][item row]
   parallel_for(options.threads, static_cast<std::int64_t>(count_slices), [&](std::int64_t t) {
     const auto slice = static_cast<std::size_t>(t);
-    std::uint32_t* count = slice_items.data() + slice * item_rows;
-    const std::uint64_t end = by_user.offsets[per_slice ? first_row_of[slice + 1] : by_user.rows()];
-    for (std::uint64_t k = by_user.offsets[per_slice ? first_row_of[slice] : 0]; k < end; ++k) {
+    std::uint32_t* count = per_item.data() + slice * item_rows;
+    const std::uint64_t end = by_user.offsets[first_row_of[slice + 1]];
+    for (std::uint64_t k = by_user.offsets[first_row_of[slice]]; k < end; ++k) {
       ++count[by_user.columns[k]];
     }
   });
-  std::vector<std::uint32_t> summed;
-  if (count_slices > 1) {
-    summed.assign(item_rows, 0);
-    for (std::size_t t = 0; t < count_slices; ++t) {
-      for (std::uint32_t i = 0; i < item_rows; ++i) summed[i] += slice_items[t * item_rows + i];
-    }
+  for (std::size_t t = 1; t < count_slices; ++t) {
+    for (std::uint32_t i = 0; i < item_rows; ++i) per_item[i] += per_item[t * item_rows + i];
   }
-  const std::span<const std::uint32_t> per_item = count_slices > 1
-                                                      ? std::span<const std::uint32_t>(summed)
-                                                      : std::span<const std::uint32_t>(slice_items);
+  per_item.resize(item_rows);
   std::vector<std::size_t> per_owner(parts);
   for (std::size_t p = 0; p < parts; ++p) per_owner[p] = owners.rows(static_cast<int>(p));
   const auto from_source = comm.alltoallv<std::uint32_t>(per_item, per_owner);  // [source][row]
   std::uint64_t own = 0;  // entries of this rank's own item rows
   for (std::uint32_t r = 0; r < my_rows; ++r) own += per_item[my_first + r];
   const std::uint64_t remote_out = n - own;
-  summed = {};
   SparseBlock block;
   block.first_row = my_first;
   block.offsets.assign(static_cast<std::size_t>(my_rows) + 1, 0);
-  std::vector<std::uint64_t> remote_in(my_rows, 0);  // ratings each row gets from other ranks
+  std::vector<std::uint64_t> remote_in(my_rows, 0);       // ratings each row gets from other ranks
+  std::vector<std::uint64_t> run_start(parts * my_rows);  // [source][row]: where its run starts
   for (std::uint32_t r = 0; r < my_rows; ++r) {
-    std::uint64_t row = 0;
+    std::uint64_t at = block.offsets[r];
     for (std::size_t s = 0; s < parts; ++s) {
       const std::uint64_t c = from_source[s * my_rows + r];
-      row += c;
+      run_start[s * my_rows + r] = at;
+      at += c;
       if (s != me) remote_in[r] += c;
     }
     // The users' side merged duplicates, so a row holds at most its count.
-    DMF_CHECK(row <= item_counts[r], "internal: item row {} gets {} ratings, more than its {}",
-              my_first + r, row, item_counts[r]);
-    block.offsets[r + 1] = block.offsets[r] + row;
+    DMF_CHECK(at - block.offsets[r] <= item_counts[r],
+              "internal: item row {} gets {} ratings, more than its {}", my_first + r,
+              at - block.offsets[r], item_counts[r]);
+    block.offsets[r + 1] = at;
   }
   const std::uint64_t total = block.offsets.back();
   detail::size_on_huge_pages(block.columns, total);
   detail::size_on_huge_pages(block.values, total);
   if (with_times) detail::size_on_huge_pages(block.times, total);
   if (with_lines) detail::size_on_huge_pages(block.lines, total);
-  std::vector<std::uint64_t> cursor(parts * my_rows);  // [source][row]: next free position
-  for (std::uint32_t r = 0; r < my_rows; ++r) {
-    std::uint64_t at = block.offsets[r];
-    for (std::size_t s = 0; s < parts; ++s) {
-      cursor[s * my_rows + r] = at;
-      at += from_source[s * my_rows + r];
+
+  // Where each of this rank's entries goes (next: the next position of each
+  // item row's): its own rows' into the block, at its run; the others' into
+  // send arrays in bucket order (round, owner), each bucket by item row and
+  // each row's in user order, so a round's message to an owner is its rows'
+  // runs from this rank in row order, which it copies into place whole. The
+  // records carry only the user and the value (and time, line): the owner
+  // knows the rows from the counts. Rounds are sized by what crosses ranks.
+  const Rounds rounds(comm, items, remote_in, remote_out, options.round_ratings);
+  std::vector<std::uint64_t> start(rounds.buckets() + 1, 0);
+  std::vector<std::uint64_t> next(item_rows);
+  for (std::uint32_t i = 0; i < item_rows; ++i) {
+    if (mine(i) || per_item[i] == 0) continue;
+    next[i] = rounds.bucket(i);
+    start[next[i] + 1] += per_item[i];
+  }
+  for (std::size_t b = 0; b < rounds.buckets(); ++b) start[b + 1] += start[b];
+  {
+    std::vector<std::uint64_t> fill(start.begin(), start.end() - 1);
+    for (std::uint32_t i = 0; i < item_rows; ++i) {
+      if (mine(i)) {
+        next[i] = run_start[me * my_rows + (i - my_first)];
+      } else if (per_item[i] != 0) {
+        next[i] = std::exchange(fill[next[i]], fill[next[i]] + per_item[i]);
+      }
     }
   }
-  const auto place = [&](std::size_t source, std::uint32_t item, std::uint32_t user, float value,
-                         const std::int64_t* time, const std::uint64_t* line) {
-    const std::uint64_t at = cursor[source * my_rows + (item - my_first)]++;
-    block.columns[at] = user;
-    block.values[at] = value;
-    if (time != nullptr) block.times[at] = *time;
-    if (line != nullptr) block.lines[at] = *line;
-  };
-
-  // This rank's own entries, in user order: no record, no exchange. Thread
-  // t places the items of the t-th slice of them (each scans the whole
-  // block's columns, a cheap sequential read, and writes only its rows).
-  const auto own_slices = static_cast<std::size_t>(std::max(1, options.threads));
-  std::vector<std::uint32_t> own_first(own_slices + 1, my_first + my_rows);
+  // Thread t writes the entries of the t-th slice of the item rows (by
+  // entries), each scanning the whole block: no two write one row's run.
+  std::vector<std::uint32_t> first_item(slices + 1, item_rows);
   {
     std::uint64_t prefix = 0;
     std::size_t t = 0;
+    for (std::uint32_t i = 0; i < item_rows; ++i) {
+      while (t < slices && prefix * slices >= t * n) first_item[t++] = i;
+      prefix += per_item[i];
+    }
+  }
+  per_item = {};
+  // The send arrays, written a row's run at a time all over them as the
+  // block is, on 2 MiB pages as the block (with 4 KiB pages the others'
+  // half of the entries cost a TLB miss a write).
+  buffers = RouteBuffers{};
+  UninitVector<std::uint32_t> send_users;
+  UninitVector<float> send_values;
+  UninitVector<std::int64_t> send_times;
+  std::vector<std::uint64_t> send_lines;
+  detail::size_on_huge_pages(send_users, remote_out);
+  detail::size_on_huge_pages(send_values, remote_out);
+  if (with_times) detail::size_on_huge_pages(send_times, remote_out);
+  if (with_lines) detail::size_on_huge_pages(send_lines, remote_out);
+  // Each entry goes to its row's next position (at), in the block for the
+  // rank's own rows, in the send arrays for the others'. The writers copy
+  // what they use: captured by reference, it would be read again after
+  // every write.
+  {
+    std::vector<std::uint64_t> at = next;
+    for_each_by_item(
+        by_user, first_item, options.threads,
+        [at = at.data(), own_users = block.columns.data(), own_values = block.values.data(),
+         out_users = send_users.data(), out_values = send_values.data(), first = my_first,
+         rows = my_rows,
+         from = by_user.values.data()](std::uint32_t item, std::uint32_t user, std::uint64_t k) {
+          const std::uint64_t to = at[item]++;
+          const bool here = item - first < rows;
+          (here ? own_users : out_users)[to] = user;
+          (here ? own_values : out_values)[to] = from[k];
+        });
     for (std::uint32_t r = 0; r < my_rows; ++r) {
-      while (t < own_slices && prefix * own_slices >= t * own) own_first[t++] = my_first + r;
-      prefix += from_source[me * my_rows + r];
+      const std::uint64_t placed = at[my_first + r] - run_start[me * my_rows + r];
+      DMF_CHECK(placed == from_source[me * my_rows + r],
+                "internal: item row {} placed {} of this rank's {} ratings", my_first + r, placed,
+                from_source[me * my_rows + r]);
     }
-    while (t < own_slices) own_first[t++] = my_first + my_rows;
   }
-  parallel_for(options.threads, static_cast<std::int64_t>(own_slices), [&](std::int64_t t) {
-    const std::uint32_t lo = own_first[static_cast<std::size_t>(t)];
-    const std::uint32_t width = own_first[static_cast<std::size_t>(t) + 1] - lo;
-    for (std::uint32_t row = 0; row < by_user.rows(); ++row) {
-      const std::uint32_t user = by_user.first_row + row;
-      for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
-        const std::uint32_t item = by_user.columns[k];
-        if (item - lo >= width) continue;
-        place(me, item, user, by_user.values[k], with_times ? &by_user.times[k] : nullptr,
-              with_lines ? &by_user.lines[k] : nullptr);
-      }
-    }
-  });
+  // Times and lines, when kept, the same way, a pass each.
+  const auto scatter = [&](auto* own_array, auto* out_array, const auto* source) {
+    std::vector<std::uint64_t> at = next;
+    for_each_by_item(by_user, first_item, options.threads,
+                     [at = at.data(), own_array, out_array, first = my_first, rows = my_rows,
+                      source](std::uint32_t item, std::uint32_t /*user*/, std::uint64_t k) {
+                       (item - first < rows ? own_array : out_array)[at[item]++] = source[k];
+                     });
+  };
+  if (with_times) scatter(block.times.data(), send_times.data(), by_user.times.data());
+  if (with_lines) scatter(block.lines.data(), send_lines.data(), by_user.lines.data());
+  next = {};
 
-  // The others' in rounds, sized by what crosses ranks only.
-  const Rounds rounds(comm, items, remote_in, remote_out, options.round_ratings);
-  // Buckets of all item rows at once when that table is no larger than the
-  // block (the usual case), else a search per entry.
-  std::vector<std::uint32_t> bucket_of_item;
-  if (owners.total_rows() <= n) {
-    bucket_of_item.resize(owners.total_rows());
-    for (std::uint32_t i = 0; i < owners.total_rows(); ++i) bucket_of_item[i] = rounds.bucket(i);
-  }
-  const auto bucket = [&](std::uint32_t item) {
-    return bucket_of_item.empty() ? rounds.bucket(item) : bucket_of_item[item];
+  // The others' entries, a round at a time: each source's runs of the
+  // round's rows, in row order, copied to their places.
+  RoundExchange exchange(comm, rounds, start);
+  UninitVector<std::uint32_t> received_users;
+  UninitVector<float> received_values;
+  UninitVector<std::int64_t> received_times;
+  std::vector<std::uint64_t> received_lines;
+  received_users.reserve(exchange.most_received());
+  received_values.reserve(exchange.most_received());
+  if (with_times) received_times.reserve(exchange.most_received());
+  if (with_lines) received_lines.reserve(exchange.most_received());
+  const auto round_of = [](const auto& array, std::uint64_t begin, std::uint64_t end) {
+    return std::span(array.data() + begin, end - begin);
   };
-  // The entries are in item order along each user row, so a round's
-  // entries lie all over the block: gathered round by round through an
-  // order, each cost a cache miss. Instead a few passes over the block
-  // (kTransposePasses) each write the records of a run of rounds in bucket
-  // order, and each round sends its slice. Thread t takes the rows holding
-  // the t-th slice of the entries.
-  buffers.order = {};  // the user side's; the transpose keeps one only for times and lines
-  const bool keep_order = with_times || with_lines;
-  struct Placed {
-    std::uint64_t k;
-    std::uint32_t user;
-  };
-  const auto scan = [&](std::size_t t, auto&& visit) {
-    if (remote_out == 0) return;  // one rank, or all local
-    for (std::uint32_t row = first_row_of[t]; row < first_row_of[t + 1]; ++row) {
-      const std::uint32_t user = by_user.first_row + row;
-      for (std::uint64_t k = by_user.offsets[row]; k < by_user.offsets[row + 1]; ++k) {
-        const std::uint32_t item = by_user.columns[k];
-        if (!mine(item)) visit(bucket(item), Placed{k, user});
-      }
+  for (std::uint64_t round = 0; round < rounds.count(); ++round) {
+    const std::uint64_t begin = exchange.begin(round);
+    const std::uint64_t end = exchange.end(round);
+    exchange.move(round, round_of(std::as_const(send_users), begin, end), received_users);
+    exchange.move(round, round_of(std::as_const(send_values), begin, end), received_values);
+    if (with_times) {
+      exchange.move(round, round_of(std::as_const(send_times), begin, end), received_times);
     }
-  };
-  const auto counted = [&] {
-    std::vector<std::uint64_t> counts(slices * rounds.buckets(), 0);
-    for (std::size_t t = 0; t < slices; ++t) {
-      const std::uint32_t* count = slice_items.data() + t * item_rows;
-      for (std::uint32_t i = 0; i < item_rows; ++i) {
-        if (count[i] != 0 && !mine(i)) counts[t * rounds.buckets() + bucket(i)] += count[i];
-      }
+    if (with_lines) {
+      exchange.move(round, round_of(std::as_const(send_lines), begin, end), received_lines);
     }
-    return counts;
-  };
-  BucketSort sort = per_slice ? BucketSort(options.threads, slices, rounds.buckets(), counted())
-                              : BucketSort(options.threads, slices, rounds.buckets(), scan);
-  slice_items = {};
-  RoundExchange exchange(comm, rounds, sort.start());
-  // What arrives: each source's records of a row in its user order, placed
-  // after the earlier sources' (received_from: the records of each).
-  const auto receive = [&](std::span<const BlockEntry> entries, std::span<const std::int64_t> times,
-                           std::span<const std::uint64_t> lines) {
+    const std::uint32_t first = rounds.first_row(me, round) - my_first;
+    const std::uint32_t last = rounds.first_row(me, round + 1) - my_first;
     std::uint64_t j = 0;
     for (std::size_t s = 0; s < parts; ++s) {
-      const std::uint64_t end = j + exchange.received_from()[s];
-      for (; j < end; ++j) {
-        const BlockEntry& e = entries[j];
-        DMF_CHECK(mine(e.row) && cursor[s * my_rows + (e.row - my_first)] <
-                                     block.offsets[e.row - my_first + 1],
-                  "internal: rating for item row {} from rank {} beyond its count", e.row, s);
-        place(s, e.row, e.column, e.value, times.empty() ? nullptr : &times[j],
-              lines.empty() ? nullptr : &lines[j]);
+      const std::uint64_t from_s = j + exchange.received_from()[s];
+      for (std::uint32_t r = first; r < last && s != me; ++r) {
+        const std::uint64_t c = from_source[s * my_rows + r];
+        if (c == 0) continue;
+        DMF_CHECK(j + c <= from_s, "internal: rank {} sent item row {} fewer than its {} ratings",
+                  s, my_first + r, c);
+        const std::uint64_t to = run_start[s * my_rows + r];
+        std::copy_n(received_users.data() + j, c, block.columns.data() + to);
+        std::copy_n(received_values.data() + j, c, block.values.data() + to);
+        if (with_times) std::copy_n(received_times.data() + j, c, block.times.data() + to);
+        if (with_lines) std::copy_n(received_lines.data() + j, c, block.lines.data() + to);
+        j += c;
       }
+      DMF_CHECK(j == from_s, "internal: rank {} sent {} ratings for item rows [{}, {}), not {}", s,
+                exchange.received_from()[s], my_first + first, my_first + last,
+                exchange.received_from()[s] - (from_s - j));
     }
-  };
-  // Passes of consecutive rounds holding about a kTransposePasses-th of the
-  // block's entries each (at least a round): each pass writes its rounds'
-  // records from one scan of the block. A quarter of the block, not of the
-  // crossing entries: the same bound on the records in memory, and fewer
-  // scans where few entries cross (two at 2 ranks, where half do).
-  const std::uint64_t pass_entries = std::max<std::uint64_t>(1, n / kTransposePasses);
-  for (std::uint64_t first = 0; first < rounds.count();) {
-    std::uint64_t last = first + 1;
-    while (last < rounds.count() && exchange.end(last) - exchange.begin(first) <= pass_entries) {
-      ++last;
-    }
-    const std::uint64_t base = exchange.begin(first);
-    buffers.send.resize(exchange.end(last - 1) - base);
-    if (keep_order) buffers.order.resize(buffers.send.size());
-    sort.place(
-        scan,
-        [&](const Placed& p, std::uint64_t at) {
-          buffers.send[at - base] = BlockEntry{by_user.columns[p.k], p.user, by_user.values[p.k]};
-          if (keep_order) buffers.order[at - base] = static_cast<std::uint32_t>(p.k);
-        },
-        first * parts, last * parts);
-    for (std::uint64_t round = first; round < last; ++round) {
-      const std::uint64_t begin = exchange.begin(round);
-      exchange.run(
-          round,
-          std::span<const BlockEntry>(buffers.send)
-              .subspan(begin - base, exchange.end(round) - begin),
-          [&](std::uint64_t j) { return by_user.times[buffers.order[j - base]]; },
-          [&](std::uint64_t j) { return by_user.lines[buffers.order[j - base]]; }, with_times,
-          with_lines, receive, buffers);
-      report_round(options, round, rounds);
-    }
-    first = last;
-  }
-  buffers = RouteBuffers{};
-  // Every source's run of every row filled, no more, no less.
-  for (std::uint32_t r = 0; r < my_rows; ++r) {
-    std::uint64_t end = block.offsets[r];
-    for (std::size_t s = 0; s < parts; ++s) {
-      end += from_source[s * my_rows + r];
-      DMF_CHECK(cursor[s * my_rows + r] == end,
-                "internal: item row {} did not receive the {} ratings rank {} sent it",
-                my_first + r, from_source[s * my_rows + r], s);
-    }
+    report_round(options, round, rounds);
   }
   return block;
 }

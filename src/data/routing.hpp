@@ -65,12 +65,15 @@ struct RouteBuffers {
 
 /// Collective. The item side's block from the user side's (`by_user`, built
 /// by route_and_build): each entry goes from its user's owner to its item's
-/// owner, which places it straight into its row after the lower ranks'
-/// users (counts of each rank's entries per row come first), already merged
-/// by the duplicates policy, so nothing is sorted or merged again; a rank's
-/// own entries never leave it. The item block keeps by_user's times and
+/// owner, into its row after the lower ranks' users (counts of each rank's
+/// entries per row come first), already merged by the duplicates policy, so
+/// nothing is sorted or merged again. One scan of by_user writes a rank's
+/// own entries straight into its block and the others' into send arrays by
+/// item row, as (user, value) only; each owner copies every source's run
+/// of a row into place whole. The item block keeps by_user's times and
 /// lines. `item_counts`: ratings of each owned item row before merging (a
-/// bound: rows with merged pairs hold fewer).
+/// bound: rows with merged pairs hold fewer). `buffers`: the user side's,
+/// freed first.
 [[nodiscard]] SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
                                           const IdDirectory& items,
                                           std::span<const std::uint64_t> item_counts,
