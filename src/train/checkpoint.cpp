@@ -110,6 +110,18 @@ void pause_for_tests(const dist::Comm& comm, const std::string& name) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
 
+/// The same for rotation (rank 0 alone runs it): DMF_TEST_ROTATION_PAUSE=S
+/// waits S seconds inside the removal of an old checkpoint.
+void pause_in_rotation_for_tests(const fs::path& removed) {
+  const char* value = std::getenv("DMF_TEST_ROTATION_PAUSE");
+  if (value == nullptr) return;
+  const double seconds = std::strtod(value, nullptr);
+  fmt::print(stderr, "dmf: test hook: pausing {} s inside the removal of {}\n", seconds,
+             removed.string());
+  std::fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
 }  // namespace
 
 CheckpointStore::CheckpointStore(const dist::Comm& comm, std::string dir, int keep,
@@ -228,7 +240,18 @@ void CheckpointStore::remove_old() {
                     path.string(), why);
       continue;
     }
-    fs::remove_all(path, ec);
+    // Out of sight first, in one step, then removed: a run killed inside
+    // the removal leaves no checkpoint without its files in view (one that
+    // later runs would warn about and leave), only a hidden directory that
+    // the sweep below removes, this time or the next.
+    const fs::path hidden = fs::path(dir_) / fmt::format(".{}.dmf-tmp-removed", name);
+    fs::rename(path, hidden, ec);
+    if (ec) {
+      fs::remove_all(path, ec);
+      continue;
+    }
+    pause_in_rotation_for_tests(hidden);
+    fs::remove_all(hidden, ec);
   }
   own_ = std::move(kept);
   // Hidden directories of writes that a crash interrupted.

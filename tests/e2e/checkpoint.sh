@@ -126,6 +126,26 @@ same_model als-ref als-pause
 find als-pause-ck -maxdepth 1 -name '.ckpt-*dmf-tmp-*' | grep -q . &&
   fail "the unfinished checkpoint was not cleaned up"
 
+# --- killed while an old checkpoint is being removed -----------------------------
+export DMF_TEST_ROTATION_PAUSE=60
+start_job als-rot "${als[@]}" --out als-rot --checkpoint-dir als-rot-ck --checkpoint-every 1 \
+  --keep-checkpoints 1
+wait_for "the paused removal" grep -q "inside the removal" als-rot.err
+kill_job
+unset DMF_TEST_ROTATION_PAUSE
+find als-rot-ck -maxdepth 1 -name '.ckpt-*dmf-tmp-removed' | grep -q . ||
+  fail "the kill did not land inside the removal"
+# What is in view is whole: the checkpoint being removed was hidden first.
+for d in als-rot-ck/ckpt-*; do
+  [[ -e "$d/manifest.json" ]] || fail "$d is in view without its manifest"
+done
+expect_ok dmf_np 2 "${als[@]}" --out als-rot --checkpoint-dir als-rot-ck --checkpoint-every 1 \
+  --keep-checkpoints 1 --resume auto
+not_contains stderr "is not a dmf checkpoint"
+same_model als-ref als-rot
+find als-rot-ck -maxdepth 1 -name '.ckpt-*dmf-tmp-*' | grep -q . &&
+  fail "the half-removed checkpoint was not cleaned up"
+
 # --- SIGUSR1: checkpoint, exit 75, resume --------------------------------------
 start_job gd-usr1 "${gd[@]}" --out gd-usr1 --checkpoint-dir gd-usr1-ck --checkpoint-every 2
 wait_for "the first gd checkpoint" has_checkpoints gd-usr1-ck 1
@@ -205,5 +225,6 @@ als_for 1
 expect_ok dmf "${als[@]}" --out fresh --checkpoint-dir empty-ck --resume auto
 contains stderr "no checkpoint in empty-ck; starting fresh"
 # The checkpoints kept: the newest --keep-checkpoints.
-(($(checkpoints als-ck) == 3)) || fail "als-ck keeps $(checkpoints als-ck) checkpoints, not 3"
+(($(checkpoints als-ck) == 3)) ||
+  fail "als-ck keeps $(checkpoints als-ck) checkpoints, not 3: $(ls -A als-ck | tr '\n' ' ')"
 echo "checkpoint: ok"
