@@ -27,6 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kPrefix = "ckpt-";
+/// Held by the run writing to a checkpoint directory (empty; left in place).
+constexpr std::string_view kLockFile = ".dmf-checkpoints.lock";
 constexpr std::string_view kLatest = "latest";
 
 /// The sequence number of a checkpoint's name ("ckpt-000012-..."), or 0.
@@ -145,6 +147,12 @@ void CheckpointStore::survey() {
   fs::create_directory(dir_, ec);
   DMF_CHECK(!ec && fs::is_directory(dir_, ec), "cannot create the checkpoint directory {}: {}",
             dir_, ec ? ec.message() : "not a directory");
+  // Where the file system has no such locks, nothing is kept out.
+  lock_ = io::FileLock((fs::path(dir_) / kLockFile).string());
+  DMF_CHECK(lock_.outcome() != io::FileLock::Outcome::kHeld,
+            "another dmf run is writing checkpoints to {} (it holds {}); give this run its own "
+            "--checkpoint-dir, or resume when that run has ended",
+            dir_, (fs::path(dir_) / kLockFile).string());
   const auto names = list_checkpoints(dir_);
   // Numbers go on after the highest in use, whoever's it is.
   sequence_ = names.empty() ? 0 : sequence_of(names.front());

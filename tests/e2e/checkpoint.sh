@@ -114,6 +114,12 @@ export DMF_TEST_CHECKPOINT_PAUSE=60
 start_job als-pause "${als[@]}" --out als-pause --checkpoint-dir als-pause-ck --checkpoint-every 1 \
   --resume auto
 wait_for "the paused checkpoint write" grep -q "pausing" als-pause.err
+# Meanwhile the directory is that run's: a second run into it is refused
+# (the kill below releases it: the resumed run goes on).
+expect_fail 1 dmf "${als[@]}" --out never --checkpoint-dir als-pause-ck --checkpoint-every 1 \
+  --resume auto
+contains stderr "another dmf run is writing checkpoints to als-pause-ck"
+[[ ! -e never ]] || fail "the refused run wrote a model"
 kill_job
 unset DMF_TEST_CHECKPOINT_PAUSE
 [[ "$(readlink als-pause-ck/latest)" == *epoch-3 ]] || fail "latest moved to an unfinished checkpoint"

@@ -32,6 +32,7 @@
 #include "dmf/core/console.hpp"
 #include "dmf/data/id_directory.hpp"
 #include "dmf/dist/comm.hpp"
+#include "dmf/io/file_lock.hpp"
 #include "dmf/solvers/solver_state.hpp"
 #include "dmf/train/run_identity.hpp"
 
@@ -48,8 +49,11 @@ struct SavedState {
 class CheckpointStore {
  public:
   /// Collective. Creates `dir` when missing (its parent must exist). Fails
-  /// on every rank when `dir` holds a checkpoint of a run other than `run`;
-  /// warns about directories named like checkpoints that are none.
+  /// on every rank when `dir` holds a checkpoint of a run other than `run`,
+  /// or when another process writes checkpoints there (it holds
+  /// `dir`/.dmf-checkpoints.lock: two runs would remove each other's
+  /// checkpoints in the making); warns about directories named like
+  /// checkpoints that are none.
   CheckpointStore(const dist::Comm& comm, std::string dir, int keep, const data::IdDirectory& users,
                   const data::IdDirectory& items, RunIdentity run, const Console& console);
 
@@ -83,6 +87,7 @@ class CheckpointStore {
   RunIdentity run_;
   const Console& console_;
   std::uint64_t sequence_ = 0;  // of the newest checkpoint in dir_
+  io::FileLock lock_;           // rank 0: dir_ is this run's while it runs
   // Rank 0: this run's checkpoints that rotation may remove, oldest first.
   std::vector<std::string> own_;
 };
