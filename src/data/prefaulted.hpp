@@ -17,9 +17,9 @@ namespace dmf::data::detail {
 /// madvise(MADV_POPULATE_WRITE) between the allocation (reserve: nothing
 /// touched yet) and the first touch (resize's zeros, or for an UninitVector
 /// whatever fills it). The kernel still clears every page, but without a
-/// fault per 4 KiB page (the faults are most of a data set's load, §3). Where the kernel refuses
-/// the call (before Linux 5.14), resize faults the pages in as before. Ordinary pages on purpose:
-/// see §3 on 2 MiB pages.
+/// fault per 4 KiB page (the faults are most of a data set's load, §3).
+/// Where the kernel refuses the call (before Linux 5.14), resize faults the
+/// pages in as before. Ordinary pages on purpose: see §3 on 2 MiB pages.
 template <class T, class Allocator>
 void size_prefaulted(std::vector<T, Allocator>& v, std::size_t n) {
   DMF_CHECK(v.empty(), "internal: prefaulting a filled array");

@@ -239,9 +239,10 @@ std::optional<Objective> SgdSolver::run_epoch(const BetweenSteps& /*between_step
     // window, after it is handed home, so that its owner need not wait for
     // the reading: no rank writes it again before the objective's allreduce.
     const bool last = s == ranks - 1;
+    const int block = held_.index;
     if (last && !shared) add_block_errors(held_);
     bytes += ring_.shift(held_);
-    if (last && shared) add_block_errors(ring_.block_in_window(penalty_block()));
+    if (last && shared) add_block_errors(ring_.block_in_window(block));
   }
   ++epochs_done_;
   export_items();
