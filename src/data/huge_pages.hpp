@@ -12,7 +12,8 @@
 
 namespace dmf::data::detail {
 
-/// Sizes the empty `v` to `n` numbers (zeros in a std::vector; an
+/// Sizes the empty `v` to `n` numbers, with capacity for `room` (>= n; the
+/// numbers past n are neither touched nor counted in the resident size) (zeros in a std::vector; an
 /// UninitVector's are whatever its memory held, for the fill to overwrite),
 /// first asking the kernel to back its new space with 2 MiB pages: the
 /// blocks' and the transpose's send arrays are filled at scattered rows (a
@@ -23,14 +24,15 @@ namespace dmf::data::detail {
 /// made the first touch instead); where the kernel refuses the hint, the
 /// pages are ordinary.
 template <class T, class Allocator>
-void size_on_huge_pages(std::vector<T, Allocator>& v, std::size_t n) {
+void size_on_huge_pages(std::vector<T, Allocator>& v, std::size_t n, std::size_t room = 0) {
   DMF_CHECK(v.empty(), "internal: sizing a filled array on huge pages");
   constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20U;
-  if (n * sizeof(T) >= 2 * kHugePage && v.capacity() < n) {
-    v.reserve(n);
+  room = std::max(room, n);
+  if (room * sizeof(T) >= 2 * kHugePage && v.capacity() < n) {
+    v.reserve(room);
     const auto begin =
         (reinterpret_cast<std::uintptr_t>(v.data()) + kHugePage - 1) & ~(kHugePage - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) & ~(kHugePage - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + room)) & ~(kHugePage - 1);
     if (end > begin) {
       madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint
     }

@@ -1,6 +1,8 @@
 #include "routing.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <utility>
 
 #include "dmf/core/parallel.hpp"
@@ -98,7 +100,10 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
     for (std::size_t k = slice(t); k < end; ++k) visit(bucket[row_of_rating[k]], k);
   };
   BucketSort sort(options.threads, slices, rounds.buckets(), scan);
-  buffers.order.resize(n);
+  // Room reserved for two words a rating (not touched here): the item
+  // side's send arrays reuse these pages.
+  buffers.order.clear();
+  detail::size_on_huge_pages(buffers.order, n, 2 * n);
   sort.place(
       scan,
       [&](std::size_t k, std::uint64_t at) { buffers.order[at] = static_cast<std::uint32_t>(k); },
@@ -276,14 +281,19 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   per_item = {};
   // The send arrays, written a row's run at a time all over them as the
   // block is, on 2 MiB pages as the block (with 4 KiB pages the others'
-  // half of the entries cost a TLB miss a write).
+  // half of the entries cost a TLB miss a write): the users, then the
+  // values' bits, in the words the users' side sorted its ratings in, whose
+  // pages are mapped already (fresh pages took 4 ms of a 10M-rating load at
+  // 2 x 1, and far longer when the host was slow to back them).
+  UninitVector<std::uint32_t> send_words = std::move(buffers.order);
   buffers = RouteBuffers{};
-  UninitVector<std::uint32_t> send_users;
-  UninitVector<float> send_values;
+  send_words.clear();
+  if (send_words.capacity() < 2 * remote_out) send_words = {};
+  detail::size_on_huge_pages(send_words, 2 * remote_out);
+  std::uint32_t* const send_users = send_words.data();
+  std::uint32_t* const send_values = send_words.data() + remote_out;  // the floats' bits
   UninitVector<std::int64_t> send_times;
   std::vector<std::uint64_t> send_lines;
-  detail::size_on_huge_pages(send_users, remote_out);
-  detail::size_on_huge_pages(send_values, remote_out);
   if (with_times) detail::size_on_huge_pages(send_times, remote_out);
   if (with_lines) detail::size_on_huge_pages(send_lines, remote_out);
   // Each entry goes to its row's next position (at), in the block for the
@@ -295,13 +305,15 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     for_each_by_item(
         by_user, first_item, options.threads,
         [at = at.data(), own_users = block.columns.data(), own_values = block.values.data(),
-         out_users = send_users.data(), out_values = send_values.data(), first = my_first,
-         rows = my_rows,
+         out_users = send_users, out_values = send_values, first = my_first, rows = my_rows,
          from = by_user.values.data()](std::uint32_t item, std::uint32_t user, std::uint64_t k) {
           const std::uint64_t to = at[item]++;
           const bool here = item - first < rows;
           (here ? own_users : out_users)[to] = user;
-          (here ? own_values : out_values)[to] = from[k];
+          // A float into the block or its bits into a word: no branch.
+          std::memcpy(here ? static_cast<void*>(own_values + to)
+                           : static_cast<void*>(out_values + to),
+                      from + k, sizeof(float));
         });
     for (std::uint32_t r = 0; r < my_rows; ++r) {
       const std::uint64_t placed = at[my_first + r] - run_start[me * my_rows + r];
@@ -327,26 +339,27 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // round's rows, in row order, copied to their places.
   RoundExchange exchange(comm, rounds, start);
   UninitVector<std::uint32_t> received_users;
-  UninitVector<float> received_values;
+  UninitVector<std::uint32_t> received_values;  // the floats' bits
   UninitVector<std::int64_t> received_times;
   std::vector<std::uint64_t> received_lines;
   received_users.reserve(exchange.most_received());
   received_values.reserve(exchange.most_received());
   if (with_times) received_times.reserve(exchange.most_received());
   if (with_lines) received_lines.reserve(exchange.most_received());
-  const auto round_of = [](const auto& array, std::uint64_t begin, std::uint64_t end) {
-    return std::span(array.data() + begin, end - begin);
+  // A round's slice of a send array, read-only.
+  const auto round_of = [](const auto* array, std::uint64_t begin, std::uint64_t end) {
+    return std::span(array + begin, end - begin);
   };
   for (std::uint64_t round = 0; round < rounds.count(); ++round) {
     const std::uint64_t begin = exchange.begin(round);
     const std::uint64_t end = exchange.end(round);
-    exchange.move(round, round_of(std::as_const(send_users), begin, end), received_users);
-    exchange.move(round, round_of(std::as_const(send_values), begin, end), received_values);
+    exchange.move(round, round_of(send_users, begin, end), received_users);
+    exchange.move(round, round_of(send_values, begin, end), received_values);
     if (with_times) {
-      exchange.move(round, round_of(std::as_const(send_times), begin, end), received_times);
+      exchange.move(round, round_of(send_times.data(), begin, end), received_times);
     }
     if (with_lines) {
-      exchange.move(round, round_of(std::as_const(send_lines), begin, end), received_lines);
+      exchange.move(round, round_of(send_lines.data(), begin, end), received_lines);
     }
     const std::uint32_t first = rounds.first_row(me, round) - my_first;
     const std::uint32_t last = rounds.first_row(me, round + 1) - my_first;
@@ -360,7 +373,7 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
                   s, my_first + r, c);
         const std::uint64_t to = run_start[s * my_rows + r];
         std::copy_n(received_users.data() + j, c, block.columns.data() + to);
-        std::copy_n(received_values.data() + j, c, block.values.data() + to);
+        std::memcpy(block.values.data() + to, received_values.data() + j, c * sizeof(float));
         if (with_times) std::copy_n(received_times.data() + j, c, block.times.data() + to);
         if (with_lines) std::copy_n(received_lines.data() + j, c, block.lines.data() + to);
         j += c;

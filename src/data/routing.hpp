@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dmf/core/uninitialized.hpp"
 #include "dmf/data/block_builder.hpp"
 #include "dmf/data/id_directory.hpp"
 #include "dmf/data/local_ratings.hpp"
@@ -40,7 +41,9 @@ struct RouteOptions {
 /// Space kept from one side's routing to the next, so that the second side
 /// reuses the first side's pages instead of faulting in new ones.
 struct RouteBuffers {
-  std::vector<std::uint32_t> order;  // local ratings by (round, destination)
+  // Local ratings by (round, destination), on 2 MiB pages with room for two
+  // words a rating: the item side's send arrays (transpose_block) after.
+  UninitVector<std::uint32_t> order;
   std::vector<BlockEntry> send;
   std::vector<BlockEntry> received;
   std::vector<std::int64_t> send_times;
