@@ -16,6 +16,12 @@ using detail::BucketSort;
 using detail::RoundExchange;
 using detail::Rounds;
 
+/// A rank's own records are handed to the assembler this many at a time
+/// (at most a round's): 768 KiB of records, read back from the core's L2
+/// cache. Chunks of a round's 512Ki records took the user side's own
+/// records 33 ms a rank of a 10M-rating load at 2 x 1, against 28.
+constexpr std::uint64_t kOwnChunkRatings = std::uint64_t{1} << 16U;
+
 /// Pairs of a duplicate message shown at most.
 constexpr std::size_t kShownDuplicates = 3;
 
@@ -124,10 +130,11 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
   };
   std::vector<std::int64_t> own_times;
   std::vector<std::uint64_t> own_lines;
-  const std::uint64_t chunk = std::max<std::uint64_t>(1, options.round_ratings);
+  const std::uint64_t chunk =
+      std::min(kOwnChunkRatings, std::max<std::uint64_t>(1, options.round_ratings));
   for (std::uint64_t round = 0; round < rounds.count(); ++round) {
     // The records for other ranks; this rank's own go to the assembler
-    // between the lower and the higher ranks', in chunks of a round's size
+    // between the lower and the higher ranks', in cache-sized chunks
     // gathered straight from the ratings (no message, no sync).
     buffers.send.resize(exchange.end(round) - exchange.begin(round) - exchange.own(round));
     gather(buffers.send, [&](std::uint64_t j) { return exchange.position(round, j); });
