@@ -94,15 +94,17 @@ run_dmf() {
 tags=(dmf)
 if [[ -n "$baseline" ]]; then tags+=(baseline); fi
 rm -f "$bench_dir"/load-best-*.json "$bench_dir"/load-all-*.txt
-rows=()
-for config in "1 1" "1 2" "2 1"; do
-  read -r np threads <<<"$config"
-  for ((k = 0; k < repeat; k++)); do
+rows=("1 1" "1 2" "2 1")
+# Round k runs every configuration once, so that the machine's drift over
+# the minutes of a benchmark (a shared VM's speed wanders) falls on every
+# configuration alike, and on the 1 -> 2 ranks ratio's two ends.
+for ((k = 0; k < repeat; k++)); do
+  for config in "${rows[@]}"; do
+    read -r np threads <<<"$config"
     run_libmf  # alternated with dmf: both see the same machine
     run_dmf "$dmf" "$np" "$threads" dmf
     if [[ -n "$baseline" ]]; then run_dmf "$baseline" "$np" "$threads" baseline; fi
   done
-  rows+=("$np $threads")
 done
 
 for tag in "${tags[@]}"; do
