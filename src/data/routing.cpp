@@ -106,10 +106,16 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
     for (std::size_t k = slice(t); k < end; ++k) visit(bucket[row_of_rating[k]], k);
   };
   BucketSort sort(options.threads, slices, rounds.buckets(), scan);
-  // Room reserved for two words a rating (not touched here): the item
-  // side's send arrays reuse these pages.
+  // With other ranks, on 2 MiB pages with room for two words a rating (not
+  // touched here): transpose_block's send arrays reuse these pages. Alone,
+  // nothing is sent, and ordinary pages come without the wait for the host
+  // that fresh 2 MiB pages may cost (docs/design.md §3).
   buffers.order.clear();
-  detail::size_on_huge_pages(buffers.order, n, 2 * n);
+  if (comm.size() > 1) {
+    detail::size_on_huge_pages(buffers.order, n, 2 * n);
+  } else {
+    buffers.order.resize(n);
+  }
   sort.place(
       scan,
       [&](std::size_t k, std::uint64_t at) { buffers.order[at] = static_cast<std::uint32_t>(k); },

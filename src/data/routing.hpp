@@ -41,8 +41,9 @@ struct RouteOptions {
 /// Space kept from one side's routing to the next, so that the second side
 /// reuses the first side's pages instead of faulting in new ones.
 struct RouteBuffers {
-  // Local ratings by (round, destination), on 2 MiB pages with room for two
-  // words a rating: the item side's send arrays (transpose_block) after.
+  // Local ratings by (round, destination); with other ranks on 2 MiB pages
+  // with room for two words a rating: the item side's send arrays
+  // (transpose_block) after.
   UninitVector<std::uint32_t> order;
   std::vector<BlockEntry> send;
   std::vector<BlockEntry> received;
