@@ -10,7 +10,7 @@
 #include "dmf/io/output_path.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "entry_checks.hpp"
-#include "prefaulted.hpp"
+#include "huge_pages.hpp"
 
 namespace dmf::data {
 namespace {
@@ -65,21 +65,14 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
     by_item->offsets = offsets_of(item_degrees);
     item_first = comm.exscan_sum(by_item->offsets.back());
   }
-  // The arrays, sized without a write (UninitVector): the reads below, on
-  // every thread, make the first touch of their fresh pages, whose faults
-  // (the kernel clearing each page) cost about as much as the read. With
-  // one thread a rank, each array's pages are mapped first by one call
-  // instead (detail::size_prefaulted: 10M ratings at 2 x 1, 0.028-0.031 s
-  // against 0.032-0.037 s a rank); two threads of one process doing so side
-  // by side took longer than their faults (1 x 2: 0.042-0.046 s against
-  // 0.034-0.036 s), so they fault.
-  const auto size = [prefault = options.threads <= 1](auto& v, std::size_t m) {
-    if (prefault) {
-      detail::size_prefaulted(v, m);
-    } else {
-      v.resize(m);
-    }
-  };
+  // The arrays, sized without writing their numbers (UninitVector), on
+  // 2 MiB pages: the fresh pages' faults cost about as much as the read,
+  // and a fault per 2 MiB instead of per 4 KiB took a 10M-rating load from
+  // 0.046 to 0.038 s at 2 x 1 and from 0.053 to 0.047 s at 1 x 2 (medians
+  // of 10; mapping the 4 KiB pages first by one madvise(MADV_POPULATE_WRITE)
+  // was the faster of the two before). See docs/design.md §3 on the
+  // benchmark VM's slow first touches of fresh 2 MiB pages.
+  const auto size = [](auto& v, std::size_t m) { detail::size_on_huge_pages(v, m); };
   comm.agree([&] {
     size(by_user.columns, n);
     size(by_user.values, n);
