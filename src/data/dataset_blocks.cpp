@@ -7,10 +7,10 @@
 
 #include "dataset_arrays.hpp"
 #include "dmf/core/error.hpp"
+#include "dmf/core/huge_pages.hpp"
 #include "dmf/io/output_path.hpp"
 #include "dmf/io/range_reader.hpp"
 #include "entry_checks.hpp"
-#include "huge_pages.hpp"
 
 namespace dmf::data {
 namespace {
@@ -72,7 +72,7 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
   // of 10; mapping the 4 KiB pages first by one madvise(MADV_POPULATE_WRITE)
   // was the faster of the two before). See docs/design.md §3 on the
   // benchmark VM's slow first touches of fresh 2 MiB pages.
-  const auto size = [](auto& v, std::size_t m) { detail::size_on_huge_pages(v, m); };
+  const auto size = [](auto& v, std::size_t m) { size_on_huge_pages(v, m); };
   comm.agree([&] {
     size(by_user.columns, n);
     size(by_user.values, n);

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <utility>
 
+#include "dmf/core/huge_pages.hpp"
 #include "dmf/core/parallel.hpp"
-#include "huge_pages.hpp"
 #include "route_rounds.hpp"
 
 namespace dmf::data {
@@ -112,7 +112,7 @@ BlockBuildResult route_and_build(const dist::Comm& comm, const LocalRatings& loc
   // that fresh 2 MiB pages may cost (docs/design.md §3).
   buffers.order.clear();
   if (comm.size() > 1) {
-    detail::size_on_huge_pages(buffers.order, n, 2 * n);
+    size_on_huge_pages(buffers.order, n, 2 * n);
   } else {
     buffers.order.resize(n);
   }
@@ -249,10 +249,10 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
     block.offsets[r + 1] = at;
   }
   const std::uint64_t total = block.offsets.back();
-  detail::size_on_huge_pages(block.columns, total);
-  detail::size_on_huge_pages(block.values, total);
-  if (with_times) detail::size_on_huge_pages(block.times, total);
-  if (with_lines) detail::size_on_huge_pages(block.lines, total);
+  size_on_huge_pages(block.columns, total);
+  size_on_huge_pages(block.values, total);
+  if (with_times) size_on_huge_pages(block.times, total);
+  if (with_lines) size_on_huge_pages(block.lines, total);
 
   // Where each of this rank's entries goes (next: the next position of each
   // item row's): its own rows' into the block, at its run; the others' into
@@ -302,13 +302,13 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   buffers = RouteBuffers{};
   send_words.clear();
   if (send_words.capacity() < 2 * remote_out) send_words = {};
-  detail::size_on_huge_pages(send_words, 2 * remote_out);
+  size_on_huge_pages(send_words, 2 * remote_out);
   std::uint32_t* const send_users = send_words.data();
   std::uint32_t* const send_values = send_words.data() + remote_out;  // the floats' bits
   UninitVector<std::int64_t> send_times;
   std::vector<std::uint64_t> send_lines;
-  if (with_times) detail::size_on_huge_pages(send_times, remote_out);
-  if (with_lines) detail::size_on_huge_pages(send_lines, remote_out);
+  if (with_times) size_on_huge_pages(send_times, remote_out);
+  if (with_lines) size_on_huge_pages(send_lines, remote_out);
   // Each entry goes to its row's next position (at), in the block for the
   // rank's own rows, in the send arrays for the others'. The writers copy
   // what they use: captured by reference, it would be read again after

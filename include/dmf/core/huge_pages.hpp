@@ -1,4 +1,4 @@
-// Sizing a block's arrays on transparent huge pages (docs/design.md §3).
+// Sizing an array on transparent huge pages (docs/design.md §3).
 #pragma once
 
 #include <sys/mman.h>
@@ -10,12 +10,14 @@
 
 #include "dmf/core/error.hpp"
 
-namespace dmf::data::detail {
+namespace dmf {
 
-/// Sizes the empty `v` to `n` numbers, with capacity for `room` (>= n; the
-/// numbers past n are neither touched nor counted in the resident size) (zeros in a std::vector; an
+/// Sizes the empty `v` to `n` numbers (zeros in a std::vector; an
 /// UninitVector's are whatever its memory held, for the fill to overwrite),
-/// first asking the kernel to back its new space with 2 MiB pages: the
+/// with capacity for `room` numbers (at least n: those past n are not
+/// touched, so not resident, until a later sizing within that capacity
+/// uses them; no new allocation then), first asking the kernel to back
+/// newly allocated space with 2 MiB pages: the
 /// blocks' and the transpose's send arrays are filled at scattered rows (a
 /// row's run all over the array), where 4 KiB pages cost a TLB miss nearly
 /// every write. The hint goes in between the allocation (reserve: nothing
@@ -44,4 +46,4 @@ void size_on_huge_pages(std::vector<T, Allocator>& v, std::size_t n, std::size_t
   for (std::size_t i = 0; i < n; i += kStride) v[i] = T{};
 }
 
-}  // namespace dmf::data::detail
+}  // namespace dmf
