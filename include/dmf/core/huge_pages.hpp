@@ -30,12 +30,12 @@ void size_on_huge_pages(std::vector<T, Allocator>& v, std::size_t n, std::size_t
   DMF_CHECK(v.empty(), "internal: sizing a filled array on huge pages");
   constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20U;
   room = std::max(room, n);
-  if (room * sizeof(T) >= 2 * kHugePage && v.capacity() < n) {
+  if (v.capacity() < n) {
     v.reserve(room);
     const auto begin =
         (reinterpret_cast<std::uintptr_t>(v.data()) + kHugePage - 1) & ~(kHugePage - 1);
     const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + room)) & ~(kHugePage - 1);
-    if (end > begin) {
+    if (room * sizeof(T) >= 2 * kHugePage && end > begin) {
       madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint
     }
   }

@@ -23,8 +23,9 @@ TEST(SizeOnHugePages, SizesToNWithRoomForMore) {
   EXPECT_TRUE(std::ranges::all_of(v, [](std::uint32_t x) { return x == 0; }));
 
   std::vector<float> small;
-  size_on_huge_pages(small, 10);  // no hint, plain sizing
+  size_on_huge_pages(small, 10, 25);  // no hint; the room all the same
   EXPECT_EQ(small, std::vector<float>(10, 0.0F));
+  EXPECT_GE(small.capacity(), 25U);
 }
 
 TEST(SizeOnHugePages, ALaterSizingWithinTheRoomUsesTheSameMemory) {
