@@ -66,13 +66,15 @@ DataSetBlocks read_data_set_blocks(const dist::Comm& comm, const std::string& di
     item_first = comm.exscan_sum(by_item->offsets.back());
   }
   // The arrays, sized without writing their numbers (UninitVector), on
-  // 2 MiB pages: the fresh pages' faults cost about as much as the read,
-  // and a fault per 2 MiB instead of per 4 KiB took a 10M-rating load from
-  // 0.046 to 0.038 s at 2 x 1 and from 0.053 to 0.047 s at 1 x 2 (medians
-  // of 10; mapping the 4 KiB pages first by one madvise(MADV_POPULATE_WRITE)
-  // was the faster of the two before). See docs/design.md §3 on the
-  // benchmark VM's slow first touches of fresh 2 MiB pages.
-  const auto size = [](auto& v, std::size_t m) { size_on_huge_pages(v, m); };
+  // 2 MiB pages first touched by every thread: the fresh pages' faults
+  // cost about as much as the read, and a fault per 2 MiB instead of per
+  // 4 KiB took a 10M-rating load from 0.046 to 0.036 s at 2 x 1 and from
+  // 0.054 to 0.041 s at 1 x 2 (medians of 5; before, the 4 KiB pages were
+  // mapped by one madvise(MADV_POPULATE_WRITE) an array at one thread a
+  // rank, and faulted by the read at more).
+  const auto size = [threads = options.threads](auto& v, std::size_t m) {
+    size_on_huge_pages(v, m, 0, threads);
+  };
   comm.agree([&] {
     size(by_user.columns, n);
     size(by_user.values, n);

@@ -50,16 +50,22 @@ TEST(SizeOnHugePages, WritesOneNumberPer4KiB) {
   // The kernel hands out pages zeroed; the sizing touches each 4 KiB once
   // and leaves the rest as the memory held it. unsigned char, whose
   // unwritten values may be read.
-  UninitVector<unsigned char> v;
-  size_on_huge_pages(v, 4 * kWords);
-  std::fill(v.begin(), v.end(), static_cast<unsigned char>(0xAB));
-  v.clear();
-  size_on_huge_pages(v, 4 * kWords);
-  std::size_t zeros = 0;
-  for (const unsigned char c : v) zeros += c == 0 ? 1 : 0;
-  EXPECT_EQ(zeros, 4 * kWords / 4096);
-  EXPECT_EQ(v[0], 0);
-  EXPECT_EQ(v[1], 0xAB);
+  // Any number of threads, each touching its share of the pages, the last
+  // one partly filled.
+  const std::size_t n = 4 * kWords + 100;
+  for (const int threads : {1, 2, 3}) {
+    UninitVector<unsigned char> v;
+    size_on_huge_pages(v, n, 0, threads);
+    std::fill(v.begin(), v.end(), static_cast<unsigned char>(0xAB));
+    v.clear();
+    size_on_huge_pages(v, n, 0, threads);
+    std::size_t zeros = 0;
+    for (std::size_t i = 0; i < n; ++i) zeros += v[i] == 0 ? 1 : 0;
+    EXPECT_EQ(zeros, (n + 4095) / 4096) << threads << " threads";
+    EXPECT_EQ(v[0], 0);
+    EXPECT_EQ(v[n - 1 - (n - 1) % 4096], 0);
+    EXPECT_EQ(v[1], 0xAB);
+  }
 }
 
 TEST(SizeOnHugePages, RefusesAFilledArray) {
