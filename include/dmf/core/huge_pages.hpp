@@ -15,20 +15,20 @@ namespace dmf {
 
 /// Sizes the empty `v` to `n` numbers (zeros in a std::vector; an
 /// UninitVector's are whatever its memory held, for the fill to overwrite),
-/// with capacity for `room` numbers (at least n: those past n are not
+/// with capacity for `room` numbers (at least n; those past n are not
 /// touched, so not resident, until a later sizing within that capacity
-/// uses them; no new allocation then), first asking the kernel to back
-/// newly allocated space with 2 MiB pages: the
-/// blocks' and the transpose's send arrays are filled at scattered rows (a
-/// row's run all over the array), where 4 KiB pages cost a TLB miss nearly
-/// every write. The hint goes in between the allocation (reserve: nothing
-/// touched yet) and the first touch, made in order here, a write per 4 KiB
-/// (a 10M-rating text load at 2 x 1 was 6% slower when the scattered fill
-/// made the first touch instead), by `threads` threads, each its share of
+/// uses them, which allocates nothing new).
+///
+/// Newly allocated space is asked to be backed by 2 MiB pages: the blocks'
+/// and the transpose's send arrays are filled at scattered rows (a row's
+/// run all over the array), where 4 KiB pages cost a TLB miss nearly every
+/// write. The hint goes in between the allocation (reserve: nothing touched
+/// yet) and the first touch, made in order here, a write per 4 KiB (a
+/// 10M-rating text load at 2 x 1 was 6% slower when the scattered fill made
+/// the first touch instead), by `threads` threads, each over its share of
 /// the pages (a 10M-rating data set's arrays at 1 rank x 2 threads, touched
-/// by one, often waited 0.06-0.15 s for the kernel and the host; by both,
-/// in none of 5 loads); where the kernel refuses the hint, the pages are
-/// ordinary.
+/// by one thread, waited 0.06-0.15 s longer in most loads, by both in about
+/// 1 of 10). Where the kernel refuses the hint, the pages are ordinary.
 template <class T, class Allocator>
 void size_on_huge_pages(std::vector<T, Allocator>& v, std::size_t n, std::size_t room = 0,
                         int threads = 1) {
