@@ -27,8 +27,8 @@ namespace dmf {
 /// 10M-rating text load at 2 x 1 was 6% slower when the scattered fill made
 /// the first touch instead), by `threads` threads, each over its share of
 /// the pages (a 10M-rating data set's arrays at 1 rank x 2 threads, touched
-/// by one thread, waited 0.06-0.15 s longer in most loads, by both in about
-/// 1 of 10). Where the kernel refuses the hint, the pages are ordinary.
+/// by one thread, waited 0.06-0.15 s longer in most loads, by both in 0 to
+/// 2 of 5). Where the kernel refuses the hint, the pages are ordinary.
 template <class T, class Allocator>
 void size_on_huge_pages(std::vector<T, Allocator>& v, std::size_t n, std::size_t room = 0,
                         int threads = 1) {
