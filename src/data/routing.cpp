@@ -298,10 +298,11 @@ SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
   // values' bits, in the words the users' side sorted its ratings in, whose
   // pages are mapped already (fresh pages took 4 ms of a 10M-rating load at
   // 2 x 1, and far longer when the host was slow to back them).
+  // (A rank sending nothing frees them: nothing would use them.)
   UninitVector<std::uint32_t> send_words = std::move(buffers.order);
   buffers = RouteBuffers{};
   send_words.clear();
-  if (send_words.capacity() < 2 * remote_out) send_words = {};
+  if (remote_out == 0 || send_words.capacity() < 2 * remote_out) send_words = {};
   size_on_huge_pages(send_words, 2 * remote_out);
   std::uint32_t* const send_users = send_words.data();
   std::uint32_t* const send_values = send_words.data() + remote_out;  // the floats' bits

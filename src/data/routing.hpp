@@ -76,8 +76,8 @@ struct RouteBuffers {
 /// item row, as (user, value) only; each owner copies every source's run
 /// of a row into place whole. The item block keeps by_user's times and
 /// lines. `item_counts`: ratings of each owned item row before merging (a
-/// bound: rows with merged pairs hold fewer). `buffers`: the user side's,
-/// freed first.
+/// bound: rows with merged pairs hold fewer). `buffers`: the user side's;
+/// its order's pages hold the send arrays, the rest is freed first.
 [[nodiscard]] SparseBlock transpose_block(const dist::Comm& comm, const SparseBlock& by_user,
                                           const IdDirectory& items,
                                           std::span<const std::uint64_t> item_counts,
