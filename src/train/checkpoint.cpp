@@ -100,26 +100,16 @@ std::string latest_name(const std::string& dir) {
   return ec ? std::string() : target.filename().string();
 }
 
-/// The test hook of the fault-injection tests: with DMF_TEST_CHECKPOINT_PAUSE
-/// set to S, rank 0 waits S seconds with every file of the checkpoint
-/// written but before it is published, and says so.
-void pause_for_tests(const dist::Comm& comm, const std::string& name) {
-  const char* value = std::getenv("DMF_TEST_CHECKPOINT_PAUSE");
-  if (value == nullptr || !comm.is_root()) return;
-  const double seconds = std::strtod(value, nullptr);
-  fmt::print(stderr, "dmf: test hook: pausing {} s inside the write of {}\n", seconds, name);
-  std::fflush(stderr);
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-}
-
-/// The same for rotation (rank 0 alone runs it): DMF_TEST_ROTATION_PAUSE=S
-/// waits S seconds inside the removal of an old checkpoint.
-void pause_in_rotation_for_tests(const fs::path& removed) {
-  const char* value = std::getenv("DMF_TEST_ROTATION_PAUSE");
+/// The test hooks of the fault-injection tests: with `variable` set to S,
+/// the caller waits S seconds inside `what`, and says so.
+/// DMF_TEST_CHECKPOINT_PAUSE: rank 0, with every file of a checkpoint
+/// written but before it is published. DMF_TEST_ROTATION_PAUSE: inside the
+/// removal of an old checkpoint (rank 0 alone rotates).
+void pause_for_tests(const char* variable, const std::string& what) {
+  const char* value = std::getenv(variable);
   if (value == nullptr) return;
   const double seconds = std::strtod(value, nullptr);
-  fmt::print(stderr, "dmf: test hook: pausing {} s inside the removal of {}\n", seconds,
-             removed.string());
+  fmt::print(stderr, "dmf: test hook: pausing {} s inside {}\n", seconds, what);
   std::fflush(stderr);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
@@ -207,7 +197,7 @@ CheckpointStore::Written CheckpointStore::write(const std::string& label,
   checkpoint["users"] = users_.total_rows();
   checkpoint["items"] = items_.total_rows();
   checkpoint["states"] = saved;
-  pause_for_tests(comm_, path);
+  if (comm_.is_root()) pause_for_tests("DMF_TEST_CHECKPOINT_PAUSE", "the write of " + path);
   writer.publish(manifest, model::kModelFormatVersion);
   comm_.agree([&] {
     if (!comm_.is_root()) return;
@@ -258,7 +248,7 @@ void CheckpointStore::remove_old() {
       fs::remove_all(path, ec);
       continue;
     }
-    pause_in_rotation_for_tests(hidden);
+    pause_for_tests("DMF_TEST_ROTATION_PAUSE", "the removal of " + hidden.string());
     fs::remove_all(hidden, ec);
   }
   own_ = std::move(kept);

@@ -341,23 +341,24 @@ void Loop::resume(const Checkpoint& checkpoint) {
   };
   solver_.restore(*load("current"));
   solver_.restore_settings(loop.at("solver_settings"));
+  // The state resumed, copied once however many rules keep it.
   std::shared_ptr<const solvers::SolverState> current;
+  const auto current_state = [&] {
+    if (!current) current = solver_.snapshot();
+    return current;
+  };
   const auto kept = [&](const char* key, const char* epoch) -> Kept {
     const nlohmann::json& where = loop.at(key);
     if (where.is_null()) return {};
     if (where != "current") return {load(where.get<std::string>()), loop.at(epoch).get<int>()};
-    if (!current) current = solver_.snapshot();
-    return {current, loop.at(epoch).get<int>()};
+    return {current_state(), loop.at(epoch).get<int>()};
   };
   last_good_ = kept("last_good", "last_good_epoch");
   best_state_ = kept("best_state", "best_state_epoch");
   previous_ = kept("previous", "previous_epoch");
   // A run that did not keep the previous state (no --tol-params then)
   // measures the change from where it resumes.
-  if (keeps_previous() && !previous_) {
-    if (!current) current = solver_.snapshot();
-    previous_ = {current, epoch_ - 1};
-  }
+  if (keeps_previous() && !previous_) previous_ = {current_state(), epoch_ - 1};
   if (!keeps_previous()) previous_ = {};
   mid_epoch_ = loop.at("mid_epoch").get<bool>();
   if (!loop.at("epoch_rate").is_null()) epoch_rate_ = loop["epoch_rate"].get<double>();
